@@ -1,0 +1,41 @@
+# The two commands of the quick start: `make demo` and `make test`. Both set up what they need
+# (.venv with the Python packages, node_modules with solc-js, OpenZeppelin and anvil) and skip the setup
+# when nothing it depends on changed.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY_STAMP := $(VENV)/.s4chain-installed
+NODE_STAMP := node_modules/.s4chain-installed
+
+.PHONY: demo test lint compile setup clean
+
+demo: setup
+	$(BIN)/s4chain demo
+
+test: setup
+	$(BIN)/s4chain compile
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
+	$(BIN)/mypy
+
+compile: setup
+	$(BIN)/s4chain compile
+
+setup: $(PY_STAMP) $(NODE_STAMP)
+
+$(PY_STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+clean:
+	rm -rf build reports .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,40 @@
+"""Chain access: one interface (`Chain`) over the in-process chain and JSON-RPC nodes."""
+
+from s4chain.chain.accounts import DEV_CHAIN_ID, DEV_MNEMONIC, dev_accounts
+from s4chain.chain.anvil import AnvilError, AnvilNode, anvil_binary
+from s4chain.chain.base import Chain, DeploymentError
+from s4chain.chain.contract import Contract, TxResult
+from s4chain.chain.events import DecodedEvent
+from s4chain.chain.inprocess import InProcessChain
+from s4chain.chain.reverts import (
+    ContractRevert,
+    CustomErrorRevert,
+    PanicRevert,
+    RevertWithReason,
+    UnknownRevert,
+)
+from s4chain.chain.rpc import NodeUnreachableError, RpcChain
+from s4chain.chain.safety import UnsafeChainError
+
+__all__ = [
+    "DEV_CHAIN_ID",
+    "DEV_MNEMONIC",
+    "AnvilError",
+    "AnvilNode",
+    "Chain",
+    "Contract",
+    "ContractRevert",
+    "CustomErrorRevert",
+    "DecodedEvent",
+    "DeploymentError",
+    "InProcessChain",
+    "NodeUnreachableError",
+    "PanicRevert",
+    "RevertWithReason",
+    "RpcChain",
+    "TxResult",
+    "UnknownRevert",
+    "UnsafeChainError",
+    "anvil_binary",
+    "dev_accounts",
+]

@@ -1,0 +1,122 @@
+"""Starting and stopping anvil from node_modules (npm `@foundry-rs/anvil`)."""
+
+from __future__ import annotations
+
+import platform
+import socket
+import subprocess
+import time
+from pathlib import Path
+from types import TracebackType
+
+import requests
+
+from s4chain.chain.accounts import DEV_CHAIN_ID, DEV_MNEMONIC
+from s4chain.compiler.settings import EVM_VERSION
+
+LOOPBACK = "127.0.0.1"
+
+
+class AnvilError(Exception):
+    """anvil is missing, its port is taken, or it did not come up."""
+
+
+def anvil_binary(node_modules: Path) -> Path:
+    """The platform binary that `@foundry-rs/anvil` ships in an optional package (no download needed)."""
+    system = {"Linux": "linux", "Darwin": "darwin", "Windows": "win32"}.get(platform.system(), "linux")
+    arch = {"x86_64": "amd64", "AMD64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(platform.machine(), "amd64")
+    binary = node_modules / "@foundry-rs" / f"anvil-{system}-{arch}" / "bin" / "anvil"
+    if not binary.is_file():
+        raise AnvilError(f"anvil not found at {binary}: run `npm ci` to install @foundry-rs/anvil")
+    return binary
+
+
+def free_port(host: str = LOOPBACK) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def port_is_free(port: int, host: str = LOOPBACK) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
+class AnvilNode:
+    """An anvil process with the dev mnemonic, chain id 31337 and the pinned hardfork."""
+
+    def __init__(
+        self, binary: Path, port: int | None = None, host: str = LOOPBACK, extra_args: tuple[str, ...] = ()
+    ) -> None:
+        self.binary = binary
+        self.host = host
+        self.port = port if port is not None else free_port(host)
+        self.extra_args = extra_args
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def command(self) -> list[str]:
+        return [
+            str(self.binary),
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--chain-id",
+            str(DEV_CHAIN_ID),
+            "--mnemonic",
+            DEV_MNEMONIC,
+            "--hardfork",
+            EVM_VERSION,
+            "--silent",
+            *self.extra_args,
+        ]
+
+    def start(self, timeout: float = 15.0) -> AnvilNode:
+        if not port_is_free(self.port, self.host):
+            raise AnvilError(f"port {self.port} on {self.host} is already in use: choose another with --port")
+        self.process = subprocess.Popen(self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                stderr = self.process.stderr.read().decode(errors="replace") if self.process.stderr else ""
+                raise AnvilError(f"anvil exited with code {self.process.returncode} at start: {stderr.strip()}")
+            if self.is_ready():
+                return self
+            time.sleep(0.05)
+        self.stop()
+        raise AnvilError(f"anvil did not answer at {self.url} within {timeout:.0f} s")
+
+    def is_ready(self) -> bool:
+        try:
+            reply = requests.post(
+                self.url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}, timeout=1
+            )
+            return reply.ok and "result" in reply.json()
+        except (requests.RequestException, ValueError):
+            return False
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def __enter__(self) -> AnvilNode:
+        return self.start() if self.process is None else self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()

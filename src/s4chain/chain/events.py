@@ -1,0 +1,68 @@
+"""Decoding logs into named events with the ABIs the chain has seen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from eth_utils import event_abi_to_log_topic, to_checksum_address
+from web3._utils.events import get_event_data
+from web3.exceptions import LogTopicError, MismatchedABI
+
+
+@dataclass(frozen=True)
+class DecodedEvent:
+    name: str
+    address: str
+    args: dict[str, Any]
+    log_index: int
+    block_number: int
+    transaction_hash: str
+
+    def matches(self, name: str, **expected: Any) -> bool:
+        return self.name == name and all(self.args.get(k) == v for k, v in expected.items())
+
+
+class EventRegistry:
+    """Event ABIs by topic 0. The same signature may come with different `indexed` layouts (ERC-20 and
+    ERC-721 `Transfer`), so each topic keeps every layout and decoding tries them in turn."""
+
+    def __init__(self, codec: Any) -> None:
+        self._codec = codec
+        self._events: dict[bytes, list[dict[str, Any]]] = {}
+
+    def register_abi(self, abi: list[dict[str, Any]]) -> None:
+        for entry in abi:
+            if entry.get("type") != "event" or entry.get("anonymous"):
+                continue
+            layouts = self._events.setdefault(event_abi_to_log_topic(entry), [])  # type: ignore[arg-type]
+            if entry not in layouts:
+                layouts.append(entry)
+
+    def decode(self, log: Any) -> DecodedEvent | None:
+        topics = log["topics"]
+        if not topics:
+            return None
+        for entry in self._events.get(bytes(topics[0]), []):
+            try:
+                data = get_event_data(self._codec, entry, log)
+            except (MismatchedABI, LogTopicError, ValueError):
+                continue
+            args = {
+                key: to_checksum_address(value)
+                if isinstance(value, str) and value.startswith("0x") and len(value) == 42
+                else value
+                for key, value in dict(data["args"]).items()
+            }
+            return DecodedEvent(
+                name=data["event"],
+                address=to_checksum_address(log["address"]),
+                args=args,
+                log_index=int(log["logIndex"]),
+                block_number=int(log["blockNumber"]),
+                transaction_hash="0x" + bytes(log["transactionHash"]).hex(),
+            )
+        return None
+
+    def decode_all(self, logs: list[Any]) -> list[DecodedEvent]:
+        return [event for event in (self.decode(log) for log in logs) if event is not None]

@@ -1,0 +1,91 @@
+"""The embedded chain: eth-tester over py-evm, in this Python process."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eth.exceptions import Revert
+from eth.vm.spoof import SpoofTransaction
+from eth_tester import EthereumTester, PyEVMBackend
+from eth_tester.backends.pyevm.main import _execute_and_revert_transaction
+from web3 import Web3
+from web3.providers.eth_tester import EthereumTesterProvider
+from web3.providers.eth_tester.defaults import API_ENDPOINTS
+
+from s4chain.chain.accounts import (
+    DEV_ACCOUNT_COUNT,
+    DEV_BALANCE_WEI,
+    DEV_CHAIN_ID,
+    DEV_HD_PATH,
+    DEV_MNEMONIC,
+    dev_accounts,
+)
+from s4chain.chain.base import BLOCK_GAS_LIMIT, CallReverted, Chain
+from s4chain.compiler.artifacts import ArtifactStore
+
+# A fixed genesis time keeps replays deterministic; it lies ahead of the wall clock, like a scenario's dates.
+GENESIS_TIMESTAMP = 1_893_456_000  # 2030-01-01T00:00:00Z
+
+
+class _RevertDataBackend(PyEVMBackend):
+    """PyEVMBackend whose calls report the raw revert data, which eth-tester flattens into a message."""
+
+    def call(self, transaction: dict[str, Any], block_number: Any = "latest") -> bytes:
+        defaulted = {"gas": self._max_available_gas(), **transaction}
+        unsigned = self._get_normalized_and_unsigned_evm_transaction(defaulted, block_number)
+        spoofed = SpoofTransaction(unsigned, from_=transaction["from"])
+        computation = _execute_and_revert_transaction(self.chain, spoofed, block_number)
+        if computation.is_error:
+            error = computation.error
+            raise CallReverted(error.args[0] if isinstance(error, Revert) and error.args else b"")
+        return bytes(computation.output)
+
+
+class InProcessChain(Chain):
+    backend_name = "in-process"
+
+    def __init__(self, artifacts: ArtifactStore | None = None, genesis_timestamp: int = GENESIS_TIMESTAMP) -> None:
+        backend = _RevertDataBackend.from_mnemonic(
+            DEV_MNEMONIC,
+            genesis_state_overrides={"balance": DEV_BALANCE_WEI},
+            num_accounts=DEV_ACCOUNT_COUNT,
+            # eth-tester's default gas limit (~3.1M) is too small to deploy the larger contracts.
+            genesis_parameters=PyEVMBackend.generate_genesis_params(
+                overrides={"gas_limit": BLOCK_GAS_LIMIT, "timestamp": genesis_timestamp}
+            ),
+            hd_path=DEV_HD_PATH,
+        )
+        # The same chain id as anvil, so that signed transactions and CHAINID agree on both backends.
+        type(backend.chain).chain_id = DEV_CHAIN_ID
+        self.tester = EthereumTester(backend)
+        endpoints = {**API_ENDPOINTS, "eth": {**API_ENDPOINTS["eth"], "chainId": lambda *_: DEV_CHAIN_ID}}
+        w3 = Web3(EthereumTesterProvider(self.tester, api_endpoints=endpoints))
+        super().__init__(w3, dev_accounts(), artifacts)
+
+    @property
+    def _backend(self) -> _RevertDataBackend:
+        backend: _RevertDataBackend = self.tester.backend
+        return backend
+
+    def set_next_block_timestamp(self, timestamp: int) -> None:
+        chain = self._backend.chain
+        if timestamp <= self.timestamp:
+            raise ValueError(f"timestamp {timestamp} is not after the latest block's ({self.timestamp})")
+        chain.header = chain.header.copy(timestamp=timestamp)
+
+    def mine(self, blocks: int = 1) -> None:
+        self.tester.mine_blocks(blocks)
+
+    def snapshot(self) -> Any:
+        return self.tester.take_snapshot()
+
+    def revert(self, snapshot_id: Any) -> None:
+        self.tester.revert_to_snapshot(snapshot_id)
+        self._after_revert()
+
+    def _eth_call(self, tx: dict[str, Any], block: int | str) -> bytes:
+        normalized = self.tester.normalizer.normalize_inbound_transaction(
+            {k: v for k, v in tx.items() if k in ("from", "to", "data", "value", "gas")}
+        )
+        raw_block = self.tester.normalizer.normalize_inbound_block_number(block)
+        return self._backend.call(normalized, raw_block)

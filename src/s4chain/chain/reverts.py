@@ -1,0 +1,139 @@
+"""Turning revert data into Python exceptions that say what failed.
+
+Solidity reverts with `Error(string)` for `require(..., "text")`, `Panic(uint256)` for failed asserts and
+arithmetic, or a custom error. web3.py shows custom errors as raw hex; the registry here knows every error of
+every ABI the chain has seen, so a revert reads like `SaleClosed(closingTime=1900000000)`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eth_abi import decode as abi_decode
+from eth_abi.exceptions import DecodingError
+from eth_utils import function_abi_to_4byte_selector, to_checksum_address
+
+ERROR_STRING_SELECTOR = bytes.fromhex("08c379a0")
+PANIC_SELECTOR = bytes.fromhex("4e487b71")
+
+PANIC_MEANINGS = {
+    0x00: "generic compiler panic",
+    0x01: "assertion failed",
+    0x11: "arithmetic overflow or underflow",
+    0x12: "division or modulo by zero",
+    0x21: "conversion to an invalid enum value",
+    0x22: "incorrectly encoded storage byte array",
+    0x31: "pop() on an empty array",
+    0x32: "array index out of bounds",
+    0x41: "out of memory (too large an allocation)",
+    0x51: "call to an uninitialised internal function",
+}
+
+
+class ContractRevert(Exception):
+    """A call or transaction reverted. `data` is the raw revert data; `tx_hash` is set for mined transactions."""
+
+    def __init__(self, message: str, data: bytes, tx_hash: str | None = None) -> None:
+        self.data = data
+        self.tx_hash = tx_hash
+        self.message = message
+        super().__init__(message)
+
+    @property
+    def error_name(self) -> str:
+        """The name a scenario or a test expects: the custom error's name, `Error` or `Panic`."""
+        return "Revert"
+
+
+class RevertWithReason(ContractRevert):
+    """`require(cond, "reason")` or `revert("reason")`."""
+
+    def __init__(self, reason: str, data: bytes, tx_hash: str | None = None) -> None:
+        self.reason = reason
+        super().__init__(f"reverted: {reason}", data, tx_hash)
+
+    @property
+    def error_name(self) -> str:
+        return "Error"
+
+
+class PanicRevert(ContractRevert):
+    """A Solidity panic: failed assert, overflow, division by zero, bad index..."""
+
+    def __init__(self, code: int, data: bytes, tx_hash: str | None = None) -> None:
+        self.code = code
+        self.meaning = PANIC_MEANINGS.get(code, "unknown panic code")
+        super().__init__(f"panic 0x{code:02x}: {self.meaning}", data, tx_hash)
+
+    @property
+    def error_name(self) -> str:
+        return "Panic"
+
+
+class CustomErrorRevert(ContractRevert):
+    """A custom error, decoded by name and arguments."""
+
+    def __init__(self, name: str, arguments: dict[str, Any], data: bytes, tx_hash: str | None = None) -> None:
+        self.name = name
+        self.arguments = arguments
+        shown = ", ".join(f"{key}={_show(value)}" for key, value in arguments.items())
+        super().__init__(f"reverted with {name}({shown})", data, tx_hash)
+
+    @property
+    def error_name(self) -> str:
+        return self.name
+
+
+class UnknownRevert(ContractRevert):
+    """Revert data that matches no known error (or no data at all)."""
+
+    def __init__(self, data: bytes, tx_hash: str | None = None) -> None:
+        text = f"reverted with unknown data 0x{data.hex()}" if data else "reverted without a reason"
+        super().__init__(text, data, tx_hash)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    return str(value)
+
+
+def _canonical_type(param: dict[str, Any]) -> str:
+    kind = str(param["type"])
+    if kind.startswith("tuple"):
+        inner = ",".join(_canonical_type(c) for c in param.get("components", []))
+        return f"({inner}){kind[len('tuple') :]}"
+    return kind
+
+
+class ErrorRegistry:
+    """Every custom error of every registered ABI, by 4-byte selector."""
+
+    def __init__(self) -> None:
+        self._errors: dict[bytes, dict[str, Any]] = {}
+
+    def register_abi(self, abi: list[dict[str, Any]]) -> None:
+        for entry in abi:
+            if entry.get("type") == "error":
+                self._errors.setdefault(function_abi_to_4byte_selector(entry), entry)  # type: ignore[arg-type]
+
+    def decode(self, data: bytes, tx_hash: str | None = None) -> ContractRevert:
+        selector, payload = data[:4], data[4:]
+        try:
+            if selector == ERROR_STRING_SELECTOR:
+                return RevertWithReason(abi_decode(["string"], payload)[0], data, tx_hash)
+            if selector == PANIC_SELECTOR:
+                return PanicRevert(abi_decode(["uint256"], payload)[0], data, tx_hash)
+            entry = self._errors.get(selector)
+            if entry is not None:
+                inputs = entry.get("inputs", [])
+                values = abi_decode([_canonical_type(p) for p in inputs], payload)
+                names = [p.get("name") or f"arg{i}" for i, p in enumerate(inputs)]
+                arguments = {
+                    name: to_checksum_address(value) if param["type"] == "address" else value
+                    for name, value, param in zip(names, values, inputs, strict=True)
+                }
+                return CustomErrorRevert(entry["name"], arguments, data, tx_hash)
+        except DecodingError:
+            pass
+        return UnknownRevert(data, tx_hash)

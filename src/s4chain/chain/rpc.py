@@ -1,0 +1,82 @@
+"""Any node over JSON-RPC (anvil in the tests and in docker-compose)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+from web3 import Web3
+from web3.providers.rpc import HTTPProvider
+
+from s4chain.chain.accounts import dev_accounts
+from s4chain.chain.base import CallReverted, Chain
+from s4chain.chain.safety import require_local_dev_chain
+from s4chain.compiler.artifacts import ArtifactStore
+
+
+class NodeUnreachableError(Exception):
+    """No JSON-RPC node answers at the URL."""
+
+
+class RpcError(Exception):
+    """The node answered a request with an error."""
+
+
+class RpcChain(Chain):
+    backend_name = "json-rpc"
+
+    def __init__(self, url: str, artifacts: ArtifactStore | None = None, timeout: float = 30.0) -> None:
+        self.url = url
+        w3 = Web3(HTTPProvider(url, request_kwargs={"timeout": timeout}))
+        try:
+            client_version = str(w3.client_version)
+            chain_id = int(w3.eth.chain_id)
+        except (requests.ConnectionError, requests.Timeout, OSError) as exc:
+            raise NodeUnreachableError(f"no JSON-RPC node answers at {url} ({type(exc).__name__})") from exc
+        require_local_dev_chain(url, chain_id, client_version)
+        self.client_version = client_version
+        super().__init__(w3, dev_accounts(), artifacts)
+
+    def request(self, method: str, params: list[Any]) -> Any:
+        try:
+            response = self.w3.provider.make_request(method, params)  # type: ignore[arg-type]
+        except (requests.ConnectionError, requests.Timeout, OSError) as exc:
+            raise NodeUnreachableError(f"the node at {self.url} stopped answering ({type(exc).__name__})") from exc
+        if "error" in response:
+            raise RpcError(f"{method} failed at {self.url}: {response['error']}")
+        return response.get("result")
+
+    def set_next_block_timestamp(self, timestamp: int) -> None:
+        if timestamp <= self.timestamp:
+            raise ValueError(f"timestamp {timestamp} is not after the latest block's ({self.timestamp})")
+        self.request("evm_setNextBlockTimestamp", [timestamp])
+
+    def mine(self, blocks: int = 1) -> None:
+        for _ in range(blocks):
+            self.request("evm_mine", [])
+
+    def snapshot(self) -> Any:
+        return self.request("evm_snapshot", [])
+
+    def revert(self, snapshot_id: Any) -> None:
+        if not self.request("evm_revert", [snapshot_id]):
+            raise RpcError(f"evm_revert({snapshot_id}) failed at {self.url}: unknown or used snapshot")
+        self._after_revert()
+
+    def _eth_call(self, tx: dict[str, Any], block: int | str) -> bytes:
+        params = {k: hex(v) if isinstance(v, int) else v for k, v in tx.items()}
+        block_id = hex(block) if isinstance(block, int) else block
+        try:
+            response = self.w3.provider.make_request("eth_call", [params, block_id])  # type: ignore[arg-type]
+        except (requests.ConnectionError, requests.Timeout, OSError) as exc:
+            raise NodeUnreachableError(f"the node at {self.url} stopped answering ({type(exc).__name__})") from exc
+        if "error" in response:
+            data = response["error"].get("data")
+            if isinstance(data, dict):  # some nodes nest it: {"data": {"data": "0x..."}}
+                data = data.get("data")
+            if isinstance(data, str) and data.startswith("0x"):
+                raise CallReverted(bytes.fromhex(data[2:]))
+            if "revert" in str(response["error"].get("message", "")).lower():
+                raise CallReverted(b"")
+            raise RpcError(f"eth_call failed at {self.url}: {response['error']}")
+        return bytes.fromhex(str(response["result"])[2:])

@@ -1,0 +1,1 @@
+"""The `s4chain` command line."""

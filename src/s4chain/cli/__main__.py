@@ -1,0 +1,3 @@
+from s4chain.cli.main import app
+
+app()

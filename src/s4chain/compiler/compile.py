@@ -1,0 +1,178 @@
+"""Compile a project's contracts with a content-addressed cache.
+
+Each source unit under `contracts/` gets a key: the hash of the compiler version, the pinned settings and the
+content of the unit and of everything it imports. Its artifacts are stored under `build/cache/<key>.json`, so
+nothing recompiles unless a source, an import or a setting changed, and going back to an earlier version of a
+file finds its artifacts again. All stale units compile together in one solc call.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from s4chain.compiler.artifacts import Artifact, ArtifactStore, CompilerInfo, artifact_path
+from s4chain.compiler.backend import SolcBackend, run_standard_json, select_backend
+from s4chain.compiler.diagnostics import CompilerError, Diagnostic, line_and_column
+from s4chain.compiler.settings import DEFAULT_SETTINGS, OUTPUT_SELECTION, CompilerSettings
+from s4chain.compiler.sources import SourceFile, SourceGraph
+from s4chain.files import sha256_hex, write_json_atomic
+from s4chain.project import Project
+
+
+@dataclass
+class CompileResult:
+    store: ArtifactStore
+    compiled_units: list[str] = field(default_factory=list)
+    cached_units: list[str] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+    backend: SolcBackend | None = None
+    seconds: float = 0.0
+
+
+def _unit_key(backend: SolcBackend, settings: CompilerSettings, closure: list[SourceFile]) -> str:
+    material = {
+        "compiler": backend.version,
+        "settings": settings.to_solc(),
+        "outputs": OUTPUT_SELECTION,
+        "sources": [(s.unit_name, s.content_hash) for s in closure],
+    }
+    return sha256_hex(json.dumps(material, sort_keys=True))
+
+
+def _diagnostics(output: dict[str, Any], graph: SourceGraph) -> list[Diagnostic]:
+    found = []
+    for error in output.get("errors", []):
+        location = error.get("sourceLocation") or {}
+        unit = location.get("file")
+        line = column = 0
+        message = error.get("message", "").strip()
+        if unit:
+            content = graph.load(unit).content
+            start, end = max(location.get("start", 0), 0), max(location.get("end", 0), 0)
+            line, column = line_and_column(content, start)
+            snippet = content.encode()[start:end].decode(errors="replace")
+            if 0 < len(snippet) <= 60 and "\n" not in snippet:
+                message = f"{message} (at `{snippet}`)"
+        kind = error.get("type", "")
+        if kind and kind not in ("Warning", "Info"):
+            message = f"{kind}: {message}"
+        found.append(
+            Diagnostic(
+                graph.display_path(unit) if unit else "<solc>",
+                line,
+                column,
+                error.get("severity", "error"),
+                message,
+            )
+        )
+    return found
+
+
+def _artifacts_of(unit: SourceFile, output: dict[str, Any], key: str, compiler: CompilerInfo) -> list[dict[str, Any]]:
+    entries = []
+    for name, contract in sorted(output.get("contracts", {}).get(unit.unit_name, {}).items()):
+        evm = contract.get("evm", {})
+        artifact = Artifact(
+            contractName=name,
+            sourceName=unit.unit_name,
+            abi=contract.get("abi", []),
+            bytecode="0x" + evm.get("bytecode", {}).get("object", ""),
+            deployedBytecode="0x" + evm.get("deployedBytecode", {}).get("object", ""),
+            linkReferences=evm.get("bytecode", {}).get("linkReferences", {}),
+            methodIdentifiers=evm.get("methodIdentifiers", {}),
+            devdoc=contract.get("devdoc", {}),
+            userdoc=contract.get("userdoc", {}),
+            sourceHash=unit.content_hash,
+            inputHash=key,
+            compiler=compiler,
+        )
+        entries.append(artifact.to_json())
+    return entries
+
+
+def compile_project(
+    project: Project, settings: CompilerSettings = DEFAULT_SETTINGS, *, force: bool = False
+) -> CompileResult:
+    """Bring `build/artifacts` up to date with `contracts/`; raise CompilerError, writing nothing, on errors."""
+    started = time.perf_counter()
+    graph = SourceGraph(project)
+    units = graph.project_units()
+    backend = select_backend(project)
+    compiler = CompilerInfo(version=backend.version, backend=backend.kind, settings=settings.to_solc())
+    cache_dir = project.build_dir / "cache"
+
+    keys: dict[str, str] = {}
+    closures: dict[str, list[SourceFile]] = {}
+    for unit in units:
+        closures[unit] = graph.closure(unit)
+        keys[unit] = _unit_key(backend, settings, closures[unit])
+    stale = [u for u in units if force or not (cache_dir / f"{keys[u]}.json").is_file()]
+
+    result = CompileResult(store=ArtifactStore([]), backend=backend)
+    fresh_entries: dict[str, list[dict[str, Any]]] = {}
+    if stale:
+        sources = {s.unit_name: {"content": s.content} for u in stale for s in closures[u]}
+        standard_input = {
+            "language": "Solidity",
+            "sources": sources,
+            "settings": {
+                **settings.to_solc(),
+                "outputSelection": {u: {"*": OUTPUT_SELECTION} for u in stale},
+            },
+        }
+        output = run_standard_json(backend, project, standard_input)
+        diagnostics = _diagnostics(output, graph)
+        errors = [d for d in diagnostics if d.severity == "error"]
+        if errors:
+            raise CompilerError(errors)
+        result.warnings = diagnostics
+        for unit in stale:
+            fresh_entries[unit] = _artifacts_of(graph.load(unit), output, keys[unit], compiler)
+        # Write the cache only once the whole call succeeded: a failure leaves the last good state.
+        for unit in stale:
+            write_json_atomic(cache_dir / f"{keys[unit]}.json", fresh_entries[unit])
+
+    result.compiled_units = stale
+    result.cached_units = [u for u in units if u not in stale]
+    result.store = _publish(project, units, keys, fresh_entries)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _publish(
+    project: Project, units: list[str], keys: dict[str, str], fresh: dict[str, list[dict[str, Any]]]
+) -> ArtifactStore:
+    """Lay out `build/artifacts/<source>/<Contract>.json` for the current sources, removing any left over
+    from deleted sources; artifacts already in place for an unchanged key are not rewritten."""
+    artifacts_dir = project.build_dir / "artifacts"
+    index_path = project.build_dir / "cache" / "artifacts-index.json"
+    try:
+        index: dict[str, str] = json.loads(index_path.read_text())
+    except (OSError, ValueError):
+        index = {}
+    artifacts: list[Artifact] = []
+    for unit in units:
+        entries = fresh.get(unit)
+        if entries is None:
+            entries = json.loads((project.build_dir / "cache" / f"{keys[unit]}.json").read_text())
+        loaded = [Artifact.model_validate(e) for e in entries]
+        artifacts.extend(loaded)
+        if index.get(unit) != keys[unit] or not all(
+            artifact_path(artifacts_dir, a.source_name, a.contract_name).is_file() for a in loaded
+        ):
+            unit_dir = artifacts_dir / unit
+            if unit_dir.is_dir():
+                shutil.rmtree(unit_dir)
+            for artifact in loaded:
+                path = artifact_path(artifacts_dir, artifact.source_name, artifact.contract_name)
+                write_json_atomic(path, artifact.to_json())
+            index[unit] = keys[unit]
+    for gone in set(index) - set(units):
+        shutil.rmtree(artifacts_dir / gone, ignore_errors=True)
+        del index[gone]
+    write_json_atomic(index_path, index)
+    return ArtifactStore(artifacts)

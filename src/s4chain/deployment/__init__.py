@@ -1,0 +1,1 @@
+"""Deploying the S4 contract sets."""

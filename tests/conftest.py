@@ -1,0 +1,26 @@
+"""Shared fixtures of the s4chain suites (the chain fixtures come from the s4chain pytest plugin)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from s4chain.chain import AnvilNode, Chain, InProcessChain, RpcChain
+from s4chain.compiler import ArtifactStore
+from s4chain.testing import isolation
+
+
+@pytest.fixture(scope="session", params=["in-process", "anvil"])
+def both_chains_session(request: pytest.FixtureRequest, compiled: ArtifactStore) -> Chain:
+    """One chain per backend, for tests that must behave the same on both."""
+    if request.param == "anvil":
+        node: AnvilNode = request.getfixturevalue("anvil")
+        return RpcChain(node.url, compiled)
+    return InProcessChain(compiled)
+
+
+@pytest.fixture
+def both_chains(both_chains_session: Chain) -> Iterator[Chain]:
+    with isolation(both_chains_session):
+        yield both_chains_session

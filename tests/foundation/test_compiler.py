@@ -1,0 +1,126 @@
+"""The compiler: every contract of the project, the cache, artifacts, and errors as file:line:col."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from s4chain.compiler import EVM_VERSION, ArtifactStore, CompilerError, compile_project
+from s4chain.project import Project
+
+GOOD = """// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {Helper} from "./lib/Helper.sol";
+contract Coin is ERC20 {
+    constructor() ERC20("Coin", "C") { _mint(msg.sender, Helper.supply()); }
+}
+"""
+HELPER = """// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+library Helper { function supply() internal pure returns (uint256) { return 1000; } }
+"""
+BROKEN = """// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+contract Coin {
+    function f() external pure returns (uint256) {
+        return undefinedName;
+    }
+}
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path, s4_project: Project) -> Project:
+    (tmp_path / "contracts" / "lib").mkdir(parents=True)
+    (tmp_path / "contracts" / "Coin.sol").write_text(GOOD)
+    (tmp_path / "contracts" / "lib" / "Helper.sol").write_text(HELPER)
+    (tmp_path / "node_modules").symlink_to(s4_project.node_modules)
+    return Project(tmp_path)
+
+
+def test_every_project_contract_compiles(compiled: ArtifactStore) -> None:
+    names = {artifact.contract_name for artifact in compiled}
+    assert "EuroStablecoin" in names
+    for artifact in compiled:
+        assert artifact.compiler.settings["evmVersion"] == EVM_VERSION
+        assert artifact.compiler.settings["optimizer"] == {"enabled": True, "runs": 200}
+
+
+def test_artifacts_are_plain_json_with_everything_a_tool_needs(project: Project) -> None:
+    compile_project(project)
+    path = project.build_dir / "artifacts" / "contracts" / "Coin.sol" / "Coin.json"
+    data = json.loads(path.read_text())
+    for key in (
+        "abi",
+        "bytecode",
+        "deployedBytecode",
+        "sourceHash",
+        "compiler",
+        "contractName",
+        "sourceName",
+    ):
+        assert key in data
+    assert data["bytecode"].startswith("0x") and len(data["bytecode"]) > 1000
+    assert data["compiler"]["version"].startswith("0.8.37")
+    assert data["compiler"]["settings"]["evmVersion"] == "prague"
+
+
+def test_cache_hit_and_invalidation_by_import(project: Project) -> None:
+    first = compile_project(project)
+    assert sorted(first.compiled_units) == ["contracts/Coin.sol", "contracts/lib/Helper.sol"]
+    warm = compile_project(project)
+    assert warm.compiled_units == [] and len(warm.cached_units) == 2
+    # Changing an imported file recompiles what imports it, and nothing else.
+    (project.contracts_dir / "lib" / "Helper.sol").write_text(HELPER.replace("1000", "2000"))
+    changed = compile_project(project)
+    assert sorted(changed.compiled_units) == ["contracts/Coin.sol", "contracts/lib/Helper.sol"]
+    # Going back to the old content finds it in the content-addressed cache.
+    (project.contracts_dir / "lib" / "Helper.sol").write_text(HELPER)
+    assert compile_project(project).compiled_units == []
+
+
+def test_deleted_source_loses_its_artifacts(project: Project) -> None:
+    compile_project(project)
+    (project.contracts_dir / "Coin.sol").unlink()
+    store = compile_project(project).store
+    assert "Coin" not in {a.contract_name for a in store}
+    assert not (project.build_dir / "artifacts" / "contracts" / "Coin.sol").exists()
+
+
+def test_compile_error_names_file_line_and_column_and_keeps_last_good(project: Project) -> None:
+    compile_project(project)
+    artifact = project.build_dir / "artifacts" / "contracts" / "Coin.sol" / "Coin.json"
+    good = artifact.read_bytes()
+    (project.contracts_dir / "Coin.sol").write_text(BROKEN)
+    with pytest.raises(CompilerError) as caught:
+        compile_project(project)
+    [diagnostic] = caught.value.diagnostics
+    assert (diagnostic.file, diagnostic.line, diagnostic.column) == ("contracts/Coin.sol", 5, 16)
+    assert "undefinedName" in diagnostic.message
+    assert str(diagnostic).startswith("contracts/Coin.sol:5:16: error: DeclarationError: Undeclared identifier")
+    assert artifact.read_bytes() == good
+
+
+def test_missing_import_is_reported_at_the_import(project: Project) -> None:
+    (project.contracts_dir / "Coin.sol").write_text(GOOD.replace("./lib/Helper.sol", "./lib/Nowhere.sol"))
+    with pytest.raises(CompilerError) as caught:
+        compile_project(project)
+    assert str(caught.value).startswith("contracts/Coin.sol:4:")
+    assert 'import "./lib/Nowhere.sol" not found' in str(caught.value)
+
+
+def test_cli_exit_codes_and_error_format(project: Project) -> None:
+    command = [sys.executable, "-m", "s4chain.cli", "compile", "--project", str(project.root)]
+    ok = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert ok.returncode == 0, ok.stderr
+    assert "2 source file(s) compiled" in ok.stdout
+    (project.contracts_dir / "Coin.sol").write_text(BROKEN)
+    broken = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert broken.returncode == 1
+    assert "contracts/Coin.sol:5:16: error:" in broken.stderr
+    assert "Traceback" not in broken.stderr
