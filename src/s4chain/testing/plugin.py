@@ -1,6 +1,7 @@
 """The s4chain pytest plugin, registered through the `pytest11` entry point.
 
-Fixtures: `s4_project`, `compiled` (the project's artifacts, compiled once per session), `s4_chain` (the
+Fixtures: `gas_report` (record gas per function; printed at the end, written to build/gas-report.json),
+`s4_project`, `compiled` (the project's artifacts, compiled once per session), `s4_chain` (the
 session's chain), `chain` (the same chain, with everything a test does reverted after it), `accounts`, and
 `anvil` (an anvil node on a free loopback port). `--s4-rpc URL` runs the suite against a node instead of the
 in-process chain.
@@ -20,6 +21,9 @@ from s4chain.chain.rpc import RpcChain
 from s4chain.compiler import ArtifactStore, CompilerError, compile_project
 from s4chain.project import Project
 from s4chain.testing.asserts import isolation
+from s4chain.testing.gas import GasReport
+
+_GAS_REPORT = GasReport()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -70,3 +74,17 @@ def anvil(s4_project: Project) -> Iterator[AnvilNode]:
         pytest.fail(f"anvil: {exc}", pytrace=False)
     yield node
     node.stop()
+
+
+@pytest.fixture(scope="session")
+def gas_report() -> GasReport:
+    return _GAS_REPORT
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    if not _GAS_REPORT.entries:
+        return
+    terminalreporter.section("gas used (highest per function)")
+    for line in _GAS_REPORT.lines():
+        terminalreporter.write_line(line)
+    _GAS_REPORT.write(Project.discover(config.rootpath).build_dir / "gas-report.json")
