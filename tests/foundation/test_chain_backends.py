@@ -101,3 +101,16 @@ def test_openzeppelin_errors_decoded_by_name(both_chains: Chain) -> None:
         token.mint(mallory, 1, sender=mallory)
     with reverts("ERC20InsufficientBalance", sender=mallory, balance=0, needed=1):
         token.transfer(alice, 1, sender=mallory)
+
+
+def test_nonces_resync_after_transactions_sent_elsewhere(both_chains: Chain) -> None:
+    alice, bob = both_chains.accounts[:2]
+    token = both_chains.deploy("EuroStablecoin", alice, sender=alice)
+    token.mint(alice, 10, sender=alice)
+    # Another client sends from the same account behind s4chain's back...
+    raw = both_chains.w3.eth.contract(address=token.address, abi=token.abi)
+    tx_hash = raw.functions.transfer(bob.address, 1).transact({"from": alice.address})
+    both_chains.w3.eth.wait_for_transaction_receipt(tx_hash)
+    # ...and the next transaction still goes through.
+    token.transfer(bob, 2, sender=alice)
+    assert token.balanceOf(bob) == 3

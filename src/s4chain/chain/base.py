@@ -132,21 +132,12 @@ class Chain(ABC):
             raise self.errors.decode(reverted.data) from None
 
     def send(
-        self,
-        to: str | None,
-        data: bytes,
-        sender: LocalAccount | None = None,
-        value: int = 0,
-        gas: int | None = None,
+        self, to: str | None, data: bytes, sender: LocalAccount | None = None, value: int = 0, gas: int | None = None
     ) -> TxResult:
         account = self._sender(sender)
-        nonce = self._nonces.get(account.address)
-        if nonce is None:
-            nonce = int(self.w3.eth.get_transaction_count(account.address, "pending"))
         tx: dict[str, Any] = {
             "type": 2,
             "chainId": self.chain_id,
-            "nonce": nonce,
             "gas": gas or TX_GAS_LIMIT,
             "maxFeePerGas": self._max_fee_per_gas,
             "maxPriorityFeePerGas": 0,
@@ -155,15 +146,9 @@ class Chain(ABC):
         }
         if to is not None:
             tx["to"] = to_checksum_address(to)
-        signed = account.sign_transaction(tx)
-        try:
-            tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
-        except Exception:
-            self._nonces.pop(account.address, None)
-            raise
-        self._nonces[account.address] = nonce + 1
+        tx_hash = self._send_signed(account, tx)
         receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=60)
-        hash_hex = "0x" + bytes(tx_hash).hex()
+        hash_hex = "0x" + tx_hash.hex()
         if receipt["status"] != 1:
             replay = {"from": account.address, "data": "0x" + data.hex(), "value": value, "gas": tx["gas"]}
             if to is not None:
@@ -179,6 +164,25 @@ class Chain(ABC):
             events=self.events.decode_all(list(receipt["logs"])),
             contract_address=to_checksum_address(address) if address else None,
         )
+
+    def _send_signed(self, account: LocalAccount, tx: dict[str, Any]) -> bytes:
+        """Sign with the next nonce and send. Nonces are counted locally to save a round trip per transaction;
+        when something else sent from the account meanwhile, the node's count is fetched and tried once more."""
+        for attempt in range(2):
+            nonce = self._nonces.get(account.address)
+            if nonce is None:
+                nonce = int(self.w3.eth.get_transaction_count(account.address, "pending"))
+            signed = account.sign_transaction({**tx, "nonce": nonce})
+            try:
+                tx_hash = bytes(self.w3.eth.send_raw_transaction(signed.raw_transaction))
+            except Exception as exc:
+                self._nonces.pop(account.address, None)
+                if attempt == 0 and "nonce" in str(exc).lower():
+                    continue
+                raise
+            self._nonces[account.address] = nonce + 1
+            return tx_hash
+        raise AssertionError("unreachable: the loop returns or raises")
 
     def _revert_of(self, replay: dict[str, Any], block_number: int, tx_hash: str) -> Exception:
         # The reverted transaction changed nothing but its sender's nonce and balance, and it was alone in its
