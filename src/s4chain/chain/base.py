@@ -13,6 +13,7 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from eth_utils import to_checksum_address
+from hexbytes import HexBytes
 from web3 import Web3
 
 from s4chain.chain.contract import Contract, TxResult, as_address
@@ -148,7 +149,7 @@ class Chain(ABC):
             tx["to"] = to_checksum_address(to)
         tx_hash = self._send_signed(account, tx)
         receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=60)
-        hash_hex = "0x" + tx_hash.hex()
+        hash_hex = "0x" + bytes(tx_hash).hex()
         if receipt["status"] != 1:
             replay = {"from": account.address, "data": "0x" + data.hex(), "value": value, "gas": tx["gas"]}
             if to is not None:
@@ -165,7 +166,7 @@ class Chain(ABC):
             contract_address=to_checksum_address(address) if address else None,
         )
 
-    def _send_signed(self, account: LocalAccount, tx: dict[str, Any]) -> bytes:
+    def _send_signed(self, account: LocalAccount, tx: dict[str, Any]) -> HexBytes:
         """Sign with the next nonce and send. Nonces are counted locally to save a round trip per transaction;
         when something else sent from the account meanwhile, the node's count is fetched and tried once more."""
         for attempt in range(2):
@@ -174,7 +175,7 @@ class Chain(ABC):
                 nonce = int(self.w3.eth.get_transaction_count(account.address, "pending"))
             signed = account.sign_transaction({**tx, "nonce": nonce})
             try:
-                tx_hash = bytes(self.w3.eth.send_raw_transaction(signed.raw_transaction))
+                tx_hash = HexBytes(self.w3.eth.send_raw_transaction(signed.raw_transaction))
             except Exception as exc:
                 self._nonces.pop(account.address, None)
                 if attempt == 0 and "nonce" in str(exc).lower():
