@@ -1,0 +1,644 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {Disposition, LotStatus, TransportMode, LotKind, LotSpec, Lot} from "./SupplyTypes.sol";
+
+/// @title Supply-chain traceability on the GS1 EPCIS 2.0 model
+/// @notice Lots are commissioned, packed into pallets and unpacked, transformed into new lots, handed over between
+///         parties in two steps (ship, then the receiver confirms), carried over transport legs whose CO2e is
+///         computed on chain, watched by cold-chain sensors, recalled with everything made from them, returned or
+///         destroyed. Each event carries the sha256 of its full EPCIS 2.0 JSON document, kept off chain, so that
+///         anyone can check a document against the chain.
+/// @dev Storage keeps only what the rules need (custody, status, disposition, quantity, mass, CO2, links);
+///      product, unit, origin, purchase orders, readings and transport details are emitted in events.
+///      Quantities of matter are conserved by mass: the outputs of a transformation weigh at most its inputs.
+contract SupplyChain is AccessControl {
+    // ---------------------------------------------------------------------------------------------------------
+    // Roles
+    // ---------------------------------------------------------------------------------------------------------
+    bytes32 public constant SUPPLIER_ROLE = keccak256("SUPPLIER_ROLE");
+    bytes32 public constant MANUFACTURER_ROLE = keccak256("MANUFACTURER_ROLE");
+    bytes32 public constant CARRIER_ROLE = keccak256("CARRIER_ROLE");
+    bytes32 public constant WAREHOUSE_ROLE = keccak256("WAREHOUSE_ROLE");
+    bytes32 public constant RETAILER_ROLE = keccak256("RETAILER_ROLE");
+    bytes32 public constant AUDITOR_ROLE = keccak256("AUDITOR_ROLE");
+    bytes32 public constant SENSOR_ROLE = keccak256("SENSOR_ROLE");
+
+    uint8 internal constant BIT_SUPPLIER = 1;
+    uint8 internal constant BIT_MANUFACTURER = 2;
+    uint8 internal constant BIT_CARRIER = 4;
+    uint8 internal constant BIT_WAREHOUSE = 8;
+    uint8 internal constant BIT_RETAILER = 16;
+    uint8 internal constant BIT_AUDITOR = 32;
+    uint8 internal constant BIT_SENSOR = 64;
+    /// @dev Roles that may hold custody of goods.
+    uint8 internal constant CUSTODY_BITS = BIT_SUPPLIER | BIT_MANUFACTURER | BIT_CARRIER | BIT_WAREHOUSE | BIT_RETAILER;
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Bounds (every loop is bounded by one of these)
+    // ---------------------------------------------------------------------------------------------------------
+    /// @notice Most lots in one pallet.
+    uint256 public constant MAX_PALLET_SIZE = 32;
+    /// @notice Most inputs of one transformation.
+    uint256 public constant MAX_INPUTS = 8;
+    /// @notice Most outputs of one transformation.
+    uint256 public constant MAX_OUTPUTS = 8;
+    /// @notice Most lots one `recall` call marks. A wider recall reverts with RecallTooBroad; recall the most
+    ///         downstream lots first: lots already recalled are skipped with everything below them (a recalled lot
+    ///         can no longer be transformed or packed, so nothing new can appear below it).
+    uint256 public constant MAX_RECALL_LOTS = 128;
+
+    uint8 internal constant FLAG_RECALLED = 1;
+    uint8 internal constant FLAG_NON_CONFORMANT = 2;
+
+    // ---------------------------------------------------------------------------------------------------------
+    // State
+    // ---------------------------------------------------------------------------------------------------------
+    mapping(uint64 lotId => Lot) internal _lots;
+    mapping(uint64 palletId => uint64[]) internal _contents;
+    mapping(address account => uint8) internal _partyBits;
+    /// @notice gCO2e per tonne-km of each transport mode.
+    mapping(TransportMode mode => uint32) public intensity;
+    /// @notice The id the next lot (or pallet) will get; ids start at 1.
+    uint64 public nextLotId = 1;
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Events (one per EPCIS event; `docHash` is the sha256 of its EPCIS document)
+    // ---------------------------------------------------------------------------------------------------------
+    /// @notice A new lot exists (commissioned, or made by a transformation, or a new pallet).
+    event LotCreated(
+        uint64 indexed lotId,
+        address indexed producer,
+        bytes32 indexed product,
+        uint96 quantity,
+        bytes8 unit,
+        bytes32 origin,
+        uint64 massKg,
+        int16 tempMin,
+        int16 tempMax,
+        uint128 co2Mg
+    );
+    /// @notice EPCIS ObjectEvent ADD, bizStep commissioning.
+    event LotCommissioned(uint64 indexed lotId, address indexed by, bytes32 docHash);
+    /// @notice EPCIS AggregationEvent ADD, bizStep packing.
+    event LotsAggregated(uint64 indexed palletId, address indexed by, uint64[] lotIds, bytes32 docHash);
+    /// @notice EPCIS AggregationEvent DELETE, bizStep unpacking.
+    event PalletDisaggregated(uint64 indexed palletId, address indexed by, uint64[] lotIds, bytes32 docHash);
+    /// @notice EPCIS TransformationEvent; outputs are [firstOutput, firstOutput + outputCount).
+    event LotsTransformed(
+        uint64 indexed firstOutput, address indexed by, uint64[] inputs, uint8 outputCount, bytes32 docHash
+    );
+    /// @notice EPCIS TransactionEvent ADD, bizStep shipping (a return when `isReturn`).
+    event LotShipped(
+        uint64 indexed lotId, address indexed from, address indexed to, bytes32 poRef, bool isReturn, bytes32 docHash
+    );
+    /// @notice EPCIS TransactionEvent OBSERVE, bizStep receiving: custody moves to `to`.
+    event LotReceived(uint64 indexed lotId, address indexed from, address indexed to, bytes32 docHash);
+    /// @notice EPCIS ObjectEvent OBSERVE, bizStep transporting: a transport leg and its CO2e.
+    event LegRecorded(
+        uint64 indexed lotId,
+        address indexed carrier,
+        TransportMode mode,
+        uint32 distanceKm,
+        uint64 massKg,
+        uint128 co2Mg,
+        uint128 totalCo2Mg,
+        bytes32 docHash
+    );
+    /// @notice EPCIS ObjectEvent OBSERVE, bizStep sensor_reporting: a temperature reading.
+    event ReadingPosted(
+        uint64 indexed lotId, address indexed sensor, int16 centiCelsius, bool inRange, bytes32 docHash
+    );
+    /// @notice The disposition of a lot changed outside its own step (non-conformance).
+    event DispositionChanged(uint64 indexed lotId, Disposition disposition);
+    /// @notice EPCIS ObjectEvent OBSERVE, disposition recalled; `root` is the lot the recall started from.
+    event LotRecalled(uint64 indexed lotId, uint64 indexed root, address indexed by, bytes32 docHash);
+    /// @notice EPCIS ObjectEvent DELETE, bizStep destroying.
+    event LotDestroyed(uint64 indexed lotId, address indexed by, bytes32 docHash);
+    /// @notice The admin set the CO2e intensity of a transport mode.
+    event IntensitySet(TransportMode indexed mode, uint32 gramsPerTonneKm);
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Errors
+    // ---------------------------------------------------------------------------------------------------------
+    error Unauthorized(address account);
+    error UnknownLot(uint64 lotId);
+    error NotHolder(uint64 lotId, address account, address holder);
+    error WrongStatus(uint64 lotId, LotStatus status);
+    error LotIsRecalled(uint64 lotId);
+    error LotNotRecalled(uint64 lotId);
+    error NotReceiver(uint64 lotId, address account, address receiver);
+    error NotCustodyParty(address account);
+    error SelfShipment();
+    error NotAPallet(uint64 lotId);
+    error PalletsDoNotNest(uint64 lotId);
+    error BadCount(uint256 count, uint256 max);
+    error ZeroAmount();
+    error BadTemperatureRange(int16 tempMin, int16 tempMax);
+    error MassNotConserved(uint256 outputKg, uint256 inputKg);
+    error RecallTooBroad(uint256 max);
+    error AlreadyRecalled(uint64 lotId);
+
+    /// @notice Deploy with `admin` as the only role admin; transport intensities start at GLEC-like defaults.
+    /// @param admin the account that grants and revokes party roles and sets intensities
+    /// @dev Default intensities, gCO2e per tonne-km, well-to-wheel, rounded: road 62 (articulated truck, average
+    ///      load), rail 22 (European mix of electric and diesel), inland waterway 31 (motor barge), sea 16 (container
+    ///      ship, average), air 602 (long-haul freighter). They are illustrative values of the order of the GLEC
+    ///      Framework v3 / ISO 14083 default intensities, not a certified data set: the admin sets real ones.
+    constructor(address admin) {
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _setIntensity(TransportMode.Road, 62);
+        _setIntensity(TransportMode.Rail, 22);
+        _setIntensity(TransportMode.InlandWaterway, 31);
+        _setIntensity(TransportMode.Sea, 16);
+        _setIntensity(TransportMode.Air, 602);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Admin
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// @notice Set the CO2e intensity of a transport mode (admin only).
+    /// @param mode the transport mode
+    /// @param gramsPerTonneKm gCO2e per tonne-km
+    function setIntensity(TransportMode mode, uint32 gramsPerTonneKm) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setIntensity(mode, gramsPerTonneKm);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Commissioning, aggregation, transformation
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// @notice Commission a new lot, held by the caller (supplier or manufacturer).
+    /// @param spec what the lot is
+    /// @param docHash sha256 of the EPCIS ObjectEvent document
+    /// @return lotId the new lot's id
+    function commission(LotSpec calldata spec, bytes32 docHash) external returns (uint64 lotId) {
+        _requireBits(BIT_SUPPLIER | BIT_MANUFACTURER);
+        lotId = nextLotId++;
+        _create(lotId, spec, 0);
+        emit LotCommissioned(lotId, msg.sender, docHash);
+    }
+
+    /// @notice Pack lots the caller holds into a new pallet, held by the caller.
+    /// @dev The pallet's mass is the sum of its lots', its temperature range their intersection, and it is
+    ///      non-conformant if one of them is. Transport legs of the pallet are shared out at disaggregation.
+    /// @param lotIds the lots (1 to MAX_PALLET_SIZE), each active, not recalled and not a pallet
+    /// @param docHash sha256 of the EPCIS AggregationEvent document
+    /// @return palletId the new pallet's id
+    function aggregate(uint64[] calldata lotIds, bytes32 docHash) external returns (uint64 palletId) {
+        _requireBits(CUSTODY_BITS);
+        uint256 n = lotIds.length;
+        if (n == 0 || n > MAX_PALLET_SIZE) revert BadCount(n, MAX_PALLET_SIZE);
+        palletId = nextLotId++;
+        uint64 mass;
+        int16 tempMin = type(int16).min;
+        int16 tempMax = type(int16).max;
+        uint8 flags;
+        for (uint256 i; i < n; ++i) {
+            uint64 id = lotIds[i];
+            Lot storage lot = _usableLot(id);
+            if (lot.kind == LotKind.Pallet) revert PalletsDoNotNest(id);
+            lot.status = LotStatus.Aggregated;
+            lot.container = palletId;
+            mass += lot.massKg;
+            if (lot.tempMin > tempMin) tempMin = lot.tempMin;
+            if (lot.tempMax < tempMax) tempMax = lot.tempMax;
+            flags |= lot.flags & FLAG_NON_CONFORMANT;
+        }
+        _contents[palletId] = lotIds;
+        Lot storage pallet = _lots[palletId];
+        pallet.holder = msg.sender;
+        pallet.status = LotStatus.Active;
+        pallet.kind = LotKind.Pallet;
+        pallet.flags = flags;
+        pallet.disposition = flags == 0 ? Disposition.ContainerClosed : Disposition.NonConformant;
+        pallet.massKg = mass;
+        pallet.tempMin = tempMin;
+        pallet.tempMax = tempMax;
+        pallet.producer = msg.sender;
+        pallet.quantity = uint96(n);
+        emit LotCreated(palletId, msg.sender, bytes32(0), uint96(n), bytes8("H87"), bytes32(0), mass, tempMin, tempMax, 0);
+        emit LotsAggregated(palletId, msg.sender, lotIds, docHash);
+    }
+
+    /// @notice Unpack a pallet the caller holds: its lots become active, held by the caller, and take their
+    ///         share (by mass) of the CO2e of the pallet's transport legs and its non-conformance.
+    /// @param palletId the pallet
+    /// @param docHash sha256 of the EPCIS AggregationEvent (DELETE) document
+    function disaggregate(uint64 palletId, bytes32 docHash) external {
+        Lot storage pallet = _usableLot(palletId);
+        if (pallet.kind != LotKind.Pallet) revert NotAPallet(palletId);
+        uint64[] memory lotIds = _contents[palletId];
+        uint256 n = lotIds.length;
+        uint128 palletCo2 = pallet.co2Mg;
+        uint64 palletMass = pallet.massKg;
+        uint8 flags = pallet.flags & FLAG_NON_CONFORMANT;
+        uint128 shared;
+        for (uint256 i; i < n; ++i) {
+            Lot storage lot = _lots[lotIds[i]];
+            uint128 share = i + 1 == n ? palletCo2 - shared : uint128((uint256(palletCo2) * lot.massKg) / palletMass);
+            shared += share;
+            lot.co2Mg += share;
+            lot.status = LotStatus.Active;
+            lot.container = 0;
+            lot.holder = msg.sender;
+            lot.flags |= flags;
+            lot.disposition = (lot.flags & FLAG_NON_CONFORMANT) != 0 ? Disposition.NonConformant : Disposition.Active;
+        }
+        pallet.status = LotStatus.Disaggregated;
+        pallet.disposition = Disposition.Inactive;
+        delete _contents[palletId];
+        emit PalletDisaggregated(palletId, msg.sender, lotIds, docHash);
+    }
+
+    /// @notice Transform lots the caller holds into new lots (manufacturer only). The inputs are consumed; the
+    ///         outputs are held by the caller, linked to the inputs, and inherit the inputs' CO2e in proportion to
+    ///         their mass. The outputs weigh at most the inputs (the rest is waste).
+    /// @param inputs the input lots (1 to MAX_INPUTS), each active, not recalled and not a pallet
+    /// @param outputs the output lots (1 to MAX_OUTPUTS)
+    /// @param docHash sha256 of the EPCIS TransformationEvent document
+    /// @return firstOutput the id of the first output; the others follow it
+    function transform(uint64[] calldata inputs, LotSpec[] calldata outputs, bytes32 docHash)
+        external
+        returns (uint64 firstOutput)
+    {
+        _requireBits(BIT_MANUFACTURER);
+        uint256 nIn = inputs.length;
+        uint256 nOut = outputs.length;
+        if (nIn == 0 || nIn > MAX_INPUTS) revert BadCount(nIn, MAX_INPUTS);
+        if (nOut == 0 || nOut > MAX_OUTPUTS) revert BadCount(nOut, MAX_OUTPUTS);
+        firstOutput = nextLotId;
+        nextLotId = firstOutput + uint64(nOut);
+        uint256 massIn;
+        uint256 co2In;
+        for (uint256 i; i < nIn; ++i) {
+            uint64 id = inputs[i];
+            Lot storage lot = _usableLot(id);
+            if (lot.kind == LotKind.Pallet) revert PalletsDoNotNest(id);
+            lot.status = LotStatus.Consumed;
+            lot.disposition = Disposition.Inactive;
+            lot.firstOutput = firstOutput;
+            lot.outputCount = uint8(nOut);
+            massIn += lot.massKg;
+            co2In += lot.co2Mg;
+        }
+        uint256 massOut;
+        for (uint256 j; j < nOut; ++j) {
+            massOut += outputs[j].massKg;
+        }
+        if (massOut > massIn) revert MassNotConserved(massOut, massIn);
+        uint256 given;
+        for (uint256 j; j < nOut; ++j) {
+            uint256 share = j + 1 == nOut ? co2In - given : (co2In * outputs[j].massKg) / massOut;
+            given += share;
+            _create(firstOutput + uint64(j), outputs[j], uint128(share));
+        }
+        emit LotsTransformed(firstOutput, msg.sender, inputs, uint8(nOut), docHash);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Custody
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// @notice Ship a lot (or pallet) the caller holds to `receiver`, who must confirm with `confirmReceipt`.
+    ///         Custody stays with the caller until then; a lot in transit cannot be shipped again.
+    /// @param lotId the lot
+    /// @param receiver a custody party (supplier, manufacturer, carrier, warehouse or retailer)
+    /// @param poRef the purchase order (EPCIS bizTransaction of type po), e.g. a hash of its URI
+    /// @param docHash sha256 of the EPCIS TransactionEvent document
+    function ship(uint64 lotId, address receiver, bytes32 poRef, bytes32 docHash) external {
+        _ship(lotId, receiver, poRef, docHash, false);
+    }
+
+    /// @notice Ship a recalled lot the caller holds back to `receiver` (who confirms with `confirmReceipt`).
+    /// @param lotId the recalled lot
+    /// @param receiver a custody party, usually its manufacturer
+    /// @param docHash sha256 of the EPCIS TransactionEvent document (disposition returned)
+    function returnLot(uint64 lotId, address receiver, bytes32 docHash) external {
+        _ship(lotId, receiver, bytes32(0), docHash, true);
+    }
+
+    /// @notice Confirm receipt of a lot shipped to the caller: custody moves to the caller.
+    /// @dev A shipment already on its way when its lot is recalled may still be confirmed, so that custody lands
+    ///      with a party that can return or destroy it.
+    /// @param lotId the lot
+    /// @param docHash sha256 of the EPCIS TransactionEvent (receiving) document
+    function confirmReceipt(uint64 lotId, bytes32 docHash) external {
+        Lot storage lot = _lots[lotId];
+        if (lot.status != LotStatus.InTransit) revert WrongStatus(lotId, lot.status);
+        address receiver = lot.pendingReceiver;
+        if (receiver != msg.sender) revert NotReceiver(lotId, msg.sender, receiver);
+        address from = lot.holder;
+        uint8 flags = lot.flags;
+        lot.holder = msg.sender;
+        lot.status = LotStatus.Active;
+        if (flags & FLAG_RECALLED != 0) {
+            if (lot.disposition != Disposition.Returned) lot.disposition = Disposition.Recalled;
+        } else {
+            lot.disposition = flags & FLAG_NON_CONFORMANT != 0 ? Disposition.NonConformant : Disposition.InProgress;
+        }
+        lot.pendingReceiver = address(0);
+        emit LotReceived(lotId, from, msg.sender, docHash);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Transport and cold chain
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// @notice Record a transport leg of a lot the caller (a carrier) holds or is about to receive; its CO2e,
+    ///         intensity(mode) x distance x mass, is added to the lot.
+    /// @param lotId the lot or pallet carried
+    /// @param mode the transport mode
+    /// @param distanceKm distance in kilometres
+    /// @param massKg mass carried in kilograms
+    /// @param docHash sha256 of the EPCIS ObjectEvent (transporting) document
+    /// @return co2Mg CO2e of the leg, in milligrams (g/t.km x km x kg = mg)
+    function recordLeg(uint64 lotId, TransportMode mode, uint32 distanceKm, uint64 massKg, bytes32 docHash)
+        external
+        returns (uint128 co2Mg)
+    {
+        _requireBits(BIT_CARRIER);
+        Lot storage lot = _lots[lotId];
+        LotStatus status = lot.status;
+        if (status != LotStatus.Active && status != LotStatus.InTransit) revert WrongStatus(lotId, status);
+        if (lot.flags & FLAG_RECALLED != 0) revert LotIsRecalled(lotId);
+        if (lot.holder != msg.sender && lot.pendingReceiver != msg.sender) {
+            revert NotHolder(lotId, msg.sender, lot.holder);
+        }
+        if (distanceKm == 0 || massKg == 0) revert ZeroAmount();
+        co2Mg = uint128(intensity[mode]) * distanceKm * massKg;
+        uint128 total = lot.co2Mg + co2Mg;
+        lot.co2Mg = total;
+        emit LegRecorded(lotId, msg.sender, mode, distanceKm, massKg, co2Mg, total, docHash);
+    }
+
+    /// @notice Post a temperature reading of a lot (registered sensors only). A reading outside the lot's range
+    ///         makes it non-conformant for good.
+    /// @param lotId the lot or pallet (active, in transit, or packed in a pallet; not recalled)
+    /// @param centiCelsius the temperature in hundredths of a degree Celsius
+    /// @param docHash sha256 of the EPCIS ObjectEvent (sensor_reporting) document
+    /// @return inRange whether the reading is inside the lot's range
+    function postReading(uint64 lotId, int16 centiCelsius, bytes32 docHash) external returns (bool inRange) {
+        _requireBits(BIT_SENSOR);
+        Lot storage lot = _lots[lotId];
+        LotStatus status = lot.status;
+        if (status != LotStatus.Active && status != LotStatus.InTransit && status != LotStatus.Aggregated) {
+            revert WrongStatus(lotId, status);
+        }
+        uint8 flags = lot.flags;
+        if (flags & FLAG_RECALLED != 0) revert LotIsRecalled(lotId);
+        inRange = centiCelsius >= lot.tempMin && centiCelsius <= lot.tempMax;
+        bool newlyNonConformant = !inRange && flags & FLAG_NON_CONFORMANT == 0;
+        if (newlyNonConformant) {
+            lot.flags = flags | FLAG_NON_CONFORMANT;
+            lot.disposition = Disposition.NonConformant;
+        }
+        emit ReadingPosted(lotId, msg.sender, centiCelsius, inRange, docHash);
+        if (newlyNonConformant) emit DispositionChanged(lotId, Disposition.NonConformant);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Recall, destruction
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// @notice Recall a lot and every lot derived from it downstream: the outputs of the transformation that
+    ///         consumed it (recursively) and the pallet it is packed in; recalling a pallet also recalls its
+    ///         contents. Auditors may recall any lot, a manufacturer the lots it produced. A recalled lot accepts
+    ///         only return or destruction.
+    /// @dev Breadth-first over at most MAX_RECALL_LOTS lots (see there); destroyed lots are skipped.
+    /// @param lotId the lot to recall
+    /// @param docHash sha256 of the EPCIS ObjectEvent (disposition recalled) document
+    /// @return count how many lots were marked recalled
+    function recall(uint64 lotId, bytes32 docHash) external returns (uint256 count) {
+        Lot storage root = _lots[lotId];
+        if (root.status == LotStatus.None) revert UnknownLot(lotId);
+        uint8 bits = _partyBits[msg.sender];
+        if (bits & BIT_AUDITOR == 0 && (bits & BIT_MANUFACTURER == 0 || root.producer != msg.sender)) {
+            revert Unauthorized(msg.sender);
+        }
+        if (root.flags & FLAG_RECALLED != 0) revert AlreadyRecalled(lotId);
+        if (root.status == LotStatus.Destroyed) revert WrongStatus(lotId, LotStatus.Destroyed);
+        uint64[] memory queue = new uint64[](MAX_RECALL_LOTS);
+        count = _markRecalled(queue, 0, lotId, lotId, docHash);
+        if (root.kind == LotKind.Pallet) {
+            uint64[] storage contents = _contents[lotId];
+            uint256 n = contents.length;
+            for (uint256 i; i < n; ++i) {
+                count = _markRecalled(queue, count, contents[i], lotId, docHash);
+            }
+        }
+        for (uint256 head; head < count; ++head) {
+            Lot storage lot = _lots[queue[head]];
+            if (lot.status == LotStatus.Aggregated) {
+                count = _markRecalled(queue, count, lot.container, lotId, docHash);
+            } else if (lot.status == LotStatus.Consumed) {
+                uint64 first = lot.firstOutput;
+                uint64 end = first + lot.outputCount;
+                for (uint64 id = first; id < end; ++id) {
+                    count = _markRecalled(queue, count, id, lotId, docHash);
+                }
+            }
+        }
+    }
+
+    /// @notice Destroy a lot (or a pallet with its contents) the caller holds; nothing can happen to it after.
+    /// @param lotId the lot or pallet, active (not in transit, not packed)
+    /// @param docHash sha256 of the EPCIS ObjectEvent (destroying) document
+    function destroy(uint64 lotId, bytes32 docHash) external {
+        Lot storage lot = _lots[lotId];
+        _requireHolderActive(lot, lotId);
+        lot.status = LotStatus.Destroyed;
+        lot.disposition = Disposition.Destroyed;
+        emit LotDestroyed(lotId, msg.sender, docHash);
+        if (lot.kind == LotKind.Pallet) {
+            uint64[] memory contents = _contents[lotId];
+            uint256 n = contents.length;
+            for (uint256 i; i < n; ++i) {
+                Lot storage inner = _lots[contents[i]];
+                inner.status = LotStatus.Destroyed;
+                inner.disposition = Disposition.Destroyed;
+                inner.holder = msg.sender;
+                emit LotDestroyed(contents[i], msg.sender, docHash);
+            }
+            delete _contents[lotId];
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Views
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// @notice Everything stored about a lot.
+    /// @param lotId the lot
+    /// @return the lot (all zero if it does not exist)
+    function getLot(uint64 lotId) external view returns (Lot memory) {
+        return _lots[lotId];
+    }
+
+    /// @notice Who has custody of a lot: its holder, or its pallet's holder while it is packed.
+    /// @param lotId the lot
+    /// @return the custodian
+    function custodianOf(uint64 lotId) external view returns (address) {
+        Lot storage lot_ = _lots[lotId];
+        return lot_.status == LotStatus.Aggregated ? _lots[lot_.container].holder : lot_.holder;
+    }
+
+    /// @notice CO2e attributed to a lot so far: its own, plus its mass share of its pallet's legs while packed.
+    /// @param lotId the lot
+    /// @return milligrams CO2e
+    function co2Of(uint64 lotId) external view returns (uint256) {
+        Lot storage lot_ = _lots[lotId];
+        uint256 co2 = lot_.co2Mg;
+        if (lot_.status == LotStatus.Aggregated) {
+            Lot storage pallet = _lots[lot_.container];
+            co2 += (uint256(pallet.co2Mg) * lot_.massKg) / pallet.massKg;
+        }
+        return co2;
+    }
+
+    /// @notice The lots packed in a pallet.
+    /// @param palletId the pallet
+    /// @return its lots (empty once disaggregated or destroyed)
+    function contentsOf(uint64 palletId) external view returns (uint64[] memory) {
+        return _contents[palletId];
+    }
+
+    /// @notice Whether a lot is recalled.
+    /// @param lotId the lot
+    /// @return true once recalled
+    function isRecalled(uint64 lotId) external view returns (bool) {
+        return _lots[lotId].flags & FLAG_RECALLED != 0;
+    }
+
+    /// @notice Whether a lot is non-conformant (a cold-chain reading out of range).
+    /// @param lotId the lot
+    /// @return true once non-conformant
+    function isNonConformant(uint64 lotId) external view returns (bool) {
+        return _lots[lotId].flags & FLAG_NON_CONFORMANT != 0;
+    }
+
+    /// @notice The party roles of an account as bits: 1 supplier, 2 manufacturer, 4 carrier, 8 warehouse,
+    ///         16 retailer, 32 auditor, 64 sensor.
+    /// @param account the account
+    /// @return its role bits
+    function partyBits(address account) external view returns (uint8) {
+        return _partyBits[account];
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Internals
+    // ---------------------------------------------------------------------------------------------------------
+
+    function _setIntensity(TransportMode mode, uint32 gramsPerTonneKm) internal {
+        intensity[mode] = gramsPerTonneKm;
+        emit IntensitySet(mode, gramsPerTonneKm);
+    }
+
+    function _requireBits(uint8 bits) internal view {
+        if (_partyBits[msg.sender] & bits == 0) revert Unauthorized(msg.sender);
+    }
+
+    function _requireHolderActive(Lot storage lot_, uint64 lotId) internal view {
+        LotStatus status = lot_.status;
+        if (status == LotStatus.None) revert UnknownLot(lotId);
+        if (status != LotStatus.Active) revert WrongStatus(lotId, status);
+        if (lot_.holder != msg.sender) revert NotHolder(lotId, msg.sender, lot_.holder);
+    }
+
+    /// @dev An active lot the caller holds and that is not recalled.
+    function _usableLot(uint64 lotId) internal view returns (Lot storage lot_) {
+        lot_ = _lots[lotId];
+        _requireHolderActive(lot_, lotId);
+        if (lot_.flags & FLAG_RECALLED != 0) revert LotIsRecalled(lotId);
+    }
+
+    function _create(uint64 lotId, LotSpec calldata spec, uint128 co2Mg) internal {
+        if (spec.quantity == 0 || spec.massKg == 0) revert ZeroAmount();
+        if (spec.tempMin > spec.tempMax) revert BadTemperatureRange(spec.tempMin, spec.tempMax);
+        Lot storage lot_ = _lots[lotId];
+        lot_.holder = msg.sender;
+        lot_.status = LotStatus.Active;
+        lot_.disposition = Disposition.Active;
+        lot_.massKg = spec.massKg;
+        lot_.tempMin = spec.tempMin;
+        lot_.tempMax = spec.tempMax;
+        lot_.producer = msg.sender;
+        lot_.quantity = spec.quantity;
+        lot_.co2Mg = co2Mg;
+        emit LotCreated(
+            lotId,
+            msg.sender,
+            spec.product,
+            spec.quantity,
+            spec.unit,
+            spec.origin,
+            spec.massKg,
+            spec.tempMin,
+            spec.tempMax,
+            co2Mg
+        );
+    }
+
+    function _ship(uint64 lotId, address receiver, bytes32 poRef, bytes32 docHash, bool isReturn) internal {
+        Lot storage lot_ = _lots[lotId];
+        _requireHolderActive(lot_, lotId);
+        uint8 flags = lot_.flags;
+        if (isReturn) {
+            if (flags & FLAG_RECALLED == 0) revert LotNotRecalled(lotId);
+        } else if (flags & FLAG_RECALLED != 0) {
+            revert LotIsRecalled(lotId);
+        }
+        if (receiver == msg.sender) revert SelfShipment();
+        if (_partyBits[receiver] & CUSTODY_BITS == 0) revert NotCustodyParty(receiver);
+        lot_.status = LotStatus.InTransit;
+        if (isReturn) {
+            lot_.disposition = Disposition.Returned;
+        } else {
+            lot_.disposition = flags & FLAG_NON_CONFORMANT != 0 ? Disposition.NonConformant : Disposition.InTransit;
+        }
+        lot_.pendingReceiver = receiver;
+        emit LotShipped(lotId, msg.sender, receiver, poRef, isReturn, docHash);
+    }
+
+    /// @dev Mark one lot recalled and queue it, unless it is already recalled or destroyed.
+    function _markRecalled(uint64[] memory queue, uint256 count, uint64 lotId, uint64 root, bytes32 docHash)
+        internal
+        returns (uint256)
+    {
+        Lot storage lot_ = _lots[lotId];
+        if (lot_.flags & FLAG_RECALLED != 0 || lot_.status == LotStatus.Destroyed) return count;
+        if (count == MAX_RECALL_LOTS) revert RecallTooBroad(MAX_RECALL_LOTS);
+        lot_.flags |= FLAG_RECALLED;
+        if (lot_.status != LotStatus.Consumed && lot_.status != LotStatus.Disaggregated) {
+            lot_.disposition = Disposition.Recalled;
+        }
+        queue[count] = lotId;
+        emit LotRecalled(lotId, root, msg.sender, docHash);
+        return count + 1;
+    }
+
+    function _bitOf(bytes32 role) internal pure returns (uint8) {
+        if (role == SUPPLIER_ROLE) return BIT_SUPPLIER;
+        if (role == MANUFACTURER_ROLE) return BIT_MANUFACTURER;
+        if (role == CARRIER_ROLE) return BIT_CARRIER;
+        if (role == WAREHOUSE_ROLE) return BIT_WAREHOUSE;
+        if (role == RETAILER_ROLE) return BIT_RETAILER;
+        if (role == AUDITOR_ROLE) return BIT_AUDITOR;
+        if (role == SENSOR_ROLE) return BIT_SENSOR;
+        return 0;
+    }
+
+    /// @dev Keeps the party role bits in step with AccessControl (one storage read per role check).
+    function _grantRole(bytes32 role, address account) internal override returns (bool granted) {
+        granted = super._grantRole(role, account);
+        if (granted) _partyBits[account] |= _bitOf(role);
+    }
+
+    /// @dev Keeps the party role bits in step with AccessControl.
+    function _revokeRole(bytes32 role, address account) internal override returns (bool revoked) {
+        revoked = super._revokeRole(role, account);
+        if (revoked) _partyBits[account] &= ~_bitOf(role);
+    }
+}
