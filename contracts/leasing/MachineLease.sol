@@ -1,0 +1,691 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {IERC4907} from "./IERC4907.sol";
+import {IERC5643} from "./IERC5643.sol";
+import {MachineRegistry} from "./MachineRegistry.sol";
+
+/// @title MachineLease
+/// @notice Machines as a service: a lessee subscribes to a lessor's plan for one machine of the
+///         {MachineRegistry}, escrows a deposit, prepays a balance and is billed every period the plan's fee plus
+///         the metered hours of use. Late payment opens a grace period, then suspension (use right cleared), then
+///         reinstatement once paid. Fault tickets carry a maintenance SLA: a ticket not closed in time credits the
+///         lessee at the next billing. After notice (and the minimum term) the lease ends and the deposit comes
+///         back, minus anything still owed. Every payment out is pulled.
+/// @dev Design choice: the LEASE is the ERC-721 of subscriptions. Each lease is a non-transferable token minted to
+///      the lessee, implementing ERC-5643 (`expiresAt` = the end of the paid use right, `cancelSubscription` = give
+///      notice, `renewSubscription` = revoke the notice) and ERC-4907 (`userOf` = who may operate the machine).
+///      The twin in the registry stays with its owner, the lessor, who has no power over the lease token: only the
+///      lessee sets the user, and only non-payment (after the grace period) or the end of the lease clears it.
+///      Accounting per lease: `paid + outstanding == billed - credits`, always.
+///      One fault ticket may be open per lease at a time, which keeps SLA checks O(1) in billing.
+contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
+    using SafeERC20 for IERC20;
+
+    /// @notice Publishes plans (and thereby leases out the machines it owns in the registry).
+    bytes32 public constant LESSOR_ROLE = keccak256("LESSOR_ROLE");
+
+    /// @notice Life cycle of a lease.
+    enum Status {
+        None,
+        Active, // paid up
+        Late, // a bill is unpaid, grace period running
+        Suspended, // grace period over without payment: use right cleared
+        Ended, // final period billed (or terminated): awaiting settlement
+        Settled // deposit applied and refunded
+    }
+
+    /// @notice Terms of a plan, in stablecoin units and seconds.
+    struct PlanTerms {
+        uint96 periodFee; // fee per billing period
+        uint96 hourlyFee; // fee per metered machine-hour
+        uint96 deposit; // escrowed at subscription
+        uint96 slaCredit; // credited for a ticket not closed within the SLA
+        uint32 period; // billing period length
+        uint32 minTerm; // minimum lease duration
+        uint32 notice; // notice period
+        uint32 grace; // grace period after a bill before suspension (< period)
+        uint32 sla; // time to close a fault ticket
+    }
+
+    /// @dev Three storage slots.
+    struct Plan {
+        address lessor;
+        uint96 periodFee;
+        uint96 hourlyFee;
+        uint96 deposit;
+        uint32 period;
+        uint32 minTerm;
+        uint96 slaCredit;
+        uint32 notice;
+        uint32 grace;
+        uint32 sla;
+        bool active;
+    }
+
+    /// @dev Seven storage slots; billing touches five of them.
+    struct Lease {
+        uint32 planId;
+        uint64 machineId;
+        uint64 startedAt;
+        uint64 nextBillAt; // end of the period billed next
+        Status status;
+        uint64 endAt; // 0 until notice is given; then a period boundary
+        uint64 hoursAtLastBill;
+        uint64 lateSince; // scheduled time of the oldest unpaid bill
+        uint128 balance; // prepaid
+        uint128 outstanding; // billed, not credited, not paid
+        uint128 billed;
+        uint128 paid;
+        uint128 credits; // SLA credits applied to bills
+        uint128 pendingCredit; // SLA credits not applied yet
+        address user; // ERC-4907 user
+        uint64 userCap; // expiry set by the lessee for its user
+        uint128 deposit;
+        uint64 openTicket;
+    }
+
+    /// @notice A fault ticket.
+    struct Ticket {
+        uint64 leaseId;
+        uint64 openedAt;
+        uint64 deadline;
+        bool closed;
+        bool credited;
+    }
+
+    /// @notice The payment currency (the euro stablecoin).
+    IERC20 public immutable currency;
+    /// @notice The digital twins.
+    MachineRegistry public immutable registry;
+
+    mapping(uint256 planId => Plan) private _plans;
+    mapping(uint256 leaseId => Lease) private _leases;
+    mapping(uint256 ticketId => Ticket) private _tickets;
+    /// @notice The running (not yet settled) lease of a machine, 0 if none.
+    mapping(uint256 machineId => uint256 leaseId) public leaseOfMachine;
+    /// @notice Earnings a lessor can withdraw.
+    mapping(address lessor => uint256) public earningsOf;
+    /// @notice Deposits and prepaid balances a lessee can withdraw after settlement.
+    mapping(address lessee => uint256) public refundOf;
+    uint256 private _planCount;
+    uint256 private _leaseCount;
+    uint256 private _ticketCount;
+
+    /// @notice A plan was published.
+    event PlanPublished(uint256 indexed planId, address indexed lessor, PlanTerms terms);
+    /// @notice A plan no longer takes subscriptions.
+    event PlanRetired(uint256 indexed planId);
+    /// @notice A lessee subscribed; the deposit is escrowed.
+    event Subscribed(
+        uint256 indexed leaseId, uint256 indexed machineId, uint256 indexed planId, address lessee, uint256 deposit
+    );
+    /// @notice Someone added to a lease's prepaid balance.
+    event ToppedUp(uint256 indexed leaseId, address indexed payer, uint256 amount);
+    /// @notice A period was billed.
+    event Billed(uint256 indexed leaseId, uint64 periodEnd, uint64 hoursBilled, uint256 charge, uint256 outstanding);
+    /// @notice SLA credits were deducted from what is owed.
+    event CreditApplied(uint256 indexed leaseId, uint256 amount);
+    /// @notice An amount owed was paid from the prepaid balance.
+    event Paid(uint256 indexed leaseId, uint256 amount, uint256 outstanding);
+    /// @notice The lease went into its grace period.
+    event PaymentLate(uint256 indexed leaseId, uint64 graceEnds);
+    /// @notice The grace period ended unpaid: the use right is cleared.
+    event Suspended(uint256 indexed leaseId);
+    /// @notice Everything owed was paid: the use right is back.
+    event Reinstated(uint256 indexed leaseId);
+    /// @notice The lessee gave notice; the lease ends at `endAt`.
+    event NoticeGiven(uint256 indexed leaseId, uint64 endAt);
+    /// @notice The lessee withdrew its notice.
+    event NoticeRevoked(uint256 indexed leaseId);
+    /// @notice The lease ended (final period billed, or terminated while suspended).
+    event LeaseEnded(uint256 indexed leaseId, uint64 endAt, bool terminated);
+    /// @notice The deposit was applied to what is owed and the rest made withdrawable.
+    event LeaseSettled(uint256 indexed leaseId, uint256 fromDeposit, uint256 refund, uint256 unpaid);
+    /// @notice A fault ticket was opened.
+    event FaultReported(
+        uint256 indexed ticketId, uint256 indexed leaseId, address indexed reporter, bytes32 descriptionHash, uint64 deadline
+    );
+    /// @notice A fault ticket was closed.
+    event TicketClosed(uint256 indexed ticketId, uint256 indexed leaseId, bytes32 reportHash, bool late);
+    /// @notice A ticket missed its SLA: the credit is applied at the next billing.
+    event SlaCreditGranted(uint256 indexed ticketId, uint256 indexed leaseId, uint256 amount);
+    /// @notice A lessor withdrew its earnings.
+    event EarningsWithdrawn(address indexed lessor, uint256 amount);
+    /// @notice A lessee withdrew its refund.
+    event RefundWithdrawn(address indexed lessee, uint256 amount);
+
+    error ZeroAddress();
+    error InvalidTerms();
+    error UnknownPlan(uint256 planId);
+    error PlanNotActive(uint256 planId);
+    error NotPlanLessor(uint256 planId, address caller);
+    error NotMachineOwner(uint256 machineId, address lessor);
+    error MachineAlreadyLeased(uint256 machineId, uint256 leaseId);
+    error UnknownLease(uint256 leaseId);
+    error LeaseNotRunning(uint256 leaseId, Status status);
+    error LeaseNotEnded(uint256 leaseId, Status status);
+    error NotLessee(uint256 leaseId, address caller);
+    error NotLessor(uint256 leaseId, address caller);
+    error NotLesseeOrDevice(uint256 leaseId, address caller);
+    error BillingNotDue(uint256 leaseId, uint64 dueAt);
+    error GraceNotOver(uint256 leaseId, uint64 graceEnds);
+    error NotLate(uint256 leaseId);
+    error NotSuspended(uint256 leaseId);
+    error NoticeAlreadyGiven(uint256 leaseId, uint64 endAt);
+    error NoNotice(uint256 leaseId);
+    error UseRightExpired(uint256 leaseId);
+    error LeaseNotTransferable(uint256 leaseId);
+    error ZeroAmount();
+    error NothingToWithdraw(address account);
+    error TicketAlreadyOpen(uint256 leaseId, uint256 ticketId);
+    error TicketNotOpen(uint256 ticketId);
+    error EmptyReport();
+
+    /// @param admin Receives DEFAULT_ADMIN_ROLE (grants LESSOR_ROLE).
+    /// @param currency_ The stablecoin fees and deposits are paid in.
+    /// @param registry_ The machine registry (this contract needs its MAINTAINER_ROLE to log closed tickets).
+    constructor(address admin, IERC20 currency_, MachineRegistry registry_) ERC721("S4 Machine Lease", "S4LEASE") {
+        if (admin == address(0) || address(currency_) == address(0) || address(registry_) == address(0)) {
+            revert ZeroAddress();
+        }
+        currency = currency_;
+        registry = registry_;
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    }
+
+    // --- plans ---------------------------------------------------------------------------------------------------
+
+    /// @notice Publish a plan; the caller becomes its lessor.
+    /// @param terms Fees, deposit, credit (stablecoin units) and durations (seconds); `grace` must be shorter than
+    ///        `period`, `period` and `sla` non-zero.
+    /// @return planId The new plan's id.
+    function publishPlan(PlanTerms calldata terms) external onlyRole(LESSOR_ROLE) returns (uint256 planId) {
+        if (terms.period == 0 || terms.grace >= terms.period || terms.sla == 0) revert InvalidTerms();
+        planId = ++_planCount;
+        _plans[planId] = Plan({
+            lessor: msg.sender,
+            periodFee: terms.periodFee,
+            hourlyFee: terms.hourlyFee,
+            deposit: terms.deposit,
+            period: terms.period,
+            minTerm: terms.minTerm,
+            slaCredit: terms.slaCredit,
+            notice: terms.notice,
+            grace: terms.grace,
+            sla: terms.sla,
+            active: true
+        });
+        emit PlanPublished(planId, msg.sender, terms);
+    }
+
+    /// @notice Stop new subscriptions to a plan (running leases keep it).
+    /// @param planId The plan.
+    function retirePlan(uint256 planId) external {
+        Plan storage p = _plans[planId];
+        if (p.lessor == address(0)) revert UnknownPlan(planId);
+        if (p.lessor != msg.sender) revert NotPlanLessor(planId, msg.sender);
+        if (!p.active) revert PlanNotActive(planId);
+        p.active = false;
+        emit PlanRetired(planId);
+    }
+
+    // --- lessee ------------------------------------------------------------------------------------------------
+
+    /// @notice Lease `machineId` under `planId`: escrows the plan's deposit (approve it first) and mints the lease
+    ///         token to the caller, who becomes its user until the end of the first period plus the grace period.
+    /// @param machineId The machine, owned in the registry by the plan's lessor and not leased.
+    /// @param planId An active plan.
+    /// @return leaseId The new lease (token id).
+    function subscribe(uint256 machineId, uint256 planId) external returns (uint256 leaseId) {
+        Plan storage p = _plans[planId];
+        if (p.lessor == address(0)) revert UnknownPlan(planId);
+        if (!p.active) revert PlanNotActive(planId);
+        if (registry.ownerOf(machineId) != p.lessor) revert NotMachineOwner(machineId, p.lessor);
+        uint256 running = leaseOfMachine[machineId];
+        if (running != 0) revert MachineAlreadyLeased(machineId, running);
+        leaseId = ++_leaseCount;
+        uint128 deposit = p.deposit;
+        uint64 nextBillAt = uint64(block.timestamp) + p.period;
+        Lease storage l = _leases[leaseId];
+        l.planId = uint32(planId);
+        l.machineId = uint64(machineId);
+        l.startedAt = uint64(block.timestamp);
+        l.nextBillAt = nextBillAt;
+        l.status = Status.Active;
+        l.hoursAtLastBill = registry.hoursOf(machineId);
+        l.user = msg.sender;
+        l.userCap = type(uint64).max;
+        l.deposit = deposit;
+        leaseOfMachine[machineId] = leaseId;
+        _mint(msg.sender, leaseId);
+        uint64 expires = nextBillAt + p.grace;
+        emit Subscribed(leaseId, machineId, planId, msg.sender, deposit);
+        emit UpdateUser(leaseId, msg.sender, expires);
+        emit SubscriptionUpdate(leaseId, expires);
+        if (deposit != 0) currency.safeTransferFrom(msg.sender, address(this), deposit);
+    }
+
+    /// @notice Add to a lease's prepaid balance (approve first); anything owed is paid at once, which reinstates a
+    ///         late or suspended lease when nothing is left owing.
+    /// @param leaseId The lease.
+    /// @param amount Stablecoin units.
+    function topUp(uint256 leaseId, uint256 amount) external {
+        if (amount == 0) revert ZeroAmount();
+        Lease storage l = _leases[leaseId];
+        Status status = l.status;
+        if (status == Status.None) revert UnknownLease(leaseId);
+        if (status == Status.Settled) revert LeaseNotRunning(leaseId, status);
+        l.balance += uint128(amount);
+        emit ToppedUp(leaseId, msg.sender, amount);
+        Plan storage p = _plans[l.planId];
+        _collect(leaseId, l, p.lessor);
+        if (l.outstanding == 0 && (status == Status.Late || status == Status.Suspended)) {
+            _reinstate(leaseId, l, p.grace);
+        }
+        currency.safeTransferFrom(msg.sender, address(this), amount);
+    }
+
+    /// @notice Give notice: the lease ends at the first period boundary after both the notice period and the
+    ///         minimum term have run.
+    /// @param leaseId The lease (caller: its lessee).
+    function giveNotice(uint256 leaseId) public {
+        Lease storage l = _runningLease(leaseId);
+        if (ownerOf(leaseId) != msg.sender) revert NotLessee(leaseId, msg.sender);
+        if (l.endAt != 0) revert NoticeAlreadyGiven(leaseId, l.endAt);
+        Plan storage p = _plans[l.planId];
+        uint256 start = l.startedAt;
+        uint256 target = block.timestamp + p.notice;
+        if (start + p.minTerm > target) target = start + p.minTerm;
+        uint256 periods = (target - start + p.period - 1) / p.period;
+        uint64 endAt = uint64(start + periods * p.period);
+        if (endAt < l.nextBillAt) endAt = l.nextBillAt;
+        l.endAt = endAt;
+        emit NoticeGiven(leaseId, endAt);
+        emit SubscriptionUpdate(leaseId, _expires(l, p.grace));
+    }
+
+    /// @notice ERC-5643 cancellation: the same as {giveNotice}.
+    /// @param tokenId The lease.
+    function cancelSubscription(uint256 tokenId) external {
+        giveNotice(tokenId);
+    }
+
+    /// @notice ERC-5643 renewal: the subscription renews itself every paid period, so renewing withdraws a notice
+    ///         given earlier (before the lease has ended).
+    /// @param tokenId The lease (caller: its lessee).
+    /// @param duration Ignored: the term runs by periods until notice.
+    function renewSubscription(uint256 tokenId, uint64 duration) external {
+        duration; // the term runs by periods
+        Lease storage l = _runningLease(tokenId);
+        if (ownerOf(tokenId) != msg.sender) revert NotLessee(tokenId, msg.sender);
+        if (l.endAt == 0) revert NoNotice(tokenId);
+        l.endAt = 0;
+        emit NoticeRevoked(tokenId);
+        emit SubscriptionUpdate(tokenId, _expires(l, _plans[l.planId].grace));
+    }
+
+    /// @notice ERC-4907: the lessee (or an address it approved) names who operates the machine, up to an expiry;
+    ///         the use right never outlasts the paid period. The lessor cannot call this.
+    /// @param tokenId The lease.
+    /// @param user The operator (zero to clear).
+    /// @param expires Latest end of that user's right.
+    function setUser(uint256 tokenId, address user, uint64 expires) external {
+        Lease storage l = _leases[tokenId];
+        Status status = l.status;
+        if (status == Status.None) revert UnknownLease(tokenId);
+        address holder = _ownerOf(tokenId);
+        if (!_isAuthorized(holder, msg.sender, tokenId)) revert NotLessee(tokenId, msg.sender);
+        if (status != Status.Active && status != Status.Late) revert LeaseNotRunning(tokenId, status);
+        uint64 leaseExpires = _expires(l, _plans[l.planId].grace);
+        if (block.timestamp >= leaseExpires) revert UseRightExpired(tokenId);
+        l.user = user;
+        l.userCap = expires;
+        emit UpdateUser(tokenId, user, user == address(0) ? 0 : (expires < leaseExpires ? expires : leaseExpires));
+    }
+
+    // --- keeper ------------------------------------------------------------------------------------------------
+
+    /// @notice Bill the period ending at `nextBillAt` (anyone, once that time is reached): the plan's fee plus the
+    ///         hours metered since the last bill, minus SLA credits, paid from the prepaid balance. An unpaid bill
+    ///         starts the grace period; a bill arriving after an unpaid grace period suspends first. The bill at
+    ///         the notice's end date is the last one and ends the lease.
+    /// @param leaseId The lease.
+    /// @return charge The gross amount billed.
+    function runBilling(uint256 leaseId) external returns (uint256 charge) {
+        Lease storage l = _leases[leaseId];
+        Status status = l.status;
+        if (status == Status.None) revert UnknownLease(leaseId);
+        if (status == Status.Ended || status == Status.Settled) revert LeaseNotRunning(leaseId, status);
+        uint64 due = l.nextBillAt;
+        if (block.timestamp < due) revert BillingNotDue(leaseId, due);
+        Plan storage p = _plans[l.planId];
+        uint32 grace = p.grace;
+        if (status == Status.Late && block.timestamp >= uint256(l.lateSince) + grace) {
+            _suspend(leaseId, l);
+            status = Status.Suspended;
+        }
+        uint64 hoursBilled;
+        (charge, hoursBilled) = _meter(l, p);
+        uint256 owed = _charge(leaseId, l, p, charge);
+        l.nextBillAt = due + p.period;
+        emit Billed(leaseId, due, hoursBilled, charge, owed);
+        _afterBilling(leaseId, l, status, due, owed, grace);
+    }
+
+    /// @notice Suspend a lease whose grace period ended unpaid (anyone): the use right is cleared.
+    /// @param leaseId The lease.
+    function suspend(uint256 leaseId) external {
+        Lease storage l = _leases[leaseId];
+        if (l.status != Status.Late) revert NotLate(leaseId);
+        uint64 graceEnds = l.lateSince + _plans[l.planId].grace;
+        if (block.timestamp < graceEnds) revert GraceNotOver(leaseId, graceEnds);
+        _suspend(leaseId, l);
+    }
+
+    /// @notice End a suspended lease early (its lessor): the current period is not billed; settle next.
+    /// @param leaseId The lease.
+    function terminate(uint256 leaseId) external {
+        Lease storage l = _leases[leaseId];
+        if (l.status == Status.None) revert UnknownLease(leaseId);
+        if (_plans[l.planId].lessor != msg.sender) revert NotLessor(leaseId, msg.sender);
+        if (l.status != Status.Suspended) revert NotSuspended(leaseId);
+        l.status = Status.Ended;
+        l.endAt = uint64(block.timestamp);
+        emit LeaseEnded(leaseId, uint64(block.timestamp), true);
+        emit SubscriptionUpdate(leaseId, uint64(block.timestamp));
+    }
+
+    /// @notice Settle an ended lease (anyone): the deposit pays what is still owed, the rest of it and the prepaid
+    ///         balance become withdrawable by the lessee, and the machine is free to lease again.
+    /// @param leaseId The lease.
+    function settle(uint256 leaseId) external {
+        Lease storage l = _leases[leaseId];
+        if (l.status != Status.Ended) revert LeaseNotEnded(leaseId, l.status);
+        uint256 deposit = l.deposit;
+        uint256 owed = l.outstanding;
+        uint256 take = deposit < owed ? deposit : owed;
+        uint256 refund = deposit - take + l.balance;
+        l.status = Status.Settled;
+        l.deposit = 0;
+        l.balance = 0;
+        l.outstanding = uint128(owed - take);
+        l.paid += uint128(take);
+        if (take != 0) earningsOf[_plans[l.planId].lessor] += take;
+        address lessee = _ownerOf(leaseId);
+        if (refund != 0) refundOf[lessee] += refund;
+        delete leaseOfMachine[l.machineId];
+        emit LeaseSettled(leaseId, take, refund, owed - take);
+    }
+
+    // --- maintenance -------------------------------------------------------------------------------------------
+
+    /// @notice Report a fault (the lessee or the machine's bound device): opens a ticket the lessor must close
+    ///         within the plan's SLA. One ticket per lease may be open at a time.
+    /// @param leaseId The lease.
+    /// @param descriptionHash Hash of the fault description (kept off chain).
+    /// @return ticketId The new ticket.
+    function reportFault(uint256 leaseId, bytes32 descriptionHash) external returns (uint256 ticketId) {
+        Lease storage l = _runningLease(leaseId);
+        if (msg.sender != _ownerOf(leaseId) && msg.sender != registry.deviceOf(l.machineId)) {
+            revert NotLesseeOrDevice(leaseId, msg.sender);
+        }
+        if (l.openTicket != 0) revert TicketAlreadyOpen(leaseId, l.openTicket);
+        ticketId = ++_ticketCount;
+        uint64 deadline = uint64(block.timestamp) + _plans[l.planId].sla;
+        _tickets[ticketId] = Ticket({
+            leaseId: uint64(leaseId), openedAt: uint64(block.timestamp), deadline: deadline, closed: false, credited: false
+        });
+        l.openTicket = uint64(ticketId);
+        emit FaultReported(ticketId, leaseId, msg.sender, descriptionHash, deadline);
+    }
+
+    /// @notice Close a ticket (the lease's lessor) with the intervention report, logged on the machine's twin.
+    ///         Closing after the deadline grants the plan's SLA credit, applied at the next billing.
+    /// @param ticketId The ticket.
+    /// @param reportHash Hash of the intervention report (non-zero).
+    function closeTicket(uint256 ticketId, bytes32 reportHash) external {
+        Ticket storage t = _tickets[ticketId];
+        if (t.leaseId == 0 || t.closed) revert TicketNotOpen(ticketId);
+        if (reportHash == bytes32(0)) revert EmptyReport();
+        uint256 leaseId = t.leaseId;
+        Lease storage l = _leases[leaseId];
+        Plan storage p = _plans[l.planId];
+        if (p.lessor != msg.sender) revert NotLessor(leaseId, msg.sender);
+        bool late = block.timestamp > t.deadline;
+        t.closed = true;
+        l.openTicket = 0;
+        if (late && !t.credited) {
+            t.credited = true;
+            l.pendingCredit += p.slaCredit;
+            emit SlaCreditGranted(ticketId, leaseId, p.slaCredit);
+        }
+        emit TicketClosed(ticketId, leaseId, reportHash, late);
+        registry.recordMaintenance(l.machineId, reportHash, false);
+    }
+
+    // --- withdrawals -------------------------------------------------------------------------------------------
+
+    /// @notice Withdraw the caller's earnings as a lessor.
+    /// @return amount Stablecoin units sent.
+    function withdrawEarnings() external returns (uint256 amount) {
+        amount = earningsOf[msg.sender];
+        if (amount == 0) revert NothingToWithdraw(msg.sender);
+        earningsOf[msg.sender] = 0;
+        emit EarningsWithdrawn(msg.sender, amount);
+        currency.safeTransfer(msg.sender, amount);
+    }
+
+    /// @notice Withdraw the caller's refunded deposits and prepaid balances.
+    /// @return amount Stablecoin units sent.
+    function withdrawRefund() external returns (uint256 amount) {
+        amount = refundOf[msg.sender];
+        if (amount == 0) revert NothingToWithdraw(msg.sender);
+        refundOf[msg.sender] = 0;
+        emit RefundWithdrawn(msg.sender, amount);
+        currency.safeTransfer(msg.sender, amount);
+    }
+
+    // --- views -------------------------------------------------------------------------------------------------
+
+    /// @notice A plan.
+    /// @param planId The plan.
+    /// @return The plan's lessor, terms and whether it takes subscriptions.
+    function planOf(uint256 planId) external view returns (Plan memory) {
+        return _plans[planId];
+    }
+
+    /// @notice A lease's full record.
+    /// @param leaseId The lease.
+    /// @return The lease.
+    function leaseOf(uint256 leaseId) external view returns (Lease memory) {
+        return _leases[leaseId];
+    }
+
+    /// @notice A fault ticket.
+    /// @param ticketId The ticket.
+    /// @return The ticket.
+    function ticketOf(uint256 ticketId) external view returns (Ticket memory) {
+        return _tickets[ticketId];
+    }
+
+    /// @notice ERC-4907: who may operate the machine now (zero when suspended, ended or expired).
+    /// @param tokenId The lease.
+    /// @return The user.
+    function userOf(uint256 tokenId) external view returns (address) {
+        Lease storage l = _leases[tokenId];
+        if (block.timestamp >= _userExpires(l)) return address(0);
+        return l.user;
+    }
+
+    /// @notice ERC-4907: when the current user's right ends (0 if there is none).
+    /// @param tokenId The lease.
+    /// @return Unix time.
+    function userExpires(uint256 tokenId) external view returns (uint256) {
+        return _userExpires(_leases[tokenId]);
+    }
+
+    /// @notice ERC-5643: the end of the paid use right (end of the period billed next plus grace, or the grace end
+    ///         of an unpaid bill, or the end date of an ended lease).
+    /// @param tokenId The lease.
+    /// @return Unix time.
+    function expiresAt(uint256 tokenId) external view returns (uint64) {
+        Lease storage l = _leases[tokenId];
+        if (l.status == Status.None) revert UnknownLease(tokenId);
+        return _expires(l, _plans[l.planId].grace);
+    }
+
+    /// @notice ERC-5643: a lease is renewable while it runs with a notice pending.
+    /// @param tokenId The lease.
+    /// @return True if {renewSubscription} would withdraw a notice.
+    function isRenewable(uint256 tokenId) external view returns (bool) {
+        Lease storage l = _leases[tokenId];
+        Status status = l.status;
+        return l.endAt != 0 && (status == Status.Active || status == Status.Late || status == Status.Suspended);
+    }
+
+    /// @notice ERC-165: ERC-721, ERC-4907, ERC-5643 and AccessControl.
+    /// @param interfaceId The interface id.
+    /// @return True if supported.
+    function supportsInterface(bytes4 interfaceId) public view override(ERC721, AccessControl) returns (bool) {
+        return interfaceId == type(IERC4907).interfaceId || interfaceId == type(IERC5643).interfaceId
+            || super.supportsInterface(interfaceId);
+    }
+
+    // --- internals ---------------------------------------------------------------------------------------------
+
+    /// @dev Lease tokens are bound to the lessee: mint only.
+    function _update(address to, uint256 tokenId, address auth) internal override returns (address) {
+        address from = super._update(to, tokenId, auth);
+        if (from != address(0)) revert LeaseNotTransferable(tokenId);
+        return from;
+    }
+
+    function _runningLease(uint256 leaseId) private view returns (Lease storage l) {
+        l = _leases[leaseId];
+        Status status = l.status;
+        if (status == Status.None) revert UnknownLease(leaseId);
+        if (status != Status.Active && status != Status.Late && status != Status.Suspended) {
+            revert LeaseNotRunning(leaseId, status);
+        }
+    }
+
+    function _expires(Lease storage l, uint32 grace) private view returns (uint64 e) {
+        Status status = l.status;
+        uint64 endAt = l.endAt;
+        if (status == Status.Active) e = l.nextBillAt + grace;
+        else if (status == Status.Late || status == Status.Suspended) e = l.lateSince + grace;
+        else return endAt;
+        if (endAt != 0 && e > endAt) e = endAt;
+    }
+
+    function _userExpires(Lease storage l) private view returns (uint64) {
+        Status status = l.status;
+        if (l.user == address(0) || (status != Status.Active && status != Status.Late)) return 0;
+        uint64 e = _expires(l, _plans[l.planId].grace);
+        uint64 cap = l.userCap;
+        return cap < e ? cap : e;
+    }
+
+    function _slaCredit(uint256 leaseId, uint64 ticketId, uint96 amount) private returns (uint256) {
+        if (ticketId == 0) return 0;
+        Ticket storage t = _tickets[ticketId];
+        if (t.credited || block.timestamp <= t.deadline) return 0;
+        t.credited = true;
+        emit SlaCreditGranted(ticketId, leaseId, amount);
+        return amount;
+    }
+
+    /// @dev Reads the twin's counter, moves the billing mark and returns the gross charge and hours billed.
+    function _meter(Lease storage l, Plan storage p) private returns (uint256 charge, uint64 hoursBilled) {
+        uint64 hoursNow = registry.hoursOf(l.machineId);
+        hoursBilled = hoursNow - l.hoursAtLastBill;
+        l.hoursAtLastBill = hoursNow;
+        charge = p.periodFee + uint256(hoursBilled) * p.hourlyFee;
+    }
+
+    /// @dev Books a charge: applies pending SLA credits, pays from the prepaid balance; returns what is still owed.
+    function _charge(uint256 leaseId, Lease storage l, Plan storage p, uint256 charge) private returns (uint256 owed) {
+        uint256 pendingCredit = l.pendingCredit + _slaCredit(leaseId, l.openTicket, p.slaCredit);
+        owed = l.outstanding + charge;
+        uint256 credit = pendingCredit < owed ? pendingCredit : owed;
+        owed -= credit;
+        uint256 balance = l.balance;
+        uint256 pay = balance < owed ? balance : owed;
+        owed -= pay;
+        l.balance = uint128(balance - pay);
+        l.outstanding = uint128(owed);
+        l.billed += uint128(charge);
+        l.paid += uint128(pay);
+        l.credits += uint128(credit);
+        l.pendingCredit = uint128(pendingCredit - credit);
+        if (pay != 0) earningsOf[p.lessor] += pay;
+        if (credit != 0) emit CreditApplied(leaseId, credit);
+        if (pay != 0) emit Paid(leaseId, pay, owed);
+    }
+
+    function _collect(uint256 leaseId, Lease storage l, address lessor) private {
+        uint256 owed = l.outstanding;
+        if (owed == 0) return;
+        uint256 balance = l.balance;
+        uint256 pay = balance < owed ? balance : owed;
+        if (pay == 0) return;
+        l.balance = uint128(balance - pay);
+        l.outstanding = uint128(owed - pay);
+        l.paid += uint128(pay);
+        earningsOf[lessor] += pay;
+        emit Paid(leaseId, pay, owed - pay);
+    }
+
+    function _afterBilling(uint256 leaseId, Lease storage l, Status status, uint64 due, uint256 owed, uint32 grace)
+        private
+    {
+        if (l.endAt != 0 && due >= l.endAt) {
+            l.status = Status.Ended;
+            emit LeaseEnded(leaseId, due, false);
+            if (status != Status.Suspended) emit UpdateUser(leaseId, address(0), 0);
+            emit SubscriptionUpdate(leaseId, due);
+        } else if (owed == 0) {
+            if (status == Status.Suspended) {
+                _reinstate(leaseId, l, grace);
+            } else {
+                if (status == Status.Late) {
+                    l.status = Status.Active;
+                    emit Reinstated(leaseId);
+                }
+                uint64 expires = _expires(l, grace);
+                emit UpdateUser(leaseId, l.user, expires);
+                emit SubscriptionUpdate(leaseId, expires);
+            }
+        } else if (status == Status.Active) {
+            l.status = Status.Late;
+            l.lateSince = due;
+            emit PaymentLate(leaseId, due + grace);
+        }
+    }
+
+    function _suspend(uint256 leaseId, Lease storage l) private {
+        l.status = Status.Suspended;
+        l.user = address(0);
+        l.userCap = 0;
+        emit Suspended(leaseId);
+        emit UpdateUser(leaseId, address(0), 0);
+    }
+
+    function _reinstate(uint256 leaseId, Lease storage l, uint32 grace) private {
+        Status status = l.status;
+        l.status = Status.Active;
+        if (status == Status.Suspended) {
+            l.user = _ownerOf(leaseId);
+            l.userCap = type(uint64).max;
+        }
+        uint64 expires = _expires(l, grace);
+        emit Reinstated(leaseId);
+        emit UpdateUser(leaseId, l.user, expires);
+        emit SubscriptionUpdate(leaseId, expires);
+    }
+}

@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+
+/// @title MachineRegistry
+/// @notice The digital twins of leased machines: one ERC-721 token per machine, minted by the manufacturer, with
+///         its serial, model, bound IoT device, cumulative hours of use and maintenance log.
+/// @dev Usage readings are EIP-712 messages `UsageReading(uint256 machineId,uint64 counter,uint64 nonce)` signed by
+///      the machine's bound device, so a keeper or the lessee can relay them. `counter` is the cumulative number of
+///      hours of use and never decreases; `nonce` must be the machine's next reading nonce, so a signature can be
+///      used once only. The maintenance log keeps only the latest document hash and a count on chain; every
+///      document hash is in a {MaintenanceRecorded} event. The use right (ERC-4907) and the subscription
+///      (ERC-5643) live on the lease tokens of {MachineLease}, not here: the twin stays with its owner.
+contract MachineRegistry is ERC721, AccessControl, EIP712 {
+    /// @notice Mints twins and (re)binds their IoT devices.
+    bytes32 public constant MANUFACTURER_ROLE = keccak256("MANUFACTURER_ROLE");
+    /// @notice Records maintenance on twins (technicians, and the lease contract when it closes a ticket).
+    bytes32 public constant MAINTAINER_ROLE = keccak256("MAINTAINER_ROLE");
+    /// @notice EIP-712 type hash of a usage reading.
+    bytes32 public constant USAGE_READING_TYPEHASH =
+        keccak256("UsageReading(uint256 machineId,uint64 counter,uint64 nonce)");
+
+    /// @notice A usage reading as signed by a device.
+    /// @param machineId The twin's token id.
+    /// @param counter Cumulative hours of use.
+    /// @param nonce The machine's next reading nonce.
+    struct UsageReading {
+        uint256 machineId;
+        uint64 counter;
+        uint64 nonce;
+    }
+
+    /// @dev Two storage slots per machine (plus the serial and model strings, written once).
+    struct Machine {
+        address device; // bound IoT device
+        uint64 hoursUsed; // cumulative hours of use (monotonic)
+        uint32 nonce; // next reading nonce
+        uint64 lastServiceHours; // hours at the last preventive maintenance
+        uint32 serviceInterval; // preventive maintenance due every `serviceInterval` hours (0: none)
+        uint32 maintenanceCount; // entries in the maintenance log
+    }
+
+    mapping(uint256 machineId => Machine) private _machines;
+    mapping(uint256 machineId => bytes32) private _lastMaintenanceHash;
+    mapping(uint256 machineId => string) private _serials;
+    mapping(uint256 machineId => string) private _models;
+    mapping(bytes32 serialHash => uint256 machineId) private _bySerial;
+    uint256 private _nextId = 1;
+
+    /// @notice A twin was minted.
+    event MachineRegistered(
+        uint256 indexed machineId, address indexed owner, string serial, string model, address device, uint32 interval
+    );
+    /// @notice The machine's IoT device changed.
+    event DeviceBound(uint256 indexed machineId, address indexed device);
+    /// @notice A signed usage reading was accepted.
+    event UsageReported(uint256 indexed machineId, uint64 counter, uint64 nonce, address indexed relayer);
+    /// @notice The hours of use reached the next preventive maintenance.
+    event MaintenanceDue(uint256 indexed machineId, uint64 hoursUsed, uint64 dueAtHours);
+    /// @notice A maintenance document was added to the twin's log.
+    event MaintenanceRecorded(
+        uint256 indexed machineId, bytes32 indexed documentHash, bool preventive, uint64 hoursUsed, uint32 count
+    );
+    /// @notice The preventive maintenance interval changed.
+    event ServiceIntervalSet(uint256 indexed machineId, uint32 interval);
+
+    error UnknownMachine(uint256 machineId);
+    error ZeroAddress();
+    error DuplicateSerial(string serial, uint256 machineId);
+    error EmptySerial();
+    error CounterDecreased(uint256 machineId, uint64 current, uint64 reported);
+    error InvalidNonce(uint256 machineId, uint64 expected, uint64 given);
+    error InvalidDeviceSignature(uint256 machineId, address signer);
+    error EmptyDocument();
+
+    /// @param admin Receives DEFAULT_ADMIN_ROLE (grants the manufacturer and maintainer roles).
+    constructor(address admin) ERC721("S4 Machine Twin", "S4TWIN") EIP712("S4 MachineRegistry", "1") {
+        if (admin == address(0)) revert ZeroAddress();
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    }
+
+    // --- manufacturer -------------------------------------------------------------------------------------------
+
+    /// @notice Mint the twin of a new machine to `owner` (the lessor).
+    /// @param owner Owner of the twin.
+    /// @param serial Unique serial number.
+    /// @param model Model designation.
+    /// @param device Address of the IoT device allowed to sign usage readings.
+    /// @param serviceInterval Preventive maintenance due every this many hours (0: none).
+    /// @return machineId The new token id.
+    function registerMachine(
+        address owner,
+        string calldata serial,
+        string calldata model,
+        address device,
+        uint32 serviceInterval
+    ) external onlyRole(MANUFACTURER_ROLE) returns (uint256 machineId) {
+        if (device == address(0) || owner == address(0)) revert ZeroAddress();
+        if (bytes(serial).length == 0) revert EmptySerial();
+        bytes32 serialHash = keccak256(bytes(serial));
+        uint256 existing = _bySerial[serialHash];
+        if (existing != 0) revert DuplicateSerial(serial, existing);
+        machineId = _nextId++;
+        _bySerial[serialHash] = machineId;
+        _serials[machineId] = serial;
+        _models[machineId] = model;
+        _machines[machineId] = Machine({
+            device: device,
+            hoursUsed: 0,
+            nonce: 0,
+            lastServiceHours: 0,
+            serviceInterval: serviceInterval,
+            maintenanceCount: 0
+        });
+        emit MachineRegistered(machineId, owner, serial, model, device, serviceInterval);
+        _safeMint(owner, machineId);
+    }
+
+    /// @notice Bind another IoT device to a machine (e.g. after a replacement); the reading nonce carries on.
+    /// @param machineId The twin.
+    /// @param device The new device.
+    function bindDevice(uint256 machineId, address device) external onlyRole(MANUFACTURER_ROLE) {
+        _requireMachine(machineId);
+        if (device == address(0)) revert ZeroAddress();
+        _machines[machineId].device = device;
+        emit DeviceBound(machineId, device);
+    }
+
+    /// @notice Change the preventive maintenance interval of a machine.
+    /// @param machineId The twin.
+    /// @param interval Hours of use between preventive maintenances (0: none).
+    function setServiceInterval(uint256 machineId, uint32 interval) external onlyRole(MANUFACTURER_ROLE) {
+        _requireMachine(machineId);
+        _machines[machineId].serviceInterval = interval;
+        emit ServiceIntervalSet(machineId, interval);
+    }
+
+    // --- device readings ---------------------------------------------------------------------------------------
+
+    /// @notice Record a usage reading signed by the machine's bound device; anyone may relay it.
+    /// @param reading The signed reading.
+    /// @param signature The device's EIP-712 signature (65 bytes).
+    function reportUsage(UsageReading calldata reading, bytes calldata signature) external {
+        uint256 machineId = reading.machineId;
+        Machine storage m = _machines[machineId];
+        address device = m.device;
+        if (device == address(0)) revert UnknownMachine(machineId);
+        uint64 expected = m.nonce;
+        if (reading.nonce != expected) revert InvalidNonce(machineId, expected, reading.nonce);
+        bytes32 digest = _hashTypedDataV4(
+            keccak256(abi.encode(USAGE_READING_TYPEHASH, machineId, reading.counter, reading.nonce))
+        );
+        (address signer,,) = ECDSA.tryRecover(digest, signature);
+        if (signer != device) revert InvalidDeviceSignature(machineId, signer);
+        uint64 previous = m.hoursUsed;
+        if (reading.counter < previous) revert CounterDecreased(machineId, previous, reading.counter);
+        m.hoursUsed = reading.counter;
+        m.nonce = uint32(expected + 1);
+        emit UsageReported(machineId, reading.counter, reading.nonce, msg.sender);
+        uint32 interval = m.serviceInterval;
+        if (interval != 0) {
+            uint64 dueAt = m.lastServiceHours + interval;
+            if (previous < dueAt && reading.counter >= dueAt) emit MaintenanceDue(machineId, reading.counter, dueAt);
+        }
+    }
+
+    // --- maintenance -------------------------------------------------------------------------------------------
+
+    /// @notice Add a maintenance document to the twin's log; a preventive one restarts the service interval.
+    /// @param machineId The twin.
+    /// @param documentHash Hash of the maintenance report (kept off chain).
+    /// @param preventive True for the scheduled preventive maintenance, false for a repair.
+    function recordMaintenance(uint256 machineId, bytes32 documentHash, bool preventive)
+        external
+        onlyRole(MAINTAINER_ROLE)
+    {
+        _requireMachine(machineId);
+        if (documentHash == bytes32(0)) revert EmptyDocument();
+        Machine storage m = _machines[machineId];
+        uint64 hoursUsed = m.hoursUsed;
+        uint32 count = m.maintenanceCount + 1;
+        m.maintenanceCount = count;
+        if (preventive) m.lastServiceHours = hoursUsed;
+        _lastMaintenanceHash[machineId] = documentHash;
+        emit MaintenanceRecorded(machineId, documentHash, preventive, hoursUsed, count);
+    }
+
+    // --- views -------------------------------------------------------------------------------------------------
+
+    /// @notice Cumulative hours of use of a machine.
+    /// @param machineId The twin.
+    /// @return The last accepted counter.
+    function hoursOf(uint256 machineId) external view returns (uint64) {
+        return _machines[machineId].hoursUsed;
+    }
+
+    /// @notice The IoT device bound to a machine.
+    /// @param machineId The twin.
+    /// @return The device address (zero for an unknown machine).
+    function deviceOf(uint256 machineId) external view returns (address) {
+        return _machines[machineId].device;
+    }
+
+    /// @notice The nonce the next reading of a machine must carry.
+    /// @param machineId The twin.
+    /// @return The next nonce.
+    function nonceOf(uint256 machineId) external view returns (uint64) {
+        return _machines[machineId].nonce;
+    }
+
+    /// @notice Serial number and model of a machine.
+    /// @param machineId The twin.
+    /// @return serial The serial number.
+    /// @return model The model.
+    function describe(uint256 machineId) external view returns (string memory serial, string memory model) {
+        return (_serials[machineId], _models[machineId]);
+    }
+
+    /// @notice The machine with a given serial number.
+    /// @param serial The serial number.
+    /// @return The twin's token id (0 if none).
+    function machineBySerial(string calldata serial) external view returns (uint256) {
+        return _bySerial[keccak256(bytes(serial))];
+    }
+
+    /// @notice Maintenance state of a machine.
+    /// @param machineId The twin.
+    /// @return count Entries in the maintenance log.
+    /// @return lastDocument Hash of the latest maintenance document.
+    /// @return lastServiceHours Hours of use at the last preventive maintenance.
+    /// @return serviceInterval Hours between preventive maintenances (0: none).
+    function maintenanceOf(uint256 machineId)
+        external
+        view
+        returns (uint32 count, bytes32 lastDocument, uint64 lastServiceHours, uint32 serviceInterval)
+    {
+        Machine storage m = _machines[machineId];
+        return (m.maintenanceCount, _lastMaintenanceHash[machineId], m.lastServiceHours, m.serviceInterval);
+    }
+
+    /// @notice Whether the preventive maintenance of a machine is due.
+    /// @param machineId The twin.
+    /// @return True once the hours since the last preventive maintenance reach the interval.
+    function maintenanceDue(uint256 machineId) external view returns (bool) {
+        Machine storage m = _machines[machineId];
+        return m.serviceInterval != 0 && m.hoursUsed >= m.lastServiceHours + m.serviceInterval;
+    }
+
+    /// @notice The EIP-712 digest a device signs for a reading (for off-chain tooling and tests).
+    /// @param reading The reading.
+    /// @return The digest.
+    function readingDigest(UsageReading calldata reading) external view returns (bytes32) {
+        return _hashTypedDataV4(
+            keccak256(abi.encode(USAGE_READING_TYPEHASH, reading.machineId, reading.counter, reading.nonce))
+        );
+    }
+
+    /// @notice ERC-165: ERC-721 (+ metadata) and AccessControl.
+    /// @param interfaceId The interface id.
+    /// @return True if supported.
+    function supportsInterface(bytes4 interfaceId) public view override(ERC721, AccessControl) returns (bool) {
+        return super.supportsInterface(interfaceId);
+    }
+
+    function _requireMachine(uint256 machineId) private view {
+        if (_machines[machineId].device == address(0)) revert UnknownMachine(machineId);
+    }
+}
