@@ -79,11 +79,16 @@ contract TokenSale is AccessControl, ReentrancyGuardTransient {
         bool successful;
     }
 
-    /// @notice A buyer's totals (one slot).
+    /// @notice A buyer's totals and their first purchase (one slot: most buyers buy once, and a buyer's first
+    ///         purchase then costs one new storage slot, not two).
     struct Position {
-        uint128 contributed;
-        uint32 purchaseCount;
+        uint80 contributed;
+        uint16 purchaseCount;
         bool settled;
+        uint72 firstEurValue;
+        uint48 firstTimestamp;
+        bool firstRevocable;
+        bool firstRevoked;
     }
 
     /// @notice The ether part of a buyer's totals (only written by ether purchases).
@@ -92,10 +97,10 @@ contract TokenSale is AccessControl, ReentrancyGuardTransient {
         uint128 eurValue;
     }
 
-    /// @notice One purchase (one slot).
+    /// @notice One purchase; the first of each buyer lives in its {Position}, the others in their own slot.
+    ///         The ether paid, when any, is kept apart (only ether purchases pay for it).
     struct Purchase {
-        uint96 eurValue;
-        uint96 weiPaid;
+        uint72 eurValue;
         uint48 timestamp;
         bool revocable;
         bool revoked;
@@ -166,6 +171,7 @@ contract TokenSale is AccessControl, ReentrancyGuardTransient {
     mapping(address buyer => Position) private _positions;
     mapping(address buyer => EtherPosition) private _etherPositions;
     mapping(address buyer => mapping(uint256 index => Purchase)) private _purchases;
+    mapping(address buyer => mapping(uint256 index => uint256)) private _purchaseWei;
 
     /// @notice The ledger registered the sale: purchases may start at opening time.
     event OfferRegistered(address indexed ledger);
@@ -246,6 +252,8 @@ contract TokenSale is AccessControl, ReentrancyGuardTransient {
     error NothingOwed(address buyer);
     /// @notice Nothing to withdraw.
     error NothingToWithdraw();
+    /// @notice A buyer may make at most 65,535 purchases.
+    error TooManyPurchases();
     /// @notice Sending ether failed.
     error EtherTransferFailed(address to);
 
@@ -253,7 +261,7 @@ contract TokenSale is AccessControl, ReentrancyGuardTransient {
     constructor(Config memory c) {
         if (c.rate == 0) revert InvalidConfig("rate");
         if (c.goal == 0 || c.goal > c.hardCap) revert InvalidConfig("goal");
-        if (c.hardCap > type(uint96).max) revert InvalidConfig("hardCap");
+        if (c.hardCap > type(uint72).max) revert InvalidConfig("hardCap");
         if (c.openingTime >= c.closingTime) revert InvalidConfig("times");
         if (c.maxPerInvestor == 0 || c.minPerInvestor > c.maxPerInvestor) revert InvalidConfig("perInvestor");
         if (c.feeBps > MAX_FEE_BPS) revert InvalidConfig("feeBps");
@@ -328,9 +336,10 @@ contract TokenSale is AccessControl, ReentrancyGuardTransient {
     /// @return index The number of this purchase among the buyer's purchases (for {revoke}).
     function buyWithEther() external payable returns (uint256 index) {
         if (eurPerEth == 0) revert EtherNotAccepted();
-        if (msg.value > type(uint96).max) revert InvalidConfig("value");
+        if (msg.value > type(uint128).max) revert InvalidConfig("value");
         uint256 eurValue = (msg.value * eurPerEth) / 1e18;
         index = _record(msg.sender, eurValue, msg.value);
+        _purchaseWei[msg.sender][index] = msg.value;
         EtherPosition storage e = _etherPositions[msg.sender];
         e.weiPaid += uint128(msg.value);
         e.eurValue += uint128(eurValue);
@@ -350,7 +359,7 @@ contract TokenSale is AccessControl, ReentrancyGuardTransient {
         if (!p.verified) revert NotVerified(buyer);
         uint256 newRaised = s.raised + eurValue;
         if (newRaised > hardCap) revert HardCapExceeded(hardCap - s.raised);
-        Position storage pos = _positions[buyer];
+        Position memory pos = _positions[buyer];
         uint256 before = pos.contributed;
         uint256 contributed = before + eurValue;
         if (contributed < minPerInvestor) revert BelowInvestorMinimum(minPerInvestor);
@@ -364,15 +373,22 @@ contract TokenSale is AccessControl, ReentrancyGuardTransient {
             if (deadline > s.windowsEnd) s.windowsEnd = uint48(deadline);
         }
         index = pos.purchaseCount;
-        pos.contributed = uint128(contributed);
-        pos.purchaseCount = uint32(index + 1);
-        _purchases[buyer][index] = Purchase({
-            eurValue: uint96(eurValue),
-            weiPaid: uint96(weiPaid),
-            timestamp: uint48(block.timestamp),
-            revocable: p.retail,
-            revoked: false
-        });
+        if (index == type(uint16).max) revert TooManyPurchases();
+        pos.contributed = uint80(contributed);
+        pos.purchaseCount = uint16(index + 1);
+        if (index == 0) {
+            pos.firstEurValue = uint72(eurValue);
+            pos.firstTimestamp = uint48(block.timestamp);
+            pos.firstRevocable = p.retail;
+        } else {
+            _purchases[buyer][index] = Purchase({
+                eurValue: uint72(eurValue),
+                timestamp: uint48(block.timestamp),
+                revocable: p.retail,
+                revoked: false
+            });
+        }
+        _positions[buyer] = pos;
         s.raised = uint128(newRaised);
         _state = s;
         emit TokensPurchased(buyer, index, eurValue, weiPaid, eurValue * rate);
@@ -382,17 +398,18 @@ contract TokenSale is AccessControl, ReentrancyGuardTransient {
     ///         reflectionPeriod inclusive) and get back everything it paid.
     /// @param index The purchase's number among your purchases.
     function revoke(uint256 index) external nonReentrant {
-        Purchase storage pu = _purchases[msg.sender][index];
-        uint256 timestamp = pu.timestamp;
-        if (timestamp == 0) revert UnknownPurchase(msg.sender, index);
+        Position storage pos = _positions[msg.sender];
+        Purchase memory pu = _purchaseOf(pos, msg.sender, index);
+        if (pu.timestamp == 0) revert UnknownPurchase(msg.sender, index);
         if (!pu.revocable) revert NotRevocable(index);
         if (pu.revoked) revert AlreadyRevoked(index);
-        uint256 deadline = timestamp + reflectionPeriod;
+        uint256 deadline = uint256(pu.timestamp) + reflectionPeriod;
         if (block.timestamp > deadline) revert ReflectionPeriodOver(deadline);
         uint256 eurValue = pu.eurValue;
-        uint256 weiPaid = pu.weiPaid;
-        pu.revoked = true;
-        _positions[msg.sender].contributed -= uint128(eurValue);
+        uint256 weiPaid = _purchaseWei[msg.sender][index];
+        if (index == 0) pos.firstRevoked = true;
+        else _purchases[msg.sender][index].revoked = true;
+        pos.contributed -= uint80(eurValue);
         _state.raised -= uint128(eurValue);
         if (weiPaid != 0) {
             EtherPosition storage e = _etherPositions[msg.sender];
@@ -504,6 +521,18 @@ contract TokenSale is AccessControl, ReentrancyGuardTransient {
         if (weiAmount != 0) _sendEther(msg.sender, weiAmount);
     }
 
+    function _purchaseOf(Position storage pos, address buyer, uint256 index) private view returns (Purchase memory) {
+        if (index == 0) {
+            return Purchase({
+                eurValue: pos.firstEurValue,
+                timestamp: pos.firstTimestamp,
+                revocable: pos.firstRevocable,
+                revoked: pos.firstRevoked
+            });
+        }
+        return _purchases[buyer][index];
+    }
+
     function _sendEther(address to, uint256 amount) private {
         (bool ok,) = payable(to).call{value: amount}("");
         if (!ok) revert EtherTransferFailed(to);
@@ -574,9 +603,18 @@ contract TokenSale is AccessControl, ReentrancyGuardTransient {
     /// @notice `buyer`'s purchase number `index`.
     /// @param buyer The buyer.
     /// @param index The purchase's number.
-    /// @return The purchase (all zero when unknown).
-    function purchase(address buyer, uint256 index) external view returns (Purchase memory) {
-        return _purchases[buyer][index];
+    /// @return eurValue Its value in euro units.
+    /// @return weiPaid The ether it paid (0 for a stablecoin purchase).
+    /// @return timestamp When it was made (0 when unknown).
+    /// @return revocable Made by a retail investor, so revocable in its reflection period.
+    /// @return revoked Revoked.
+    function purchase(address buyer, uint256 index)
+        external
+        view
+        returns (uint256 eurValue, uint256 weiPaid, uint256 timestamp, bool revocable, bool revoked)
+    {
+        Purchase memory pu = _purchaseOf(_positions[buyer], buyer, index);
+        return (pu.eurValue, _purchaseWei[buyer][index], pu.timestamp, pu.revocable, pu.revoked);
     }
 
     /// @notice What the SME and the platform may still withdraw.

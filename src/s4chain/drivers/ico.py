@@ -1,0 +1,391 @@
+"""UC1 driver: an SME raises funds from verified individuals in a token sale (ICO).
+
+Deploys the euro stablecoin (or uses an existing one), the platform's investor registry, the issuer-cap ledger,
+the SME token, the team vesting wallet and the sale; then offers one typed method per action. Amounts are
+`Decimal` euros, tokens or ether; conversion to base units happens here, through `s4chain.drivers.units`.
+Price convention: `tokens_per_euro` (e.g. 2 tokens for EUR 1); on chain it is `rate`, token base units (10^-18)
+per euro unit (10^-6), so `rate = tokens_per_euro x 10^12`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+from eth_utils import keccak
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from s4chain.chain import Chain, Contract, TxResult
+from s4chain.drivers.units import EURO_DECIMALS, TOKEN_DECIMALS, eur, from_units, to_units
+
+DAY = 86_400
+ETHER_DECIMALS = 18
+WHITE_PAPER_THRESHOLD = Decimal(1_000_000)
+MAX_APPROVAL = 2**256 - 1
+
+
+def tokens_from_units(units: int) -> Decimal:
+    """Token base units -> tokens."""
+    return from_units(units, TOKEN_DECIMALS)
+
+
+def eur_from_units(units: int) -> Decimal:
+    """Stablecoin units -> euros."""
+    return from_units(units, EURO_DECIMALS)
+
+
+def wei(amount: Decimal | int | str) -> int:
+    """Ether -> wei."""
+    return to_units(amount, ETHER_DECIMALS)
+
+
+def ether_from_wei(units: int) -> Decimal:
+    """Wei -> ether."""
+    return from_units(units, ETHER_DECIMALS)
+
+
+def rate_of(tokens_per_euro: Decimal) -> int:
+    """Tokens per euro -> the sale's `rate` (token base units per euro unit), refusing inexact prices."""
+    return to_units(tokens_per_euro, TOKEN_DECIMALS - EURO_DECIMALS)
+
+
+def white_paper_hash_of(text: str | bytes) -> str:
+    """The keccak-256 hash of a white paper, as a 0x-prefixed hex string."""
+    data = text.encode() if isinstance(text, str) else text
+    return "0x" + keccak(data).hex()
+
+
+class TokenSaleParams(BaseModel):
+    """Everything a UC1 sale is deployed with; euros, tokens and ether as `Decimal`, times in unix seconds."""
+
+    model_config = ConfigDict(frozen=True)
+
+    token_name: str = "Usinage Martin Token"
+    token_symbol: str = "UMT"
+    token_cap: Decimal = Decimal(10_000_000)  # tokens
+    tokens_per_euro: Decimal = Decimal(2)  # the price: tokens for EUR 1
+    goal: Decimal = Decimal(100_000)  # soft cap, euros
+    hard_cap: Decimal = Decimal(500_000)  # euros
+    opening: int | None = None  # unix seconds; None: one hour after deployment
+    closing: int | None = None  # unix seconds; None: opening + duration
+    duration: int = 30 * DAY  # used when closing is None
+    min_per_investor: Decimal = Decimal(100)  # euros
+    max_per_investor: Decimal = Decimal(50_000)  # euros
+    reflection_days: int = 4  # EU 2020/1503 art. 22; MiCA art. 13 would be 14
+    reflection_seconds: int | None = None  # overrides reflection_days when given
+    issuer_cap: Decimal = Decimal(5_000_000)  # euros over 12 months (used when the driver deploys the ledger)
+    fee_bps: int = Field(default=250, ge=0, le=2_000)
+    white_paper_hash: str | None = None  # 0x + 64 hex digits; required from a hard cap of EUR 1,000,000
+    team_allocation: Decimal = Decimal(1_000_000)  # tokens, vested
+    cliff_seconds: int = 365 * DAY
+    vesting_seconds: int = 3 * 365 * DAY
+    vesting_start: int | None = None  # None: the closing time
+    accept_ether: bool = False
+    eur_per_eth: Decimal = Decimal(2_000)
+
+    @model_validator(mode="after")
+    def _check(self) -> TokenSaleParams:
+        if self.hard_cap >= WHITE_PAPER_THRESHOLD and not self.white_paper_hash:
+            raise ValueError("a hard cap of EUR 1,000,000 or more needs white_paper_hash (MiCA art. 4(2))")
+        if self.white_paper_hash is not None and len(bytes.fromhex(self.white_paper_hash.removeprefix("0x"))) != 32:
+            raise ValueError("white_paper_hash must be 32 bytes")
+        rate_of(self.tokens_per_euro)  # raises on an inexact price
+        return self
+
+    @property
+    def reflection_period(self) -> int:
+        """The reflection period in seconds."""
+        return self.reflection_seconds if self.reflection_seconds is not None else self.reflection_days * DAY
+
+
+class SaleState(BaseModel):
+    """The sale as a reader sees it (euros, tokens, ether as `Decimal`)."""
+
+    raised: Decimal
+    goal: Decimal
+    hard_cap: Decimal
+    tokens_sold: Decimal
+    escrowed: Decimal  # stablecoin held for open contributions (before finalisation)
+    escrowed_ether: Decimal
+    opening: int
+    closing: int
+    reflection_ends: int  # the latest end of a reflection period; finalisation comes after
+    registered: bool
+    paused: bool
+    is_open: bool
+    has_closed: bool
+    finalised: bool
+    successful: bool
+    goal_reached: bool
+    proceeds_due: Decimal  # stablecoin the SME may still withdraw
+    proceeds_due_ether: Decimal
+    fee_due: Decimal
+    fee_due_ether: Decimal
+
+
+class InvestorPosition(BaseModel):
+    """One investor in the registry and in the sale."""
+
+    address: str
+    verified: bool
+    retail: bool
+    acknowledged: bool
+    net_worth: Decimal
+    retail_limit: Decimal
+    contributed: Decimal  # open contributions, euros (stablecoin and ether value)
+    ether_paid: Decimal
+    purchases: int
+    settled: bool  # claimed or refunded
+    tokens_owed: Decimal  # contributed x price, until claimed
+    token_balance: Decimal
+    stablecoin_balance: Decimal
+
+
+class TokenSaleDriver:
+    """The deployed UC1 contracts and the actions of the SME, the platform and the investors."""
+
+    def __init__(
+        self,
+        chain: Chain,
+        params: TokenSaleParams,
+        *,
+        stablecoin: Contract,
+        registry: Contract,
+        ledger: Contract,
+        token: Contract,
+        sale: Contract,
+        vesting: Contract | None,
+    ) -> None:
+        self.chain = chain
+        self.params = params
+        self.stablecoin = stablecoin
+        self.registry = registry
+        self.ledger = ledger
+        self.token = token
+        self.sale = sale
+        self.vesting = vesting
+
+    # --- deployment --------------------------------------------------------------------------------------------
+    @classmethod
+    def deploy(
+        cls,
+        chain: Chain,
+        params: TokenSaleParams | None = None,
+        *,
+        platform: LocalAccount,
+        sme: LocalAccount,
+        team: LocalAccount | str | None = None,
+        stablecoin: str | None = None,
+        registry: str | None = None,
+        ledger: str | None = None,
+        register: bool = True,
+    ) -> TokenSaleDriver:
+        """Deploy a sale: the stablecoin (unless `stablecoin` gives one), the registry and the ledger (unless
+        given, to share them between sales), the SME token, the team vesting wallet (beneficiary `team`, default
+        the SME) and the sale; grant the sale MINTER_ROLE and, with `register`, register it with the ledger."""
+        params = params or TokenSaleParams()
+        coin = (
+            chain.at("EuroStablecoin", stablecoin)
+            if stablecoin
+            else chain.deploy("EuroStablecoin", platform, sender=platform)
+        )
+        reg = (
+            chain.at("InvestorRegistry", registry)
+            if registry
+            else chain.deploy("InvestorRegistry", platform, sender=platform)
+        )
+        led = (
+            chain.at("IssuerCapLedger", ledger)
+            if ledger
+            else chain.deploy("IssuerCapLedger", platform, eur(params.issuer_cap), sender=platform)
+        )
+        token = chain.deploy(
+            "SmeToken",
+            params.token_name,
+            params.token_symbol,
+            to_units(params.token_cap, TOKEN_DECIMALS),
+            sme,
+            sender=sme,
+        )
+        opening = params.opening if params.opening is not None else chain.timestamp + 3_600
+        closing = params.closing if params.closing is not None else opening + params.duration
+        team_units = to_units(params.team_allocation, TOKEN_DECIMALS)
+        vesting = None
+        if team_units:
+            start = params.vesting_start if params.vesting_start is not None else closing
+            vesting = chain.deploy(
+                "TeamVesting", team or sme, start, params.vesting_seconds, params.cliff_seconds, sender=sme
+            )
+        wp = bytes.fromhex(params.white_paper_hash.removeprefix("0x")) if params.white_paper_hash else bytes(32)
+        config = (
+            coin.address,
+            token.address,
+            reg.address,
+            led.address,
+            sme.address,
+            platform.address,
+            vesting.address if vesting else "0x" + "00" * 20,
+            rate_of(params.tokens_per_euro),
+            eur(params.goal),
+            eur(params.hard_cap),
+            opening,
+            closing,
+            eur(params.min_per_investor),
+            eur(params.max_per_investor),
+            params.reflection_period,
+            eur(params.eur_per_eth) if params.accept_ether else 0,
+            params.fee_bps,
+            wp,
+            team_units,
+        )
+        sale = chain.deploy("TokenSale", config, sender=sme)
+        token.grantRole(token.MINTER_ROLE(), sale, sender=sme)
+        driver = cls(chain, params, stablecoin=coin, registry=reg, ledger=led, token=token, sale=sale, vesting=vesting)
+        if register:
+            driver.register_sale(platform)
+        return driver
+
+    def contracts(self) -> dict[str, Contract]:
+        """The deployed contracts by name."""
+        found = {
+            "EuroStablecoin": self.stablecoin,
+            "InvestorRegistry": self.registry,
+            "IssuerCapLedger": self.ledger,
+            "SmeToken": self.token,
+            "TokenSale": self.sale,
+        }
+        if self.vesting is not None:
+            found["TeamVesting"] = self.vesting
+        return found
+
+    # --- platform ----------------------------------------------------------------------------------------------
+    def register_sale(self, platform: LocalAccount) -> TxResult:
+        """Register the sale with the issuer-cap ledger (checks the issuer's 12-month cap); buys need it."""
+        return self.ledger.registerOffer(self.sale, sender=platform)
+
+    def verify_investor(
+        self, platform: LocalAccount, investor: LocalAccount | str, retail: bool = True, net_worth: Decimal = Decimal(0)
+    ) -> TxResult:
+        """Record `investor` as verified, retail or sophisticated, with a declared net worth in euros."""
+        return self.registry.verify(investor, retail, eur(net_worth), sender=platform)
+
+    def unverify_investor(self, platform: LocalAccount, investor: LocalAccount | str) -> TxResult:
+        """Withdraw `investor`'s verification."""
+        return self.registry.unverify(investor, sender=platform)
+
+    def fund_investor(self, platform: LocalAccount, investor: LocalAccount | str, amount: Decimal) -> TxResult:
+        """Mint `amount` euros of stablecoin to `investor` (test chains and scenarios; needs MINTER_ROLE)."""
+        return self.stablecoin.mint(investor, eur(amount), sender=platform)
+
+    def pause(self, platform: LocalAccount) -> TxResult:
+        """Pause the sale (PAUSER_ROLE)."""
+        return self.sale.pause(sender=platform)
+
+    def unpause(self, platform: LocalAccount) -> TxResult:
+        """Unpause the sale (PAUSER_ROLE)."""
+        return self.sale.unpause(sender=platform)
+
+    def withdraw_fee(self, platform: LocalAccount) -> TxResult:
+        """Withdraw the platform fee after a successful sale (FEE_COLLECTOR_ROLE)."""
+        return self.sale.withdrawFee(sender=platform)
+
+    # --- investors ---------------------------------------------------------------------------------------------
+    def acknowledge_risk(self, investor: LocalAccount) -> TxResult:
+        """Record, as `investor`, the risk acknowledgment that lets a retail investor go beyond the limit."""
+        return self.registry.acknowledgeRisk(sender=investor)
+
+    def approve(self, investor: LocalAccount, amount: Decimal) -> TxResult:
+        """Let the sale take `amount` euros of `investor`'s stablecoin."""
+        return self.stablecoin.approve(self.sale, eur(amount), sender=investor)
+
+    def buy(self, investor: LocalAccount, amount: Decimal, approve: bool = True) -> TxResult:
+        """Buy for `amount` euros of stablecoin (approving exactly that first unless `approve` is False)."""
+        if approve:
+            self.approve(investor, amount)
+        return self.sale.buy(eur(amount), sender=investor)
+
+    def buy_with_ether(self, investor: LocalAccount, ether: Decimal) -> TxResult:
+        """Buy with `ether` ether, worth ether x eur_per_eth euros (rounded down to the euro unit)."""
+        return self.sale.buyWithEther(sender=investor, value=wei(ether))
+
+    def revoke(self, investor: LocalAccount, index: int) -> TxResult:
+        """Revoke `investor`'s purchase number `index` (from 0) within its reflection period."""
+        return self.sale.revoke(index, sender=investor)
+
+    def claim(self, investor: LocalAccount) -> TxResult:
+        """Claim `investor`'s tokens after a successful finalisation."""
+        return self.sale.claim(sender=investor)
+
+    def refund(self, investor: LocalAccount) -> TxResult:
+        """Pull `investor`'s full refund after a finalisation that missed the goal."""
+        return self.sale.refund(sender=investor)
+
+    # --- SME, keepers ------------------------------------------------------------------------------------------
+    def finalise(self, caller: LocalAccount) -> TxResult:
+        """Finalise the sale (anyone, once, after closing and after the last reflection period)."""
+        return self.sale.finalise(sender=caller)
+
+    def withdraw_proceeds(self, sme: LocalAccount) -> TxResult:
+        """Withdraw the proceeds, net of the platform fee, as the SME (ISSUER_ROLE)."""
+        return self.sale.withdrawProceeds(sender=sme)
+
+    def release_vested(self, caller: LocalAccount) -> TxResult:
+        """Release the vested team tokens to the team (anyone may call)."""
+        if self.vesting is None:
+            raise RuntimeError("this sale has no team allocation")
+        return self.vesting.release(self.token.address, sender=caller)
+
+    # --- reads -------------------------------------------------------------------------------------------------
+    def state(self) -> SaleState:
+        """The sale's state."""
+        status: tuple[Any, ...] = self.sale.status()
+        raised, tokens_sold, escrowed, escrowed_wei, windows_end, registered, paused, finalised, successful = status
+        payouts: tuple[int, int, int, int] = self.sale.payouts()
+        opening = int(self.sale.openingTime())
+        closing = int(self.sale.closingTime())
+        now = self.chain.timestamp
+        return SaleState(
+            raised=eur_from_units(raised),
+            goal=eur_from_units(self.sale.goal()),
+            hard_cap=eur_from_units(self.sale.hardCap()),
+            tokens_sold=tokens_from_units(tokens_sold),
+            escrowed=eur_from_units(escrowed),
+            escrowed_ether=ether_from_wei(escrowed_wei),
+            opening=opening,
+            closing=closing,
+            reflection_ends=int(windows_end),
+            registered=registered,
+            paused=paused,
+            is_open=opening <= now <= closing,
+            has_closed=now > closing,
+            finalised=finalised,
+            successful=successful,
+            goal_reached=raised >= self.sale.goal(),
+            proceeds_due=eur_from_units(payouts[0]),
+            proceeds_due_ether=ether_from_wei(payouts[1]),
+            fee_due=eur_from_units(payouts[2]),
+            fee_due_ether=ether_from_wei(payouts[3]),
+        )
+
+    def investor(self, address: LocalAccount | str) -> InvestorPosition:
+        """`address` in the registry and in the sale."""
+        addr = address.address if isinstance(address, LocalAccount) else address
+        verified, retail, acknowledged, _verified_at, net_worth = self.registry.profile(addr)
+        contributed, wei_paid, _ether_eur, purchases, settled = self.sale.position(addr)
+        rate = int(self.sale.rate())
+        return InvestorPosition(
+            address=addr,
+            verified=verified,
+            retail=retail,
+            acknowledged=acknowledged,
+            net_worth=eur_from_units(net_worth),
+            retail_limit=eur_from_units(self.sale.retailLimit(net_worth)),
+            contributed=eur_from_units(contributed),
+            ether_paid=ether_from_wei(wei_paid),
+            purchases=purchases,
+            settled=settled,
+            tokens_owed=Decimal(0) if settled else tokens_from_units(contributed * rate),
+            token_balance=tokens_from_units(self.token.balanceOf(addr)),
+            stablecoin_balance=eur_from_units(self.stablecoin.balanceOf(addr)),
+        )
