@@ -1,0 +1,594 @@
+"""UC4 driver: supply-chain traceability on the GS1 EPCIS 2.0 model (`contracts/supply/SupplyChain.sol`).
+
+Every action writes the EPCIS 2.0 event of what happens (see `s4chain.drivers.epcis`), keeps it off chain in
+`driver.events_by_hash`, and sends its canonical hash with the transaction. `provenance(lot_id)` rebuilds a
+lot's history (every upstream event, the custody chain, the CO2e) from the chain's logs alone, and tells which
+of those events the driver holds a verified document for.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Literal
+
+from eth_account.signers.local import LocalAccount
+from eth_utils import to_checksum_address
+from pydantic import BaseModel, Field
+
+from s4chain.chain import Chain, Contract, DecodedEvent, TxResult
+from s4chain.drivers import epcis
+
+Role = Literal["supplier", "manufacturer", "carrier", "warehouse", "retailer", "auditor", "sensor"]
+Mode = Literal["road", "rail", "inland_waterway", "sea", "air"]
+
+ROLES: dict[str, str] = {
+    "supplier": "SUPPLIER_ROLE",
+    "manufacturer": "MANUFACTURER_ROLE",
+    "carrier": "CARRIER_ROLE",
+    "warehouse": "WAREHOUSE_ROLE",
+    "retailer": "RETAILER_ROLE",
+    "auditor": "AUDITOR_ROLE",
+    "sensor": "SENSOR_ROLE",
+}
+MODES: tuple[str, ...] = ("road", "rail", "inland_waterway", "sea", "air")
+STATUSES: tuple[str, ...] = ("none", "active", "in_transit", "aggregated", "consumed", "disaggregated", "destroyed")
+INT16_MIN, INT16_MAX = -(2**15), 2**15 - 1
+MG_PER_KG = Decimal(1_000_000)
+
+
+def text32(text: str) -> bytes:
+    """A short identifier (GTIN, GLN, PO number) as a left-aligned, zero-padded bytes32."""
+    raw = text.encode()
+    if len(raw) > 32:
+        raise ValueError(f"{text!r} is longer than 32 bytes")
+    return raw.ljust(32, b"\0")
+
+
+def from_text32(raw: bytes) -> str:
+    """The inverse of `text32` (and of the bytes8 unit codes)."""
+    return bytes(raw).rstrip(b"\0").decode(errors="replace")
+
+
+def unit8(unit: str) -> bytes:
+    """A UN/CEFACT Rec. 20 unit code as bytes8."""
+    raw = unit.encode()
+    if len(raw) > 8:
+        raise ValueError(f"unit {unit!r} is longer than 8 bytes")
+    return raw.ljust(8, b"\0")
+
+
+def centi_celsius(celsius: Decimal | int | str | None, default: int) -> int:
+    """Degrees Celsius -> hundredths of a degree (int16); None -> `default` (no bound)."""
+    if celsius is None:
+        return default
+    value = Decimal(str(celsius)) * 100
+    if value != value.to_integral_value() or not INT16_MIN <= value <= INT16_MAX:
+        raise ValueError(f"{celsius} °C is not a temperature in hundredths of a degree within int16")
+    return int(value)
+
+
+class SupplyParams(BaseModel):
+    """Deployment parameters: transport CO2e intensities (gCO2e per tonne-km) overriding the contract's
+    GLEC-like defaults, e.g. `{"rail": 17}`."""
+
+    intensities: dict[Mode, int] = Field(default_factory=dict)
+
+
+class LotSpec(BaseModel):
+    """A lot to commission or to make in a transformation."""
+
+    product: str  # GTIN or product code, at most 32 bytes
+    quantity: int
+    unit: str = "KGM"  # UN/CEFACT Rec. 20
+    origin: str = ""  # GLN or location code, at most 32 bytes
+    mass_kg: int
+    temp_min: Decimal | None = None  # °C; None: no lower bound
+    temp_max: Decimal | None = None  # °C; None: no upper bound
+
+    def to_abi(self) -> tuple[Any, ...]:
+        return (
+            text32(self.product),
+            self.quantity,
+            unit8(self.unit),
+            text32(self.origin),
+            self.mass_kg,
+            centi_celsius(self.temp_min, INT16_MIN),
+            centi_celsius(self.temp_max, INT16_MAX),
+        )
+
+
+class LotState(BaseModel):
+    """What the chain stores about a lot."""
+
+    lot_id: int
+    holder: str
+    custodian: str
+    container: int
+    status: str
+    disposition: str | None
+    kind: Literal["lot", "pallet"]
+    recalled: bool
+    non_conformant: bool
+    pending_receiver: str | None
+    mass_kg: int
+    temp_min: Decimal | None
+    temp_max: Decimal | None
+    producer: str
+    quantity: int
+    co2_kg: Decimal  # CO2e attributed so far (own + inherited + share of its pallet's legs while packed)
+    outputs: list[int]  # outputs of the transformation that consumed it
+
+
+class ProvenanceEvent(BaseModel):
+    """One on-chain event in a lot's history, with its EPCIS classification."""
+
+    name: str
+    lot_id: int
+    epcis_type: str
+    biz_step: str
+    disposition: str | None
+    block_number: int
+    log_index: int
+    transaction_hash: str
+    doc_hash: str
+    document_verified: bool  # the driver holds a document for this hash and it verifies
+    args: dict[str, Any]
+
+
+class CustodyStep(BaseModel):
+    """A completed handover (shipping confirmed by the receiver)."""
+
+    lot_id: int
+    sender: str
+    receiver: str
+    po: str | None
+    is_return: bool
+    block_number: int
+
+
+class Provenance(BaseModel):
+    """A lot's history: itself and every lot upstream of it, their events, custody chain and CO2e."""
+
+    lot_id: int
+    lots: list[int]  # the lot and every lot upstream (transformation inputs, pallet contents), sorted
+    events: list[ProvenanceEvent]  # in chain order
+    custody: list[CustodyStep]  # in chain order, the lot's own and its upstream lots' (and their pallets')
+    producers: list[str]
+    total_co2_kg: Decimal
+    legs_co2_kg: Decimal  # the sum of every transport leg recorded on the lot, its ancestors and their pallets
+    recalled: bool
+    non_conformant: bool
+
+
+class SupplyChainDriver:
+    """The deployed `SupplyChain` contract, with one method per EPCIS business step."""
+
+    def __init__(self, chain: Chain, contract: Contract) -> None:
+        self.chain = chain
+        self.contract = contract
+        self.events_by_hash: dict[bytes, dict[str, Any]] = {}  # the off-chain EPCIS events, by docHash
+        self._meta: dict[int, dict[str, Any]] = {}  # LotCreated args by lot id
+
+    # --- deployment -----------------------------------------------------------------------------------------
+    @classmethod
+    def deploy(
+        cls, chain: Chain, params: SupplyParams | None = None, admin: LocalAccount | None = None
+    ) -> SupplyChainDriver:
+        """Deploy `SupplyChain` with `admin` as role admin and apply the intensity overrides of `params`."""
+        params = params or SupplyParams()
+        admin = admin or chain.accounts[0]
+        contract = chain.deploy("SupplyChain", admin, sender=admin)
+        driver = cls(chain, contract)
+        for mode, grams in params.intensities.items():
+            driver.set_intensity(admin, mode=mode, grams_per_tonne_km=grams)
+        return driver
+
+    def contracts(self) -> dict[str, Contract]:
+        """The deployed contracts by name."""
+        return {"SupplyChain": self.contract}
+
+    # --- helpers --------------------------------------------------------------------------------------------
+    def uri(self, lot_id: int) -> str:
+        """The EPCIS identifier of a lot or pallet."""
+        return epcis.lot_uri(self.chain.chain_id, self.contract.address, lot_id)
+
+    def _now(self) -> int:
+        return self.chain.timestamp
+
+    def _seal(self, event: dict[str, Any]) -> bytes:
+        sealed, digest = epcis.with_event_id(event)
+        self.events_by_hash[digest] = sealed
+        return digest
+
+    def _remember(self, result: TxResult) -> TxResult:
+        for event in result.events_named("LotCreated"):
+            self._meta[int(event.args["lotId"])] = dict(event.args)
+        return result
+
+    def _lot_meta(self, lot_id: int) -> dict[str, Any]:
+        if lot_id not in self._meta:
+            for event in self._logs():
+                if event.name == "LotCreated":
+                    self._meta[int(event.args["lotId"])] = dict(event.args)
+        if lot_id not in self._meta:
+            raise KeyError(f"lot {lot_id} does not exist")
+        return self._meta[lot_id]
+
+    def _quantity(self, lot_id: int) -> dict[str, Any]:
+        meta = self._lot_meta(lot_id)
+        return epcis.quantity_element(self.uri(lot_id), int(meta["quantity"]), from_text32(meta["unit"]))
+
+    def _what(self, lot_id: int) -> dict[str, Any]:
+        """epcList for pallets, quantityList for lots (class-level identifiers)."""
+        if self.contract.getLot(lot_id)[4] == 1:  # kind Pallet
+            return {"epcs": [self.uri(lot_id)]}
+        return {"epcs": [], "quantities": [self._quantity(lot_id)]}
+
+    def _logs(self) -> list[DecodedEvent]:
+        return self.chain.get_events(address=self.contract.address)
+
+    @staticmethod
+    def created_lots(result: TxResult) -> list[int]:
+        """The ids of the lots (or pallet) a transaction created."""
+        return [int(event.args["lotId"]) for event in result.events_named("LotCreated")]
+
+    # --- admin ----------------------------------------------------------------------------------------------
+    def grant_party(self, admin: LocalAccount, *, party: LocalAccount | str, role: Role) -> TxResult:
+        """Grant a party role (supplier, manufacturer, carrier, warehouse, retailer, auditor, sensor)."""
+        role_id = getattr(self.contract, ROLES[role])()
+        return self.contract.grantRole(role_id, party, sender=admin)
+
+    def revoke_party(self, admin: LocalAccount, *, party: LocalAccount | str, role: Role) -> TxResult:
+        """Revoke a party role."""
+        role_id = getattr(self.contract, ROLES[role])()
+        return self.contract.revokeRole(role_id, party, sender=admin)
+
+    def set_intensity(self, admin: LocalAccount, *, mode: Mode, grams_per_tonne_km: int) -> TxResult:
+        """Set the CO2e intensity (gCO2e per tonne-km) of a transport mode."""
+        return self.contract.setIntensity(MODES.index(mode), grams_per_tonne_km, sender=admin)
+
+    # --- EPCIS business steps -------------------------------------------------------------------------------
+    def commission(
+        self,
+        actor: LocalAccount,
+        *,
+        product: str,
+        quantity: int,
+        mass_kg: int,
+        unit: str = "KGM",
+        origin: str = "",
+        temp_min: Decimal | None = None,
+        temp_max: Decimal | None = None,
+    ) -> TxResult:
+        """Commission a lot (ObjectEvent ADD, commissioning); its id is `created_lots(result)[0]`."""
+        spec = LotSpec(
+            product=product,
+            quantity=quantity,
+            unit=unit,
+            origin=origin,
+            mass_kg=mass_kg,
+            temp_min=temp_min,
+            temp_max=temp_max,
+        )
+        lot_id = int(self.contract.nextLotId())
+        ilmd: dict[str, Any] = {"s4:product": product, "s4:massKg": mass_kg}
+        if temp_min is not None or temp_max is not None:
+            ilmd["s4:temperatureRange"] = {
+                "minCelsius": None if temp_min is None else str(temp_min),
+                "maxCelsius": None if temp_max is None else str(temp_max),
+            }
+        event = epcis.object_event(
+            timestamp=self._now(),
+            action="ADD",
+            step="commissioning",
+            disposition="active",
+            quantities=[epcis.quantity_element(self.uri(lot_id), quantity, unit)],
+            location=origin or None,
+            ilmd=ilmd,
+        )
+        return self._remember(self.contract.commission(spec.to_abi(), self._seal(event), sender=actor))
+
+    def aggregate(self, actor: LocalAccount, *, lot_ids: list[int]) -> TxResult:
+        """Pack lots into a new pallet (AggregationEvent ADD, packing); its id is `created_lots(result)[0]`."""
+        pallet_id = int(self.contract.nextLotId())
+        event = epcis.aggregation_event(
+            timestamp=self._now(),
+            action="ADD",
+            step="packing",
+            disposition="container_closed",
+            parent=self.uri(pallet_id),
+            children=[self.uri(i) for i in lot_ids],
+        )
+        return self._remember(self.contract.aggregate(lot_ids, self._seal(event), sender=actor))
+
+    def disaggregate(self, actor: LocalAccount, *, pallet_id: int) -> TxResult:
+        """Unpack a pallet (AggregationEvent DELETE, unpacking)."""
+        children = [int(i) for i in self.contract.contentsOf(pallet_id)]
+        event = epcis.aggregation_event(
+            timestamp=self._now(),
+            action="DELETE",
+            step="unpacking",
+            disposition="active",
+            parent=self.uri(pallet_id),
+            children=[self.uri(i) for i in children],
+        )
+        return self.contract.disaggregate(pallet_id, self._seal(event), sender=actor)
+
+    def transform(
+        self, actor: LocalAccount, *, inputs: list[int], outputs: list[LotSpec | dict[str, Any]], location: str = ""
+    ) -> TxResult:
+        """Transform input lots into output lots (TransformationEvent); outputs are `created_lots(result)`."""
+        specs = [spec if isinstance(spec, LotSpec) else LotSpec(**spec) for spec in outputs]
+        first = int(self.contract.nextLotId())
+        event = epcis.transformation_event(
+            timestamp=self._now(),
+            transformation_id=f"{self.uri(first)}:transformation",
+            inputs=[self._quantity(i) for i in inputs],
+            outputs=[
+                epcis.quantity_element(self.uri(first + j), spec.quantity, spec.unit) for j, spec in enumerate(specs)
+            ],
+            location=location or None,
+            ilmd={"s4:outputs": [{"product": s.product, "massKg": s.mass_kg} for s in specs]},
+        )
+        abi_outputs = [spec.to_abi() for spec in specs]
+        return self._remember(self.contract.transform(inputs, abi_outputs, self._seal(event), sender=actor))
+
+    def ship(self, actor: LocalAccount, *, lot_id: int, receiver: LocalAccount | str, po: str) -> TxResult:
+        """Ship a lot to `receiver` under purchase order `po` (TransactionEvent ADD, shipping)."""
+        to = receiver if isinstance(receiver, str) else receiver.address
+        event = epcis.transaction_event(
+            timestamp=self._now(),
+            action="ADD",
+            step="shipping",
+            disposition="in_transit",
+            epcs=[self.uri(lot_id)],
+            po=po,
+            source=actor.address,
+            destination=to,
+        )
+        return self.contract.ship(lot_id, to, text32(po), self._seal(event), sender=actor)
+
+    def receive(self, actor: LocalAccount, *, lot_id: int) -> TxResult:
+        """Confirm receipt of a lot shipped to `actor` (TransactionEvent OBSERVE, receiving)."""
+        state = self.contract.getLot(lot_id)
+        po = next(
+            (
+                from_text32(e.args["poRef"]) or None
+                for e in reversed(self._logs())
+                if e.name == "LotShipped" and int(e.args["lotId"]) == lot_id
+            ),
+            None,
+        )
+        event = epcis.transaction_event(
+            timestamp=self._now(),
+            action="OBSERVE",
+            step="receiving",
+            disposition="in_progress",
+            epcs=[self.uri(lot_id)],
+            po=po,
+            source=state[0],
+            destination=actor.address,
+        )
+        return self.contract.confirmReceipt(lot_id, self._seal(event), sender=actor)
+
+    def record_leg(self, actor: LocalAccount, *, lot_id: int, mode: Mode, distance_km: int, mass_kg: int) -> TxResult:
+        """Record a transport leg and its CO2e (ObjectEvent OBSERVE, transporting)."""
+        event = epcis.object_event(
+            timestamp=self._now(),
+            action="OBSERVE",
+            step="transporting",
+            **self._what(lot_id),
+            extra={"s4:transportLeg": {"mode": mode, "distanceKm": distance_km, "massKg": mass_kg}},
+        )
+        return self.contract.recordLeg(lot_id, MODES.index(mode), distance_km, mass_kg, self._seal(event), sender=actor)
+
+    def post_reading(self, actor: LocalAccount, *, lot_id: int, celsius: Decimal | int | str) -> TxResult:
+        """Post a temperature reading from a registered sensor (ObjectEvent OBSERVE, sensor_reporting)."""
+        centi = centi_celsius(celsius, 0)
+        sensor_element = {
+            "sensorMetadata": {"deviceID": epcis.party_uri(actor.address)},
+            "sensorReport": [{"type": "gs1:Temperature", "value": centi / 100, "uom": "CEL"}],
+        }
+        event = epcis.object_event(
+            timestamp=self._now(),
+            action="OBSERVE",
+            step="sensor_reporting",
+            **self._what(lot_id),
+            sensor_elements=[sensor_element],
+        )
+        return self.contract.postReading(lot_id, centi, self._seal(event), sender=actor)
+
+    def recall(self, actor: LocalAccount, *, lot_id: int, reason: str = "") -> TxResult:
+        """Recall a lot and everything made from it downstream (ObjectEvent OBSERVE, disposition recalled)."""
+        event = epcis.object_event(
+            timestamp=self._now(),
+            action="OBSERVE",
+            step="holding",
+            disposition="recalled",
+            **self._what(lot_id),
+            extra={"s4:recall": {"reason": reason, "propagation": "downstream"}},
+        )
+        return self.contract.recall(lot_id, self._seal(event), sender=actor)
+
+    def return_lot(self, actor: LocalAccount, *, lot_id: int, receiver: LocalAccount | str) -> TxResult:
+        """Ship a recalled lot back to `receiver` (TransactionEvent ADD, shipping, disposition returned)."""
+        to = receiver if isinstance(receiver, str) else receiver.address
+        event = epcis.transaction_event(
+            timestamp=self._now(),
+            action="ADD",
+            step="shipping",
+            disposition="returned",
+            epcs=[self.uri(lot_id)],
+            po=None,
+            source=actor.address,
+            destination=to,
+        )
+        return self.contract.returnLot(lot_id, to, self._seal(event), sender=actor)
+
+    def destroy(self, actor: LocalAccount, *, lot_id: int) -> TxResult:
+        """Destroy a lot or pallet (ObjectEvent DELETE, destroying)."""
+        event = epcis.object_event(
+            timestamp=self._now(), action="DELETE", step="destroying", disposition="destroyed", **self._what(lot_id)
+        )
+        return self.contract.destroy(lot_id, self._seal(event), sender=actor)
+
+    # --- reads ----------------------------------------------------------------------------------------------
+    def lot(self, lot_id: int) -> LotState:
+        """What the chain stores about a lot."""
+        raw = self.contract.getLot(lot_id)
+        (holder, container, status, disposition, kind, flags, pending, mass, tmin, tmax, producer, quantity) = raw[:12]
+        first, count = int(raw[13]), int(raw[14])
+        return LotState(
+            lot_id=lot_id,
+            holder=to_checksum_address(holder),
+            custodian=self.contract.custodianOf(lot_id),
+            container=int(container),
+            status=STATUSES[status],
+            disposition=epcis.DISPOSITIONS[disposition],
+            kind="pallet" if kind == 1 else "lot",
+            recalled=bool(flags & 1),
+            non_conformant=bool(flags & 2),
+            pending_receiver=None if int(pending, 16) == 0 else to_checksum_address(pending),
+            mass_kg=int(mass),
+            temp_min=None if tmin == INT16_MIN else Decimal(tmin) / 100,
+            temp_max=None if tmax == INT16_MAX else Decimal(tmax) / 100,
+            producer=to_checksum_address(producer),
+            quantity=int(quantity),
+            co2_kg=Decimal(int(self.contract.co2Of(lot_id))) / MG_PER_KG,
+            outputs=list(range(first, first + count)),
+        )
+
+    def document(self, doc_hash: bytes) -> dict[str, Any]:
+        """The EPCISDocument holding the event the driver sent with `doc_hash`."""
+        return epcis.epcis_document([self.events_by_hash[bytes(doc_hash)]], created=self._now())
+
+    def verify_document(self, document: dict[str, Any]) -> bool:
+        """Whether every event of an EPCIS document (or a bare event) is anchored on chain: its canonical hash
+        is the `docHash` of an event of this contract."""
+        anchored = {bytes(e.args["docHash"]) for e in self._logs() if "docHash" in e.args}
+        return all(
+            epcis.event_hash(event) in anchored and epcis.verify_event(event, epcis.event_hash(event))
+            for event in epcis.document_events(document)
+        )
+
+    def provenance(self, lot_id: int) -> Provenance:
+        """Everything upstream of a lot, rebuilt from the chain's events: the lot and the lots it was made or
+        packed from (recursively), every event on them (and on their pallets while packed), the custody chain
+        and the CO2e."""
+        logs = self._logs()
+        made_from: dict[int, list[int]] = {}  # transformation output -> inputs
+        contents: dict[int, list[int]] = {}  # pallet -> lots ever packed in it
+        intervals: dict[int, list[tuple[int, tuple[int, int], tuple[int, int] | None]]] = {}  # lot -> pallets
+        for event in logs:
+            args = event.args
+            position = (event.block_number, event.log_index)
+            if event.name == "LotsTransformed":
+                first = int(args["firstOutput"])
+                for j in range(int(args["outputCount"])):
+                    made_from[first + j] = [int(i) for i in args["inputs"]]
+            elif event.name == "LotsAggregated":
+                pallet = int(args["palletId"])
+                contents[pallet] = [int(i) for i in args["lotIds"]]
+                for child in contents[pallet]:
+                    intervals.setdefault(child, []).append((pallet, position, None))
+            elif event.name == "PalletDisaggregated":
+                for child in args["lotIds"]:
+                    spans = intervals[int(child)]
+                    pallet, start, _ = spans[-1]
+                    spans[-1] = (pallet, start, position)
+
+        upstream: set[int] = set()
+        stack = [lot_id]
+        while stack:
+            current = stack.pop()
+            if current in upstream:
+                continue
+            upstream.add(current)
+            stack.extend(made_from.get(current, []))
+            stack.extend(contents.get(current, []))
+
+        def concerns(event: DecodedEvent) -> int | None:
+            """The upstream lot an event is about, if any (directly, or through a pallet holding it)."""
+            args = event.args
+            ids: list[int] = []
+            if "lotId" in args:
+                ids = [int(args["lotId"])]
+            elif event.name in ("LotsAggregated", "PalletDisaggregated"):
+                ids = [int(args["palletId"]), *[int(i) for i in args["lotIds"]]]
+            elif event.name == "LotsTransformed":
+                first = int(args["firstOutput"])
+                ids = [*[int(i) for i in args["inputs"]], *range(first, first + int(args["outputCount"]))]
+            position = (event.block_number, event.log_index)
+            for candidate in ids:
+                if candidate in upstream:
+                    return candidate
+            if len(ids) == 1:  # an event on a pallet while an upstream lot was packed in it
+                for lot in upstream:
+                    for pallet, start, end in intervals.get(lot, []):
+                        if pallet == ids[0] and start < position and (end is None or position < end):
+                            return lot
+            return None
+
+        events: list[ProvenanceEvent] = []
+        custody: list[CustodyStep] = []
+        shipped: dict[int, DecodedEvent] = {}
+        legs_mg = 0
+        producers: list[str] = []
+        for event in logs:
+            if event.name == "LotShipped":
+                shipped[int(event.args["lotId"])] = event
+            if event.name not in epcis.EVENT_KINDS:
+                continue
+            about = concerns(event)
+            if about is None:
+                continue
+            epcis_type, step, disposition = epcis.EVENT_KINDS[event.name]
+            args = dict(event.args)
+            if event.name == "LotShipped" and args["isReturn"]:
+                disposition = "returned"
+            doc_hash = bytes(args["docHash"])
+            known = self.events_by_hash.get(doc_hash)
+            events.append(
+                ProvenanceEvent(
+                    name=event.name,
+                    lot_id=about,
+                    epcis_type=epcis_type,
+                    biz_step=epcis.bizstep_uri(step),
+                    disposition=epcis.disposition_uri(disposition) if disposition else None,
+                    block_number=event.block_number,
+                    log_index=event.log_index,
+                    transaction_hash=event.transaction_hash,
+                    doc_hash="0x" + doc_hash.hex(),
+                    document_verified=known is not None and epcis.verify_event(known, doc_hash),
+                    args={k: ("0x" + bytes(v).hex() if isinstance(v, bytes) else v) for k, v in args.items()},
+                )
+            )
+            if event.name == "LegRecorded":
+                legs_mg += int(args["co2Mg"])
+            if event.name in ("LotCommissioned", "LotsTransformed") and args["by"] not in producers:
+                producers.append(args["by"])
+            if event.name == "LotReceived":
+                ship = shipped.get(int(args["lotId"]))
+                po = from_text32(ship.args["poRef"]) if ship is not None else ""
+                custody.append(
+                    CustodyStep(
+                        lot_id=int(args["lotId"]),
+                        sender=args["from"],
+                        receiver=args["to"],
+                        po=po or None,
+                        is_return=bool(ship.args["isReturn"]) if ship is not None else False,
+                        block_number=event.block_number,
+                    )
+                )
+        state = self.lot(lot_id)
+        return Provenance(
+            lot_id=lot_id,
+            lots=sorted(upstream),
+            events=events,
+            custody=custody,
+            producers=producers,
+            total_co2_kg=state.co2_kg,
+            legs_co2_kg=Decimal(legs_mg) / MG_PER_KG,
+            recalled=state.recalled,
+            non_conformant=state.non_conformant,
+        )
