@@ -7,13 +7,15 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from s4chain.project import Project, ProjectNotFoundError
+
+if TYPE_CHECKING:
+    from s4chain.scenarios.loader import LoadedScenario
 
 app = typer.Typer(
     name="s4chain",
@@ -104,24 +106,83 @@ def node_command(
     fail(f"anvil exited unexpectedly with code {node.process.returncode}", 1)
 
 
-@app.command("demo")
-def demo_command(project_root: ProjectOption = None) -> None:
-    """Compile, then deploy every contract to the in-process chain and list what was deployed."""
-    from s4chain.chain.inprocess import InProcessChain
-    from s4chain.compiler import CompilerError, compile_project
-    from s4chain.deployment.catalogue import deploy_catalogue
+def _load_all(paths: list[Path]) -> list[LoadedScenario]:
+    from s4chain.scenarios.loader import load_scenario
+    from s4chain.scenarios.yaml_lines import ScenarioFileError
 
-    project = _project(project_root)
+    loaded = []
+    for path in paths:
+        try:
+            loaded.append(load_scenario(path))
+        except ScenarioFileError as exc:
+            fail(str(exc))
+    return loaded
+
+
+def _run(paths: list[Path], project: Project, rpc: str | None, report: Path) -> None:
+    from s4chain.chain.inprocess import InProcessChain
+    from s4chain.chain.rpc import NodeUnreachableError, RpcChain
+    from s4chain.chain.safety import UnsafeChainError
+    from s4chain.cli.replay import print_failures, replay_all, summary_table
+    from s4chain.compiler import CompilerError, compile_project
+    from s4chain.reports.writer import write_report
+    from s4chain.scenarios.engine import ScenarioSetupError
+
+    loaded = _load_all(paths)  # every file is checked before anything is sent
     try:
         store = compile_project(project).store
     except CompilerError as exc:
         fail(f"contracts do not compile:\n{exc}", 1)
-    chain = InProcessChain(store)
-    deployed = deploy_catalogue(chain)
-    table = Table(title=f"Deployed on the in-process chain (chain id {chain.chain_id})")
-    for column in ("contract", "address", "gas"):
-        table.add_column(column)
-    for name, contract in deployed.items():
-        gas = contract.deployment.gas_used if contract.deployment else 0
-        table.add_row(name, contract.address, f"{gas:,}")
-    out.print(table)
+    if rpc:
+        try:
+            node = RpcChain(rpc, store)
+        except (NodeUnreachableError, UnsafeChainError) as exc:
+            fail(str(exc))
+
+        def make_chain() -> RpcChain:
+            return node
+    else:
+
+        def make_chain() -> InProcessChain:  # type: ignore[misc]
+            return InProcessChain(store)
+
+    try:
+        runs = replay_all(loaded, make_chain, out)
+    except (ScenarioSetupError, NodeUnreachableError) as exc:
+        fail(str(exc))
+    out.print(summary_table(runs))
+    json_path = write_report(runs, report)
+    out.print(f"report: {report} (data: {json_path})")
+    print_failures(runs, err)
+    if any(run.failures for run in runs):
+        raise typer.Exit(1)
+
+
+@app.command("replay")
+def replay_command(
+    files: Annotated[list[Path], typer.Argument(help="Scenario files (YAML).", exists=False)],
+    rpc: Annotated[
+        str | None, typer.Option("--rpc", help="Replay on the node at this URL (a local dev chain).")
+    ] = None,
+    report: Annotated[Path, typer.Option(help="Where to write the HTML report (JSON beside it).")] = Path(
+        "reports/replay.html"
+    ),
+    project_root: ProjectOption = None,
+) -> None:
+    """Replay scenario files; exit 0 when every expectation holds, 1 when one does not, 2 on bad input."""
+    _run(files, _project(project_root), rpc, report)
+
+
+@app.command("demo")
+def demo_command(
+    report: Annotated[Path, typer.Option(help="Where to write the HTML report.")] = Path("reports/demo.html"),
+    project_root: ProjectOption = None,
+) -> None:
+    """Replay every scenario of scenarios/ on the in-process chain and write a report."""
+    from s4chain.cli.replay import default_scenarios
+
+    project = _project(project_root)
+    paths = default_scenarios(project.root)
+    if not paths:
+        fail(f"no scenario files in {project.root / 'scenarios'}")
+    _run(paths, project, None, report)

@@ -1,0 +1,65 @@
+"""`s4chain replay` and `s4chain demo`: validate every file first, then replay each on its own chain."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from s4chain.chain.base import Chain
+from s4chain.scenarios.engine import Replayer, ScenarioRun
+from s4chain.scenarios.loader import LoadedScenario
+
+
+def summary_table(runs: list[ScenarioRun]) -> Table:
+    table = Table(title="Replay summary")
+    for column in ("scenario", "use case", "steps", "transactions", "gas", "failures", "time"):
+        table.add_column(column, justify="right" if column not in ("scenario", "use case") else "left")
+    for run in runs:
+        failures = len(run.failures)
+        table.add_row(
+            run.name,
+            run.use_case,
+            str(len(run.steps)),
+            str(run.transaction_count),
+            f"{run.gas_used:,}",
+            f"[red]{failures}[/]" if failures else "0",
+            f"{run.seconds:.1f} s",
+        )
+    return table
+
+
+def replay_all(loaded: list[LoadedScenario], make_chain: type[Chain] | object, console: Console) -> list[ScenarioRun]:
+    """Replay each scenario on a chain from `make_chain()` (a fresh one each, or a shared node)."""
+    runs = []
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
+        for item in loaded:
+            chain = make_chain()  # type: ignore[operator]
+            task = progress.add_task(item.scenario.name, total=None)
+            run = Replayer(chain, item).run()
+            progress.update(task, total=len(run.steps), completed=len(run.steps))
+            runs.append(run)
+    return runs
+
+
+def print_failures(runs: list[ScenarioRun], console: Console) -> None:
+    for run in runs:
+        for step in run.failures:
+            console.print(
+                f"[red]FAILED[/] {run.file}:{step.line}: step {step.action} by {step.actor}: {step.problem}",
+                highlight=False,
+                soft_wrap=True,
+            )
+
+
+def default_scenarios(root: Path) -> list[Path]:
+    return sorted((root / "scenarios").glob("*.yaml"))

@@ -1,1 +1,0 @@
-"""Deploying the S4 contract sets."""

@@ -1,0 +1,1 @@
+"""Scenario files: the declarative format, its validation with line numbers, and the replay engine."""

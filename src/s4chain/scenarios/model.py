@@ -1,0 +1,100 @@
+"""The scenario format (documented in docs/scenarios.md), validated with pydantic."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from s4chain.scenarios.values import parse_duration
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Actor(Strict):
+    role: str = Field(description="What the actor is in the story (free text, shown in reports).")
+    account: int | None = Field(default=None, ge=0, le=9, description="Dev account index; by default, in order.")
+
+
+class ContractSet(Strict):
+    driver: str = Field(description="Which driver deploys and operates the set: ico, leasing or supply.")
+    params: dict[str, Any] = Field(default_factory=dict, description="The driver's deployment parameters.")
+    accounts: dict[str, str] = Field(default_factory=dict, description="Deploy-time roles, by actor name.")
+
+
+class EventExpectation(Strict):
+    name: str
+    args: dict[str, Any] = Field(default_factory=dict)
+
+
+class Check(Strict):
+    call: str = Field(description="A read method, as set.method, e.g. sale.state.")
+    args: dict[str, Any] = Field(default_factory=dict)
+    equals: dict[str, Any] = Field(description="Expected fields of the result.")
+
+
+class Expectation(Strict):
+    revert: str | None = Field(default=None, description="The custom error's name (or Error / Panic).")
+    events: list[str | EventExpectation] = Field(default_factory=list)
+    checks: list[Check] = Field(default_factory=list)
+
+
+class Repeat(Strict):
+    times: int = Field(ge=1, le=1000)
+    every: str
+
+    @field_validator("every")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+
+class Step(Strict):
+    at: str | datetime | None = Field(default=None, description="+4d (after start), an ISO date, or omitted.")
+    actor: str
+    do: str = Field(description="set.action, e.g. sale.buy.")
+    args: dict[str, Any] = Field(default_factory=dict, alias="with")
+    expect: Expectation = Field(default_factory=Expectation)
+    repeat: Repeat | None = None
+    note: str | None = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Bot(Strict):
+    name: str
+    actor: str
+    do: str
+    args: dict[str, Any] = Field(default_factory=dict, alias="with")
+    start: str = Field(description="First run, relative to the scenario's start (+30d).")
+    every: str
+    until: str
+    expect: Expectation = Field(default_factory=Expectation)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Scenario(Strict):
+    name: str
+    description: str
+    use_case: str = Field(pattern=r"^UC[1-7]$")
+    start: datetime = Field(description="Fixed start date (UTC); must lie ahead of a fresh node's clock.")
+    actors: dict[str, Actor] = Field(min_length=1, max_length=10)
+    contracts: dict[str, ContractSet] = Field(min_length=1)
+    steps: list[Step] = Field(min_length=1)
+    bots: list[Bot] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _references(self) -> Scenario:
+        indexes = [a.account for a in self.actors.values() if a.account is not None]
+        if len(indexes) != len(set(indexes)):
+            raise ValueError("two actors share a dev account index")
+        for name, spec in self.contracts.items():
+            for role, actor in spec.accounts.items():
+                if actor not in self.actors:
+                    raise ValueError(f"contracts.{name}.accounts.{role}: unknown actor {actor!r}")
+        return self

@@ -1,0 +1,188 @@
+"""Turning the values people write in scenario files into what driver methods take.
+
+- `1500 EUR`, `2.5 ETH`, `1000 tokens` -> Decimal (the unit is checked against the unit list, then dropped:
+  drivers take euros, ether or whole tokens as Decimal).
+- `48h`, `4d`, `30m`, `2w`, `90s` -> seconds (int); `+4d` -> the scenario's start + 4 days (unix seconds);
+  an ISO date-time -> unix seconds.
+- `@alice` -> alice's address; `@sale` -> the address of the set's main contract. A bare actor name where the
+  method wants an account (a LocalAccount) -> that actor's account.
+- `0x...` -> bytes where bytes are wanted; any other text there -> its keccak-256 (document hashes).
+"""
+
+from __future__ import annotations
+
+import re
+import types
+import typing
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+from eth_utils import keccak
+from pydantic import BaseModel, TypeAdapter
+
+UNITS = {"EUR", "ETH", "TOKENS", "TOKEN", "TOK", "H", "HOURS", "KM", "KG", "T", "L", "C"}
+_AMOUNT = re.compile(r"^\s*(-?[\d_]+(?:\.\d+)?)\s*([A-Za-z]+)?\s*$")
+_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)\s*$")
+_RELATIVE = re.compile(r"^\s*\+\s*(\d+\s*[smhdw](?:\s*\d+\s*[smhdw])*)\s*$")
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+class ValueProblem(ValueError):
+    """A value that does not fit what the parameter expects."""
+
+
+def parse_duration(text: str) -> int:
+    """`48h` -> 172800. Also accepts several parts: `1d 12h`."""
+    parts = re.findall(r"(\d+)\s*([smhdw])", text)
+    if not parts or re.sub(r"\d+\s*[smhdw]|\s", "", text):
+        raise ValueProblem(f"{text!r} is not a duration (expected e.g. 90s, 30m, 48h, 4d, 2w)")
+    return sum(int(n) * _SECONDS[u] for n, u in parts)
+
+
+def to_timestamp(value: Any, start: int) -> int:
+    """An absolute date, `+4d` after the start, or unix seconds."""
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return int(moment.timestamp())
+    if isinstance(value, date):
+        return int(datetime(value.year, value.month, value.day, tzinfo=UTC).timestamp())
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        relative = _RELATIVE.match(value)
+        if relative:
+            return start + parse_duration(relative.group(1))
+        try:
+            return to_timestamp(datetime.fromisoformat(value.replace("Z", "+00:00")), start)
+        except ValueError:
+            pass
+    raise ValueProblem(f"{value!r} is not a time (expected +4d, +2h after the start, or an ISO date-time)")
+
+
+def to_decimal(value: Any) -> Decimal:
+    if isinstance(value, bool):
+        raise ValueProblem(f"{value!r} is not an amount")
+    if isinstance(value, int | float | Decimal):
+        return Decimal(str(value))
+    if isinstance(value, str):
+        match = _AMOUNT.match(value)
+        if match and (match.group(2) is None or match.group(2).upper() in UNITS):
+            try:
+                return Decimal(match.group(1).replace("_", ""))
+            except InvalidOperation:
+                pass
+    raise ValueProblem(f"{value!r} is not an amount (expected a number with an optional unit, e.g. 1500 EUR)")
+
+
+class Resolver:
+    """What names in a scenario stand for: actors' accounts and contract sets' addresses."""
+
+    def __init__(self, start: int, actors: dict[str, LocalAccount], addresses: dict[str, str]) -> None:
+        self.start = start
+        self.actors = actors
+        self.addresses = addresses
+
+    def reference(self, text: str) -> str:
+        name = text[1:]
+        if name in self.actors:
+            return str(self.actors[name].address)
+        if name in self.addresses:
+            return self.addresses[name]
+        raise ValueProblem(f"{text!r} names no actor or contract set")
+
+    def coerce(self, value: Any, annotation: Any) -> Any:
+        """`value` as the type `annotation` wants."""
+        origin = typing.get_origin(annotation)
+        if origin in (typing.Union, types.UnionType):
+            options = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if value is None:
+                return None
+            problems = []
+            for option in options:
+                try:
+                    return self.coerce(value, option)
+                except (ValueProblem, ValueError) as exc:
+                    problems.append(str(exc))
+            raise ValueProblem("; ".join(problems))
+        if origin in (list, tuple) and isinstance(value, list):
+            (inner, *_) = typing.get_args(annotation) or (Any,)
+            return [self.coerce(v, inner) for v in value]
+        if annotation is LocalAccount:
+            if isinstance(value, str) and value.lstrip("@") in self.actors:
+                return self.actors[value.lstrip("@")]
+            raise ValueProblem(f"{value!r} is not an actor of this scenario")
+        if isinstance(value, str) and value.startswith("@"):
+            value = self.reference(value)
+        if annotation is Decimal:
+            return to_decimal(value)
+        if annotation is int:
+            return self._integer(value)
+        if annotation is bytes:
+            if isinstance(value, str) and value.startswith("0x"):
+                return bytes.fromhex(value[2:])
+            if isinstance(value, str):
+                return keccak(text=value)
+            raise ValueProblem(f"{value!r} is not bytes (expected 0x-hex, or text to hash)")
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel) and isinstance(value, dict):
+            return self.model(annotation, value)
+        return TypeAdapter(annotation).validate_python(value)
+
+    def _integer(self, value: Any) -> int:
+        if isinstance(value, bool):
+            raise ValueProblem(f"{value!r} is not a number")
+        if isinstance(value, int):
+            return value
+        if isinstance(value, datetime | date):
+            return to_timestamp(value, self.start)
+        if isinstance(value, str):
+            if _RELATIVE.match(value):
+                return to_timestamp(value, self.start)
+            if _DURATION.match(value) or re.fullmatch(r"(\s*\d+\s*[smhdw])+\s*", value):
+                return parse_duration(value)
+            amount = _AMOUNT.match(value)
+            if amount and "." not in amount.group(1):
+                return int(amount.group(1).replace("_", ""))
+            try:
+                return to_timestamp(value, self.start)
+            except ValueProblem:
+                pass
+        raise ValueProblem(f"{value!r} is not a whole number, a duration (48h) or a time (+4d)")
+
+    def model(self, model: type[BaseModel], values: dict[str, Any]) -> BaseModel:
+        hints = typing.get_type_hints(model)
+        converted = {}
+        for key, value in values.items():
+            if key not in model.model_fields:
+                known = ", ".join(model.model_fields)
+                raise ValueProblem(f"unknown parameter {key!r} (known: {known})")
+            try:
+                converted[key] = self.coerce(value, hints[key])
+            except (ValueProblem, ValueError) as exc:
+                raise ValueProblem(f"{key}: {exc}") from exc
+        return model.model_validate(converted)
+
+    def call_arguments(self, function: Callable[..., Any], values: dict[str, Any], skip: int = 0) -> dict[str, Any]:
+        """Keyword arguments for `function` (its first `skip` parameters are given by the engine)."""
+        import inspect
+
+        signature = inspect.signature(function)
+        hints = typing.get_type_hints(function)
+        parameters = list(signature.parameters.values())[skip:]
+        names = {p.name for p in parameters}
+        for key in values:
+            if key not in names:
+                raise ValueProblem(f"unknown argument {key!r} (expected: {', '.join(sorted(names)) or 'none'})")
+        arguments = {}
+        for parameter in parameters:
+            if parameter.name not in values:
+                if parameter.default is inspect.Parameter.empty:
+                    raise ValueProblem(f"missing argument {parameter.name!r}")
+                continue
+            try:
+                arguments[parameter.name] = self.coerce(values[parameter.name], hints.get(parameter.name, Any))
+            except (ValueProblem, ValueError) as exc:
+                raise ValueProblem(f"{parameter.name}: {exc}") from exc
+        return arguments
