@@ -5,6 +5,7 @@ import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IERC4907} from "./IERC4907.sol";
 import {IERC5643} from "./IERC5643.sol";
 import {MachineRegistry} from "./MachineRegistry.sol";
@@ -52,41 +53,42 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
         uint32 sla; // time to close a fault ticket
     }
 
-    /// @dev Three storage slots.
+    /// @dev Three storage slots; billing reads the first two.
     struct Plan {
         address lessor;
         uint96 periodFee;
         uint96 hourlyFee;
-        uint96 deposit;
-        uint32 period;
-        uint32 minTerm;
         uint96 slaCredit;
-        uint32 notice;
+        uint32 period;
         uint32 grace;
+        uint96 deposit;
+        uint32 minTerm;
+        uint32 notice;
         uint32 sla;
         bool active;
     }
 
-    /// @dev Seven storage slots; billing touches five of them.
+    /// @dev Five storage slots; billing writes two of them (three with an SLA credit). Amounts are uint64 stablecoin
+    ///      units (up to 1.8e13 euros), checked with SafeCast where they enter.
     struct Lease {
         uint32 planId;
-        uint64 machineId;
-        uint64 startedAt;
+        uint32 machineId;
         uint64 nextBillAt; // end of the period billed next
-        Status status;
-        uint64 endAt; // 0 until notice is given; then a period boundary
         uint64 hoursAtLastBill;
-        uint64 lateSince; // scheduled time of the oldest unpaid bill
-        uint128 balance; // prepaid
-        uint128 outstanding; // billed, not credited, not paid
-        uint128 billed;
-        uint128 paid;
-        uint128 credits; // SLA credits applied to bills
-        uint128 pendingCredit; // SLA credits not applied yet
+        Status status;
+        uint40 endAt; // 0 until notice is given; then a period boundary
+        uint64 balance; // prepaid
+        uint64 outstanding; // billed, not credited, not paid
+        uint64 billed;
+        uint64 paid;
+        uint64 credits; // SLA credits applied to bills
+        uint64 pendingCredit; // SLA credits not applied yet
+        uint64 deposit;
+        uint64 openTicket;
         address user; // ERC-4907 user
         uint64 userCap; // expiry set by the lessee for its user
-        uint128 deposit;
-        uint64 openTicket;
+        uint64 startedAt;
+        uint64 lateSince; // scheduled time of the oldest unpaid bill
     }
 
     /// @notice A fault ticket.
@@ -206,6 +208,11 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
     /// @return planId The new plan's id.
     function publishPlan(PlanTerms calldata terms) external onlyRole(LESSOR_ROLE) returns (uint256 planId) {
         if (terms.period == 0 || terms.grace >= terms.period || terms.sla == 0) revert InvalidTerms();
+        uint256 maxAmount = type(uint64).max;
+        if (
+            terms.periodFee > maxAmount || terms.hourlyFee > maxAmount || terms.deposit > maxAmount
+                || terms.slaCredit > maxAmount
+        ) revert InvalidTerms();
         planId = ++_planCount;
         _plans[planId] = Plan({
             lessor: msg.sender,
@@ -249,11 +256,11 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
         uint256 running = leaseOfMachine[machineId];
         if (running != 0) revert MachineAlreadyLeased(machineId, running);
         leaseId = ++_leaseCount;
-        uint128 deposit = p.deposit;
+        uint64 deposit = SafeCast.toUint64(p.deposit);
         uint64 nextBillAt = uint64(block.timestamp) + p.period;
         Lease storage l = _leases[leaseId];
-        l.planId = uint32(planId);
-        l.machineId = uint64(machineId);
+        l.planId = SafeCast.toUint32(planId);
+        l.machineId = SafeCast.toUint32(machineId);
         l.startedAt = uint64(block.timestamp);
         l.nextBillAt = nextBillAt;
         l.status = Status.Active;
@@ -280,7 +287,7 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
         Status status = l.status;
         if (status == Status.None) revert UnknownLease(leaseId);
         if (status == Status.Settled) revert LeaseNotRunning(leaseId, status);
-        l.balance += uint128(amount);
+        l.balance += SafeCast.toUint64(amount);
         emit ToppedUp(leaseId, msg.sender, amount);
         Plan storage p = _plans[l.planId];
         _collect(leaseId, l, p.lessor);
@@ -304,7 +311,7 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
         uint256 periods = (target - start + p.period - 1) / p.period;
         uint64 endAt = uint64(start + periods * p.period);
         if (endAt < l.nextBillAt) endAt = l.nextBillAt;
-        l.endAt = endAt;
+        l.endAt = uint40(endAt);
         emit NoticeGiven(leaseId, endAt);
         emit SubscriptionUpdate(leaseId, _expires(l, p.grace));
     }
@@ -395,7 +402,7 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
         if (_plans[l.planId].lessor != msg.sender) revert NotLessor(leaseId, msg.sender);
         if (l.status != Status.Suspended) revert NotSuspended(leaseId);
         l.status = Status.Ended;
-        l.endAt = uint64(block.timestamp);
+        l.endAt = uint40(block.timestamp);
         emit LeaseEnded(leaseId, uint64(block.timestamp), true);
         emit SubscriptionUpdate(leaseId, uint64(block.timestamp));
     }
@@ -413,8 +420,8 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
         l.status = Status.Settled;
         l.deposit = 0;
         l.balance = 0;
-        l.outstanding = uint128(owed - take);
-        l.paid += uint128(take);
+        l.outstanding = uint64(owed - take);
+        l.paid += uint64(take);
         if (take != 0) earningsOf[_plans[l.planId].lessor] += take;
         address lessee = _ownerOf(leaseId);
         if (refund != 0) refundOf[lessee] += refund;
@@ -461,7 +468,7 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
         l.openTicket = 0;
         if (late && !t.credited) {
             t.credited = true;
-            l.pendingCredit += p.slaCredit;
+            l.pendingCredit += SafeCast.toUint64(p.slaCredit);
             emit SlaCreditGranted(ticketId, leaseId, p.slaCredit);
         }
         emit TicketClosed(ticketId, leaseId, reportHash, late);
@@ -617,12 +624,14 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
         uint256 balance = l.balance;
         uint256 pay = balance < owed ? balance : owed;
         owed -= pay;
-        l.balance = uint128(balance - pay);
-        l.outstanding = uint128(owed);
-        l.billed += uint128(charge);
-        l.paid += uint128(pay);
-        l.credits += uint128(credit);
-        l.pendingCredit = uint128(pendingCredit - credit);
+        l.balance = uint64(balance - pay);
+        l.outstanding = uint64(owed);
+        l.billed += SafeCast.toUint64(charge);
+        l.paid += uint64(pay);
+        if (credit != 0 || pendingCredit != l.pendingCredit) {
+            l.credits += uint64(credit);
+            l.pendingCredit = uint64(pendingCredit - credit);
+        }
         if (pay != 0) earningsOf[p.lessor] += pay;
         if (credit != 0) emit CreditApplied(leaseId, credit);
         if (pay != 0) emit Paid(leaseId, pay, owed);
@@ -634,9 +643,9 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
         uint256 balance = l.balance;
         uint256 pay = balance < owed ? balance : owed;
         if (pay == 0) return;
-        l.balance = uint128(balance - pay);
-        l.outstanding = uint128(owed - pay);
-        l.paid += uint128(pay);
+        l.balance = uint64(balance - pay);
+        l.outstanding = uint64(owed - pay);
+        l.paid += uint64(pay);
         earningsOf[lessor] += pay;
         emit Paid(leaseId, pay, owed - pay);
     }

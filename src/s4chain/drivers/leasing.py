@@ -1,0 +1,467 @@
+"""UC3 driver: machines as a service.
+
+Deploys and operates `MachineRegistry` (ERC-721 digital twins with EIP-712 signed usage readings) and
+`MachineLease` (subscription leases as ERC-721 tokens with ERC-4907 use rights and ERC-5643 subscriptions, billing
+per period from a prepaid balance, grace, suspension, maintenance tickets with an SLA credit), paid in the euro
+stablecoin.
+
+Device keys are never invented here: an IoT device is one of the dev mnemonic accounts (by convention
+`chain.accounts[7..9]`, see `device_accounts`), and signs its readings with `LocalAccount.sign_typed_data`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import IntEnum
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+from eth_utils import keccak, to_checksum_address
+from pydantic import BaseModel, ConfigDict, Field
+
+from s4chain.chain import Chain, Contract, TxResult
+from s4chain.drivers.units import eur, from_units
+
+HOUR = 3600
+DAY = 24 * HOUR
+EURO_DECIMALS = 6
+
+READING_TYPES: dict[str, Any] = {
+    "UsageReading": [
+        {"name": "machineId", "type": "uint256"},
+        {"name": "counter", "type": "uint64"},
+        {"name": "nonce", "type": "uint64"},
+    ]
+}
+
+
+class LeaseStatus(IntEnum):
+    """`MachineLease.Status`, in order."""
+
+    NONE = 0
+    ACTIVE = 1
+    LATE = 2
+    SUSPENDED = 3
+    ENDED = 4
+    SETTLED = 5
+
+
+class PlanParams(BaseModel):
+    """A lease plan: amounts in euros, durations in seconds."""
+
+    model_config = ConfigDict(frozen=True)
+
+    period_fee: Decimal = Decimal("1500")
+    hourly_fee: Decimal = Decimal("4.5")
+    deposit: Decimal = Decimal("5000")
+    sla_credit: Decimal = Decimal("300")
+    period: int = Field(default=30 * DAY, gt=0)
+    min_term: int = Field(default=90 * DAY, ge=0)
+    notice: int = Field(default=30 * DAY, ge=0)
+    grace: int = Field(default=7 * DAY, ge=0)
+    sla: int = Field(default=48 * HOUR, gt=0)
+
+    def terms(self) -> tuple[int, ...]:
+        """The `MachineLease.PlanTerms` tuple (stablecoin units, seconds)."""
+        return (
+            eur(self.period_fee),
+            eur(self.hourly_fee),
+            eur(self.deposit),
+            eur(self.sla_credit),
+            self.period,
+            self.min_term,
+            self.notice,
+            self.grace,
+            self.sla,
+        )
+
+
+class LeasingParams(BaseModel):
+    """Deployment parameters of the leasing use case."""
+
+    model_config = ConfigDict(frozen=True)
+
+    service_interval_hours: int = Field(default=500, ge=0)  # preventive maintenance every N hours of use
+    plan: PlanParams = PlanParams()  # default terms of `publish_plan`
+
+
+class LeaseStatement(BaseModel):
+    """A lease's account: `paid + outstanding == billed - credits`."""
+
+    lease_id: int
+    machine_id: int
+    plan_id: int
+    lessee: str
+    status: str
+    billed: Decimal
+    paid: Decimal
+    outstanding: Decimal
+    credits: Decimal
+    pending_credit: Decimal
+    balance: Decimal
+    deposit: Decimal
+    user: str  # current ERC-4907 user (zero address if none)
+    expires: int  # ERC-5643 expiresAt
+    user_expires: int
+    next_bill_at: int
+    end_at: int
+    open_ticket: int
+
+
+class MachineState(BaseModel):
+    """A machine's digital twin."""
+
+    machine_id: int
+    owner: str
+    serial: str
+    model: str
+    device: str
+    hours: int
+    nonce: int
+    maintenance_count: int
+    last_document: str
+    last_service_hours: int
+    service_interval: int
+    maintenance_due: bool
+    lease_id: int
+
+
+def as_hash(value: bytes | str) -> bytes:
+    """A 32-byte document hash: bytes as they are, a 0x-prefixed 32-byte hex string, or keccak256 of any text."""
+    if isinstance(value, bytes):
+        if len(value) != 32:
+            raise ValueError("a document hash has 32 bytes")
+        return value
+    if value.startswith("0x") and len(value) == 66:
+        return bytes.fromhex(value[2:])
+    return keccak(text=value)
+
+
+def _address(value: LocalAccount | Contract | str) -> str:
+    if isinstance(value, LocalAccount | Contract):
+        return value.address
+    return to_checksum_address(value)
+
+
+def _event_arg(result: TxResult, event: str, arg: str) -> int:
+    events = result.events_named(event)
+    if not events:
+        raise ValueError(f"no {event} event in {result.tx_hash}")
+    return int(events[0].args[arg])
+
+
+class LeasingDriver:
+    """The deployed leasing contracts and the actions of lessor, lessee, device, keeper and technician."""
+
+    def __init__(
+        self,
+        chain: Chain,
+        registry: Contract,
+        lease: Contract,
+        stablecoin: Contract,
+        admin: LocalAccount,
+        params: LeasingParams,
+    ) -> None:
+        self.chain = chain
+        self.registry = registry
+        self.lease = lease
+        self.stablecoin = stablecoin
+        self.admin = admin
+        self.params = params
+
+    # --- deployment -------------------------------------------------------------------------------------------
+    @classmethod
+    def deploy(
+        cls,
+        chain: Chain,
+        params: LeasingParams | None = None,
+        admin: LocalAccount | None = None,
+        *,
+        manufacturer: LocalAccount | None = None,
+        stablecoin: Contract | None = None,
+        technicians: tuple[LocalAccount, ...] = (),
+    ) -> LeasingDriver:
+        """Deploy the registry and the lease contract (and a fresh EuroStablecoin unless one is given).
+
+        `admin` (default: accounts[0]) administers both contracts and mints test euros; `manufacturer`
+        (default: accounts[1]) mints twins, publishes plans (it is the lessor) and may record maintenance, like the
+        `technicians`. The lease contract may log closed tickets on the twins.
+        """
+        params = params or LeasingParams()
+        admin = admin or chain.accounts[0]
+        manufacturer = manufacturer or chain.accounts[1]
+        coin = stablecoin or chain.deploy("EuroStablecoin", admin, sender=admin)
+        registry = chain.deploy("MachineRegistry", admin, sender=admin)
+        lease = chain.deploy("MachineLease", admin, coin, registry, sender=admin)
+        registry.grantRole(registry.MANUFACTURER_ROLE(), manufacturer, sender=admin)
+        maintainer = registry.MAINTAINER_ROLE()
+        for account in (manufacturer, lease, *technicians):
+            registry.grantRole(maintainer, account, sender=admin)
+        lease.grantRole(lease.LESSOR_ROLE(), manufacturer, sender=admin)
+        return cls(chain, registry, lease, coin, admin, params)
+
+    def contracts(self) -> dict[str, Contract]:
+        """The deployed contracts by name."""
+        return {"EuroStablecoin": self.stablecoin, "MachineRegistry": self.registry, "MachineLease": self.lease}
+
+    @staticmethod
+    def device_accounts(chain: Chain) -> tuple[LocalAccount, ...]:
+        """The dev accounts used as IoT devices (accounts[7..9])."""
+        return tuple(chain.accounts[7:10])
+
+    # --- ids from receipts ------------------------------------------------------------------------------------
+    @staticmethod
+    def machine_id(result: TxResult) -> int:
+        """The machine id minted by a `register_machine` transaction."""
+        return _event_arg(result, "MachineRegistered", "machineId")
+
+    @staticmethod
+    def plan_id(result: TxResult) -> int:
+        """The plan id of a `publish_plan` transaction."""
+        return _event_arg(result, "PlanPublished", "planId")
+
+    @staticmethod
+    def lease_id(result: TxResult) -> int:
+        """The lease id of a `subscribe` transaction."""
+        return _event_arg(result, "Subscribed", "leaseId")
+
+    @staticmethod
+    def ticket_id(result: TxResult) -> int:
+        """The ticket id of a `report_fault` transaction."""
+        return _event_arg(result, "FaultReported", "ticketId")
+
+    # --- manufacturer / lessor --------------------------------------------------------------------------------
+    def register_machine(
+        self,
+        manufacturer: LocalAccount,
+        serial: str,
+        model: str,
+        device: LocalAccount | str,
+        owner: LocalAccount | None = None,
+        service_interval_hours: int | None = None,
+    ) -> TxResult:
+        """Mint a machine's twin to `owner` (default: the manufacturer, who leases it out) bound to `device`."""
+        interval = self.params.service_interval_hours if service_interval_hours is None else service_interval_hours
+        return self.registry.registerMachine(
+            owner or manufacturer, serial, model, _address(device), interval, sender=manufacturer
+        )
+
+    def bind_device(self, manufacturer: LocalAccount, machine_id: int, device: LocalAccount | str) -> TxResult:
+        """Bind another IoT device to a machine."""
+        return self.registry.bindDevice(machine_id, _address(device), sender=manufacturer)
+
+    def publish_plan(
+        self,
+        lessor: LocalAccount,
+        period_fee: Decimal | None = None,
+        hourly_fee: Decimal | None = None,
+        deposit: Decimal | None = None,
+        sla_credit: Decimal | None = None,
+        period: int | None = None,
+        min_term: int | None = None,
+        notice: int | None = None,
+        grace: int | None = None,
+        sla: int | None = None,
+    ) -> TxResult:
+        """Publish a plan; terms left out come from `params.plan`."""
+        given = {
+            "period_fee": period_fee,
+            "hourly_fee": hourly_fee,
+            "deposit": deposit,
+            "sla_credit": sla_credit,
+            "period": period,
+            "min_term": min_term,
+            "notice": notice,
+            "grace": grace,
+            "sla": sla,
+        }
+        plan = self.params.plan.model_copy(update={k: v for k, v in given.items() if v is not None})
+        return self.lease.publishPlan(plan.terms(), sender=lessor)
+
+    def retire_plan(self, lessor: LocalAccount, plan_id: int) -> TxResult:
+        """Stop new subscriptions to a plan."""
+        return self.lease.retirePlan(plan_id, sender=lessor)
+
+    def close_ticket(self, lessor: LocalAccount, ticket_id: int, report_hash: bytes | str) -> TxResult:
+        """Close a fault ticket with the intervention report (logged on the twin)."""
+        return self.lease.closeTicket(ticket_id, as_hash(report_hash), sender=lessor)
+
+    def terminate(self, lessor: LocalAccount, lease_id: int) -> TxResult:
+        """End a suspended lease."""
+        return self.lease.terminate(lease_id, sender=lessor)
+
+    def withdraw_earnings(self, lessor: LocalAccount) -> TxResult:
+        """Pull the lessor's earnings."""
+        return self.lease.withdrawEarnings(sender=lessor)
+
+    # --- money ------------------------------------------------------------------------------------------------
+    def fund(self, account: LocalAccount, amount: Decimal) -> TxResult:
+        """Mint test euros to `account` (by the admin, the stablecoin's minter)."""
+        return self.stablecoin.mint(account, eur(amount), sender=self.admin)
+
+    def balance_of(self, account: LocalAccount | Contract | str) -> Decimal:
+        """Stablecoin balance in euros."""
+        return from_units(int(self.stablecoin.balanceOf(_address(account))), EURO_DECIMALS)
+
+    # --- lessee -----------------------------------------------------------------------------------------------
+    def subscribe(self, lessee: LocalAccount, machine_id: int, plan_id: int) -> TxResult:
+        """Approve the plan's deposit and subscribe to `machine_id`."""
+        deposit = int(self.lease.planOf(plan_id)[6])
+        if deposit:
+            self.stablecoin.approve(self.lease, deposit, sender=lessee)
+        return self.lease.subscribe(machine_id, plan_id, sender=lessee)
+
+    def top_up(self, lessee: LocalAccount, lease_id: int, amount: Decimal) -> TxResult:
+        """Approve and add `amount` euros to the lease's prepaid balance (pays what is owed at once)."""
+        units = eur(amount)
+        self.stablecoin.approve(self.lease, units, sender=lessee)
+        return self.lease.topUp(lease_id, units, sender=lessee)
+
+    def give_notice(self, lessee: LocalAccount, lease_id: int) -> TxResult:
+        """Give notice (ERC-5643 cancel)."""
+        return self.lease.giveNotice(lease_id, sender=lessee)
+
+    def revoke_notice(self, lessee: LocalAccount, lease_id: int) -> TxResult:
+        """Withdraw a notice (ERC-5643 renew)."""
+        return self.lease.renewSubscription(lease_id, 0, sender=lessee)
+
+    def set_user(self, lessee: LocalAccount, lease_id: int, user: LocalAccount | str, expires: int) -> TxResult:
+        """Name the operator of the machine (ERC-4907)."""
+        return self.lease.setUser(lease_id, _address(user), expires, sender=lessee)
+
+    def withdraw_deposit(self, lessee: LocalAccount) -> TxResult:
+        """Pull the refunded deposit and prepaid balance of settled leases."""
+        return self.lease.withdrawRefund(sender=lessee)
+
+    # --- device -----------------------------------------------------------------------------------------------
+    def domain(self) -> dict[str, Any]:
+        """The registry's EIP-712 domain."""
+        return {
+            "name": "S4 MachineRegistry",
+            "version": "1",
+            "chainId": self.chain.chain_id,
+            "verifyingContract": self.registry.address,
+        }
+
+    def sign_reading(
+        self, device_account: LocalAccount, machine_id: int, hours: int, nonce: int | None = None
+    ) -> tuple[tuple[int, int, int], bytes]:
+        """A usage reading `(machineId, counter, nonce)` and the device's EIP-712 signature of it."""
+        if nonce is None:
+            nonce = int(self.registry.nonceOf(machine_id))
+        message = {"machineId": machine_id, "counter": hours, "nonce": nonce}
+        signed = device_account.sign_typed_data(self.domain(), READING_TYPES, message)
+        return (machine_id, hours, nonce), bytes(signed.signature)
+
+    def post_reading(
+        self, relayer: LocalAccount, device_account: LocalAccount, machine_id: int, hours: int
+    ) -> TxResult:
+        """Have the device sign its cumulative hours of use and `relayer` (keeper, lessee, device) post it."""
+        reading, signature = self.sign_reading(device_account, machine_id, hours)
+        return self.registry.reportUsage(reading, signature, sender=relayer)
+
+    # --- keeper -----------------------------------------------------------------------------------------------
+    def run_billing(self, keeper: LocalAccount, lease_id: int) -> TxResult:
+        """Bill the lease's next period (once its end is reached)."""
+        return self.lease.runBilling(lease_id, sender=keeper)
+
+    def suspend(self, keeper: LocalAccount, lease_id: int) -> TxResult:
+        """Suspend a lease whose grace period ended unpaid."""
+        return self.lease.suspend(lease_id, sender=keeper)
+
+    def settle(self, caller: LocalAccount, lease_id: int) -> TxResult:
+        """Settle an ended lease: the deposit pays what is owed, the rest is refundable."""
+        return self.lease.settle(lease_id, sender=caller)
+
+    # --- maintenance ------------------------------------------------------------------------------------------
+    def report_fault(
+        self,
+        reporter: LocalAccount,
+        lease_id: int | None = None,
+        machine_id: int | None = None,
+        description_hash: bytes | str = "fault",
+    ) -> TxResult:
+        """Open a fault ticket on a lease (or on the running lease of `machine_id`), by the lessee or the device."""
+        if lease_id is None:
+            if machine_id is None:
+                raise ValueError("give lease_id or machine_id")
+            lease_id = int(self.lease.leaseOfMachine(machine_id))
+            if lease_id == 0:
+                raise ValueError(f"machine {machine_id} has no running lease")
+        return self.lease.reportFault(lease_id, as_hash(description_hash), sender=reporter)
+
+    def record_maintenance(
+        self, technician: LocalAccount, machine_id: int, report_hash: bytes | str, preventive: bool = True
+    ) -> TxResult:
+        """Log a maintenance document on the twin; a preventive one restarts the service interval."""
+        return self.registry.recordMaintenance(machine_id, as_hash(report_hash), preventive, sender=technician)
+
+    # --- reads ------------------------------------------------------------------------------------------------
+    def statement(self, lease_id: int) -> LeaseStatement:
+        """The lease's account, status and use right."""
+        (
+            plan_id,
+            machine_id,
+            next_bill_at,
+            _hours,
+            status,
+            end_at,
+            balance,
+            outstanding,
+            billed,
+            paid,
+            credits,
+            pending,
+            deposit,
+            open_ticket,
+            _user,
+            _cap,
+            _started,
+            _late,
+        ) = self.lease.leaseOf(lease_id)
+        if status == LeaseStatus.NONE:
+            raise ValueError(f"no lease {lease_id}")
+
+        def euros(units: int) -> Decimal:
+            return from_units(int(units), EURO_DECIMALS)
+
+        return LeaseStatement(
+            lease_id=lease_id,
+            machine_id=machine_id,
+            plan_id=plan_id,
+            lessee=self.lease.ownerOf(lease_id),
+            status=LeaseStatus(status).name.lower(),
+            billed=euros(billed),
+            paid=euros(paid),
+            outstanding=euros(outstanding),
+            credits=euros(credits),
+            pending_credit=euros(pending),
+            balance=euros(balance),
+            deposit=euros(deposit),
+            user=self.lease.userOf(lease_id),
+            expires=int(self.lease.expiresAt(lease_id)),
+            user_expires=int(self.lease.userExpires(lease_id)),
+            next_bill_at=next_bill_at,
+            end_at=end_at,
+            open_ticket=open_ticket,
+        )
+
+    def machine(self, machine_id: int) -> MachineState:
+        """The machine's digital twin."""
+        serial, model = self.registry.describe(machine_id)
+        count, last_document, last_service, interval = self.registry.maintenanceOf(machine_id)
+        return MachineState(
+            machine_id=machine_id,
+            owner=self.registry.ownerOf(machine_id),
+            serial=serial,
+            model=model,
+            device=self.registry.deviceOf(machine_id),
+            hours=int(self.registry.hoursOf(machine_id)),
+            nonce=int(self.registry.nonceOf(machine_id)),
+            maintenance_count=int(count),
+            last_document="0x" + bytes(last_document).hex(),
+            last_service_hours=int(last_service),
+            service_interval=int(interval),
+            maintenance_due=bool(self.registry.maintenanceDue(machine_id)),
+            lease_id=int(self.lease.leaseOfMachine(machine_id)),
+        )
