@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import signal
-import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
@@ -74,6 +73,10 @@ def compile_command(
     )
 
 
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 @app.command("node")
 def node_command(
     port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1.")] = 8545,
@@ -86,23 +89,27 @@ def node_command(
 
     project = _project(project_root)
     try:
-        node = AnvilNode(anvil_binary(project.node_modules), port=port).start()
+        node = AnvilNode(anvil_binary(project.node_modules), port=port)
     except AnvilError as exc:
         fail(str(exc))
-    out.print(f"anvil listening on [bold]{node.url}[/] (chain id {DEV_CHAIN_ID}, hardfork {EVM_VERSION})")
-    out.print(f"dev accounts: {', '.join(a.address for a in dev_accounts()[:3])}, ... (10 in all)")
-    out.print("Ctrl-C to stop")
-
-    def stop(_signum: int, _frame: object) -> None:
+    # SIGTERM (docker stop, kill) ends the node like Ctrl-C does.
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        node.start()
+        out.print(f"anvil listening on [bold]{node.url}[/] (chain id {DEV_CHAIN_ID}, hardfork {EVM_VERSION})")
+        out.print(f"dev accounts: {', '.join(a.address for a in dev_accounts()[:3])}, ... (10 in all)")
+        out.print("Ctrl-C to stop")
+        assert node.process is not None
+        while node.process.poll() is None:
+            time.sleep(0.2)
+    except AnvilError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
         node.stop()
         out.print("anvil stopped")
-        sys.exit(0)
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    assert node.process is not None
-    while node.process.poll() is None:
-        time.sleep(0.2)
+        return
+    finally:
+        node.stop()
     fail(f"anvil exited unexpectedly with code {node.process.returncode}", 1)
 
 
