@@ -37,7 +37,7 @@ contract InvestorRegistry is AccessControl {
     /// @notice The zero address cannot be an investor.
     error InvalidInvestor();
     /// @notice The investor is not verified.
-    error NotVerified(address investor);
+    error InvestorNotVerified(address investor);
     /// @notice The net worth does not fit the record.
     error NetWorthTooLarge(uint256 netWorth);
 
@@ -65,7 +65,7 @@ contract InvestorRegistry is AccessControl {
     /// @notice Withdraw `investor`'s verification: they can no longer buy (their open purchases stand).
     /// @param investor The investor's address.
     function unverify(address investor) external onlyRole(VERIFIER_ROLE) {
-        if (!_profiles[investor].verified) revert NotVerified(investor);
+        if (!_profiles[investor].verified) revert InvestorNotVerified(investor);
         _profiles[investor].verified = false;
         emit InvestorUnverified(investor, msg.sender);
     }
