@@ -1,0 +1,174 @@
+"""After closing: finalizable, refundable, post-delivery; proceeds, fee and team vesting."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+import pytest
+from conftest import Ico
+
+from s4chain.drivers.ico import DAY
+from s4chain.drivers.units import eur, tokens
+from s4chain.testing import assert_events, reverts
+
+
+def reach_goal(ico: Ico) -> None:
+    """Carol (sophisticated) 9,000 + Alice (retail) 2,000 = 11,000 >= goal 10,000, bought on opening day."""
+    ico.open()
+    ico.driver.buy(ico.carol, D(9_000))
+    ico.driver.buy(ico.alice, D(2_000))
+
+
+def miss_goal(ico: Ico) -> None:
+    ico.open()
+    ico.driver.buy(ico.carol, D(3_000))
+    ico.driver.buy(ico.alice, D(2_000))
+
+
+@pytest.mark.parametrize(("offset", "ok"), [(-1, False), (0, False), (1, True)])
+def test_finalise_only_after_closing(ico: Ico, offset: int, ok: bool):
+    reach_goal(ico)  # the reflection periods end long before closing
+    ico.chain.set_next_block_timestamp(ico.closing + offset)
+    if ok:
+        res = ico.driver.finalise(ico.eve)
+        assert_events(res, "SaleFinalised", caller=ico.eve, successful=True, raised=eur(11_000))
+    else:
+        with reverts("SaleNotClosed", closingTime=ico.closing):
+            ico.driver.finalise(ico.eve)
+
+
+def test_finalise_only_once(ico: Ico):
+    reach_goal(ico)
+    ico.after_windows()
+    ico.driver.finalise(ico.eve)
+    with reverts("AlreadyFinalised"):
+        ico.driver.finalise(ico.eve)
+    with reverts("AlreadyFinalised"):
+        ico.driver.finalise(ico.sme)
+
+
+def test_finalise_waits_for_the_last_reflection_period(ico: Ico):
+    ico.chain.travel_to(ico.closing - 10)
+    res = ico.driver.buy(ico.bob, D(500))  # retail, 10 s before closing
+    window_end = res.timestamp + 4 * DAY
+    assert ico.driver.state().reflection_ends == window_end
+    ico.chain.set_next_block_timestamp(window_end)
+    with reverts("ReflectionPeriodRunning", until=window_end):
+        ico.driver.finalise(ico.eve)
+    ico.chain.set_next_block_timestamp(window_end + 1)
+    ico.driver.finalise(ico.eve)
+
+
+def test_success_claims_proceeds_fee_and_vesting(ico: Ico):
+    reach_goal(ico)
+    d = ico.driver
+    with reverts("NotFinalised"):
+        d.claim(ico.carol)
+    ico.after_windows()
+    res = d.finalise(ico.eve)
+    fee = eur(11_000) * 250 // 10_000
+    assert_events(res, "SaleFinalised", successful=True, feeStable=fee, feeWei=0)
+    assert_events(res, "OfferSettled", sale=ico.sale, raised=eur(11_000))
+    state = d.state()
+    assert state.finalised and state.successful
+    assert state.proceeds_due == D(11_000) - D(275) and state.fee_due == D(275)
+    # team tokens minted into the vesting wallet
+    assert d.token.balanceOf(d.vesting) == tokens(1_000_000)
+    # post-delivery: nothing minted for buyers until they claim
+    assert d.token.balanceOf(ico.carol) == 0
+    res = d.claim(ico.carol)
+    assert_events(res, "TokensClaimed", buyer=ico.carol, tokens=tokens(18_000))
+    assert d.token.balanceOf(ico.carol) == tokens(18_000)
+    with reverts("AlreadyClaimed", buyer=ico.carol):
+        d.claim(ico.carol)
+    d.claim(ico.alice)
+    assert d.token.balanceOf(ico.alice) == tokens(4_000)
+    with reverts("NothingOwed", buyer=ico.bob):
+        d.claim(ico.bob)
+    # no refunds when the goal is reached
+    with reverts("GoalReached"):
+        d.refund(ico.alice)
+    # proceeds and fee, pulled once
+    res = d.withdraw_proceeds(ico.sme)
+    assert_events(res, "ProceedsWithdrawn", to=ico.sme, stableAmount=eur(10_725), weiAmount=0)
+    assert d.stablecoin.balanceOf(ico.sme) == eur(10_725)
+    with reverts("NothingToWithdraw"):
+        d.withdraw_proceeds(ico.sme)
+    d.withdraw_fee(ico.platform)
+    assert d.stablecoin.balanceOf(ico.platform) == fee
+    with reverts("NothingToWithdraw"):
+        d.withdraw_fee(ico.platform)
+    assert d.stablecoin.balanceOf(ico.sale) == 0
+    assert d.token.totalSupply() == tokens(1_000_000 + 22_000)
+
+
+def test_team_vesting_cliff(ico: Ico):
+    reach_goal(ico)
+    ico.after_windows()
+    d = ico.driver
+    d.finalise(ico.eve)
+    start = int(d.vesting.start())
+    assert start == ico.closing and int(d.vesting.cliff()) == start + 365 * DAY
+    ico.chain.set_next_block_timestamp(start + 365 * DAY - 1)
+    d.release_vested(ico.eve)
+    assert d.token.balanceOf(ico.team) == 0
+    ico.chain.set_next_block_timestamp(start + 365 * DAY)
+    d.release_vested(ico.eve)
+    assert d.token.balanceOf(ico.team) == tokens(1_000_000) // 3  # 1 of 3 years
+    ico.chain.set_next_block_timestamp(start + 3 * 365 * DAY)
+    d.release_vested(ico.eve)
+    assert d.token.balanceOf(ico.team) == tokens(1_000_000)
+
+
+def test_goal_missed_refunds_once(ico: Ico):
+    miss_goal(ico)
+    d = ico.driver
+    with reverts("NotFinalised"):
+        d.refund(ico.carol)
+    ico.after_windows()
+    res = d.finalise(ico.eve)
+    assert_events(res, "SaleFinalised", successful=False, raised=eur(5_000))
+    assert_events(res, "OfferSettled", raised=0)
+    assert d.token.balanceOf(d.vesting) == 0  # no team tokens
+    with reverts("GoalNotReached"):
+        d.claim(ico.carol)
+    res = d.refund(ico.carol)
+    assert_events(res, "Refunded", buyer=ico.carol, stableAmount=eur(3_000), weiAmount=0)
+    assert d.stablecoin.balanceOf(ico.carol) == eur(30_000)
+    with reverts("AlreadyRefunded", buyer=ico.carol):
+        d.refund(ico.carol)
+    d.refund(ico.alice)
+    assert d.stablecoin.balanceOf(ico.alice) == eur(30_000)
+    with reverts("NothingOwed", buyer=ico.bob):
+        d.refund(ico.bob)
+    with reverts("NothingToWithdraw"):
+        d.withdraw_proceeds(ico.sme)
+    with reverts("NothingToWithdraw"):
+        d.withdraw_fee(ico.platform)
+    assert d.stablecoin.balanceOf(ico.sale) == 0
+    assert d.token.totalSupply() == 0
+
+
+def test_goal_exactly_reached_is_success(ico: Ico):
+    ico.open()
+    ico.driver.buy(ico.carol, D(10_000))
+    ico.after_windows()
+    ico.driver.finalise(ico.eve)
+    assert ico.driver.state().successful
+
+
+def test_goal_missed_by_one_unit(ico: Ico):
+    ico.open()
+    ico.driver.buy(ico.carol, D("9999.999999"))
+    ico.after_windows()
+    ico.driver.finalise(ico.eve)
+    state = ico.driver.state()
+    assert state.finalised and not state.successful
+
+
+def test_no_buys_after_finalisation(ico: Ico):
+    reach_goal(ico)
+    ico.after_windows()
+    ico.driver.finalise(ico.eve)
+    with reverts("SaleNotOpen"):
+        ico.driver.buy(ico.bob, D(100))
