@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -14,6 +15,7 @@ from rich.console import Console
 from s4chain.project import Project, ProjectNotFoundError
 
 if TYPE_CHECKING:
+    from s4chain.chain.base import Chain
     from s4chain.scenarios.loader import LoadedScenario
 
 app = typer.Typer(
@@ -146,12 +148,11 @@ def _run(paths: list[Path], project: Project, rpc: str | None, report: Path) -> 
         except (NodeUnreachableError, UnsafeChainError) as exc:
             fail(str(exc))
 
-        def make_chain() -> RpcChain:
-            return node
+        # One node for all files: each scenario's start must lie ahead of where the previous one left it.
+        make_chain: Callable[[], Chain] = lambda: node  # noqa: E731
     else:
-
-        def make_chain() -> InProcessChain:  # type: ignore[misc]
-            return InProcessChain(store)
+        # A fresh embedded chain per file, so each starts from genesis.
+        make_chain = lambda: InProcessChain(store)  # noqa: E731
 
     try:
         runs = replay_all(loaded, make_chain, out)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
@@ -31,7 +32,7 @@ def summary_table(runs: list[ScenarioRun]) -> Table:
     return table
 
 
-def replay_all(loaded: list[LoadedScenario], make_chain: type[Chain] | object, console: Console) -> list[ScenarioRun]:
+def replay_all(loaded: list[LoadedScenario], make_chain: Callable[[], Chain], console: Console) -> list[ScenarioRun]:
     """Replay each scenario on a chain from `make_chain()` (a fresh one each, or a shared node)."""
     runs = []
     with Progress(
@@ -43,10 +44,10 @@ def replay_all(loaded: list[LoadedScenario], make_chain: type[Chain] | object, c
         transient=False,
     ) as progress:
         for item in loaded:
-            chain = make_chain()  # type: ignore[operator]
-            task = progress.add_task(item.scenario.name, total=None)
-            run = Replayer(chain, item).run()
-            progress.update(task, total=len(run.steps), completed=len(run.steps))
+            chain = make_chain()
+            replayer = Replayer(chain, item)
+            task = progress.add_task(item.scenario.name, total=replayer.planned_steps())
+            run = replayer.run(on_step=lambda _record, task=task: progress.advance(task))
             runs.append(run)
     return runs
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+# name -> (module, driver class, the contract a bare `@set` stands for in a scenario)
 DRIVERS = {
-    "ico": ("s4chain.drivers.ico", "TokenSaleDriver"),
-    "leasing": ("s4chain.drivers.leasing", "LeasingDriver"),
-    "supply": ("s4chain.drivers.supply", "SupplyChainDriver"),
+    "ico": ("s4chain.drivers.ico", "TokenSaleDriver", "TokenSale"),
+    "leasing": ("s4chain.drivers.leasing", "LeasingDriver", "MachineLease"),
+    "supply": ("s4chain.drivers.supply", "SupplyChainDriver", "SupplyChain"),
 }
 
 
@@ -20,5 +21,10 @@ class UnknownDriverError(KeyError):
 def driver_class(name: str) -> Any:
     if name not in DRIVERS:
         raise UnknownDriverError(f"unknown driver {name!r} (known: {', '.join(DRIVERS)})")
-    module_name, class_name = DRIVERS[name]
+    module_name, class_name, _ = DRIVERS[name]
     return getattr(importlib.import_module(module_name), class_name)
+
+
+def main_contract(name: str) -> str:
+    """The contract a set's bare `@name` refers to."""
+    return DRIVERS[name][2]

@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import time
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
+from hexbytes import HexBytes
 
 from s4chain.chain.base import Chain
 from s4chain.chain.reverts import ContractRevert
-from s4chain.drivers.registry import driver_class
+from s4chain.drivers.registry import driver_class, main_contract
 from s4chain.scenarios.loader import LoadedScenario, step_time
 from s4chain.scenarios.model import Check, Expectation
 from s4chain.scenarios.values import Resolver, ValueProblem, parse_duration, to_timestamp
@@ -144,7 +146,11 @@ class Replayer:
         self.resolver = Resolver(loaded.start, self.actors, {})
         self.drivers: dict[str, Any] = {}
 
-    def run(self) -> ScenarioRun:
+    def planned_steps(self) -> int:
+        """How many steps (repeats and bot runs included) `run` will execute."""
+        return len(_plan(self.loaded))
+
+    def run(self, on_step: Callable[[StepRecord], None] | None = None) -> ScenarioRun:
         scenario = self.loaded.scenario
         run = ScenarioRun(
             scenario.name,
@@ -164,20 +170,21 @@ class Replayer:
         first_block = self.chain.block_number + 1
         for name, spec in scenario.contracts.items():
             driver_type = driver_class(spec.driver)
-            params_type = typing.get_type_hints(driver_type.deploy).get("params")
-            params = self.resolver.model(params_type, spec.params) if params_type else spec.params
-            accounts = {role: self.actors[actor] for role, actor in spec.accounts.items()}
-            driver = driver_type.deploy(self.chain, params, **accounts)
+            params = self.resolver.coerce(spec.params, typing.get_type_hints(driver_type.deploy)["params"])
+            arguments = self.resolver.call_arguments(driver_type.deploy, spec.args, skip=2)
+            driver = driver_type.deploy(self.chain, params, **arguments)
             self.drivers[name] = driver
             contracts = driver.contracts()
             run.deployments[name] = {key: c.address for key, c in contracts.items()}
-            if contracts:
-                self.resolver.addresses[name] = next(iter(contracts.values())).address
+            self.resolver.addresses[name] = contracts[main_contract(spec.driver)].address
             for key, contract in contracts.items():
                 self.resolver.addresses[f"{name}.{key}"] = contract.address
         run.deployment_gas = self._gas_since(first_block)
         for planned in _plan(self.loaded):
-            run.steps.append(self._execute(planned))
+            record = self._execute(planned)
+            run.steps.append(record)
+            if on_step is not None:
+                on_step(record)
         run.seconds = time.perf_counter() - started
         return run
 
@@ -216,7 +223,7 @@ class Replayer:
             block = w3.eth.get_block(number)
             record.blocks.append(number)
             record.gas_used += int(block["gasUsed"])
-            record.transactions.extend("0x" + bytes(h).hex() for h in block["transactions"])
+            record.transactions.extend(HexBytes(typing.cast(bytes, h)).to_0x_hex() for h in block["transactions"])
         if record.blocks:
             record.at = int(w3.eth.get_block(record.blocks[-1])["timestamp"])
             for event in self.chain.get_events(from_block=first_block):

@@ -1,19 +1,22 @@
-"""Loading a scenario file: YAML with line marks, the pydantic schema, then the references (actors, contract
-sets, driver actions and their arguments, the order of dates). Every problem is reported as `file:line: ...`
-before anything is sent to a chain."""
+"""Loading a scenario file: YAML with line marks, the pydantic schema, then everything the replay will need
+(actors, contract sets, driver actions, their arguments, the order of dates), checked without a chain. Every
+problem is reported as `file:line: ...` before anything is sent to a chain."""
 
 from __future__ import annotations
 
 import inspect
+import typing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
+from s4chain.chain.accounts import dev_accounts
 from s4chain.drivers.registry import UnknownDriverError, driver_class
-from s4chain.scenarios.model import Scenario, Step
-from s4chain.scenarios.values import ValueProblem, parse_duration, to_timestamp
-from s4chain.scenarios.yaml_lines import LineMap, ScenarioFileError, load_yaml_with_lines
+from s4chain.scenarios.model import Expectation, Scenario, Step
+from s4chain.scenarios.values import Resolver, ValueProblem, parse_duration, to_timestamp
+from s4chain.scenarios.yaml_lines import LineMap, Location, ScenarioFileError, load_yaml_with_lines
 
 
 @dataclass(frozen=True)
@@ -30,21 +33,11 @@ class LoadedScenario:
         return self.lines.line_of(("steps", index))
 
 
-def _expected(error: dict[str, object]) -> str:
-    message = str(error["msg"])
-    if error["type"] == "missing":
-        return "this field is required"
-    if error["type"] == "extra_forbidden":
-        return "unknown field (see docs/scenarios.md for the fields of each section)"
-    return message
-
-
 def load_scenario(path: Path) -> LoadedScenario:
     data, lines = load_yaml_with_lines(path)
     if not isinstance(data, dict):
-        raise ScenarioFileError(
-            path, 1, "expected a mapping with name, description, use_case, start, actors, contracts and steps"
-        )
+        expected = "expected a mapping with name, description, use_case, start, actors, contracts and steps"
+        raise ScenarioFileError(path, 1, expected)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
@@ -52,74 +45,132 @@ def load_scenario(path: Path) -> LoadedScenario:
         location = tuple(part for part in error["loc"] if isinstance(part, str | int))
         shown = ".".join(str(p) for p in location) or "the scenario"
         more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
-        raise ScenarioFileError(path, lines.line_of(location), f"{shown}: {_expected(error)}{more}") from None
+        raise ScenarioFileError(path, lines.line_of(location), f"{shown}: {_schema_message(error)}{more}") from None
     loaded = LoadedScenario(path, scenario, lines)
-    _check_references(loaded)
+    _Checker(loaded).check()
     return loaded
-
-
-def _check_action(loaded: LoadedScenario, location: tuple[str | int, ...], actor: str, do: str) -> None:
-    scenario, path, lines = loaded.scenario, loaded.path, loaded.lines
-    if actor not in scenario.actors:
-        raise ScenarioFileError(
-            path, lines.line_of((*location, "actor")), f"unknown actor {actor!r} (actors: {', '.join(scenario.actors)})"
-        )
-    set_name, _, action = do.partition(".")
-    if set_name not in scenario.contracts or not action:
-        raise ScenarioFileError(
-            path,
-            lines.line_of((*location, "do")),
-            f"{do!r}: expected <contract set>.<action> with a set among {', '.join(scenario.contracts)}",
-        )
-    driver = driver_class(scenario.contracts[set_name].driver)
-    method = getattr(driver, action, None)
-    if action.startswith("_") or action == "deploy" or not callable(method):
-        actions = sorted(n for n, m in inspect.getmembers(driver, callable) if not n.startswith("_") and n != "deploy")
-        raise ScenarioFileError(
-            path,
-            lines.line_of((*location, "do")),
-            f"the {scenario.contracts[set_name].driver} driver has no action {action!r} "
-            f"(actions: {', '.join(actions)})",
-        )
-
-
-def _check_references(loaded: LoadedScenario) -> None:
-    scenario, path, lines = loaded.scenario, loaded.path, loaded.lines
-    for name, spec in scenario.contracts.items():
-        try:
-            driver_class(spec.driver)
-        except UnknownDriverError as exc:
-            raise ScenarioFileError(path, lines.line_of(("contracts", name, "driver")), str(exc)) from None
-    previous = loaded.start
-    for index, step in enumerate(scenario.steps):
-        _check_action(loaded, ("steps", index), step.actor, step.do)
-        try:
-            when = step_time(step, loaded.start)
-        except ValueProblem as exc:
-            raise ScenarioFileError(path, lines.line_of(("steps", index, "at")), str(exc)) from None
-        if when is not None:
-            if when < previous:
-                raise ScenarioFileError(
-                    path,
-                    lines.line_of(("steps", index, "at")),
-                    f"steps go back in time: {step.at} is before the previous step",
-                )
-            previous = when
-    for index, bot in enumerate(scenario.bots):
-        _check_action(loaded, ("bots", index), bot.actor, bot.do)
-        try:
-            first, last = to_timestamp(bot.start, loaded.start), to_timestamp(bot.until, loaded.start)
-            parse_duration(bot.every)
-        except ValueProblem as exc:
-            raise ScenarioFileError(path, lines.line_of(("bots", index)), str(exc)) from None
-        if last < first:
-            raise ScenarioFileError(path, lines.line_of(("bots", index, "until")), "until is before start")
 
 
 def step_time(step: Step, start: int) -> int | None:
     if step.at is None:
         return None
-    try:
-        return to_timestamp(step.at, start)
-    except ValueProblem as exc:
-        raise ValueProblem(f"at: {exc}") from exc
+    return to_timestamp(step.at, start)
+
+
+def _schema_message(error: Any) -> str:
+    if error["type"] == "missing":
+        return "this field is required"
+    if error["type"] == "extra_forbidden":
+        return "unknown field (docs/scenarios.md lists the fields of each section)"
+    return str(error["msg"])
+
+
+def _problem_text(problem: Exception) -> str:
+    """A problem's message; for pydantic errors, the first one without its documentation link."""
+    if isinstance(problem, ValidationError):
+        error = problem.errors()[0]
+        where = ".".join(str(p) for p in error["loc"])
+        return f"{where}: {error['msg']}" if where else str(error["msg"])
+    return str(problem)
+
+
+def _named_field(problem: Exception) -> str:
+    """The field a problem is about: `amount` in "amount: 'x' is not an amount"."""
+    if isinstance(problem, ValidationError) and problem.errors()[0]["loc"]:
+        return str(problem.errors()[0]["loc"][0])
+    return str(problem).split(":", 1)[0].strip("'\" ")
+
+
+class _Checker:
+    """Dry-runs the scenario: the dev accounts stand in for the actors, placeholders for contract addresses."""
+
+    def __init__(self, loaded: LoadedScenario) -> None:
+        self.loaded = loaded
+        self.scenario = loaded.scenario
+        accounts = dev_accounts()
+        taken = {a.account for a in self.scenario.actors.values()}
+        free = [i for i in range(len(accounts)) if i not in taken]
+        actors = {
+            name: accounts[actor.account if actor.account is not None else free.pop(0)]
+            for name, actor in self.scenario.actors.items()
+        }
+        self.resolver = Resolver(loaded.start, actors, {}, frozenset(self.scenario.contracts))
+
+    def fail(self, location: Location, message: str) -> typing.NoReturn:
+        raise ScenarioFileError(self.loaded.path, self.loaded.lines.line_of(location), message)
+
+    def check(self) -> None:
+        for name, spec in self.scenario.contracts.items():
+            self._contract_set(name, spec.driver, spec.params, spec.args)
+        previous = self.loaded.start
+        for index, step in enumerate(self.scenario.steps):
+            location: Location = ("steps", index)
+            self._action(location, step.actor, step.do, step.args)
+            self._expectation(location, step.expect)
+            try:
+                when = step_time(step, self.loaded.start)
+            except ValueProblem as exc:
+                self.fail((*location, "at"), str(exc))
+            if when is not None:
+                if when < previous:
+                    self.fail((*location, "at"), f"steps go back in time: {step.at} is before the step before it")
+                previous = when
+        for index, bot in enumerate(self.scenario.bots):
+            location = ("bots", index)
+            self._action(location, bot.actor, bot.do, bot.args)
+            self._expectation(location, bot.expect)
+            try:
+                first, last = to_timestamp(bot.start, self.loaded.start), to_timestamp(bot.until, self.loaded.start)
+                parse_duration(bot.every)
+            except ValueProblem as exc:
+                self.fail(location, str(exc))
+            if last < first:
+                self.fail((*location, "until"), "until is before start")
+
+    def _contract_set(self, name: str, driver_name: str, params: dict[str, Any], args: dict[str, Any]) -> None:
+        location: Location = ("contracts", name)
+        try:
+            driver = driver_class(driver_name)
+        except UnknownDriverError as exc:
+            self.fail((*location, "driver"), str(exc))
+        try:
+            self.resolver.coerce(params, typing.get_type_hints(driver.deploy)["params"])
+        except (ValueProblem, ValueError) as exc:
+            self.fail((*location, "params", _named_field(exc)), f"contracts.{name}.params: {_problem_text(exc)}")
+        try:
+            self.resolver.call_arguments(driver.deploy, args, skip=2)
+        except (ValueProblem, ValueError) as exc:
+            self.fail((*location, "with", _named_field(exc)), f"contracts.{name}.with: {_problem_text(exc)}")
+
+    def _method(self, location: Location, field: str, reference: str, what: str) -> Any:
+        set_name, _, action = reference.partition(".")
+        spec = self.scenario.contracts.get(set_name)
+        if spec is None or not action:
+            sets = ", ".join(self.scenario.contracts)
+            self.fail((*location, field), f"{reference!r}: expected <contract set>.<{what}> with a set among {sets}")
+        driver = driver_class(spec.driver)
+        method = getattr(driver, action, None)
+        if action.startswith("_") or action == "deploy" or not callable(method):
+            names = sorted(
+                n for n, _ in inspect.getmembers(driver, callable) if not n.startswith("_") and n != "deploy"
+            )
+            self.fail((*location, field), f"the {spec.driver} driver has no {what} {action!r} ({', '.join(names)})")
+        return method
+
+    def _action(self, location: Location, actor: str, do: str, args: dict[str, Any]) -> None:
+        if actor not in self.scenario.actors:
+            self.fail((*location, "actor"), f"unknown actor {actor!r} (actors: {', '.join(self.scenario.actors)})")
+        method = self._method(location, "do", do, "action")
+        try:
+            self.resolver.call_arguments(method, args, skip=1)
+        except (ValueProblem, ValueError) as exc:
+            self.fail((*location, "with", _named_field(exc)), f"{do}: {_problem_text(exc)}")
+
+    def _expectation(self, location: Location, expect: Expectation) -> None:
+        for index, check in enumerate(expect.checks):
+            where: Location = (*location, "expect", "checks", index)
+            method = self._method(where, "call", check.call, "read method")
+            try:
+                self.resolver.call_arguments(method, check.args)
+            except (ValueProblem, ValueError) as exc:
+                self.fail((*where, "args", _named_field(exc)), f"{check.call}: {_problem_text(exc)}")

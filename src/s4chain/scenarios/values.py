@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 import types
 import typing
@@ -80,10 +81,19 @@ def to_decimal(value: Any) -> Decimal:
 class Resolver:
     """What names in a scenario stand for: actors' accounts and contract sets' addresses."""
 
-    def __init__(self, start: int, actors: dict[str, LocalAccount], addresses: dict[str, str]) -> None:
+    def __init__(
+        self,
+        start: int,
+        actors: dict[str, LocalAccount],
+        addresses: dict[str, str],
+        planned_sets: frozenset[str] = frozenset(),
+    ) -> None:
         self.start = start
         self.actors = actors
         self.addresses = addresses
+        # Before deployment (when a file is checked) a set's addresses are not known yet: any @set or
+        # @set.Contract of a planned set stands for a placeholder address.
+        self.planned_sets = planned_sets
 
     def reference(self, text: str) -> str:
         name = text[1:]
@@ -91,7 +101,10 @@ class Resolver:
             return str(self.actors[name].address)
         if name in self.addresses:
             return self.addresses[name]
-        raise ValueProblem(f"{text!r} names no actor or contract set")
+        if name.partition(".")[0] in self.planned_sets:
+            return "0x" + "00" * 19 + "01"
+        known = sorted([*self.actors, *self.addresses, *self.planned_sets])
+        raise ValueProblem(f"{text!r} names no actor or contract (known: {', '.join('@' + k for k in known)})")
 
     def coerce(self, value: Any, annotation: Any) -> Any:
         """`value` as the type `annotation` wants."""
@@ -165,12 +178,11 @@ class Resolver:
         return model.model_validate(converted)
 
     def call_arguments(self, function: Callable[..., Any], values: dict[str, Any], skip: int = 0) -> dict[str, Any]:
-        """Keyword arguments for `function` (its first `skip` parameters are given by the engine)."""
-        import inspect
-
+        """Keyword arguments for `function` from a scenario's values; its first `skip` parameters (after
+        `self`) are given by the engine."""
         signature = inspect.signature(function)
         hints = typing.get_type_hints(function)
-        parameters = list(signature.parameters.values())[skip:]
+        parameters = [p for p in signature.parameters.values() if p.name != "self"][skip:]
         names = {p.name for p in parameters}
         for key in values:
             if key not in names:

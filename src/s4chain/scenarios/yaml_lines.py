@@ -65,9 +65,8 @@ _SCALARS = yaml.SafeLoader("")
 def _refuse_aliases(text: str, path: Path) -> None:
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise ScenarioFileError(
-                path, event.start_mark.line + 1, "YAML anchors and aliases are not allowed in scenario files"
-            )
+            line = event.start_mark.line + 1 if event.start_mark else 1
+            raise ScenarioFileError(path, line, "YAML anchors and aliases are not allowed in scenario files")
 
 
 def load_yaml_with_lines(path: Path) -> tuple[Any, LineMap]:
