@@ -1,0 +1,182 @@
+"""MachineLease end of lease: notice, minimum term, final billing, settlement, refunds, termination."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from s4chain.drivers.leasing import DAY
+from s4chain.drivers.units import eur
+from s4chain.testing import assert_events, reverts
+
+from conftest import PLAN
+
+ZERO = "0x" + "00" * 20
+
+
+def bill_until_ended(env, lease_id):
+    while env.driver.statement(lease_id).status not in ("ended", "settled"):
+        env.chain.travel_to(max(env.driver.statement(lease_id).next_bill_at, env.chain.timestamp + 1))
+        env.driver.run_billing(env.keeper, lease_id)
+
+
+@pytest.mark.parametrize(
+    ("notice_after", "periods"),
+    [
+        (10, 3),  # the minimum term (3 periods) dominates
+        (60 * DAY - 1, 3),  # notice ends just before the minimum term: t-1
+        (60 * DAY, 3),  # notice ends exactly at the minimum term: t
+        (60 * DAY + 1, 4),  # notice ends after it: rounded up to the next period end: t+1
+        (95 * DAY, 5),
+    ],
+)
+def test_notice_end_date(env, notice_after, periods):
+    res = env.driver.subscribe(env.lessee, env.machine_id, env.plan_id)
+    lease_id = env.driver.lease_id(res)
+    start = res.timestamp
+    env.driver.top_up(env.lessee, lease_id, Decimal(20000))
+    # keep billing current up to the notice
+    while env.driver.statement(lease_id).next_bill_at < start + notice_after:
+        env.chain.set_next_block_timestamp(env.driver.statement(lease_id).next_bill_at)
+        env.driver.run_billing(env.keeper, lease_id)
+    env.chain.set_next_block_timestamp(start + notice_after)
+    res = env.driver.give_notice(env.lessee, lease_id)
+    end_at = start + periods * PLAN.period
+    assert_events(res, "NoticeGiven", leaseId=lease_id, endAt=end_at)
+    assert env.driver.statement(lease_id).end_at == end_at
+
+
+def test_notice_rules(env):
+    lease_id = env.subscribe()
+    with reverts("NotLessee", leaseId=lease_id, caller=env.lessor):
+        env.driver.give_notice(env.lessor, lease_id)
+    with reverts("UnknownLease", leaseId=9):
+        env.driver.give_notice(env.lessee, 9)
+    with reverts("NoNotice", leaseId=lease_id):
+        env.driver.revoke_notice(env.lessee, lease_id)
+    assert not env.driver.lease.isRenewable(lease_id)
+    env.driver.lease.cancelSubscription(lease_id, sender=env.lessee)  # ERC-5643 cancel = notice
+    end_at = env.driver.statement(lease_id).end_at
+    assert end_at > 0
+    assert env.driver.lease.isRenewable(lease_id)
+    with reverts("NoticeAlreadyGiven", leaseId=lease_id, endAt=end_at):
+        env.driver.give_notice(env.lessee, lease_id)
+    with reverts("NotLessee", caller=env.lessor):
+        env.driver.revoke_notice(env.lessor, lease_id)
+    res = env.driver.revoke_notice(env.lessee, lease_id)  # ERC-5643 renew = withdraw the notice
+    assert_events(res, "NoticeRevoked", leaseId=lease_id)
+    assert_events(res, "SubscriptionUpdate", tokenId=lease_id)
+    assert env.driver.statement(lease_id).end_at == 0
+    assert not env.driver.lease.isRenewable(lease_id)
+
+
+def test_final_billing_ends_lease_and_use_right(env):
+    lease = env.driver.lease
+    lease_id = env.subscribe(top_up=Decimal(10000))
+    env.driver.give_notice(env.lessee, lease_id)
+    end_at = env.driver.statement(lease_id).end_at
+    for _ in range(2):
+        env.chain.travel_to(env.driver.statement(lease_id).next_bill_at)
+        env.driver.run_billing(env.keeper, lease_id)
+    # last period: the use right ends at the end date, without grace
+    assert lease.expiresAt(lease_id) == end_at
+    env.read(50)
+    env.chain.travel_to(end_at - 1)
+    assert lease.userOf(lease_id) == env.lessee.address
+    env.chain.set_next_block_timestamp(end_at)
+    res = env.driver.run_billing(env.keeper, lease_id)
+    assert_events(res, "Billed", periodEnd=end_at, hoursBilled=50, charge=eur(1500))
+    assert_events(res, "LeaseEnded", leaseId=lease_id, endAt=end_at, terminated=False)
+    assert_events(res, "UpdateUser", tokenId=lease_id, user=ZERO, expires=0)
+    st = env.driver.statement(lease_id)
+    assert (st.status, st.user, st.expires, st.billed) == ("ended", ZERO, end_at, 3500)
+    with reverts("LeaseNotRunning", leaseId=lease_id):
+        env.driver.run_billing(env.keeper, lease_id)
+    with reverts("LeaseNotRunning"):
+        env.driver.give_notice(env.lessee, lease_id)
+    with reverts("LeaseNotRunning"):
+        env.driver.set_user(env.lessee, lease_id, env.lessee, 2**40)
+    assert not lease.isRenewable(lease_id)
+    env.chain.mine()
+    assert lease.userOf(lease_id) == ZERO
+
+
+def test_settle_returns_deposit_and_balance(env):
+    lease_id = env.subscribe(top_up=Decimal(4000))
+    with reverts("LeaseNotEnded", leaseId=lease_id):
+        env.driver.settle(env.keeper, lease_id)
+    env.driver.give_notice(env.lessee, lease_id)
+    bill_until_ended(env, lease_id)
+    assert env.driver.statement(lease_id).balance == 1000
+    before = env.driver.balance_of(env.lessee)
+    res = env.driver.settle(env.stranger, lease_id)
+    assert_events(res, "LeaseSettled", leaseId=lease_id, fromDeposit=0, refund=eur(4000), unpaid=0)
+    assert env.driver.lease.refundOf(env.lessee) == eur(4000)
+    assert env.driver.lease.leaseOfMachine(env.machine_id) == 0
+    res = env.driver.withdraw_deposit(env.lessee)
+    assert_events(res, "RefundWithdrawn", lessee=env.lessee, amount=eur(4000))
+    assert env.driver.balance_of(env.lessee) == before + 4000
+    with reverts("NothingToWithdraw", account=env.lessee):
+        env.driver.withdraw_deposit(env.lessee)
+    with reverts("LeaseNotEnded", leaseId=lease_id):
+        env.driver.settle(env.keeper, lease_id)
+    with reverts("LeaseNotRunning", leaseId=lease_id):
+        env.driver.top_up(env.lessee, lease_id, Decimal(1))
+    st = env.driver.statement(lease_id)
+    assert (st.status, st.deposit, st.balance, st.paid) == ("settled", 0, 0, 3000)
+    # the machine can be leased again
+    new_id = env.subscribe(lessee=env.other)
+    assert env.driver.lease.userOf(new_id) == env.other.address
+
+
+def test_deposit_pays_what_is_owed(env):
+    lease_id = env.subscribe(top_up=Decimal(1000))
+    env.driver.give_notice(env.lessee, lease_id)
+    env.read(100)  # 1000 EUR of hours in the first period
+    bill_until_ended(env, lease_id)
+    st = env.driver.statement(lease_id)
+    assert st.outstanding > 0
+    owed = st.outstanding
+    res = env.driver.settle(env.keeper, lease_id)
+    assert_events(res, "LeaseSettled", fromDeposit=eur(min(owed, Decimal(3000))))
+    st = env.driver.statement(lease_id)
+    assert st.outstanding == max(owed - 3000, 0)
+    assert st.paid + st.outstanding == st.billed - st.credits
+    assert env.driver.lease.refundOf(env.lessee) == eur(max(Decimal(3000) - owed, 0))
+
+
+def test_debt_beyond_deposit_stays_outstanding(env):
+    lease_id = env.subscribe()
+    env.driver.give_notice(env.lessee, lease_id)
+    env.read(500)  # 5000 EUR of hours
+    bill_until_ended(env, lease_id)
+    res = env.driver.settle(env.keeper, lease_id)
+    st = env.driver.statement(lease_id)
+    assert_events(res, "LeaseSettled", fromDeposit=eur(3000), refund=0, unpaid=eur(st.outstanding))
+    assert (st.billed, st.paid, st.outstanding) == (8000, 3000, 5000)
+    assert env.driver.lease.refundOf(env.lessee) == 0
+    assert env.driver.lease.earningsOf(env.lessor) == eur(3000)
+
+
+def test_terminate_suspended_lease(env):
+    lease_id = env.subscribe()
+    due = env.driver.statement(lease_id).next_bill_at
+    env.chain.set_next_block_timestamp(due)
+    env.driver.run_billing(env.keeper, lease_id)
+    with reverts("NotSuspended", leaseId=lease_id):
+        env.driver.terminate(env.lessor, lease_id)
+    env.chain.set_next_block_timestamp(due + PLAN.grace)
+    env.driver.suspend(env.keeper, lease_id)
+    with reverts("NotLessor", leaseId=lease_id, caller=env.stranger):
+        env.driver.terminate(env.stranger, lease_id)
+    with reverts("NotLessor", caller=env.lessee):
+        env.driver.terminate(env.lessee, lease_id)
+    with reverts("UnknownLease", leaseId=8):
+        env.driver.terminate(env.lessor, 8)
+    res = env.driver.terminate(env.lessor, lease_id)
+    assert_events(res, "LeaseEnded", leaseId=lease_id, endAt=res.timestamp, terminated=True)
+    env.driver.settle(env.keeper, lease_id)
+    st = env.driver.statement(lease_id)
+    assert (st.status, st.paid, st.outstanding) == ("settled", 1000, 0)
+    assert env.driver.lease.refundOf(env.lessee) == eur(2000)
