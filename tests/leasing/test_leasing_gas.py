@@ -1,0 +1,100 @@
+"""Gas of every external state-changing function of the leasing contracts; billing must stay < 120k."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from s4chain.drivers.leasing import LeasingDriver
+
+from conftest import PLAN
+
+BILLING_CEILING = 120_000
+
+
+def test_leasing_gas(env, gas_report):
+    d: LeasingDriver = env.driver
+    reg, lease = d.registry, d.lease
+    billing: list[int] = []
+
+    def rec(key, res):
+        gas_report.record(key, res.gas_used)
+        if key == "MachineLease.runBilling":
+            billing.append(res.gas_used)
+        return res
+
+    # --- registry
+    rec("MachineRegistry.grantRole", reg.grantRole(reg.MAINTAINER_ROLE(), env.stranger, sender=env.admin))
+    rec("MachineRegistry.revokeRole", reg.revokeRole(reg.MAINTAINER_ROLE(), env.stranger, sender=env.admin))
+    res = rec("MachineRegistry.registerMachine", d.register_machine(env.lessor, "SN-GAS-1", "Lathe L-400", env.device))
+    extra = d.machine_id(res)
+    rec("MachineRegistry.bindDevice", d.bind_device(env.lessor, extra, env.device2))
+    rec("MachineRegistry.setServiceInterval", reg.setServiceInterval(extra, 250, sender=env.lessor))
+    rec("MachineRegistry.approve", reg.approve(env.other, extra, sender=env.lessor))
+    rec("MachineRegistry.transferFrom", reg.transferFrom(env.lessor, env.other, extra, sender=env.other))
+    rec("MachineRegistry.reportUsage", d.post_reading(env.keeper, env.device, env.machine_id, 10))  # first reading
+    rec("MachineRegistry.reportUsage", d.post_reading(env.keeper, env.device, env.machine_id, 500))  # crosses due
+    rec("MachineRegistry.recordMaintenance", d.record_maintenance(env.technician, env.machine_id, "service", True))
+
+    # --- plans and subscription
+    rec("MachineLease.grantRole", lease.grantRole(lease.LESSOR_ROLE(), env.stranger, sender=env.admin))
+    rec("MachineLease.publishPlan", d.publish_plan(env.lessor))
+    rec("MachineLease.retirePlan", d.retire_plan(env.lessor, d.plan_id(d.publish_plan(env.lessor))))
+    res = rec("MachineLease.subscribe", d.subscribe(env.lessee, env.machine_id, env.plan_id))
+    lease_id = d.lease_id(res)
+    rec("MachineLease.topUp", d.top_up(env.lessee, lease_id, Decimal(20000)))
+    rec("MachineLease.setUser", d.set_user(env.lessee, lease_id, env.other, 2**40))
+    rec("MachineLease.approve", lease.approve(env.keeper, lease_id, sender=env.lessee))
+
+    # --- billing: first bill (fresh earnings slot), metered, with an SLA credit
+    d.post_reading(env.keeper, env.device, env.machine_id, 620)
+    env.chain.travel_to(d.statement(lease_id).next_bill_at)
+    rec("MachineLease.runBilling", d.run_billing(env.keeper, lease_id))
+    res = rec("MachineLease.reportFault", d.report_fault(env.lessee, lease_id=lease_id, description_hash="fault"))
+    env.chain.increase_time(PLAN.sla + 1)
+    rec("MachineLease.closeTicket", d.close_ticket(env.lessor, d.ticket_id(res), "late fix"))
+    d.report_fault(env.device, lease_id=lease_id, description_hash="fault 2")  # stays open past the SLA
+    d.post_reading(env.keeper, env.device, env.machine_id, 700)
+    env.chain.travel_to(d.statement(lease_id).next_bill_at)
+    rec("MachineLease.runBilling", d.run_billing(env.keeper, lease_id))  # credit granted and applied
+    rec("MachineLease.withdrawEarnings", d.withdraw_earnings(env.lessor))
+    env.chain.travel_to(d.statement(lease_id).next_bill_at)
+    rec("MachineLease.runBilling", d.run_billing(env.keeper, lease_id))  # earnings slot back from zero
+
+    # --- notice (ERC-5643 cancel / renew) and the final bill
+    rec("MachineLease.giveNotice", d.give_notice(env.lessee, lease_id))
+    rec("MachineLease.renewSubscription", d.revoke_notice(env.lessee, lease_id))
+    rec("MachineLease.cancelSubscription", lease.cancelSubscription(lease_id, sender=env.lessee))
+    while d.statement(lease_id).status != "ended":
+        env.chain.travel_to(d.statement(lease_id).next_bill_at)
+        rec("MachineLease.runBilling", d.run_billing(env.keeper, lease_id))
+    rec("MachineLease.settle", d.settle(env.keeper, lease_id))
+    rec("MachineLease.withdrawRefund", d.withdraw_deposit(env.lessee))
+
+    # --- late payment: unpaid bill, suspension (direct and inside billing), reinstatement, termination
+    late = d.lease_id(d.subscribe(env.other, env.machine2_id, env.plan_id))
+    env.chain.travel_to(d.statement(late).next_bill_at)
+    rec("MachineLease.runBilling", d.run_billing(env.keeper, late))  # unpaid: late
+    env.chain.travel_to(d.statement(late).next_bill_at - PLAN.period + PLAN.grace)
+    rec("MachineLease.suspend", d.suspend(env.keeper, late))
+    rec("MachineLease.topUp", d.top_up(env.other, late, Decimal(1000)))  # reinstates
+    env.chain.travel_to(d.statement(late).next_bill_at)
+    rec("MachineLease.runBilling", d.run_billing(env.keeper, late))  # unpaid again
+    env.chain.travel_to(d.statement(late).next_bill_at)
+    rec("MachineLease.runBilling", d.run_billing(env.keeper, late))  # suspends inside billing
+    assert d.statement(late).status == "suspended"
+    rec("MachineLease.terminate", d.terminate(env.lessor, late))
+
+    # --- remaining inherited ERC-721 / AccessControl entry points
+    rec("MachineRegistry.setApprovalForAll", reg.setApprovalForAll(env.keeper, True, sender=env.lessor))
+    rec(
+        "MachineRegistry.safeTransferFrom",
+        reg.safeTransferFrom(env.other, env.lessor, extra, b"", sender=env.other),
+    )
+    rec("MachineLease.setApprovalForAll", lease.setApprovalForAll(env.keeper, True, sender=env.lessee))
+    rec("MachineLease.revokeRole", lease.revokeRole(lease.LESSOR_ROLE(), env.stranger, sender=env.admin))
+    rec("MachineLease.renounceRole", lease.renounceRole(lease.LESSOR_ROLE(), env.lessor, sender=env.lessor))
+    rec("MachineRegistry.renounceRole", reg.renounceRole(reg.MAINTAINER_ROLE(), env.technician, sender=env.technician))
+    # lease tokens never move: transferFrom / safeTransferFrom always revert (LeaseNotTransferable)
+
+    assert len(billing) >= 8
+    assert max(billing) < BILLING_CEILING, billing
