@@ -27,7 +27,13 @@ th{background:#f3f5f9}.ok{color:#19734a;font-weight:600}.failed{color:#b3261e;fo
 
 def _svg(figure: Any) -> str:
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight")
+    # No metadata: it would carry the drawing date, so two runs of the same replay would differ.
+    figure.savefig(
+        buffer,
+        format="svg",
+        bbox_inches="tight",
+        metadata={"Date": None, "Creator": None, "Type": None, "Format": None},
+    )
     plt.close(figure)
     text = buffer.getvalue()
     return text[text.index("<svg") :]

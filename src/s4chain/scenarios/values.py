@@ -24,6 +24,7 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 from pydantic import BaseModel, TypeAdapter
 
+MAX_AMOUNT = Decimal(10) ** 24
 UNITS = {"EUR", "ETH", "TOKENS", "TOKEN", "TOK", "H", "HOURS", "KM", "KG", "T", "L", "C"}
 _AMOUNT = re.compile(r"^\s*(-?[\d_]+(?:\.\d+)?)\s*([A-Za-z]+)?\s*$")
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)\s*$")
@@ -64,18 +65,24 @@ def to_timestamp(value: Any, start: int) -> int:
 
 
 def to_decimal(value: Any) -> Decimal:
-    if isinstance(value, bool):
-        raise ValueProblem(f"{value!r} is not an amount")
-    if isinstance(value, int | float | Decimal):
-        return Decimal(str(value))
-    if isinstance(value, str):
+    """An amount: never negative, and below MAX_AMOUNT (far beyond any real sum, far below uint256)."""
+    amount: Decimal | None = None
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        amount = Decimal(str(value))
+    elif isinstance(value, str):
         match = _AMOUNT.match(value)
         if match and (match.group(2) is None or match.group(2).upper() in UNITS):
             try:
-                return Decimal(match.group(1).replace("_", ""))
+                amount = Decimal(match.group(1).replace("_", ""))
             except InvalidOperation:
-                pass
-    raise ValueProblem(f"{value!r} is not an amount (expected a number with an optional unit, e.g. 1500 EUR)")
+                amount = None
+    if amount is None or not amount.is_finite():
+        raise ValueProblem(f"{value!r} is not an amount (expected a number with an optional unit, e.g. 1500 EUR)")
+    if amount < 0:
+        raise ValueProblem(f"{value!r} is negative; amounts are zero or more")
+    if amount >= MAX_AMOUNT:
+        raise ValueProblem(f"{value!r} is absurdly large (amounts stay below {MAX_AMOUNT:,})")
+    return amount
 
 
 class Resolver:

@@ -51,8 +51,9 @@ def _build(node: yaml.Node, location: Location, lines: LineMap, path: Path) -> A
                 raise ScenarioFileError(path, key_node.start_mark.line + 1, "mapping keys must be plain text")
             if key in result:
                 raise ScenarioFileError(path, key_node.start_mark.line + 1, f"duplicate key {key!r}")
-            lines.lines[(*location, key)] = key_node.start_mark.line + 1
             result[key] = _build(value_node, (*location, key), lines, path)
+            # A field's problems are shown at its key, not where its value starts (the next line for a block).
+            lines.lines[(*location, key)] = key_node.start_mark.line + 1
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, (*location, i), lines, path) for i, item in enumerate(node.value)]
@@ -73,10 +74,10 @@ def load_yaml_with_lines(path: Path) -> tuple[Any, LineMap]:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise ScenarioFileError(path, 0, f"cannot read the file: {exc.strerror}") from exc
+        raise ScenarioFileError(path, 1, f"cannot read the file: {exc.strerror}") from exc
     if size > MAX_FILE_BYTES:
         raise ScenarioFileError(
-            path, 0, f"the file is {size:,} bytes; scenario files are limited to {MAX_FILE_BYTES:,}"
+            path, 1, f"the file is {size:,} bytes; scenario files are limited to {MAX_FILE_BYTES:,} bytes"
         )
     raw = path.read_bytes()
     try:

@@ -1,0 +1,84 @@
+"""`s4chain replay`: exit 0 when every expectation holds, 1 when one does not (saying which step, on which line,
+and why, with the decoded revert), 2 on bad input (with nothing written)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from tests.scenarios.conftest import BASE, run_cli
+
+
+def test_passing_scenario_exits_0_and_writes_both_reports(write_scenario, tmp_path: Path) -> None:
+    report = tmp_path / "out" / "run.html"
+    result = run_cli("replay", write_scenario(BASE), "--report", report)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Replay summary" in result.stdout
+    data = json.loads(report.with_suffix(".json").read_text())
+    [scenario] = data["scenarios"]
+    assert scenario["summary"]["failures"] == 0
+    assert [s["action"] for s in scenario["steps"]] == ["sale.verify_investor", "sale.fund_investor", "sale.buy"]
+    buy = scenario["steps"][2]
+    assert buy["gas_used"] > 21_000 and len(buy["transactions"]) == 2  # approve, then buy
+    assert "TokensPurchased" in [e["name"] for e in buy["events"]]
+    assert buy["at"] >= 1930291200 + 7200  # 2031-03-03T08:00Z + 2h
+    page = report.read_text()
+    assert page.startswith("<!doctype html>") and "<svg" in page and "Minimal sale" in page
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)  # self-contained: nothing fetched
+
+
+def test_failed_expectation_exits_1_naming_step_line_and_revert(write_scenario, tmp_path: Path) -> None:
+    text = BASE.replace("with: {amount: 1500 EUR}", "with: {amount: 9000 EUR}")  # beyond the 5000 EUR hard cap
+    path = write_scenario(text)
+    result = run_cli("replay", path, "--report", tmp_path / "r.html")
+    assert result.returncode == 1
+    message = result.stderr.replace("\n", "")
+    assert f"{path}:21: step sale.buy by alice: unexpected revert: reverted with HardCapExceeded(" in message
+    assert "Traceback" not in result.stderr
+
+
+def test_expected_revert_that_happens_passes(write_scenario, tmp_path: Path) -> None:
+    text = BASE.replace(
+        "with: {amount: 1500 EUR}\n    expect:\n      checks:\n        - {call: sale.state, equals: {raised: 1500 EUR}}",
+        "with: {amount: 9000 EUR}\n    expect: {revert: HardCapExceeded}",
+    )
+    result = run_cli("replay", write_scenario(text), "--report", tmp_path / "r.html")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_wrong_check_value_fails(write_scenario, tmp_path: Path) -> None:
+    result = run_cli(
+        "replay",
+        write_scenario(BASE.replace("raised: 1500 EUR}", "raised: 1400 EUR}")),
+        "--report",
+        tmp_path / "r.html",
+    )
+    assert result.returncode == 1
+    assert "check sale.state.raised: expected 1400, got 1500" in result.stderr
+
+
+def test_bad_input_exits_2_without_traceback_or_report(write_scenario, tmp_path: Path) -> None:
+    good = write_scenario(BASE, "good.yaml")
+    bad = write_scenario(BASE.replace("do: sale.buy", "do: sale.purchase"), "bad.yaml")
+    report = tmp_path / "never.html"
+    result = run_cli("replay", good, bad, "--report", report)
+    assert result.returncode == 2
+    assert f"{bad}:23: the ico driver has no action 'purchase'" in result.stderr.replace("\n", "")
+    assert "Traceback" not in result.stderr
+    assert not report.exists() and not report.with_suffix(".json").exists()
+
+
+def test_unreachable_node_exits_2(write_scenario, tmp_path: Path) -> None:
+    result = run_cli("replay", write_scenario(BASE), "--rpc", "http://127.0.0.1:9", "--report", tmp_path / "r.html")
+    assert result.returncode == 2
+    assert "no JSON-RPC node answers at http://127.0.0.1:9" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_start_behind_the_chain_clock_exits_2(write_scenario, tmp_path: Path) -> None:
+    result = run_cli(
+        "replay", write_scenario(BASE.replace("2031-03-03", "2029-03-03")), "--report", tmp_path / "r.html"
+    )
+    assert result.returncode == 2
+    assert "is not ahead of the chain's clock" in result.stderr
