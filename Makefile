@@ -7,6 +7,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.s4chain-installed
 NODE_STAMP := node_modules/.s4chain-installed
+# Slither pins web3 < 8, so it lives in a tool venv of its own.
+SLITHER_VENV := .venv-slither
+SLITHER_STAMP := $(SLITHER_VENV)/.s4chain-installed
+SLITHER_VERSION := 0.11.6
 
 .PHONY: demo test lint compile setup clean
 
@@ -25,12 +29,17 @@ lint: setup
 compile: setup
 	$(BIN)/s4chain compile
 
-setup: $(PY_STAMP) $(NODE_STAMP)
+setup: $(PY_STAMP) $(NODE_STAMP) $(SLITHER_STAMP)
 
 $(PY_STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $@
+
+$(SLITHER_STAMP): Makefile
+	$(PYTHON) -m venv $(SLITHER_VENV)
+	$(SLITHER_VENV)/bin/python -m pip install --quiet --disable-pip-version-check slither-analyzer==$(SLITHER_VERSION)
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json
