@@ -9,6 +9,7 @@ block, and raised as a decoded exception.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
@@ -23,6 +24,11 @@ from s4chain.compiler.artifacts import Artifact, ArtifactStore
 
 TX_GAS_LIMIT = 15_000_000
 BLOCK_GAS_LIMIT = 30_000_000
+
+# (chain, artifact, constructor args, sender, value, proceed) -> Contract; `proceed()` deploys for real.
+DeployInterceptor = Callable[
+    ["Chain", Artifact, tuple[Any, ...], "LocalAccount | None", int, Callable[[], Contract]], Contract
+]
 
 
 class CallReverted(Exception):
@@ -39,6 +45,9 @@ class Chain(ABC):
     """A chain with the dev accounts, time control, snapshots and decoded reverts and events."""
 
     backend_name = "chain"
+    # When set, every `deploy` call goes through it instead (see `deploy`); e.g. `s4chain.deployment` reuses
+    # contracts already on chain and records each confirmed one.
+    deploy_interceptor: DeployInterceptor | None = None
 
     def __init__(self, w3: Web3, accounts: tuple[LocalAccount, ...], artifacts: ArtifactStore | None = None) -> None:
         self.w3 = w3
@@ -202,8 +211,21 @@ class Chain(ABC):
     def deploy(
         self, contract: str | Artifact, *args: Any, sender: LocalAccount | None = None, value: int = 0
     ) -> Contract:
-        """Deploy a compiled contract by name (or artifact) and return it; `deployment` holds the receipt."""
+        """Deploy a compiled contract by name (or artifact) and return it; `deployment` holds the receipt.
+
+        With a `deploy_interceptor`, returns `interceptor(self, artifact, args, sender, value, proceed)` instead,
+        where `proceed()` performs the deployment; the interceptor may also return another Contract (e.g. one
+        already deployed) without calling it."""
         artifact = self._artifact(contract)
+        if self.deploy_interceptor is not None:
+            return self.deploy_interceptor(
+                self, artifact, args, sender, value, lambda: self._deploy_artifact(artifact, args, sender, value)
+            )
+        return self._deploy_artifact(artifact, args, sender, value)
+
+    def _deploy_artifact(
+        self, artifact: Artifact, args: tuple[Any, ...], sender: LocalAccount | None, value: int
+    ) -> Contract:
         if not artifact.is_deployable:
             raise DeploymentError(f"{artifact.fully_qualified_name} is abstract or an interface: nothing to deploy")
         if "__$" in artifact.bytecode:
