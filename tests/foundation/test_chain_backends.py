@@ -114,3 +114,30 @@ def test_nonces_resync_after_transactions_sent_elsewhere(both_chains: Chain) -> 
     # ...and the next transaction still goes through.
     token.transfer(bob, 2, sender=alice)
     assert token.balanceOf(bob) == 3
+
+
+def test_one_second_blocks_give_the_same_timestamps_on_every_backend(both_chains: Chain) -> None:
+    alice = both_chains.accounts[0]
+    both_chains.one_second_blocks = True
+    try:
+        start = both_chains.timestamp
+        token = both_chains.deploy("EuroStablecoin", alice, sender=alice)
+        first = token.mint(alice, 1, sender=alice)
+        both_chains.mine(2)
+        both_chains.set_next_block_timestamp(start + 100)
+        explicit = token.mint(alice, 1, sender=alice)
+        after = token.mint(alice, 1, sender=alice)
+    finally:
+        both_chains.one_second_blocks = False
+    assert token.deployment is not None and token.deployment.timestamp == start + 1
+    assert first.timestamp == start + 2
+    assert (explicit.timestamp, after.timestamp) == (start + 100, start + 101)
+
+
+def test_overloaded_functions_are_told_apart(both_chains: Chain, reverter_artifact: Artifact) -> None:
+    reverter = both_chains.deploy(reverter_artifact)
+    assert reverter.scaled(3) == 30
+    assert reverter.scaled(3, 4) == 12
+    assert reverter.scaled(both_chains.accounts[1]) == int(both_chains.accounts[1].address, 16) % 7
+    with pytest.raises(TypeError, match=r"Reverter.scaled takes 1 or 2 argument\(s\), got 3"):
+        reverter.scaled(1, 2, 3)

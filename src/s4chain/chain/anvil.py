@@ -75,6 +75,9 @@ class AnvilNode:
             DEV_MNEMONIC,
             "--hardfork",
             EVM_VERSION,
+            # Fee-free blocks, as on the in-process chain: ether balances then agree on both backends.
+            "--block-base-fee-per-gas",
+            "0",
             "--silent",
             *self.extra_args,
         ]

@@ -59,6 +59,11 @@ class Chain(ABC):
         for artifact in self.artifacts:
             self.register_abi(artifact.abi)
         self._nonces: dict[str, int] = {}
+        # With `one_second_blocks`, a block whose time was not set comes exactly one second after the one
+        # before it, on every backend (anvil would otherwise follow the wall clock): replays then give the
+        # same timestamps, and so the same outcomes, on the in-process chain and on a node.
+        self.one_second_blocks = False
+        self._next_timestamp: int | None = None
         base_fee = int(w3.eth.get_block("latest").get("baseFeePerGas", 0))
         # Base fee only rises when blocks are more than half full; three times the start value is ample.
         self._max_fee_per_gas = max(3 * base_fee, 3 * 10**9)
@@ -84,13 +89,30 @@ class Chain(ABC):
     def code_at(self, address: str) -> bytes:
         return bytes(self.w3.eth.get_code(to_checksum_address(address)))
 
-    # --- time and blocks (backend specific) -----------------------------------------------------------------
-    @abstractmethod
+    # --- time and blocks ------------------------------------------------------------------------------------
     def set_next_block_timestamp(self, timestamp: int) -> None:
         """The next block (mined or made by a transaction) gets exactly this timestamp."""
+        latest = self.timestamp
+        if timestamp <= latest:
+            raise ValueError(f"timestamp {timestamp} is not after the latest block's ({latest})")
+        self._set_next_block_timestamp(timestamp)
+        self._next_timestamp = timestamp
+
+    def mine(self, blocks: int = 1) -> None:
+        for _ in range(blocks):
+            self._pin_block_time()
+            self._mine_block()
+            self._next_timestamp = None
+
+    def _pin_block_time(self) -> None:
+        if self.one_second_blocks and self._next_timestamp is None:
+            self.set_next_block_timestamp(self.timestamp + 1)
 
     @abstractmethod
-    def mine(self, blocks: int = 1) -> None: ...
+    def _set_next_block_timestamp(self, timestamp: int) -> None: ...
+
+    @abstractmethod
+    def _mine_block(self) -> None: ...
 
     @abstractmethod
     def snapshot(self) -> Any:
@@ -116,6 +138,7 @@ class Chain(ABC):
 
     def _after_revert(self) -> None:
         self._nonces.clear()
+        self._next_timestamp = None
 
     # --- calls and transactions -----------------------------------------------------------------------------
     def _sender(self, sender: LocalAccount | None) -> LocalAccount:
@@ -156,7 +179,9 @@ class Chain(ABC):
         }
         if to is not None:
             tx["to"] = to_checksum_address(to)
+        self._pin_block_time()
         tx_hash = self._send_signed(account, tx)
+        self._next_timestamp = None
         receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=60)
         hash_hex = "0x" + bytes(tx_hash).hex()
         if receipt["status"] != 1:

@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from eth_account.signers.local import LocalAccount
-from eth_utils import to_checksum_address
-from web3.utils.abi import get_abi_element
+from eth_utils import abi_to_signature, to_checksum_address
 
 from s4chain.chain.events import DecodedEvent
 
@@ -72,12 +71,31 @@ class ContractFunction:
         self.name = name
 
     def _abi(self, args: tuple[Any, ...]) -> dict[str, Any]:
-        codec = self.contract.chain.w3.codec
-        return dict(get_abi_element(self.contract.abi, self.name, *args, abi_codec=codec))  # type: ignore[arg-type]
+        """The ABI entry these arguments call: overloads are told apart by arity, then by what encodes."""
+        overloads = [e for e in self.contract.abi if e.get("type") == "function" and e.get("name") == self.name]
+        fitting = [e for e in overloads if len(e.get("inputs", [])) == len(args)]
+        if len(fitting) > 1:
+            codec = self.contract.chain.w3.codec
+            fitting = [
+                e
+                for e in fitting
+                if all(codec.is_encodable(_type_string(p), a) for p, a in zip(e["inputs"], args, strict=True))
+            ] or fitting
+        if not fitting:
+            arities = sorted({len(e.get("inputs", [])) for e in overloads})
+            raise TypeError(
+                f"{self.contract.contract_name}.{self.name} takes {' or '.join(map(str, arities))} argument(s), "
+                f"got {len(args)}"
+            )
+        if len(fitting) > 1:
+            options = ", ".join(abi_to_signature(e) for e in fitting)  # type: ignore[arg-type]
+            raise TypeError(f"{self.contract.contract_name}.{self.name}{args} is ambiguous between {options}")
+        return fitting[0]
 
     def encode(self, *args: Any) -> bytes:
         args = as_address(args)
-        data = self.contract._web3_contract.encode_abi(self.name, list(args))
+        signature = abi_to_signature(self._abi(args))  # type: ignore[arg-type]
+        data = self.contract._web3_contract.encode_abi(signature, list(args))
         return bytes.fromhex(data[2:])
 
     def __call__(self, *args: Any, sender: LocalAccount | None = None, value: int = 0) -> Any:

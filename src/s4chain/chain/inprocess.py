@@ -45,14 +45,18 @@ class InProcessChain(Chain):
     backend_name = "in-process"
 
     def __init__(self, artifacts: ArtifactStore | None = None, genesis_timestamp: int = GENESIS_TIMESTAMP) -> None:
+        # eth-tester's default gas limit (~3.1M) is too small to deploy the larger contracts.
+        genesis = PyEVMBackend.generate_genesis_params(
+            overrides={"gas_limit": BLOCK_GAS_LIMIT, "timestamp": genesis_timestamp}
+        )
+        # Fee-free blocks, as s4chain starts anvil: ether balances then agree on both backends. eth-tester's
+        # override check does not know this header field, so it is set after the check.
+        genesis["base_fee_per_gas"] = 0
         backend = _RevertDataBackend.from_mnemonic(
             DEV_MNEMONIC,
             genesis_state_overrides={"balance": DEV_BALANCE_WEI},
             num_accounts=DEV_ACCOUNT_COUNT,
-            # eth-tester's default gas limit (~3.1M) is too small to deploy the larger contracts.
-            genesis_parameters=PyEVMBackend.generate_genesis_params(
-                overrides={"gas_limit": BLOCK_GAS_LIMIT, "timestamp": genesis_timestamp}
-            ),
+            genesis_parameters=genesis,
             hd_path=DEV_HD_PATH,
         )
         # The same chain id as anvil, so that signed transactions and CHAINID agree on both backends.
@@ -67,14 +71,12 @@ class InProcessChain(Chain):
         backend: _RevertDataBackend = self.tester.backend
         return backend
 
-    def set_next_block_timestamp(self, timestamp: int) -> None:
+    def _set_next_block_timestamp(self, timestamp: int) -> None:
         chain = self._backend.chain
-        if timestamp <= self.timestamp:
-            raise ValueError(f"timestamp {timestamp} is not after the latest block's ({self.timestamp})")
         chain.header = chain.header.copy(timestamp=timestamp)
 
-    def mine(self, blocks: int = 1) -> None:
-        self.tester.mine_blocks(blocks)
+    def _mine_block(self) -> None:
+        self.tester.mine_blocks(1)
 
     def snapshot(self) -> Any:
         return self.tester.take_snapshot()

@@ -46,14 +46,11 @@ class RpcChain(Chain):
             raise RpcError(f"{method} failed at {self.url}: {response['error']}")
         return response.get("result")
 
-    def set_next_block_timestamp(self, timestamp: int) -> None:
-        if timestamp <= self.timestamp:
-            raise ValueError(f"timestamp {timestamp} is not after the latest block's ({self.timestamp})")
+    def _set_next_block_timestamp(self, timestamp: int) -> None:
         self.request("evm_setNextBlockTimestamp", [timestamp])
 
-    def mine(self, blocks: int = 1) -> None:
-        for _ in range(blocks):
-            self.request("evm_mine", [])
+    def _mine_block(self) -> None:
+        self.request("evm_mine", [])
 
     def snapshot(self) -> Any:
         return self.request("evm_snapshot", [])

@@ -12,6 +12,7 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
+from pydantic import BaseModel
 
 from s4chain.chain.base import Chain
 from s4chain.chain.reverts import ContractRevert
@@ -161,6 +162,7 @@ class Replayer:
             self.chain.chain_id,
         )
         started = time.perf_counter()
+        self.chain.one_second_blocks = True
         if self.loaded.start <= self.chain.timestamp:
             raise ScenarioSetupError(
                 f"{self.loaded.path}: start {scenario.start.isoformat()} is not ahead of the chain's clock "
@@ -272,7 +274,7 @@ class Replayer:
             result = method(**self.resolver.call_arguments(method, check.args))
         except (ValueProblem, ContractRevert) as exc:
             return f"check {check.call} failed: {exc}"
-        hints = typing.get_type_hints(type(result)) if hasattr(result, "model_fields") else {}
+        hints = typing.get_type_hints(type(result)) if isinstance(result, BaseModel) else {}
         for key, expected in check.equals.items():
             actual = getattr(result, key, None) if hints else (result.get(key) if isinstance(result, dict) else None)
             try:
