@@ -194,3 +194,8 @@ def demo_command(
     if not paths:
         fail(f"no scenario files in {project.root / 'scenarios'}")
     _run(paths, project, None, report)
+
+
+from s4chain.cli.deploy import deploy_command  # noqa: E402
+
+app.command("deploy")(deploy_command)

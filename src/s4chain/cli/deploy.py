@@ -1,0 +1,201 @@
+"""`s4chain deploy`: deploy the S4 contract sets to the embedded chain, a local dev node or any JSON-RPC node.
+
+Exit codes: 0 deployed (or everything already there), 1 the deploy started and failed (node stopped, a
+transaction reverted: the records keep what was confirmed, run again to continue), 2 bad input or a refusal
+before anything was sent (unreachable node, params file, records file, wrong chain, key, funds, no --yes).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from s4chain.project import Project, ProjectNotFoundError
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from s4chain.compiler.artifacts import ArtifactStore
+    from s4chain.deployment.deployer import DeployResult
+    from s4chain.deployment.sets import ContractSet
+
+out = Console()
+err = Console(stderr=True)
+
+USAGE_ERROR = 2
+DEPLOY_FAILED = 1
+
+
+def fail(message: str, code: int = USAGE_ERROR) -> NoReturn:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def say(message: str) -> None:
+    out.print(message, highlight=False, markup=False, soft_wrap=True)
+
+
+def _password_prompt() -> Callable[[str], str] | None:
+    if not sys.stdin.isatty():
+        return None
+    return lambda text: str(typer.prompt(text, hide_input=True))
+
+
+def deploy_command(
+    rpc: Annotated[
+        str | None,
+        typer.Option("--rpc", help="JSON-RPC URL of the node (default: the embedded chain, records not written)."),
+    ] = None,
+    only: Annotated[
+        list[str] | None, typer.Option("--only", help="Deploy only this set (ico, leasing, supply); repeatable.")
+    ] = None,
+    params_file: Annotated[
+        Path | None, typer.Option("--params", help="YAML or JSON file of driver params keyed by set name.")
+    ] = None,
+    keystore: Annotated[
+        Path | None,
+        typer.Option(
+            "--keystore",
+            help="Encrypted key file for a chain that is not a local dev chain (password from "
+            "S4CHAIN_KEYSTORE_PASSWORD or a prompt). Or set S4CHAIN_PRIVATE_KEY.",
+        ),
+    ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Send to a chain that is not a local dev chain, after the summary.")
+    ] = False,
+    records_dir: Annotated[
+        Path | None, typer.Option("--records-dir", help="Where <chainId>.json records live (default: deployments/).")
+    ] = None,
+    project_root: Annotated[
+        Path | None, typer.Option("--project", help="Project root (default: found upward from here).")
+    ] = None,
+) -> None:
+    """Deploy the S4 contract sets; records go to deployments/<chainId>.json and a re-run reuses what is there."""
+    from s4chain.compiler import CompilerError, compile_project
+    from s4chain.deployment.params import ParamsFileError, load_params
+    from s4chain.deployment.sets import UnknownSetError, select_sets
+
+    try:
+        project = Project.discover(project_root)
+    except ProjectNotFoundError as exc:
+        fail(str(exc))
+    try:
+        sets = select_sets(only)
+    except UnknownSetError as exc:
+        fail(str(exc))
+    params: dict[str, BaseModel] = {}
+    if params_file is not None:
+        try:
+            params = load_params(params_file)
+        except ParamsFileError as exc:
+            fail(str(exc))
+    try:
+        store = compile_project(project).store
+    except CompilerError as exc:
+        fail(f"contracts do not compile:\n{exc}", DEPLOY_FAILED)
+    if rpc is None:
+        if keystore is not None:
+            fail("--keystore is for --rpc: the embedded chain uses the dev accounts")
+        _deploy_embedded(store, sets, params)
+        return
+    _deploy_node(rpc, store, sets, params, keystore, yes, records_dir or project.root / "deployments")
+
+
+def _deploy_embedded(store: ArtifactStore, sets: list[ContractSet], params: dict[str, BaseModel]) -> None:
+    from s4chain.chain.inprocess import InProcessChain
+    from s4chain.deployment.deployer import Deployer, DeployFailedError, open_records
+
+    chain = InProcessChain(store)
+    say("deploying to the embedded chain (in this process): records are printed, not written")
+    try:
+        result = Deployer(chain, open_records(chain, None), None, log=say).deploy(sets, params)
+    except DeployFailedError as exc:
+        fail(str(exc), DEPLOY_FAILED)
+    _print_result(result)
+
+
+def _deploy_node(
+    rpc: str,
+    store: ArtifactStore,
+    sets: list[ContractSet],
+    params: dict[str, BaseModel],
+    keystore: Path | None,
+    yes: bool,
+    records_dir: Path,
+) -> None:
+    from s4chain.chain.rpc import NodeUnreachableError, RpcError
+    from s4chain.chain.safety import UnsafeChainError
+    from s4chain.deployment.deployer import (
+        Deployer,
+        DeployFailedError,
+        NodeStoppedError,
+        open_records,
+    )
+    from s4chain.deployment.keys import KEYSTORE_PASSWORD_ENV, PRIVATE_KEY_ENV, DeployerKeyError, load_deployer_key
+    from s4chain.deployment.node import DeployChain, InsufficientFundsError
+    from s4chain.deployment.plan import plan_deploy
+    from s4chain.deployment.records import RecordsFileError, StaleRecordsError, records_path
+
+    try:
+        key = load_deployer_key(keystore, prompt=_password_prompt())
+    except DeployerKeyError as exc:
+        fail(str(exc))
+    try:
+        chain = DeployChain(rpc, store, key)
+    except NodeUnreachableError as exc:
+        fail(str(exc))
+    except UnsafeChainError as exc:
+        hint = (
+            ""
+            if key is not None
+            else f". To deploy there, give your own key: --keystore FILE (password from {KEYSTORE_PASSWORD_ENV} or "
+            f"a prompt) or the environment variable {PRIVATE_KEY_ENV}, and --yes after reviewing the summary"
+        )
+        fail(f"{exc}{hint}")
+    path = records_path(chain.chain_id, records_dir)
+    try:
+        records = open_records(chain, path, log=say)
+    except (RecordsFileError, StaleRecordsError) as exc:
+        fail(str(exc))
+    except NodeUnreachableError as exc:
+        fail(str(exc))
+    kind = "local dev chain" if chain.is_dev_chain else "NOT a local dev chain"
+    say(f"deploying to {rpc}: chain id {chain.chain_id}, {chain.client_version} ({kind}); records: {path}")
+    try:
+        if not chain.is_dev_chain:
+            plan = plan_deploy(chain, records, sets, params)
+            say("what will be sent:")
+            for line in plan.lines():
+                say(line)
+            if plan.transactions:
+                chain.require_funds(plan.deployer, plan.max_cost, "the deployment")
+                if not yes:
+                    fail("nothing sent: review the summary above and run again with --yes to send it")
+        result = Deployer(chain, records, path, log=say).deploy(sets, params)
+    except InsufficientFundsError as exc:
+        fail(str(exc))
+    except (NodeStoppedError, DeployFailedError) as exc:
+        fail(str(exc), DEPLOY_FAILED)
+    except (NodeUnreachableError, RpcError) as exc:
+        fail(f"{exc}; the records in {path} keep every contract confirmed; run deploy again to continue", 1)
+    except KeyboardInterrupt:
+        fail(f"interrupted; the records in {path} keep every contract confirmed; run deploy again to continue", 1)
+    _print_result(result)
+
+
+def _print_result(result: DeployResult) -> None:
+    say(f"deployments on chain {result.records.chain_id}:")
+    for outcome in result.sets:
+        for contract in sorted(outcome.contracts, key=lambda c: c.record.block_number):
+            record = contract.record
+            say(
+                f"  {outcome.name:<8} {contract.key:<18} {record.address}  block {record.block_number:>6}  "
+                f"{contract.action}"
+            )
+    where = str(result.path) if result.path is not None else "not written (embedded chain)"
+    say(f"{result.deployed_count} contract(s) deployed, records: {where}")

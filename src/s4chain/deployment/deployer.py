@@ -1,0 +1,320 @@
+"""Deploy contract sets through their drivers, recording each confirmed contract and reusing what is on chain.
+
+Every `chain.deploy` a driver makes goes through `Chain.deploy_interceptor`. For each contract (keyed by set and
+contract name) the interceptor reuses the recorded one when all of these hold, and deploys it otherwise:
+
+- the set's params are those recorded (changed params redeploy the whole set);
+- the artifact's creation bytecode hash is the recorded one (a recompiled, changed contract is redeployed);
+- there is code at the recorded address and its hash is the one recorded at deploy time (a reset or reverted
+  chain, or other code there, means redeploying);
+- the addresses among its constructor arguments are the recorded ones, so a contract built on a redeployed one
+  is redeployed too (other arguments, such as an opening time derived from the clock, are not compared);
+- same deployer and value.
+
+After each deployment the records file is rewritten atomically. A set whose contracts are all reused and whose
+setup transactions were confirmed (`complete`) is skipped without sending anything; an incomplete set is resumed:
+its driver runs again, reusing the recorded contracts, and re-sends the setup transactions (role grants, which
+are idempotent; the ICO sale's registration is skipped when already done).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+from eth_account.signers.local import LocalAccount
+from pydantic import BaseModel
+from web3.exceptions import Web3Exception
+
+from s4chain.chain.base import Chain
+from s4chain.chain.contract import Contract
+from s4chain.chain.reverts import ContractRevert
+from s4chain.chain.rpc import NodeUnreachableError
+from s4chain.chain.safety import is_local_dev_chain
+from s4chain.compiler.artifacts import Artifact, ArtifactNotFoundError
+from s4chain.deployment.node import InsufficientFundsError
+from s4chain.deployment.records import (
+    ContractRecord,
+    DeploymentRecords,
+    SetRecord,
+    StaleRecordsError,
+    addresses_in,
+    bytecode_hash,
+    code_hash,
+    genesis_hash,
+    json_args,
+    load_records,
+    save_records,
+)
+from s4chain.deployment.sets import ContractSet
+
+Log = Callable[[str], None]
+OnRecord = Callable[[str, str, ContractRecord], None]
+
+
+class NodeStoppedError(Exception):
+    """The node stopped answering during the deployment; the records keep what was confirmed."""
+
+
+class DeployFailedError(Exception):
+    """A deployment or setup transaction failed (reverted); the records keep what was confirmed."""
+
+
+@dataclass
+class ContractOutcome:
+    set_name: str
+    key: str
+    action: str  # "deployed" or "reused"
+    reason: str  # why it was (re)deployed, or "" when reused
+    record: ContractRecord
+
+
+@dataclass
+class SetOutcome:
+    name: str
+    status: str  # "unchanged" (nothing sent), "deployed" (everything new), "updated" (some reused)
+    contracts: list[ContractOutcome] = field(default_factory=list)
+
+
+@dataclass
+class DeployResult:
+    records: DeploymentRecords
+    path: Path | None  # None: the embedded chain, whose records are not written
+    sets: list[SetOutcome]
+
+    @property
+    def deployed_count(self) -> int:
+        return sum(1 for s in self.sets for c in s.contracts if c.action == "deployed")
+
+
+def node_url(chain: Chain) -> str:
+    return str(getattr(chain, "url", "the embedded chain"))
+
+
+def client_version(chain: Chain) -> str:
+    return str(getattr(chain, "client_version", "") or chain.w3.client_version)
+
+
+def open_records(chain: Chain, path: Path | None, log: Log = lambda _: None) -> DeploymentRecords:
+    """The records of `chain` at `path` (new ones if there is no file).
+
+    Raises RecordsFileError for a corrupt file and StaleRecordsError for another chain's records. A local dev
+    chain that was restarted (same chain id, another genesis block) is normal: the old file is kept beside as
+    `<chainId>.<genesis>.stale.json` and the deploy starts afresh."""
+    fresh = DeploymentRecords(
+        chain_id=chain.chain_id, genesis_hash=genesis_hash(chain), client_version=client_version(chain)
+    )
+    if path is None or not path.exists():
+        return fresh
+    records = load_records(path)
+    if records.chain_id != chain.chain_id:
+        raise StaleRecordsError(
+            f"{path}: these records are for chain id {records.chain_id}, but {node_url(chain)} is chain id "
+            f"{chain.chain_id}; check --rpc (records are kept per chain as deployments/<chainId>.json)"
+        )
+    if records.genesis_hash != fresh.genesis_hash:
+        if not is_local_dev_chain(chain.chain_id, fresh.client_version):
+            raise StaleRecordsError(
+                f"{path}: these records are for the chain whose genesis block is {records.genesis_hash}, but the "
+                f"node at {node_url(chain)} (chain id {chain.chain_id}) has genesis {fresh.genesis_hash}: another "
+                f"chain with the same id; check --rpc, or move the file away to deploy afresh"
+            )
+        stale = path.with_name(f"{path.stem}.{records.genesis_hash[2:10]}.stale.json")
+        os.replace(path, stale)
+        log(
+            f"the dev chain at {node_url(chain)} was restarted (genesis {fresh.genesis_hash[:10]}..., records are "
+            f"for {records.genesis_hash[:10]}...): old records kept as {stale}; deploying afresh"
+        )
+        return fresh
+    return records
+
+
+class Deployer:
+    """Deploys contract sets on `chain`, keeping `records` (written to `path` after each contract, if given)."""
+
+    def __init__(
+        self,
+        chain: Chain,
+        records: DeploymentRecords,
+        path: Path | None = None,
+        log: Log = lambda _: None,
+        on_record: OnRecord | None = None,
+    ) -> None:
+        self.chain = chain
+        self.records = records
+        self.path = path
+        self.log = log
+        self.on_record = on_record
+
+    def save(self) -> None:
+        if self.path is not None:
+            save_records(self.path, self.records)
+
+    def deploy(self, sets: list[ContractSet], params: dict[str, BaseModel] | None = None) -> DeployResult:
+        """Deploy (or reuse) each set with its params (the model's defaults when not given)."""
+        params = params or {}
+        outcomes = []
+        for spec in sets:
+            outcomes.append(self.deploy_set(spec, params.get(spec.name) or spec.params_model()))
+        return DeployResult(self.records, self.path, outcomes)
+
+    # --- one set ----------------------------------------------------------------------------------------------
+    def deploy_set(self, spec: ContractSet, params: BaseModel) -> SetOutcome:
+        params_json = params.model_dump(mode="json")
+        roles = spec.role_accounts(self.chain)
+        old = self.records.sets.get(spec.name)
+        if old is not None and old.params != params_json:
+            self.log(f"{spec.name}: parameters changed since the recorded deployment: redeploying the set")
+            old = None
+        if old is not None and old.complete and self._unchanged(old):
+            self.log(f"{spec.name}: unchanged on chain ({len(old.contracts)} contracts), nothing to send")
+            reused = [ContractOutcome(spec.name, k, "reused", "", r) for k, r in old.contracts.items()]
+            return SetOutcome(spec.name, "unchanged", reused)
+        previous = dict(old.contracts) if old is not None else {}
+        live = SetRecord(
+            driver=spec.driver,
+            complete=False,
+            params=params_json,
+            roles={role: account.address for role, account in roles.items()},
+            contracts=dict(previous),
+        )
+        self.records.sets[spec.name] = live
+        self.save()
+        outcome = SetOutcome(spec.name, "deployed")
+        interceptor = _Interceptor(self, spec.name, previous, live, outcome)
+        self.chain.deploy_interceptor = interceptor
+        try:
+            spec.deploy(self.chain, params, roles)
+        except (requests.RequestException, OSError, NodeUnreachableError) as exc:
+            raise NodeStoppedError(
+                f"the node at {node_url(self.chain)} stopped answering while deploying {spec.name} "
+                f"({type(exc).__name__}); {self._kept()}; run deploy again to continue"
+            ) from None
+        except ContractRevert as exc:
+            raise DeployFailedError(f"{spec.name}: a transaction reverted: {exc}; {self._kept()}") from None
+        except Web3Exception as exc:
+            if "insufficient funds" in str(exc).lower():
+                account = roles[spec.roles[0]].address
+                raise InsufficientFundsError(
+                    account, self.chain.balance(account), 0, f"deploying {spec.name} (the node refused: {exc})"
+                ) from None
+            raise DeployFailedError(f"{spec.name}: the node refused a transaction: {exc}; {self._kept()}") from None
+        finally:
+            self.chain.deploy_interceptor = None
+        live.contracts = interceptor.seen
+        live.complete = True
+        self.save()
+        if any(c.action == "reused" for c in outcome.contracts):
+            outcome.status = "updated"
+        return outcome
+
+    def _kept(self) -> str:
+        count = sum(len(s.contracts) for s in self.records.sets.values())
+        where = self.path if self.path is not None else "memory (embedded chain)"
+        return f"the records in {where} keep the {count} contract(s) confirmed"
+
+    def _unchanged(self, record: SetRecord) -> bool:
+        for contract in record.contracts.values():
+            try:
+                artifact = self.chain.artifacts.get(contract.source)
+            except (ArtifactNotFoundError, KeyError):
+                return False
+            if self._reuse_problem(contract, artifact, None, contract.deployer, contract.value) is not None:
+                return False
+        return True
+
+    def _reuse_problem(
+        self, record: ContractRecord | None, artifact: Artifact, args: list[Any] | None, deployer: str, value: int
+    ) -> str | None:
+        """Why the recorded contract cannot be reused (None: it can)."""
+        if record is None:
+            return "new"
+        if record.bytecode_hash != bytecode_hash(artifact):
+            return "its artifact changed since it was deployed"
+        code = self.chain.code_at(record.address)
+        if not code:
+            return f"no code at its recorded address {record.address}: the chain was reset or reverted"
+        if code_hash(code) != record.code_hash:
+            return f"the code at {record.address} is not the code recorded at deployment"
+        if args is not None and addresses_in(args) != addresses_in(record.constructor_args):
+            return "a contract or account it is built with changed (redeployed dependency or other role)"
+        if record.deployer != deployer or record.value != value:
+            return "another deployer or value"
+        return None
+
+
+class _Interceptor:
+    """The `deploy_interceptor` of one set's deployment."""
+
+    def __init__(
+        self, deployer: Deployer, set_name: str, previous: dict[str, ContractRecord], live: SetRecord, out: SetOutcome
+    ) -> None:
+        self.deployer = deployer
+        self.set_name = set_name
+        self.previous = previous
+        self.live = live
+        self.out = out
+        self.seen: dict[str, ContractRecord] = {}
+
+    def _key(self, name: str) -> str:
+        if name not in self.seen:
+            return name
+        n = 2
+        while f"{name}#{n}" in self.seen:
+            n += 1
+        return f"{name}#{n}"
+
+    def __call__(
+        self,
+        chain: Chain,
+        artifact: Artifact,
+        args: tuple[Any, ...],
+        sender: LocalAccount | None,
+        value: int,
+        proceed: Callable[[], Contract],
+    ) -> Contract:
+        owner = self.deployer
+        key = self._key(artifact.contract_name)
+        label = f"{self.set_name}/{key}"
+        args_json = json_args(list(args))
+        account = sender.address if sender is not None else chain.accounts[0].address
+        old = self.previous.get(key)
+        problem = owner._reuse_problem(old, artifact, args_json, account, value)
+        if problem is None and old is not None:
+            self.seen[key] = old
+            self.out.contracts.append(ContractOutcome(self.set_name, key, "reused", "", old))
+            owner.log(f"{label}: reused at {old.address}")
+            return chain.at(artifact, old.address)
+        if problem != "new":
+            owner.log(f"{label}: redeploying ({problem})")
+        try:
+            contract = proceed()
+        except InsufficientFundsError as exc:
+            raise InsufficientFundsError(exc.account, exc.balance, exc.cost, f"deploying {label}") from None
+        result = contract.deployment
+        assert result is not None
+        record = ContractRecord(
+            contract=artifact.contract_name,
+            source=artifact.fully_qualified_name,
+            address=contract.address,
+            transaction_hash=result.tx_hash,
+            block_number=result.block_number,
+            deployer=account,
+            constructor_args=args_json,
+            value=value,
+            bytecode_hash=bytecode_hash(artifact),
+            code_hash=code_hash(chain.code_at(contract.address)),
+            gas_used=result.gas_used,
+        )
+        self.seen[key] = record
+        self.live.contracts[key] = record
+        owner.save()
+        self.out.contracts.append(ContractOutcome(self.set_name, key, "deployed", problem or "", record))
+        owner.log(f"{label}: deployed at {contract.address} (block {result.block_number}, {result.gas_used:,} gas)")
+        if owner.on_record is not None:
+            owner.on_record(self.set_name, key, record)
+        return contract
