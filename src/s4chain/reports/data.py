@@ -31,6 +31,10 @@ def report_data(runs: list[ScenarioRun]) -> dict[str, Any]:
                 "backend": run.backend,
                 "chain_id": run.chain_id,
                 "deployments": run.deployments,
+                "drivers": run.drivers,
+                "final_states": run.final_states,
+                "names": run.names,
+                "start": run.start,
                 "summary": run_summary(run),
                 "steps": [asdict(step) for step in run.steps],
             }

@@ -15,6 +15,9 @@ def write_report(runs: list[ScenarioRun], html_path: Path) -> Path:
     """Write the HTML report and its JSON twin; returns the JSON path."""
     data = report_data(runs)
     json_path = html_path.with_suffix(".json")
-    write_atomic(json_path, json.dumps(data, indent=2, default=str) + "\n")
-    write_atomic(html_path, render_html(data))
+    # Both are rendered before either is written, so a failure leaves no half-written pair.
+    page = render_html(data)
+    text = json.dumps(data, indent=2, default=str) + "\n"
+    write_atomic(json_path, text)
+    write_atomic(html_path, page)
     return json_path

@@ -4,6 +4,7 @@ against what the scenario expects."""
 
 from __future__ import annotations
 
+import inspect
 import time
 import typing
 from collections.abc import Callable
@@ -49,6 +50,10 @@ class ScenarioRun:
     backend: str
     chain_id: int
     deployments: dict[str, dict[str, str]] = field(default_factory=dict)
+    drivers: dict[str, str] = field(default_factory=dict)  # set name -> driver name
+    final_states: dict[str, Any] = field(default_factory=dict)  # set name -> the driver's state() at the end
+    names: dict[str, str] = field(default_factory=dict)  # address -> actor or `set.Contract`, for reports
+    start: int = 0
     deployment_gas: int = 0
     steps: list[StepRecord] = field(default_factory=list)
     seconds: float = 0.0
@@ -163,6 +168,8 @@ class Replayer:
         )
         started = time.perf_counter()
         self.chain.one_second_blocks = True
+        run.start = self.loaded.start
+        run.names.update({account.address: name for name, account in self.actors.items()})
         if self.loaded.start <= self.chain.timestamp:
             raise ScenarioSetupError(
                 f"{self.loaded.path}: start {scenario.start.isoformat()} is not ahead of the chain's clock "
@@ -176,8 +183,10 @@ class Replayer:
             arguments = self.resolver.call_arguments(driver_type.deploy, spec.args, skip=2)
             driver = driver_type.deploy(self.chain, params, **arguments)
             self.drivers[name] = driver
+            run.drivers[name] = spec.driver
             contracts = driver.contracts()
             run.deployments[name] = {key: c.address for key, c in contracts.items()}
+            run.names.update({c.address: f"{name}.{key}" for key, c in contracts.items()})
             self.resolver.addresses[name] = contracts[main_contract(spec.driver)].address
             for key, contract in contracts.items():
                 self.resolver.addresses[f"{name}.{key}"] = contract.address
@@ -187,6 +196,10 @@ class Replayer:
             run.steps.append(record)
             if on_step is not None:
                 on_step(record)
+        for name, driver in self.drivers.items():
+            read_state = getattr(driver, "state", None)
+            if callable(read_state) and not _required_parameters(read_state):
+                run.final_states[name] = _plain(read_state())
         run.seconds = time.perf_counter() - started
         return run
 
@@ -284,6 +297,10 @@ class Replayer:
             if actual != wanted:
                 return f"check {check.call}.{key}: expected {wanted}, got {actual}"
         return None
+
+
+def _required_parameters(method: Callable[..., Any]) -> list[str]:
+    return [p.name for p in inspect.signature(method).parameters.values() if p.default is inspect.Parameter.empty]
 
 
 def _plain(value: Any) -> Any:
