@@ -9,7 +9,6 @@ from pathlib import Path
 
 import matplotlib.image
 import pytest
-
 from tests.scenarios.conftest import BASE, run_cli
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
