@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from s4chain.chain.base import Chain
-from s4chain.scenarios.engine import Replayer, ScenarioRun
+from s4chain.scenarios.engine import Replayer, ScenarioRun, StepRecord
 from s4chain.scenarios.loader import LoadedScenario
 
 
@@ -47,9 +48,13 @@ def replay_all(loaded: list[LoadedScenario], make_chain: Callable[[], Chain], co
             chain = make_chain()
             replayer = Replayer(chain, item)
             task = progress.add_task(item.scenario.name, total=replayer.planned_steps())
-            run = replayer.run(on_step=lambda _record, task=task: progress.advance(task))
+            run = replayer.run(on_step=partial(_advance, progress, task))
             runs.append(run)
     return runs
+
+
+def _advance(progress: Progress, task: TaskID, _record: StepRecord) -> None:
+    progress.advance(task)
 
 
 def print_failures(runs: list[ScenarioRun], console: Console) -> None:
