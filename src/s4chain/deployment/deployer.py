@@ -7,8 +7,10 @@ contract name) the interceptor reuses the recorded one when all of these hold, a
 - the artifact's creation bytecode hash is the recorded one (a recompiled, changed contract is redeployed);
 - there is code at the recorded address and its hash is the one recorded at deploy time (a reset or reverted
   chain, or other code there, means redeploying);
-- the addresses among its constructor arguments are the recorded ones, so a contract built on a redeployed one
-  is redeployed too (other arguments, such as an opening time derived from the clock, are not compared);
+- no contract of its set deployed before it was (re)deployed in this run: a later contract may be built on or
+  configured with an earlier one, so everything after a redeployed contract in the set's order is redeployed;
+- the addresses among its constructor arguments are the recorded ones (other arguments, such as an opening
+  time derived from the clock, are not compared: they would force a redeploy on every run);
 - same deployer and value.
 
 After each deployment the records file is rewritten atomically. A set whose contracts are all reused and whose
@@ -259,6 +261,7 @@ class _Interceptor:
         self.live = live
         self.out = out
         self.seen: dict[str, ContractRecord] = {}
+        self.first_deployed: str | None = None  # once one is deployed, every later one of the set is too
 
     def _key(self, name: str) -> str:
         if name not in self.seen:
@@ -284,6 +287,8 @@ class _Interceptor:
         account = sender.address if sender is not None else chain.accounts[0].address
         old = self.previous.get(key)
         problem = owner._reuse_problem(old, artifact, args_json, account, value)
+        if problem is None and self.first_deployed is not None:
+            problem = f"comes after {self.first_deployed}, deployed in this run"
         if problem is None and old is not None:
             self.seen[key] = old
             self.out.contracts.append(ContractOutcome(self.set_name, key, "reused", "", old))
@@ -312,6 +317,7 @@ class _Interceptor:
         )
         self.seen[key] = record
         self.live.contracts[key] = record
+        self.first_deployed = self.first_deployed or label
         owner.save()
         self.out.contracts.append(ContractOutcome(self.set_name, key, "deployed", problem or "", record))
         owner.log(f"{label}: deployed at {contract.address} (block {result.block_number}, {result.gas_used:,} gas)")

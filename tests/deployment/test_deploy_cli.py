@@ -1,0 +1,109 @@
+"""`s4chain deploy` on a local dev anvil: records, reuse on re-run, --only, --params, the embedded chain."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from deploy_support import ChainIdAnvil, DeployCli, read_json, rpc
+from eth_utils import keccak
+
+from s4chain.deployment.records import load_records
+
+ICO = ["EuroStablecoin", "InvestorRegistry", "IssuerCapLedger", "SmeToken", "TeamVesting", "TokenSale"]
+
+
+def test_deploy_records_every_contract_then_reuses_them(
+    dev_node: ChainIdAnvil, deploy_cli: DeployCli, records_dir: Path
+) -> None:
+    first = deploy_cli("--rpc", dev_node.url)
+    assert first.exit_code == 0, first.output
+    path = records_dir / "31337.json"
+    records = load_records(path)
+    assert set(records.sets) == {"ico", "leasing", "supply"}
+    assert all(s.complete for s in records.sets.values())
+    assert sorted(records.sets["ico"].contracts) == sorted(ICO)
+    assert sorted(records.sets["leasing"].contracts) == ["EuroStablecoin", "MachineLease", "MachineRegistry"]
+    genesis = rpc(dev_node.url, "eth_getBlockByNumber", "0x0", False)["hash"]
+    assert records.genesis_hash == genesis and records.chain_id == 31337
+    sale = records.sets["ico"].contracts["TokenSale"]
+    receipt = rpc(dev_node.url, "eth_getTransactionReceipt", sale.transaction_hash)
+    assert receipt["contractAddress"].lower() == sale.address.lower()
+    assert int(receipt["blockNumber"], 16) == sale.block_number
+    assert receipt["from"].lower() == sale.deployer.lower()
+    code = bytes.fromhex(rpc(dev_node.url, "eth_getCode", sale.address, "latest")[2:])
+    assert sale.code_hash == "0x" + keccak(code).hex()
+    lease = records.sets["leasing"].contracts["MachineLease"]
+    registry = records.sets["leasing"].contracts["MachineRegistry"]
+    coin = records.sets["leasing"].contracts["EuroStablecoin"]
+    assert lease.constructor_args == [lease.deployer, coin.address, registry.address]
+    assert records.sets["ico"].roles["sme"] != records.sets["ico"].roles["platform"]
+
+    block = int(rpc(dev_node.url, "eth_blockNumber"), 16)
+    again = deploy_cli("--rpc", dev_node.url)
+    assert again.exit_code == 0, again.output
+    assert "0 contract(s) deployed" in again.output
+    assert int(rpc(dev_node.url, "eth_blockNumber"), 16) == block  # nothing sent
+    assert load_records(path) == records
+
+
+def test_only_deploys_the_named_sets_and_keeps_the_others(
+    dev_node: ChainIdAnvil, deploy_cli: DeployCli, records_dir: Path
+) -> None:
+    assert deploy_cli("--rpc", dev_node.url, "--only", "supply").exit_code == 0
+    assert set(read_json(records_dir / "31337.json")["sets"]) == {"supply"}
+    result = deploy_cli("--rpc", dev_node.url, "--only", "leasing", "--only", "supply")
+    assert result.exit_code == 0, result.output
+    assert "1 contract(s) deployed" not in result.output and "3 contract(s) deployed" in result.output
+    assert set(read_json(records_dir / "31337.json")["sets"]) == {"leasing", "supply"}
+    unknown = deploy_cli("--rpc", dev_node.url, "--only", "dao")
+    assert unknown.exit_code == 2 and "unknown contract set(s) dao" in unknown.output
+
+
+def test_params_file_overrides_defaults_and_a_change_redeploys_that_set(
+    dev_node: ChainIdAnvil, deploy_cli: DeployCli, records_dir: Path, tmp_path: Path
+) -> None:
+    params = tmp_path / "params.yaml"
+    params.write_text("supply:\n  intensities: {rail: 17}\nico:\n  goal: 20000\n  hard_cap: 60000\n")
+    assert deploy_cli("--rpc", dev_node.url, "--params", str(params)).exit_code == 0
+    first = load_records(records_dir / "31337.json")
+    assert first.sets["supply"].params["intensities"] == {"rail": 17}
+    assert first.sets["ico"].params["goal"] == "20000"
+
+    params.write_text("supply:\n  intensities: {rail: 18}\nico:\n  goal: 20000\n  hard_cap: 60000\n")
+    result = deploy_cli("--rpc", dev_node.url, "--params", str(params))
+    assert result.exit_code == 0, result.output
+    assert "supply: parameters changed" in result.output
+    second = load_records(records_dir / "31337.json")
+    supply_before, supply_after = first.sets["supply"].contracts, second.sets["supply"].contracts
+    assert supply_after["SupplyChain"].address != supply_before["SupplyChain"].address
+    assert second.sets["ico"] == first.sets["ico"]
+    assert second.sets["leasing"] == first.sets["leasing"]  # no params file entry: defaults, unchanged
+
+
+def test_bad_params_files_name_the_line_and_field(deploy_cli: DeployCli, tmp_path: Path) -> None:
+    params = tmp_path / "params.yaml"
+    cases = {
+        "ico:\n  goal: lots\n": ("params.yaml:2:", "ico.goal"),
+        "ico:\n  gaol: 5\n": ("params.yaml:2:", "ico.gaol: unknown parameter"),
+        "leasing: {}\nwarehouse:\n  x: 1\n": ("params.yaml:2:", "unknown contract set 'warehouse'"),
+        "supply:\n  intensities:\n    teleport: 3\n": ("params.yaml:3:", "supply.intensities.teleport"),
+        "ico: [1, 2]\n": ("params.yaml:1:", "expected a mapping"),
+        "ico:\n  hard_cap: 2000000\n": ("params.yaml:1:", "white_paper_hash"),
+        "ico: {goal: 1\n": ("params.yaml:2:", "invalid YAML"),
+    }
+    for text, (where, what) in cases.items():
+        params.write_text(text)
+        result = deploy_cli("--params", str(params))
+        assert result.exit_code == 2, (text, result.output)
+        assert where in result.output and what in result.output, (text, result.output)
+        assert "Traceback" not in result.output
+    missing = deploy_cli("--params", str(tmp_path / "nope.yaml"))
+    assert missing.exit_code == 2 and "nope.yaml" in missing.output
+
+
+def test_embedded_chain_by_default_prints_and_writes_nothing(deploy_cli: DeployCli, records_dir: Path) -> None:
+    result = deploy_cli("--only", "supply")
+    assert result.exit_code == 0, result.output
+    assert "embedded chain" in result.output and "SupplyChain" in result.output
+    assert "1 contract(s) deployed, records: not written" in result.output
+    assert not records_dir.exists()
