@@ -243,7 +243,7 @@ class Deployer:
         if code_hash(code) != record.code_hash:
             return f"the code at {record.address} is not the code recorded at deployment"
         if args is not None and addresses_in(args) != addresses_in(record.constructor_args):
-            return "a contract or account it is built with changed (redeployed dependency or other role)"
+            return "a contract or account among its constructor arguments changed"
         if record.deployer != deployer or record.value != value:
             return "another deployer or value"
         return None
@@ -286,9 +286,10 @@ class _Interceptor:
         args_json = json_args(list(args))
         account = sender.address if sender is not None else chain.accounts[0].address
         old = self.previous.get(key)
-        problem = owner._reuse_problem(old, artifact, args_json, account, value)
-        if problem is None and self.first_deployed is not None:
-            problem = f"comes after {self.first_deployed}, deployed in this run"
+        if old is not None and self.first_deployed is not None:
+            problem: str | None = f"comes after {self.first_deployed}, deployed in this run"
+        else:
+            problem = owner._reuse_problem(old, artifact, args_json, account, value)
         if problem is None and old is not None:
             self.seen[key] = old
             self.out.contracts.append(ContractOutcome(self.set_name, key, "reused", "", old))
