@@ -5,12 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from leasing_env import PLAN
 
 from s4chain.drivers.leasing import DAY
 from s4chain.drivers.units import eur
 from s4chain.testing import assert_events, reverts
-
-from conftest import PLAN
 
 ZERO = "0x" + "00" * 20
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from s4chain.drivers.leasing import LeasingDriver
+from leasing_env import PLAN
 
-from conftest import PLAN
+from s4chain.drivers.leasing import LeasingDriver
 
 BILLING_CEILING = 120_000
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from leasing_env import PLAN
 
 from s4chain.drivers.leasing import as_hash
 from s4chain.drivers.units import eur
 from s4chain.testing import assert_events, reverts
-
-from conftest import PLAN
 
 
 def open_ticket(env, lease_id, reporter=None, at=None):

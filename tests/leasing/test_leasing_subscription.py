@@ -6,12 +6,11 @@ from decimal import Decimal
 from functools import reduce
 
 from eth_utils import keccak
+from leasing_env import PLAN
 
 from s4chain.drivers.leasing import DAY
 from s4chain.drivers.units import eur
 from s4chain.testing import assert_events, reverts
-
-from conftest import PLAN
 
 
 def interface_id(*signatures: str) -> bytes:
@@ -84,7 +83,12 @@ def test_subscribe_escrows_deposit_and_grants_use_right(env):
     assert lease.expiresAt(lease_id) == expires
     assert lease.leaseOfMachine(env.machine_id) == lease_id
     st = env.driver.statement(lease_id)
-    assert (st.status, st.deposit, st.billed, st.next_bill_at) == ("active", Decimal(3000), 0, res.timestamp + PLAN.period)
+    assert (st.status, st.deposit, st.billed, st.next_bill_at) == (
+        "active",
+        Decimal(3000),
+        0,
+        res.timestamp + PLAN.period,
+    )
 
 
 def test_subscribe_needs_allowance(env):

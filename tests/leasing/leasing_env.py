@@ -1,0 +1,75 @@
+"""The UC3 leasing test deployment: accounts, a driver, two machines and a plan (shared by the suites)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from eth_account.signers.local import LocalAccount
+
+from s4chain.chain import Chain
+from s4chain.drivers.leasing import DAY, HOUR, LeasingDriver, LeasingParams, PlanParams
+
+PLAN = PlanParams(
+    period_fee=Decimal("1000"),
+    hourly_fee=Decimal("10"),
+    deposit=Decimal("3000"),
+    sla_credit=Decimal("200"),
+    period=30 * DAY,
+    min_term=90 * DAY,
+    notice=30 * DAY,
+    grace=7 * DAY,
+    sla=48 * HOUR,
+)
+
+
+@dataclass
+class Env:
+    chain: Chain
+    driver: LeasingDriver
+    admin: LocalAccount
+    lessor: LocalAccount  # the manufacturer
+    lessee: LocalAccount
+    keeper: LocalAccount
+    other: LocalAccount  # a second lessee
+    technician: LocalAccount
+    stranger: LocalAccount
+    device: LocalAccount
+    device2: LocalAccount
+    machine_id: int
+    machine2_id: int
+    plan_id: int
+
+    def subscribe(self, top_up: Decimal = Decimal("0"), lessee: LocalAccount | None = None) -> int:
+        lessee = lessee or self.lessee
+        lease_id = self.driver.lease_id(self.driver.subscribe(lessee, self.machine_id, self.plan_id))
+        if top_up:
+            self.driver.top_up(lessee, lease_id, top_up)
+        return lease_id
+
+    def read(self, hours: int, machine_id: int | None = None) -> None:
+        machine_id = machine_id or self.machine_id
+        device = self.device if machine_id == self.machine_id else self.device2
+        self.driver.post_reading(self.keeper, device, machine_id, hours)
+
+
+def build_env(chain: Chain) -> Env:
+    a = chain.accounts
+    admin, lessor, lessee, keeper, other, technician, stranger = a[0], a[1], a[2], a[3], a[4], a[5], a[6]
+    device, device2, _ = LeasingDriver.device_accounts(chain)
+    driver = LeasingDriver.deploy(
+        chain,
+        LeasingParams(service_interval_hours=500, plan=PLAN),
+        admin,
+        manufacturer=lessor,
+        technicians=(technician,),
+    )
+    machine_id = driver.machine_id(driver.register_machine(lessor, "SN-0001", "CNC-5X", device))
+    machine2_id = driver.machine_id(driver.register_machine(lessor, "SN-0002", "CNC-5X", device2))
+    plan_id = driver.plan_id(driver.publish_plan(lessor))
+    for account in (lessee, other):
+        driver.fund(account, Decimal("100000"))
+    return Env(
+        chain, driver, admin, lessor, lessee, keeper, other, technician, stranger, device, device2,
+        machine_id, machine2_id, plan_id,
+    )  # fmt: skip
