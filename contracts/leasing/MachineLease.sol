@@ -520,6 +520,24 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
         return _tickets[ticketId];
     }
 
+    /// @notice Who holds a lease and its use right, in one call (for statements and keepers).
+    /// @param leaseId The lease.
+    /// @return lessee The lease token's holder (zero if none).
+    /// @return user As {userOf}.
+    /// @return userExpiry As {userExpires}.
+    /// @return expires As {expiresAt} (0 for an unknown lease).
+    function useRightOf(uint256 leaseId)
+        external
+        view
+        returns (address lessee, address user, uint64 userExpiry, uint64 expires)
+    {
+        Lease storage l = _leases[leaseId];
+        if (l.status == Status.None) return (address(0), address(0), 0, 0);
+        userExpiry = _userExpires(l);
+        user = block.timestamp < userExpiry ? l.user : address(0);
+        return (_ownerOf(leaseId), user, userExpiry, _expires(l, _plans[l.planId].grace));
+    }
+
     /// @notice ERC-4907: who may operate the machine now (zero when suspended, ended or expired).
     /// @param tokenId The lease.
     /// @return The user.

@@ -103,6 +103,7 @@ class LeaseStatement(BaseModel):
     user: str  # current ERC-4907 user (zero address if none)
     expires: int  # ERC-5643 expiresAt
     user_expires: int
+    started_at: int
     next_bill_at: int
     end_at: int
     open_ticket: int
@@ -416,11 +417,13 @@ class LeasingDriver:
             open_ticket,
             _user,
             _cap,
-            _started,
+            started_at,
             _late,
-        ) = self.lease.leaseOf(lease_id)
+        ) = self.lease.leaseOf.call(lease_id)
         if status == LeaseStatus.NONE:
             raise ValueError(f"no lease {lease_id}")
+
+        lessee, user, user_expires, expires = self.lease.useRightOf.call(lease_id)
 
         def euros(units: int) -> Decimal:
             return from_units(int(units), EURO_DECIMALS)
@@ -429,7 +432,7 @@ class LeasingDriver:
             lease_id=lease_id,
             machine_id=machine_id,
             plan_id=plan_id,
-            lessee=self.lease.ownerOf(lease_id),
+            lessee=lessee,
             status=LeaseStatus(status).name.lower(),
             billed=euros(billed),
             paid=euros(paid),
@@ -438,9 +441,10 @@ class LeasingDriver:
             pending_credit=euros(pending),
             balance=euros(balance),
             deposit=euros(deposit),
-            user=self.lease.userOf(lease_id),
-            expires=int(self.lease.expiresAt(lease_id)),
-            user_expires=int(self.lease.userExpires(lease_id)),
+            user=user,
+            expires=int(expires),
+            user_expires=int(user_expires),
+            started_at=started_at,
             next_bill_at=next_bill_at,
             end_at=end_at,
             open_ticket=open_ticket,
