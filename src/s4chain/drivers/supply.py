@@ -160,6 +160,14 @@ class Provenance(BaseModel):
     non_conformant: bool
 
 
+class SupplyState(BaseModel):
+    """Every lot and pallet of the deployment, as the chain stores them."""
+
+    lot_count: int
+    intensities: dict[str, int]  # gCO2e per tonne-km by transport mode
+    lots: list[LotState]
+
+
 class SupplyChainDriver:
     """The deployed `SupplyChain` contract, with one method per EPCIS business step."""
 
@@ -171,11 +179,8 @@ class SupplyChainDriver:
 
     # --- deployment -----------------------------------------------------------------------------------------
     @classmethod
-    def deploy(
-        cls, chain: Chain, params: SupplyParams | None = None, admin: LocalAccount | None = None
-    ) -> SupplyChainDriver:
+    def deploy(cls, chain: Chain, params: SupplyParams, admin: LocalAccount | None = None) -> SupplyChainDriver:
         """Deploy `SupplyChain` with `admin` as role admin and apply the intensity overrides of `params`."""
-        params = params or SupplyParams()
         admin = admin or chain.accounts[0]
         contract = chain.deploy("SupplyChain", admin, sender=admin)
         driver = cls(chain, contract)
@@ -456,6 +461,15 @@ class SupplyChainDriver:
             quantity=int(quantity),
             co2_kg=Decimal(int(self.contract.co2Of(lot_id))) / MG_PER_KG,
             outputs=list(range(first, first + count)),
+        )
+
+    def state(self) -> SupplyState:
+        """Every lot and pallet, and the transport intensities."""
+        count = int(self.contract.nextLotId()) - 1
+        return SupplyState(
+            lot_count=count,
+            intensities={mode: int(self.contract.intensity(i)) for i, mode in enumerate(MODES)},
+            lots=[self.lot(i) for i in range(1, count + 1)],
         )
 
     def document(self, doc_hash: bytes) -> dict[str, Any]:
