@@ -199,3 +199,14 @@ def test_a_changed_artifact_redeploys_that_contract_and_what_comes_after_it(
     assert after["MachineLease"] != before["MachineLease"]
     lease = load_records(path).sets["leasing"].contracts["MachineLease"]
     assert lease.constructor_args[2] == after["MachineRegistry"]
+
+
+def test_an_unwritable_records_place_is_found_before_anything_is_sent(
+    dev_node: ChainIdAnvil, deploy_cli: DeployCli, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the records directory should be")
+    result = deploy_cli("--rpc", dev_node.url, "--records-dir", str(blocker), records=False)
+    assert result.exit_code == 2, result.output
+    assert f"cannot write the records file {blocker / '31337.json'}" in result.output and no_traceback(result.output)
+    assert int(rpc(dev_node.url, "eth_getTransactionCount", dev_accounts()[0].address, "latest"), 16) == 0

@@ -134,6 +134,7 @@ def _deploy_node(
         Deployer,
         DeployFailedError,
         NodeStoppedError,
+        RecordsWriteError,
         open_records,
     )
     from s4chain.deployment.keys import KEYSTORE_PASSWORD_ENV, PRIVATE_KEY_ENV, DeployerKeyError, load_deployer_key
@@ -181,6 +182,8 @@ def _deploy_node(
         fail(str(exc))
     except (NodeStoppedError, DeployFailedError) as exc:
         fail(str(exc), DEPLOY_FAILED)
+    except RecordsWriteError as exc:
+        fail(str(exc), DEPLOY_FAILED if exc.started else USAGE_ERROR)
     except (NodeUnreachableError, RpcError) as exc:
         fail(f"{exc}; the records in {path} keep every contract confirmed; run deploy again to continue", 1)
     except KeyboardInterrupt:

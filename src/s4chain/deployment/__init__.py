@@ -15,6 +15,7 @@ from s4chain.deployment.deployer import (
     DeployFailedError,
     DeployResult,
     NodeStoppedError,
+    RecordsWriteError,
     SetOutcome,
     open_records,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "NodeStoppedError",
     "ParamsFileError",
     "RecordsFileError",
+    "RecordsWriteError",
     "SetOutcome",
     "SetRecord",
     "StaleRecordsError",

@@ -66,6 +66,15 @@ class DeployFailedError(Exception):
     """A deployment or setup transaction failed (reverted); the records keep what was confirmed."""
 
 
+class RecordsWriteError(Exception):
+    """The records file cannot be written; `started`: contracts were deployed in this run before it failed (the
+    first write comes before any transaction, so an unwritable place is found before anything is sent)."""
+
+    def __init__(self, message: str, started: bool) -> None:
+        self.started = started
+        super().__init__(message)
+
+
 @dataclass
 class ContractOutcome:
     set_name: str
@@ -151,10 +160,16 @@ class Deployer:
         self.path = path
         self.log = log
         self.on_record = on_record
+        self.deployed = 0  # contracts deployed by this Deployer
 
     def save(self) -> None:
-        if self.path is not None:
+        if self.path is None:
+            return
+        try:
             save_records(self.path, self.records)
+        except OSError as exc:
+            message = f"cannot write the records file {self.path}: {exc.strerror or exc}"
+            raise RecordsWriteError(message, self.deployed > 0) from None
 
     def deploy(self, sets: list[ContractSet], params: dict[str, BaseModel] | None = None) -> DeployResult:
         """Deploy (or reuse) each set with its params (the model's defaults when not given)."""
@@ -191,7 +206,7 @@ class Deployer:
         self.chain.deploy_interceptor = interceptor
         try:
             spec.deploy(self.chain, params, roles)
-        except (requests.RequestException, OSError, NodeUnreachableError) as exc:
+        except (requests.RequestException, ConnectionError, NodeUnreachableError) as exc:
             raise NodeStoppedError(
                 f"the node at {node_url(self.chain)} stopped answering while deploying {spec.name} "
                 f"({type(exc).__name__}); {self._kept()}; run deploy again to continue"
@@ -318,6 +333,7 @@ class _Interceptor:
         )
         self.seen[key] = record
         self.live.contracts[key] = record
+        owner.deployed += 1
         self.first_deployed = self.first_deployed or label
         owner.save()
         self.out.contracts.append(ContractOutcome(self.set_name, key, "deployed", problem or "", record))
