@@ -17,12 +17,19 @@ contract SupplyChain is AccessControl {
     // ---------------------------------------------------------------------------------------------------------
     // Roles
     // ---------------------------------------------------------------------------------------------------------
+    /// @notice Raw-material suppliers: commission lots.
     bytes32 public constant SUPPLIER_ROLE = keccak256("SUPPLIER_ROLE");
+    /// @notice Manufacturers: commission and transform lots, recall the lots they produced.
     bytes32 public constant MANUFACTURER_ROLE = keccak256("MANUFACTURER_ROLE");
+    /// @notice Carriers: hold custody and record transport legs.
     bytes32 public constant CARRIER_ROLE = keccak256("CARRIER_ROLE");
+    /// @notice Warehouses: hold custody, pack and unpack pallets.
     bytes32 public constant WAREHOUSE_ROLE = keccak256("WAREHOUSE_ROLE");
+    /// @notice Retailers: hold custody.
     bytes32 public constant RETAILER_ROLE = keccak256("RETAILER_ROLE");
+    /// @notice Auditors: recall any lot.
     bytes32 public constant AUDITOR_ROLE = keccak256("AUDITOR_ROLE");
+    /// @notice Registered cold-chain sensors: post temperature readings.
     bytes32 public constant SENSOR_ROLE = keccak256("SENSOR_ROLE");
 
     uint8 internal constant BIT_SUPPLIER = 1;
@@ -286,7 +293,9 @@ contract SupplyChain is AccessControl {
         }
         uint256 massOut;
         for (uint256 j; j < nOut; ++j) {
-            massOut += outputs[j].massKg;
+            uint64 mass = outputs[j].massKg;
+            if (mass == 0) revert ZeroAmount();
+            massOut += mass;
         }
         if (massOut > massIn) revert MassNotConserved(massOut, massIn);
         uint256 given;

@@ -225,6 +225,8 @@ def test_transform_conserves_mass_and_checks_inputs(w):
         w.transform([c], [10], actor=w.supplier)
     with reverts("NotHolder", lotId=c, account=w.maker2):
         w.transform([c], [10], actor=w.maker2)
+    with reverts("ZeroAmount"):  # checked before any share of CO2e is computed
+        w.transform([c], [0, 0])
     with reverts("BadCount", count=0, max=8):
         w.transform([], [10])
     with reverts("BadCount", count=9, max=8):
