@@ -163,8 +163,13 @@ def test_provenance_gathers_upstream_events_custody_and_co2(w):
     assert [(e.block_number, e.log_index) for e in p.events] == sorted((e.block_number, e.log_index) for e in p.events)
     assert [c.po for c in p.custody] == ["PO-C", "PO-C2", "PO-S", "PO-P", "PO-P2", "PO-R"]
     assert p.custody[-1].receiver == w.retailer.address
-    for step in p.custody:  # continuity per lot: each sender held the lot
+    last_receiver: dict[int, str] = {}
+    for step in p.custody:  # continuity per lot: each sender is who received it last
         assert step.sender != step.receiver
+        if step.lot_id in last_receiver:
+            assert step.sender == last_receiver[step.lot_id]
+        last_receiver[step.lot_id] = step.receiver
+    assert [c.lot_id for c in p.custody] == [cocoa, cocoa, sugar, pallet, pallet, bar]
     sea = 16 * 6000 * 1000
     rail = 22 * 500 * 2000
     assert p.legs_co2_kg == D(sea + rail) / 1_000_000

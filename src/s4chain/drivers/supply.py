@@ -4,6 +4,10 @@ Every action writes the EPCIS 2.0 event of what happens (see `s4chain.drivers.ep
 `driver.events_by_hash`, and sends its canonical hash with the transaction. `provenance(lot_id)` rebuilds a
 lot's history (every upstream event, the custody chain, the CO2e) from the chain's logs alone, and tells which
 of those events the driver holds a verified document for.
+
+Documents are written before their transaction is sent (the hash goes into it), so their `eventTime` is the
+time of the latest block when the action is taken, not the (later) timestamp of the block that records it; lot
+identifiers are `urn:s4chain:lot:<chainId>:<contract>:<lotId>` and parties `urn:s4chain:party:<address>`.
 """
 
 from __future__ import annotations
