@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ from s4chain.deployment import (
     open_records,
     records_path,
 )
+from s4chain.deployment.attach import attach_drivers
 from s4chain.project import Project
 
 
@@ -105,3 +107,31 @@ def test_the_embedded_chain_keeps_records_in_memory(compiled: ArtifactStore) -> 
     record = result.records.sets["supply"].contracts["SupplyChain"]
     assert chain.code_at(record.address)
     assert result.records.attach(chain)["supply"]["SupplyChain"].address == record.address
+
+
+def test_drivers_attach_to_the_recorded_sets(dev_node: ChainIdAnvil, compiled: ArtifactStore, tmp_path: Path) -> None:
+    chain = DeployChain(dev_node.url, compiled)
+    path = records_path(chain.chain_id, tmp_path)
+    Deployer(chain, open_records(chain, path), path).deploy(list(SETS.values()))
+    records = load_records(path)
+
+    drivers = attach_drivers(chain, records)
+    assert set(drivers) == {"ico", "leasing", "supply"}
+    sale = drivers["ico"]
+    assert sale.sale.address == records.sets["ico"].contracts["TokenSale"].address
+    state = sale.state()
+    assert state.registered is True and state.hard_cap == Decimal(500_000)
+    manufacturer = chain.accounts[1]
+    leasing = drivers["leasing"]
+    machine = leasing.machine_id(leasing.register_machine(manufacturer, "SN-1", "Mill-5X", chain.accounts[7]))
+    assert machine >= 1
+    supply = drivers["supply"]
+    result = supply.grant_party(chain.accounts[0], party=chain.accounts[3], role="carrier")
+    assert result.events_named("RoleGranted")
+
+    incomplete = records.model_copy(deep=True)
+    incomplete.sets["supply"].complete = False
+    with pytest.raises(StaleRecordsError, match="set supply is not completely deployed"):
+        attach_drivers(chain, incomplete, ["supply"])
+    with pytest.raises(StaleRecordsError, match="set dao is not in the records"):
+        attach_drivers(chain, records, ["dao"])

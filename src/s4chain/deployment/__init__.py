@@ -9,6 +9,7 @@ from s4chain.deployment import load_records
 contracts = load_records(path).attach(chain)                 # {"ico": {"TokenSale": Contract, ...}, ...}
 """
 
+from s4chain.deployment.attach import attach_driver, attach_drivers
 from s4chain.deployment.deployer import (
     ContractOutcome,
     Deployer,
@@ -54,6 +55,8 @@ __all__ = [
     "SetRecord",
     "StaleRecordsError",
     "UnknownSetError",
+    "attach_driver",
+    "attach_drivers",
     "load_deployer_key",
     "load_params",
     "load_records",

@@ -1,0 +1,69 @@
+"""Drivers on recorded contracts: what `s4chain replay --use-deployments` needs instead of deploying.
+
+records = load_records(Path("deployments/31337.json"))
+drivers = attach_drivers(chain, records)      # {"ico": TokenSaleDriver, "leasing": ..., "supply": ...}
+drivers["supply"].grant_party(admin, party=carrier, role="carrier")
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+
+from s4chain.chain.base import Chain
+from s4chain.chain.contract import Contract
+from s4chain.deployment.records import DeploymentRecords, SetRecord, StaleRecordsError
+from s4chain.drivers.ico import TokenSaleDriver, TokenSaleParams
+from s4chain.drivers.leasing import LeasingDriver, LeasingParams
+from s4chain.drivers.supply import SupplyChainDriver
+
+
+def _account(chain: Chain, set_name: str, record: SetRecord, role: str) -> LocalAccount:
+    address = record.roles.get(role)
+    for account in chain.accounts:
+        if account.address == address:
+            return account
+    raise StaleRecordsError(f"{set_name}: its {role} {address} is not one of this chain's accounts (another key?)")
+
+
+def attach_driver(chain: Chain, set_name: str, record: SetRecord, contracts: dict[str, Contract]) -> Any:
+    """The driver of one recorded set, on its attached contracts (`DeploymentRecords.attach`)."""
+    if record.driver == "ico":
+        return TokenSaleDriver(
+            chain,
+            TokenSaleParams.model_validate(record.params),
+            stablecoin=contracts["EuroStablecoin"],
+            registry=contracts["InvestorRegistry"],
+            ledger=contracts["IssuerCapLedger"],
+            token=contracts["SmeToken"],
+            sale=contracts["TokenSale"],
+            vesting=contracts.get("TeamVesting"),
+        )
+    if record.driver == "leasing":
+        return LeasingDriver(
+            chain,
+            contracts["MachineRegistry"],
+            contracts["MachineLease"],
+            contracts["EuroStablecoin"],
+            _account(chain, set_name, record, "admin"),
+            LeasingParams.model_validate(record.params),
+        )
+    if record.driver == "supply":
+        return SupplyChainDriver(chain, contracts["SupplyChain"])
+    raise StaleRecordsError(f"{set_name}: unknown driver {record.driver!r} in the records")
+
+
+def attach_drivers(chain: Chain, records: DeploymentRecords, sets: list[str] | None = None) -> dict[str, Any]:
+    """A driver per complete recorded set (all, or those named in `sets`), on `chain`.
+
+    Raises StaleRecordsError when `chain` is not the recorded chain, a contract has no code, or a set named in
+    `sets` is missing or was not completely deployed (run `s4chain deploy` first)."""
+    wanted = sets if sets is not None else list(records.sets)
+    for name in wanted:
+        record = records.sets.get(name)
+        if record is None or not record.complete:
+            state = "not in the records" if record is None else "not completely deployed"
+            raise StaleRecordsError(f"set {name} is {state}: run `s4chain deploy --only {name}` first")
+    attached = records.attach(chain, wanted)
+    return {name: attach_driver(chain, name, records.sets[name], attached[name]) for name in wanted}
