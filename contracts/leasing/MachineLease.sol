@@ -156,6 +156,8 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
     event TicketClosed(uint256 indexed ticketId, uint256 indexed leaseId, bytes32 reportHash, bool late);
     /// @notice A ticket missed its SLA: the credit is applied at the next billing.
     event SlaCreditGranted(uint256 indexed ticketId, uint256 indexed leaseId, uint256 amount);
+    /// @notice An overpayment on a settled lease became refundable.
+    event RefundCredited(uint256 indexed leaseId, address indexed lessee, uint256 amount);
     /// @notice A lessor withdrew its earnings.
     event EarningsWithdrawn(address indexed lessor, uint256 amount);
     /// @notice A lessee withdrew its refund.
@@ -278,7 +280,8 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
     }
 
     /// @notice Add to a lease's prepaid balance (approve first); anything owed is paid at once, which reinstates a
-    ///         late or suspended lease when nothing is left owing.
+    ///         late or suspended lease when nothing is left owing. A settled lease takes payments only while a debt
+    ///         the deposit did not cover remains; any excess becomes refundable to the lessee.
     /// @param leaseId The lease.
     /// @param amount Stablecoin units.
     function topUp(uint256 leaseId, uint256 amount) external {
@@ -286,12 +289,20 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
         Lease storage l = _leases[leaseId];
         Status status = l.status;
         if (status == Status.None) revert UnknownLease(leaseId);
-        if (status == Status.Settled) revert LeaseNotRunning(leaseId, status);
+        if (status == Status.Settled && l.outstanding == 0) revert LeaseNotRunning(leaseId, status);
         l.balance += SafeCast.toUint64(amount);
         emit ToppedUp(leaseId, msg.sender, amount);
         Plan storage p = _plans[l.planId];
         _collect(leaseId, l, p.lessor);
-        if (l.outstanding == 0 && (status == Status.Late || status == Status.Suspended)) {
+        if (status == Status.Settled) {
+            uint256 rest = l.balance;
+            if (rest != 0) {
+                l.balance = 0;
+                address lessee = _ownerOf(leaseId);
+                refundOf[lessee] += rest;
+                emit RefundCredited(leaseId, lessee, rest);
+            }
+        } else if (l.outstanding == 0 && (status == Status.Late || status == Status.Suspended)) {
             _reinstate(leaseId, l, p.grace);
         }
         currency.safeTransferFrom(msg.sender, address(this), amount);
@@ -684,9 +695,7 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
                     l.status = Status.Active;
                     emit Reinstated(leaseId);
                 }
-                uint64 expires = _expires(l, grace);
-                emit UpdateUser(leaseId, l.user, expires);
-                emit SubscriptionUpdate(leaseId, expires);
+                _emitUseRight(leaseId, l, _expires(l, grace));
             }
         } else if (status == Status.Active) {
             l.status = Status.Late;
@@ -710,9 +719,15 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
             l.user = _ownerOf(leaseId);
             l.userCap = type(uint64).max;
         }
-        uint64 expires = _expires(l, grace);
         emit Reinstated(leaseId);
-        emit UpdateUser(leaseId, l.user, expires);
+        _emitUseRight(leaseId, l, _expires(l, grace));
+    }
+
+    /// @dev ERC-4907 and ERC-5643 events for a new expiry (the user's own cap applies to its use right).
+    function _emitUseRight(uint256 leaseId, Lease storage l, uint64 expires) private {
+        address user = l.user;
+        uint64 cap = l.userCap;
+        emit UpdateUser(leaseId, user, user == address(0) ? 0 : (cap < expires ? cap : expires));
         emit SubscriptionUpdate(leaseId, expires);
     }
 }

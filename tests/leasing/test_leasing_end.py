@@ -156,6 +156,15 @@ def test_debt_beyond_deposit_stays_outstanding(env):
     assert (st.billed, st.paid, st.outstanding) == (8000, 3000, 5000)
     assert env.driver.lease.refundOf(env.lessee) == 0
     assert env.driver.lease.earningsOf(env.lessor) == eur(3000)
+    # the debt can still be paid after settlement; an overpayment becomes refundable
+    res = env.driver.top_up(env.lessee, lease_id, Decimal(5100))
+    assert_events(res, "Paid", leaseId=lease_id, amount=eur(5000), outstanding=0)
+    assert_events(res, "RefundCredited", leaseId=lease_id, lessee=env.lessee, amount=eur(100))
+    st = env.driver.statement(lease_id)
+    assert (st.status, st.paid, st.outstanding, st.balance) == ("settled", 8000, 0, 0)
+    assert env.driver.lease.refundOf(env.lessee) == eur(100)
+    with reverts("LeaseNotRunning", leaseId=lease_id):
+        env.driver.top_up(env.lessee, lease_id, Decimal(1))
 
 
 def test_terminate_suspended_lease(env):

@@ -174,17 +174,39 @@ class LeasingMachine(RuleBasedStateMachine):
     def top_up(self, data: st.DataObject, amount: Decimal) -> None:
         lease_id = data.draw(st.sampled_from(self.leases))
         before = self.d.statement(lease_id)
-        if before.status == "settled":
+        lessee = self.lessee_of[lease_id]
+        if before.status == "settled" and before.outstanding == 0:
             with reverts("LeaseNotRunning", leaseId=lease_id):
-                self.d.top_up(self.lessee_of[lease_id], lease_id, amount)
+                self.d.top_up(lessee, lease_id, amount)
             return
-        self.d.top_up(self.lessee_of[lease_id], lease_id, amount)
+        refund_before = self.d.lease.refundOf(lessee)
+        self.d.top_up(lessee, lease_id, amount)
         after = self.d.statement(lease_id)
-        assert after.balance + after.paid == before.balance + before.paid + amount
+        refunded = Decimal(self.d.lease.refundOf(lessee) - refund_before) / 10**6
+        assert after.balance + after.paid + refunded == before.balance + before.paid + amount
+        if before.status == "settled":
+            assert after.balance == 0 and after.status == "settled"
+            self.seen["debt paid after settlement"] += 1
         if before.status in ("late", "suspended") and after.outstanding == 0:
             assert after.status == "active"
             self.seen["reinstated"] += 1
             assert self.d.lease.userOf(lease_id) in (self.lessee_of[lease_id].address, ZERO)
+
+    @precondition(lambda self: self.leases)
+    @rule(data=st.data())
+    def pay_what_is_owed(self, data: st.DataObject) -> None:
+        """Top up exactly the outstanding amount: a late or suspended lease is reinstated."""
+        lease_id = data.draw(st.sampled_from(self.leases))
+        before = self.d.statement(lease_id)
+        if before.outstanding == 0:
+            return
+        self.d.top_up(self.lessee_of[lease_id], lease_id, before.outstanding)
+        after = self.d.statement(lease_id)
+        assert after.outstanding == 0 and after.paid == before.paid + before.outstanding
+        if before.status in ("late", "suspended"):
+            assert after.status == "active"
+            assert after.user == self.lessee_of[lease_id].address or self.chain.timestamp >= after.expires
+            self.seen["reinstated"] += 1
 
     @precondition(lambda self: self.leases)
     @rule(data=st.data())

@@ -172,3 +172,26 @@ def test_unknown_lease_views(env):
     assert env.driver.lease.userOf(5) == "0x" + "00" * 20
     assert env.driver.lease.userExpires(5) == 0
     assert not env.driver.lease.isRenewable(5)
+
+
+def test_admin_roles_guarded(env):
+    lease, registry = env.driver.lease, env.driver.registry
+    with reverts("AccessControlUnauthorizedAccount", account=env.lessor):
+        lease.grantRole(lease.LESSOR_ROLE(), env.stranger, sender=env.lessor)
+    with reverts("AccessControlUnauthorizedAccount", account=env.lessor):
+        registry.grantRole(registry.MANUFACTURER_ROLE(), env.stranger, sender=env.lessor)
+    lease_id = env.subscribe()
+    with reverts("NotLessee", leaseId=lease_id, caller=env.lessor):
+        lease.cancelSubscription(lease_id, sender=env.lessor)
+
+
+def test_billing_keeps_the_lessees_cap_on_its_user(env):
+    lease_id = env.subscribe(top_up=Decimal(5000))
+    cap = env.chain.timestamp + 40 * DAY
+    env.driver.set_user(env.lessee, lease_id, env.other, cap)
+    env.chain.travel_to(env.driver.statement(lease_id).next_bill_at)
+    res = env.driver.run_billing(env.keeper, lease_id)
+    st = env.driver.statement(lease_id)
+    assert_events(res, "UpdateUser", tokenId=lease_id, user=env.other, expires=cap)
+    assert_events(res, "SubscriptionUpdate", tokenId=lease_id, expiration=st.expires)
+    assert (st.user, st.user_expires) == (env.other.address, cap)
