@@ -199,10 +199,10 @@ contract SupplyChain is AccessControl {
         uint256 n = lotIds.length;
         if (n == 0 || n > MAX_PALLET_SIZE) revert BadCount(n, MAX_PALLET_SIZE);
         palletId = nextLotId++;
-        uint64 mass;
+        uint64 mass = 0;
         int16 tempMin = type(int16).min;
         int16 tempMax = type(int16).max;
-        uint8 flags;
+        uint8 flags = 0;
         for (uint256 i; i < n; ++i) {
             uint64 id = lotIds[i];
             Lot storage lot = _usableLot(id);
@@ -242,7 +242,7 @@ contract SupplyChain is AccessControl {
         uint128 palletCo2 = pallet.co2Mg;
         uint64 palletMass = pallet.massKg;
         uint8 flags = pallet.flags & FLAG_NON_CONFORMANT;
-        uint128 shared;
+        uint128 shared = 0;
         for (uint256 i; i < n; ++i) {
             Lot storage lot = _lots[lotIds[i]];
             uint128 share = i + 1 == n ? palletCo2 - shared : uint128((uint256(palletCo2) * lot.massKg) / palletMass);
@@ -278,8 +278,8 @@ contract SupplyChain is AccessControl {
         if (nOut == 0 || nOut > MAX_OUTPUTS) revert BadCount(nOut, MAX_OUTPUTS);
         firstOutput = nextLotId;
         nextLotId = firstOutput + uint64(nOut);
-        uint256 massIn;
-        uint256 co2In;
+        uint256 massIn = 0;
+        uint256 co2In = 0;
         for (uint256 i; i < nIn; ++i) {
             uint64 id = inputs[i];
             Lot storage lot = _usableLot(id);
@@ -291,14 +291,14 @@ contract SupplyChain is AccessControl {
             massIn += lot.massKg;
             co2In += lot.co2Mg;
         }
-        uint256 massOut;
+        uint256 massOut = 0;
         for (uint256 j; j < nOut; ++j) {
             uint64 mass = outputs[j].massKg;
             if (mass == 0) revert ZeroAmount();
             massOut += mass;
         }
         if (massOut > massIn) revert MassNotConserved(massOut, massIn);
-        uint256 given;
+        uint256 given = 0;
         for (uint256 j; j < nOut; ++j) {
             uint256 share = j + 1 == nOut ? co2In - given : (co2In * outputs[j].massKg) / massOut;
             given += share;
