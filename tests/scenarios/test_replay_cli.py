@@ -82,3 +82,14 @@ def test_start_behind_the_chain_clock_exits_2(write_scenario, tmp_path: Path) ->
     )
     assert result.returncode == 2
     assert "is not ahead of the chain's clock" in result.stderr
+
+
+def test_checks_run_after_an_expected_revert(write_scenario, tmp_path: Path) -> None:
+    text = BASE.replace(
+        "with: {amount: 1500 EUR}\n    expect:\n      checks:\n        - {call: sale.state, equals: {raised: 1500 EUR}}",
+        "with: {amount: 9000 EUR}\n    expect:\n      revert: HardCapExceeded\n      checks:\n"
+        "        - {call: sale.state, equals: {raised: 1 EUR}}",
+    )
+    result = run_cli("replay", write_scenario(text), "--report", tmp_path / "r.html")
+    assert result.returncode == 1
+    assert "check sale.state.raised: expected 1, got 0" in result.stderr

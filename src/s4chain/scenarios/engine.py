@@ -257,10 +257,12 @@ class Replayer:
                 record.outcome, record.problem = "failed", f"expected a revert with {expect.revert}, but it succeeded"
             elif caught.error_name != expect.revert:
                 record.outcome, record.problem = "failed", f"expected {expect.revert}, got: {caught}"
-            return
-        if caught is not None:
+            if record.outcome == "failed":
+                return
+        elif caught is not None:
             record.outcome, record.problem = "failed", f"unexpected revert: {caught}"
             return
+        # Events and checks hold after an expected revert too (that nothing changed, say).
         for wanted in expect.events:
             name, args = (wanted, {}) if isinstance(wanted, str) else (wanted.name, wanted.args)
             if not any(e["name"] == name and self._args_match(e["args"], args) for e in record.events):
