@@ -30,7 +30,7 @@ from typing import Any
 import requests
 from eth_account.signers.local import LocalAccount
 from pydantic import BaseModel
-from web3.exceptions import Web3Exception
+from web3.exceptions import TimeExhausted, Web3Exception
 
 from s4chain.chain.base import Chain
 from s4chain.chain.contract import Contract
@@ -213,6 +213,11 @@ class Deployer:
             ) from None
         except ContractRevert as exc:
             raise DeployFailedError(f"{spec.name}: a transaction reverted: {exc}; {self._kept()}") from None
+        except TimeExhausted:
+            raise NodeStoppedError(
+                f"the node at {node_url(self.chain)} did not confirm a transaction of {spec.name} in time; "
+                f"{self._kept()}; run deploy again to continue"
+            ) from None
         except Web3Exception as exc:
             if "insufficient funds" in str(exc).lower():
                 account = roles[spec.roles[0]].address
