@@ -22,13 +22,18 @@ any line number (`Contract.function(types)`, `Contract.function(types).localVar`
 `Contract.stateVar` or `Contract`), so the triage survives line shifts. An entry may add `detail`, a substring
 the finding's description must contain, to pick one of several findings with the same check and place.
 
+The compilation is cached in PROJECT/build/slither (reused while the input, the toolchain and every source file it
+read, OpenZeppelin included, are unchanged; --no-cache compiles anyway).
+
 Usage: .venv/bin/python scripts/slither_gate.py [--project DIR] [--contracts DIR] [--triage FILE] [--no-erc]
+                                                [--no-cache] [--stubs] [--json-report FILE]
 Exit status: 0 pass, 1 findings that fail the gate, 2 the gate could not run (setup, compilation, tool error).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -178,6 +183,60 @@ def _tail_error(output: str) -> str:
         if re.match(r"^[\w.]+(Error|Exception|Compilation)\b.*:", lines[index]):
             return "\n".join(lines[index:])
     return "\n".join(lines[-15:])
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _cache_key(input_text: str, tools: dict[str, Path], node_modules: Path) -> str:
+    """What the export depends on besides the source files: the input, the wrapper, solc-js and crytic-compile."""
+    venv_lib = tools["crytic-compile"].parent.parent / "lib"
+    material = [
+        input_text,
+        _sha256(WRAPPER),
+        _sha256(node_modules / "solc" / "package.json"),
+        *sorted(p.name for p in venv_lib.glob("python*/site-packages/crytic_compile-*.dist-info")),
+    ]
+    return hashlib.sha256("\0".join(material).encode()).hexdigest()
+
+
+def _export_files(export: Path, project: Path) -> dict[str, str]:
+    """Every source file the export was compiled from, with its hash."""
+    data = json.loads(export.read_text(encoding="utf-8"))
+    names = {name for unit in data.get("compilation_units", {}).values() for name in unit.get("source_units", {})}
+    return {name: _sha256(project / name) for name in sorted(names) if (project / name).is_file()}
+
+
+def cached_export(cache: Path, key: str, project: Path) -> Path | None:
+    """The cached export, if it was made from the same input and every source file it read is unchanged."""
+    manifest_path, export = cache / "manifest.json", cache / "s4chain_export.json"
+    if not (manifest_path.is_file() and export.is_file()):
+        return None
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        files: dict[str, str] = manifest["files"]
+        if manifest["key"] != key or not files:
+            return None
+        if any(not (project / name).is_file() or _sha256(project / name) != digest for name, digest in files.items()):
+            return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return export
+
+
+def store_export(cache: Path, key: str, export: Path, project: Path) -> None:
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        manifest = {"key": key, "files": _export_files(export, project)}
+        (cache / "manifest.json").unlink(missing_ok=True)  # no manifest while the export is replaced
+        partial = cache / f".s4chain_export.{os.getpid()}.tmp"
+        shutil.copyfile(export, partial)
+        os.replace(partial, cache / "s4chain_export.json")
+        partial.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+        os.replace(partial, cache / "manifest.json")
+    except OSError as error:  # a cache that cannot be written only costs time
+        print(f"warning: cannot cache the compilation in {cache}: {error}", file=sys.stderr)
 
 
 def compile_export(tools: dict[str, Path], project: Path, units: list[str], work: Path, env: dict[str, str]) -> Path:
@@ -448,6 +507,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--triage", type=Path, help="triage file (default: PROJECT/slither-triage.yaml)")
     parser.add_argument("--slither-venv", type=Path, default=Path(os.environ.get("S4CHAIN_SLITHER_VENV", DEFAULT_VENV)))
     parser.add_argument("--no-erc", action="store_true", help="skip slither-check-erc")
+    parser.add_argument("--no-cache", action="store_true", help="compile even if PROJECT/build/slither is current")
     parser.add_argument("--json-report", type=Path, help="also write the outcome as JSON to this file")
     parser.add_argument("--stubs", action="store_true", help="print a triage-file stub for each untriaged finding")
     args = parser.parse_args(argv)
@@ -467,8 +527,15 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="slither-gate-") as tmp:
             work = Path(tmp)
             mark = time.perf_counter()
-            export = compile_export(tools, project, units, work, env)
-            timings["compile"] = time.perf_counter() - mark
+            cache = project / "build" / "slither"
+            key = _cache_key(json.dumps(standard_json_input(units), indent=1), tools, Path(env["S4CHAIN_NODE_MODULES"]))
+            export = None if args.no_cache else cached_export(cache, key, project)
+            if export is None:
+                export = compile_export(tools, project, units, work, env)
+                store_export(cache, key, export, project)
+                timings["compile"] = time.perf_counter() - mark
+            else:
+                timings["compile (cached)"] = time.perf_counter() - mark
             targets = [] if args.no_erc else erc_targets(export, contracts.relative_to(project).as_posix() + "/")
             mark = time.perf_counter()
             with ThreadPoolExecutor(max_workers=2) as pool:  # two processes, one per core

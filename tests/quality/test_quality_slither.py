@@ -214,6 +214,20 @@ def test_triage_accepts_low_findings_and_reports_stale_entries(tmp_path):
     assert proc.returncode == 1, output
 
 
+@pytest.mark.slow
+def test_compilation_cache_follows_the_sources(tmp_path):
+    vault = BAD_VAULT.replace("require(tx.origin == owner", "require(msg.sender == owner")
+    project = make_project(tmp_path / "cached", {"Vault.sol": vault})
+    first = run_gate("--project", str(project), "--no-erc")
+    assert "timings: compile " in first.stdout and "(cached)" not in first.stdout, first.stdout + first.stderr
+    second = run_gate("--project", str(project), "--no-erc")
+    assert "timings: compile (cached)" in second.stdout, second.stdout + second.stderr
+    assert second.stdout.count("\n") == first.stdout.count("\n")  # same findings from the cached compilation
+    (project / "contracts" / "Vault.sol").write_text(textwrap.dedent(BAD_VAULT), encoding="utf-8")
+    third = run_gate("--project", str(project), "--no-erc")
+    assert "(cached)" not in third.stdout and "[Medium] tx-origin" in third.stdout, third.stdout + third.stderr
+
+
 def test_gate_without_the_slither_venv_names_make_setup(tmp_path):
     proc = run_gate("--slither-venv", str(tmp_path / "missing"))
     output = proc.stdout + proc.stderr
