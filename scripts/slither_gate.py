@@ -156,6 +156,8 @@ def _sources(project: Path, contracts: Path) -> list[str]:
         contracts.resolve().relative_to(project.resolve())
     except ValueError as error:
         raise GateError(f"the contracts folder {contracts} is not inside the project {project}") from error
+    if not contracts.is_dir():
+        raise GateError(f"no contracts folder {contracts}")
     found = sorted(p.resolve().relative_to(project.resolve()).as_posix() for p in contracts.rglob("*.sol"))
     if not found:
         raise GateError(f"no .sol file under {contracts}")
@@ -178,7 +180,7 @@ def _run(cmd: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Completed
 
 def _tail_error(output: str) -> str:
     """The useful end of a tool's output: its last exception message, without the traceback."""
-    lines = [line for line in output.strip().splitlines() if line.strip()]
+    lines = [line for line in output.strip().splitlines() if line.strip() and not line.startswith("INFO:")]
     for index in range(len(lines) - 1, -1, -1):
         if re.match(r"^[\w.]+(Error|Exception|Compilation)\b.*:", lines[index]):
             return "\n".join(lines[index:])
@@ -521,6 +523,8 @@ def main(argv: list[str] | None = None) -> int:
         if shutil.which("node") is None:
             raise GateError("node is not on PATH (solc-js needs Node.js)")
         tools = _tools(args.slither_venv)
+        if args.triage and not triage_path.is_file():
+            raise GateError(f"no triage file {triage_path}")
         entries = load_triage(triage_path)
         units = _sources(project, contracts)
         env = dict(os.environ, S4CHAIN_NODE_MODULES=str(_node_modules(project)))

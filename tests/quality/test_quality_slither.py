@@ -228,6 +228,18 @@ def test_compilation_cache_follows_the_sources(tmp_path):
     assert "(cached)" not in third.stdout and "[Medium] tx-origin" in third.stdout, third.stdout + third.stderr
 
 
+@pytest.mark.slow
+def test_compile_errors_are_reported_without_a_traceback(tmp_path):
+    broken = "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.24;\n"
+    broken += "contract A { function f() external { uint x = } }\n"
+    project = make_project(tmp_path / "broken", {"A.sol": broken})
+    proc = run_gate("--project", str(project))
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 2, output
+    assert "compilation failed" in output and "contracts/A.sol:3:47" in output, output
+    assert "Traceback" not in output, output
+
+
 def test_gate_without_the_slither_venv_names_make_setup(tmp_path):
     proc = run_gate("--slither-venv", str(tmp_path / "missing"))
     output = proc.stdout + proc.stderr
