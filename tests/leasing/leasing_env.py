@@ -44,7 +44,7 @@ class Env:
         lessee = lessee or self.lessee
         lease_id = self.driver.lease_id(self.driver.subscribe(lessee, self.machine_id, self.plan_id))
         if top_up:
-            self.driver.top_up(lessee, lease_id, top_up)
+            self.driver.top_up(lessee, top_up, lease_id=lease_id)
         return lease_id
 
     def read(self, hours: int, machine_id: int | None = None) -> None:

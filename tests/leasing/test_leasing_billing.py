@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from leasing_env import PLAN
 
 from s4chain.drivers.units import eur
@@ -133,10 +134,10 @@ def test_payment_within_grace_restores_active(env):
     lease_id = env.subscribe()
     env.chain.travel_to(env.driver.statement(lease_id).next_bill_at)
     env.driver.run_billing(env.keeper, lease_id)
-    res = env.driver.top_up(env.lessee, lease_id, Decimal(400))
+    res = env.driver.top_up(env.lessee, Decimal(400), lease_id=lease_id)
     assert_events(res, "Paid", leaseId=lease_id, amount=eur(400), outstanding=eur(600))
     assert env.driver.statement(lease_id).status == "late"
-    res = env.driver.top_up(env.lessee, lease_id, Decimal(700))
+    res = env.driver.top_up(env.lessee, Decimal(700), lease_id=lease_id)
     assert_events(res, "Reinstated", leaseId=lease_id)
     st = check_books(env, lease_id)
     assert (st.status, st.outstanding, st.balance, st.paid) == ("active", 0, 100, 1000)
@@ -151,7 +152,7 @@ def test_reinstatement_after_suspension(env):
     env.driver.run_billing(env.keeper, lease_id)
     env.chain.set_next_block_timestamp(due + PLAN.grace)
     env.driver.suspend(env.keeper, lease_id)
-    res = env.driver.top_up(env.other, lease_id, Decimal(1000))  # anyone may pay for the lessee
+    res = env.driver.top_up(env.other, Decimal(1000), lease_id=lease_id)  # anyone may pay for the lessee
     expires = due + PLAN.period + PLAN.grace
     assert_events(res, "ToppedUp", leaseId=lease_id, payer=env.other, amount=eur(1000))
     assert_events(res, "Reinstated", leaseId=lease_id)
@@ -172,9 +173,9 @@ def test_next_bill_after_unpaid_grace_suspends_first(env):
     st = check_books(env, lease_id)
     assert (st.status, st.outstanding, st.billed) == ("suspended", 2000, 2000)
     # a partial payment does not reinstate; the full amount does
-    env.driver.top_up(env.lessee, lease_id, Decimal(1999))
+    env.driver.top_up(env.lessee, Decimal(1999), lease_id=lease_id)
     assert env.driver.statement(lease_id).status == "suspended"
-    env.driver.top_up(env.lessee, lease_id, Decimal(1))
+    env.driver.top_up(env.lessee, Decimal(1), lease_id=lease_id)
     assert env.driver.statement(lease_id).status == "active"
 
 
@@ -195,7 +196,7 @@ def test_top_up_rejections(env):
     with reverts("ZeroAmount"):
         env.driver.lease.topUp(1, 0, sender=env.lessee)
     with reverts("UnknownLease", leaseId=1):
-        env.driver.top_up(env.lessee, 1, Decimal(1))
+        env.driver.top_up(env.lessee, Decimal(1), lease_id=1)
     lease_id = env.subscribe()
     with reverts("ERC20InsufficientAllowance"):
         env.driver.lease.topUp(lease_id, eur(1), sender=env.lessee)
@@ -216,3 +217,15 @@ def test_withdraw_earnings_pull(env):
         env.driver.withdraw_earnings(env.stranger)
     # deposit and remaining balance stay in escrow
     assert env.driver.balance_of(env.driver.lease) == Decimal(3000 + 4000)
+
+
+def test_driver_top_up_finds_the_lessees_lease(env):
+    assert env.driver.lease_of(env.lessee) == 0
+    with pytest.raises(ValueError):
+        env.driver.top_up(env.lessee, Decimal(10))
+    lease_id = env.subscribe()
+    assert env.driver.lease_of(env.lessee) == lease_id
+    assert env.driver.lease_of(env.other) == 0
+    res = env.driver.top_up(env.lessee, Decimal("12.5"))
+    assert_events(res, "ToppedUp", leaseId=lease_id, payer=env.lessee, amount=eur("12.5"))
+    assert env.driver.statement(lease_id).balance == Decimal("12.5")

@@ -34,7 +34,7 @@ def test_notice_end_date(env, notice_after, periods):
     res = env.driver.subscribe(env.lessee, env.machine_id, env.plan_id)
     lease_id = env.driver.lease_id(res)
     start = res.timestamp
-    env.driver.top_up(env.lessee, lease_id, Decimal(20000))
+    env.driver.top_up(env.lessee, Decimal(20000), lease_id=lease_id)
     # keep billing current up to the notice
     while env.driver.statement(lease_id).next_bill_at < start + notice_after:
         env.chain.set_next_block_timestamp(env.driver.statement(lease_id).next_bill_at)
@@ -121,7 +121,7 @@ def test_settle_returns_deposit_and_balance(env):
     with reverts("LeaseNotEnded", leaseId=lease_id):
         env.driver.settle(env.keeper, lease_id)
     with reverts("LeaseNotRunning", leaseId=lease_id):
-        env.driver.top_up(env.lessee, lease_id, Decimal(1))
+        env.driver.top_up(env.lessee, Decimal(1), lease_id=lease_id)
     st = env.driver.statement(lease_id)
     assert (st.status, st.deposit, st.balance, st.paid) == ("settled", 0, 0, 3000)
     # the machine can be leased again
@@ -157,14 +157,14 @@ def test_debt_beyond_deposit_stays_outstanding(env):
     assert env.driver.lease.refundOf(env.lessee) == 0
     assert env.driver.lease.earningsOf(env.lessor) == eur(3000)
     # the debt can still be paid after settlement; an overpayment becomes refundable
-    res = env.driver.top_up(env.lessee, lease_id, Decimal(5100))
+    res = env.driver.top_up(env.lessee, Decimal(5100), lease_id=lease_id)
     assert_events(res, "Paid", leaseId=lease_id, amount=eur(5000), outstanding=0)
     assert_events(res, "RefundCredited", leaseId=lease_id, lessee=env.lessee, amount=eur(100))
     st = env.driver.statement(lease_id)
     assert (st.status, st.paid, st.outstanding, st.balance) == ("settled", 8000, 0, 0)
     assert env.driver.lease.refundOf(env.lessee) == eur(100)
     with reverts("LeaseNotRunning", leaseId=lease_id):
-        env.driver.top_up(env.lessee, lease_id, Decimal(1))
+        env.driver.top_up(env.lessee, Decimal(1), lease_id=lease_id)
 
 
 def test_terminate_suspended_lease(env):

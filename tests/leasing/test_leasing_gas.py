@@ -41,7 +41,7 @@ def test_leasing_gas(env, gas_report):
     rec("MachineLease.retirePlan", d.retire_plan(env.lessor, d.plan_id(d.publish_plan(env.lessor))))
     res = rec("MachineLease.subscribe", d.subscribe(env.lessee, env.machine_id, env.plan_id))
     lease_id = d.lease_id(res)
-    rec("MachineLease.topUp", d.top_up(env.lessee, lease_id, Decimal(20000)))
+    rec("MachineLease.topUp", d.top_up(env.lessee, Decimal(20000), lease_id=lease_id))
     rec("MachineLease.setUser", d.set_user(env.lessee, lease_id, env.other, 2**40))
     rec("MachineLease.approve", lease.approve(env.keeper, lease_id, sender=env.lessee))
 
@@ -76,7 +76,7 @@ def test_leasing_gas(env, gas_report):
     rec("MachineLease.runBilling", d.run_billing(env.keeper, late))  # unpaid: late
     env.chain.travel_to(d.statement(late).next_bill_at - PLAN.period + PLAN.grace)
     rec("MachineLease.suspend", d.suspend(env.keeper, late))
-    rec("MachineLease.topUp", d.top_up(env.other, late, Decimal(1000)))  # reinstates
+    rec("MachineLease.topUp", d.top_up(env.other, Decimal(1000), lease_id=late))  # reinstates
     env.chain.travel_to(d.statement(late).next_bill_at)
     rec("MachineLease.runBilling", d.run_billing(env.keeper, late))  # unpaid again
     env.chain.travel_to(d.statement(late).next_bill_at)

@@ -312,8 +312,29 @@ class LeasingDriver:
             self.stablecoin.approve(self.lease, deposit, sender=lessee)
         return self.lease.subscribe(machine_id, plan_id, sender=lessee)
 
-    def top_up(self, lessee: LocalAccount, lease_id: int, amount: Decimal) -> TxResult:
-        """Approve and add `amount` euros to the lease's prepaid balance (pays what is owed at once)."""
+    def lease_of(self, lessee: LocalAccount | str) -> int:
+        """The newest unsettled lease held by `lessee` (0 if none)."""
+        holder = _address(lessee)
+        subscribed = [
+            e
+            for e in self.chain.get_events(address=self.lease.address)
+            if e.name == "Subscribed" and e.args["lessee"] == holder
+        ]
+        for event in reversed(subscribed):
+            lease_id = int(event.args["leaseId"])
+            if self.lease.leaseOf.call(lease_id)[4] != LeaseStatus.SETTLED:
+                return lease_id
+        return 0
+
+    def top_up(self, lessee: LocalAccount, amount: Decimal, lease_id: int | None = None) -> TxResult:
+        """Approve and add `amount` euros to a lease's prepaid balance (pays what is owed at once).
+
+        `lease_id` defaults to the lessee's newest unsettled lease; anyone may top up any lease.
+        """
+        if lease_id is None:
+            lease_id = self.lease_of(lessee)
+            if lease_id == 0:
+                raise ValueError(f"{_address(lessee)} holds no running lease")
         units = eur(amount)
         self.stablecoin.approve(self.lease, units, sender=lessee)
         return self.lease.topUp(lease_id, units, sender=lessee)
