@@ -187,7 +187,7 @@ class Deployer:
         if old is not None and old.params != params_json:
             self.log(f"{spec.name}: parameters changed since the recorded deployment: redeploying the set")
             old = None
-        if old is not None and old.complete and self._unchanged(old):
+        if old is not None and old.complete and self.is_unchanged(old):
             self.log(f"{spec.name}: unchanged on chain ({len(old.contracts)} contracts), nothing to send")
             reused = [ContractOutcome(spec.name, k, "reused", "", r) for k, r in old.contracts.items()]
             return SetOutcome(spec.name, "unchanged", reused)
@@ -239,17 +239,18 @@ class Deployer:
         where = self.path if self.path is not None else "memory (embedded chain)"
         return f"the records in {where} keep the {count} contract(s) confirmed"
 
-    def _unchanged(self, record: SetRecord) -> bool:
+    def is_unchanged(self, record: SetRecord) -> bool:
+        """Every contract of the set can be reused: same artifact, and the recorded code at its address."""
         for contract in record.contracts.values():
             try:
                 artifact = self.chain.artifacts.get(contract.source)
             except (ArtifactNotFoundError, KeyError):
                 return False
-            if self._reuse_problem(contract, artifact, None, contract.deployer, contract.value) is not None:
+            if self.reuse_problem(contract, artifact, None, contract.deployer, contract.value) is not None:
                 return False
         return True
 
-    def _reuse_problem(
+    def reuse_problem(
         self, record: ContractRecord | None, artifact: Artifact, args: list[Any] | None, deployer: str, value: int
     ) -> str | None:
         """Why the recorded contract cannot be reused (None: it can)."""
@@ -309,7 +310,7 @@ class _Interceptor:
         if old is not None and self.first_deployed is not None:
             problem: str | None = f"comes after {self.first_deployed}, deployed in this run"
         else:
-            problem = owner._reuse_problem(old, artifact, args_json, account, value)
+            problem = owner.reuse_problem(old, artifact, args_json, account, value)
         if problem is None and old is not None:
             self.seen[key] = old
             self.out.contracts.append(ContractOutcome(self.set_name, key, "reused", "", old))

@@ -95,7 +95,7 @@ def plan_deploy(
             old is not None
             and old.complete
             and old.params == set_params.model_dump(mode="json")
-            and checker._unchanged(old)
+            and checker.is_unchanged(old)
         ):
             plan.skipped.append(spec.name)
             continue
