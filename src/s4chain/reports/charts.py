@@ -89,8 +89,102 @@ def sale_raise(scenario: dict[str, Any], set_name: str) -> str | None:
     return svg(figure)
 
 
+MODES = ("road", "rail", "inland waterway", "sea", "air")
+MODE_COLOURS = {"road": "#d97706", "rail": GREEN, "inland waterway": "#0891b2", "sea": BLUE, "air": RED}
+
+
+def _set_events(scenario: dict[str, Any], address: str | None) -> list[tuple[int, dict[str, Any]]]:
+    return [(step["at"], e) for step in scenario["steps"] for e in step["events"] if e["address"] == address]
+
+
+def provenance_graph(scenario: dict[str, Any], set_name: str) -> str | None:
+    """Every lot and pallet of the supply chain as a lineage graph (commissioned lots on the left, what was made
+    or packed from them to the right), each transport leg's CO2 written under the lot it moved."""
+    events = _set_events(scenario, scenario["deployments"][set_name].get("SupplyChain"))
+    parents: dict[int, list[int]] = {}
+    legs: dict[int, list[str]] = defaultdict(list)
+    fates: dict[int, list[str]] = defaultdict(list)
+    pallets: set[int] = set()
+    for _, event in events:
+        args = event["args"]
+        if event["name"] == "LotCreated":
+            parents.setdefault(int(args["lotId"]), [])
+        elif event["name"] == "LotsTransformed":
+            first = int(args["firstOutput"])
+            for output in range(first, first + int(args["outputCount"])):
+                parents[output] = [int(i) for i in args["inputs"]]
+        elif event["name"] == "LotsAggregated":
+            parents[int(args["palletId"])] = [int(i) for i in args["lotIds"]]
+            pallets.add(int(args["palletId"]))
+        elif event["name"] == "LegRecorded":
+            mode = MODES[int(args["mode"])]
+            kilos = Decimal(args["co2Mg"]) / 1_000_000
+            legs[int(args["lotId"])].append(f"{mode} {args['distanceKm']} km: {kilos:.2f} kg CO2")
+        elif event["name"] == "LotRecalled":
+            fates[int(args["lotId"])].append("recalled")
+        elif event["name"] == "DispositionChanged" and "non-conformant" not in fates[int(args["lotId"])]:
+            fates[int(args["lotId"])].append("non-conformant")
+        elif event["name"] == "LotDestroyed":
+            fates[int(args["lotId"])].append("destroyed")
+    if not parents:
+        return None
+    depth: dict[int, int] = {}
+    for lot in sorted(parents):
+        depth[lot] = 1 + max((depth.get(p, 0) for p in parents[lot]), default=-1)
+    columns: dict[int, list[int]] = defaultdict(list)
+    for lot in sorted(parents):
+        columns[depth[lot]].append(lot)
+    position = {lot: (d * 3.2, -row * 1.6) for d, lots in columns.items() for row, lot in enumerate(lots)}
+    colours = {"recalled": RED, "non-conformant": "#d97706", "destroyed": GREY}  # the first fate that applies
+    height = max(len(lots) for lots in columns.values())
+    figure, axis = plt.subplots(figsize=(2.8 + 2.6 * len(columns), 1.2 + 1.25 * height))
+    for lot, sources in parents.items():
+        for source in sources:
+            (x1, y1), (x2, y2) = position[source], position[lot]
+            axis.annotate(
+                "", xy=(x2 - 0.95, y2), xytext=(x1 + 0.95, y1), arrowprops={"arrowstyle": "->", "color": GREY}
+            )
+    for lot, (x, y) in position.items():
+        colour = next((colours[f] for f in colours if f in fates[lot]), BLUE)
+        label = f"{'pallet' if lot in pallets else 'lot'} {lot}" + "".join(f"\n{f}" for f in fates[lot])
+        axis.text(
+            x,
+            y,
+            label,
+            ha="center",
+            va="center",
+            fontsize=8,
+            color="white",
+            bbox={"boxstyle": "round,pad=0.4", "facecolor": colour, "edgecolor": colour},
+        )
+        for index, leg in enumerate(legs.get(lot, [])):
+            axis.text(x, y - 0.45 - 0.28 * index, leg, ha="center", va="top", fontsize=6.5, color="#374151")
+    axis.set_xlim(-1.6, 3.2 * (len(columns) - 1) + 1.6)
+    axis.set_ylim(-1.6 * height + 0.2, 0.9)
+    axis.axis("off")
+    axis.set_title("Provenance: lots, what was made or packed from them, and each leg's CO2")
+    return svg(figure)
+
+
+def co2_per_leg(scenario: dict[str, Any], set_name: str) -> str | None:
+    """Each transport leg's CO2 (intensity x distance x mass), coloured by mode."""
+    events = _set_events(scenario, scenario["deployments"][set_name].get("SupplyChain"))
+    legs = [e["args"] for _, e in events if e["name"] == "LegRecorded"]
+    if not legs:
+        return None
+    figure, axis = plt.subplots(figsize=(8, 0.8 + 0.35 * len(legs)))
+    labels = [f"lot {a['lotId']}: {MODES[int(a['mode'])]} {a['distanceKm']} km, {a['massKg']} kg" for a in legs]
+    values = [float(Decimal(a["co2Mg"]) / 1_000_000) for a in legs]
+    axis.barh(labels, values, color=[MODE_COLOURS[MODES[int(a["mode"])]] for a in legs])
+    axis.invert_yaxis()
+    axis.set_xlabel("kg CO2e (ISO 14083 / GLEC: g per tonne-km x km x tonnes)")
+    axis.set_title("CO2 per transport leg")
+    return svg(figure)
+
+
 SET_CHARTS: dict[str, list[Callable[[dict[str, Any], str], str | None]]] = {
     "ico": [sale_raise],
+    "supply": [provenance_graph, co2_per_leg],
 }
 
 

@@ -37,6 +37,14 @@ def _events(step: dict[str, Any], names: dict[str, str]) -> str:
     return "<br>".join(parts)
 
 
+def _value(step: dict[str, Any]) -> str:
+    """What a read step returned (a provenance, a statement), folded away."""
+    if step["value"] is None:
+        return ""
+    shown = html.escape(json.dumps(step["value"], indent=1, default=str))
+    return f"<details><summary>result</summary><pre>{shown}</pre></details>"
+
+
 def _when(timestamp: int, start: int) -> str:
     moment = datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S")
     elapsed = timestamp - start
@@ -56,7 +64,7 @@ def _scenario_section(scenario: dict[str, Any]) -> str:
             f"<td>{html.escape(step['actor'])}</td><td>{html.escape(step['action'])}"
             f"{'<br><i>' + html.escape(step['note']) + '</i>' if step['note'] else ''}</td>"
             f"<td class=num>{step['gas_used']:,}</td><td class={outcome}>{outcome}<br>{detail}</td>"
-            f"<td class=ev>{_events(step, scenario['names'])}</td></tr>"
+            f"<td class=ev>{_events(step, scenario['names'])}{_value(step)}</td></tr>"
         )
     deployed = "".join(
         f"<li>{html.escape(name)}: "

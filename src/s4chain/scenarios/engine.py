@@ -219,8 +219,10 @@ class Replayer:
         method = getattr(self.drivers[set_name], action)
         caught: ContractRevert | None = None
         try:
-            arguments = self.resolver.call_arguments(method, planned.args, skip=1)
-            result = method(self.actors[planned.actor], **arguments)
+            if Resolver.takes_actor(method):
+                result = method(self.actors[planned.actor], **self.resolver.call_arguments(method, planned.args, 1))
+            else:
+                result = method(**self.resolver.call_arguments(method, planned.args))
             record.value = _plain(result) if not hasattr(result, "tx_hash") else None
         except ContractRevert as exc:
             caught = exc

@@ -162,7 +162,7 @@ class _Checker:
             self.fail((*location, "actor"), f"unknown actor {actor!r} (actors: {', '.join(self.scenario.actors)})")
         method = self._method(location, "do", do, "action")
         try:
-            self.resolver.call_arguments(method, args, skip=1)
+            self.resolver.call_arguments(method, args, skip=1 if Resolver.takes_actor(method) else 0)
         except (ValueProblem, ValueError) as exc:
             self.fail((*location, "with", _named_field(exc)), f"{do}: {_problem_text(exc)}")
 

@@ -184,6 +184,19 @@ class Resolver:
                 raise ValueProblem(f"{key}: {exc}") from exc
         return model.model_validate(converted)
 
+    @staticmethod
+    def takes_actor(function: Callable[..., Any]) -> bool:
+        """Whether a driver method's first parameter (after `self`) is the acting account: actions take one,
+        read methods (a consumer's provenance query, say) do not."""
+        parameters = [p for p in inspect.signature(function).parameters.values() if p.name != "self"]
+        if not parameters:
+            return False
+        annotation = typing.get_type_hints(function).get(parameters[0].name)
+        options = (
+            typing.get_args(annotation) if typing.get_origin(annotation) in (typing.Union, types.UnionType) else ()
+        )
+        return annotation is LocalAccount or LocalAccount in options
+
     def call_arguments(self, function: Callable[..., Any], values: dict[str, Any], skip: int = 0) -> dict[str, Any]:
         """Keyword arguments for `function` from a scenario's values; its first `skip` parameters (after
         `self`) are given by the engine."""
