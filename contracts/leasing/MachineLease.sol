@@ -182,6 +182,7 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
     error NotSuspended(uint256 leaseId);
     error NoticeAlreadyGiven(uint256 leaseId, uint64 endAt);
     error NoNotice(uint256 leaseId);
+    error NoticeRunOut(uint256 leaseId, uint64 endAt);
     error UseRightExpired(uint256 leaseId);
     error LeaseNotTransferable(uint256 leaseId);
     error ZeroAmount();
@@ -334,14 +335,16 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
     }
 
     /// @notice ERC-5643 renewal: the subscription renews itself every paid period, so renewing withdraws a notice
-    ///         given earlier (before the lease has ended).
+    ///         given earlier, before its end date.
     /// @param tokenId The lease (caller: its lessee).
     /// @param duration Ignored: the term runs by periods until notice.
     function renewSubscription(uint256 tokenId, uint64 duration) external {
         duration; // the term runs by periods
         Lease storage l = _runningLease(tokenId);
         if (ownerOf(tokenId) != msg.sender) revert NotLessee(tokenId, msg.sender);
-        if (l.endAt == 0) revert NoNotice(tokenId);
+        uint64 endAt = l.endAt;
+        if (endAt == 0) revert NoNotice(tokenId);
+        if (block.timestamp >= endAt) revert NoticeRunOut(tokenId, endAt);
         l.endAt = 0;
         emit NoticeRevoked(tokenId);
         emit SubscriptionUpdate(tokenId, _expires(l, _plans[l.planId].grace));
@@ -418,14 +421,23 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
         emit SubscriptionUpdate(leaseId, uint64(block.timestamp));
     }
 
-    /// @notice Settle an ended lease (anyone): the deposit pays what is still owed, the rest of it and the prepaid
-    ///         balance become withdrawable by the lessee, and the machine is free to lease again.
+    /// @notice Settle an ended lease (anyone): SLA credits not applied yet reduce what is still owed, the deposit
+    ///         pays the rest, what is left of it and the prepaid balance become withdrawable by the lessee, and the
+    ///         machine is free to lease again. Credits beyond what is owed lapse.
     /// @param leaseId The lease.
     function settle(uint256 leaseId) external {
         Lease storage l = _leases[leaseId];
         if (l.status != Status.Ended) revert LeaseNotEnded(leaseId, l.status);
         uint256 deposit = l.deposit;
         uint256 owed = l.outstanding;
+        uint256 pendingCredit = l.pendingCredit;
+        if (pendingCredit != 0) {
+            uint256 credit = pendingCredit < owed ? pendingCredit : owed;
+            owed -= credit;
+            l.credits += uint64(credit);
+            l.pendingCredit = 0;
+            if (credit != 0) emit CreditApplied(leaseId, credit);
+        }
         uint256 take = deposit < owed ? deposit : owed;
         uint256 refund = deposit - take + l.balance;
         l.status = Status.Settled;
@@ -575,13 +587,14 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
         return _expires(l, _plans[l.planId].grace);
     }
 
-    /// @notice ERC-5643: a lease is renewable while it runs with a notice pending.
+    /// @notice ERC-5643: a lease is renewable while it runs with a notice pending and its end date ahead.
     /// @param tokenId The lease.
     /// @return True if {renewSubscription} would withdraw a notice.
     function isRenewable(uint256 tokenId) external view returns (bool) {
         Lease storage l = _leases[tokenId];
         Status status = l.status;
-        return l.endAt != 0 && (status == Status.Active || status == Status.Late || status == Status.Suspended);
+        return l.endAt != 0 && block.timestamp < l.endAt
+            && (status == Status.Active || status == Status.Late || status == Status.Suspended);
     }
 
     /// @notice ERC-165: ERC-721, ERC-4907, ERC-5643 and AccessControl.

@@ -188,3 +188,46 @@ def test_terminate_suspended_lease(env):
     st = env.driver.statement(lease_id)
     assert (st.status, st.paid, st.outstanding) == ("settled", 1000, 0)
     assert env.driver.lease.refundOf(env.lessee) == eur(2000)
+
+
+@pytest.mark.parametrize(("offset", "renewable"), [(-1, True), (0, False), (1, False)])
+def test_notice_can_be_withdrawn_until_end_date(env, offset, renewable):
+    lease_id = env.subscribe(top_up=Decimal(10000))
+    env.driver.give_notice(env.lessee, lease_id)
+    end_at = env.driver.statement(lease_id).end_at
+    # keep billing up to the last period, so that the lease is still running at its end date
+    while env.driver.statement(lease_id).next_bill_at < end_at:
+        env.chain.set_next_block_timestamp(env.driver.statement(lease_id).next_bill_at)
+        env.driver.run_billing(env.keeper, lease_id)
+    env.chain.travel_to(end_at + offset - 1)
+    assert env.driver.lease.isRenewable(lease_id) is (end_at + offset - 1 < end_at)
+    env.chain.set_next_block_timestamp(end_at + offset)
+    if renewable:
+        env.driver.revoke_notice(env.lessee, lease_id)
+        assert env.driver.statement(lease_id).end_at == 0
+    else:
+        with reverts("NoticeRunOut", leaseId=lease_id, endAt=end_at):
+            env.driver.revoke_notice(env.lessee, lease_id)
+
+
+def test_settlement_applies_pending_sla_credit(env):
+    lease_id = env.subscribe(top_up=Decimal(2000))
+    env.driver.give_notice(env.lessee, lease_id)
+    end_at = env.driver.statement(lease_id).end_at
+    while env.driver.statement(lease_id).next_bill_at < end_at:
+        env.chain.set_next_block_timestamp(env.driver.statement(lease_id).next_bill_at)
+        env.driver.run_billing(env.keeper, lease_id)
+    env.chain.set_next_block_timestamp(end_at - 3600)
+    ticket = env.driver.ticket_id(env.driver.report_fault(env.device, lease_id=lease_id, description_hash="leak"))
+    env.chain.set_next_block_timestamp(end_at)
+    env.driver.run_billing(env.keeper, lease_id)  # final bill, SLA not yet missed
+    st = env.driver.statement(lease_id)
+    assert (st.status, st.outstanding, st.credits) == ("ended", 1000, 0)
+    env.chain.set_next_block_timestamp(end_at - 3600 + PLAN.sla + 1)
+    env.driver.close_ticket(env.lessor, ticket, "late fix")
+    assert env.driver.statement(lease_id).pending_credit == 200
+    res = env.driver.settle(env.keeper, lease_id)
+    assert_events(res, "CreditApplied", leaseId=lease_id, amount=eur(200))
+    assert_events(res, "LeaseSettled", fromDeposit=eur(800), refund=eur(2200), unpaid=0)
+    st = env.driver.statement(lease_id)
+    assert (st.billed, st.credits, st.paid, st.outstanding, st.pending_credit) == (3000, 200, 2800, 0, 0)

@@ -285,7 +285,9 @@ class LeasingMachine(RuleBasedStateMachine):
         self.d.settle(self.env.keeper, lease_id)
         after = self.d.statement(lease_id)
         assert after.status == "settled" and after.deposit == 0 and after.balance == 0
-        assert after.outstanding == max(before.outstanding - before.deposit, 0)
+        credit = min(before.pending_credit, before.outstanding)
+        assert after.outstanding == max(before.outstanding - credit - before.deposit, 0)
+        assert after.credits == before.credits + credit and after.pending_credit == 0
         self.seen["settle"] += 1
 
     @rule(who=st.sampled_from(["lessor", "lessee", "other"]))
