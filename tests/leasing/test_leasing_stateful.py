@@ -83,7 +83,7 @@ class LeasingMachine(RuleBasedStateMachine):
         if offset < 0:
             with reverts("BillingNotDue", leaseId=lease_id, dueAt=before.next_bill_at):
                 self.d.run_billing(self.env.keeper, lease_id)
-            return None
+            self.chain.set_next_block_timestamp(before.next_bill_at)  # then at t it goes through
         return self._billed(lease_id, before)
 
     @precondition(lambda self: self.leases)
@@ -99,7 +99,7 @@ class LeasingMachine(RuleBasedStateMachine):
         if offset < 0:
             with reverts("GraceNotOver", leaseId=lease_id, graceEnds=before.expires):
                 self.d.suspend(self.env.keeper, lease_id)
-            return
+            self.chain.set_next_block_timestamp(before.expires)  # then at t it goes through
         self.d.suspend(self.env.keeper, lease_id)
         assert self.d.statement(lease_id).status == "suspended"
         self.seen["suspend"] += 1
@@ -302,6 +302,7 @@ class LeasingMachine(RuleBasedStateMachine):
     # --- invariants (one pass, each statement read once per step)
     @invariant()
     def invariants(self) -> None:
+        self.seen["steps"] += 1
         now = self.chain.timestamp
         statements = [self.d.statement(i) for i in self.leases]
         for s in statements:
