@@ -7,7 +7,7 @@ import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -128,7 +128,25 @@ def _load_all(paths: list[Path]) -> list[LoadedScenario]:
     return loaded
 
 
-def _run(paths: list[Path], project: Project, rpc: str | None, report: Path) -> None:
+def _attached_drivers(chain: Chain, records_dir: Path) -> dict[str, Any]:
+    """Drivers over the contract sets `s4chain deploy` recorded for this chain, by driver name."""
+    from s4chain.deployment.attach import attach_drivers
+    from s4chain.deployment.records import RecordsFileError, StaleRecordsError, load_records, records_path
+    from s4chain.deployment.sets import SETS
+
+    path = records_path(chain.chain_id, records_dir)
+    if not path.is_file():
+        fail(f"--use-deployments: no records at {path}; run `s4chain deploy --rpc URL` first")
+    try:
+        records = load_records(path)
+        complete = [name for name, record in records.sets.items() if record.complete]
+        drivers = attach_drivers(chain, records, complete)
+    except (RecordsFileError, StaleRecordsError) as exc:
+        fail(f"--use-deployments: {exc}")
+    return {SETS[name].driver: driver for name, driver in drivers.items()}
+
+
+def _run(paths: list[Path], project: Project, rpc: str | None, report: Path, records_dir: Path | None = None) -> None:
     from s4chain.chain.inprocess import InProcessChain
     from s4chain.chain.rpc import NodeUnreachableError, RpcChain
     from s4chain.chain.safety import UnsafeChainError
@@ -148,14 +166,15 @@ def _run(paths: list[Path], project: Project, rpc: str | None, report: Path) -> 
         except (NodeUnreachableError, UnsafeChainError) as exc:
             fail(str(exc))
 
-        # One node for all files: each scenario's start must lie ahead of where the previous one left it.
         make_chain: Callable[[], Chain] = lambda: node  # noqa: E731
+        attached = _attached_drivers(node, records_dir) if records_dir else None
     else:
         # A fresh embedded chain per file, so each starts from genesis.
         make_chain = lambda: InProcessChain(store)  # noqa: E731
+        attached = None
 
     try:
-        runs = replay_all(loaded, make_chain, out)
+        runs = replay_all(loaded, make_chain, out, shared_chain=rpc is not None, attached=attached)
     except (ScenarioSetupError, NodeUnreachableError) as exc:
         fail(str(exc))
     out.print(summary_table(runs))
@@ -175,10 +194,27 @@ def replay_command(
     report: Annotated[Path, typer.Option(help="Where to write the HTML report (JSON beside it).")] = Path(
         "reports/replay.html"
     ),
+    use_deployments: Annotated[
+        bool,
+        typer.Option(
+            "--use-deployments",
+            help="With --rpc: use the contract sets `s4chain deploy` recorded for this chain instead of deploying.",
+        ),
+    ] = False,
+    records_dir: Annotated[
+        Path | None, typer.Option("--records-dir", help="Where <chainId>.json records live (default: deployments/).")
+    ] = None,
     project_root: ProjectOption = None,
 ) -> None:
-    """Replay scenario files; exit 0 when every expectation holds, 1 when one does not, 2 on bad input."""
-    _run(files, _project(project_root), rpc, report)
+    """Replay scenario files; exit 0 when every expectation holds, 1 when one does not, 2 on bad input.
+
+    On a node (--rpc) every file starts from the state the replay found (each is undone by snapshot and revert,
+    but the last, whose final state the node keeps)."""
+    project = _project(project_root)
+    if use_deployments and not rpc:
+        fail("--use-deployments needs --rpc URL: records describe a node's chain")
+    chosen_records = (records_dir or project.root / "deployments") if use_deployments else None
+    _run(files, project, rpc, report, chosen_records)
 
 
 @app.command("demo")

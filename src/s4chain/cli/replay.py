@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
@@ -33,8 +34,19 @@ def summary_table(runs: list[ScenarioRun]) -> Table:
     return table
 
 
-def replay_all(loaded: list[LoadedScenario], make_chain: Callable[[], Chain], console: Console) -> list[ScenarioRun]:
-    """Replay each scenario on a chain from `make_chain()` (a fresh one each, or a shared node)."""
+def replay_all(
+    loaded: list[LoadedScenario],
+    make_chain: Callable[[], Chain],
+    console: Console,
+    *,
+    shared_chain: bool = False,
+    attached: dict[str, Any] | None = None,
+) -> list[ScenarioRun]:
+    """Replay each scenario on a chain from `make_chain()`: a fresh one each, or one node for all
+    (`shared_chain`). On a shared node every scenario starts from the state the replay found, since time only
+    moves forward and each has its own start date: each is undone by snapshot and revert, but the last, whose
+    final state the node keeps for inspection. `attached` drivers (from deployment records) stand in for the
+    sets of the same driver instead of new deployments."""
     runs = []
     with Progress(
         TextColumn("{task.description}"),
@@ -44,12 +56,16 @@ def replay_all(loaded: list[LoadedScenario], make_chain: Callable[[], Chain], co
         console=console,
         transient=False,
     ) as progress:
-        for item in loaded:
+        for position, item in enumerate(loaded):
             chain = make_chain()
-            replayer = Replayer(chain, item)
+            undo = shared_chain and position < len(loaded) - 1
+            snapshot_id = chain.snapshot() if undo else None
+            replayer = Replayer(chain, item, attached=attached)
             task = progress.add_task(item.scenario.name, total=replayer.planned_steps())
             run = replayer.run(on_step=partial(_advance, progress, task))
             runs.append(run)
+            if undo:
+                chain.revert(snapshot_id)
     return runs
 
 

@@ -140,9 +140,13 @@ class ScenarioSetupError(Exception):
 
 
 class Replayer:
-    def __init__(self, chain: Chain, loaded: LoadedScenario) -> None:
+    """Replays one scenario on `chain`. `attached` maps driver names to drivers already deployed (from deployment
+    records): a set of that driver uses it instead of deploying its own."""
+
+    def __init__(self, chain: Chain, loaded: LoadedScenario, attached: dict[str, Any] | None = None) -> None:
         self.chain = chain
         self.loaded = loaded
+        self.attached = attached or {}
         scenario = loaded.scenario
         free = [i for i in range(len(chain.accounts)) if i not in {a.account for a in scenario.actors.values()}]
         self.actors: dict[str, LocalAccount] = {}
@@ -178,10 +182,12 @@ class Replayer:
         self.chain.set_next_block_timestamp(self.loaded.start)
         first_block = self.chain.block_number + 1
         for name, spec in scenario.contracts.items():
-            driver_type = driver_class(spec.driver)
-            params = self.resolver.coerce(spec.params, typing.get_type_hints(driver_type.deploy)["params"])
-            arguments = self.resolver.call_arguments(driver_type.deploy, spec.args, skip=2)
-            driver = driver_type.deploy(self.chain, params, **arguments)
+            driver = self.attached.get(spec.driver)
+            if driver is None:
+                driver_type = driver_class(spec.driver)
+                params = self.resolver.coerce(spec.params, typing.get_type_hints(driver_type.deploy)["params"])
+                arguments = self.resolver.call_arguments(driver_type.deploy, spec.args, skip=2)
+                driver = driver_type.deploy(self.chain, params, **arguments)
             self.drivers[name] = driver
             run.drivers[name] = spec.driver
             contracts = driver.contracts()
