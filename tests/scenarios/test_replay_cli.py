@@ -9,6 +9,10 @@ from pathlib import Path
 
 from tests.scenarios.conftest import BASE, run_cli
 
+BUY_STEP_EXPECTATION = (
+    "with: {amount: 1500 EUR}\n    expect:\n      checks:\n        - {call: sale.state, equals: {raised: 1500 EUR}}"
+)
+
 
 def test_passing_scenario_exits_0_and_writes_both_reports(write_scenario, tmp_path: Path) -> None:
     report = tmp_path / "out" / "run.html"
@@ -40,7 +44,7 @@ def test_failed_expectation_exits_1_naming_step_line_and_revert(write_scenario, 
 
 def test_expected_revert_that_happens_passes(write_scenario, tmp_path: Path) -> None:
     text = BASE.replace(
-        "with: {amount: 1500 EUR}\n    expect:\n      checks:\n        - {call: sale.state, equals: {raised: 1500 EUR}}",
+        BUY_STEP_EXPECTATION,
         "with: {amount: 9000 EUR}\n    expect: {revert: HardCapExceeded}",
     )
     result = run_cli("replay", write_scenario(text), "--report", tmp_path / "r.html")
@@ -86,7 +90,7 @@ def test_start_behind_the_chain_clock_exits_2(write_scenario, tmp_path: Path) ->
 
 def test_checks_run_after_an_expected_revert(write_scenario, tmp_path: Path) -> None:
     text = BASE.replace(
-        "with: {amount: 1500 EUR}\n    expect:\n      checks:\n        - {call: sale.state, equals: {raised: 1500 EUR}}",
+        BUY_STEP_EXPECTATION,
         "with: {amount: 9000 EUR}\n    expect:\n      revert: HardCapExceeded\n      checks:\n"
         "        - {call: sale.state, equals: {raised: 1 EUR}}",
     )

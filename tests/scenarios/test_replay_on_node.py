@@ -35,8 +35,17 @@ def test_use_deployments_attaches_to_recorded_contracts(s4_project: Project, tmp
         assert deployed.returncode == 0, deployed.stdout + deployed.stderr
         recorded = json.loads((records / "31337.json").read_text())
         address = recorded["sets"]["supply"]["contracts"]["SupplyChain"]["address"]
-        result = run_cli("replay", "--rpc", node.url, "--use-deployments", "--records-dir", records,
-                         SCENARIOS / "04-cold-chain-farm-to-shelf.yaml", "--report", tmp_path / "r.html")
+        result = run_cli(
+            "replay",
+            "--rpc",
+            node.url,
+            "--use-deployments",
+            "--records-dir",
+            records,
+            SCENARIOS / "04-cold-chain-farm-to-shelf.yaml",
+            "--report",
+            tmp_path / "r.html",
+        )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     [scenario] = json.loads((tmp_path / "r.json").read_text())["scenarios"]
     assert scenario["deployments"]["chain"]["SupplyChain"] == address
