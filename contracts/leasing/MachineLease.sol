@@ -68,15 +68,17 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
         bool active;
     }
 
-    /// @dev Five storage slots; billing writes two of them (three with an SLA credit). Amounts are uint64 stablecoin
-    ///      units (up to 1.8e13 euros), checked with SafeCast where they enter.
+    /// @dev Four storage slots; billing writes two of them (three with an SLA credit). Amounts are uint64
+    ///      stablecoin units (up to 1.8e13 euros), checked with SafeCast where they enter; times are uint40 where
+    ///      packing needs it (good until the year 36812).
     struct Lease {
         uint32 planId;
         uint32 machineId;
-        uint64 nextBillAt; // end of the period billed next
+        uint40 nextBillAt; // end of the period billed next
         uint64 hoursAtLastBill;
         Status status;
         uint40 endAt; // 0 until notice is given; then a period boundary
+        uint40 lateSince; // scheduled time of the oldest unpaid bill
         uint64 balance; // prepaid
         uint64 outstanding; // billed, not credited, not paid
         uint64 billed;
@@ -86,9 +88,8 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
         uint64 deposit;
         uint64 openTicket;
         address user; // ERC-4907 user
-        uint64 userCap; // expiry set by the lessee for its user
-        uint64 startedAt;
-        uint64 lateSince; // scheduled time of the oldest unpaid bill
+        uint40 userCap; // expiry set by the lessee for its user
+        uint40 startedAt;
     }
 
     /// @notice A fault ticket.
@@ -264,12 +265,12 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
         Lease storage l = _leases[leaseId];
         l.planId = SafeCast.toUint32(planId);
         l.machineId = SafeCast.toUint32(machineId);
-        l.startedAt = uint64(block.timestamp);
-        l.nextBillAt = nextBillAt;
+        l.startedAt = uint40(block.timestamp);
+        l.nextBillAt = uint40(nextBillAt);
         l.status = Status.Active;
         l.hoursAtLastBill = registry.hoursOf(machineId);
         l.user = msg.sender;
-        l.userCap = type(uint64).max;
+        l.userCap = type(uint40).max;
         l.deposit = deposit;
         leaseOfMachine[machineId] = leaseId;
         _mint(msg.sender, leaseId);
@@ -365,7 +366,7 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
         uint64 leaseExpires = _expires(l, _plans[l.planId].grace);
         if (block.timestamp >= leaseExpires) revert UseRightExpired(tokenId);
         l.user = user;
-        l.userCap = expires;
+        l.userCap = expires > type(uint40).max ? type(uint40).max : uint40(expires);
         emit UpdateUser(tokenId, user, user == address(0) ? 0 : (expires < leaseExpires ? expires : leaseExpires));
     }
 
@@ -393,7 +394,7 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
         uint64 hoursBilled;
         (charge, hoursBilled) = _meter(l, p);
         uint256 owed = _charge(leaseId, l, p, charge);
-        l.nextBillAt = due + p.period;
+        l.nextBillAt = uint40(due + p.period);
         emit Billed(leaseId, due, hoursBilled, charge, owed);
         _afterBilling(leaseId, l, status, due, owed, grace);
     }
@@ -712,7 +713,7 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
             }
         } else if (status == Status.Active) {
             l.status = Status.Late;
-            l.lateSince = due;
+            l.lateSince = uint40(due);
             emit PaymentLate(leaseId, due + grace);
         }
     }
@@ -730,7 +731,7 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
         l.status = Status.Active;
         if (status == Status.Suspended) {
             l.user = _ownerOf(leaseId);
-            l.userCap = type(uint64).max;
+            l.userCap = type(uint40).max;
         }
         emit Reinstated(leaseId);
         _emitUseRight(leaseId, l, _expires(l, grace));

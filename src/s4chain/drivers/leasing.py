@@ -428,6 +428,7 @@ class LeasingDriver:
             _hours,
             status,
             end_at,
+            _late_since,
             balance,
             outstanding,
             billed,
@@ -439,7 +440,6 @@ class LeasingDriver:
             _user,
             _cap,
             started_at,
-            _late,
         ) = self.lease.leaseOf.call(lease_id)
         if status == LeaseStatus.NONE:
             raise ValueError(f"no lease {lease_id}")
