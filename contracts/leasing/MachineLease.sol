@@ -24,6 +24,9 @@ import {MachineRegistry} from "./MachineRegistry.sol";
 ///      lessee sets the user, and only non-payment (after the grace period) or the end of the lease clears it.
 ///      Accounting per lease: `paid + outstanding == billed - credits`, always.
 ///      One fault ticket may be open per lease at a time, which keeps SLA checks O(1) in billing.
+///      Billing is permissionless (keepers): it only follows the plan's terms and the twin's signed counter.
+///      A lease's earnings go to the lessor of its plan for the whole lease, even if the twin changes hands
+///      meanwhile; a new owner's plans apply from the next lease.
 contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
     using SafeERC20 for IERC20;
 
