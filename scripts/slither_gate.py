@@ -6,8 +6,9 @@ What it does, in order (see docs/quality.md):
    directory mode only globs the top folder) and the settings s4chain compiles with (evmVersion prague,
    optimizer 200 runs), and compiles it ONCE with crytic-compile through the solc-js wrapper
    (`src/s4chain/compiler/solc-js`), exporting crytic-compile's "standard" format.
-2. Runs `slither` on that export (`--filter-paths node_modules`), and `slither-check-erc` on it for every
-   deployable contract whose ABI is an ERC-20 (plus ERC-2612 when it has `permit`) or an ERC-721, in parallel.
+2. Runs `slither` on that export (`--include-paths` the contracts folder, so only results wholly inside
+   node_modules are dropped), and slither-check-erc's checks on it for every deployable contract whose ABI is an
+   ERC-20 (plus ERC-2612 when it has `permit`) or an ERC-721, in parallel.
 3. Compares the findings with the triage file (default `slither-triage.yaml` in the project root):
    - a High or Medium finding always fails the gate (it may be listed under `must_fix:`, which documents it but
      does not accept it);
@@ -19,8 +20,9 @@ What it does, in order (see docs/quality.md):
 
 A finding is identified by its detector (`check`) and `where`: the canonical name of its first element without
 any line number (`Contract.function(types)`, `Contract.function(types).localVar`, `Contract.Event(types)`,
-`Contract.stateVar` or `Contract`), so the triage survives line shifts. An entry may add `detail`, a substring
-the finding's description must contain, to pick one of several findings with the same check and place.
+`Contract.stateVar`, `Contract`, or `pragma` for the project-wide pragma finding), so the triage survives line
+shifts. An entry may add `detail`, a substring the finding's description must contain, to pick one of several
+findings with the same check and place.
 
 The compilation is cached in PROJECT/build/slither (reused while the input, the toolchain and every source file it
 read, OpenZeppelin included, are unchanged; --no-cache compiles anyway).
@@ -227,10 +229,11 @@ def cached_export(cache: Path, key: str, project: Path) -> Path | None:
     return export
 
 
-def store_export(cache: Path, key: str, export: Path, project: Path) -> None:
+def store_export(cache: Path, key: str, export: Path, project: Path, compiled: dict[str, str]) -> None:
+    """Cache the export; `compiled` holds the hashes of the project's sources as they were compiled."""
     try:
         cache.mkdir(parents=True, exist_ok=True)
-        manifest = {"key": key, "files": _export_files(export, project)}
+        manifest = {"key": key, "files": {**_export_files(export, project), **compiled}}
         (cache / "manifest.json").unlink(missing_ok=True)  # no manifest while the export is replaced
         partial = cache / f".s4chain_export.{os.getpid()}.tmp"
         shutil.copyfile(export, partial)
@@ -257,13 +260,49 @@ def compile_export(tools: dict[str, Path], project: Path, units: list[str], work
     return target
 
 
-def run_slither(tools: dict[str, Path], export: Path, project: Path, work: Path, env: dict[str, str]) -> list[dict]:
+def include_pattern(contracts: Path) -> str:
+    """The --include-paths regex for the contracts folder.
+
+    Not `--filter-paths node_modules`: that drops a result when ANY of its elements is in node_modules, e.g. a
+    reentrancy in our function that writes a state variable inherited from OpenZeppelin. --include-paths keeps a
+    result when any element is in our contracts, and drops only results wholly inside dependencies. Slither strips
+    leading/trailing "/" and "." from the pattern and searches it in absolute paths, hence the trailing ".*".
+    """
+    return re.escape(contracts.resolve().as_posix()) + "/.*"
+
+
+def _hashes(project: Path, units: list[str]) -> dict[str, str]:
+    return {unit: _sha256(project / unit) for unit in units if (project / unit).is_file()}
+
+
+def compile_stable(
+    tools: dict[str, Path], project: Path, units: list[str], work: Path, env: dict[str, str]
+) -> tuple[Path, dict[str, str]]:
+    """Compile, again if a contract changed while solc ran (this checkout is shared with people editing it): the
+    export must match the files on disk, which Slither reads for source text and the cache hashes. Returns the
+    export and the hashes of the sources it was compiled from."""
+    for _ in range(3):
+        before = _hashes(project, units)
+        export = compile_export(tools, project, units, work, env)
+        if _hashes(project, units) == before:
+            return export, before
+        export.unlink()
+        print("slither gate: a contract changed during compilation; compiling again", file=sys.stderr)
+    raise GateError("the contracts keep changing during compilation; run the gate again once the edits settle")
+
+
+def run_slither(
+    tools: dict[str, Path], export: Path, contracts: Path, project: Path, work: Path, env: dict[str, str]
+) -> list[dict]:
     out = work / "slither.json"
-    cmd = [str(tools["slither"]), str(export), "--filter-paths", "node_modules", "--json", str(out)]
+    cmd = [str(tools["slither"]), str(export), "--include-paths", include_pattern(contracts), "--json", str(out)]
     cmd += ["--disable-color"]
     result = _run(cmd, project, env)
     if not out.is_file():
-        raise GateError("slither failed:\n" + _tail_error(result.stdout + result.stderr))
+        message = _tail_error(result.stdout + result.stderr)
+        if "falls outside the cached source" in message:
+            message = "a contract changed after it was compiled; run the gate again.\n" + message
+        raise GateError("slither failed:\n" + message)
     data = json.loads(out.read_text(encoding="utf-8"))
     if not data.get("success"):
         raise GateError(f"slither failed: {data.get('error')}")
@@ -358,12 +397,14 @@ def run_check_erc(
 def canonical(element: dict[str, Any]) -> str:
     """A line-free name: Contract, Contract.f(types), Contract.f(types).local, Contract.Event(types), ..."""
     kind = element.get("type")
+    if kind == "pragma":  # project-wide (e.g. several pragma versions): the first version listed is no key
+        return "pragma"
     fields = element.get("type_specific_fields", {}) or {}
     parent = fields.get("parent")
     if kind == "node":
         return canonical(parent) if parent else element.get("name", "?")
     own = fields.get("signature") or element.get("name", "?")
-    if kind in ("contract", "pragma", None) or not parent:
+    if kind in ("contract", None) or not parent:
         return str(own)
     return f"{canonical(parent)}.{own}"
 
@@ -535,15 +576,15 @@ def main(argv: list[str] | None = None) -> int:
             key = _cache_key(json.dumps(standard_json_input(units), indent=1), tools, Path(env["S4CHAIN_NODE_MODULES"]))
             export = None if args.no_cache else cached_export(cache, key, project)
             if export is None:
-                export = compile_export(tools, project, units, work, env)
-                store_export(cache, key, export, project)
+                export, compiled = compile_stable(tools, project, units, work, env)
+                store_export(cache, key, export, project, compiled)
                 timings["compile"] = time.perf_counter() - mark
             else:
                 timings["compile (cached)"] = time.perf_counter() - mark
             targets = [] if args.no_erc else erc_targets(export, contracts.relative_to(project).as_posix() + "/")
             mark = time.perf_counter()
             with ThreadPoolExecutor(max_workers=2) as pool:  # two processes, one per core
-                slither_job = pool.submit(run_slither, tools, export, project, work, env)
+                slither_job = pool.submit(run_slither, tools, export, contracts, project, work, env)
                 erc_job = pool.submit(run_check_erc, tools, export, targets, project, work, env)
                 detector_results = slither_job.result()
                 erc_results = erc_job.result()
@@ -573,11 +614,11 @@ def main(argv: list[str] | None = None) -> int:
         print()
         for finding, why in outcome.failures:
             print(f"{finding.one_line()}\n    -> {why}")
-        if args.stubs:
+        untriaged = [finding for finding, why in outcome.failures if why == "not triaged"]
+        if args.stubs and untriaged:
             print("\n# triage stubs for untriaged findings:")
-            for finding, why in outcome.failures:
-                if why == "not triaged":
-                    print(triage_stub(finding))
+            for finding in untriaged:
+                print(triage_stub(finding))
     print("timings: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in timings.items()))
     if args.json_report:
         report = {
