@@ -170,6 +170,41 @@ def test_gate_fails_on_known_bad_contracts(tmp_path):
     assert "timings: compile" in output, output
 
 
+OZ_POOL = """\
+    // SPDX-License-Identifier: MIT
+    pragma solidity ^0.8.24;
+
+    import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+
+    /// Burns the caller's shares only after sending the ether: reentrancy on a balance inherited from OpenZeppelin.
+    contract Pool is ERC20 {
+        constructor() ERC20("Pool", "POOL") {}
+
+        function deposit() external payable {
+            _mint(msg.sender, msg.value);
+        }
+
+        function withdraw() external {
+            uint256 amount = balanceOf(msg.sender);
+            (bool ok,) = msg.sender.call{value: amount}("");
+            require(ok, "send failed");
+            _burn(msg.sender, amount);
+        }
+    }
+"""
+
+
+@pytest.mark.slow
+def test_gate_sees_findings_that_touch_openzeppelin(tmp_path):
+    """`slither --filter-paths node_modules` hides this reentrancy (one of its elements, the inherited
+    `_balances`, is in node_modules); the gate's --include-paths keeps it."""
+    project = make_project(tmp_path / "pool", {"Pool.sol": OZ_POOL})
+    proc = run_gate("--project", str(project), "--no-erc")
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 1, output
+    assert "contracts/Pool.sol:16: [High] reentrancy-eth: Reentrancy in Pool.withdraw()" in output, output
+
+
 @pytest.mark.slow
 def test_triage_accepts_low_findings_and_reports_stale_entries(tmp_path):
     """Triaged Low/Informational findings pass, an untriaged one fails with a stub, an unmatched entry is stale."""
