@@ -5,8 +5,8 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 import pytest
-from conftest import Ico
 
+from conftest import Ico
 from s4chain.drivers.units import eur
 from s4chain.testing import assert_events, reverts
 
@@ -92,7 +92,11 @@ def test_pause_blocks_finalise_claim_and_withdrawals_but_not_refunds(ico: Ico):
     d.unpause(ico.platform)
     d.finalise(ico.eve)
     d.pause(ico.platform)
-    for action in (lambda: d.claim(ico.carol), lambda: d.withdraw_proceeds(ico.sme), lambda: d.withdraw_fee(ico.platform)):
+    for action in (
+        lambda: d.claim(ico.carol),
+        lambda: d.withdraw_proceeds(ico.sme),
+        lambda: d.withdraw_fee(ico.platform),
+    ):
         with reverts("EnforcedPause"):
             action()
     d.unpause(ico.platform)

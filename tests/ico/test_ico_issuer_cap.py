@@ -1,0 +1,146 @@
+"""The issuer's 12-month offer limit (EU 2020/1503: EUR 5,000,000) across sales, and the MiCA white paper."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+import pytest
+from pydantic import ValidationError
+
+from conftest import PARAMS, deploy_ico
+from s4chain.drivers.ico import DAY, TokenSaleDriver, TokenSaleParams, white_paper_hash_of
+from s4chain.drivers.units import eur
+from s4chain.testing import assert_events, reverts
+
+YEAR = 365 * DAY
+PAPER = white_paper_hash_of("Usinage Martin white paper v1")
+
+
+def big(opening: int, hard_cap: D, goal: D = D(100_000)) -> TokenSaleParams:
+    return PARAMS.model_copy(
+        update={
+            "opening": opening,
+            "closing": opening + 30 * DAY,
+            "hard_cap": hard_cap,
+            "goal": goal,
+            "max_per_investor": D(4_000_000),
+            "white_paper_hash": PAPER,
+            "token_cap": D(20_000_000),
+        }
+    )
+
+
+def second_sale(chain, first, params: TokenSaleParams, register: bool = False) -> TokenSaleDriver:
+    """Another sale of the same SME, reporting to the same ledger and registry."""
+    return TokenSaleDriver.deploy(
+        chain,
+        params,
+        platform=first.platform,
+        sme=first.sme,
+        team=first.team,
+        stablecoin=first.driver.stablecoin.address,
+        registry=first.driver.registry.address,
+        ledger=first.driver.ledger.address,
+        register=register,
+    )
+
+
+def test_second_sale_beyond_the_cap_rejected(chain):
+    t0 = chain.timestamp + DAY
+    first = deploy_ico(chain, big(t0, D(4_000_000)))
+    ledger = first.driver.ledger
+    assert ledger.usedInWindow(first.sme, t0) == eur(4_000_000)
+    assert ledger.availableAt(first.sme, t0 + 40 * DAY) == eur(1_000_000)
+    # EUR 1,000,000 more fits exactly, one euro unit more does not
+    over = second_sale(chain, first, big(t0 + 40 * DAY, D("1000000.000001")))
+    with reverts("IssuerCapExceeded", used=eur(4_000_000), requested=eur("1000000.000001"), cap=eur(5_000_000)):
+        over.register_sale(first.platform)
+    fits = second_sale(chain, first, big(t0 + 40 * DAY, D(1_000_000)))
+    res = fits.register_sale(first.platform)
+    assert_events(res, "OfferRegistered", issuer=first.sme, sale=fits.sale, amount=eur(1_000_000))
+    assert ledger.offerCount(first.sme) == 2
+
+
+def test_settled_sale_counts_for_what_it_raised(chain):
+    t0 = chain.timestamp + DAY
+    first = deploy_ico(chain, big(t0, D(4_000_000), goal=D(10_000)))
+    first.open()
+    first.driver.buy(first.carol, D(20_000))
+    first.after_windows()
+    first.driver.finalise(first.eve)
+    ledger = first.driver.ledger
+    assert ledger.usedInWindow(first.sme, t0 + 40 * DAY) == eur(20_000)
+    second = second_sale(chain, first, big(t0 + 40 * DAY, D(4_980_000)), register=True)
+    assert second.state().registered
+    third = second_sale(chain, first, big(t0 + 41 * DAY, D(100_000)))
+    with reverts("IssuerCapExceeded"):
+        third.register_sale(first.platform)
+
+
+def test_failed_sale_frees_the_cap(chain):
+    t0 = chain.timestamp + DAY
+    first = deploy_ico(chain, big(t0, D(5_000_000)))
+    first.after_windows()
+    first.driver.finalise(first.eve)
+    assert not first.driver.state().successful
+    assert first.driver.ledger.usedInWindow(first.sme, t0) == 0
+    second_sale(chain, first, big(t0 + 40 * DAY, D(5_000_000)), register=True)
+
+
+@pytest.mark.parametrize(("delay", "ok"), [(YEAR - 1, False), (YEAR, True)])
+def test_cap_rolls_after_12_months(chain, delay: int, ok: bool):
+    t0 = chain.timestamp + DAY
+    first = deploy_ico(chain, big(t0, D(5_000_000)))
+    later = second_sale(chain, first, big(t0 + delay, D(1_000_000)))
+    if ok:
+        later.register_sale(first.platform)
+        assert later.state().registered
+    else:
+        with reverts("IssuerCapExceeded", used=eur(5_000_000)):
+            later.register_sale(first.platform)
+
+
+def test_offers_registered_in_opening_order(chain):
+    t0 = chain.timestamp + 10 * DAY
+    first = deploy_ico(chain, big(t0, D(100_000)))
+    earlier = second_sale(chain, first, big(t0 - DAY, D(100_000)))
+    with reverts("OfferOutOfOrder"):
+        earlier.register_sale(first.platform)
+
+
+def test_other_issuers_have_their_own_cap(chain):
+    t0 = chain.timestamp + DAY
+    first = deploy_ico(chain, big(t0, D(5_000_000)))
+    other_sme = chain.accounts[8]
+    other = TokenSaleDriver.deploy(
+        chain,
+        big(t0, D(5_000_000)),
+        platform=first.platform,
+        sme=other_sme,
+        stablecoin=first.driver.stablecoin.address,
+        registry=first.driver.registry.address,
+        ledger=first.driver.ledger.address,
+    )
+    assert other.state().registered
+
+
+def test_sale_on_another_ledger_rejected(chain):
+    first = deploy_ico(chain)
+    foreign = deploy_ico(chain, register=False)
+    with reverts("WrongLedger"):
+        first.driver.ledger.registerOffer(foreign.sale, sender=first.platform)
+
+
+def test_white_paper_required_from_one_million(chain):
+    with pytest.raises(ValidationError):
+        TokenSaleParams(hard_cap=D(1_000_000))
+    TokenSaleParams(hard_cap=D("999999.999999"))
+    # the contract enforces it too
+    params = big(chain.timestamp + DAY, D(1_000_000)).model_copy(update={"white_paper_hash": None})
+    from s4chain.chain import ContractRevert
+
+    with pytest.raises(ContractRevert) as info:
+        deploy_ico(chain, params)
+    assert info.value.error_name == "WhitePaperRequired"
+    ico = deploy_ico(chain, big(chain.timestamp + DAY, D(1_000_000)))
+    assert ico.sale.whitePaperHash() == bytes.fromhex(PAPER[2:])

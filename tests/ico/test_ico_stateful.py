@@ -1,0 +1,421 @@
+"""A hypothesis state machine: random buys (stablecoin and ether), revocations, time jumps, finalisation,
+claims, refunds and withdrawals by several investors, against a Python model of the sale. Every action's outcome
+(success, or the exact custom error) is predicted by the model; after every step the invariants are checked:
+tokens owed == raised x rate; raised <= hard cap; escrowed funds == open contributions (before finalisation) or
+what is still owed (after); sum of token balances == totalSupply; every balance matches the model, so nobody
+was paid twice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+from eth_utils import keccak
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from conftest import FUNDING, PARAMS, Ico, deploy_ico
+from s4chain.chain import ContractRevert
+from s4chain.drivers.ico import DAY
+from s4chain.drivers.units import eur
+from s4chain.testing import isolation
+
+MAX_UINT = 2**256 - 1
+NAMES = ("carol", "alice", "bob", "dave")
+# hypothesis favours the first branch and the first element: typical values first, edge cases after
+AMOUNTS = st.one_of(
+    st.integers(min_value=100, max_value=8_000),
+    st.sampled_from([1_000, 1_001, 5_000, 5_001, 15_000, 99, 0]),
+)
+WEI = st.one_of(
+    st.integers(min_value=5 * 10**16, max_value=4 * 10**18),
+    st.sampled_from([10**18, 10**18 + 1, 5 * 10**17 - 1, 10**14, 1]),
+)
+
+
+class View:
+    """A view called with a precomputed selector: the invariants call many views after every step, and the
+    generic ABI lookup of `Contract` costs more than the EVM call itself."""
+
+    def __init__(self, chain, address: str, signature: str, outputs: list[str]) -> None:
+        self.chain = chain
+        self.address = address
+        self.inputs = signature[signature.index("(") + 1 : -1].split(",") if not signature.endswith("()") else []
+        self.selector = keccak(text=signature)[:4]
+        self.outputs = outputs
+
+    def __call__(self, *args):
+        args = tuple(a.address if hasattr(a, "address") else a for a in args)
+        raw = self.chain.call(self.address, self.selector + self.chain.w3.codec.encode(self.inputs, args))
+        values = self.chain.w3.codec.decode(self.outputs, raw)
+        return values[0] if len(values) == 1 else values
+
+
+@dataclass
+class Purchase:
+    eur: int
+    wei: int
+    ts: int
+    revocable: bool
+    revoked: bool = False
+
+
+@dataclass
+class Investor:
+    verified: bool
+    retail: bool
+    limit: int
+    purchases: list[Purchase] = field(default_factory=list)
+    settled: bool = False
+
+    @property
+    def contributed(self) -> int:
+        return sum(p.eur for p in self.purchases if not p.revoked)
+
+    @property
+    def open_stable(self) -> int:
+        return sum(p.eur for p in self.purchases if not p.revoked and p.wei == 0)
+
+    @property
+    def open_wei(self) -> int:
+        return sum(p.wei for p in self.purchases if not p.revoked)
+
+
+class SaleMachine(RuleBasedStateMachine):
+    ico: Ico
+
+    def __init__(self) -> None:
+        super().__init__()
+        ico = self.ico
+        self.chain = ico.chain
+        self.d = ico.driver
+        self.sale = ico.sale
+        self.snapshot = self.chain.snapshot()
+        self.rate = int(self.sale.rate())
+        self.goal = int(self.sale.goal())
+        self.hard_cap = int(self.sale.hardCap())
+        self.min = int(self.sale.minPerInvestor())
+        self.max = int(self.sale.maxPerInvestor())
+        self.eur_per_eth = int(self.sale.eurPerEth())
+        self.period = int(self.sale.reflectionPeriod())
+        self.fee_bps = int(self.sale.feeBps())
+        self.team = int(self.sale.teamAllocation())
+        self.investors = {
+            "alice": Investor(True, True, eur(5_000)),
+            "bob": Investor(True, True, eur(1_000)),
+            "carol": Investor(True, False, 0),
+            "dave": Investor(False, False, 0),
+        }
+        for name in NAMES:
+            self.d.stablecoin.approve(self.sale, MAX_UINT, sender=getattr(ico, name))
+        self.paused = False
+        self.finalised = False
+        self.successful = False
+        self.windows_end = 0
+        self.due = {"issuer_stable": 0, "issuer_wei": 0, "fee_stable": 0, "fee_wei": 0}
+        self.wei_paid_out = 0
+        chain, sale = self.chain, self.sale.address
+        self.v_status = View(chain, sale, "status()", ["(uint256,uint256,uint256,uint256,uint256,bool,bool,bool,bool)"])
+        self.v_position = View(chain, sale, "position(address)", ["uint256", "uint256", "uint256", "uint256", "bool"])
+        self.v_coin = View(chain, self.d.stablecoin.address, "balanceOf(address)", ["uint256"])
+        self.v_token = View(chain, self.d.token.address, "balanceOf(address)", ["uint256"])
+        self.v_payouts = View(chain, sale, "payouts()", ["(uint128,uint128,uint128,uint128)"])
+        self.received = {"issuer": 0, "fee": 0}
+        self.v_supply = View(chain, self.d.token.address, "totalSupply()", ["uint256"])
+        self.chain.travel_to(ico.opening)  # before-opening rejections are tested in test_ico_buy.py
+
+    def teardown(self) -> None:
+        self.chain.revert(self.snapshot)
+
+    # --- helpers ---------------------------------------------------------------------------------------------
+    def account(self, name: str):
+        return getattr(self.ico, name)
+
+    @property
+    def raised(self) -> int:
+        return sum(i.contributed for i in self.investors.values())
+
+    def next_time(self) -> int:
+        t = self.chain.timestamp + 1
+        self.chain.set_next_block_timestamp(t)
+        return t
+
+    def expect(self, error: str | None, action):
+        if error is None:
+            return action()
+        try:
+            action()
+        except ContractRevert as exc:
+            assert exc.error_name == error, f"expected {error}, got {exc}"
+            return None
+        raise AssertionError(f"expected {error}, nothing reverted")
+
+    def buy_error(self, inv: Investor, value: int, t: int) -> str | None:
+        if self.paused:
+            return "EnforcedPause"
+        if t < self.ico.opening or t > self.ico.closing:
+            return "SaleNotOpen"
+        if value == 0:
+            return "ZeroAmount"
+        if not inv.verified:
+            return "NotVerified"
+        if self.raised + value > self.hard_cap:
+            return "HardCapExceeded"
+        total = inv.contributed + value
+        if total < self.min:
+            return "BelowInvestorMinimum"
+        if total > self.max:
+            return "InvestorMaximumExceeded"
+        if inv.retail and total > inv.limit:
+            return "RiskAcknowledgmentRequired"
+        return None
+
+    def record(self, inv: Investor, value: int, wei: int, t: int) -> None:
+        inv.purchases.append(Purchase(value, wei, t, inv.retail))
+        if inv.retail:
+            self.windows_end = max(self.windows_end, t + self.period)
+
+    # --- rules -----------------------------------------------------------------------------------------------
+    @initialize(
+        buys=st.lists(st.tuples(st.sampled_from(NAMES), AMOUNTS, st.booleans()), min_size=1, max_size=5),
+    )
+    def start(self, buys: list[tuple[str, int, bool]]) -> None:
+        """A few opening-day purchases, in stablecoin or in ether, so that most examples have a sale going."""
+        assert self.d.state().raised == 0
+        for name, euros, in_ether in buys:
+            if in_ether:
+                self.buy_with_ether(name, euros * 10**18 // 2_000)
+            else:
+                self.buy(name, euros)
+
+    @precondition(lambda self: not self.finalised)
+    @rule(name=st.sampled_from(NAMES))
+    def acknowledge(self, name: str) -> None:
+        """The investor records the risk acknowledgment: no retail limit from now on."""
+        self.d.acknowledge_risk(self.account(name))
+        self.investors[name].limit = 2**256
+
+    @precondition(lambda self: not self.finalised)
+    @rule(name=st.sampled_from(NAMES), euros=AMOUNTS)
+    def buy(self, name: str, euros: int) -> None:
+        inv = self.investors[name]
+        value = eur(euros)
+        t = self.next_time()
+        error = self.buy_error(inv, value, t)
+        self.expect(error, lambda: self.sale.buy(value, sender=self.account(name)))
+        if error is None:
+            self.record(inv, value, 0, t)
+
+    @precondition(lambda self: not self.finalised)
+    @rule(name=st.sampled_from(NAMES), euros=AMOUNTS)
+    def buy_more(self, name: str, euros: int) -> None:
+        """A second buy rule, so that buying is the most frequent action."""
+        self.buy(name, euros)
+
+    @precondition(lambda self: not self.finalised)
+    @rule(name=st.sampled_from(NAMES), wei=WEI)
+    def buy_with_ether(self, name: str, wei: int) -> None:
+        inv = self.investors[name]
+        value = wei * self.eur_per_eth // 10**18
+        t = self.next_time()
+        error = self.buy_error(inv, value, t)
+        self.expect(error, lambda: self.sale.buyWithEther(sender=self.account(name), value=wei))
+        if error is None:
+            self.record(inv, value, wei, t)
+
+    @precondition(lambda self: not self.finalised)
+    @rule(name=st.sampled_from(NAMES), index=st.integers(min_value=0, max_value=1))
+    def revoke(self, name: str, index: int) -> None:
+        inv = self.investors[name]
+        t = self.next_time()
+        error: str | None = None
+        if index >= len(inv.purchases):
+            error = "UnknownPurchase"
+        else:
+            p = inv.purchases[index]
+            if not p.revocable:
+                error = "NotRevocable"
+            elif p.revoked:
+                error = "AlreadyRevoked"
+            elif t > p.ts + self.period:
+                error = "ReflectionPeriodOver"
+        self.expect(error, lambda: self.sale.revoke(index, sender=self.account(name)))
+        if error is None:
+            inv.purchases[index].revoked = True
+            self.wei_paid_out += inv.purchases[index].wei
+
+    @precondition(lambda self: not self.finalised)
+    @rule(seconds=st.sampled_from([1, 3_600, DAY, 3 * DAY, 4 * DAY, 5 * DAY, 10 * DAY]))
+    def wait(self, seconds: int) -> None:
+        self.chain.travel_to(self.chain.timestamp + seconds)
+
+    @precondition(lambda self: not self.finalised and sum(len(i.purchases) for i in self.investors.values()) >= 3)
+    @rule()
+    def wait_until_finalisable(self) -> None:
+        target = max(self.ico.closing, self.windows_end) + 1
+        if target > self.chain.timestamp + 1:
+            self.chain.travel_to(target - 1)
+
+    @rule(caller=st.sampled_from(NAMES))
+    def finalise(self, caller: str) -> None:
+        t = self.next_time()
+        error: str | None = None
+        if self.paused:
+            error = "EnforcedPause"
+        elif self.finalised:
+            error = "AlreadyFinalised"
+        elif t <= self.ico.closing:
+            error = "SaleNotClosed"
+        elif t <= self.windows_end:
+            error = "ReflectionPeriodRunning"
+        self.expect(error, lambda: self.d.finalise(self.account(caller)))
+        if error is None:
+            self.finalised = True
+            raised = self.raised
+            self.successful = raised >= self.goal
+            if self.successful:
+                stable = sum(i.open_stable for i in self.investors.values())
+                wei = sum(i.open_wei for i in self.investors.values())
+                fee_stable = stable * self.fee_bps // 10_000
+                fee_wei = wei * self.fee_bps // 10_000
+                self.due = {
+                    "issuer_stable": stable - fee_stable,
+                    "issuer_wei": wei - fee_wei,
+                    "fee_stable": fee_stable,
+                    "fee_wei": fee_wei,
+                }
+
+    @precondition(lambda self: self.finalised)
+    @rule(name=st.sampled_from(NAMES))
+    def claim(self, name: str) -> None:
+        inv = self.investors[name]
+        error: str | None = None
+        if self.paused:
+            error = "EnforcedPause"
+        elif not self.finalised:
+            error = "NotFinalised"
+        elif not self.successful:
+            error = "GoalNotReached"
+        elif inv.settled:
+            error = "AlreadyClaimed"
+        elif inv.contributed == 0:
+            error = "NothingOwed"
+        self.expect(error, lambda: self.d.claim(self.account(name)))
+        if error is None:
+            inv.settled = True
+
+    @precondition(lambda self: self.finalised)
+    @rule(name=st.sampled_from(NAMES))
+    def refund(self, name: str) -> None:
+        inv = self.investors[name]
+        error: str | None = None
+        if not self.finalised:
+            error = "NotFinalised"
+        elif self.successful:
+            error = "GoalReached"
+        elif inv.settled:
+            error = "AlreadyRefunded"
+        elif inv.contributed == 0:
+            error = "NothingOwed"
+        self.expect(error, lambda: self.d.refund(self.account(name)))
+        if error is None:
+            inv.settled = True
+            self.wei_paid_out += inv.open_wei
+
+    @precondition(lambda self: self.finalised)
+    @rule(who=st.sampled_from(["issuer", "fee"]))
+    def withdraw(self, who: str) -> None:
+        stable_key, wei_key = f"{who}_stable", f"{who}_wei"
+        error: str | None = None
+        if self.paused:
+            error = "EnforcedPause"
+        elif self.due[stable_key] == 0 and self.due[wei_key] == 0:
+            error = "NothingToWithdraw"
+        if who == "issuer":
+            self.expect(error, lambda: self.d.withdraw_proceeds(self.ico.sme))
+        else:
+            self.expect(error, lambda: self.d.withdraw_fee(self.ico.platform))
+        if error is None:
+            self.wei_paid_out += self.due[wei_key]
+            self.received[who] += self.due[stable_key]
+            self.due[stable_key] = 0
+            self.due[wei_key] = 0
+        receiver = self.ico.sme if who == "issuer" else self.ico.platform
+        assert self.v_coin(receiver) == self.received[who]  # paid once, in full
+
+    # --- invariants ------------------------------------------------------------------------------------------
+    @invariant()
+    def invariants(self) -> None:
+        status = self.v_status()
+        raised, tokens_sold = status[0], status[1]
+        assert raised == self.raised
+        assert tokens_sold == raised * self.rate  # tokens owed == raised x price
+        assert raised <= self.hard_cap
+        assert status[7] == self.finalised and status[8] == self.successful
+        # every position and balance as the model says: nobody paid twice, nothing lost
+        supply = 0
+        for name, inv in self.investors.items():
+            addr = self.account(name)
+            contributed, wei, _eur, count, settled = self.v_position(addr)
+            assert (contributed, wei, count, settled) == (
+                inv.contributed,
+                inv.open_wei,
+                len(inv.purchases),
+                inv.settled,
+            )
+            refunded = inv.settled and self.finalised and not self.successful
+            assert self.v_coin(addr) == eur(FUNDING) - (0 if refunded else inv.open_stable)
+            if self.finalised and self.successful:
+                balance = self.v_token(addr)
+                assert balance == (inv.contributed * self.rate if inv.settled else 0)
+                supply += balance
+        vested = self.team if self.successful else 0
+        if self.successful:
+            assert self.v_token(self.d.vesting) == vested
+        assert supply + vested == self.v_supply()  # sum of balances == totalSupply
+        # escrow
+        stable = self.v_coin(self.sale)
+        ether = self.chain.balance(self.sale)
+        invs = self.investors.values()
+        due = self.due
+        assert self.v_payouts() == (due["issuer_stable"], due["issuer_wei"], due["fee_stable"], due["fee_wei"])
+        if self.successful:
+            assert stable == self.due["issuer_stable"] + self.due["fee_stable"]
+            assert ether == self.due["issuer_wei"] + self.due["fee_wei"]
+        else:
+            owed = [i for i in invs if not i.settled]
+            assert stable == sum(i.open_stable for i in owed)  # escrowed == sum of open contributions
+            assert ether == sum(i.open_wei for i in owed)
+            if not self.finalised:
+                assert (status[2], status[3]) == (stable, ether)
+        assert ether == sum(p.wei for i in invs for p in i.purchases) - self.wei_paid_out
+
+
+@pytest.fixture(scope="module")
+def machine_ico(s4_chain):
+    """A smaller sale than the other modules', so that examples reach the goal, the hard cap and both outcomes."""
+    params = PARAMS.model_copy(update={"goal": 3_000, "hard_cap": 30_000, "max_per_investor": 15_000})
+    with isolation(s4_chain):
+        yield deploy_ico(s4_chain, params)
+
+
+@pytest.mark.slow
+def test_sale_state_machine(chain, machine_ico: Ico):
+    SaleMachine.ico = machine_ico
+    run_state_machine_as_test(
+        SaleMachine,
+        settings=settings(
+            max_examples=15,
+            stateful_step_count=25,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+        ),
+    )
