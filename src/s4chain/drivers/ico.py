@@ -374,6 +374,7 @@ class TokenSaleDriver:
         verified, retail, acknowledged, _verified_at, net_worth = self.registry.profile(addr)
         contributed, wei_paid, _ether_eur, purchases, settled = self.sale.position(addr)
         rate = int(self.sale.rate())
+        failed = bool(self.sale.status()[7]) and not bool(self.sale.status()[8])
         return InvestorPosition(
             address=addr,
             verified=verified,
@@ -385,7 +386,7 @@ class TokenSaleDriver:
             ether_paid=ether_from_wei(wei_paid),
             purchases=purchases,
             settled=settled,
-            tokens_owed=Decimal(0) if settled else tokens_from_units(contributed * rate),
+            tokens_owed=Decimal(0) if settled or failed else tokens_from_units(contributed * rate),
             token_balance=tokens_from_units(self.token.balanceOf(addr)),
             stablecoin_balance=eur_from_units(self.stablecoin.balanceOf(addr)),
         )

@@ -1,0 +1,129 @@
+"""Deployment checks of the sale and the ledger, and the driver's parameters and reads."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+import pytest
+from pydantic import ValidationError
+
+from conftest import PARAMS, Ico, deploy_ico
+from s4chain.chain import ContractRevert
+from s4chain.drivers.ico import TokenSaleParams, rate_of
+
+ZERO = "0x" + "00" * 20
+
+
+def config(ico: Ico, **changes):
+    """The sale's constructor tuple with some fields changed."""
+    s = ico.sale
+    fields = {
+        "stablecoin": s.stablecoin(),
+        "token": s.token(),
+        "registry": s.registry(),
+        "ledger": s.ledger(),
+        "issuer": s.issuer(),
+        "platform": ico.platform.address,
+        "teamVesting": s.teamVesting(),
+        "rate": s.rate(),
+        "goal": s.goal(),
+        "hardCap": s.hardCap(),
+        "openingTime": s.openingTime(),
+        "closingTime": s.closingTime(),
+        "minPerInvestor": s.minPerInvestor(),
+        "maxPerInvestor": s.maxPerInvestor(),
+        "reflectionPeriod": s.reflectionPeriod(),
+        "eurPerEth": s.eurPerEth(),
+        "feeBps": s.feeBps(),
+        "whitePaperHash": s.whitePaperHash(),
+        "teamAllocation": s.teamAllocation(),
+    }
+    fields.update(changes)
+    return tuple(fields.values())
+
+
+def test_same_config_deploys(ico: Ico):
+    sale = ico.chain.deploy("TokenSale", config(ico), sender=ico.sme)
+    assert sale.hardCap() == ico.sale.hardCap()
+
+
+@pytest.mark.parametrize(
+    ("changes", "error"),
+    [
+        ({"rate": 0}, "InvalidConfig:rate"),
+        ({"goal": 0}, "InvalidConfig:goal"),
+        ({"goal": 50_000_000_001}, "InvalidConfig:goal"),
+        ({"openingTime": 2_000_000_000, "closingTime": 2_000_000_000}, "InvalidConfig:times"),
+        ({"minPerInvestor": 30_000_000_000}, "InvalidConfig:perInvestor"),
+        ({"maxPerInvestor": 0}, "InvalidConfig:perInvestor"),
+        ({"feeBps": 2_001}, "InvalidConfig:feeBps"),
+        ({"issuer": ZERO}, "InvalidConfig:parties"),
+        ({"teamVesting": ZERO}, "InvalidConfig:teamVesting"),
+        ({"hardCap": 1_000_000_000_000, "goal": 1}, "WhitePaperRequired"),
+        ({"rate": 2 * 10**14}, "TokenCapTooSmall"),
+        ({"teamAllocation": 10**25 - 10**23}, None),
+        ({"teamAllocation": 10**25 - 10**23 + 1}, "TokenCapTooSmall"),
+    ],
+)
+def test_invalid_config_rejected(ico: Ico, changes: dict, error: str | None):
+    if error is None:  # the boundary case that still deploys
+        ico.chain.deploy("TokenSale", config(ico, **changes), sender=ico.sme)
+        return
+    with pytest.raises(ContractRevert) as info:
+        ico.chain.deploy("TokenSale", config(ico, **changes), sender=ico.sme)
+    name, _, what = error.partition(":")
+    assert info.value.error_name == name
+    if what:
+        assert info.value.arguments["what"] == what
+
+
+def test_ledger_needs_a_cap(ico: Ico):
+    with pytest.raises(ContractRevert) as info:
+        ico.chain.deploy("IssuerCapLedger", ico.platform, 0, sender=ico.platform)
+    assert info.value.error_name == "InvalidCap"
+
+
+def test_params_validation():
+    assert rate_of(D(2)) == 2 * 10**12
+    assert rate_of(D("0.5")) == 5 * 10**11
+    with pytest.raises(ValueError):
+        rate_of(D("1e-13"))
+    with pytest.raises(ValidationError):
+        TokenSaleParams(white_paper_hash="0x1234")
+    with pytest.raises(ValidationError):
+        TokenSaleParams(fee_bps=2_001)
+    assert TokenSaleParams(reflection_days=14).reflection_period == 14 * 86_400
+    assert TokenSaleParams(reflection_seconds=60).reflection_period == 60
+
+
+def test_driver_reads(ico: Ico):
+    d = ico.driver
+    assert set(d.contracts()) == {
+        "EuroStablecoin",
+        "InvestorRegistry",
+        "IssuerCapLedger",
+        "SmeToken",
+        "TokenSale",
+        "TeamVesting",
+    }
+    state = d.state()
+    assert not state.is_open and not state.has_closed
+    ico.open()
+    assert d.state().is_open
+    d.buy(ico.carol, D(1_000))
+    pos = d.investor(ico.carol)
+    assert pos.tokens_owed == D(2_000) and not pos.retail and pos.contributed == D(1_000)
+    ico.after_windows()
+    assert d.state().has_closed
+    d.finalise(ico.eve)
+    assert d.investor(ico.carol).tokens_owed == 0  # goal missed: a refund, no tokens
+    d.refund(ico.carol)
+    assert d.investor(ico.carol).settled
+
+
+def test_driver_deploys_with_defaults(chain):
+    ico = deploy_ico(chain, PARAMS.model_copy(update={"team_allocation": D(0)}))
+    assert ico.driver.vesting is None
+    assert "TeamVesting" not in ico.driver.contracts()
+    with pytest.raises(RuntimeError):
+        ico.driver.release_vested(ico.eve)
