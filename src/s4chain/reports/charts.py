@@ -182,8 +182,60 @@ def co2_per_leg(scenario: dict[str, Any], set_name: str) -> str | None:
     return svg(figure)
 
 
+def lease_statement(scenario: dict[str, Any], set_name: str) -> str | None:
+    """Each lease's account over time: billed, paid (the deposit's share at settlement included) and
+    outstanding, with suspensions shaded and fault tickets marked."""
+    events = _set_events(scenario, scenario["deployments"][set_name].get("MachineLease"))
+    leases = sorted({int(e["args"]["leaseId"]) for _, e in events if e["name"] == "Billed"})
+    if not leases:
+        return None
+    figure, axes = plt.subplots(len(leases), 1, figsize=(8, 3 * len(leases)), squeeze=False)
+    for axis, lease in zip(axes[:, 0], leases, strict=True):
+        billed = paid = outstanding = Decimal(0)
+        series: dict[str, list[tuple[float, float]]] = {
+            "billed": [(0.0, 0.0)],
+            "paid": [(0.0, 0.0)],
+            "outstanding": [(0.0, 0.0)],
+        }
+        suspended_since: float | None = None
+        for at, event in events:
+            args = event["args"]
+            if int(args.get("leaseId", -1)) != lease:
+                continue
+            day = _days(scenario, at)
+            if event["name"] == "Billed":
+                billed += Decimal(args["charge"]) / EURO
+                outstanding = Decimal(args["outstanding"]) / EURO
+            elif event["name"] == "Paid":
+                paid += Decimal(args["amount"]) / EURO
+                outstanding = Decimal(args["outstanding"]) / EURO
+            elif event["name"] == "LeaseSettled":
+                paid += Decimal(args["fromDeposit"]) / EURO
+                outstanding = Decimal(args["unpaid"]) / EURO
+            elif event["name"] == "Suspended":
+                suspended_since = day
+            elif event["name"] in ("Reinstated", "LeaseEnded") and suspended_since is not None:
+                axis.axvspan(suspended_since, day, color=RED, alpha=0.12, label="suspended")
+                suspended_since = None
+            elif event["name"] == "FaultReported":
+                axis.axvline(day, color="#d97706", linestyle=":", label="fault reported")
+            for name, value in (("billed", billed), ("paid", paid), ("outstanding", outstanding)):
+                series[name].append((day, float(value)))
+        for name, colour in (("billed", BLUE), ("paid", GREEN), ("outstanding", RED)):
+            points = series[name]
+            axis.step([p[0] for p in points], [p[1] for p in points], where="post", color=colour, label=name)
+        handles, labels = axis.get_legend_handles_labels()
+        unique = dict(zip(labels, handles, strict=True))
+        axis.legend(unique.values(), unique.keys(), loc="upper left", fontsize=8)
+        axis.set_ylabel("EUR")
+        axis.set_title(f"Lease {lease}: the statement over time")
+    axes[-1, 0].set_xlabel("days since the scenario's start")
+    return svg(figure)
+
+
 SET_CHARTS: dict[str, list[Callable[[dict[str, Any], str], str | None]]] = {
     "ico": [sale_raise],
+    "leasing": [lease_statement],
     "supply": [provenance_graph, co2_per_leg],
 }
 
