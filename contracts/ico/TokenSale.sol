@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
@@ -328,6 +329,23 @@ contract TokenSale is AccessControl, ReentrancyGuardTransient {
     /// @param amount The payment, in euro units (10^-6 EUR).
     /// @return index The number of this purchase among the buyer's purchases (for {revoke}).
     function buy(uint256 amount) external returns (uint256 index) {
+        index = _record(msg.sender, amount, 0);
+        stablecoin.safeTransferFrom(msg.sender, address(this), amount);
+    }
+
+    /// @notice Buy in one transaction with an ERC-2612 permit of the stablecoin for `amount` (no prior approve).
+    /// @dev The permit is tried, not required: if someone front-ran it, the allowance it set is used all the same.
+    /// @param amount The payment, in euro units (10^-6 EUR).
+    /// @param deadline The permit's deadline (unix seconds).
+    /// @param v The permit signature's v.
+    /// @param r The permit signature's r.
+    /// @param s The permit signature's s.
+    /// @return index The number of this purchase among the buyer's purchases (for {revoke}).
+    function buyWithPermit(uint256 amount, uint256 deadline, uint8 v, bytes32 r, bytes32 s)
+        external
+        returns (uint256 index)
+    {
+        try IERC20Permit(address(stablecoin)).permit(msg.sender, address(this), amount, deadline, v, r, s) {} catch {}
         index = _record(msg.sender, amount, 0);
         stablecoin.safeTransferFrom(msg.sender, address(this), amount);
     }

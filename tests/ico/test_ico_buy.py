@@ -148,3 +148,26 @@ def test_unregistered_sale_rejects_buys(chain):
     ico.driver.buy(ico.carol, D(500))
     with reverts("OfferAlreadyRegistered"):
         ico.driver.register_sale(ico.platform)
+
+
+def test_buy_with_permit_in_one_transaction(open_ico: Ico, gas_report):
+    ico = open_ico
+    d = ico.driver
+    assert d.stablecoin.allowance(ico.alice, ico.sale) == 0
+    res = d.buy_with_permit(ico.alice, D(700))
+    gas_report.record("TokenSale.buyWithPermit", res.gas_used)
+    assert_events(res, "TokensPurchased", buyer=ico.alice, eurValue=eur(700))
+    assert d.investor(ico.alice).contributed == D(700)
+    assert d.stablecoin.allowance(ico.alice, ico.sale) == 0
+
+
+def test_buy_with_front_run_permit_still_works(open_ico: Ico):
+    ico = open_ico
+    d = ico.driver
+    deadline = ico.chain.timestamp + 600
+    v, r, s = d._sign_permit(ico.alice, eur(700), deadline)
+    d.stablecoin.permit(ico.alice, ico.sale, eur(700), deadline, v, r, s, sender=ico.eve)  # someone submits it first
+    ico.sale.buyWithPermit(eur(700), deadline, v, r, s, sender=ico.alice)
+    assert d.investor(ico.alice).contributed == D(700)
+    with reverts("ERC20InsufficientAllowance"):  # a spent permit gives no second allowance
+        ico.sale.buyWithPermit(eur(700), deadline, v, r, s, sender=ico.alice)
