@@ -25,8 +25,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
+# Logs and CI are not terminals; rich would wrap them at 80 columns, folding the summary table's names.
+out = Console() if Console().is_terminal else Console(width=120)
+err = Console(stderr=True) if Console(stderr=True).is_terminal else Console(stderr=True, width=120)
 
 USAGE_ERROR = 2
 
