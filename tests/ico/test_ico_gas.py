@@ -8,10 +8,38 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
+from eth_account.messages import encode_typed_data
+
 from conftest import Ico
 from s4chain.drivers.units import eur
 
 BUY_CEILING = 120_000
+
+
+def _permit(token, owner, spender: str, value: int, deadline: int, chain_id: int) -> tuple[int, bytes, bytes]:
+    fields = (("owner", "address"), ("spender", "address"), ("value", "uint256"), ("nonce", "uint256"))
+    typed = {
+        "types": {
+            "EIP712Domain": [
+                {"name": "name", "type": "string"},
+                {"name": "version", "type": "string"},
+                {"name": "chainId", "type": "uint256"},
+                {"name": "verifyingContract", "type": "address"},
+            ],
+            "Permit": [{"name": n, "type": t} for n, t in (*fields, ("deadline", "uint256"))],
+        },
+        "primaryType": "Permit",
+        "domain": {"name": token.name(), "version": "1", "chainId": chain_id, "verifyingContract": token.address},
+        "message": {
+            "owner": owner.address,
+            "spender": spender,
+            "value": value,
+            "nonce": token.nonces(owner),
+            "deadline": deadline,
+        },
+    }
+    signed = owner.sign_message(encode_typed_data(full_message=typed))
+    return signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
 
 
 def test_gas_report(ico: Ico, gas_report):
@@ -35,6 +63,19 @@ def test_gas_report(ico: Ico, gas_report):
     rec("SmeToken.approve", d.token.approve(ico.eve, 10**17, sender=ico.sme).gas_used)
     rec("SmeToken.transferFrom", d.token.transferFrom(ico.sme, ico.eve, 10**17, sender=ico.eve).gas_used)
     rec("SmeToken.burnFrom", d.token.burnFrom(ico.sme, 0, sender=ico.eve).gas_used)
+    deadline = chain.timestamp + 3_600
+    v, r, s = _permit(d.token, ico.sme, ico.eve.address, 10**17, deadline, chain.chain_id)
+    rec("SmeToken.permit", d.token.permit(ico.sme, ico.eve, 10**17, deadline, v, r, s, sender=ico.eve).gas_used)
+    for name, contract, holder in (
+        ("SmeToken", d.token, ico.sme),
+        ("InvestorRegistry", d.registry, ico.platform),
+        ("IssuerCapLedger", d.ledger, ico.platform),
+    ):
+        role = contract.DEFAULT_ADMIN_ROLE()
+        rec(f"{name}.grantRole", contract.grantRole(role, ico.eve, sender=holder).gas_used)
+        rec(f"{name}.revokeRole", contract.revokeRole(role, ico.eve, sender=holder).gas_used)
+        contract.grantRole(role, ico.eve, sender=holder)
+        rec(f"{name}.renounceRole", contract.renounceRole(role, ico.eve, sender=ico.eve).gas_used)
 
     ico.open()
     # worst case: first buy of the whole sale, new retail investor, allowance and balance left non-zero
@@ -52,6 +93,7 @@ def test_gas_report(ico: Ico, gas_report):
     rec("TokenSale.buy (new investor)", new_investor.gas_used)
     rec("TokenSale.buy (second purchase)", second.gas_used)
     rec("TokenSale.buyWithEther", d.buy_with_ether(ico.carol, D(1)).gas_used)
+    rec("TokenSale.buyWithPermit", d.buy_with_permit(ico.bob, D(100)).gas_used)
     rec("TokenSale.revoke", d.revoke(ico.alice, 1).gas_used)
     rec("TokenSale.revoke", d.revoke(ico.bob, 0).gas_used)
     rec("TokenSale.pause", d.pause(ico.platform).gas_used)
@@ -69,6 +111,9 @@ def test_gas_report(ico: Ico, gas_report):
         ico.sale.grantRole(ico.sale.PAUSER_ROLE(), ico.eve, sender=ico.platform).gas_used,
     )
     rec("TokenSale.revokeRole", ico.sale.revokeRole(ico.sale.PAUSER_ROLE(), ico.eve, sender=ico.platform).gas_used)
+    rec("TeamVesting.release(ether)", d.vesting.release(sender=ico.eve).gas_used)
+    rec("TeamVesting.transferOwnership", d.vesting.transferOwnership(ico.sme, sender=ico.team).gas_used)
+    rec("TeamVesting.renounceOwnership", d.vesting.renounceOwnership(sender=ico.sme).gas_used)
     rec(
         "TokenSale.renounceRole",
         ico.sale.renounceRole(ico.sale.PAUSER_ROLE(), ico.platform, sender=ico.platform).gas_used,
