@@ -301,9 +301,11 @@ contract TokenSale is AccessControl, ReentrancyGuardTransient {
 
     // --- registration and pause ----------------------------------------------------------------------------
 
-    /// @notice Called by the ledger when it registers the sale; purchases need it.
+    /// @notice Called by the ledger when it registers the sale; purchases need it. A finalised sale cannot be
+    ///         registered (it would hold its hard cap in the issuer's window for good).
     function onOfferRegistered() external {
         if (msg.sender != ledger) revert NotLedger(msg.sender);
+        if (_state.finalised) revert AlreadyFinalised();
         _state.registered = true;
         emit OfferRegistered(msg.sender);
     }

@@ -144,3 +144,12 @@ def test_white_paper_required_from_one_million(chain):
     assert info.value.error_name == "WhitePaperRequired"
     ico = deploy_ico(chain, big(chain.timestamp + DAY, D(1_000_000)))
     assert ico.sale.whitePaperHash() == bytes.fromhex(PAPER[2:])
+
+
+def test_finalised_sale_cannot_be_registered(chain):
+    ico = deploy_ico(chain, register=False)
+    ico.after_windows()
+    ico.driver.finalise(ico.eve)
+    with reverts("AlreadyFinalised"):
+        ico.driver.register_sale(ico.platform)
+    assert ico.driver.ledger.usedInWindow(ico.sme, ico.opening) == 0
