@@ -147,7 +147,14 @@ def _attached_drivers(chain: Chain, records_dir: Path) -> dict[str, Any]:
     return {SETS[name].driver: driver for name, driver in drivers.items()}
 
 
-def _run(paths: list[Path], project: Project, rpc: str | None, report: Path, records_dir: Path | None = None) -> None:
+def _run(
+    paths: list[Path],
+    project: Project,
+    rpc: str | None,
+    report: Path,
+    records_dir: Path | None = None,
+    resume: bool = False,
+) -> None:
     from s4chain.chain.inprocess import InProcessChain
     from s4chain.chain.rpc import NodeUnreachableError, RpcChain
     from s4chain.chain.safety import UnsafeChainError
@@ -155,6 +162,7 @@ def _run(paths: list[Path], project: Project, rpc: str | None, report: Path, rec
     from s4chain.compiler import CompilerError, compile_project
     from s4chain.reports.writer import write_report
     from s4chain.scenarios.engine import ScenarioSetupError
+    from s4chain.scenarios.journal import JournalError, JournalWriter, journal_path
 
     loaded = _load_all(paths)  # every file is checked before anything is sent
     try:
@@ -169,14 +177,19 @@ def _run(paths: list[Path], project: Project, rpc: str | None, report: Path, rec
 
         make_chain: Callable[[], Chain] = lambda: node  # noqa: E731
         attached = _attached_drivers(node, records_dir) if records_dir else None
+        try:
+            where = journal_path(report)
+            journal = JournalWriter.resume(where, node) if resume else JournalWriter.fresh(where, node)
+        except JournalError as exc:
+            fail(str(exc))
     else:
         # A fresh embedded chain per file, so each starts from genesis.
         make_chain = lambda: InProcessChain(store)  # noqa: E731
-        attached = None
+        attached = journal = None
 
     try:
-        runs = replay_all(loaded, make_chain, out, shared_chain=rpc is not None, attached=attached)
-    except (ScenarioSetupError, NodeUnreachableError) as exc:
+        runs = replay_all(loaded, make_chain, out, shared_chain=rpc is not None, attached=attached, journal=journal)
+    except (ScenarioSetupError, NodeUnreachableError, JournalError) as exc:
         fail(str(exc))
     out.print(summary_table(runs))
     json_path = write_report(runs, report)
@@ -205,6 +218,14 @@ def replay_command(
     records_dir: Annotated[
         Path | None, typer.Option("--records-dir", help="Where <chainId>.json records live (default: deployments/).")
     ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="With --rpc: pick up an interrupted replay from the journal beside the report, without sending "
+            "confirmed steps again.",
+        ),
+    ] = False,
     project_root: ProjectOption = None,
 ) -> None:
     """Replay scenario files; exit 0 when every expectation holds, 1 when one does not, 2 on bad input.
@@ -214,8 +235,10 @@ def replay_command(
     project = _project(project_root)
     if use_deployments and not rpc:
         fail("--use-deployments needs --rpc URL: records describe a node's chain")
+    if resume and not rpc:
+        fail("--resume needs --rpc URL: an in-process chain ends with its process, so there is nothing to resume")
     chosen_records = (records_dir or project.root / "deployments") if use_deployments else None
-    _run(files, project, rpc, report, chosen_records)
+    _run(files, project, rpc, report, chosen_records, resume)
 
 
 @app.command("demo")

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from s4chain.chain.base import Chain
 from s4chain.scenarios.engine import Replayer, ScenarioRun, StepRecord
+from s4chain.scenarios.journal import JournalWriter, finished_run, resume_point
 from s4chain.scenarios.loader import LoadedScenario
 
 
@@ -41,12 +42,14 @@ def replay_all(
     *,
     shared_chain: bool = False,
     attached: dict[str, Any] | None = None,
+    journal: JournalWriter | None = None,
 ) -> list[ScenarioRun]:
     """Replay each scenario on a chain from `make_chain()`: a fresh one each, or one node for all
     (`shared_chain`). On a shared node every scenario starts from the state the replay found, since time only
     moves forward and each has its own start date: each is undone by snapshot and revert, but the last, whose
     final state the node keeps for inspection. `attached` drivers (from deployment records) stand in for the
-    sets of the same driver instead of new deployments."""
+    sets of the same driver instead of new deployments. With a `journal`, every step is journaled, and what a
+    resumed journal already holds is not sent again."""
     runs = []
     with Progress(
         TextColumn("{task.description}"),
@@ -57,19 +60,39 @@ def replay_all(
         transient=False,
     ) as progress:
         for position, item in enumerate(loaded):
+            entry = journal.entry(item.path) if journal else None
+            done = finished_run(entry) if entry else None
+            if done is not None:
+                progress.add_task(f"{item.scenario.name} (journal)", total=len(done.steps), completed=len(done.steps))
+                runs.append(done)
+                continue
             chain = make_chain()
             undo = shared_chain and position < len(loaded) - 1
-            snapshot_id = chain.snapshot() if undo else None
+            if entry is not None:
+                snapshot_id = entry.snapshot
+            else:
+                snapshot_id = chain.snapshot() if undo else None
+                if journal:
+                    journal.start(item.path, snapshot_id)
             replayer = Replayer(chain, item, attached=attached)
             task = progress.add_task(item.scenario.name, total=replayer.planned_steps())
-            run = replayer.run(on_step=partial(_advance, progress, task))
+            progress.update(task, completed=len(entry.steps) if entry else 0)
+            run = replayer.run(
+                on_step=partial(_stepped, progress, task, journal, item.path),
+                resume=resume_point(entry) if entry else None,
+                on_deployed=partial(journal.deployed, item.path) if journal else None,
+            )
+            if journal:
+                journal.finished(item.path, run)
             runs.append(run)
             if undo:
                 chain.revert(snapshot_id)
     return runs
 
 
-def _advance(progress: Progress, task: TaskID, _record: StepRecord) -> None:
+def _stepped(progress: Progress, task: TaskID, journal: JournalWriter | None, path: Path, record: StepRecord) -> None:
+    if journal:
+        journal.step(path, record)
     progress.advance(task)
 
 

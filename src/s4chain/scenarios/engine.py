@@ -72,6 +72,15 @@ class ScenarioRun:
 
 
 @dataclass(frozen=True)
+class ResumePoint:
+    """Where an interrupted replay on a node stopped: what it deployed and the steps it confirmed."""
+
+    deployments: dict[str, dict[str, str]]
+    deployment_gas: int
+    steps: list[StepRecord]
+
+
+@dataclass(frozen=True)
 class _Planned:
     at: int | None
     order: int
@@ -160,7 +169,15 @@ class Replayer:
         """How many steps (repeats and bot runs included) `run` will execute."""
         return len(_plan(self.loaded))
 
-    def run(self, on_step: Callable[[StepRecord], None] | None = None) -> ScenarioRun:
+    def run(
+        self,
+        on_step: Callable[[StepRecord], None] | None = None,
+        *,
+        resume: ResumePoint | None = None,
+        on_deployed: Callable[[ScenarioRun], None] | None = None,
+    ) -> ScenarioRun:
+        """Deploy the contract sets and run every step. With `resume` (from a journal), the sets are the ones
+        deployed before and the steps already done are not run again."""
         scenario = self.loaded.scenario
         run = ScenarioRun(
             scenario.name,
@@ -174,6 +191,26 @@ class Replayer:
         self.chain.one_second_blocks = True
         run.start = self.loaded.start
         run.names.update({account.address: name for name, account in self.actors.items()})
+        if resume is None:
+            self._deploy(run)
+        else:
+            self._reattach(run, resume)
+        if on_deployed is not None:
+            on_deployed(run)
+        for planned in _plan(self.loaded)[len(run.steps) :]:
+            record = self._execute(planned)
+            run.steps.append(record)
+            if on_step is not None:
+                on_step(record)
+        for name, driver in self.drivers.items():
+            read_state = getattr(driver, "state", None)
+            if callable(read_state) and not _required_parameters(read_state):
+                run.final_states[name] = _plain(read_state())
+        run.seconds = time.perf_counter() - started
+        return run
+
+    def _deploy(self, run: ScenarioRun) -> None:
+        scenario = self.loaded.scenario
         if self.loaded.start <= self.chain.timestamp:
             raise ScenarioSetupError(
                 f"{self.loaded.path}: start {scenario.start.isoformat()} is not ahead of the chain's clock "
@@ -188,26 +225,41 @@ class Replayer:
                 params = self.resolver.coerce(spec.params, typing.get_type_hints(driver_type.deploy)["params"])
                 arguments = self.resolver.call_arguments(driver_type.deploy, spec.args, skip=2)
                 driver = driver_type.deploy(self.chain, params, **arguments)
-            self.drivers[name] = driver
-            run.drivers[name] = spec.driver
-            contracts = driver.contracts()
-            run.deployments[name] = {key: c.address for key, c in contracts.items()}
-            run.names.update({c.address: f"{name}.{key}" for key, c in contracts.items()})
-            self.resolver.addresses[name] = contracts[main_contract(spec.driver)].address
-            for key, contract in contracts.items():
-                self.resolver.addresses[f"{name}.{key}"] = contract.address
+            self._register(run, name, spec.driver, driver)
         run.deployment_gas = self._gas_since(first_block)
-        for planned in _plan(self.loaded):
-            record = self._execute(planned)
-            run.steps.append(record)
-            if on_step is not None:
-                on_step(record)
-        for name, driver in self.drivers.items():
-            read_state = getattr(driver, "state", None)
-            if callable(read_state) and not _required_parameters(read_state):
-                run.final_states[name] = _plain(read_state())
-        run.seconds = time.perf_counter() - started
-        return run
+
+    def _reattach(self, run: ScenarioRun, resume: ResumePoint) -> None:
+        """Drivers over the contracts a journal says this scenario deployed, checked to still be there."""
+        from s4chain.deployment.attach import attach_driver
+        from s4chain.deployment.records import SetRecord
+
+        for name, spec in self.loaded.scenario.contracts.items():
+            addresses = resume.deployments.get(name)
+            if not addresses or any(not self.chain.code_at(a) for a in addresses.values()):
+                raise ScenarioSetupError(
+                    f"{self.loaded.path}: the journal's contracts for {name!r} are not on this chain; "
+                    "replay without --resume"
+                )
+            driver_type = driver_class(spec.driver)
+            params = self.resolver.coerce(spec.params, typing.get_type_hints(driver_type.deploy)["params"])
+            arguments = self.resolver.call_arguments(driver_type.deploy, spec.args, skip=2)
+            roles: dict[str, str] = {"admin": str(self.chain.accounts[0].address)}
+            roles.update({k: str(v.address) for k, v in arguments.items() if isinstance(v, LocalAccount)})
+            record = SetRecord(driver=spec.driver, params=params.model_dump(mode="json"), roles=roles)
+            contracts = {key: self.chain.at(key, address) for key, address in addresses.items()}
+            self._register(run, name, spec.driver, attach_driver(self.chain, name, record, contracts))
+        run.deployment_gas = resume.deployment_gas
+        run.steps = list(resume.steps)
+
+    def _register(self, run: ScenarioRun, name: str, driver_name: str, driver: Any) -> None:
+        self.drivers[name] = driver
+        run.drivers[name] = driver_name
+        contracts = driver.contracts()
+        run.deployments[name] = {key: c.address for key, c in contracts.items()}
+        run.names.update({c.address: f"{name}.{key}" for key, c in contracts.items()})
+        self.resolver.addresses[name] = contracts[main_contract(driver_name)].address
+        for key, contract in contracts.items():
+            self.resolver.addresses[f"{name}.{key}"] = contract.address
 
     def _gas_since(self, first_block: int) -> int:
         return sum(

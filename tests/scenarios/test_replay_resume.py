@@ -1,0 +1,101 @@
+"""`s4chain replay --rpc URL --resume`: a replay killed half-way picks up from its journal, without sending
+the steps it had confirmed again, and ends as an uninterrupted replay does."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from s4chain.chain import AnvilNode, anvil_binary
+from s4chain.project import Project
+from tests.scenarios.conftest import run_cli
+
+pytestmark = [pytest.mark.anvil, pytest.mark.slow]
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+FILES = [SCENARIOS / "01-sme-token-sale-succeeds.yaml", SCENARIOS / "03-compressor-leased-six-months.yaml"]
+
+
+def _summary(report: Path) -> list[list[tuple[str, str, str | None, list[str]]]]:
+    data = json.loads(report.read_text())
+    return [
+        [(s["action"], s["outcome"], s["revert"], [e["name"] for e in s["events"]]) for s in scenario["steps"]]
+        for scenario in data["scenarios"]
+    ]
+
+
+def _journaled_steps(journal: Path) -> int:
+    try:
+        entries = json.loads(journal.read_text())["entries"]
+    except (OSError, ValueError, KeyError):
+        return 0
+    return sum(len(entry["steps"]) for entry in entries.values())
+
+
+def _transaction(url: str, tx_hash: str) -> dict[str, object] | None:
+    request = {"jsonrpc": "2.0", "id": 1, "method": "eth_getTransactionByHash", "params": [tx_hash]}
+    result: dict[str, object] | None = requests.post(url, json=request, timeout=5).json()["result"]
+    return result
+
+
+def test_killed_replay_resumes_without_resending(s4_project: Project, tmp_path: Path) -> None:
+    reference = tmp_path / "reference.html"
+    with AnvilNode(anvil_binary(s4_project.node_modules)) as node:
+        assert run_cli("replay", "--rpc", node.url, *FILES, "--report", reference).returncode == 0
+
+    report = tmp_path / "run.html"
+    journal = tmp_path / "run.journal.json"
+    with AnvilNode(anvil_binary(s4_project.node_modules)) as node:
+        command = [
+            sys.executable,
+            "-m",
+            "s4chain.cli",
+            "replay",
+            "--rpc",
+            node.url,
+            *map(str, FILES),
+            "--report",
+            str(report),
+        ]
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 120
+        # Kill it in the second file: the first is then complete (and undone on the node), the second half-done.
+        while _journaled_steps(journal) < 27 + 12 and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        process.send_signal(signal.SIGKILL)  # a crash: no clean-up of any kind
+        process.wait()
+        before = json.loads(journal.read_text())["entries"]
+        assert before[str(FILES[0])]["run"] is not None and before[str(FILES[1])]["run"] is None
+        confirmed = [tx for step in before[str(FILES[1])]["steps"] for tx in step["transactions"]]
+        assert len(confirmed) >= 12, "the replay was not interrupted half-way"
+        assert not report.exists()
+
+        resumed = run_cli("replay", "--rpc", node.url, *FILES, "--report", report, "--resume")
+        assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
+        data = json.loads(report.with_suffix(".json").read_text())
+        final = [tx for scenario in data["scenarios"] for step in scenario["steps"] for tx in step["transactions"]]
+        # Every transaction of the second file confirmed before the crash is on the node and in the report once.
+        for tx_hash in confirmed:
+            assert final.count(tx_hash) == 1
+            assert _transaction(node.url, tx_hash) is not None
+    assert _summary(report.with_suffix(".json")) == _summary(reference.with_suffix(".json"))
+
+
+def test_resume_refuses_another_chain_and_the_in_process_chain(s4_project: Project, tmp_path: Path) -> None:
+    report = tmp_path / "run.html"
+    with AnvilNode(anvil_binary(s4_project.node_modules)) as node:
+        assert run_cli("replay", "--rpc", node.url, FILES[0], "--report", report).returncode == 0
+    with AnvilNode(anvil_binary(s4_project.node_modules)) as restarted:
+        refused = run_cli("replay", "--rpc", restarted.url, FILES[0], "--report", report, "--resume")
+    assert refused.returncode == 2
+    assert "was written against another chain" in refused.stderr and "Traceback" not in refused.stderr
+    in_process = run_cli("replay", FILES[0], "--report", report, "--resume")
+    assert in_process.returncode == 2
+    assert "--resume needs --rpc URL" in in_process.stderr
