@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from s4chain.compiler import EVM_VERSION, ArtifactStore, CompilerError, compile_project
+from s4chain.compiler import EVM_VERSION, ArtifactStore, CompilerError, CorruptArtifactError, compile_project
 from s4chain.project import Project
 
 GOOD = """// SPDX-License-Identifier: MIT
@@ -124,3 +124,28 @@ def test_cli_exit_codes_and_error_format(project: Project) -> None:
     assert broken.returncode == 1
     assert "contracts/Coin.sol:5:16: error:" in broken.stderr
     assert "Traceback" not in broken.stderr
+
+
+def test_damaged_cache_entry_compiles_again(project: Project) -> None:
+    compile_project(project)
+    for entry in (project.build_dir / "cache").glob("*.json"):
+        if entry.name not in ("compiler-versions.json", "artifacts-index.json"):
+            entry.write_text('{"truncated": ')
+    again = compile_project(project)
+    assert sorted(again.compiled_units) == ["contracts/Coin.sol", "contracts/lib/Helper.sol"]
+    assert again.store.get("Coin").is_deployable
+
+
+def test_corrupt_artifact_file_names_file_and_field(project: Project) -> None:
+    compile_project(project)
+    artifact = project.build_dir / "artifacts" / "contracts" / "Coin.sol" / "Coin.json"
+    data = json.loads(artifact.read_text())
+    del data["abi"]
+    artifact.write_text(json.dumps(data))
+    with pytest.raises(
+        CorruptArtifactError, match=r"Coin\.json: not a valid s4chain artifact \(field abi: Field required\)"
+    ):
+        ArtifactStore.load(project.build_dir / "artifacts")
+    artifact.write_text("{")
+    with pytest.raises(CorruptArtifactError, match=r"Coin\.json: not a valid s4chain artifact"):
+        ArtifactStore.load(project.build_dir / "artifacts")

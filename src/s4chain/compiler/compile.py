@@ -12,6 +12,7 @@ import json
 import shutil
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from s4chain.compiler.artifacts import Artifact, ArtifactStore, CompilerInfo, artifact_path
@@ -110,10 +111,15 @@ def compile_project(
     for unit in units:
         closures[unit] = graph.closure(unit)
         keys[unit] = _unit_key(backend, settings, closures[unit])
-    stale = [u for u in units if force or not (cache_dir / f"{keys[u]}.json").is_file()]
+    by_unit: dict[str, list[Artifact]] = {}
+    if not force:
+        for unit in units:
+            cached = _read_cache(cache_dir / f"{keys[unit]}.json")
+            if cached is not None:
+                by_unit[unit] = cached
+    stale = [u for u in units if u not in by_unit]
 
     result = CompileResult(store=ArtifactStore([]), backend=backend)
-    fresh_entries: dict[str, list[dict[str, Any]]] = {}
     if stale:
         sources = {s.unit_name: {"content": s.content} for u in stale for s in closures[u]}
         standard_input = {
@@ -130,21 +136,29 @@ def compile_project(
         if errors:
             raise CompilerError(errors)
         result.warnings = diagnostics
-        for unit in stale:
-            fresh_entries[unit] = _artifacts_of(graph.load(unit), output, keys[unit], compiler)
+        fresh = {unit: _artifacts_of(graph.load(unit), output, keys[unit], compiler) for unit in stale}
         # Write the cache only once the whole call succeeded: a failure leaves the last good state.
-        for unit in stale:
-            write_json_atomic(cache_dir / f"{keys[unit]}.json", fresh_entries[unit])
+        for unit, entries in fresh.items():
+            write_json_atomic(cache_dir / f"{keys[unit]}.json", entries)
+            by_unit[unit] = [Artifact.model_validate(e) for e in entries]
 
     result.compiled_units = stale
     result.cached_units = [u for u in units if u not in stale]
-    result.store = _publish(project, units, keys, fresh_entries)
+    result.store = _publish(project, units, keys, by_unit)
     result.seconds = time.perf_counter() - started
     return result
 
 
+def _read_cache(path: Path) -> list[Artifact] | None:
+    """A cache entry's artifacts; None when it is missing or damaged, which makes its source compile again."""
+    try:
+        return [Artifact.model_validate(entry) for entry in json.loads(path.read_text())]
+    except (OSError, ValueError, TypeError):  # pydantic's ValidationError is a ValueError
+        return None
+
+
 def _publish(
-    project: Project, units: list[str], keys: dict[str, str], fresh: dict[str, list[dict[str, Any]]]
+    project: Project, units: list[str], keys: dict[str, str], by_unit: dict[str, list[Artifact]]
 ) -> ArtifactStore:
     """Lay out `build/artifacts/<source>/<Contract>.json` for the current sources, removing any left over
     from deleted sources; artifacts already in place for an unchanged key are not rewritten."""
@@ -156,10 +170,7 @@ def _publish(
         index = {}
     artifacts: list[Artifact] = []
     for unit in units:
-        entries = fresh.get(unit)
-        if entries is None:
-            entries = json.loads((project.build_dir / "cache" / f"{keys[unit]}.json").read_text())
-        loaded = [Artifact.model_validate(e) for e in entries]
+        loaded = by_unit[unit]
         artifacts.extend(loaded)
         if index.get(unit) != keys[unit] or not all(
             artifact_path(artifacts_dir, a.source_name, a.contract_name).is_file() for a in loaded
