@@ -92,19 +92,22 @@ contract TokenSale is AccessControl, ReentrancyGuardTransient {
         bool firstRevoked;
     }
 
-    /// @notice The ether part of a buyer's totals (only written by ether purchases).
+    /// @notice The ether part of a buyer's totals, and the ether of their first purchase (one slot, only written
+    ///         by ether purchases).
     struct EtherPosition {
-        uint128 weiPaid;
-        uint128 eurValue;
+        uint96 weiPaid;
+        uint80 eurValue;
+        uint80 firstWei;
     }
 
-    /// @notice One purchase; the first of each buyer lives in its {Position}, the others in their own slot.
-    ///         The ether paid, when any, is kept apart (only ether purchases pay for it).
+    /// @notice One purchase (one slot); the first of each buyer lives in its {Position} (and its ether, if any,
+    ///         in its {EtherPosition}), the others here.
     struct Purchase {
         uint72 eurValue;
         uint48 timestamp;
         bool revocable;
         bool revoked;
+        uint112 weiPaid;
     }
 
     /// @notice What finalisation left for the SME and the platform to withdraw.
@@ -172,7 +175,6 @@ contract TokenSale is AccessControl, ReentrancyGuardTransient {
     mapping(address buyer => Position) private _positions;
     mapping(address buyer => EtherPosition) private _etherPositions;
     mapping(address buyer => mapping(uint256 index => Purchase)) private _purchases;
-    mapping(address buyer => mapping(uint256 index => uint256)) private _purchaseWei;
 
     /// @notice The ledger registered the sale: purchases may start at opening time.
     event OfferRegistered(address indexed ledger);
@@ -255,6 +257,8 @@ contract TokenSale is AccessControl, ReentrancyGuardTransient {
     error NothingToWithdraw();
     /// @notice A buyer may make at most 65,535 purchases.
     error TooManyPurchases();
+    /// @notice One ether payment may not exceed 2^80 - 1 wei (about 1.2 million ether).
+    error EtherAmountTooLarge(uint256 value);
     /// @notice Sending ether failed.
     error EtherTransferFailed(address to);
 
@@ -356,13 +360,13 @@ contract TokenSale is AccessControl, ReentrancyGuardTransient {
     /// @return index The number of this purchase among the buyer's purchases (for {revoke}).
     function buyWithEther() external payable returns (uint256 index) {
         if (eurPerEth == 0) revert EtherNotAccepted();
-        if (msg.value > type(uint128).max) revert InvalidConfig("value");
+        if (msg.value > type(uint80).max) revert EtherAmountTooLarge(msg.value);
         uint256 eurValue = (msg.value * eurPerEth) / 1e18;
         index = _record(msg.sender, eurValue, msg.value);
-        _purchaseWei[msg.sender][index] = msg.value;
         EtherPosition storage e = _etherPositions[msg.sender];
-        e.weiPaid += uint128(msg.value);
-        e.eurValue += uint128(eurValue);
+        e.weiPaid += uint96(msg.value);
+        e.eurValue += uint80(eurValue);
+        if (index == 0) e.firstWei = uint80(msg.value);
         _etherWeiOpen += uint128(msg.value);
         _etherEurOpen += uint128(eurValue);
     }
@@ -405,7 +409,8 @@ contract TokenSale is AccessControl, ReentrancyGuardTransient {
                 eurValue: uint72(eurValue),
                 timestamp: uint48(block.timestamp),
                 revocable: p.retail,
-                revoked: false
+                revoked: false,
+                weiPaid: uint112(weiPaid)
             });
         }
         _positions[buyer] = pos;
@@ -426,15 +431,15 @@ contract TokenSale is AccessControl, ReentrancyGuardTransient {
         uint256 deadline = uint256(pu.timestamp) + reflectionPeriod;
         if (block.timestamp > deadline) revert ReflectionPeriodOver(deadline);
         uint256 eurValue = pu.eurValue;
-        uint256 weiPaid = _purchaseWei[msg.sender][index];
+        uint256 weiPaid = pu.weiPaid;
         if (index == 0) pos.firstRevoked = true;
         else _purchases[msg.sender][index].revoked = true;
         pos.contributed -= uint80(eurValue);
         _state.raised -= uint128(eurValue);
         if (weiPaid != 0) {
             EtherPosition storage e = _etherPositions[msg.sender];
-            e.weiPaid -= uint128(weiPaid);
-            e.eurValue -= uint128(eurValue);
+            e.weiPaid -= uint96(weiPaid);
+            e.eurValue -= uint80(eurValue);
             _etherWeiOpen -= uint128(weiPaid);
             _etherEurOpen -= uint128(eurValue);
         }
@@ -547,7 +552,8 @@ contract TokenSale is AccessControl, ReentrancyGuardTransient {
                 eurValue: pos.firstEurValue,
                 timestamp: pos.firstTimestamp,
                 revocable: pos.firstRevocable,
-                revoked: pos.firstRevoked
+                revoked: pos.firstRevoked,
+                weiPaid: _etherPositions[buyer].firstWei
             });
         }
         return _purchases[buyer][index];
@@ -634,7 +640,7 @@ contract TokenSale is AccessControl, ReentrancyGuardTransient {
         returns (uint256 eurValue, uint256 weiPaid, uint256 timestamp, bool revocable, bool revoked)
     {
         Purchase memory pu = _purchaseOf(_positions[buyer], buyer, index);
-        return (pu.eurValue, _purchaseWei[buyer][index], pu.timestamp, pu.revocable, pu.revoked);
+        return (pu.eurValue, pu.weiPaid, pu.timestamp, pu.revocable, pu.revoked);
     }
 
     /// @notice What the SME and the platform may still withdraw.

@@ -86,3 +86,18 @@ def test_plain_ether_transfer_rejected(open_ico: Ico):
 
     with pytest.raises(ContractRevert):
         open_ico.chain.send(open_ico.sale.address, b"", sender=open_ico.carol, value=wei(1))
+
+
+def test_revoke_a_later_ether_purchase(open_ico: Ico):
+    ico = open_ico
+    d = ico.driver
+    d.buy(ico.alice, D(500))
+    d.buy_with_ether(ico.alice, D("0.25"))  # EUR 500, purchase 1
+    d.buy_with_ether(ico.alice, D("0.5"))  # EUR 1,000, purchase 2
+    assert ico.sale.purchase(ico.alice, 1)[:2] == (eur(500), wei("0.25"))
+    res = d.revoke(ico.alice, 1)
+    assert_events(res, "PurchaseRevoked", index=1, eurValue=eur(500), weiPaid=wei("0.25"))
+    pos = d.investor(ico.alice)
+    assert pos.contributed == D(1_500) and pos.ether_paid == D("0.5")
+    assert ico.chain.balance(ico.sale) == wei("0.5")
+    assert d.state().escrowed == D(500) and d.state().escrowed_ether == D("0.5")
