@@ -5,8 +5,8 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 import pytest
+from ico_env import Ico, deploy_ico
 
-from conftest import Ico, deploy_ico
 from s4chain.drivers.units import eur
 from s4chain.testing import assert_events, reverts
 

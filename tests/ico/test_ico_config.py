@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 import pytest
+from ico_env import PARAMS, Ico, deploy_ico
 from pydantic import ValidationError
 
-from conftest import PARAMS, Ico, deploy_ico
 from s4chain.chain import ContractRevert
 from s4chain.drivers.ico import TokenSaleParams, rate_of
 

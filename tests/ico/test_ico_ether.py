@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-from conftest import PARAMS, Ico, deploy_ico
+from ico_env import PARAMS, Ico, deploy_ico
+
 from s4chain.drivers.ico import wei
 from s4chain.drivers.units import eur, tokens
 from s4chain.testing import assert_events, reverts

@@ -9,8 +9,8 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 from eth_account.messages import encode_typed_data
+from ico_env import Ico
 
-from conftest import Ico
 from s4chain.drivers.units import eur
 
 BUY_CEILING = 120_000
@@ -134,7 +134,7 @@ def test_gas_refund_and_failed_sale_paths(ico: Ico, gas_report):
 
 
 def test_gas_ledger_and_registration(chain, gas_report):
-    from conftest import deploy_ico
+    from ico_env import deploy_ico
 
     ico = deploy_ico(chain, register=False)
     gas_report.record("IssuerCapLedger.registerOffer", ico.driver.register_sale(ico.platform).gas_used)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 import pytest
+from ico_env import PARAMS, deploy_ico
 from pydantic import ValidationError
 
-from conftest import PARAMS, deploy_ico
 from s4chain.drivers.ico import DAY, TokenSaleDriver, TokenSaleParams, white_paper_hash_of
 from s4chain.drivers.units import eur
 from s4chain.testing import assert_events, reverts

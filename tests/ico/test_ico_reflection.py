@@ -6,8 +6,8 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 import pytest
+from ico_env import Ico, deploy_ico
 
-from conftest import Ico, deploy_ico
 from s4chain.drivers.ico import DAY
 from s4chain.drivers.units import eur
 from s4chain.testing import assert_events, reverts
@@ -88,7 +88,7 @@ def test_revoke_allowed_while_paused(open_ico: Ico):
 
 
 def test_mica_window_is_a_parameter(chain):
-    from conftest import PARAMS
+    from ico_env import PARAMS
 
     ico = deploy_ico(chain, PARAMS.model_copy(update={"reflection_days": 14}))
     ico.open()

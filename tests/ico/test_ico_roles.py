@@ -5,8 +5,8 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 import pytest
+from ico_env import Ico
 
-from conftest import Ico
 from s4chain.drivers.units import eur
 from s4chain.testing import assert_events, reverts
 

@@ -21,8 +21,8 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
+from ico_env import FUNDING, PARAMS, Ico, deploy_ico
 
-from conftest import FUNDING, PARAMS, Ico, deploy_ico
 from s4chain.chain import ContractRevert
 from s4chain.drivers.ico import DAY
 from s4chain.drivers.units import eur

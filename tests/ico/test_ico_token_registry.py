@@ -6,8 +6,8 @@ from decimal import Decimal as D
 
 import pytest
 from eth_account.messages import encode_typed_data
+from ico_env import Ico
 
-from conftest import Ico
 from s4chain.drivers.units import eur, tokens
 from s4chain.testing import assert_events, reverts
 
