@@ -23,7 +23,6 @@ from s4chain.drivers.units import EURO_DECIMALS, TOKEN_DECIMALS, eur, from_units
 DAY = 86_400
 ETHER_DECIMALS = 18
 WHITE_PAPER_THRESHOLD = Decimal(1_000_000)
-MAX_APPROVAL = 2**256 - 1
 
 
 def tokens_from_units(units: int) -> Decimal:
