@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from s4chain.chain import Chain, CustomErrorRevert, PanicRevert, RevertWithReason
-from s4chain.compiler import Artifact, compile_project
+from s4chain.compiler import Artifact, ArtifactStore, compile_project
 from s4chain.project import Project
 from s4chain.testing import assert_events, reverts
 
@@ -14,12 +14,17 @@ pytestmark = pytest.mark.anvil
 
 
 @pytest.fixture(scope="session")
-def reverter_artifact(s4_project: Project, tmp_path_factory: pytest.TempPathFactory) -> Artifact:
+def fixture_store(s4_project: Project, tmp_path_factory: pytest.TempPathFactory) -> ArtifactStore:
     root = tmp_path_factory.mktemp("reverter")
     (root / "contracts").mkdir()
     (root / "contracts" / "Reverter.sol").write_text((s4_project.root / "tests/fixtures/Reverter.sol").read_text())
     (root / "node_modules").symlink_to(s4_project.node_modules)
-    return compile_project(Project(root)).store.get("Reverter")
+    return compile_project(Project(root)).store
+
+
+@pytest.fixture(scope="session")
+def reverter_artifact(fixture_store: ArtifactStore) -> Artifact:
+    return fixture_store.get("Reverter")
 
 
 def test_dev_accounts_and_chain_id(both_chains: Chain) -> None:
@@ -141,3 +146,14 @@ def test_overloaded_functions_are_told_apart(both_chains: Chain, reverter_artifa
     assert reverter.scaled(both_chains.accounts[1]) == int(both_chains.accounts[1].address, 16) % 7
     with pytest.raises(TypeError, match=r"Reverter.scaled takes 1 or 2 argument\(s\), got 3"):
         reverter.scaled(1, 2, 3)
+
+
+def test_same_error_in_two_contracts_decodes_with_the_called_ones_names(
+    both_chains: Chain, fixture_store: ArtifactStore
+) -> None:
+    other = both_chains.deploy(fixture_store.get("OtherReverter"))
+    reverter = both_chains.deploy(fixture_store.get("Reverter"))
+    with reverts("TooLarge", amount=1, cap=2):
+        other.fail()
+    with reverts("TooLarge", given=101, limit=100):
+        reverter.store(101)

@@ -73,6 +73,10 @@ class Chain(ABC):
         self.errors.register_abi(abi)
         self.events.register_abi(abi)
 
+    def _register_contract(self, abi: list[dict[str, Any]], address: str) -> None:
+        self.register_abi(abi)
+        self.errors.register_abi(abi, address)
+
     # --- state ----------------------------------------------------------------------------------------------
     @property
     def block_number(self) -> int:
@@ -162,7 +166,7 @@ class Chain(ABC):
         try:
             return self._eth_call(tx, block)
         except CallReverted as reverted:
-            raise self.errors.decode(reverted.data) from None
+            raise self.errors.decode(reverted.data, address=to_checksum_address(to)) from None
 
     def send(
         self, to: str | None, data: bytes, sender: LocalAccount | None = None, value: int = 0, gas: int | None = None
@@ -226,7 +230,7 @@ class Chain(ABC):
         try:
             self._eth_call(replay, block_number)
         except CallReverted as reverted:
-            return self.errors.decode(reverted.data, tx_hash)
+            return self.errors.decode(reverted.data, tx_hash, replay.get("to"))
         return self.errors.decode(b"", tx_hash)
 
     # --- contracts ------------------------------------------------------------------------------------------
@@ -262,12 +266,13 @@ class Chain(ABC):
         data = factory.constructor(*as_address(args)).data_in_transaction
         result = self.send(None, bytes.fromhex(data[2:]), sender=sender, value=value)
         assert result.contract_address is not None
+        self._register_contract(artifact.abi, result.contract_address)
         return Contract(self, result.contract_address, artifact.abi, artifact.contract_name, deployment=result)
 
     def at(self, contract: str | Artifact, address: str) -> Contract:
         """The contract of that name already deployed at `address`."""
         artifact = self._artifact(contract)
-        self.register_abi(artifact.abi)
+        self._register_contract(artifact.abi, to_checksum_address(address))
         return Contract(self, address, artifact.abi, artifact.contract_name)
 
     def get_events(

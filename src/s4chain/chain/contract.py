@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from eth_abi.exceptions import EncodingError
 from eth_account.signers.local import LocalAccount
-from eth_utils import abi_to_signature, to_checksum_address
+from eth_utils import abi_to_signature, function_abi_to_4byte_selector, to_checksum_address
 
 from s4chain.chain.events import DecodedEvent
 
@@ -54,13 +55,24 @@ class Contract:
         self.abi = abi
         self.contract_name = name  # not `name`: that is ERC-20's name()
         self._web3_contract = chain.w3.eth.contract(address=self.address, abi=abi)
-        self._function_names = {e["name"] for e in abi if e.get("type") == "function"}
+        self._selectors: dict[int, bytes] = {}
+        self._overloads: dict[str, list[dict[str, Any]]] = {}
+        for entry in abi:
+            if entry.get("type") == "function":
+                self._overloads.setdefault(entry["name"], []).append(entry)
 
     def __repr__(self) -> str:
         return f"<{self.contract_name} at {self.address}>"
 
+    def _selector(self, entry: dict[str, Any]) -> bytes:
+        """A function's 4-byte selector, computed once per ABI entry of this contract."""
+        key = id(entry)  # entries belong to self.abi, so their ids stay theirs while this contract lives
+        if key not in self._selectors:
+            self._selectors[key] = function_abi_to_4byte_selector(entry)  # type: ignore[arg-type]
+        return self._selectors[key]
+
     def __getattr__(self, name: str) -> ContractFunction:
-        if name.startswith("_") or name not in self._function_names:
+        if name.startswith("_") or name not in self._overloads:
             raise AttributeError(f"{self.contract_name} has no function {name!r}")
         return ContractFunction(self, name)
 
@@ -72,7 +84,7 @@ class ContractFunction:
 
     def _abi(self, args: tuple[Any, ...]) -> dict[str, Any]:
         """The ABI entry these arguments call: overloads are told apart by arity, then by what encodes."""
-        overloads = [e for e in self.contract.abi if e.get("type") == "function" and e.get("name") == self.name]
+        overloads = self.contract._overloads[self.name]
         fitting = [e for e in overloads if len(e.get("inputs", [])) == len(args)]
         if len(fitting) > 1:
             codec = self.contract.chain.w3.codec
@@ -94,9 +106,16 @@ class ContractFunction:
 
     def encode(self, *args: Any) -> bytes:
         args = as_address(args)
-        signature = abi_to_signature(self._abi(args))  # type: ignore[arg-type]
-        data = self.contract._web3_contract.encode_abi(signature, list(args))
-        return bytes.fromhex(data[2:])
+        abi = self._abi(args)
+        codec = self.contract.chain.w3.codec
+        try:
+            # The direct path: values already in the form eth-abi takes (most calls, and every hot loop).
+            return self.contract._selector(abi) + codec.encode([_type_string(p) for p in abi["inputs"]], args)
+        except (EncodingError, TypeError, ValueError):
+            # web3 also accepts hex text for bytes and lower-case addresses; it normalises them first.
+            signature = abi_to_signature(abi)  # type: ignore[arg-type]
+            data = self.contract._web3_contract.encode_abi(signature, list(args))
+            return bytes.fromhex(data[2:])
 
     def __call__(self, *args: Any, sender: LocalAccount | None = None, value: int = 0) -> Any:
         if self._abi(as_address(args)).get("stateMutability") in ("view", "pure"):

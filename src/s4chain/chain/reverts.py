@@ -107,24 +107,30 @@ def _canonical_type(param: dict[str, Any]) -> str:
 
 
 class ErrorRegistry:
-    """Every custom error of every registered ABI, by 4-byte selector."""
+    """Every custom error of every registered ABI, by 4-byte selector. Two contracts may declare the same error
+    with other argument names: the definition of the contract that was called wins, then the first one seen."""
 
     def __init__(self) -> None:
         self._errors: dict[bytes, dict[str, Any]] = {}
+        self._by_contract: dict[str, dict[bytes, dict[str, Any]]] = {}
 
-    def register_abi(self, abi: list[dict[str, Any]]) -> None:
+    def register_abi(self, abi: list[dict[str, Any]], address: str | None = None) -> None:
+        if address is not None:
+            # What is deployed at an address now replaces what was there (a snapshot revert reuses addresses).
+            self._by_contract[address] = {}
+        table = self._errors if address is None else self._by_contract[address]
         for entry in abi:
             if entry.get("type") == "error":
-                self._errors.setdefault(function_abi_to_4byte_selector(entry), entry)  # type: ignore[arg-type]
+                table.setdefault(function_abi_to_4byte_selector(entry), entry)  # type: ignore[arg-type]
 
-    def decode(self, data: bytes, tx_hash: str | None = None) -> ContractRevert:
+    def decode(self, data: bytes, tx_hash: str | None = None, address: str | None = None) -> ContractRevert:
         selector, payload = data[:4], data[4:]
         try:
             if selector == ERROR_STRING_SELECTOR:
                 return RevertWithReason(abi_decode(["string"], payload)[0], data, tx_hash)
             if selector == PANIC_SELECTOR:
                 return PanicRevert(abi_decode(["uint256"], payload)[0], data, tx_hash)
-            entry = self._errors.get(selector)
+            entry = self._by_contract.get(address or "", {}).get(selector) or self._errors.get(selector)
             if entry is not None:
                 inputs = entry.get("inputs", [])
                 values = abi_decode([_canonical_type(p) for p in inputs], payload)
