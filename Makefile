@@ -12,19 +12,28 @@ SLITHER_VENV := .venv-slither
 SLITHER_STAMP := $(SLITHER_VENV)/.s4chain-installed
 SLITHER_VERSION := 0.11.6
 
-.PHONY: demo test lint compile setup clean
+.PHONY: demo test lint gas-snapshot compile setup clean
 
 demo: setup
 	$(BIN)/s4chain demo
 
+# The suites, then the gas regression gate (against gas-snapshot.json, from the gas the suites recorded).
 test: setup
 	$(BIN)/s4chain compile
 	$(BIN)/pytest
+	$(BIN)/python scripts/gas_snapshot.py check
 
+# Static checks: ruff (lint and format), mypy on src/, and the Slither gate on contracts/.
 lint: setup
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/ruff format --check src tests scripts
 	$(BIN)/mypy
+	$(BIN)/python scripts/slither_gate.py
+
+# After a change that is meant to cost more (or less) gas: record the new figures, and commit them with it.
+gas-snapshot: setup
+	$(BIN)/pytest -q
+	$(BIN)/python scripts/gas_snapshot.py update
 
 compile: setup
 	$(BIN)/s4chain compile
