@@ -366,6 +366,7 @@ contract TokenSale is AccessControl, ReentrancyGuardTransient {
         EtherPosition storage e = _etherPositions[msg.sender];
         e.weiPaid += uint96(msg.value);
         e.eurValue += uint80(eurValue);
+        // slither-disable-next-line incorrect-equality,timestamp (a purchase counter, not a balance or a time)
         if (index == 0) e.firstWei = uint80(msg.value);
         _etherWeiOpen += uint128(msg.value);
         _etherEurOpen += uint128(eurValue);
@@ -397,9 +398,10 @@ contract TokenSale is AccessControl, ReentrancyGuardTransient {
             if (deadline > s.windowsEnd) s.windowsEnd = uint48(deadline);
         }
         index = pos.purchaseCount;
-        if (index == type(uint16).max) revert TooManyPurchases();
+        if (index >= type(uint16).max) revert TooManyPurchases();
         pos.contributed = uint80(contributed);
         pos.purchaseCount = uint16(index + 1);
+        // slither-disable-next-line incorrect-equality (a purchase counter, not a balance or a time)
         if (index == 0) {
             pos.firstEurValue = uint72(eurValue);
             pos.firstTimestamp = uint48(block.timestamp);
@@ -466,8 +468,8 @@ contract TokenSale is AccessControl, ReentrancyGuardTransient {
         s.finalised = true;
         s.successful = success;
         _state = s;
-        uint256 feeStable;
-        uint256 feeWei;
+        uint256 feeStable = 0;
+        uint256 feeWei = 0;
         if (success) {
             uint256 stableRaised = s.raised - _etherEurOpen;
             uint256 weiRaised = _etherWeiOpen;

@@ -5,6 +5,7 @@ import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IERC4907} from "./IERC4907.sol";
 import {IERC5643} from "./IERC5643.sol";
@@ -324,7 +325,7 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
         uint256 start = l.startedAt;
         uint256 target = block.timestamp + p.notice;
         if (start + p.minTerm > target) target = start + p.minTerm;
-        uint256 periods = (target - start + p.period - 1) / p.period;
+        uint256 periods = Math.ceilDiv(target - start, p.period);
         uint64 endAt = uint64(start + periods * p.period);
         if (endAt < l.nextBillAt) endAt = l.nextBillAt;
         l.endAt = uint40(endAt);

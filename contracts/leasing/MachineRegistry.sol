@@ -154,6 +154,7 @@ contract MachineRegistry is ERC721, AccessControl, EIP712 {
         bytes32 digest = _hashTypedDataV4(
             keccak256(abi.encode(USAGE_READING_TYPEHASH, machineId, reading.counter, reading.nonce))
         );
+        // slither-disable-next-line unused-return (any RecoverError yields address(0), never the bound device)
         (address signer,,) = ECDSA.tryRecover(digest, signature);
         if (signer != device) revert InvalidDeviceSignature(machineId, signer);
         uint64 previous = m.hoursUsed;
