@@ -7,6 +7,7 @@ from decimal import Decimal as D
 import pytest
 from ico_env import Ico, deploy_ico
 
+from s4chain.drivers.permit import sign_permit
 from s4chain.drivers.units import eur
 from s4chain.testing import assert_events, reverts
 
@@ -165,7 +166,7 @@ def test_buy_with_front_run_permit_still_works(open_ico: Ico):
     ico = open_ico
     d = ico.driver
     deadline = ico.chain.timestamp + 600
-    v, r, s = d._sign_permit(ico.alice, eur(700), deadline)
+    v, r, s = sign_permit(d.stablecoin, ico.alice, ico.sale, eur(700), deadline)
     d.stablecoin.permit(ico.alice, ico.sale, eur(700), deadline, v, r, s, sender=ico.eve)  # someone submits it first
     ico.sale.buyWithPermit(eur(700), deadline, v, r, s, sender=ico.alice)
     assert d.investor(ico.alice).contributed == D(700)

@@ -8,38 +8,12 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-from eth_account.messages import encode_typed_data
 from ico_env import Ico
 
+from s4chain.drivers.permit import sign_permit
 from s4chain.drivers.units import eur
 
 BUY_CEILING = 120_000
-
-
-def _permit(token, owner, spender: str, value: int, deadline: int, chain_id: int) -> tuple[int, bytes, bytes]:
-    fields = (("owner", "address"), ("spender", "address"), ("value", "uint256"), ("nonce", "uint256"))
-    typed = {
-        "types": {
-            "EIP712Domain": [
-                {"name": "name", "type": "string"},
-                {"name": "version", "type": "string"},
-                {"name": "chainId", "type": "uint256"},
-                {"name": "verifyingContract", "type": "address"},
-            ],
-            "Permit": [{"name": n, "type": t} for n, t in (*fields, ("deadline", "uint256"))],
-        },
-        "primaryType": "Permit",
-        "domain": {"name": token.name(), "version": "1", "chainId": chain_id, "verifyingContract": token.address},
-        "message": {
-            "owner": owner.address,
-            "spender": spender,
-            "value": value,
-            "nonce": token.nonces(owner),
-            "deadline": deadline,
-        },
-    }
-    signed = owner.sign_message(encode_typed_data(full_message=typed))
-    return signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
 
 
 def test_gas_report(ico: Ico, gas_report):
@@ -64,7 +38,7 @@ def test_gas_report(ico: Ico, gas_report):
     rec("SmeToken.transferFrom", d.token.transferFrom(ico.sme, ico.eve, 10**17, sender=ico.eve).gas_used)
     rec("SmeToken.burnFrom", d.token.burnFrom(ico.sme, 0, sender=ico.eve).gas_used)
     deadline = chain.timestamp + 3_600
-    v, r, s = _permit(d.token, ico.sme, ico.eve.address, 10**17, deadline, chain.chain_id)
+    v, r, s = sign_permit(d.token, ico.sme, ico.eve, 10**17, deadline)
     rec("SmeToken.permit", d.token.permit(ico.sme, ico.eve, 10**17, deadline, v, r, s, sender=ico.eve).gas_used)
     for name, contract, holder in (
         ("SmeToken", d.token, ico.sme),

@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 import pytest
-from eth_account.messages import encode_typed_data
 from ico_env import Ico
 
+from s4chain.drivers.permit import sign_permit
 from s4chain.drivers.units import eur, tokens
 from s4chain.testing import assert_events, reverts
 
@@ -46,43 +46,11 @@ def test_permit(ico: Ico):
     owner, spender = ico.alice, ico.eve
     deadline = ico.chain.timestamp + 3_600
     value = tokens(5)
-    typed = {
-        "types": {
-            "EIP712Domain": [
-                {"name": "name", "type": "string"},
-                {"name": "version", "type": "string"},
-                {"name": "chainId", "type": "uint256"},
-                {"name": "verifyingContract", "type": "address"},
-            ],
-            "Permit": [
-                {"name": "owner", "type": "address"},
-                {"name": "spender", "type": "address"},
-                {"name": "value", "type": "uint256"},
-                {"name": "nonce", "type": "uint256"},
-                {"name": "deadline", "type": "uint256"},
-            ],
-        },
-        "primaryType": "Permit",
-        "domain": {
-            "name": token.name(),
-            "version": "1",
-            "chainId": ico.chain.chain_id,
-            "verifyingContract": token.address,
-        },
-        "message": {
-            "owner": owner.address,
-            "spender": spender.address,
-            "value": value,
-            "nonce": token.nonces(owner),
-            "deadline": deadline,
-        },
-    }
-    signed = owner.sign_message(encode_typed_data(full_message=typed))
-    r, s = signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
-    token.permit(owner, spender, value, deadline, signed.v, r, s, sender=ico.eve)
+    v, r, s = sign_permit(token, owner, spender, value, deadline)
+    token.permit(owner, spender, value, deadline, v, r, s, sender=ico.eve)
     assert token.allowance(owner, spender) == value and token.nonces(owner) == 1
     with reverts("ERC2612InvalidSigner"):  # replay: the nonce moved on
-        token.permit(owner, spender, value, deadline, signed.v, r, s, sender=ico.eve)
+        token.permit(owner, spender, value, deadline, v, r, s, sender=ico.eve)
 
 
 def test_registry_verify_records_profile_and_events(ico: Ico):

@@ -12,12 +12,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from s4chain.chain import Chain, Contract, TxResult
+from s4chain.drivers.permit import sign_permit
 from s4chain.drivers.units import EURO_DECIMALS, TOKEN_DECIMALS, eur, from_units, to_units
 
 DAY = 86_400
@@ -309,43 +309,8 @@ class TokenSaleDriver:
         """Buy for `amount` euros in one transaction, with an ERC-2612 permit signed by `investor`."""
         value = eur(amount)
         deadline = deadline if deadline is not None else self.chain.timestamp + 3_600
-        v, r, s = self._sign_permit(investor, value, deadline)
+        v, r, s = sign_permit(self.stablecoin, investor, self.sale, value, deadline)
         return self.sale.buyWithPermit(value, deadline, v, r, s, sender=investor)
-
-    def _sign_permit(self, owner: LocalAccount, value: int, deadline: int) -> tuple[int, bytes, bytes]:
-        typed: dict[str, Any] = {
-            "types": {
-                "EIP712Domain": [
-                    {"name": "name", "type": "string"},
-                    {"name": "version", "type": "string"},
-                    {"name": "chainId", "type": "uint256"},
-                    {"name": "verifyingContract", "type": "address"},
-                ],
-                "Permit": [
-                    {"name": "owner", "type": "address"},
-                    {"name": "spender", "type": "address"},
-                    {"name": "value", "type": "uint256"},
-                    {"name": "nonce", "type": "uint256"},
-                    {"name": "deadline", "type": "uint256"},
-                ],
-            },
-            "primaryType": "Permit",
-            "domain": {
-                "name": self.stablecoin.name(),
-                "version": "1",
-                "chainId": self.chain.chain_id,
-                "verifyingContract": self.stablecoin.address,
-            },
-            "message": {
-                "owner": owner.address,
-                "spender": self.sale.address,
-                "value": value,
-                "nonce": self.stablecoin.nonces(owner),
-                "deadline": deadline,
-            },
-        }
-        signed = owner.sign_message(encode_typed_data(full_message=typed))
-        return signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
 
     def buy_with_ether(self, investor: LocalAccount, ether: Decimal) -> TxResult:
         """Buy with `ether` ether, worth ether x eur_per_eth euros (rounded down to the euro unit)."""
