@@ -22,19 +22,22 @@ class RpcError(Exception):
     """The node answered a request with an error."""
 
 
+def connect(url: str, timeout: float) -> tuple[Web3, int, str]:
+    """web3 over the node at `url`, with its chain id and client version; NodeUnreachableError if none answers."""
+    w3 = Web3(HTTPProvider(url, request_kwargs={"timeout": timeout}))
+    try:
+        return w3, int(w3.eth.chain_id), str(w3.client_version)
+    except (requests.ConnectionError, requests.Timeout, OSError) as exc:
+        raise NodeUnreachableError(f"no JSON-RPC node answers at {url} ({type(exc).__name__})") from exc
+
+
 class RpcChain(Chain):
     backend_name = "json-rpc"
 
     def __init__(self, url: str, artifacts: ArtifactStore | None = None, timeout: float = 30.0) -> None:
         self.url = url
-        w3 = Web3(HTTPProvider(url, request_kwargs={"timeout": timeout}))
-        try:
-            client_version = str(w3.client_version)
-            chain_id = int(w3.eth.chain_id)
-        except (requests.ConnectionError, requests.Timeout, OSError) as exc:
-            raise NodeUnreachableError(f"no JSON-RPC node answers at {url} ({type(exc).__name__})") from exc
-        require_local_dev_chain(url, chain_id, client_version)
-        self.client_version = client_version
+        w3, chain_id, self.client_version = connect(url, timeout)
+        require_local_dev_chain(url, chain_id, self.client_version)
         super().__init__(w3, dev_accounts(), artifacts)
 
     def request(self, method: str, params: list[Any]) -> Any:

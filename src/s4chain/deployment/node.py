@@ -12,15 +12,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-import requests
 from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
-from web3 import Web3
-from web3.providers.rpc import HTTPProvider
 
 from s4chain.chain.accounts import dev_accounts
 from s4chain.chain.base import TX_GAS_LIMIT, Chain
-from s4chain.chain.rpc import NodeUnreachableError, RpcChain, RpcError
+from s4chain.chain.rpc import RpcChain, RpcError, connect
 from s4chain.chain.safety import UnsafeChainError, is_local_dev_chain
 from s4chain.compiler.artifacts import ArtifactStore
 
@@ -58,12 +55,7 @@ class DeployChain(RpcChain):
             self.is_dev_chain = True
             return
         self.url = url
-        w3 = Web3(HTTPProvider(url, request_kwargs={"timeout": timeout}))
-        try:
-            client_version = str(w3.client_version)
-            chain_id = int(w3.eth.chain_id)
-        except (requests.ConnectionError, requests.Timeout, OSError) as exc:
-            raise NodeUnreachableError(f"no JSON-RPC node answers at {url} ({type(exc).__name__})") from exc
+        w3, chain_id, client_version = connect(url, timeout)
         self.client_version = client_version
         self.is_dev_chain = is_local_dev_chain(chain_id, client_version)
         if not self.is_dev_chain and key.address in {account.address for account in dev_accounts()}:
