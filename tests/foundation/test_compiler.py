@@ -9,7 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from s4chain.compiler import EVM_VERSION, ArtifactStore, CompilerError, CorruptArtifactError, compile_project
+from s4chain.compiler import (
+    EVM_VERSION,
+    ArtifactStore,
+    CompilerError,
+    CompilerNotFoundError,
+    CorruptArtifactError,
+    compile_project,
+)
+from s4chain.compiler.backend import SOLC_JS_WRAPPER
 from s4chain.project import Project
 
 GOOD = """// SPDX-License-Identifier: MIT
@@ -149,3 +157,19 @@ def test_corrupt_artifact_file_names_file_and_field(project: Project) -> None:
     artifact.write_text("{")
     with pytest.raises(CorruptArtifactError, match=r"Coin\.json: not a valid s4chain artifact"):
         ArtifactStore.load(project.build_dir / "artifacts")
+
+
+def test_s4chain_solc_selects_a_native_compiler(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    # No native solc can be downloaded here; the solc-compatible wrapper stands in for one, so the native path
+    # (py-solc-x driving whatever S4CHAIN_SOLC names) runs for real.
+    monkeypatch.setenv("S4CHAIN_SOLC", str(SOLC_JS_WRAPPER))
+    result = compile_project(project)
+    assert result.backend is not None and result.backend.kind == "native"
+    assert result.backend.executable == SOLC_JS_WRAPPER
+    assert result.store.get("Coin").is_deployable
+
+
+def test_s4chain_solc_naming_nothing_is_a_clear_error(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("S4CHAIN_SOLC", "/nowhere/solc")
+    with pytest.raises(CompilerNotFoundError, match="S4CHAIN_SOLC=/nowhere/solc: no such file"):
+        compile_project(project)
