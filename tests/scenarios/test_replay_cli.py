@@ -97,3 +97,21 @@ def test_checks_run_after_an_expected_revert(write_scenario, tmp_path: Path) -> 
     result = run_cli("replay", write_scenario(text), "--report", tmp_path / "r.html")
     assert result.returncode == 1
     assert "check sale.state.raised: expected 1, got 0" in result.stderr
+
+
+def test_a_folder_replays_its_scenario_files(write_scenario, tmp_path: Path) -> None:
+    write_scenario(BASE, "one.yaml")
+    write_scenario(BASE.replace("Minimal sale", "Second sale"), "two.yaml")
+    result = run_cli("replay", tmp_path, "--report", tmp_path / "out" / "r.html")
+    assert result.returncode == 0, result.stderr
+    names = [s["name"] for s in json.loads((tmp_path / "out" / "r.json").read_text())["scenarios"]]
+    assert names == ["Minimal sale", "Second sale"]
+
+
+def test_unwritable_report_is_refused_before_replaying(write_scenario, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the report's folder should be")
+    result = run_cli("replay", write_scenario(BASE), "--report", blocker / "r.html")
+    assert result.returncode == 2
+    assert f"cannot write the report at {blocker / 'r.html'}" in result.stderr
+    assert "Traceback" not in result.stderr and "Replay summary" not in result.stdout

@@ -82,7 +82,7 @@ def _interrupt(_signum: int, _frame: object) -> None:
 
 @app.command("node")
 def node_command(
-    port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1.")] = 8545,
+    port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1.", min=1, max=65535)] = 8545,
     project_root: ProjectOption = None,
 ) -> None:
     """Run anvil from node_modules on 127.0.0.1 with the dev mnemonic and the pinned hardfork (Ctrl-C stops it)."""
@@ -121,12 +121,27 @@ def _load_all(paths: list[Path]) -> list[LoadedScenario]:
     from s4chain.scenarios.yaml_lines import ScenarioFileError
 
     loaded = []
-    for path in paths:
-        try:
-            loaded.append(load_scenario(path))
-        except ScenarioFileError as exc:
-            fail(str(exc))
+    for given in paths:
+        # A folder stands for the scenario files in it.
+        files = sorted(given.glob("*.yaml")) if given.is_dir() else [given]
+        if not files:
+            fail(f"{given}: a folder with no .yaml scenario files")
+        for path in files:
+            try:
+                loaded.append(load_scenario(path))
+            except ScenarioFileError as exc:
+                fail(str(exc))
     return loaded
+
+
+def _writable_report(report: Path) -> None:
+    """Fail now, before any replay, if the report cannot be written where asked."""
+    try:
+        report.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(f"cannot write the report at {report}: {exc.strerror}")
+    if report.is_dir():
+        fail(f"--report {report} is a folder; give the HTML file to write, e.g. {report / 'replay.html'}")
 
 
 def _attached_drivers(chain: Chain, records_dir: Path) -> dict[str, Any]:
@@ -165,6 +180,7 @@ def _run(
     from s4chain.scenarios.journal import JournalError, JournalWriter, journal_path
 
     loaded = _load_all(paths)  # every file is checked before anything is sent
+    _writable_report(report)
     try:
         store = compile_project(project).store
     except CompilerError as exc:
@@ -192,7 +208,10 @@ def _run(
     except (ScenarioSetupError, NodeUnreachableError, JournalError) as exc:
         fail(str(exc))
     out.print(summary_table(runs))
-    json_path = write_report(runs, report)
+    try:
+        json_path = write_report(runs, report)
+    except OSError as exc:
+        fail(f"cannot write the report at {report}: {exc.strerror}")
     out.print(f"report: {report} (data: {json_path})")
     print_failures(runs, err)
     if any(run.failures for run in runs):

@@ -75,6 +75,8 @@ def load_yaml_with_lines(path: Path) -> tuple[Any, LineMap]:
         size = path.stat().st_size
     except OSError as exc:
         raise ScenarioFileError(path, 1, f"cannot read the file: {exc.strerror}") from exc
+    if not path.is_file():
+        raise ScenarioFileError(path, 1, "not a file; expected a scenario .yaml file")
     if size > MAX_FILE_BYTES:
         raise ScenarioFileError(
             path, 1, f"the file is {size:,} bytes; scenario files are limited to {MAX_FILE_BYTES:,} bytes"
