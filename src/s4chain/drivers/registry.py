@@ -10,6 +10,9 @@ DRIVERS = {
     "ico": ("s4chain.drivers.ico", "TokenSaleDriver", "TokenSale"),
     "leasing": ("s4chain.drivers.leasing", "LeasingDriver", "MachineLease"),
     "supply": ("s4chain.drivers.supply", "SupplyChainDriver", "SupplyChain"),
+    "tokens": ("s4chain.drivers.tokens", "TokenExchangeDriver", "P2PExchange"),
+    "data": ("s4chain.drivers.data", "DataMarketDriver", "DataMarket"),
+    "work": ("s4chain.drivers.work", "MissionDriver", "MissionEscrow"),
 }
 
 

@@ -20,7 +20,9 @@ class Actor(Strict):
 
 
 class ContractSet(Strict):
-    driver: str = Field(description="Which driver deploys and operates the set: ico, leasing or supply.")
+    driver: str = Field(
+        description="Which driver deploys and operates the set: ico, leasing, supply, tokens, data or work."
+    )
     params: dict[str, Any] = Field(default_factory=dict, description="The driver's deployment parameters.")
     args: dict[str, Any] = Field(
         default_factory=dict, alias="with", description="Other deploy arguments: roles by actor name, @addresses."
