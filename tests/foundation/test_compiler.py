@@ -129,7 +129,7 @@ def test_cli_exit_codes_and_error_format(project: Project) -> None:
     assert "2 source file(s) compiled" in ok.stdout
     (project.contracts_dir / "Coin.sol").write_text(BROKEN)
     broken = subprocess.run(command, capture_output=True, text=True, check=False)
-    assert broken.returncode == 1
+    assert broken.returncode == 2  # broken contracts are bad input
     assert "contracts/Coin.sol:5:16: error:" in broken.stderr
     assert "Traceback" not in broken.stderr
 

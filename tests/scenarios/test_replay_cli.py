@@ -115,3 +115,15 @@ def test_unwritable_report_is_refused_before_replaying(write_scenario, tmp_path:
     assert result.returncode == 2
     assert f"cannot write the report at {blocker / 'r.html'}" in result.stderr
     assert "Traceback" not in result.stderr and "Replay summary" not in result.stdout
+
+
+def test_broken_contract_is_bad_input_with_its_location(write_scenario, tmp_path: Path, s4_project) -> None:
+    project = tmp_path / "project"
+    (project / "contracts").mkdir(parents=True)
+    (project / "contracts" / "Broken.sol").write_text("pragma solidity ^0.8.24;\ncontract Broken { uint x = ; }\n")
+    (project / "node_modules").symlink_to(s4_project.node_modules)
+    report = tmp_path / "r.html"
+    result = run_cli("replay", "--project", project, write_scenario(BASE), "--report", report)
+    assert result.returncode == 2
+    assert "contracts/Broken.sol:2:" in result.stderr and "Traceback" not in result.stderr
+    assert not report.exists() and not (project / "build" / "artifacts" / "contracts").exists()

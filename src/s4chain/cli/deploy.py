@@ -97,7 +97,7 @@ def deploy_command(
     try:
         store = compile_project(project).store
     except CompilerError as exc:
-        fail(f"contracts do not compile:\n{exc}", DEPLOY_FAILED)
+        fail(f"contracts do not compile:\n{exc}")
     if rpc is None:
         if keystore is not None:
             fail("--keystore is for --rpc: the embedded chain uses the dev accounts")

@@ -63,7 +63,7 @@ def compile_command(
     except CompilerError as exc:
         for diagnostic in exc.diagnostics:
             err.print(str(diagnostic), highlight=False, markup=False, soft_wrap=True)
-        fail(f"compilation failed with {len(exc.diagnostics)} error(s); build/artifacts left as it was", 1)
+        fail(f"compilation failed with {len(exc.diagnostics)} error(s); build/artifacts left as it was")
     except CompilerNotFoundError as exc:
         fail(str(exc))
     for warning in result.warnings:
@@ -184,7 +184,7 @@ def _run(
     try:
         store = compile_project(project).store
     except CompilerError as exc:
-        fail(f"contracts do not compile:\n{exc}", 1)
+        fail(f"contracts do not compile:\n{exc}")
     if rpc:
         try:
             node = RpcChain(rpc, store)
