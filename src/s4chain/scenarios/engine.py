@@ -19,7 +19,7 @@ from s4chain.chain.base import Chain
 from s4chain.chain.reverts import ContractRevert
 from s4chain.drivers.registry import driver_class, main_contract
 from s4chain.scenarios.loader import LoadedScenario, step_time
-from s4chain.scenarios.model import Check, Expectation
+from s4chain.scenarios.model import Check, Expectation, assign_accounts
 from s4chain.scenarios.values import Resolver, ValueProblem, parse_duration, to_timestamp
 
 
@@ -156,12 +156,7 @@ class Replayer:
         self.chain = chain
         self.loaded = loaded
         self.attached = attached or {}
-        scenario = loaded.scenario
-        free = [i for i in range(len(chain.accounts)) if i not in {a.account for a in scenario.actors.values()}]
-        self.actors: dict[str, LocalAccount] = {}
-        for name, actor in scenario.actors.items():
-            index = actor.account if actor.account is not None else free.pop(0)
-            self.actors[name] = chain.accounts[index]
+        self.actors = assign_accounts(loaded.scenario.actors, chain.accounts)
         self.resolver = Resolver(loaded.start, self.actors, {})
         self.drivers: dict[str, Any] = {}
 

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from s4chain.chain.accounts import dev_accounts
 from s4chain.drivers.registry import UnknownDriverError, driver_class
-from s4chain.scenarios.model import Expectation, Scenario, Step
+from s4chain.scenarios.model import Expectation, Scenario, Step, assign_accounts
 from s4chain.scenarios.values import Resolver, ValueProblem, parse_duration, to_timestamp
 from s4chain.scenarios.yaml_lines import LineMap, Location, ScenarioFileError, load_yaml_with_lines
 
@@ -87,13 +87,7 @@ class _Checker:
     def __init__(self, loaded: LoadedScenario) -> None:
         self.loaded = loaded
         self.scenario = loaded.scenario
-        accounts = dev_accounts()
-        taken = {a.account for a in self.scenario.actors.values()}
-        free = [i for i in range(len(accounts)) if i not in taken]
-        actors = {
-            name: accounts[actor.account if actor.account is not None else free.pop(0)]
-            for name, actor in self.scenario.actors.items()
-        }
+        actors = assign_accounts(self.scenario.actors, dev_accounts())
         self.resolver = Resolver(loaded.start, actors, {}, frozenset(self.scenario.contracts))
 
     def fail(self, location: Location, message: str) -> typing.NoReturn:

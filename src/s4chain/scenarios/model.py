@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from eth_account.signers.local import LocalAccount
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from s4chain.scenarios.values import parse_duration
@@ -100,3 +101,11 @@ class Scenario(Strict):
         if len(indexes) != len(set(indexes)):
             raise ValueError("two actors share a dev account index")
         return self
+
+
+def assign_accounts(actors: dict[str, Actor], accounts: tuple[LocalAccount, ...]) -> dict[str, LocalAccount]:
+    """Each actor's dev account: the one it names, else the free ones in the order the actors are listed."""
+    free = [i for i in range(len(accounts)) if i not in {a.account for a in actors.values()}]
+    return {
+        name: accounts[actor.account if actor.account is not None else free.pop(0)] for name, actor in actors.items()
+    }
