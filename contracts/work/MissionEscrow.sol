@@ -113,7 +113,7 @@ contract MissionEscrow is AccessControl {
         uint256 toFirm
     );
     event Paid(uint256 indexed missionId, uint256 indexed milestone, address indexed freelancer, uint256 net, uint256 fee);
-    event Withdrawn(address indexed account, uint256 amount);
+    event CreditWithdrawn(address indexed account, uint256 amount);
     event FeeChanged(uint16 feeBps);
     event TreasuryChanged(address indexed treasury);
 
@@ -405,7 +405,7 @@ contract MissionEscrow is AccessControl {
         amount = credits[msg.sender];
         if (amount == 0) revert NothingToWithdraw();
         credits[msg.sender] = 0;
-        emit Withdrawn(msg.sender, amount);
+        emit CreditWithdrawn(msg.sender, amount);
         token.safeTransfer(msg.sender, amount);
     }
 

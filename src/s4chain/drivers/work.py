@@ -1,0 +1,352 @@
+"""UC6 driver: on-demand work for freelancers.
+
+Deploys and operates `MissionEscrow`: a firm posts a mission of up to ten milestones paid in the euro stablecoin
+and escrows the total; a freelancer (the named one, or the first comer) accepts; each milestone is paid on the
+firm's approval, or released by anyone once the firm stays silent past the approval timeout after a submission;
+either party may open a dispute on a submitted (or rejected) milestone, which an arbiter splits in basis points.
+A platform fee (bps, snapshotted per mission when posted) is taken from every amount released to the freelancer.
+All payments are credited to pull balances and withdrawn by their owners.
+
+Milestones are numbered from 0 on chain and in this driver (a three-milestone mission has milestones 0, 1, 2).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import IntEnum
+
+from eth_account.signers.local import LocalAccount
+from eth_utils import keccak, to_checksum_address
+from pydantic import BaseModel, ConfigDict, Field
+
+from s4chain.chain import Chain, Contract, TxResult
+from s4chain.drivers.units import eur, from_units
+
+EURO_DECIMALS = 6
+ZERO_ADDRESS = "0x" + "00" * 20  # checksummed form is the same
+
+
+class MissionStatus(IntEnum):
+    """`MissionEscrow.MissionStatus`, in order."""
+
+    NONE = 0
+    OPEN = 1
+    ACTIVE = 2
+    CANCELLED = 3
+    CLOSED = 4
+
+
+class MilestoneStatus(IntEnum):
+    """`MissionEscrow.MilestoneStatus`, in order."""
+
+    PENDING = 0
+    SUBMITTED = 1
+    REJECTED = 2
+    DISPUTED = 3
+    PAID = 4
+    REFUNDED = 5
+    SPLIT = 6
+
+
+class WorkParams(BaseModel):
+    """Deployment parameters of the freelance-work use case."""
+
+    model_config = ConfigDict(frozen=True)
+
+    fee_bps: int = Field(default=300, ge=0, le=1000)  # platform fee on every release to the freelancer
+
+
+class MissionState(BaseModel):
+    """A mission's record; amounts in euros. Once closed, `paid + refunded == total`."""
+
+    mission_id: int
+    firm: str
+    freelancer: str  # the named freelancer while open (zero address: anyone), then the one who accepted
+    status: str
+    milestone_count: int
+    settled_count: int
+    total: Decimal
+    paid: Decimal  # released to the freelancer, platform fee included
+    refunded: Decimal  # credited back to the firm
+    fee_bps: int
+    accept_by: int
+    approval_timeout: int
+    last_activity: int
+    abandoned: bool
+
+
+class MilestoneState(BaseModel):
+    """One milestone of a mission."""
+
+    mission_id: int
+    milestone: int
+    amount: Decimal
+    status: str
+    submitted_at: int
+    releasable_at: int  # when anyone may release it if the firm stays silent (0 unless submitted)
+
+
+class Holdings(BaseModel):
+    """An account's euros: in its wallet and credited by the escrow (withdrawable)."""
+
+    account: str
+    wallet: Decimal
+    credit: Decimal
+
+
+class EscrowState(BaseModel):
+    """The escrow's books: `held == locked + owed` (`balanced`)."""
+
+    mission_count: int
+    fee_bps: int
+    held: Decimal  # stablecoin balance of the escrow
+    locked: Decimal  # milestone amounts not yet paid or refunded
+    owed: Decimal  # pull balances of every firm, freelancer and the treasury
+    balanced: bool
+
+
+def as_hash(value: bytes | str) -> bytes:
+    """A 32-byte hash: bytes as they are, a 0x-prefixed 32-byte hex string, or keccak256 of any text."""
+    if isinstance(value, bytes):
+        if len(value) != 32:
+            raise ValueError("a hash has 32 bytes")
+        return value
+    if value.startswith("0x") and len(value) == 66:
+        return bytes.fromhex(value[2:])
+    return keccak(text=value)
+
+
+def _address(value: LocalAccount | Contract | str) -> str:
+    if isinstance(value, LocalAccount | Contract):
+        return value.address
+    return to_checksum_address(value)
+
+
+def _euros(units: int) -> Decimal:
+    return from_units(int(units), EURO_DECIMALS)
+
+
+class MissionDriver:
+    """The deployed escrow and the actions of firm, freelancer, arbiter and anyone."""
+
+    def __init__(
+        self,
+        chain: Chain,
+        escrow: Contract,
+        stablecoin: Contract,
+        admin: LocalAccount,
+        arbiter: LocalAccount,
+        params: WorkParams,
+    ) -> None:
+        self.chain = chain
+        self.escrow = escrow
+        self.stablecoin = stablecoin
+        self.admin = admin
+        self.arbiter = arbiter
+        self.params = params
+
+    # --- deployment -------------------------------------------------------------------------------------------
+    @classmethod
+    def deploy(
+        cls,
+        chain: Chain,
+        params: WorkParams | None = None,
+        admin: LocalAccount | None = None,
+        stablecoin: str | None = None,
+        arbiter: LocalAccount | None = None,
+    ) -> MissionDriver:
+        """Deploy `MissionEscrow` (and a fresh EuroStablecoin unless the address of one is given).
+
+        `admin` (default: accounts[0]) administers the escrow, receives the platform fee (treasury) and mints
+        test euros (it must be the stablecoin's minter for `fund`); `arbiter` (default: the admin) is granted
+        ARBITER_ROLE.
+        """
+        params = params or WorkParams()
+        admin = admin or chain.accounts[0]
+        arbiter = arbiter or admin
+        if stablecoin is None:
+            coin = chain.deploy("EuroStablecoin", admin, sender=admin)
+        else:
+            coin = chain.at("EuroStablecoin", to_checksum_address(stablecoin))
+        escrow = chain.deploy("MissionEscrow", admin, coin, admin, params.fee_bps, sender=admin)
+        escrow.grantRole(escrow.ARBITER_ROLE(), arbiter, sender=admin)
+        return cls(chain, escrow, coin, admin, arbiter, params)
+
+    def contracts(self) -> dict[str, Contract]:
+        """The deployed contracts by name."""
+        return {"EuroStablecoin": self.stablecoin, "MissionEscrow": self.escrow}
+
+    @staticmethod
+    def mission_id(result: TxResult) -> int:
+        """The mission id of a `post_mission` transaction."""
+        events = result.events_named("MissionPosted")
+        if not events:
+            raise ValueError(f"no MissionPosted event in {result.tx_hash}")
+        return int(events[0].args["missionId"])
+
+    # --- money ------------------------------------------------------------------------------------------------
+    def fund(self, account: LocalAccount, amount: Decimal) -> TxResult:
+        """Mint `amount` test euros to `account` (sent by the admin, the stablecoin's minter)."""
+        return self.stablecoin.mint(account, eur(amount), sender=self.admin)
+
+    def withdraw(self, account: LocalAccount) -> TxResult:
+        """Pull the account's whole credit (payments, refunds, fees) from the escrow."""
+        return self.escrow.withdraw(sender=account)
+
+    # --- firm -------------------------------------------------------------------------------------------------
+    def post_mission(
+        self,
+        firm: LocalAccount,
+        description: str,
+        milestones: list[Decimal],
+        acceptance_window: int,
+        approval_timeout: int,
+        freelancer: LocalAccount | str | None = None,
+    ) -> TxResult:
+        """Approve the total and post a mission; the milestones' amounts in euros.
+
+        It can be accepted until `acceptance_window` seconds after the latest block; the firm then has
+        `approval_timeout` seconds after each submission to approve or reject it. `freelancer` names the only one
+        who may accept (default: anyone). The description is stored as its keccak-256 hash (emitted only).
+        """
+        amounts = [eur(amount) for amount in milestones]
+        self.stablecoin.approve(self.escrow, sum(amounts), sender=firm)
+        accept_by = self.chain.timestamp + acceptance_window
+        named = ZERO_ADDRESS if freelancer is None else _address(freelancer)
+        return self.escrow.postMission(as_hash(description), amounts, accept_by, approval_timeout, named, sender=firm)
+
+    def cancel(self, firm: LocalAccount, mission_id: int) -> TxResult:
+        """Cancel a mission nobody accepted: the total is credited back to the firm."""
+        return self.escrow.cancelMission(mission_id, sender=firm)
+
+    def approve(self, firm: LocalAccount, mission_id: int, milestone: int) -> TxResult:
+        """Approve a submitted milestone: its amount, less the fee, is credited to the freelancer."""
+        return self.escrow.approveMilestone(mission_id, milestone, sender=firm)
+
+    def reject(self, firm: LocalAccount, mission_id: int, milestone: int, reason: str) -> TxResult:
+        """Reject a submitted milestone within the approval timeout (the reason is sent as its hash)."""
+        return self.escrow.rejectMilestone(mission_id, milestone, as_hash(reason), sender=firm)
+
+    def reclaim(self, firm: LocalAccount, mission_id: int) -> TxResult:
+        """Refund the milestones neither submitted nor disputed, after the freelancer abandoned (or went idle)."""
+        return self.escrow.reclaimUnstarted(mission_id, sender=firm)
+
+    # --- freelancer -------------------------------------------------------------------------------------------
+    def accept(self, freelancer: LocalAccount, mission_id: int) -> TxResult:
+        """Accept an open mission."""
+        return self.escrow.acceptMission(mission_id, sender=freelancer)
+
+    def submit(self, freelancer: LocalAccount, mission_id: int, milestone: int, deliverable: str) -> TxResult:
+        """Submit (or resubmit) a milestone's deliverable (sent as its hash); starts the approval timeout."""
+        return self.escrow.submitMilestone(mission_id, milestone, as_hash(deliverable), sender=freelancer)
+
+    def abandon(self, freelancer: LocalAccount, mission_id: int) -> TxResult:
+        """Give up the mission; the firm may then reclaim the unstarted milestones."""
+        return self.escrow.abandonMission(mission_id, sender=freelancer)
+
+    # --- anyone / parties / arbiter ---------------------------------------------------------------------------
+    def release_after_timeout(self, caller: LocalAccount, mission_id: int, milestone: int) -> TxResult:
+        """Release a submitted milestone to the freelancer once the firm let its approval timeout pass."""
+        return self.escrow.releaseAfterTimeout(mission_id, milestone, sender=caller)
+
+    def dispute(self, party: LocalAccount, mission_id: int, milestone: int, reason: str) -> TxResult:
+        """Open a dispute on a submitted or rejected milestone (firm or freelancer)."""
+        return self.escrow.openDispute(mission_id, milestone, as_hash(reason), sender=party)
+
+    def resolve(self, arbiter: LocalAccount, mission_id: int, milestone: int, freelancer_bps: int) -> TxResult:
+        """Settle a dispute: `freelancer_bps` of the milestone to the freelancer (less the fee), the rest to the
+        firm."""
+        return self.escrow.resolveDispute(mission_id, milestone, freelancer_bps, sender=arbiter)
+
+    # --- reads ------------------------------------------------------------------------------------------------
+    def mission(self, mission_id: int) -> MissionState:
+        """A mission's record."""
+        (
+            firm,
+            accept_by,
+            count,
+            settled,
+            status,
+            abandoned,
+            freelancer,
+            timeout,
+            last_activity,
+            total,
+            paid,
+            fee_bps,
+            refunded,
+        ) = self.escrow.missionOf(mission_id)
+        if status == MissionStatus.NONE:
+            raise ValueError(f"no mission {mission_id}")
+        return MissionState(
+            mission_id=mission_id,
+            firm=to_checksum_address(firm),
+            freelancer=to_checksum_address(freelancer),
+            status=MissionStatus(status).name.lower(),
+            milestone_count=count,
+            settled_count=settled,
+            total=_euros(total),
+            paid=_euros(paid),
+            refunded=_euros(refunded),
+            fee_bps=fee_bps,
+            accept_by=accept_by,
+            approval_timeout=timeout,
+            last_activity=last_activity,
+            abandoned=abandoned,
+        )
+
+    def milestone(self, mission_id: int, milestone: int) -> MilestoneState:
+        """One milestone of a mission (0-based)."""
+        amount, status, submitted_at = self.escrow.milestoneOf(mission_id, milestone)
+        timeout = int(self.escrow.missionOf(mission_id)[7])
+        return MilestoneState(
+            mission_id=mission_id,
+            milestone=milestone,
+            amount=_euros(amount),
+            status=MilestoneStatus(status).name.lower(),
+            submitted_at=submitted_at,
+            releasable_at=submitted_at + timeout if status == MilestoneStatus.SUBMITTED else 0,
+        )
+
+    def balance(self, account: LocalAccount | str) -> Decimal:
+        """The account's stablecoin wallet balance, in euros."""
+        return _euros(self.stablecoin.balanceOf(_address(account)))
+
+    def credit(self, account: LocalAccount | str) -> Decimal:
+        """The account's withdrawable credit in the escrow, in euros."""
+        return _euros(self.escrow.credits(_address(account)))
+
+    def holdings(self, account: str) -> Holdings:
+        """Wallet and escrow credit of an address (a read step or check: `account: "@alice"`)."""
+        address = _address(account)
+        return Holdings(account=address, wallet=self.balance(address), credit=self.credit(address))
+
+    def state(self) -> EscrowState:
+        """The escrow's books, recomputed from every mission and every account that ever took part."""
+        count = int(self.escrow.missionCount())
+        locked = 0
+        parties = {_address(self.escrow.treasury())}
+        for mission_id in range(1, count + 1):
+            record = self.escrow.missionOf(mission_id)
+            parties.add(to_checksum_address(record[0]))
+            if int(record[6], 16):
+                parties.add(to_checksum_address(record[6]))
+            if record[4] in (MissionStatus.CANCELLED, MissionStatus.CLOSED):
+                continue
+            for index in range(record[2]):
+                amount, status, _ = self.escrow.milestoneOf(mission_id, index)
+                if status < MilestoneStatus.PAID:
+                    locked += amount
+        for event in self.chain.get_events(address=self.escrow.address):
+            if event.name == "TreasuryChanged":
+                parties.add(_address(event.args["treasury"]))
+        owed = sum(int(self.escrow.credits(p)) for p in parties)
+        held = int(self.stablecoin.balanceOf(self.escrow))
+        return EscrowState(
+            mission_count=count,
+            fee_bps=int(self.escrow.feeBps()),
+            held=_euros(held),
+            locked=_euros(locked),
+            owed=_euros(owed),
+            balanced=held == locked + owed,
+        )
