@@ -1,0 +1,281 @@
+"""UC5 driver: people sell access to their data (`contracts/data/DataMarket.sol`).
+
+A person lists a data set from their connected devices (the hash of the data and of the licence terms, a price per
+access period in euros, the period's length); a company buys access for one or more periods, paid in the euro
+stablecoin and split at purchase time between the platform's fee and the person's share (pull balances). The
+person can pause, resume, reprice or withdraw a listing, and revoke consent: on a lenient listing paid access runs
+until its expiry; on a strict listing it ends at once and buyers claim the person's share of the unused time back.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+from eth_utils import keccak, to_checksum_address
+from pydantic import BaseModel, ConfigDict, Field
+
+from s4chain.chain import Chain, Contract, TxResult
+from s4chain.drivers.units import EURO_DECIMALS, eur, from_units
+
+STATUSES: tuple[str, ...] = ("none", "active", "paused", "withdrawn", "revoked")
+BPS = 10_000
+
+
+class DataParams(BaseModel):
+    """Deployment parameters: the platform fee and its cap, in basis points."""
+
+    model_config = ConfigDict(frozen=True)
+
+    fee_bps: int = Field(default=500, ge=0, le=BPS)
+    fee_cap_bps: int = Field(default=2000, ge=0, le=BPS)
+
+
+class ListingState(BaseModel):
+    """A listing as the chain stores it, with what its `ListingCreated` event published."""
+
+    listing_id: int
+    owner: str
+    price: Decimal  # euros per access period
+    period: int  # seconds
+    status: str  # none, active, paused, withdrawn, revoked
+    strict: bool
+    revoked_at: int  # strict listings only (0 otherwise)
+    content_hash: str
+    terms_hash: str
+    category: str
+
+
+class AccessState(BaseModel):
+    """A buyer's access to a listing."""
+
+    listing_id: int
+    buyer: str
+    has_access: bool
+    expires: int  # first second without access (the revocation time on a revoked strict listing)
+    paid_until: int  # the expiry bought
+    escrow: Decimal  # strict listings: the person's share not yet released
+
+
+class MarketState(BaseModel):
+    """The whole market: listings, pull balances of everyone seen, escrows, and the token balance backing them."""
+
+    listing_count: int
+    fee_bps: int
+    fee_cap_bps: int
+    fee_recipient: str
+    listings: list[ListingState]
+    pending: dict[str, Decimal]  # pull balances by address
+    escrowed: Decimal
+    token_balance: Decimal  # == sum(pending) + escrowed
+
+
+def as_hash(value: bytes | str) -> bytes:
+    """A 32-byte hash: bytes as they are, a 0x-prefixed 32-byte hex string, or keccak-256 of any other text."""
+    if isinstance(value, bytes):
+        if len(value) != 32:
+            raise ValueError("a hash has 32 bytes")
+        return value
+    if value.startswith("0x") and len(value) == 66:
+        return bytes.fromhex(value[2:])
+    return keccak(text=value)
+
+
+def _address(value: LocalAccount | Contract | str) -> str:
+    if isinstance(value, LocalAccount | Contract):
+        return value.address
+    return to_checksum_address(value)
+
+
+def _euros(units: int) -> Decimal:
+    return from_units(int(units), EURO_DECIMALS)
+
+
+class DataMarketDriver:
+    """The deployed `DataMarket` and the euro stablecoin it is paid in."""
+
+    def __init__(
+        self, chain: Chain, market: Contract, stablecoin: Contract, admin: LocalAccount, params: DataParams
+    ) -> None:
+        self.chain = chain
+        self.market = market
+        self.stablecoin = stablecoin
+        self.admin = admin
+        self.params = params
+
+    # --- deployment -------------------------------------------------------------------------------------------
+    @classmethod
+    def deploy(
+        cls,
+        chain: Chain,
+        params: DataParams | None = None,
+        admin: LocalAccount | None = None,
+        stablecoin: str | None = None,
+    ) -> DataMarketDriver:
+        """Deploy `DataMarket` (and a fresh `EuroStablecoin` unless the address of one is given). `admin`
+        (default: accounts[0]) holds the platform role, receives the fees and mints test euros (when the
+        stablecoin is deployed here)."""
+        params = params or DataParams()
+        admin = admin or chain.accounts[0]
+        if stablecoin is None:
+            coin = chain.deploy("EuroStablecoin", admin, sender=admin)
+        else:
+            coin = chain.at("EuroStablecoin", to_checksum_address(stablecoin))
+        market = chain.deploy("DataMarket", admin, coin, params.fee_bps, params.fee_cap_bps, sender=admin)
+        return cls(chain, market, coin, admin, params)
+
+    def contracts(self) -> dict[str, Contract]:
+        """The deployed contracts by name."""
+        return {"EuroStablecoin": self.stablecoin, "DataMarket": self.market}
+
+    @staticmethod
+    def listing_id(result: TxResult) -> int:
+        """The id of the listing a `list_data` transaction created."""
+        events = result.events_named("ListingCreated")
+        if not events:
+            raise ValueError(f"no ListingCreated event in {result.tx_hash}")
+        return int(events[0].args["listingId"])
+
+    # --- money ------------------------------------------------------------------------------------------------
+    def fund(self, account: LocalAccount, amount: Decimal) -> TxResult:
+        """Mint `amount` test euros to `account` (sent by the admin, the stablecoin's minter)."""
+        return self.stablecoin.mint(account, eur(amount), sender=self.admin)
+
+    def withdraw(self, account: LocalAccount) -> TxResult:
+        """Withdraw the account's whole pull balance (earnings, fees or refunds)."""
+        return self.market.withdraw(sender=account)
+
+    # --- platform ---------------------------------------------------------------------------------------------
+    def set_fee(self, platform: LocalAccount, fee_bps: int) -> TxResult:
+        """Set the platform fee of future purchases (basis points, within the cap)."""
+        return self.market.setFee(fee_bps, sender=platform)
+
+    def set_fee_recipient(self, platform: LocalAccount, recipient: str) -> TxResult:
+        """Credit the fees of future purchases to `recipient`."""
+        return self.market.setFeeRecipient(to_checksum_address(recipient), sender=platform)
+
+    # --- people -----------------------------------------------------------------------------------------------
+    def list_data(
+        self,
+        owner: LocalAccount,
+        content: str,
+        terms: str,
+        price: Decimal,
+        period: int,
+        strict: bool = False,
+        category: str = "",
+    ) -> TxResult:
+        """List a data set: `content` and `terms` are 0x-prefixed 32-byte hashes or texts hashed with keccak-256;
+        `price` in euros per access period of `period` seconds; `strict` listings end current access on
+        revocation, with a pro-rata refund. The id is `listing_id(result)`."""
+        return self.market.list(as_hash(content), as_hash(terms), eur(price), period, strict, category, sender=owner)
+
+    def update_price(self, owner: LocalAccount, listing_id: int, price: Decimal) -> TxResult:
+        """Set the price per period of future purchases, in euros."""
+        return self.market.updatePrice(listing_id, eur(price), sender=owner)
+
+    def pause_listing(self, owner: LocalAccount, listing_id: int) -> TxResult:
+        """Stop sales of a listing for now."""
+        return self.market.pauseListing(listing_id, sender=owner)
+
+    def resume_listing(self, owner: LocalAccount, listing_id: int) -> TxResult:
+        """Resume sales of a paused listing."""
+        return self.market.resumeListing(listing_id, sender=owner)
+
+    def withdraw_listing(self, owner: LocalAccount, listing_id: int) -> TxResult:
+        """Take a listing off sale for good (paid access runs until its expiry)."""
+        return self.market.withdrawListing(listing_id, sender=owner)
+
+    def revoke_consent(self, owner: LocalAccount, listing_id: int) -> TxResult:
+        """Revoke consent: no new access or renewal; on a strict listing current access also ends now."""
+        return self.market.revokeConsent(listing_id, sender=owner)
+
+    # --- buyers -----------------------------------------------------------------------------------------------
+    def buy_access(self, buyer: LocalAccount, listing_id: int, periods: int = 1) -> TxResult:
+        """Approve the price of `periods` periods at the listing's current price, then buy (or extend) access."""
+        price = int(self.market.listingOf(listing_id)[1])
+        self.stablecoin.approve(self.market, price * periods, sender=buyer)
+        return self.market.buyAccess(listing_id, periods, sender=buyer)
+
+    def claim_refund(self, buyer: LocalAccount, listing_id: int) -> TxResult:
+        """After a strict revocation, credit the buyer the person's share of the unused time (then `withdraw`)."""
+        return self.market.claimRefund(listing_id, sender=buyer)
+
+    def release(self, caller: LocalAccount, listing_id: int, buyer: str) -> TxResult:
+        """Strict listings: release the escrow earned so far by `buyer`'s access to the person (anyone may)."""
+        return self.market.release(listing_id, to_checksum_address(buyer), sender=caller)
+
+    # --- reads ------------------------------------------------------------------------------------------------
+    def _created(self) -> dict[int, dict[str, Any]]:
+        return {
+            int(e.args["listingId"]): dict(e.args)
+            for e in self.chain.get_events(address=self.market.address)
+            if e.name == "ListingCreated"
+        }
+
+    def _listing(self, listing_id: int, created: dict[str, Any] | None) -> ListingState:
+        owner, price, period, status, strict = self.market.listingOf(listing_id)
+        created = created or {}
+        return ListingState(
+            listing_id=listing_id,
+            owner=to_checksum_address(owner),
+            price=_euros(price),
+            period=int(period),
+            status=STATUSES[int(status)],
+            strict=bool(strict),
+            revoked_at=int(self.market.revokedAt(listing_id)),
+            content_hash="0x" + bytes(created.get("contentHash", b"\0" * 32)).hex(),
+            terms_hash="0x" + bytes(created.get("termsHash", b"\0" * 32)).hex(),
+            category=str(created.get("category", "")),
+        )
+
+    def listing(self, listing_id: int) -> ListingState:
+        """A listing."""
+        return self._listing(listing_id, self._created().get(listing_id))
+
+    def access(self, listing_id: int, buyer: str) -> AccessState:
+        """A buyer's access to a listing, now."""
+        who = to_checksum_address(buyer)
+        paid_until, _, escrow = self.market.accessOf(listing_id, who)
+        return AccessState(
+            listing_id=listing_id,
+            buyer=who,
+            has_access=bool(self.market.hasAccess(listing_id, who)),
+            expires=int(self.market.expiresAt(listing_id, who)),
+            paid_until=int(paid_until),
+            escrow=_euros(escrow),
+        )
+
+    def balance(self, account: str) -> Decimal:
+        """The pull balance of `account` in the market, in euros."""
+        return _euros(self.market.pendingWithdrawal(to_checksum_address(account)))
+
+    def wallet(self, account: str) -> Decimal:
+        """The stablecoin held by `account`, in euros."""
+        return _euros(self.stablecoin.balanceOf(to_checksum_address(account)))
+
+    def state(self) -> MarketState:
+        """Every listing, every known pull balance and escrow, and the market's token balance."""
+        created = self._created()
+        count = int(self.market.listingCount())
+        recipient = to_checksum_address(self.market.feeRecipient())
+        accounts: dict[str, None] = {recipient: None}
+        pairs: set[tuple[int, str]] = set()
+        for event in self.chain.get_events(address=self.market.address):
+            for key in ("owner", "buyer", "account", "newRecipient"):
+                if key in event.args:
+                    accounts[to_checksum_address(event.args[key])] = None
+            if event.name == "AccessPurchased":
+                pairs.add((int(event.args["listingId"]), to_checksum_address(event.args["buyer"])))
+        escrowed = sum((int(self.market.accessOf(i, b)[2]) for i, b in pairs), 0)
+        return MarketState(
+            listing_count=count,
+            fee_bps=int(self.market.feeBps()),
+            fee_cap_bps=int(self.market.feeCapBps()),
+            fee_recipient=recipient,
+            listings=[self._listing(i, created.get(i)) for i in range(1, count + 1)],
+            pending={a: self.balance(a) for a in accounts if a != "0x" + "00" * 20},
+            escrowed=_euros(escrowed),
+            token_balance=self.wallet(self.market.address),
+        )

@@ -1,0 +1,330 @@
+"""UC5 DataMarket rules: listings, roles, the fee split and its rounding, access expiry at t-1/t/t+1, renewals,
+lenient and strict consent revocation with pro-rata refunds, pull withdrawals."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from data_env import PERIOD, PRICE, DataEnv
+
+from s4chain.drivers.data import DataParams
+from s4chain.drivers.units import eur
+from s4chain.testing import assert_events, reverts
+
+SHARE = eur(PRICE) * 9500 // 10000  # 11.4 EUR
+FEE = eur(PRICE) - SHARE  # 0.6 EUR
+
+
+# --- listings ------------------------------------------------------------------------------------------------
+def test_list_emits_hashes_and_stores_terms(env: DataEnv) -> None:
+    res = env.d.list_data(env.cyclist, "ride data", "0x" + "ab" * 32, Decimal("12.5"), PERIOD, True, "mobility")
+    event = assert_events(res, "ListingCreated", count=1, owner=env.cyclist.address, price=12_500_000, strict=True)[0]
+    assert event.args["category"] == "mobility"
+    listing = env.d.listing(env.d.listing_id(res))
+    assert listing.owner == env.cyclist.address
+    assert listing.price == Decimal("12.5") and listing.period == PERIOD and listing.strict
+    assert listing.status == "active" and listing.revoked_at == 0
+    assert listing.terms_hash == "0x" + "ab" * 32
+    assert listing.content_hash != listing.terms_hash and listing.category == "mobility"
+    assert env.d.market.listingCount() == 1
+
+
+def test_list_rejects_bad_terms(env: DataEnv) -> None:
+    with reverts("InvalidPrice", price=0):
+        env.d.list_data(env.cyclist, "x", "t", Decimal(0), PERIOD)
+    with reverts("InvalidPrice", price=2**48):
+        env.d.market.list(b"\1" * 32, b"\2" * 32, 2**48, PERIOD, False, "", sender=env.cyclist)
+    with reverts("InvalidPeriod", period=0):
+        env.d.list_data(env.cyclist, "x", "t", PRICE, 0)
+
+
+def test_only_the_owner_manages_a_listing(env: DataEnv) -> None:
+    lid = env.list()
+    for action in (env.d.pause_listing, env.d.resume_listing, env.d.withdraw_listing, env.d.revoke_consent):
+        with reverts("NotListingOwner", listingId=lid, caller=env.stranger.address):
+            action(env.stranger, lid)
+    with reverts("NotListingOwner", listingId=lid, caller=env.admin.address):
+        env.d.update_price(env.admin, lid, Decimal(1))
+    with reverts("ListingNotFound", listingId=99):
+        env.d.pause_listing(env.cyclist, 99)
+    with reverts("ListingNotFound", listingId=99):
+        env.d.market.buyAccess(99, 1, sender=env.mobility)
+
+
+def test_pause_resume_withdraw(env: DataEnv) -> None:
+    lid = env.list()
+    with reverts("ListingNotPaused", listingId=lid):
+        env.d.resume_listing(env.cyclist, lid)
+    assert_events(env.d.pause_listing(env.cyclist, lid), "ListingPaused", listingId=lid)
+    with reverts("ListingNotActive", listingId=lid, status=2):
+        env.d.buy_access(env.mobility, lid)
+    with reverts("ListingNotActive", listingId=lid, status=2):
+        env.d.pause_listing(env.cyclist, lid)
+    env.d.update_price(env.cyclist, lid, Decimal(15))  # allowed while paused
+    assert_events(env.d.resume_listing(env.cyclist, lid), "ListingResumed", listingId=lid)
+    env.d.buy_access(env.mobility, lid)
+    assert_events(env.d.withdraw_listing(env.cyclist, lid), "ListingWithdrawn", listingId=lid)
+    assert env.d.listing(lid).status == "withdrawn"
+    with reverts("ListingNotActive", listingId=lid, status=3):
+        env.d.buy_access(env.energy, lid)
+    with reverts("ListingClosed", listingId=lid, status=3):
+        env.d.update_price(env.cyclist, lid, Decimal(1))
+    with reverts("ListingClosed", listingId=lid, status=3):
+        env.d.withdraw_listing(env.cyclist, lid)
+    assert env.d.access(lid, env.mobility.address).has_access  # paid access survives the withdrawal
+
+
+def test_price_update_applies_to_future_purchases_only(env: DataEnv) -> None:
+    lid = env.list()
+    env.d.buy_access(env.mobility, lid)
+    expires = env.d.access(lid, env.mobility.address).expires
+    res = env.d.update_price(env.cyclist, lid, Decimal(20))
+    assert_events(res, "PriceUpdated", listingId=lid, oldPrice=eur(PRICE), newPrice=eur(20))
+    assert env.d.access(lid, env.mobility.address).expires == expires
+    before = env.d.wallet(env.energy.address)
+    env.d.buy_access(env.energy, lid)
+    assert before - env.d.wallet(env.energy.address) == Decimal(20)
+    with reverts("InvalidPrice", price=0):
+        env.d.update_price(env.cyclist, lid, Decimal(0))
+
+
+# --- fee ----------------------------------------------------------------------------------------------------
+def test_fee_split_credits_both_pull_balances(env: DataEnv) -> None:
+    lid = env.list()
+    res = env.d.buy_access(env.mobility, lid, periods=3)
+    assert_events(
+        res, "AccessPurchased", listingId=lid, buyer=env.mobility.address, periods=3, amount=eur(36), fee=3 * FEE
+    )
+    assert env.d.balance(env.cyclist.address) == Decimal("34.2")
+    assert env.d.balance(env.admin.address) == Decimal("1.8")
+    assert env.d.wallet(env.d.market.address) == Decimal(36)
+    env.invariant()
+
+
+@pytest.mark.parametrize(("units", "periods", "fee"), [(19, 1, 0), (19, 3, 2), (20, 1, 1), (399, 1, 19), (1, 5, 0)])
+def test_fee_rounds_down_and_the_person_gets_the_rest(env: DataEnv, units: int, periods: int, fee: int) -> None:
+    lid = env.list(price=Decimal(units) / 10**6)
+    res = env.d.buy_access(env.mobility, lid, periods=periods)
+    assert_events(res, "AccessPurchased", fee=fee, amount=units * periods)
+    assert env.d.market.pendingWithdrawal(env.admin) == fee
+    assert env.d.market.pendingWithdrawal(env.cyclist) == units * periods - fee
+
+
+def test_fee_is_set_by_the_platform_within_the_cap(env: DataEnv) -> None:
+    with reverts("AccessControlUnauthorizedAccount", account=env.stranger.address):
+        env.d.set_fee(env.stranger, 100)
+    with reverts("FeeAboveCap", feeBps=2001, capBps=2000):
+        env.d.set_fee(env.admin, 2001)
+    assert_events(env.d.set_fee(env.admin, 2000), "FeeUpdated", oldFeeBps=500, newFeeBps=2000)
+    lid = env.list()
+    env.d.buy_access(env.mobility, lid)
+    assert env.d.balance(env.admin.address) == Decimal("2.4")
+    with reverts("AccessControlUnauthorizedAccount"):
+        env.d.set_fee_recipient(env.cyclist, env.cyclist.address)
+    with reverts("ZeroAddress"):
+        env.d.set_fee_recipient(env.admin, "0x" + "00" * 20)
+    env.d.set_fee_recipient(env.admin, env.stranger.address)
+    env.d.set_fee(env.admin, 0)
+    env.d.buy_access(env.energy, lid)
+    assert env.d.balance(env.stranger.address) == 0 and env.d.balance(env.cyclist.address) == Decimal("21.6")
+    env.d.set_fee(env.admin, 1000)
+    env.d.buy_access(env.energy, lid)
+    assert env.d.balance(env.stranger.address) == Decimal("1.2")
+
+
+def test_deploy_rejects_a_fee_above_the_cap(env: DataEnv) -> None:
+    with reverts("FeeAboveCap", feeBps=2500, capBps=2000):
+        env.chain.deploy("DataMarket", env.admin, env.d.stablecoin, 2500, 2000, sender=env.admin)
+    with reverts("FeeAboveCap", feeBps=10001, capBps=10000):
+        env.chain.deploy("DataMarket", env.admin, env.d.stablecoin, 0, 10001, sender=env.admin)
+    assert DataParams().fee_bps == 500
+
+
+# --- access and time ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("strict", [False, True])
+def test_access_ends_exactly_at_expiry(env: DataEnv, strict: bool) -> None:
+    lid = env.list(strict=strict)
+    assert not env.d.access(lid, env.mobility.address).has_access
+    res = env.d.buy_access(env.mobility, lid)
+    t0 = res.timestamp
+    assert_events(res, "AccessPurchased", expires=t0 + PERIOD)
+    t = t0 + PERIOD
+    env.chain.travel_to(t - 1)
+    assert env.d.market.hasAccess(lid, env.mobility)
+    env.chain.travel_to(t)
+    assert not env.d.market.hasAccess(lid, env.mobility)
+    env.chain.travel_to(t + 1)
+    assert not env.d.access(lid, env.mobility.address).has_access
+    assert not env.d.access(lid, env.energy.address).has_access
+
+
+def test_renewal_extends_from_the_later_of_now_and_expiry(env: DataEnv) -> None:
+    lid = env.list()
+    t0 = env.d.buy_access(env.mobility, lid).timestamp
+    env.chain.travel_to(t0 + PERIOD - 10)
+    env.d.buy_access(env.mobility, lid, periods=2)  # before expiry: stacked
+    assert env.d.access(lid, env.mobility.address).expires == t0 + 3 * PERIOD
+    later = t0 + 3 * PERIOD + 500  # after expiry: from now
+    env.d.stablecoin.approve(env.d.market, eur(PRICE), sender=env.mobility)
+    env.chain.set_next_block_timestamp(later + 1)
+    env.d.market.buyAccess(lid, 1, sender=env.mobility)
+    assert env.d.access(lid, env.mobility.address).expires == later + 1 + PERIOD
+
+
+def test_renewal_at_expiry_second(env: DataEnv) -> None:
+    lid = env.list()
+    t0 = env.d.buy_access(env.mobility, lid).timestamp
+    env.d.stablecoin.approve(env.d.market, eur(PRICE), sender=env.mobility)
+    env.chain.set_next_block_timestamp(t0 + PERIOD)
+    env.d.market.buyAccess(lid, 1, sender=env.mobility)
+    assert env.d.access(lid, env.mobility.address).expires == t0 + 2 * PERIOD
+
+
+def test_periods_must_be_in_range(env: DataEnv) -> None:
+    lid = env.list()
+    with reverts("InvalidPeriods", periods=0):
+        env.d.market.buyAccess(lid, 0, sender=env.mobility)
+    with reverts("InvalidPeriods", periods=2**16):
+        env.d.market.buyAccess(lid, 2**16, sender=env.mobility)
+
+
+def test_buying_needs_the_allowance(env: DataEnv) -> None:
+    lid = env.list()
+    with reverts("ERC20InsufficientAllowance"):
+        env.d.market.buyAccess(lid, 1, sender=env.mobility)
+    env.d.stablecoin.approve(env.d.market, eur(PRICE), sender=env.stranger)
+    with reverts("ERC20InsufficientBalance"):
+        env.d.market.buyAccess(lid, 1, sender=env.stranger)
+
+
+# --- consent ------------------------------------------------------------------------------------------------
+def test_lenient_revocation_lets_paid_access_run_to_expiry(env: DataEnv) -> None:
+    lid = env.list(strict=False)
+    t0 = env.d.buy_access(env.mobility, lid).timestamp
+    env.chain.travel_to(t0 + 100)
+    res = env.d.revoke_consent(env.cyclist, lid)
+    assert_events(res, "ConsentRevoked", listingId=lid, strict=False)
+    assert env.d.listing(lid).status == "revoked" and env.d.listing(lid).revoked_at == 0
+    with reverts("ListingNotActive", listingId=lid, status=4):
+        env.d.buy_access(env.mobility, lid)  # no renewal
+    with reverts("ListingNotActive", listingId=lid, status=4):
+        env.d.buy_access(env.energy, lid)  # no new buyer
+    with reverts("AlreadyRevoked", listingId=lid):
+        env.d.revoke_consent(env.cyclist, lid)
+    with reverts("ListingClosed", listingId=lid, status=4):
+        env.d.update_price(env.cyclist, lid, Decimal(1))
+    with reverts("NotRevokedStrict", listingId=lid):
+        env.d.claim_refund(env.mobility, lid)
+    env.chain.travel_to(t0 + PERIOD - 1)
+    assert env.d.access(lid, env.mobility.address).has_access
+    env.chain.travel_to(t0 + PERIOD)
+    assert not env.d.access(lid, env.mobility.address).has_access
+    assert env.d.balance(env.cyclist.address) == Decimal("11.4")  # the person keeps the whole share
+
+
+def test_strict_revocation_ends_access_and_refunds_unused_time(env: DataEnv) -> None:
+    lid = env.list(strict=True)
+    t0 = env.d.buy_access(env.mobility, lid).timestamp
+    a = env.d.access(lid, env.mobility.address)
+    assert a.escrow == Decimal("11.4") and env.d.balance(env.cyclist.address) == 0
+    assert env.d.balance(env.admin.address) == Decimal("0.6")  # the fee is earned at purchase
+    r = t0 + PERIOD // 3
+    env.chain.set_next_block_timestamp(r)
+    assert_events(env.d.revoke_consent(env.cyclist, lid), "ConsentRevoked", strict=True, revokedAt=r)
+    access = env.d.access(lid, env.mobility.address)
+    assert not access.has_access and access.expires == r and access.paid_until == t0 + PERIOD
+    with reverts("ListingNotActive", listingId=lid, status=4):
+        env.d.buy_access(env.mobility, lid)
+    env.chain.travel_to(r + 1000)  # claiming later changes nothing
+    res = env.d.claim_refund(env.mobility, lid)
+    assert_events(res, "EscrowReleased", listingId=lid, buyer=env.mobility.address, toOwner=3_800_000, refund=7_600_000)
+    assert env.d.balance(env.mobility.address) == Decimal("7.6")
+    assert env.d.balance(env.cyclist.address) == Decimal("3.8")
+    with reverts("NoRefund", listingId=lid, buyer=env.mobility.address):
+        env.d.claim_refund(env.mobility, lid)
+    with reverts("NoRefund", listingId=lid, buyer=env.energy.address):
+        env.d.claim_refund(env.energy, lid)  # never bought
+    env.invariant()
+    before = env.d.wallet(env.mobility.address)
+    env.d.withdraw(env.mobility)
+    assert env.d.wallet(env.mobility.address) - before == Decimal("7.6")
+    env.invariant()
+
+
+def test_strict_renewal_then_revocation_refunds_the_blended_unused_value(env: DataEnv) -> None:
+    lid = env.list(strict=True)
+    t0 = env.d.buy_access(env.mobility, lid).timestamp
+    env.d.stablecoin.approve(env.d.market, eur(PRICE), sender=env.mobility)
+    env.chain.set_next_block_timestamp(t0 + PERIOD // 2)
+    res = env.d.market.buyAccess(lid, 1, sender=env.mobility)  # half the first period earned on the way
+    assert_events(res, "EscrowReleased", toOwner=5_700_000, refund=0)
+    assert env.d.access(lid, env.mobility.address).escrow == Decimal("17.1")
+    env.chain.set_next_block_timestamp(t0 + PERIOD)
+    env.d.revoke_consent(env.cyclist, lid)
+    assert_events(env.d.claim_refund(env.mobility, lid), "EscrowReleased", toOwner=5_700_000, refund=11_400_000)
+    assert env.d.balance(env.cyclist.address) == Decimal("11.4")
+    env.invariant()
+
+
+def test_strict_refund_rounds_in_the_buyers_favour(env: DataEnv) -> None:
+    lid = env.list(strict=True, price=Decimal("0.000007"), period=3)  # share 7 units over 3 s
+    t0 = env.d.buy_access(env.mobility, lid).timestamp
+    env.chain.set_next_block_timestamp(t0 + 1)
+    env.d.revoke_consent(env.cyclist, lid)
+    assert_events(env.d.claim_refund(env.mobility, lid), "EscrowReleased", toOwner=2, refund=5)
+
+
+def test_strict_release_streams_the_share_to_the_person(env: DataEnv) -> None:
+    lid = env.list(strict=True)
+    t0 = env.d.buy_access(env.mobility, lid).timestamp
+    env.chain.set_next_block_timestamp(t0 + PERIOD // 4)
+    assert_events(env.d.release(env.stranger, lid, env.mobility.address), "EscrowReleased", toOwner=2_850_000)
+    env.chain.set_next_block_timestamp(t0 + PERIOD + 1)
+    assert_events(env.d.release(env.stranger, lid, env.mobility.address), "EscrowReleased", toOwner=8_550_000)
+    assert env.d.balance(env.cyclist.address) == Decimal("11.4")
+    res = env.d.release(env.stranger, lid, env.mobility.address)  # nothing left: no event
+    assert not res.events_named("EscrowReleased")
+    with reverts("ListingNotFound", listingId=42):
+        env.d.release(env.stranger, 42, env.mobility.address)
+    env.invariant()
+
+
+def test_strict_revocation_after_expiry_refunds_nothing(env: DataEnv) -> None:
+    lid = env.list(strict=True)
+    t0 = env.d.buy_access(env.mobility, lid).timestamp
+    env.chain.set_next_block_timestamp(t0 + PERIOD)
+    env.d.revoke_consent(env.cyclist, lid)
+    with reverts("NoRefund", listingId=lid, buyer=env.mobility.address):
+        env.d.claim_refund(env.mobility, lid)
+    env.d.release(env.stranger, lid, env.mobility.address)
+    assert env.d.balance(env.cyclist.address) == Decimal("11.4")
+    env.invariant()
+
+
+def test_strict_revocation_of_a_withdrawn_listing_still_ends_access(env: DataEnv) -> None:
+    lid = env.list(strict=True)
+    env.d.buy_access(env.mobility, lid)
+    env.d.withdraw_listing(env.cyclist, lid)
+    assert env.d.access(lid, env.mobility.address).has_access
+    env.d.revoke_consent(env.cyclist, lid)
+    assert not env.d.access(lid, env.mobility.address).has_access
+    env.d.claim_refund(env.mobility, lid)
+    assert env.d.balance(env.mobility.address) > 0
+    env.invariant()
+
+
+# --- withdrawals ------------------------------------------------------------------------------------------
+def test_withdraw_pays_once(env: DataEnv) -> None:
+    lid = env.list()
+    env.d.buy_access(env.mobility, lid)
+    before = env.d.wallet(env.cyclist.address)
+    assert_events(env.d.withdraw(env.cyclist), "Withdrawal", account=env.cyclist.address, amount=SHARE)
+    assert env.d.wallet(env.cyclist.address) - before == Decimal("11.4")
+    with reverts("NothingToWithdraw", account=env.cyclist.address):
+        env.d.withdraw(env.cyclist)
+    assert_events(env.d.withdraw(env.admin), "Withdrawal", amount=FEE)
+    with reverts("NothingToWithdraw", account=env.admin.address):
+        env.d.withdraw(env.admin)
+    assert env.d.wallet(env.d.market.address) == 0
+    env.invariant()
