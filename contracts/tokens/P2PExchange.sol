@@ -16,20 +16,22 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 contract P2PExchange is ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
-    /// @dev Four slots: the maker and the cancelled flag, the two tokens, the amounts (rate), the remaining escrow.
+    /// @dev Three slots, each an address and a 96-bit amount (up to 7.9e28 units: 79 billion tokens of 18
+    ///      decimals per offer; larger offers are split). Fills write only the first slot.
     struct Offer {
         address maker;
-        bool cancelled;
+        uint96 remaining; // the part of X still escrowed and on offer
         address sellToken;
+        uint96 sellAmount; // X, as offered (with buyAmount, the rate)
         address buyToken; // address(0): ether
-        uint128 sellAmount; // X, as offered (with buyAmount, the rate)
-        uint128 buyAmount; // Y, asked for all of X
-        uint128 remaining; // the part of X still escrowed and on offer
+        uint96 buyAmount; // Y, asked for all of X
     }
 
     /// @notice How many offers were made; offer ids run from 1 to offerCount.
     uint256 public offerCount;
     mapping(uint256 offerId => Offer) private _offers;
+    /// @notice Whether the maker cancelled an offer (written by `cancel` only, so that offers stay three slots).
+    mapping(uint256 offerId => bool) public isCancelled;
     /// @notice Ether proceeds each maker can withdraw.
     mapping(address maker => uint256) public proceedsOf;
     /// @notice Total ether owed to makers (the exchange's ether balance covers it).
@@ -37,7 +39,7 @@ contract P2PExchange is ReentrancyGuardTransient {
 
     /// @notice An amount is zero.
     error ZeroAmount();
-    /// @notice An amount does not fit in 128 bits.
+    /// @notice An amount does not fit in 96 bits.
     error AmountTooLarge(uint256 amount);
     /// @notice The sold token is the zero address (ether cannot be offered, only asked for).
     error InvalidToken();
@@ -93,18 +95,17 @@ contract P2PExchange is ReentrancyGuardTransient {
         if (sellToken == address(0)) revert InvalidToken();
         if (sellToken == buyToken) revert SameToken(sellToken);
         if (sellAmount == 0 || buyAmount == 0) revert ZeroAmount();
-        if (sellAmount > type(uint128).max) revert AmountTooLarge(sellAmount);
-        if (buyAmount > type(uint128).max) revert AmountTooLarge(buyAmount);
+        if (sellAmount > type(uint96).max) revert AmountTooLarge(sellAmount);
+        if (buyAmount > type(uint96).max) revert AmountTooLarge(buyAmount);
 
         offerId = ++offerCount;
         _offers[offerId] = Offer({
             maker: msg.sender,
-            cancelled: false,
+            remaining: uint96(sellAmount),
             sellToken: sellToken,
+            sellAmount: uint96(sellAmount),
             buyToken: buyToken,
-            sellAmount: uint128(sellAmount),
-            buyAmount: uint128(buyAmount),
-            remaining: uint128(sellAmount)
+            buyAmount: uint96(buyAmount)
         });
         emit OfferCreated(offerId, msg.sender, sellToken, buyToken, sellAmount, buyAmount);
 
@@ -134,7 +135,7 @@ contract P2PExchange is ReentrancyGuardTransient {
         unchecked {
             remaining -= amount;
         }
-        offer.remaining = uint128(remaining);
+        offer.remaining = uint96(remaining);
         emit OfferFilled(offerId, msg.sender, maker, amount, paid, remaining);
 
         if (buyToken == address(0)) {
@@ -158,7 +159,7 @@ contract P2PExchange is ReentrancyGuardTransient {
         if (refunded == 0) revert OfferNotOpen(offerId);
         if (offer.maker != msg.sender) revert NotMaker(offerId, msg.sender);
         offer.remaining = 0;
-        offer.cancelled = true;
+        isCancelled[offerId] = true;
         emit OfferCancelled(offerId, msg.sender, refunded);
         IERC20(offer.sellToken).safeTransfer(msg.sender, refunded);
     }
@@ -198,7 +199,13 @@ contract P2PExchange is ReentrancyGuardTransient {
         )
     {
         Offer storage o = _offers[offerId];
-        return (o.maker, o.sellToken, o.buyToken, o.sellAmount, o.buyAmount, o.remaining, o.cancelled);
+        maker = o.maker;
+        sellToken = o.sellToken;
+        buyToken = o.buyToken;
+        sellAmount = o.sellAmount;
+        buyAmount = o.buyAmount;
+        remaining = o.remaining;
+        cancelled = isCancelled[offerId];
     }
 
     /// @notice What a taker pays for `amount` of an offer's sold token (rounded up, in the maker's favour).

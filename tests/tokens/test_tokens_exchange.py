@@ -165,10 +165,10 @@ def test_offer_validation(m):
         m.ex.makeOffer(mkh, 0, art, 1, sender=m.maker)
     with reverts("ZeroAmount"):
         m.ex.makeOffer(mkh, 1, art, 0, sender=m.maker)
-    with reverts("AmountTooLarge", amount=2**128):
-        m.ex.makeOffer(mkh, 2**128, art, 1, sender=m.maker)
-    with reverts("AmountTooLarge", amount=2**128):
-        m.ex.makeOffer(mkh, 1, ZERO, 2**128, sender=m.maker)
+    with reverts("AmountTooLarge", amount=2**96):
+        m.ex.makeOffer(mkh, 2**96, art, 1, sender=m.maker)
+    with reverts("AmountTooLarge", amount=2**96):
+        m.ex.makeOffer(mkh, 1, ZERO, 2**96, sender=m.maker)
 
 
 def test_ether_sent_to_a_token_offer_is_refused(m):
