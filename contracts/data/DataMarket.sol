@@ -92,6 +92,7 @@ contract DataMarket is AccessControl {
         uint256 fee,
         uint256 expires
     );
+    event DataAccessed(uint256 indexed listingId, address indexed buyer, uint256 expires);
     event EscrowReleased(uint256 indexed listingId, address indexed buyer, uint256 toOwner, uint256 refund);
     event Withdrawal(address indexed account, uint256 amount);
     event FeeUpdated(uint256 oldFeeBps, uint256 newFeeBps);
@@ -111,6 +112,7 @@ contract DataMarket is AccessControl {
     error NotRevokedStrict(uint256 listingId);
     error NoRefund(uint256 listingId, address buyer);
     error NothingToWithdraw(address account);
+    error NoAccess(uint256 listingId, address buyer, uint256 expires);
 
     /// @notice Deploy the market.
     /// @param admin Receives DEFAULT_ADMIN_ROLE and PLATFORM_ROLE, and the fees until another recipient is set.
@@ -294,6 +296,15 @@ contract DataMarket is AccessControl {
         Access storage a = _access[listingId][msg.sender];
         (, refund) = _settle(listingId, msg.sender, l.owner, a, _revokedAt[listingId], true);
         if (refund == 0) revert NoRefund(listingId, msg.sender);
+    }
+
+    /// @notice Record on chain that the caller uses the data now (the person's audit trail of every use; a data
+    ///         gateway serves the data on this receipt). Reverts when the caller has no valid access.
+    /// @param listingId The listing.
+    function recordAccess(uint256 listingId) external {
+        uint256 expires = expiresAt(listingId, msg.sender);
+        if (block.timestamp >= expires) revert NoAccess(listingId, msg.sender, expires);
+        emit DataAccessed(listingId, msg.sender, expires);
     }
 
     /// @notice Withdraw the caller's whole pull balance (earnings, fees or refunds).

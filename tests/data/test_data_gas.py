@@ -49,6 +49,7 @@ def test_data_gas(env: DataEnv, gas_report: Any) -> None:
     rec("DataMarket.buyAccess", m.buyAccess(strict, 1, sender=env.energy))  # strict: escrowed
     env.chain.increase_time(PERIOD // 2)
     rec("DataMarket.buyAccess", m.buyAccess(strict, 1, sender=env.energy))  # strict renewal, releases half
+    rec("DataMarket.recordAccess", d.record_access(env.energy, strict))
     env.chain.increase_time(PERIOD // 4)
     rec("DataMarket.release", d.release(env.stranger, strict, env.energy.address))
     rec("DataMarket.revokeConsent", d.revoke_consent(env.household, strict))

@@ -159,6 +159,20 @@ def test_access_ends_exactly_at_expiry(env: DataEnv, strict: bool) -> None:
     assert not env.d.access(lid, env.energy.address).has_access
 
 
+@pytest.mark.parametrize(("offset", "ok"), [(-1, True), (0, False), (1, False)])
+def test_record_access_around_expiry(env: DataEnv, offset: int, ok: bool) -> None:
+    lid = env.list()
+    t = env.d.buy_access(env.mobility, lid).timestamp + PERIOD
+    env.chain.set_next_block_timestamp(t + offset)
+    if ok:
+        assert_events(env.d.record_access(env.mobility, lid), "DataAccessed", listingId=lid, expires=t)
+    else:
+        with reverts("NoAccess", listingId=lid, buyer=env.mobility.address, expires=t):
+            env.d.record_access(env.mobility, lid)
+    with reverts("NoAccess", listingId=lid, buyer=env.energy.address, expires=0):
+        env.d.record_access(env.energy, lid)
+
+
 def test_renewal_extends_from_the_later_of_now_and_expiry(env: DataEnv) -> None:
     lid = env.list()
     t0 = env.d.buy_access(env.mobility, lid).timestamp
@@ -234,6 +248,8 @@ def test_strict_revocation_ends_access_and_refunds_unused_time(env: DataEnv) -> 
     assert_events(env.d.revoke_consent(env.cyclist, lid), "ConsentRevoked", strict=True, revokedAt=r)
     access = env.d.access(lid, env.mobility.address)
     assert not access.has_access and access.expires == r and access.paid_until == t0 + PERIOD
+    with reverts("NoAccess", listingId=lid, buyer=env.mobility.address, expires=r):
+        env.d.record_access(env.mobility, lid)
     with reverts("ListingNotActive", listingId=lid, status=4):
         env.d.buy_access(env.mobility, lid)
     env.chain.travel_to(r + 1000)  # claiming later changes nothing

@@ -202,6 +202,10 @@ class DataMarketDriver:
         """After a strict revocation, credit the buyer the person's share of the unused time (then `withdraw`)."""
         return self.market.claimRefund(listing_id, sender=buyer)
 
+    def record_access(self, buyer: LocalAccount, listing_id: int) -> TxResult:
+        """Record a use of the data on chain (reverts with `NoAccess` without valid access)."""
+        return self.market.recordAccess(listing_id, sender=buyer)
+
     def release(self, caller: LocalAccount, listing_id: int, buyer: str) -> TxResult:
         """Strict listings: release the escrow earned so far by `buyer`'s access to the person (anyone may)."""
         return self.market.release(listing_id, to_checksum_address(buyer), sender=caller)
