@@ -9,9 +9,10 @@ from tokens_env import E18, D
 from s4chain.testing import assert_events, reverts
 
 ZERO = "0x" + "00" * 20
+D300, D30 = D(300), D(30)
 
 
-def make_offer(m, sell="MKH", amount=D(300), buy="ART", price=D(30), maker=None):
+def make_offer(m, sell="MKH", amount=D300, buy="ART", price=D30, maker=None):
     result = m.driver.offer(maker or m.maker, sell=sell, amount=amount, buy=buy, price_amount=price)
     return m.driver.offer_id(result), result
 
