@@ -58,6 +58,14 @@ class AccessState(BaseModel):
     escrow: Decimal  # strict listings: the person's share not yet released
 
 
+class Holdings(BaseModel):
+    """What an account holds: its pull balance in the market and its stablecoin wallet, in euros."""
+
+    account: str
+    pending: Decimal
+    wallet: Decimal
+
+
 class MarketState(BaseModel):
     """The whole market: listings, pull balances of everyone seen, escrows, and the token balance backing them."""
 
@@ -258,6 +266,11 @@ class DataMarketDriver:
     def wallet(self, account: str) -> Decimal:
         """The stablecoin held by `account`, in euros."""
         return _euros(self.stablecoin.balanceOf(to_checksum_address(account)))
+
+    def holdings(self, account: str) -> Holdings:
+        """The pull balance and the wallet of `account`, in euros."""
+        who = to_checksum_address(account)
+        return Holdings(account=who, pending=self.balance(who), wallet=self.wallet(who))
 
     def state(self) -> MarketState:
         """Every listing, every known pull balance and escrow, and the market's token balance."""
