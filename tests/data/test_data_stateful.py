@@ -1,0 +1,271 @@
+"""Hypothesis state machine over listings, purchases, renewals, time, pause/withdraw, lenient and strict consent
+revocation, refunds, releases, fee changes and withdrawals, checked against an exact Python model.
+
+After every step: the market's stablecoin balance == sum of pull balances + sum of escrows; every pull balance
+and escrow equals the model's; `hasAccess` is true exactly while now < expiry (the revocation time on a revoked
+strict listing), so there is no access after expiry; a revoked (or paused, withdrawn) listing sells nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import pytest
+from data_env import DataEnv, build_data_env
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
+
+from s4chain.chain import Chain
+from s4chain.testing import isolation, reverts
+
+STATUS = {"active": 1, "paused": 2, "withdrawn": 3, "revoked": 4}
+
+
+@dataclass
+class ModelListing:
+    owner: object
+    price: int
+    period: int
+    strict: bool
+    status: str = "active"
+    revoked_at: int = 0
+
+
+@dataclass
+class ModelAccess:
+    expires: int = 0
+    settled_at: int = 0
+    escrow: int = 0
+
+
+@dataclass
+class Model:
+    fee_bps: int = 500
+    listings: dict[int, ModelListing] = field(default_factory=dict)
+    access: dict[tuple[int, str], ModelAccess] = field(default_factory=dict)
+    pending: dict[str, int] = field(default_factory=dict)
+
+    def credit(self, who: str, amount: int) -> None:
+        self.pending[who] = self.pending.get(who, 0) + amount
+
+    def settle(self, lid: int, buyer: str, until: int, refund_rest: bool) -> tuple[int, int]:
+        a = self.access.setdefault((lid, buyer), ModelAccess())
+        listing = self.listings[lid]
+        escrow, start = a.escrow, a.settled_at
+        if until > start:
+            a.settled_at = until
+        if escrow == 0:
+            return 0, 0
+        earned = (
+            escrow if until >= a.expires else (escrow * (until - start) // (a.expires - start) if until > start else 0)
+        )
+        rest, refund = escrow - earned, 0
+        if refund_rest and listing.revoked_at:
+            refund, rest = rest, 0
+        a.escrow = rest
+        self.credit(listing.owner.address, earned)  # type: ignore[attr-defined]
+        self.credit(buyer, refund)
+        return earned, refund
+
+    def expiry(self, lid: int, buyer: str) -> int:
+        a = self.access.get((lid, buyer), ModelAccess())
+        r = self.listings[lid].revoked_at
+        return r if r and r < a.expires else a.expires
+
+
+class DataMachine(RuleBasedStateMachine):
+    env: DataEnv
+    seen: Counter[str] = Counter()  # what the runs went through, checked at the end
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.chain: Chain = self.env.chain
+        self.d = self.env.d
+        self.snapshot = self.chain.snapshot()
+        self.m = Model()
+        self.owners = (self.env.cyclist, self.env.household)
+        self.buyers = (self.env.mobility, self.env.energy)
+        self.everyone = (self.env.admin, *self.owners, *self.buyers)
+        for buyer in self.buyers:
+            self.d.stablecoin.approve(self.d.market, 2**200, sender=buyer)
+
+    def teardown(self) -> None:
+        self.chain.revert(self.snapshot)
+
+    def next_ts(self, delta: int = 1) -> int:
+        ts = self.chain.timestamp + delta
+        self.chain.set_next_block_timestamp(ts)
+        return ts
+
+    # --- rules
+    @rule(
+        owner=st.integers(0, 1),
+        price=st.integers(1, 50_000_000),
+        period=st.sampled_from([7, 100, 3600]),
+        strict=st.booleans(),
+    )
+    def list_data(self, owner: int, price: int, period: int, strict: bool) -> None:
+        who = self.owners[owner]
+        res = self.d.market.list(b"\1" * 32, b"\2" * 32, price, period, strict, "", sender=who)
+        lid = self.d.listing_id(res)
+        assert lid == len(self.m.listings) + 1
+        self.m.listings[lid] = ModelListing(who, price, period, strict)
+
+    @precondition(lambda self: self.m.listings)
+    @rule(data=st.data(), buyer=st.integers(0, 1), periods=st.integers(1, 3))
+    def buy(self, data: st.DataObject, buyer: int, periods: int) -> None:
+        lid = data.draw(st.sampled_from(sorted(self.m.listings)))
+        listing, who = self.m.listings[lid], self.buyers[buyer]
+        if listing.status != "active":
+            with reverts("ListingNotActive", listingId=lid, status=STATUS[listing.status]):
+                self.d.market.buyAccess(lid, periods, sender=who)
+            return
+        ts = self.next_ts()
+        res = self.d.market.buyAccess(lid, periods, sender=who)
+        amount = listing.price * periods
+        fee = amount * self.m.fee_bps // 10_000
+        a = self.m.access.setdefault((lid, who.address), ModelAccess())
+        expires = max(ts, a.expires) + listing.period * periods
+        if listing.strict:
+            self.m.settle(lid, who.address, ts, False)
+            a.escrow += amount - fee
+        else:
+            self.m.credit(listing.owner.address, amount - fee)  # type: ignore[attr-defined]
+        a.expires = expires
+        self.m.credit(self.env.admin.address, fee)
+        (event,) = res.events_named("AccessPurchased")
+        assert event.args["expires"] == expires and event.args["fee"] == fee
+        self.seen["strict buy" if listing.strict else "buy"] += 1
+
+    @rule(seconds=st.sampled_from([1, 5, 6, 7, 50, 99, 100, 101, 1800, 3600]))
+    def time_passes(self, seconds: int) -> None:
+        self.chain.travel_to(self.chain.timestamp + seconds)
+
+    @precondition(lambda self: self.m.listings)
+    @rule(data=st.data(), action=st.sampled_from(["pause", "resume", "withdraw", "revoke"]))
+    def owner_action(self, data: st.DataObject, action: str) -> None:
+        lid = data.draw(st.sampled_from(sorted(self.m.listings)))
+        listing = self.m.listings[lid]
+        owner, status = listing.owner, listing.status
+        code = STATUS[status]
+        if action == "pause":
+            if status != "active":
+                with reverts("ListingNotActive", listingId=lid, status=code):
+                    self.d.pause_listing(owner, lid)  # type: ignore[arg-type]
+                return
+            self.d.pause_listing(owner, lid)  # type: ignore[arg-type]
+            listing.status = "paused"
+        elif action == "resume":
+            if status != "paused":
+                with reverts("ListingNotPaused", listingId=lid, status=code):
+                    self.d.resume_listing(owner, lid)  # type: ignore[arg-type]
+                return
+            self.d.resume_listing(owner, lid)  # type: ignore[arg-type]
+            listing.status = "active"
+        elif action == "withdraw":
+            if status not in ("active", "paused"):
+                with reverts("ListingClosed", listingId=lid, status=code):
+                    self.d.withdraw_listing(owner, lid)  # type: ignore[arg-type]
+                return
+            self.d.withdraw_listing(owner, lid)  # type: ignore[arg-type]
+            listing.status = "withdrawn"
+        else:
+            if status == "revoked":
+                with reverts("AlreadyRevoked", listingId=lid):
+                    self.d.revoke_consent(owner, lid)  # type: ignore[arg-type]
+                return
+            ts = self.next_ts()
+            self.d.revoke_consent(owner, lid)  # type: ignore[arg-type]
+            listing.status = "revoked"
+            if listing.strict:
+                listing.revoked_at = ts
+            self.seen["revoke"] += 1
+
+    @precondition(lambda self: self.m.listings)
+    @rule(data=st.data(), buyer=st.integers(0, 1))
+    def claim_refund(self, data: st.DataObject, buyer: int) -> None:
+        lid = data.draw(st.sampled_from(sorted(self.m.listings)))
+        listing, who = self.m.listings[lid], self.buyers[buyer]
+        if not (listing.status == "revoked" and listing.strict):
+            with reverts("NotRevokedStrict", listingId=lid):
+                self.d.claim_refund(who, lid)
+            return
+        snapshot = Model(self.m.fee_bps, self.m.listings, {}, dict(self.m.pending))
+        snapshot.access = {k: ModelAccess(v.expires, v.settled_at, v.escrow) for k, v in self.m.access.items()}
+        self.next_ts()
+        _, refund = snapshot.settle(lid, who.address, listing.revoked_at, True)
+        if refund == 0:
+            with reverts("NoRefund", listingId=lid, buyer=who.address):
+                self.d.claim_refund(who, lid)
+            return
+        self.d.claim_refund(who, lid)
+        self.m = snapshot
+        self.seen["refund"] += 1
+
+    @precondition(lambda self: self.m.listings)
+    @rule(data=st.data(), buyer=st.integers(0, 1))
+    def release(self, data: st.DataObject, buyer: int) -> None:
+        lid = data.draw(st.sampled_from(sorted(self.m.listings)))
+        who = self.buyers[buyer].address
+        ts = self.next_ts()
+        listing = self.m.listings[lid]
+        self.d.release(self.env.stranger, lid, who)
+        self.m.settle(lid, who, listing.revoked_at or ts, True)
+
+    @rule(index=st.integers(0, 4))
+    def withdraw(self, index: int) -> None:
+        who = self.everyone[index]
+        amount = self.m.pending.get(who.address, 0)
+        if amount == 0:
+            with reverts("NothingToWithdraw", account=who.address):
+                self.d.withdraw(who)
+            return
+        before = int(self.d.stablecoin.balanceOf(who))
+        self.d.withdraw(who)
+        assert int(self.d.stablecoin.balanceOf(who)) - before == amount
+        self.m.pending[who.address] = 0
+
+    @rule(fee=st.sampled_from([0, 1, 333, 500, 2000, 2001]))
+    def set_fee(self, fee: int) -> None:
+        if fee > 2000:
+            with reverts("FeeAboveCap", feeBps=fee, capBps=2000):
+                self.d.set_fee(self.env.admin, fee)
+            return
+        self.d.set_fee(self.env.admin, fee)
+        self.m.fee_bps = fee
+
+    # --- invariants
+    @invariant()
+    def balances_match_the_model_and_back_the_token_balance(self) -> None:
+        market = self.d.market
+        total = 0
+        for who in self.everyone:
+            pending = int(market.pendingWithdrawal(who))
+            assert pending == self.m.pending.get(who.address, 0), who.address
+            total += pending
+        for (lid, buyer), a in self.m.access.items():
+            assert tuple(market.accessOf(lid, buyer)) == (a.expires, a.settled_at, a.escrow)
+            total += a.escrow
+        assert int(self.d.stablecoin.balanceOf(market)) == total
+
+    @invariant()
+    def access_only_before_expiry(self) -> None:
+        now = self.chain.timestamp
+        for lid in self.m.listings:
+            for buyer in self.buyers:
+                expires = self.m.expiry(lid, buyer.address)
+                assert int(self.d.market.expiresAt(lid, buyer)) == expires
+                assert bool(self.d.market.hasAccess(lid, buyer)) == (now < expires)
+
+
+@pytest.mark.slow
+def test_data_market_state_machine(s4_chain: Chain) -> None:
+    with isolation(s4_chain):
+        DataMachine.env = build_data_env(s4_chain)
+        run_state_machine_as_test(
+            DataMachine,
+            settings=settings(max_examples=30, stateful_step_count=25, deadline=None),
+        )
+    assert DataMachine.seen["buy"] and DataMachine.seen["strict buy"] and DataMachine.seen["revoke"], DataMachine.seen
