@@ -261,6 +261,7 @@ contract DataMarket is AccessControl {
 
         if (l.strict) {
             _settle(listingId, msg.sender, l.owner, a, block.timestamp, false);
+            a.settledAt = uint64(block.timestamp); // the escrow now covers [now, expires)
             a.escrow += uint128(share);
         } else {
             _pending[l.owner] += share;
@@ -411,10 +412,10 @@ contract DataMarket is AccessControl {
         bool refundRest
     ) private returns (uint256 toOwner, uint256 refund) {
         uint256 escrow = a.escrow;
+        if (escrow == 0) return (0, 0);
         uint256 from = a.settledAt;
         uint256 expires = a.expires;
         if (until > from) a.settledAt = uint64(until);
-        if (escrow == 0) return (0, 0);
         if (until >= expires) {
             toOwner = escrow;
         } else if (until > from) {

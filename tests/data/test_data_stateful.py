@@ -15,7 +15,14 @@ import pytest
 from data_env import DataEnv, build_data_env
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from s4chain.chain import Chain
 from s4chain.testing import isolation, reverts
@@ -54,10 +61,10 @@ class Model:
         a = self.access.setdefault((lid, buyer), ModelAccess())
         listing = self.listings[lid]
         escrow, start = a.escrow, a.settled_at
-        if until > start:
-            a.settled_at = until
         if escrow == 0:
             return 0, 0
+        if until > start:
+            a.settled_at = until
         earned = (
             escrow if until >= a.expires else (escrow * (until - start) // (a.expires - start) if until > start else 0)
         )
@@ -100,6 +107,15 @@ class DataMachine(RuleBasedStateMachine):
         return ts
 
     # --- rules
+    @initialize(price=st.integers(1, 50_000_000), periods=st.integers(1, 3))
+    def market_with_buyers(self, price: int, periods: int) -> None:
+        """A lenient and a strict listing, each bought by both companies."""
+        self.list_data(0, price, 300, False)
+        self.list_data(1, price, 300, True)
+        for lid in (1, 2):
+            for buyer in (0, 1):
+                self._buy(lid, buyer, periods)
+
     @rule(
         owner=st.integers(0, 1),
         price=st.integers(1, 50_000_000),
@@ -116,7 +132,9 @@ class DataMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.m.listings)
     @rule(data=st.data(), buyer=st.integers(0, 1), periods=st.integers(1, 3))
     def buy(self, data: st.DataObject, buyer: int, periods: int) -> None:
-        lid = data.draw(st.sampled_from(sorted(self.m.listings)))
+        self._buy(data.draw(st.sampled_from(sorted(self.m.listings))), buyer, periods)
+
+    def _buy(self, lid: int, buyer: int, periods: int) -> None:
         listing, who = self.m.listings[lid], self.buyers[buyer]
         if listing.status != "active":
             with reverts("ListingNotActive", listingId=lid, status=STATUS[listing.status]):
@@ -130,6 +148,7 @@ class DataMachine(RuleBasedStateMachine):
         expires = max(ts, a.expires) + listing.period * periods
         if listing.strict:
             self.m.settle(lid, who.address, ts, False)
+            a.settled_at = ts
             a.escrow += amount - fee
         else:
             self.m.credit(listing.owner.address, amount - fee)  # type: ignore[attr-defined]
@@ -146,7 +165,9 @@ class DataMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.m.listings)
     @rule(data=st.data(), action=st.sampled_from(["pause", "resume", "withdraw", "revoke"]))
     def owner_action(self, data: st.DataObject, action: str) -> None:
-        lid = data.draw(st.sampled_from(sorted(self.m.listings)))
+        self.owner_action_on(data.draw(st.sampled_from(sorted(self.m.listings))), action)
+
+    def owner_action_on(self, lid: int, action: str) -> None:
         listing = self.m.listings[lid]
         owner, status = listing.owner, listing.status
         code = STATUS[status]
@@ -186,7 +207,17 @@ class DataMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.m.listings)
     @rule(data=st.data(), buyer=st.integers(0, 1))
     def claim_refund(self, data: st.DataObject, buyer: int) -> None:
-        lid = data.draw(st.sampled_from(sorted(self.m.listings)))
+        self._claim(data.draw(st.sampled_from(sorted(self.m.listings))), buyer)
+
+    @rule(seconds=st.sampled_from([1, 50, 150, 299]))
+    def strict_revocation_then_claims(self, seconds: int) -> None:
+        """The strict listing of the initial market is revoked a little later and both companies claim."""
+        self.time_passes(seconds)
+        self.owner_action_on(2, "revoke")
+        for buyer in (0, 1):
+            self._claim(2, buyer)
+
+    def _claim(self, lid: int, buyer: int) -> None:
         listing, who = self.m.listings[lid], self.buyers[buyer]
         if not (listing.status == "revoked" and listing.strict):
             with reverts("NotRevokedStrict", listingId=lid):
@@ -266,6 +297,7 @@ def test_data_market_state_machine(s4_chain: Chain) -> None:
         DataMachine.env = build_data_env(s4_chain)
         run_state_machine_as_test(
             DataMachine,
-            settings=settings(max_examples=30, stateful_step_count=25, deadline=None),
+            settings=settings(max_examples=20, stateful_step_count=20, deadline=None),
         )
-    assert DataMachine.seen["buy"] and DataMachine.seen["strict buy"] and DataMachine.seen["revoke"], DataMachine.seen
+    seen = DataMachine.seen
+    assert seen["buy"] and seen["strict buy"] and seen["revoke"] and seen["refund"], seen
