@@ -7,8 +7,9 @@ from decimal import Decimal
 
 import pytest
 from data_env import PERIOD, PRICE, DataEnv
+from eth_utils import keccak
 
-from s4chain.drivers.data import DataParams
+from s4chain.drivers.data import DataMarketDriver, DataParams
 from s4chain.drivers.units import eur
 from s4chain.testing import assert_events, reverts
 
@@ -344,3 +345,20 @@ def test_withdraw_pays_once(env: DataEnv) -> None:
         env.d.withdraw(env.admin)
     assert env.d.wallet(env.d.market.address) == 0
     env.invariant()
+
+
+# --- driver ---------------------------------------------------------------------------------------------------
+def test_driver_reuses_a_given_stablecoin_and_hashes_content(env: DataEnv) -> None:
+    other = DataMarketDriver.deploy(env.chain, DataParams(fee_bps=0), env.admin, stablecoin=env.d.stablecoin.address)
+    assert other.stablecoin.address == env.d.stablecoin.address
+    assert set(other.contracts()) == {"EuroStablecoin", "DataMarket"}
+    res = other.list_data(env.household, "0x" + "11" * 32, "meter terms", Decimal(3), PERIOD)
+    listing = other.listing(other.listing_id(res))
+    assert listing.content_hash == "0x" + "11" * 32
+    assert listing.terms_hash == "0x" + keccak(text="meter terms").hex()
+    other.buy_access(env.mobility, listing.listing_id, periods=2)
+    state = other.state()
+    assert state.fee_bps == 0 and state.fee_cap_bps == 2000 and state.listing_count == 1
+    assert state.pending[env.household.address] == Decimal(6) and state.token_balance == Decimal(6)
+    assert other.holdings(env.household.address).pending == Decimal(6)
+    assert env.d.state().token_balance == 0  # the first market is untouched
