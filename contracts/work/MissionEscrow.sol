@@ -190,7 +190,6 @@ contract MissionEscrow is AccessControl {
     ) external returns (uint256 missionId) {
         uint256 count = amounts.length;
         if (count == 0 || count > MAX_MILESTONES) revert BadMilestoneCount(count);
-        // slither-disable-next-line timestamp (deadline check; miner drift of seconds is irrelevant)
         if (acceptBy < block.timestamp) revert AcceptanceDeadlinePassed(acceptBy);
         if (approvalTimeout == 0 || approvalTimeout > MAX_APPROVAL_TIMEOUT) revert BadApprovalTimeout(approvalTimeout);
         if (freelancer == msg.sender) revert FirmCannotAccept();
@@ -253,7 +252,6 @@ contract MissionEscrow is AccessControl {
         Milestone storage ms = _milestoneOf(m, missionId, milestone);
         _requireMilestone(ms, missionId, milestone, MilestoneStatus.Submitted);
         uint256 releasableAt = uint256(ms.submittedAt) + m.approvalTimeout;
-        // slither-disable-next-line timestamp (the approval window is a business deadline)
         if (block.timestamp >= releasableAt) revert TimeoutReached(releasableAt);
         ms.status = MilestoneStatus.Rejected;
         emit MilestoneRejected(missionId, milestone, reasonHash);
@@ -266,13 +264,12 @@ contract MissionEscrow is AccessControl {
         Mission storage m = _missions[missionId];
         if (m.firm != msg.sender) revert NotFirm(msg.sender);
         if (m.status != MissionStatus.Active) revert WrongMissionStatus(missionId, m.status);
-        // slither-disable-next-line timestamp (inactivity timeout, days long)
         if (!m.abandoned && block.timestamp < uint256(m.lastActivity) + INACTIVITY_TIMEOUT) {
             revert NotReclaimable(missionId);
         }
         uint256 count = m.milestoneCount;
-        uint256 refund;
-        uint256 settled;
+        uint256 refund = 0;
+        uint256 settled = 0;
         mapping(uint256 => Milestone) storage all = _milestones[missionId];
         for (uint256 i; i < count; ++i) {
             Milestone storage ms = all[i];
@@ -297,7 +294,6 @@ contract MissionEscrow is AccessControl {
     function acceptMission(uint256 missionId) external {
         Mission storage m = _missions[missionId];
         if (m.status != MissionStatus.Open) revert WrongMissionStatus(missionId, m.status);
-        // slither-disable-next-line timestamp (acceptance deadline)
         if (block.timestamp > m.acceptBy) revert AcceptanceDeadlinePassed(m.acceptBy);
         if (msg.sender == m.firm) revert FirmCannotAccept();
         address named = m.freelancer;
@@ -347,7 +343,6 @@ contract MissionEscrow is AccessControl {
         Milestone storage ms = _milestoneOf(m, missionId, milestone);
         _requireMilestone(ms, missionId, milestone, MilestoneStatus.Submitted);
         uint256 releasableAt = uint256(ms.submittedAt) + m.approvalTimeout;
-        // slither-disable-next-line timestamp (the approval window is a business deadline)
         if (block.timestamp < releasableAt) revert TimeoutNotReached(releasableAt);
         ms.status = MilestoneStatus.Paid;
         emit MilestoneReleased(missionId, milestone, msg.sender);
@@ -440,7 +435,7 @@ contract MissionEscrow is AccessControl {
     }
 
     function _storeMilestones(uint256 missionId, uint96[] calldata amounts) private returns (uint96) {
-        uint256 total;
+        uint256 total = 0;
         uint256 count = amounts.length;
         mapping(uint256 => Milestone) storage ms = _milestones[missionId];
         for (uint256 i; i < count; ++i) {
