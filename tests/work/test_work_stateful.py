@@ -220,6 +220,12 @@ class WorkMachine(RuleBasedStateMachine):
         self.apply(res, action, bps)
         self.check_mission(mission_id)
 
+    @precondition(lambda self: any(m.status in ("open", "active") for m in self.models.values()))
+    @rule(data=st.data(), choice=st.integers(min_value=0, max_value=4), bps=st.sampled_from([1, 5000, 9999]))
+    def progress_again(self, data: st.DataObject, choice: int, bps: int) -> None:
+        """As `progress` (twice as likely as the other rules: missions get somewhere)."""
+        self.progress(data, choice, bps)
+
     @rule(seconds=st.sampled_from([1, TIMEOUT - 1, TIMEOUT, 2 * TIMEOUT, ACCEPT_WINDOW + 1, INACTIVITY]))
     def wait(self, seconds: int) -> None:
         self.chain.travel_to(self.chain.timestamp + seconds)
@@ -259,8 +265,9 @@ def test_work_state_machine(s4_chain: Chain) -> None:
             WorkMachine,
             settings=settings(
                 max_examples=25,
-                stateful_step_count=30,
+                stateful_step_count=40,
                 deadline=None,
+                derandomize=True,  # the same runs in CI, the coverage check below cannot flake
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
             ),
         )
