@@ -11,6 +11,8 @@ NODE_STAMP := node_modules/.s4chain-installed
 SLITHER_VENV := .venv-slither
 SLITHER_STAMP := $(SLITHER_VENV)/.s4chain-installed
 SLITHER_VERSION := 0.11.6
+# The gate reads crytic-compile's export format: pin it with Slither.
+CRYTIC_COMPILE_VERSION := 0.4.2
 
 .PHONY: demo test lint gas-snapshot compile setup clean
 
@@ -48,7 +50,8 @@ $(PY_STAMP): pyproject.toml constraints.txt
 
 $(SLITHER_STAMP): Makefile
 	$(PYTHON) -m venv $(SLITHER_VENV)
-	$(SLITHER_VENV)/bin/python -m pip install --quiet --disable-pip-version-check slither-analyzer==$(SLITHER_VERSION)
+	$(SLITHER_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+		slither-analyzer==$(SLITHER_VERSION) crytic-compile==$(CRYTIC_COMPILE_VERSION)
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json
