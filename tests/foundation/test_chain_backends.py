@@ -157,3 +157,12 @@ def test_same_error_in_two_contracts_decodes_with_the_called_ones_names(
         other.fail()
     with reverts("TooLarge", given=101, limit=100):
         reverter.store(101)
+
+
+def test_same_event_in_two_contracts_decodes_with_the_emitters_names(
+    both_chains: Chain, fixture_store: ArtifactStore
+) -> None:
+    reverter = both_chains.deploy(fixture_store.get("Reverter"))
+    other = both_chains.deploy(fixture_store.get("OtherEmitter"))
+    assert_events(other.store(7), "Stored", who=both_chains.accounts[0], amount=7)
+    assert_events(reverter.store(8), "Stored", by=both_chains.accounts[0], value=8)

@@ -76,6 +76,7 @@ class Chain(ABC):
     def _register_contract(self, abi: list[dict[str, Any]], address: str) -> None:
         self.register_abi(abi)
         self.errors.register_abi(abi, address)
+        self.events.register_abi(abi, address)
 
     # --- state ----------------------------------------------------------------------------------------------
     @property

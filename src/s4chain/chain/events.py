@@ -30,12 +30,18 @@ class EventRegistry:
     def __init__(self, codec: Any) -> None:
         self._codec = codec
         self._events: dict[bytes, list[dict[str, Any]]] = {}
+        self._by_contract: dict[str, dict[bytes, list[dict[str, Any]]]] = {}
 
-    def register_abi(self, abi: list[dict[str, Any]]) -> None:
+    def register_abi(self, abi: list[dict[str, Any]], address: str | None = None) -> None:
+        """Learn an ABI's events; with `address`, as the events of the contract there, which are tried first
+        for its logs (two contracts may declare one signature with other argument names)."""
+        if address is not None:
+            self._by_contract[address] = {}  # a snapshot revert reuses addresses: what is there now wins
+        table = self._events if address is None else self._by_contract[address]
         for entry in abi:
             if entry.get("type") != "event" or entry.get("anonymous"):
                 continue
-            layouts = self._events.setdefault(event_abi_to_log_topic(entry), [])  # type: ignore[arg-type]
+            layouts = table.setdefault(event_abi_to_log_topic(entry), [])  # type: ignore[arg-type]
             if entry not in layouts:
                 layouts.append(entry)
 
@@ -43,7 +49,9 @@ class EventRegistry:
         topics = log["topics"]
         if not topics:
             return None
-        for entry in self._events.get(bytes(topics[0]), []):
+        topic = bytes(topics[0])
+        own = self._by_contract.get(to_checksum_address(log["address"]), {}).get(topic, [])
+        for entry in own + self._events.get(topic, []):
             try:
                 data = get_event_data(self._codec, entry, log)
             except (MismatchedABI, LogTopicError, ValueError):
