@@ -14,9 +14,12 @@ from eth_account.signers.local import LocalAccount
 from s4chain.chain.base import Chain
 from s4chain.chain.contract import Contract
 from s4chain.deployment.records import DeploymentRecords, SetRecord, StaleRecordsError
+from s4chain.drivers.data import DataMarketDriver, DataParams
 from s4chain.drivers.ico import TokenSaleDriver, TokenSaleParams
 from s4chain.drivers.leasing import LeasingDriver, LeasingParams
 from s4chain.drivers.supply import SupplyChainDriver
+from s4chain.drivers.tokens import TokenExchangeDriver
+from s4chain.drivers.work import MissionDriver, WorkParams
 
 
 def _account(chain: Chain, set_name: str, record: SetRecord, role: str) -> LocalAccount:
@@ -51,6 +54,17 @@ def attach_driver(chain: Chain, set_name: str, record: SetRecord, contracts: dic
         )
     if record.driver == "supply":
         return SupplyChainDriver(chain, contracts["SupplyChain"])
+    if record.driver == "tokens":
+        return TokenExchangeDriver(chain, contracts["TokenFactory"], contracts["P2PExchange"])
+    if record.driver == "data":
+        admin = _account(chain, set_name, record, "admin")
+        data = DataParams.model_validate(record.params)
+        return DataMarketDriver(chain, contracts["DataMarket"], contracts["EuroStablecoin"], admin, data)
+    if record.driver == "work":
+        admin = _account(chain, set_name, record, "admin")
+        arbiter = _account(chain, set_name, record, "arbiter") if "arbiter" in record.roles else admin
+        work = WorkParams.model_validate(record.params)
+        return MissionDriver(chain, contracts["MissionEscrow"], contracts["EuroStablecoin"], admin, arbiter, work)
     raise StaleRecordsError(f"{set_name}: unknown driver {record.driver!r} in the records")
 
 
