@@ -105,3 +105,43 @@ def test_resume_refuses_another_chain_and_the_in_process_chain(s4_project: Proje
     in_process = run_cli("replay", FILES[0], "--report", report, "--resume")
     assert in_process.returncode == 2
     assert "--resume needs --rpc URL" in in_process.stderr
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_a_step_run_but_not_journaled_is_undone_then_run_once(s4_project: Project, compiled, tmp_path: Path) -> None:
+    from functools import partial
+
+    from s4chain.chain import RpcChain
+    from s4chain.scenarios.engine import Replayer, StepRecord
+    from s4chain.scenarios.journal import JournalWriter, journal_path
+    from s4chain.scenarios.loader import load_scenario
+
+    scenario = SCENARIOS / "01-sme-token-sale-succeeds.yaml"
+    reference = tmp_path / "reference.html"
+    report = tmp_path / "run.html"
+    with AnvilNode(anvil_binary(s4_project.node_modules)) as node:
+        assert run_cli("replay", "--rpc", node.url, scenario, "--report", reference).returncode == 0
+    with AnvilNode(anvil_binary(s4_project.node_modules)) as node:
+        chain = RpcChain(node.url, compiled)
+        journal = JournalWriter.fresh(journal_path(report), chain)
+        journal.start(scenario, None)
+
+        def journal_nine_then_stop(record: StepRecord) -> None:
+            if len(journal.journal.entries[str(scenario)].steps) == 9:
+                raise _Stop  # the tenth step ran on chain; the crash comes before its journal entry
+            journal.step(scenario, record)
+
+        with pytest.raises(_Stop):
+            Replayer(chain, load_scenario(scenario)).run(
+                on_step=journal_nine_then_stop,
+                on_deployed=partial(journal.deployed, scenario),
+                before_step=partial(journal.step_starting, scenario, chain),
+            )
+        height = chain.block_number
+        resumed = run_cli("replay", "--rpc", node.url, scenario, "--report", report, "--resume")
+        assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
+        assert chain.block_number > height
+    assert _summary(report.with_suffix(".json")) == _summary(reference.with_suffix(".json"))

@@ -68,8 +68,9 @@ def replay_all(
                 continue
             chain = make_chain()
             undo = shared_chain and position < len(loaded) - 1
-            if entry is not None:
+            if entry is not None and journal is not None:
                 snapshot_id = entry.snapshot
+                journal.undo_step_in_flight(item.path, chain)
             else:
                 snapshot_id = chain.snapshot() if undo else None
                 if journal:
@@ -81,6 +82,7 @@ def replay_all(
                 on_step=partial(_stepped, progress, task, journal, item.path),
                 resume=resume_point(entry) if entry else None,
                 on_deployed=partial(journal.deployed, item.path) if journal else None,
+                before_step=partial(journal.step_starting, item.path, chain) if journal else None,
             )
             if journal:
                 journal.finished(item.path, run)

@@ -170,6 +170,7 @@ class Replayer:
         *,
         resume: ResumePoint | None = None,
         on_deployed: Callable[[ScenarioRun], None] | None = None,
+        before_step: Callable[[], None] | None = None,
     ) -> ScenarioRun:
         """Deploy the contract sets and run every step. With `resume` (from a journal), the sets are the ones
         deployed before and the steps already done are not run again."""
@@ -193,6 +194,8 @@ class Replayer:
         if on_deployed is not None:
             on_deployed(run)
         for planned in _plan(self.loaded)[len(run.steps) :]:
+            if before_step is not None:
+                before_step()
             record = self._execute(planned)
             run.steps.append(record)
             if on_step is not None:

@@ -2,7 +2,9 @@
 confirmed, written atomically after each step, so that `s4chain replay --rpc URL --resume` picks an interrupted
 replay up where it stopped without sending confirmed steps again.
 
-A step is the unit: a step interrupted half-way (its approval sent, its purchase not) is run again in full."""
+A step is the unit. Before each step the node is snapshotted and the snapshot's id journaled; a step cut short
+(its approval mined, its purchase not; or its transaction mined but not yet journaled) is undone on resume by
+reverting to that snapshot, then run again in full: every step takes effect exactly once."""
 
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ class JournalError(Exception):
 class JournalEntry(BaseModel):
     sha256: str  # of the scenario file, which must not change between the run and its resumption
     snapshot: Any = None  # the node's snapshot taken before the scenario, to undo it once done
+    in_flight: Any = None  # the snapshot taken before the step under way, until it is journaled
     deployments: dict[str, dict[str, str]] = Field(default_factory=dict)
     deployment_gas: int = 0
     steps: list[dict[str, Any]] = Field(default_factory=list)
@@ -93,9 +96,23 @@ class JournalWriter:
         entry.deployments, entry.deployment_gas = run.deployments, run.deployment_gas
         self._save()
 
-    def step(self, scenario: Path, record: StepRecord) -> None:
-        self.journal.entries[str(scenario)].steps.append(asdict(record))
+    def step_starting(self, scenario: Path, chain: Chain) -> None:
+        self.journal.entries[str(scenario)].in_flight = chain.snapshot()
         self._save()
+
+    def step(self, scenario: Path, record: StepRecord) -> None:
+        entry = self.journal.entries[str(scenario)]
+        entry.steps.append(asdict(record))
+        entry.in_flight = None
+        self._save()
+
+    def undo_step_in_flight(self, scenario: Path, chain: Chain) -> None:
+        """Revert whatever the step that was under way when the replay stopped had sent."""
+        entry = self.journal.entries[str(scenario)]
+        if entry.in_flight is not None:
+            chain.revert(entry.in_flight)
+            entry.in_flight = None
+            self._save()
 
     def finished(self, scenario: Path, run: ScenarioRun) -> None:
         self.journal.entries[str(scenario)].run = asdict(run)
