@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from leasing_env import PLAN
 
-from s4chain.drivers.leasing import as_hash
+from s4chain.drivers.arguments import as_hash
 from s4chain.drivers.units import eur
 from s4chain.testing import assert_events, reverts
 

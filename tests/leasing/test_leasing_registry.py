@@ -5,7 +5,8 @@ from __future__ import annotations
 from eth_account import Account
 from eth_utils import keccak
 
-from s4chain.drivers.leasing import READING_TYPES, as_hash
+from s4chain.drivers.arguments import as_hash
+from s4chain.drivers.leasing import READING_TYPES
 from s4chain.testing import assert_events, reverts
 
 

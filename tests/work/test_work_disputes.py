@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from work_env import FEE_BPS, TIMEOUT, Env
 
+from s4chain.drivers.arguments import as_hash
 from s4chain.drivers.units import eur
-from s4chain.drivers.work import as_hash
 from s4chain.testing import assert_events, reverts
 
 D = Decimal

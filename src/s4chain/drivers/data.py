@@ -13,11 +13,12 @@ from decimal import Decimal
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
-from eth_utils import keccak, to_checksum_address
+from eth_utils import to_checksum_address
 from pydantic import BaseModel, ConfigDict, Field
 
 from s4chain.chain import Chain, Contract, TxResult
-from s4chain.drivers.units import EURO_DECIMALS, eur, from_units
+from s4chain.drivers.arguments import as_hash
+from s4chain.drivers.units import eur, euros
 
 STATUSES: tuple[str, ...] = ("none", "active", "paused", "withdrawn", "revoked")
 BPS = 10_000
@@ -77,27 +78,6 @@ class MarketState(BaseModel):
     pending: dict[str, Decimal]  # pull balances by address
     escrowed: Decimal
     token_balance: Decimal  # == sum(pending) + escrowed
-
-
-def as_hash(value: bytes | str) -> bytes:
-    """A 32-byte hash: bytes as they are, a 0x-prefixed 32-byte hex string, or keccak-256 of any other text."""
-    if isinstance(value, bytes):
-        if len(value) != 32:
-            raise ValueError("a hash has 32 bytes")
-        return value
-    if value.startswith("0x") and len(value) == 66:
-        return bytes.fromhex(value[2:])
-    return keccak(text=value)
-
-
-def _address(value: LocalAccount | Contract | str) -> str:
-    if isinstance(value, LocalAccount | Contract):
-        return value.address
-    return to_checksum_address(value)
-
-
-def _euros(units: int) -> Decimal:
-    return from_units(int(units), EURO_DECIMALS)
 
 
 class DataMarketDriver:
@@ -232,7 +212,7 @@ class DataMarketDriver:
         return ListingState(
             listing_id=listing_id,
             owner=to_checksum_address(owner),
-            price=_euros(price),
+            price=euros(price),
             period=int(period),
             status=STATUSES[int(status)],
             strict=bool(strict),
@@ -256,16 +236,16 @@ class DataMarketDriver:
             has_access=bool(self.market.hasAccess(listing_id, who)),
             expires=int(self.market.expiresAt(listing_id, who)),
             paid_until=int(paid_until),
-            escrow=_euros(escrow),
+            escrow=euros(escrow),
         )
 
     def balance(self, account: str) -> Decimal:
         """The pull balance of `account` in the market, in euros."""
-        return _euros(self.market.pendingWithdrawal(to_checksum_address(account)))
+        return euros(self.market.pendingWithdrawal(to_checksum_address(account)))
 
     def wallet(self, account: str) -> Decimal:
         """The stablecoin held by `account`, in euros."""
-        return _euros(self.stablecoin.balanceOf(to_checksum_address(account)))
+        return euros(self.stablecoin.balanceOf(to_checksum_address(account)))
 
     def holdings(self, account: str) -> Holdings:
         """The pull balance and the wallet of `account`, in euros."""
@@ -293,6 +273,6 @@ class DataMarketDriver:
             fee_recipient=recipient,
             listings=[self._listing(i, created.get(i)) for i in range(1, count + 1)],
             pending={a: self.balance(a) for a in accounts if a != "0x" + "00" * 20},
-            escrowed=_euros(escrowed),
+            escrowed=euros(escrowed),
             token_balance=self.wallet(self.market.address),
         )

@@ -16,11 +16,11 @@ from enum import IntEnum
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
-from eth_utils import keccak, to_checksum_address
 from pydantic import BaseModel, ConfigDict, Field
 
 from s4chain.chain import Chain, Contract, TxResult
-from s4chain.drivers.units import eur, from_units
+from s4chain.drivers.arguments import address_of, as_hash
+from s4chain.drivers.units import eur, euros, from_units
 
 HOUR = 3600
 DAY = 24 * HOUR
@@ -127,23 +127,6 @@ class MachineState(BaseModel):
     lease_id: int
 
 
-def as_hash(value: bytes | str) -> bytes:
-    """A 32-byte document hash: bytes as they are, a 0x-prefixed 32-byte hex string, or keccak256 of any text."""
-    if isinstance(value, bytes):
-        if len(value) != 32:
-            raise ValueError("a document hash has 32 bytes")
-        return value
-    if value.startswith("0x") and len(value) == 66:
-        return bytes.fromhex(value[2:])
-    return keccak(text=value)
-
-
-def _address(value: LocalAccount | Contract | str) -> str:
-    if isinstance(value, LocalAccount | Contract):
-        return value.address
-    return to_checksum_address(value)
-
-
 def _event_arg(result: TxResult, event: str, arg: str) -> int:
     events = result.events_named(event)
     if not events:
@@ -244,12 +227,12 @@ class LeasingDriver:
         """Mint a machine's twin to `owner` (default: the manufacturer, who leases it out) bound to `device`."""
         interval = self.params.service_interval_hours if service_interval_hours is None else service_interval_hours
         return self.registry.registerMachine(
-            owner or manufacturer, serial, model, _address(device), interval, sender=manufacturer
+            owner or manufacturer, serial, model, address_of(device), interval, sender=manufacturer
         )
 
     def bind_device(self, manufacturer: LocalAccount, machine_id: int, device: LocalAccount | str) -> TxResult:
         """Bind another IoT device to a machine."""
-        return self.registry.bindDevice(machine_id, _address(device), sender=manufacturer)
+        return self.registry.bindDevice(machine_id, address_of(device), sender=manufacturer)
 
     def publish_plan(
         self,
@@ -302,7 +285,7 @@ class LeasingDriver:
 
     def balance_of(self, account: LocalAccount | Contract | str) -> Decimal:
         """Stablecoin balance in euros."""
-        return from_units(int(self.stablecoin.balanceOf(_address(account))), EURO_DECIMALS)
+        return from_units(int(self.stablecoin.balanceOf(address_of(account))), EURO_DECIMALS)
 
     # --- lessee -----------------------------------------------------------------------------------------------
     def subscribe(self, lessee: LocalAccount, machine_id: int, plan_id: int) -> TxResult:
@@ -314,7 +297,7 @@ class LeasingDriver:
 
     def lease_of(self, lessee: LocalAccount | str) -> int:
         """The newest unsettled lease held by `lessee` (0 if none)."""
-        holder = _address(lessee)
+        holder = address_of(lessee)
         subscribed = [
             e
             for e in self.chain.get_events(address=self.lease.address)
@@ -334,7 +317,7 @@ class LeasingDriver:
         if lease_id is None:
             lease_id = self.lease_of(lessee)
             if lease_id == 0:
-                raise ValueError(f"{_address(lessee)} holds no running lease")
+                raise ValueError(f"{address_of(lessee)} holds no running lease")
         units = eur(amount)
         self.stablecoin.approve(self.lease, units, sender=lessee)
         return self.lease.topUp(lease_id, units, sender=lessee)
@@ -349,7 +332,7 @@ class LeasingDriver:
 
     def set_user(self, lessee: LocalAccount, lease_id: int, user: LocalAccount | str, expires: int) -> TxResult:
         """Name the operator of the machine (ERC-4907)."""
-        return self.lease.setUser(lease_id, _address(user), expires, sender=lessee)
+        return self.lease.setUser(lease_id, address_of(user), expires, sender=lessee)
 
     def withdraw_deposit(self, lessee: LocalAccount) -> TxResult:
         """Pull the refunded deposit and prepaid balance of settled leases."""
@@ -445,9 +428,6 @@ class LeasingDriver:
             raise ValueError(f"no lease {lease_id}")
 
         lessee, user, user_expires, expires = self.lease.useRightOf.call(lease_id)
-
-        def euros(units: int) -> Decimal:
-            return from_units(int(units), EURO_DECIMALS)
 
         return LeaseStatement(
             lease_id=lease_id,

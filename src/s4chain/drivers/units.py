@@ -20,6 +20,11 @@ def from_units(units: int, decimals: int) -> Decimal:
     return Decimal(units) / (Decimal(10) ** decimals)
 
 
+def euros(units: int) -> Decimal:
+    """Stablecoin units (6 decimals) -> euros."""
+    return from_units(int(units), EURO_DECIMALS)
+
+
 def eur(amount: Decimal | int | str) -> int:
     """Euros -> stablecoin units (6 decimals)."""
     return to_units(amount, EURO_DECIMALS)

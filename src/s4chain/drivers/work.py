@@ -16,11 +16,12 @@ from decimal import Decimal
 from enum import IntEnum
 
 from eth_account.signers.local import LocalAccount
-from eth_utils import keccak, to_checksum_address
+from eth_utils import to_checksum_address
 from pydantic import BaseModel, ConfigDict, Field
 
 from s4chain.chain import Chain, Contract, TxResult
-from s4chain.drivers.units import eur, from_units
+from s4chain.drivers.arguments import address_of, as_hash
+from s4chain.drivers.units import eur, euros
 
 EURO_DECIMALS = 6
 ZERO_ADDRESS = "0x" + "00" * 20  # checksummed form is the same
@@ -103,27 +104,6 @@ class EscrowState(BaseModel):
     locked: Decimal  # milestone amounts not yet paid or refunded
     owed: Decimal  # pull balances of every firm, freelancer and the treasury
     balanced: bool
-
-
-def as_hash(value: bytes | str) -> bytes:
-    """A 32-byte hash: bytes as they are, a 0x-prefixed 32-byte hex string, or keccak256 of any text."""
-    if isinstance(value, bytes):
-        if len(value) != 32:
-            raise ValueError("a hash has 32 bytes")
-        return value
-    if value.startswith("0x") and len(value) == 66:
-        return bytes.fromhex(value[2:])
-    return keccak(text=value)
-
-
-def _address(value: LocalAccount | Contract | str) -> str:
-    if isinstance(value, LocalAccount | Contract):
-        return value.address
-    return to_checksum_address(value)
-
-
-def _euros(units: int) -> Decimal:
-    return from_units(int(units), EURO_DECIMALS)
 
 
 class MissionDriver:
@@ -212,7 +192,7 @@ class MissionDriver:
         amounts = [eur(amount) for amount in milestones]
         self.stablecoin.approve(self.escrow, sum(amounts), sender=firm)
         accept_by = self.chain.timestamp + acceptance_window
-        named = ZERO_ADDRESS if freelancer is None else _address(freelancer)
+        named = ZERO_ADDRESS if freelancer is None else address_of(freelancer)
         return self.escrow.postMission(as_hash(description), amounts, accept_by, approval_timeout, named, sender=firm)
 
     def cancel(self, firm: LocalAccount, mission_id: int) -> TxResult:
@@ -285,9 +265,9 @@ class MissionDriver:
             status=MissionStatus(status).name.lower(),
             milestone_count=count,
             settled_count=settled,
-            total=_euros(total),
-            paid=_euros(paid),
-            refunded=_euros(refunded),
+            total=euros(total),
+            paid=euros(paid),
+            refunded=euros(refunded),
             fee_bps=fee_bps,
             accept_by=accept_by,
             approval_timeout=timeout,
@@ -302,7 +282,7 @@ class MissionDriver:
         return MilestoneState(
             mission_id=mission_id,
             milestone=milestone,
-            amount=_euros(amount),
+            amount=euros(amount),
             status=MilestoneStatus(status).name.lower(),
             submitted_at=submitted_at,
             releasable_at=submitted_at + timeout if status == MilestoneStatus.SUBMITTED else 0,
@@ -310,22 +290,22 @@ class MissionDriver:
 
     def balance(self, account: LocalAccount | str) -> Decimal:
         """The account's stablecoin wallet balance, in euros."""
-        return _euros(self.stablecoin.balanceOf(_address(account)))
+        return euros(self.stablecoin.balanceOf(address_of(account)))
 
     def credit(self, account: LocalAccount | str) -> Decimal:
         """The account's withdrawable credit in the escrow, in euros."""
-        return _euros(self.escrow.credits(_address(account)))
+        return euros(self.escrow.credits(address_of(account)))
 
     def holdings(self, account: str) -> Holdings:
         """Wallet and escrow credit of an address (a read step or check: `account: "@alice"`)."""
-        address = _address(account)
+        address = address_of(account)
         return Holdings(account=address, wallet=self.balance(address), credit=self.credit(address))
 
     def state(self) -> EscrowState:
         """The escrow's books, recomputed from every mission and every account that ever took part."""
         count = int(self.escrow.missionCount())
         locked = 0
-        parties = {_address(self.escrow.treasury())}
+        parties = {address_of(self.escrow.treasury())}
         for mission_id in range(1, count + 1):
             record = self.escrow.missionOf(mission_id)
             parties.add(to_checksum_address(record[0]))
@@ -339,14 +319,14 @@ class MissionDriver:
                     locked += amount
         for event in self.chain.get_events(address=self.escrow.address):
             if event.name == "TreasuryChanged":
-                parties.add(_address(event.args["treasury"]))
+                parties.add(address_of(event.args["treasury"]))
         owed = sum(int(self.escrow.credits(p)) for p in parties)
         held = int(self.stablecoin.balanceOf(self.escrow))
         return EscrowState(
             mission_count=count,
             fee_bps=int(self.escrow.feeBps()),
-            held=_euros(held),
-            locked=_euros(locked),
-            owed=_euros(owed),
+            held=euros(held),
+            locked=euros(locked),
+            owed=euros(owed),
             balanced=held == locked + owed,
         )
