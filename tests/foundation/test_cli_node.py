@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -40,16 +41,23 @@ def _chain_id(port: int) -> int | None:
 def test_node_serves_the_dev_chain_and_stops_on_ctrl_c() -> None:
     port = free_port()
     process = _node(port)
+    assert process.stdout is not None
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(process.stdout or []), daemon=True)
+    reader.start()
     try:
+        # Ready means the node answers and the command said so (Ctrl-C before its banner would race it).
         deadline = time.monotonic() + 20
-        while _chain_id(port) is None and time.monotonic() < deadline:
-            time.sleep(0.1)
+        while not any("Ctrl-C to stop" in line for line in lines) and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert _chain_id(port) == 31337
         process.send_signal(signal.SIGINT)
-        stdout, stderr = process.communicate(timeout=10)
+        process.wait(timeout=10)
+        reader.join(timeout=5)
     finally:
         process.kill()
-    assert process.returncode == 0, stderr
+    stdout = "".join(lines)
+    assert process.returncode == 0, stdout + (process.stderr.read() if process.stderr else "")
     assert f"http://127.0.0.1:{port}" in stdout
     assert "anvil stopped" in stdout
     assert _chain_id(port) is None  # the anvil process is gone with it
