@@ -59,7 +59,8 @@ def gas_per_step(scenario: dict[str, Any]) -> str:
 
 
 def _days(scenario: dict[str, Any], timestamp: int) -> float:
-    return (timestamp - scenario["steps"][0]["at"]) / DAY if scenario["steps"] else 0.0
+    """Days since the scenario's start, the same origin as the report's timeline (+Nd)."""
+    return (timestamp - scenario["start"]) / DAY
 
 
 def sale_raise(scenario: dict[str, Any], set_name: str) -> str | None:

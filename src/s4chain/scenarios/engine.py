@@ -297,8 +297,8 @@ class Replayer:
             record.blocks.append(number)
             record.gas_used += int(block["gasUsed"])
             record.transactions.extend(HexBytes(typing.cast(bytes, h)).to_0x_hex() for h in block["transactions"])
+            record.at = int(block["timestamp"])  # the step's time is its last block's
         if record.blocks:
-            record.at = int(w3.eth.get_block(record.blocks[-1])["timestamp"])
             for event in self.chain.get_events(from_block=first_block):
                 record.events.append(
                     {
