@@ -7,6 +7,7 @@ from s4chain.chain.contract import Contract, TxResult
 from s4chain.chain.errors import NodeError, NodeUnreachableError, RpcError, TransactionUnconfirmedError
 from s4chain.chain.events import DecodedEvent
 from s4chain.chain.inprocess import InProcessChain
+from s4chain.chain.lock import NodeInUseError, NodeLock, node_lock
 from s4chain.chain.reverts import (
     ContractRevert,
     CustomErrorRevert,
@@ -30,6 +31,8 @@ __all__ = [
     "DeploymentError",
     "InProcessChain",
     "NodeError",
+    "NodeInUseError",
+    "NodeLock",
     "NodeUnreachableError",
     "PanicRevert",
     "PendingBlock",
@@ -42,4 +45,5 @@ __all__ = [
     "UnsafeChainError",
     "anvil_binary",
     "dev_accounts",
+    "node_lock",
 ]
