@@ -39,7 +39,9 @@ def _s4chain(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str
 
 @pytest.mark.anvil
 @pytest.mark.slow
-def test_a_second_run_on_a_node_is_refused_naming_the_holder(anvil: AnvilNode, tmp_path: Path) -> None:
+def test_a_second_run_on_a_node_is_refused_naming_the_holder(
+    anvil: AnvilNode, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     env = {**os.environ, "S4CHAIN_LOCK_DIR": str(tmp_path / "locks")}
     holder = _holder(anvil.url, env)
     try:
@@ -58,11 +60,24 @@ def test_a_second_run_on_a_node_is_refused_naming_the_holder(anvil: AnvilNode, t
         holder.kill()  # SIGKILL: no clean-up runs; the kernel drops the lock
         holder.wait()
     assert holder.returncode == -signal.SIGKILL
-    os.environ["S4CHAIN_LOCK_DIR"] = env["S4CHAIN_LOCK_DIR"]
-    try:
-        with node_lock(RpcChain(anvil.url)) as lock:  # the dead holder's lock is not in the way
-            assert lock.path.read_text().strip() == str(os.getpid())
-            with pytest.raises(NodeInUseError):  # and it is exclusive even within one process
-                node_lock(RpcChain(anvil.url)).acquire()
-    finally:
-        del os.environ["S4CHAIN_LOCK_DIR"]
+    monkeypatch.setenv("S4CHAIN_LOCK_DIR", env["S4CHAIN_LOCK_DIR"])
+    with node_lock(RpcChain(anvil.url)) as lock:  # the dead holder's lock is not in the way
+        assert lock.path.read_text().strip() == str(os.getpid())
+        with pytest.raises(NodeInUseError):  # and it is exclusive even within one process
+            node_lock(RpcChain(anvil.url)).acquire()
+
+
+@pytest.mark.anvil
+def test_two_nodes_with_one_genesis_do_not_lock_each_other_out(
+    anvil: AnvilNode, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("S4CHAIN_LOCK_DIR", str(tmp_path))
+    same_genesis = ("--timestamp", "1893456000")
+    with (
+        AnvilNode(anvil.binary, extra_args=same_genesis) as one,
+        AnvilNode(anvil.binary, extra_args=same_genesis) as two,
+    ):
+        first, second = RpcChain(one.url), RpcChain(two.url)
+        assert first.w3.eth.get_block(0)["hash"] == second.w3.eth.get_block(0)["hash"]
+        with node_lock(first), node_lock(second), pytest.raises(NodeInUseError, match=str(os.getpid())):
+            node_lock(RpcChain(one.url)).acquire()

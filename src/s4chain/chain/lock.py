@@ -3,7 +3,9 @@
 Two replays (or a replay and a deploy) on one node at once mix their transactions and snapshots. The lock is an
 `fcntl` lock on a file in the user's temporary folder (or `S4CHAIN_LOCK_DIR`): the kernel drops it when its
 process ends, however it ends, so a dead holder never blocks the next run; the file keeps the holder's pid for the
-message. It guards the runs of one machine (the node's own state holds no marker).
+message. The key also holds the node process's instance id where it tells one (anvil, Hardhat): dev nodes
+started in the same second share their genesis. It guards the runs of one machine (the node's own state holds
+no marker).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 from types import TracebackType
 
 from s4chain.chain.base import Chain
-from s4chain.chain.errors import NodeError
+from s4chain.chain.errors import NodeError, RpcError
 
 LOCK_DIR_ENV = "S4CHAIN_LOCK_DIR"
 
@@ -38,7 +40,7 @@ class NodeLock:
 
     def __init__(self, chain: Chain) -> None:
         genesis = bytes(chain.w3.eth.get_block(0)["hash"]).hex()
-        self.path = lock_dir() / f"node-{chain.chain_id}-{genesis[:16]}.lock"
+        self.path = lock_dir() / f"node-{chain.chain_id}-{genesis[:16]}{_instance(chain)}.lock"
         self.where = str(getattr(chain, "url", chain.backend_name))
         self._fd: int | None = None
 
@@ -78,6 +80,21 @@ class NodeLock:
 def node_lock(chain: Chain) -> NodeLock:
     """The lock of the node `chain` talks to (not yet taken: use it in `with`, or call `acquire()`)."""
     return NodeLock(chain)
+
+
+def _instance(chain: Chain) -> str:
+    """The node process's own id where it has one (anvil, Hardhat): two dev nodes started in the same second
+    have the same genesis block, and must not lock each other out."""
+    request = getattr(chain, "request", None)
+    if request is None:
+        return ""
+    for method in ("anvil_metadata", "hardhat_metadata"):
+        try:
+            instance = request(method, []).get("instanceId")
+        except (RpcError, AttributeError):
+            continue
+        return f"-{str(instance).removeprefix('0x')[:16]}" if instance else ""
+    return ""
 
 
 def _pid_in(fd: int) -> int | None:

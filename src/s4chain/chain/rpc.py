@@ -49,6 +49,8 @@ RETRIED_METHODS = frozenset(
         "eth_estimateGas",
         "evm_setNextBlockTimestamp",
         "evm_setAutomine",
+        "anvil_metadata",
+        "hardhat_metadata",
         "evm_snapshot",  # a lost answer leaves an unused snapshot behind, nothing else
     }
 )
