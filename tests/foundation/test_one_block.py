@@ -71,3 +71,14 @@ def test_an_empty_block_mines_nothing(both_chains: Chain) -> None:
     with both_chains.one_block():
         pass
     assert both_chains.block_number == height
+
+
+def test_a_block_refuses_what_would_not_fit(both_chains: Chain) -> None:
+    alice, bob = both_chains.accounts[:2]
+    token = both_chains.deploy("EuroStablecoin", alice, sender=alice)
+    height = both_chains.block_number
+    with pytest.raises(ValueError, match="no room"), both_chains.one_block():
+        for _ in range(3):  # three of 15M gas limit each: a block holds 30M
+            token.mint(bob, 1, sender=alice)
+    assert both_chains.block_number == height + 1
+    assert token.balanceOf(bob) == 2  # the two sent were mined, once each

@@ -62,6 +62,7 @@ class PendingBlock:
 
     timestamp: int
     sent: list[tuple[TxResult, dict[str, Any]]] = field(default_factory=list)
+    gas: int = 0  # the gas limits sent so far
 
 
 class DeploymentError(Exception):
@@ -221,6 +222,10 @@ class Chain(ABC):
             tx["to"] = to_checksum_address(to)
         if self._block is None:
             self._pin_block_time()
+        elif self._block.gas + tx["gas"] > BLOCK_GAS_LIMIT:  # the node would leave it for a later block
+            raise ValueError(f"one_block: no room for another transaction of {tx['gas']:,} gas in this block")
+        else:
+            self._block.gas += tx["gas"]
         tx_hash = "0x" + bytes(self._send_signed(account, tx)).hex()
         replay = {"from": account.address, "data": "0x" + data.hex(), "value": value, "gas": tx["gas"]}
         if to is not None:
