@@ -21,6 +21,8 @@ from s4chain.drivers.data import DataMarketDriver, DataParams
 from s4chain.testing import isolation
 from tests.faults.proxy import FaultyProxy, Kind
 
+pytestmark = [pytest.mark.anvil, pytest.mark.slow]  # a few seconds per case: a deployment and five transactions
+
 SEND = "eth_sendRawTransaction"
 # The transactions of one run, in order: what a fault at that position hits.
 WRITES = {"deploy": 0, "second deploy": 1, "transaction": 2, "approve": 4, "act": 5}
@@ -61,6 +63,11 @@ def signed_senders(proxy: FaultyProxy) -> list[tuple[str, int]]:
     return sorted(sent)
 
 
+def hit(proxy: FaultyProxy, method: str, kind: Kind) -> bool:
+    """Whether the fault did happen (else the case proves nothing)."""
+    return any(entry.method == method and entry.fault is kind for entry in proxy.log)
+
+
 def _nonce(raw: str) -> int:
     return int(TypedTransaction.from_bytes(HexBytes(raw)).as_dict()["nonce"])
 
@@ -86,17 +93,23 @@ def through(proxy: FaultyProxy, compiled: ArtifactStore) -> RpcChain:
     return chain
 
 
+READS_AND_NODE_WRITES = [
+    "eth_getTransactionReceipt",
+    "eth_getTransactionCount",
+    "evm_mine",
+    "evm_setAutomine",
+    "eth_call",
+]
 FAULTS = [
     pytest.param(Kind.DROP_BEFORE, id="drop-before"),
     pytest.param(Kind.DROP_AFTER, id="drop-after"),
     pytest.param(Kind.HTTP_502, id="http-502"),
     pytest.param(Kind.MALFORMED, id="malformed"),
-    pytest.param(Kind.DELAY, id="delay", marks=pytest.mark.slow),
-    pytest.param(Kind.HANG, id="hang", marks=pytest.mark.slow),
+    pytest.param(Kind.DELAY, id="delay"),
+    pytest.param(Kind.HANG, id="hang"),
 ]
 
 
-@pytest.mark.anvil
 @pytest.mark.parametrize("write", list(WRITES))
 @pytest.mark.parametrize("kind", FAULTS)
 def test_a_write_hit_by_a_fault_lands_once(
@@ -106,12 +119,14 @@ def test_a_write_hit_by_a_fault_lands_once(
         chain = through(faulty_proxy, compiled)
         faulty_proxy.inject(SEND, kind, skip=WRITES[write], seconds=TIMEOUT * 1.5)
         outcome = run(chain)
+        assert hit(faulty_proxy, SEND, kind)
         assert outcome == reference
         assert len(signed_senders(faulty_proxy)) == TRANSACTIONS  # each action signed once
 
 
-@pytest.mark.anvil
-@pytest.mark.parametrize("method", ["eth_getTransactionReceipt", "eth_getTransactionCount", "evm_mine", "eth_call"])
+@pytest.mark.parametrize(
+    "method", ["eth_getTransactionReceipt", "eth_getTransactionCount", "evm_mine", "evm_setAutomine", "eth_call"]
+)
 @pytest.mark.parametrize("kind", [Kind.DROP_AFTER, Kind.HTTP_502])
 def test_faults_on_other_requests_change_nothing(
     kind: Kind, method: str, faulty_proxy: FaultyProxy, direct: RpcChain, compiled: ArtifactStore, reference: Outcome
@@ -120,11 +135,10 @@ def test_faults_on_other_requests_change_nothing(
         chain = through(faulty_proxy, compiled)
         faulty_proxy.inject(method, kind, count=2)
         assert run(chain) == reference
+        assert hit(faulty_proxy, method, kind)
         assert len(signed_senders(faulty_proxy)) == TRANSACTIONS
 
 
-@pytest.mark.anvil
-@pytest.mark.slow
 @pytest.mark.parametrize("write", ["deploy", "transaction", "act"])
 def test_a_node_that_goes_away_raises_a_node_error_and_sends_nothing_twice(
     write: str, faulty_proxy: FaultyProxy, direct: RpcChain, compiled: ArtifactStore
