@@ -226,7 +226,11 @@ class Chain(ABC):
             raise ValueError(f"one_block: no room for another transaction of {tx['gas']:,} gas in this block")
         else:
             self._block.gas += tx["gas"]
-        tx_hash = "0x" + bytes(self._send_signed(account, tx)).hex()
+        try:
+            tx_hash = "0x" + bytes(self._send_signed(account, tx)).hex()
+        finally:
+            if self._block is None:
+                self._next_timestamp = None  # the time pinned was for this transaction's block
         replay = {"from": account.address, "data": "0x" + data.hex(), "value": value, "gas": tx["gas"]}
         if to is not None:
             replay["to"] = tx["to"]
@@ -234,7 +238,6 @@ class Chain(ABC):
             result = TxResult(tx_hash=tx_hash, block_number=0, timestamp=self._block.timestamp, gas_used=0)
             self._block.sent.append((result, replay))
             return result
-        self._next_timestamp = None
         mined = self._mined(tx_hash, self._receipt(tx_hash), replay)
         if isinstance(mined, Exception):
             raise mined
