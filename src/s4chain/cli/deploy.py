@@ -47,6 +47,7 @@ def _password_prompt() -> Callable[[str], str] | None:
 
 
 def deploy_command(
+    command: typer.Context,
     rpc: Annotated[
         str | None,
         typer.Option("--rpc", help="JSON-RPC URL of the node (default: the embedded chain, records not written)."),
@@ -103,7 +104,7 @@ def deploy_command(
             fail("--keystore is for --rpc: the embedded chain uses the dev accounts")
         _deploy_embedded(store, sets, params)
         return
-    _deploy_node(rpc, store, sets, params, keystore, yes, records_dir or project.root / "deployments")
+    _deploy_node(rpc, store, sets, params, keystore, yes, records_dir or project.root / "deployments", command)
 
 
 def _deploy_embedded(store: ArtifactStore, sets: list[ContractSet], params: dict[str, BaseModel]) -> None:
@@ -127,9 +128,12 @@ def _deploy_node(
     keystore: Path | None,
     yes: bool,
     records_dir: Path,
+    command: typer.Context | None = None,
 ) -> None:
+    from s4chain.chain.lock import NodeInUseError
     from s4chain.chain.rpc import NodeUnreachableError, RpcError
     from s4chain.chain.safety import UnsafeChainError
+    from s4chain.cli.replay import hold_node_lock
     from s4chain.deployment.deployer import (
         Deployer,
         DeployFailedError,
@@ -158,6 +162,10 @@ def _deploy_node(
             f"a prompt) or the environment variable {PRIVATE_KEY_ENV}, and --yes after reviewing the summary"
         )
         fail(f"{exc}{hint}")
+    try:
+        hold_node_lock(chain, command)  # no replay or other deploy on this node meanwhile
+    except NodeInUseError as exc:
+        fail(str(exc))
     path = records_path(chain.chain_id, records_dir)
     try:
         records = open_records(chain, path, log=say)

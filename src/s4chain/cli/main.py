@@ -169,11 +169,13 @@ def _run(
     report: Path,
     records_dir: Path | None = None,
     resume: bool = False,
+    command: typer.Context | None = None,
 ) -> None:
     from s4chain.chain.inprocess import InProcessChain
+    from s4chain.chain.lock import NodeInUseError
     from s4chain.chain.rpc import NodeUnreachableError, RpcChain
     from s4chain.chain.safety import UnsafeChainError
-    from s4chain.cli.replay import print_failures, replay_all, summary_table
+    from s4chain.cli.replay import hold_node_lock, print_failures, replay_all, summary_table
     from s4chain.compiler import CompilerError, compile_project
     from s4chain.reports.writer import write_report
     from s4chain.scenarios.engine import ScenarioSetupError
@@ -188,7 +190,8 @@ def _run(
     if rpc:
         try:
             node = RpcChain(rpc, store)
-        except (NodeUnreachableError, UnsafeChainError) as exc:
+            hold_node_lock(node, command)  # one run at a time on a node
+        except (NodeUnreachableError, UnsafeChainError, NodeInUseError) as exc:
             fail(str(exc))
 
         make_chain: Callable[[], Chain] = lambda: node  # noqa: E731
@@ -220,6 +223,7 @@ def _run(
 
 @app.command("replay")
 def replay_command(
+    command: typer.Context,
     files: Annotated[list[Path], typer.Argument(help="Scenario files (YAML).", exists=False)],
     rpc: Annotated[
         str | None, typer.Option("--rpc", help="Replay on the node at this URL (a local dev chain).")
@@ -257,7 +261,7 @@ def replay_command(
     if resume and not rpc:
         fail("--resume needs --rpc URL: an in-process chain ends with its process, so there is nothing to resume")
     chosen_records = (records_dir or project.root / "deployments") if use_deployments else None
-    _run(files, project, rpc, report, chosen_records, resume)
+    _run(files, project, rpc, report, chosen_records, resume, command)
 
 
 @app.command("demo")

@@ -7,11 +7,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from s4chain.chain.base import Chain
+from s4chain.chain.lock import NodeLock
 from s4chain.scenarios.engine import Replayer, ScenarioRun, StepRecord
 from s4chain.scenarios.journal import JournalWriter, finished_run, resume_point
 from s4chain.scenarios.loader import LoadedScenario
@@ -96,6 +98,21 @@ def _stepped(progress: Progress, task: TaskID, journal: JournalWriter | None, pa
     if journal:
         journal.step(path, record)
     progress.advance(task)
+
+
+_HELD: list[NodeLock] = []  # locks taken outside a command: held until the process ends
+
+
+def hold_node_lock(chain: Chain, command: typer.Context | None) -> None:
+    """Take the node's lock for the rest of `command` (released when it ends, or by the kernel when the process
+    dies); NodeInUseError when another run holds it."""
+    from s4chain.chain.lock import node_lock
+
+    lock = node_lock(chain).acquire()
+    if command is not None:
+        command.call_on_close(lock.release)
+    else:
+        _HELD.append(lock)
 
 
 def print_failures(runs: list[ScenarioRun], console: Console) -> None:

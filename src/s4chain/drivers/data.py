@@ -183,8 +183,9 @@ class DataMarketDriver:
     def buy_access(self, buyer: LocalAccount, listing_id: int, periods: int = 1) -> TxResult:
         """Approve the price of `periods` periods at the listing's current price, then buy (or extend) access."""
         price = int(self.market.listingOf(listing_id)[1])
-        self.stablecoin.approve(self.market, price * periods, sender=buyer)
-        return self.market.buyAccess(listing_id, periods, sender=buyer)
+        with self.chain.one_block():  # the purchase lands at the step's time, not a block later
+            self.stablecoin.approve(self.market, price * periods, sender=buyer)
+            return self.market.buyAccess(listing_id, periods, sender=buyer)
 
     def claim_refund(self, buyer: LocalAccount, listing_id: int) -> TxResult:
         """After a strict revocation, credit the buyer the person's share of the unused time (then `withdraw`)."""

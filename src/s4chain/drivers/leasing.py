@@ -291,9 +291,10 @@ class LeasingDriver:
     def subscribe(self, lessee: LocalAccount, machine_id: int, plan_id: int) -> TxResult:
         """Approve the plan's deposit and subscribe to `machine_id`."""
         deposit = int(self.lease.planOf(plan_id)[6])
-        if deposit:
-            self.stablecoin.approve(self.lease, deposit, sender=lessee)
-        return self.lease.subscribe(machine_id, plan_id, sender=lessee)
+        with self.chain.one_block():  # the subscription lands at the step's time, not a block later
+            if deposit:
+                self.stablecoin.approve(self.lease, deposit, sender=lessee)
+            return self.lease.subscribe(machine_id, plan_id, sender=lessee)
 
     def lease_of(self, lessee: LocalAccount | str) -> int:
         """The newest unsettled lease held by `lessee` (0 if none)."""
@@ -319,8 +320,9 @@ class LeasingDriver:
             if lease_id == 0:
                 raise ValueError(f"{address_of(lessee)} holds no running lease")
         units = eur(amount)
-        self.stablecoin.approve(self.lease, units, sender=lessee)
-        return self.lease.topUp(lease_id, units, sender=lessee)
+        with self.chain.one_block():
+            self.stablecoin.approve(self.lease, units, sender=lessee)
+            return self.lease.topUp(lease_id, units, sender=lessee)
 
     def give_notice(self, lessee: LocalAccount, lease_id: int) -> TxResult:
         """Give notice (ERC-5643 cancel)."""

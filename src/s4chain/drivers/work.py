@@ -185,15 +185,18 @@ class MissionDriver:
     ) -> TxResult:
         """Approve the total and post a mission; the milestones' amounts in euros.
 
-        It can be accepted until `acceptance_window` seconds after the latest block; the firm then has
+        It can be accepted until `acceptance_window` seconds after the block it lands in; the firm then has
         `approval_timeout` seconds after each submission to approve or reject it. `freelancer` names the only one
         who may accept (default: anyone). The description is stored as its keccak-256 hash (emitted only).
         """
         amounts = [eur(amount) for amount in milestones]
-        self.stablecoin.approve(self.escrow, sum(amounts), sender=firm)
-        accept_by = self.chain.timestamp + acceptance_window
         named = ZERO_ADDRESS if freelancer is None else address_of(freelancer)
-        return self.escrow.postMission(as_hash(description), amounts, accept_by, approval_timeout, named, sender=firm)
+        with self.chain.one_block() as block:  # the mission lands at the step's time, not a block later
+            self.stablecoin.approve(self.escrow, sum(amounts), sender=firm)
+            accept_by = block.timestamp + acceptance_window
+            return self.escrow.postMission(
+                as_hash(description), amounts, accept_by, approval_timeout, named, sender=firm
+            )
 
     def cancel(self, firm: LocalAccount, mission_id: int) -> TxResult:
         """Cancel a mission nobody accepted: the total is credited back to the firm."""
