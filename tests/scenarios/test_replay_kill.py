@@ -184,9 +184,12 @@ def test_files_added_on_resume_run_after_the_journaled_ones(s4_project: Project,
         resumed = run_cli("replay", "--rpc", node.url, SALE, *PAIR, "--report", report, "--resume")
         assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
         assert _end_state(node.url, report) == expected
-        # And once more after a complete replay: the last file is undone, the new one runs after it.
-        again = run_cli("replay", "--rpc", node.url, *PAIR, "--report", report, "--resume")
-        assert again.returncode == 0
+    # After a complete replay too: the formerly last file is undone, the new one runs after it.
+    with AnvilNode(binary, extra_args=FIXED_GENESIS) as node:
+        assert run_cli("replay", "--rpc", node.url, *PAIR, "--report", report).returncode == 0
+        added = run_cli("replay", "--rpc", node.url, *PAIR, SALE, "--report", report, "--resume")
+        assert added.returncode == 0, added.stdout[-3000:] + added.stderr[-3000:]
+        assert _end_state(node.url, report) == expected
 
 
 def _limit_file_size(limit: int) -> Callable[[], None]:
