@@ -216,3 +216,16 @@ def test_a_disk_error_on_the_journal_stops_with_exit_2_and_resumes(
         resumed = run_cli("replay", "--rpc", node.url, *PAIR, "--report", report, "--resume")
         assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
         assert _end_state(node.url, report) == reference
+
+
+def test_a_damaged_journal_stops_resume_with_exit_2_naming_file_and_line(s4_project: Project, tmp_path: Path) -> None:
+    report, journal = tmp_path / "run.html", tmp_path / "run.journal.jsonl"
+    with AnvilNode(anvil_binary(s4_project.node_modules)) as node:
+        assert run_cli("replay", "--rpc", node.url, SALE, "--report", report).returncode == 0
+        header, entry = journal.read_text().splitlines()
+        damaged = json.loads(entry)
+        damaged["entry"]["deployments"] = ["not", "a", "mapping"]  # valid JSON, wrong content
+        journal.write_text(f"{header}\n{json.dumps(damaged)}\n")
+        refused = run_cli("replay", "--rpc", node.url, SALE, "--report", report, "--resume")
+    assert refused.returncode == 2
+    assert f"{journal}:2: not a replay journal line" in refused.stderr and "Traceback" not in refused.stderr
