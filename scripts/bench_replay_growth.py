@@ -1,8 +1,10 @@
 """Does a long replay on anvil slow down as it goes? Replays a generated single-action scenario (a token
 transfer repeated N times) on a fresh anvil, journaled as `s4chain replay --rpc` journals, and prints the time per
-step of the first and the last window of steps, and the journal's share of it.
+step of the first and the last window of steps, and the share of it spent journaling the step and taking the
+node snapshot before it. `--control` replays without a journal (so without snapshots either): what the node and
+the engine alone do.
 
-    .venv/bin/python scripts/bench_replay_growth.py [--steps 3000] [--window 250]
+    .venv/bin/python scripts/bench_replay_growth.py [--steps 3000] [--window 250] [--control]
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from s4chain.chain import AnvilNode, RpcChain, anvil_binary
 from s4chain.cli.replay import replay_all
 from s4chain.compiler import compile_project
 from s4chain.project import Project
-from s4chain.scenarios.engine import StepRecord
+from s4chain.scenarios.engine import Replayer, StepRecord
 from s4chain.scenarios.journal import JournalWriter, journal_path
 from s4chain.scenarios.loader import load_scenario
 
@@ -59,6 +61,12 @@ class TimedJournal(JournalWriter):
         super().__init__(*args)
         self.done_at: list[float] = []
         self.journal_seconds: list[float] = []
+        self.snapshot_seconds: list[float] = []
+
+    def starting(self, scenario: Path, chain: Any) -> None:
+        began = time.perf_counter()
+        super().starting(scenario, chain)
+        self.snapshot_seconds.append(time.perf_counter() - began)
 
     def step(self, scenario: Path, record: StepRecord, state: dict[str, list[Any]], chain: Any) -> None:
         began = time.perf_counter()
@@ -72,6 +80,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--window", type=int, default=250)
+    parser.add_argument("--control", action="store_true", help="no journal, no snapshots")
     options = parser.parse_args()
     project = Project.discover(Path(__file__).resolve().parents[1])
     store = compile_project(project).store
@@ -79,28 +88,29 @@ def main() -> None:
         path = Path(tmp) / "long.yaml"
         path.write_text(scenario_text(options.steps))
         chain = RpcChain(node.url, store)
-        fresh = JournalWriter.fresh(journal_path(Path(tmp) / "long.html"), chain)
-        fresh.close()
-        journal = TimedJournal(fresh.path, fresh.header, fresh.entries)
         began = time.perf_counter()
-        replay_all([load_scenario(path)], lambda: chain, Console(quiet=True), shared_chain=True, journal=journal)
+        if options.control:
+            done: list[float] = []
+            Replayer(chain, load_scenario(path)).run(on_step=lambda _: done.append(time.perf_counter()))
+        else:
+            fresh = JournalWriter.fresh(journal_path(Path(tmp) / "long.html"), chain)
+            fresh.close()
+            journal = TimedJournal(fresh.path, fresh.header, fresh.entries)
+            replay_all([load_scenario(path)], lambda: chain, Console(quiet=True), shared_chain=True, journal=journal)
+            done = journal.done_at
         total = time.perf_counter() - began
-        size = journal.path.stat().st_size
-    done, spent, window = journal.done_at, journal.journal_seconds, options.window
+    window = options.window
     per_step = [b - a for a, b in pairwise(done)]
-    first, last = per_step[:window], per_step[-window:]
-    ms = 1000.0
+    print(f"steps: {len(done)} on anvil in {total:.1f} s ({'no journal' if options.control else 'journaled'})")
+    print(_compare("time per step", per_step, window))
+    if not options.control:
+        print(_compare("  of which journaling the step", journal.journal_seconds, window))
+        print(_compare("  of which the snapshot before it", journal.snapshot_seconds[1:], window))  # [0]: deploy
 
-    def mean(values: list[float]) -> float:
-        return sum(values) / len(values) * ms
 
-    print(f"steps: {len(done)} on anvil in {total:.1f} s; compacted journal {size / 1024:.0f} KiB")
-    print(f"time per step, first {window}: {mean(first):.2f} ms; last {window}: {mean(last):.2f} ms")
-    print(f"  last/first: {mean(last) / mean(first):.2f}")
-    print(
-        f"journaling per step, first {window}: {mean(spent[:window]):.2f} ms; last {window}: "
-        f"{mean(spent[-window:]):.2f} ms; last/first: {mean(spent[-window:]) / mean(spent[:window]):.2f}"
-    )
+def _compare(what: str, seconds: list[float], window: int) -> str:
+    first, last = sum(seconds[:window]) / window * 1000, sum(seconds[-window:]) / window * 1000
+    return f"{what}: first {window} {first:.2f} ms, last {window} {last:.2f} ms, last/first {last / first:.2f}"
 
 
 if __name__ == "__main__":
