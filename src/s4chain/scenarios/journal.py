@@ -248,6 +248,11 @@ class JournalWriter:
             self._revert(chain, entry.in_flight.snapshot, entry.in_flight.head, entry.in_flight.head)
             self._append(InFlightUndone(file=str(scenario), head=entry.in_flight.head))
         if entry.head is not None and head_of(chain) != entry.head:
+            if _holds(chain, entry.head):
+                raise JournalError(
+                    f"the node moved past block {entry.head[0]}, where {self.path} left it: something else sent it "
+                    "transactions? replay without --resume"
+                )
             raise self._lost(chain, entry.head)
 
     def undo(self, scenario: Path, chain: Chain) -> None:
@@ -274,13 +279,16 @@ class JournalWriter:
         try:
             chain.revert(snapshot)
         except RpcError:
-            raise self._lost(chain, target) from None
+            raise JournalError(
+                f"the node no longer has snapshot {snapshot} that {self.path} recorded (something else reverted "
+                "it?): replay without --resume"
+            ) from None
 
     def _lost(self, chain: Chain, head: Head) -> JournalError:
         return JournalError(
-            f"the node no longer holds the chain {self.path} was written on (block {head[0]} is "
-            f"{'different' if chain.block_number >= head[0] else 'missing'}, or its snapshot is gone): it restarted "
-            "with the same genesis? replay without --resume"
+            f"the node no longer holds the chain {self.path} was written on (its block {head[0]} is "
+            f"{'different' if chain.block_number >= head[0] else 'missing'}): it restarted with the same genesis? "
+            "replay without --resume"
         )
 
     def compact(self) -> None:
