@@ -9,7 +9,7 @@ import time
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
@@ -73,11 +73,25 @@ class ScenarioRun:
 
 @dataclass(frozen=True)
 class ResumePoint:
-    """Where an interrupted replay on a node stopped: what it deployed and the steps it confirmed."""
+    """Where an interrupted replay on a node stopped: what it deployed, the steps it confirmed, and the off-chain
+    state its drivers had made by then (by set)."""
 
     deployments: dict[str, dict[str, str]]
     deployment_gas: int
     steps: list[StepRecord]
+    driver_state: dict[str, list[Any]] = field(default_factory=dict)
+
+
+@runtime_checkable
+class OffChainState(Protocol):
+    """A driver that keeps something off the chain which later actions need (the supply driver's EPCIS events),
+    as a list that only grows: a journaled replay saves what each step added, and a resumed one restores it."""
+
+    def export_state(self, start: int = 0) -> list[Any]:
+        """The items made from the `start`-th on, JSON-friendly."""
+
+    def restore_state(self, items: list[Any]) -> None:
+        """Take back items `export_state` gave."""
 
 
 @dataclass(frozen=True)
@@ -159,6 +173,7 @@ class Replayer:
         self.actors = assign_accounts(loaded.scenario.actors, chain.accounts)
         self.resolver = Resolver(loaded.start, self.actors, {})
         self.drivers: dict[str, Any] = {}
+        self._exported: dict[str, int] = {}  # set name -> how many off-chain state items were handed out
 
     def planned_steps(self) -> int:
         """How many steps (repeats and bot runs included) `run` will execute."""
@@ -173,7 +188,8 @@ class Replayer:
         before_step: Callable[[], None] | None = None,
     ) -> ScenarioRun:
         """Deploy the contract sets and run every step. With `resume` (from a journal), the sets are the ones
-        deployed before and the steps already done are not run again."""
+        deployed before and the steps already done are not run again. `before_step` is called before the
+        deployment too, which a journal undoes as a step if it is cut short."""
         scenario = self.loaded.scenario
         run = ScenarioRun(
             scenario.name,
@@ -188,11 +204,13 @@ class Replayer:
         run.start = self.loaded.start
         run.names.update({account.address: name for name, account in self.actors.items()})
         if resume is None:
+            if before_step is not None:
+                before_step()
             self._deploy(run)
+            if on_deployed is not None:
+                on_deployed(run)
         else:
             self._reattach(run, resume)
-        if on_deployed is not None:
-            on_deployed(run)
         for planned in _plan(self.loaded)[len(run.steps) :]:
             if before_step is not None:
                 before_step()
@@ -218,6 +236,8 @@ class Replayer:
         first_block = self.chain.block_number + 1
         for name, spec in scenario.contracts.items():
             driver = self.attached.get(spec.driver)
+            if isinstance(driver, OffChainState):  # what it made for an earlier file is that file's
+                self._exported[name] = len(driver.export_state())
             if driver is None:
                 driver_type = driver_class(spec.driver)
                 params = self.resolver.coerce(spec.params, typing.get_type_hints(driver_type.deploy)["params"])
@@ -248,6 +268,21 @@ class Replayer:
             self._register(run, name, spec.driver, attach_driver(self.chain, name, record, contracts))
         run.deployment_gas = resume.deployment_gas
         run.steps = list(resume.steps)
+        for name, driver in self.drivers.items():
+            if isinstance(driver, OffChainState):
+                driver.restore_state(resume.driver_state.get(name, []))
+                self._exported[name] = len(driver.export_state())
+
+    def new_driver_state(self) -> dict[str, list[Any]]:
+        """The off-chain state the drivers made since the last call (or since they were deployed or resumed)."""
+        fresh: dict[str, list[Any]] = {}
+        for name, driver in self.drivers.items():
+            if isinstance(driver, OffChainState):
+                items = driver.export_state(self._exported.get(name, 0))
+                if items:
+                    fresh[name] = items
+                    self._exported[name] = self._exported.get(name, 0) + len(items)
+        return fresh
 
     def _register(self, run: ScenarioRun, name: str, driver_name: str, driver: Any) -> None:
         self.drivers[name] = driver
