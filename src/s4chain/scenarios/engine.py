@@ -4,10 +4,12 @@ against what the scenario expects."""
 
 from __future__ import annotations
 
+import heapq
 import inspect
+import itertools
 import time
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,9 +20,9 @@ from pydantic import BaseModel
 from s4chain.chain.base import Chain
 from s4chain.chain.reverts import ContractRevert
 from s4chain.drivers.registry import driver_class, main_contract
-from s4chain.scenarios.loader import LoadedScenario, step_time
+from s4chain.scenarios.loader import LoadedScenario, Schedule
 from s4chain.scenarios.model import Check, Expectation, assign_accounts
-from s4chain.scenarios.values import Resolver, ValueProblem, parse_duration, to_timestamp
+from s4chain.scenarios.values import Resolver, ValueProblem
 
 
 @dataclass
@@ -82,8 +84,7 @@ class ResumePoint:
 
 @dataclass(frozen=True)
 class _Planned:
-    at: int | None
-    order: int
+    at: int
     index: int
     actor: str
     do: str
@@ -93,55 +94,26 @@ class _Planned:
     line: int
 
 
-def _plan(loaded: LoadedScenario) -> list[_Planned]:
-    """Steps (with repeats) and bot runs, in time order; a step without `at` follows the one before it."""
-    start = loaded.start
-    planned: list[_Planned] = []
-    current = start
-    order = 0
-    for index, step in enumerate(loaded.scenario.steps):
-        when = step_time(step, start)
-        if when is not None:
-            current = when
-        times = [current]
-        if step.repeat:
-            interval = parse_duration(step.repeat.every)
-            times = [current + k * interval for k in range(step.repeat.times)]
-        for moment in times:
-            planned.append(
-                _Planned(
-                    moment,
-                    order,
-                    index,
-                    step.actor,
-                    step.do,
-                    step.args,
-                    step.expect,
-                    step.note,
-                    loaded.step_line(index),
-                )
-            )
-            order += 1
-    for bot_index, bot in enumerate(loaded.scenario.bots):
-        moment, last = to_timestamp(bot.start, start), to_timestamp(bot.until, start)
-        interval = parse_duration(bot.every)
-        while moment <= last:
-            planned.append(
-                _Planned(
-                    moment,
-                    order,
-                    len(loaded.scenario.steps) + bot_index,
-                    bot.actor,
-                    bot.do,
-                    bot.args,
-                    bot.expect,
-                    f"bot {bot.name}",
-                    loaded.lines.line_of(("bots", bot_index)),
-                )
-            )
-            order += 1
-            moment += interval
-    return sorted(planned, key=lambda p: (p.at or 0, p.order))
+def _plan(loaded: LoadedScenario) -> Iterator[_Planned]:
+    """Steps (with repeats) and bot runs in time order, made as they are needed (a heap merge of their
+    schedules): at the same time, the earlier step in the file first, and steps before bots."""
+    scenario = loaded.scenario
+    runs: list[Iterator[_Planned]] = []
+    for index, schedule in enumerate(loaded.schedules()):
+        if index < len(scenario.steps):
+            step = scenario.steps[index]
+            what = (step.actor, step.do, step.args, step.expect, step.note, loaded.step_line(index))
+        else:
+            bot = scenario.bots[index - len(scenario.steps)]
+            line = loaded.lines.line_of(("bots", index - len(scenario.steps)))
+            what = (bot.actor, bot.do, bot.args, bot.expect, f"bot {bot.name}", line)
+        runs.append(_runs(schedule, index, *what))
+    return heapq.merge(*runs, key=lambda planned: planned.at)
+
+
+def _runs(schedule: Schedule, index: int, *what: Any) -> Iterator[_Planned]:
+    for moment in schedule.moments():
+        yield _Planned(moment, index, *what)
 
 
 class ScenarioSetupError(Exception):
@@ -162,7 +134,7 @@ class Replayer:
 
     def planned_steps(self) -> int:
         """How many steps (repeats and bot runs included) `run` will execute."""
-        return len(_plan(self.loaded))
+        return sum(schedule.times for schedule in self.loaded.schedules())
 
     def run(
         self,
@@ -193,7 +165,7 @@ class Replayer:
             self._reattach(run, resume)
         if on_deployed is not None:
             on_deployed(run)
-        for planned in _plan(self.loaded)[len(run.steps) :]:
+        for planned in itertools.islice(_plan(self.loaded), len(run.steps), None):
             if before_step is not None:
                 before_step()
             record = self._execute(planned)
@@ -265,17 +237,21 @@ class Replayer:
         )
 
     def _execute(self, planned: _Planned) -> StepRecord:
-        if planned.at is not None and planned.at > self.chain.timestamp:
-            self.chain.set_next_block_timestamp(planned.at)
-        record = StepRecord(
-            planned.index, planned.line, planned.at or self.chain.timestamp, planned.actor, planned.do, planned.note
-        )
-        first_block = self.chain.block_number + 1
         set_name, _, action = planned.do.partition(".")
         method = getattr(self.drivers[set_name], action)
+        acts = Resolver.takes_actor(method)
+        first_block = self.chain.block_number + 1
+        now = self.chain.timestamp
+        if planned.at > now:
+            if acts:
+                self.chain.set_next_block_timestamp(planned.at)  # the step's first transaction lands at `at`
+            else:
+                # A read step sees the chain at its time: an empty block is mined there (on every backend).
+                self.chain.travel_to(planned.at)
+        record = StepRecord(planned.index, planned.line, max(planned.at, now), planned.actor, planned.do, planned.note)
         caught: ContractRevert | None = None
         try:
-            if Resolver.takes_actor(method):
+            if acts:
                 result = method(self.actors[planned.actor], **self.resolver.call_arguments(method, planned.args, 1))
             else:
                 result = method(**self.resolver.call_arguments(method, planned.args))
