@@ -7,15 +7,18 @@ from __future__ import annotations
 import heapq
 import inspect
 import itertools
+import json
 import time
 import typing
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from eth_abi.exceptions import EncodingError
 from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
 from pydantic import BaseModel
+from web3.exceptions import MismatchedABI, Web3ValidationError
 
 from s4chain.chain.base import Chain
 from s4chain.chain.reverts import ContractRevert
@@ -160,7 +163,14 @@ class Replayer:
         run.start = self.loaded.start
         run.names.update({account.address: name for name, account in self.actors.items()})
         if resume is None:
-            self._deploy(run)
+            first_block = self.chain.block_number + 1
+            try:
+                self._deploy(run)
+            except (ContractRevert, *BAD_VALUE) as exc:
+                # A set the chain refuses (a constructor's revert, say) fails the run's setup, not the process.
+                run.steps.append(self._failed_setup(run, exc, first_block))
+                run.seconds = time.perf_counter() - started
+                return run
         else:
             self._reattach(run, resume)
         if on_deployed is not None:
@@ -197,6 +207,23 @@ class Replayer:
                 driver = driver_type.deploy(self.chain, params, **arguments)
             self._register(run, name, spec.driver, driver)
         run.deployment_gas = self._gas_since(first_block)
+
+    def _failed_setup(self, run: ScenarioRun, exc: Exception, first_block: int) -> StepRecord:
+        """The deployment that failed, as a failed step before the first one (the steps are not run)."""
+        name, spec = list(self.loaded.scenario.contracts.items())[len(run.deployments)]
+        record = StepRecord(
+            -1,
+            self.loaded.lines.line_of(("contracts", name)),
+            self.chain.timestamp,
+            "(setup)",
+            f"deploy {name} ({spec.driver})",
+            "the contract sets are deployed before the first step; the steps were not run",
+            outcome="failed",
+            problem=f"deployment failed: {_value_problem(exc)}",
+            revert=exc.error_name if isinstance(exc, ContractRevert) else None,
+        )
+        self._collect(record, first_block)
+        return record
 
     def _reattach(self, run: ScenarioRun, resume: ResumePoint) -> None:
         """Drivers over the contracts a journal says this scenario deployed, checked to still be there."""
@@ -259,8 +286,8 @@ class Replayer:
         except ContractRevert as exc:
             caught = exc
             record.revert = exc.error_name
-        except ValueProblem as exc:
-            record.outcome, record.problem = "failed", f"bad argument: {exc}"
+        except BAD_VALUE as exc:
+            record.outcome, record.problem = "failed", f"{planned.do}: {_value_problem(exc)}"
         self._collect(record, first_block)
         if record.outcome == "ok":
             self._judge(record, planned.expect, caught)
@@ -311,7 +338,10 @@ class Replayer:
     def _args_match(self, actual: dict[str, Any], expected: dict[str, Any]) -> bool:
         for key, value in expected.items():
             if isinstance(value, str) and value.startswith("@"):
-                value = self.resolver.reference(value)
+                try:
+                    value = self.resolver.reference(value)
+                except ValueProblem:  # `@set.Contract` of a contract the set does not have: nothing matches
+                    return False
             if key not in actual or str(actual[key]).lower() != str(value).lower():
                 return False
         return True
@@ -321,8 +351,10 @@ class Replayer:
         method = getattr(self.drivers[set_name], action)
         try:
             result = method(**self.resolver.call_arguments(method, check.args))
-        except (ValueProblem, ContractRevert) as exc:
+        except ContractRevert as exc:
             return f"check {check.call} failed: {exc}"
+        except BAD_VALUE as exc:
+            return f"check {check.call} failed: {_value_problem(exc)}"
         hints = typing.get_type_hints(type(result)) if isinstance(result, BaseModel) else {}
         for key, expected in check.equals.items():
             actual = getattr(result, key, None) if hints else (result.get(key) if isinstance(result, dict) else None)
@@ -333,6 +365,21 @@ class Replayer:
             if actual != wanted:
                 return f"check {check.call}.{key}: expected {wanted}, got {actual}"
         return None
+
+
+# What drivers and the ABI encoder raise for a value they cannot use, or for a reference to nothing on chain (lot
+# 99, an unknown token, the vesting of a sale without one): the step fails with that problem. Anything else (a
+# node's or a disk's failure) stops the replay.
+BAD_VALUE = (ValueError, LookupError, RuntimeError, EncodingError, MismatchedABI, Web3ValidationError)
+
+
+def _value_problem(exc: Exception) -> str:
+    """The problem a driver's exception states, on one line. A node's garbled answer (a JSON error, which is a
+    ValueError too) is raised again: it is no problem of the scenario's values."""
+    if isinstance(exc, json.JSONDecodeError):
+        raise exc
+    text = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+    return " ".join(str(text).split())
 
 
 def _required_parameters(method: Callable[..., Any]) -> list[str]:

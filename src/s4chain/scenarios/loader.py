@@ -235,6 +235,15 @@ class _Checker:
             self.fail((*location, "with", _named_field(exc)), f"{do}: {_problem_text(exc)}")
 
     def _expectation(self, location: Location, expect: Expectation) -> None:
+        for index, event in enumerate(expect.events):
+            if isinstance(event, str):
+                continue
+            for key, value in event.args.items():
+                if isinstance(value, str) and value.startswith("@"):
+                    try:
+                        self.resolver.reference(value)
+                    except ValueProblem as exc:
+                        self.fail((*location, "expect", "events", index, "args", key), f"{event.name}.{key}: {exc}")
         for index, check in enumerate(expect.checks):
             where: Location = (*location, "expect", "checks", index)
             method = self._method(where, "call", check.call, "read method")
