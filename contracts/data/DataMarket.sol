@@ -103,6 +103,7 @@ contract DataMarket is AccessControl {
     error InvalidPrice(uint256 price);
     error InvalidPeriod(uint256 period);
     error InvalidPeriods(uint256 periods);
+    error PriceAboveMax(uint256 listingId, uint256 price, uint256 maxPrice);
     error ListingNotFound(uint256 listingId);
     error NotListingOwner(uint256 listingId, address caller);
     error ListingNotActive(uint256 listingId, Status status);
@@ -239,16 +240,20 @@ contract DataMarket is AccessControl {
 
     /// @notice Buy (or extend) access to a listing for `periods` periods at its current price; the caller must
     ///         have approved the amount. The access runs from the later of now and the current expiry.
+    /// @dev `maxPrice` makes a price rise by the owner between the buyer's look and the purchase (front-running a
+    ///      standing allowance) fail instead of charging the new price.
     /// @param listingId The listing, which must be active.
     /// @param periods Number of access periods (1 to 2^16 - 1).
+    /// @param maxPrice The most the caller pays per period, in stablecoin units (reverts if the price is higher).
     /// @return expires The new expiry of the caller's access.
-    function buyAccess(uint256 listingId, uint256 periods) external returns (uint64 expires) {
+    function buyAccess(uint256 listingId, uint256 periods, uint256 maxPrice) external returns (uint64 expires) {
         Listing memory l = _listings[listingId];
         if (l.status != Status.Active) {
             if (l.status == Status.None) revert ListingNotFound(listingId);
             revert ListingNotActive(listingId, l.status);
         }
         if (periods == 0 || periods > type(uint16).max) revert InvalidPeriods(periods);
+        if (l.price > maxPrice) revert PriceAboveMax(listingId, l.price, maxPrice);
         Config memory c = _config;
         uint256 amount = uint256(l.price) * periods; // < 2^64
         uint256 fee = (amount * c.feeBps) / BPS; // rounds down: the person gets the rest

@@ -50,7 +50,7 @@ def test_only_the_owner_manages_a_listing(env: DataEnv) -> None:
     with reverts("ListingNotFound", listingId=99):
         env.d.pause_listing(env.cyclist, 99)
     with reverts("ListingNotFound", listingId=99):
-        env.d.market.buyAccess(99, 1, sender=env.mobility)
+        env.d.market.buyAccess(99, 1, 0, sender=env.mobility)
 
 
 def test_pause_resume_withdraw(env: DataEnv) -> None:
@@ -88,6 +88,24 @@ def test_price_update_applies_to_future_purchases_only(env: DataEnv) -> None:
     assert before - env.d.wallet(env.energy.address) == Decimal(20)
     with reverts("InvalidPrice", price=0):
         env.d.update_price(env.cyclist, lid, Decimal(0))
+
+
+def test_a_price_rise_cannot_front_run_a_purchase(env: DataEnv) -> None:
+    """Finding 11: a buyer with a standing allowance states the most it pays; the owner's rise before the purchase
+    lands makes it fail, and nothing is charged."""
+    lid = env.list()
+    env.d.stablecoin.approve(env.d.market, eur(1000), sender=env.mobility)  # a standing allowance
+    env.d.update_price(env.cyclist, lid, Decimal(500))  # the owner front-runs the purchase
+    wallet = env.d.wallet(env.mobility.address)
+    with reverts("PriceAboveMax", listingId=lid, price=eur(500), maxPrice=eur(PRICE)):
+        env.d.buy_access(env.mobility, lid, max_price=PRICE)
+    with reverts("PriceAboveMax", listingId=lid, price=eur(500), maxPrice=eur(PRICE)):
+        env.d.market.buyAccess(lid, 1, eur(PRICE), sender=env.mobility)
+    assert env.d.wallet(env.mobility.address) == wallet and not env.d.access(lid, env.mobility.address).has_access
+    env.d.update_price(env.cyclist, lid, Decimal(10))  # a lower price is fine: the buyer pays what is asked
+    assert_events(env.d.buy_access(env.mobility, lid, max_price=PRICE), "AccessPurchased", amount=eur(10))
+    assert_events(env.d.buy_access(env.mobility, lid), "AccessPurchased", amount=eur(10))  # default: price read
+    assert wallet - env.d.wallet(env.mobility.address) == Decimal(20)
 
 
 # --- fee ----------------------------------------------------------------------------------------------------
@@ -183,7 +201,7 @@ def test_renewal_extends_from_the_later_of_now_and_expiry(env: DataEnv) -> None:
     later = t0 + 3 * PERIOD + 500  # after expiry: from now
     env.d.stablecoin.approve(env.d.market, eur(PRICE), sender=env.mobility)
     env.chain.set_next_block_timestamp(later + 1)
-    env.d.market.buyAccess(lid, 1, sender=env.mobility)
+    env.d.market.buyAccess(lid, 1, eur(PRICE), sender=env.mobility)
     assert env.d.access(lid, env.mobility.address).expires == later + 1 + PERIOD
 
 
@@ -192,25 +210,25 @@ def test_renewal_at_expiry_second(env: DataEnv) -> None:
     t0 = env.d.buy_access(env.mobility, lid).timestamp
     env.d.stablecoin.approve(env.d.market, eur(PRICE), sender=env.mobility)
     env.chain.set_next_block_timestamp(t0 + PERIOD)
-    env.d.market.buyAccess(lid, 1, sender=env.mobility)
+    env.d.market.buyAccess(lid, 1, eur(PRICE), sender=env.mobility)
     assert env.d.access(lid, env.mobility.address).expires == t0 + 2 * PERIOD
 
 
 def test_periods_must_be_in_range(env: DataEnv) -> None:
     lid = env.list()
     with reverts("InvalidPeriods", periods=0):
-        env.d.market.buyAccess(lid, 0, sender=env.mobility)
+        env.d.market.buyAccess(lid, 0, eur(PRICE), sender=env.mobility)
     with reverts("InvalidPeriods", periods=2**16):
-        env.d.market.buyAccess(lid, 2**16, sender=env.mobility)
+        env.d.market.buyAccess(lid, 2**16, eur(PRICE), sender=env.mobility)
 
 
 def test_buying_needs_the_allowance(env: DataEnv) -> None:
     lid = env.list()
     with reverts("ERC20InsufficientAllowance"):
-        env.d.market.buyAccess(lid, 1, sender=env.mobility)
+        env.d.market.buyAccess(lid, 1, eur(PRICE), sender=env.mobility)
     env.d.stablecoin.approve(env.d.market, eur(PRICE), sender=env.stranger)
     with reverts("ERC20InsufficientBalance"):
-        env.d.market.buyAccess(lid, 1, sender=env.stranger)
+        env.d.market.buyAccess(lid, 1, eur(PRICE), sender=env.stranger)
 
 
 # --- consent ------------------------------------------------------------------------------------------------
@@ -274,7 +292,7 @@ def test_strict_renewal_then_revocation_refunds_the_blended_unused_value(env: Da
     t0 = env.d.buy_access(env.mobility, lid).timestamp
     env.d.stablecoin.approve(env.d.market, eur(PRICE), sender=env.mobility)
     env.chain.set_next_block_timestamp(t0 + PERIOD // 2)
-    res = env.d.market.buyAccess(lid, 1, sender=env.mobility)  # half the first period earned on the way
+    res = env.d.market.buyAccess(lid, 1, eur(PRICE), sender=env.mobility)  # half the first period earned on the way
     assert_events(res, "EscrowReleased", toOwner=5_700_000, refund=0)
     assert env.d.access(lid, env.mobility.address).escrow == Decimal("17.1")
     env.chain.set_next_block_timestamp(t0 + PERIOD)

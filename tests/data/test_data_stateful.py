@@ -138,10 +138,10 @@ class DataMachine(RuleBasedStateMachine):
         listing, who = self.m.listings[lid], self.buyers[buyer]
         if listing.status != "active":
             with reverts("ListingNotActive", listingId=lid, status=STATUS[listing.status]):
-                self.d.market.buyAccess(lid, periods, sender=who)
+                self.d.market.buyAccess(lid, periods, listing.price, sender=who)
             return
         ts = self.next_ts()
-        res = self.d.market.buyAccess(lid, periods, sender=who)
+        res = self.d.market.buyAccess(lid, periods, listing.price, sender=who)
         amount = listing.price * periods
         fee = amount * self.m.fee_bps // 10_000
         a = self.m.access.setdefault((lid, who.address), ModelAccess())

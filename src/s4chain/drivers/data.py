@@ -180,11 +180,16 @@ class DataMarketDriver:
         return self.market.revokeConsent(listing_id, sender=owner)
 
     # --- buyers -----------------------------------------------------------------------------------------------
-    def buy_access(self, buyer: LocalAccount, listing_id: int, periods: int = 1) -> TxResult:
-        """Approve the price of `periods` periods at the listing's current price, then buy (or extend) access."""
+    def buy_access(
+        self, buyer: LocalAccount, listing_id: int, periods: int = 1, max_price: Decimal | None = None
+    ) -> TxResult:
+        """Approve `periods` periods at the listing's current price, then buy (or extend) access, paying at most
+        `max_price` euros per period (default: the price read here, so a rise before the purchase lands fails it
+        with `PriceAboveMax` instead of charging more)."""
         price = int(self.market.listingOf(listing_id)[1])
+        most = price if max_price is None else eur(max_price)
         self.stablecoin.approve(self.market, price * periods, sender=buyer)
-        return self.market.buyAccess(listing_id, periods, sender=buyer)
+        return self.market.buyAccess(listing_id, periods, most, sender=buyer)
 
     def claim_refund(self, buyer: LocalAccount, listing_id: int) -> TxResult:
         """After a strict revocation, credit the buyer the person's share of the unused time (then `withdraw`)."""
