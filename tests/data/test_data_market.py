@@ -6,9 +6,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from data_env import PERIOD, PRICE, DataEnv
+from data_env import DAY, PERIOD, PRICE, DataEnv
 from eth_utils import keccak
 
+from s4chain.chain import TxResult
 from s4chain.drivers.data import DataMarketDriver, DataParams
 from s4chain.drivers.units import eur
 from s4chain.testing import assert_events, reverts
@@ -135,10 +136,10 @@ def test_fee_is_set_by_the_platform_within_the_cap(env: DataEnv) -> None:
         env.d.set_fee(env.stranger, 100)
     with reverts("FeeAboveCap", feeBps=2001, capBps=2000):
         env.d.set_fee(env.admin, 2001)
-    assert_events(env.d.set_fee(env.admin, 2000), "FeeUpdated", oldFeeBps=500, newFeeBps=2000)
+    assert_events(env.d.set_fee(env.admin, 100), "FeeUpdated", oldFeeBps=500, newFeeBps=100)  # a cut: at once
     lid = env.list()
     env.d.buy_access(env.mobility, lid)
-    assert env.d.balance(env.admin.address) == Decimal("2.4")
+    assert env.d.balance(env.admin.address) == Decimal("0.12")
     with reverts("AccessControlUnauthorizedAccount"):
         env.d.set_fee_recipient(env.cyclist, env.cyclist.address)
     with reverts("ZeroAddress"):
@@ -146,10 +147,35 @@ def test_fee_is_set_by_the_platform_within_the_cap(env: DataEnv) -> None:
     env.d.set_fee_recipient(env.admin, env.stranger.address)
     env.d.set_fee(env.admin, 0)
     env.d.buy_access(env.energy, lid)
-    assert env.d.balance(env.stranger.address) == 0 and env.d.balance(env.cyclist.address) == Decimal("21.6")
+    assert env.d.balance(env.stranger.address) == 0 and env.d.balance(env.cyclist.address) == Decimal("23.88")
+
+
+def test_a_fee_rise_takes_effect_only_after_the_notice(env: DataEnv) -> None:
+    """The platform cannot raise its cut of a sale it sees coming: a rise applies FEE_NOTICE (30 days) later,
+    time for people to reprice or withdraw; a cut applies at once and cancels an announced rise."""
+    lid = env.list()
+    res = env.d.set_fee(env.admin, 2000)
+    effective = res.timestamp + 30 * DAY
+    assert_events(res, "FeeRiseAnnounced", currentFeeBps=500, newFeeBps=2000, effectiveAt=effective)
+    state = env.d.state()
+    assert (state.fee_bps, state.announced_fee_bps, state.announced_fee_at) == (500, 2000, effective)
+    env.d.stablecoin.approve(env.d.market, eur(1000), sender=env.mobility)
+
+    def buy() -> TxResult:
+        return env.d.market.buyAccess(lid, 1, eur(PRICE), sender=env.mobility)
+
+    assert_events(buy(), "AccessPurchased", fee=FEE)  # the sale it saw coming
+    env.chain.set_next_block_timestamp(effective - 1)
+    assert_events(buy(), "AccessPurchased", fee=FEE)
+    assert_events(buy(), "AccessPurchased", fee=eur("2.4"))  # at `effective`
+    assert env.d.state().fee_bps == 2000 and env.d.state().announced_fee_bps == 0
+    res = env.d.set_fee(env.admin, 1000)  # a cut applies at once
+    assert_events(res, "FeeUpdated", oldFeeBps=2000, newFeeBps=1000)
+    env.d.set_fee(env.admin, 1500)  # announce a rise, then cut back: the rise is cancelled
     env.d.set_fee(env.admin, 1000)
-    env.d.buy_access(env.energy, lid)
-    assert env.d.balance(env.stranger.address) == Decimal("1.2")
+    env.chain.travel_to(env.chain.timestamp + 30 * DAY)
+    assert env.d.state().fee_bps == 1000 and env.d.state().announced_fee_bps == 0
+    env.invariant()
 
 
 def test_deploy_rejects_a_fee_above_the_cap(env: DataEnv) -> None:
