@@ -381,9 +381,10 @@ contract MissionEscrow is AccessControl {
 
     // -------------------------------------------------------------------------------------------------- dispute
 
-    /// @notice Open a dispute, which freezes the milestone until the arbiter rules (or ARBITER_TIMEOUT passes):
-    /// on a submitted milestone by the firm or the freelancer within the approval window (afterwards it is due to
-    /// the freelancer), on a rejected one by the freelancer within its response window.
+    /// @notice Open a dispute, which freezes the milestone until the arbiter rules (or ARBITER_TIMEOUT passes). Each
+    /// party disputes the other's move inside its own window: the firm a submission within the approval window
+    /// (afterwards it is due to the freelancer), the freelancer a rejection within its response window. Neither
+    /// can freeze its own move to pre-empt the other's answer.
     /// @param missionId The mission.
     /// @param milestone The milestone index (0-based).
     /// @param reasonHash Hash of the off-chain statement.
@@ -394,7 +395,9 @@ contract MissionEscrow is AccessControl {
         MilestoneStatus s = ms.status;
         if (s == MilestoneStatus.Rejected) {
             if (msg.sender != m.freelancer) revert NotFreelancer(msg.sender);
-        } else if (s != MilestoneStatus.Submitted) {
+        } else if (s == MilestoneStatus.Submitted) {
+            if (msg.sender != m.firm) revert NotFirm(msg.sender);
+        } else {
             revert WrongMilestoneStatus(missionId, milestone, s);
         }
         uint256 deadline = ms.deadline;

@@ -1,8 +1,8 @@
-"""MissionEscrow windows: after each move, the other party has a window that nobody can close early (issue 11,
-findings 12 and 13). A rejection gives the freelancer RESPONSE_WINDOW to resubmit or dispute; only never-delivered
-work, or a rejection left unanswered, is reclaimed; waiting on the firm is not inactivity; disputes only inside the
-window; a dispute no arbiter rules on is split 50/50 after ARBITER_TIMEOUT; an arbiter never rules on its own
-mission."""
+"""MissionEscrow windows: after each move, the other party has a window that nobody can close early (issue 11, findings
+12 and 13). A rejection gives the freelancer RESPONSE_WINDOW to resubmit or dispute; only never-delivered work, or a
+rejection left unanswered, is reclaimed; waiting on the firm is not inactivity; disputes only inside the window, each
+party against the other's move; a dispute no arbiter rules on is split 50/50 after ARBITER_TIMEOUT; an arbiter never
+rules on its own mission."""
 
 from __future__ import annotations
 
@@ -102,9 +102,17 @@ def test_the_firm_disputes_only_within_its_approval_window(env: Env, offset: int
         return
     with reverts("DeadlinePassed", deadline=releasable_at):
         d.dispute(env.firm, mission_id, 0, "blocks the release")
-    with reverts("DeadlinePassed", deadline=releasable_at):
-        d.dispute(env.freelancer, mission_id, 0, "the money is due anyway")
     assert_events(d.release_after_timeout(env.stranger, mission_id, 0), "MilestoneReleased")
+
+
+def test_the_freelancer_cannot_freeze_its_own_submission(env: Env) -> None:
+    """A dispute by the freelancer right after submitting would pre-empt the firm's answer (and, with an absent
+    arbiter, lock in half of a milestone the firm would have rejected)."""
+    d = env.driver
+    mission_id, _ = env.submitted()
+    with reverts("NotFirm", caller=env.freelancer.address):
+        d.dispute(env.freelancer, mission_id, 0, "pre-empt the rejection")
+    assert_events(d.reject(env.firm, mission_id, 0, "not done"), "MilestoneRejected")
 
 
 def test_the_firm_cannot_dispute_its_own_rejection(env: Env) -> None:
