@@ -351,6 +351,36 @@ def test_strict_release_streams_the_share_to_the_person(env: DataEnv) -> None:
     env.invariant()
 
 
+@pytest.mark.parametrize("revoke", [False, True])
+def test_many_small_releases_lose_nothing(env: DataEnv, revoke: bool) -> None:
+    """Anyone may `release` as often as it likes: each release rounds the person's part down, but nothing is lost
+    or created; the person gets the whole share by the expiry, and after a revocation the dust each release left
+    goes to the buyer (at most one unit per release)."""
+    lid = env.list(strict=True, price=Decimal("1.000003"), period=97)
+    share = 1_000_003 - 1_000_003 * 500 // 10_000
+    t0 = env.d.buy_access(env.mobility, lid).timestamp
+    to_owner = refund = 0
+    releases = 20
+    for i in range(releases):
+        env.chain.set_next_block_timestamp(t0 + 3 * i + 1)
+        for event in env.d.release(env.stranger, lid, env.mobility.address).events_named("EscrowReleased"):
+            to_owner += event.args["toOwner"]
+    end = t0 + 80 if revoke else t0 + 97
+    env.chain.set_next_block_timestamp(end)
+    if revoke:
+        env.d.revoke_consent(env.cyclist, lid)
+        (event,) = env.d.claim_refund(env.mobility, lid).events_named("EscrowReleased")
+    else:
+        (event,) = env.d.release(env.stranger, lid, env.mobility.address).events_named("EscrowReleased")
+    to_owner += event.args["toOwner"]
+    refund += event.args["refund"]
+    assert to_owner + refund == share
+    exact_owner = share * (end - t0) // 97
+    assert 0 <= exact_owner - to_owner <= releases
+    assert env.d.balance(env.cyclist.address) == Decimal(to_owner) / 10**6
+    env.invariant()
+
+
 def test_strict_revocation_after_expiry_refunds_nothing(env: DataEnv) -> None:
     lid = env.list(strict=True)
     t0 = env.d.buy_access(env.mobility, lid).timestamp
