@@ -337,6 +337,7 @@ contract DataMarket is AccessControl {
     /// @return amount The amount sent.
     function withdraw() external returns (uint256 amount) {
         amount = _pending[msg.sender];
+        // slither-disable-next-line incorrect-equality,timestamp (an empty pull balance, not a time or a token balance)
         if (amount == 0) revert NothingToWithdraw(msg.sender);
         _pending[msg.sender] = 0;
         emit Withdrawal(msg.sender, amount);

@@ -444,6 +444,7 @@ contract MissionEscrow is AccessControl {
     /// @return amount The amount transferred.
     function withdraw() external returns (uint256 amount) {
         amount = credits[msg.sender];
+        // slither-disable-next-line incorrect-equality,timestamp (an empty pull balance, not a time or a token balance)
         if (amount == 0) revert NothingToWithdraw();
         credits[msg.sender] = 0;
         emit CreditWithdrawn(msg.sender, amount);
