@@ -17,6 +17,9 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 ///        person's share of a strict purchase is escrowed per (listing, buyer) and released to the person as time
 ///        passes, lazily, whenever the pair is settled (`release`, a renewal, or the buyer's `claimRefund`). The
 ///        platform fee is earned at purchase and never refunded. No function loops over buyers.
+///      Ordering. A buyer states the most it pays per period (`maxPrice`), so a price rise landing before its
+///      purchase fails it; a fee rise applies FEE_NOTICE after its announcement, so the platform cannot raise its
+///      cut of a sale it sees coming.
 ///      Invariant: the contract's stablecoin balance == sum of pull balances + sum of escrows.
 ///      Access is valid while `block.timestamp < expires` (the expiry second itself is outside).
 contract DataMarket is AccessControl {
