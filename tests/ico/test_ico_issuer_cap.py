@@ -153,3 +153,27 @@ def test_finalised_sale_cannot_be_registered(chain):
     with reverts("AlreadyFinalised"):
         ico.driver.register_sale(ico.platform)
     assert ico.driver.ledger.usedInWindow(ico.sme, ico.opening) == 0
+
+
+def test_driver_reads_the_issuer_cap_ledger(chain):
+    """`issuer_cap` (issue 11, item 16): the room left for an issuer and the offers of its window."""
+    t0 = chain.timestamp + DAY
+    first = deploy_ico(chain, big(t0, D(4_000_000), goal=D(10_000)))
+    view = first.driver.issuer_cap()  # this sale's issuer, at its opening
+    assert (view.issuer, view.when, view.window_start) == (first.sme.address, t0, t0 - YEAR)
+    assert (view.cap, view.used, view.available) == (D(5_000_000), D(4_000_000), D(1_000_000))
+    assert [(o.sale, o.start, o.settled, o.amount) for o in view.offers] == [
+        (first.sale.address, t0, False, D(4_000_000))
+    ]
+    first.open()
+    first.driver.buy(first.carol, D(20_000))
+    first.after_windows()
+    first.driver.finalise(first.eve)
+    second = second_sale(chain, first, big(t0 + 40 * DAY, D(100_000)), register=True)
+    view = second.issuer_cap()
+    assert (view.used, view.available) == (D(120_000), D(4_880_000))
+    assert [(o.settled, o.amount) for o in view.offers] == [(True, D(20_000)), (False, D(100_000))]
+    # a year after the first opened, only the second counts; another issuer has the whole cap
+    later = second.issuer_cap(when=t0 + YEAR)
+    assert [o.sale for o in later.offers] == [second.sale.address] and later.used == D(100_000)
+    assert second.issuer_cap(issuer=first.eve.address).available == D(5_000_000)
