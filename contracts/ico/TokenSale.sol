@@ -271,7 +271,7 @@ contract TokenSale is AccessControl, ReentrancyGuardTransient {
     /// @notice Sending ether failed.
     error EtherTransferFailed(address to);
 
-    /// @param c The sale's configuration (see the immutables of the same names).
+    /// @param c The sale's configuration (see the immutables of the same names); deployed by `c.issuer`.
     constructor(Config memory c) {
         if (c.rate == 0) revert InvalidConfig("rate");
         if (c.goal == 0 || c.goal > c.hardCap) revert InvalidConfig("goal");
@@ -282,6 +282,8 @@ contract TokenSale is AccessControl, ReentrancyGuardTransient {
         if (c.maxPerInvestor == 0 || c.minPerInvestor > c.maxPerInvestor) revert InvalidConfig("perInvestor");
         if (c.feeBps > MAX_FEE_BPS) revert InvalidConfig("feeBps");
         if (c.issuer == address(0) || c.platform == address(0)) revert InvalidConfig("parties");
+        // Only the issuer deploys a sale in its name: nobody can fill an SME's 12-month cap with sales it never made.
+        if (c.issuer != msg.sender) revert InvalidConfig("issuer");
         if (c.teamAllocation != 0 && c.teamVesting == address(0)) revert InvalidConfig("teamVesting");
         if (c.hardCap >= WHITE_PAPER_THRESHOLD && c.whitePaperHash == bytes32(0)) {
             revert WhitePaperRequired(c.hardCap);

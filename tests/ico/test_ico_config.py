@@ -82,6 +82,13 @@ def test_invalid_config_rejected(ico: Ico, changes: dict, error: str | None):
         assert info.value.arguments["what"] == what
 
 
+def test_only_the_issuer_deploys_a_sale_in_its_name(ico: Ico):
+    """Else anyone could deploy sales naming an SME as issuer and, once registered, hold its 12-month cap."""
+    with pytest.raises(ContractRevert) as info:
+        ico.chain.deploy("TokenSale", config(ico), sender=ico.eve)
+    assert (info.value.error_name, info.value.arguments["what"]) == ("InvalidConfig", "issuer")
+
+
 def test_token_cap_check_counts_tokens_already_minted(chain):
     """A sale must fit in what is left of the token's cap, not in the whole cap: tokens the SME minted before
     (or another sale holds) count."""
