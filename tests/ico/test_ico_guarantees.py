@@ -97,3 +97,19 @@ def test_registration_needs_room_under_the_cap(chain):
     token.mint(ico.sme, token.cap() - RESERVE + 1, sender=ico.sme)  # after the sale was deployed
     with reverts("ERC20ExceededCap"):
         ico.driver.register_sale(ico.platform)
+
+
+def test_token_admin_cannot_take_or_burn_a_holders_tokens(ico: Ico):
+    """Once claimed, tokens are the investor's: the SME (admin and, if it likes, minter) can neither move nor burn
+    them, and cannot re-enter the sale's reserve either."""
+    d, token = ico.driver, ico.driver.token
+    succeed(ico)
+    d.claim(ico.carol)
+    d.grant_minter(ico.sme, ico.sme)
+    with reverts("ERC20InsufficientAllowance"):
+        token.transferFrom(ico.carol, ico.sme, 1, sender=ico.sme)
+    with reverts("ERC20InsufficientAllowance"):
+        token.burnFrom(ico.carol, 1, sender=ico.sme)
+    with reverts("ERC20InsufficientAllowance"):
+        token.transferFrom(ico.sale, ico.sme, 1, sender=ico.sme)
+    assert token.balanceOf(ico.carol) == tokens(24_000)
