@@ -68,6 +68,9 @@ contract IssuerCapLedger is AccessControl {
     error WrongLedger(address sale, address ledger);
     /// @notice The sale opens before the issuer's latest registered offer.
     error OfferOutOfOrder(uint64 start, uint64 latestStart);
+    /// @notice The sale opens more than a window (365 days) after its registration, at `start`; offers are
+    ///         registered in opening order, so one far ahead would shut the issuer out until then.
+    error OfferTooFarAhead(uint64 start, uint256 latestStart);
     /// @notice The caller is not a registered sale.
     error UnknownOffer(address sale);
     /// @notice The sale already reported its result.
@@ -87,7 +90,7 @@ contract IssuerCapLedger is AccessControl {
     }
 
     /// @notice Register `sale` for its issuer once its hard cap fits the issuer's 12-month cap; the sale can
-    ///         then take purchases.
+    ///         then take purchases. The sale must open within 365 days of its registration.
     /// @param sale The sale (a TokenSale reporting to this ledger).
     function registerOffer(address sale) external onlyRole(REGISTRAR_ROLE) {
         if (_offerRef[sale] != 0) revert OfferAlreadyRegistered(sale);
@@ -96,6 +99,7 @@ contract IssuerCapLedger is AccessControl {
         address issuer_ = offer.issuer();
         uint256 amount = offer.hardCap();
         uint64 start = offer.openingTime();
+        if (start > block.timestamp + WINDOW) revert OfferTooFarAhead(start, block.timestamp + WINDOW);
         Offer[] storage list = _offers[issuer_];
         uint256 n = list.length;
         if (n != 0 && list[n - 1].start > start) revert OfferOutOfOrder(start, list[n - 1].start);

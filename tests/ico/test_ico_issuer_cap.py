@@ -92,6 +92,7 @@ def test_cap_rolls_after_12_months(chain, delay: int, ok: bool):
     t0 = chain.timestamp + DAY
     first = deploy_ico(chain, big(t0, D(5_000_000)))
     later = second_sale(chain, first, big(t0 + delay, D(1_000_000)))
+    first.open()  # a sale is registered at most a year ahead of its opening
     if ok:
         later.register_sale(first.platform)
         assert later.state().registered
@@ -105,6 +106,26 @@ def test_offers_registered_in_opening_order(chain):
     first = deploy_ico(chain, big(t0, D(100_000)))
     earlier = second_sale(chain, first, big(t0 - DAY, D(100_000)))
     with reverts("OfferOutOfOrder"):
+        earlier.register_sale(first.platform)
+
+
+def test_an_offer_far_ahead_cannot_shut_the_issuer_out(chain):
+    """Offers register in opening order: a sale registered years ahead (a typo in its year, say) would have
+    refused every earlier sale of the issuer until then. A sale may open at most 365 days after registration."""
+    now = chain.timestamp
+    first = deploy_ico(chain, big(now + 10 * YEAR, D(100_000)), register=False)
+    with reverts("OfferTooFarAhead", start=now + 10 * YEAR):
+        first.driver.register_sale(first.platform)
+    assert not first.driver.ledger.isRegistered(first.sale)
+    t = chain.timestamp + 1_000
+    edge = second_sale(chain, first, big(t + YEAR, D(100_000)))
+    chain.set_next_block_timestamp(t - 1)
+    with reverts("OfferTooFarAhead", start=t + YEAR, latestStart=t - 1 + YEAR):  # one second too early
+        edge.register_sale(first.platform)
+    chain.set_next_block_timestamp(t)
+    edge.register_sale(first.platform)  # opens exactly a year after its registration
+    earlier = second_sale(chain, first, big(chain.timestamp + DAY, D(100_000)))
+    with reverts("OfferOutOfOrder"):  # the order rule stands, for a year at most
         earlier.register_sale(first.platform)
 
 
