@@ -1,9 +1,9 @@
-"""A hypothesis state machine: random buys (stablecoin and ether), revocations, time jumps, finalisation,
-claims, refunds and withdrawals by several investors, against a Python model of the sale, among hostile
-actors: the platform pauses and unpauses at any time, the SME (the token's admin) revokes the sale's minter role
-and mints the rest of the token's cap to itself, and an outsider tries every privileged call. Every action's
-outcome (success, or the exact custom error) is predicted by the model; after every step the invariants are
-checked: tokens owed == raised x rate; raised <= hard cap; escrowed funds == open contributions (before
+"""A hypothesis state machine: random buys (stablecoin and ether), revocations, time jumps, finalisation, claims,
+refunds and withdrawals by several investors, against a Python model of the sale, among hostile actors: the
+platform pauses and unpauses at any time and unverifies investors, the SME (the token's admin) revokes the sale's
+minter role and mints the rest of the token's cap to itself, and an outsider tries every privileged call. Every
+action's outcome (success, or the exact custom error) is predicted by the model; after every step the invariants
+are checked: tokens owed == raised x rate; raised <= hard cap; escrowed funds == open contributions (before
 finalisation) or what is still owed (after); the sale holds exactly the tokens it still owes (its whole reserve
 before finalisation); sum of token balances == totalSupply; every balance matches the model, so nobody was paid
 twice and nobody's funds left without their consent; and after finalisation every investor still owed something
@@ -360,6 +360,14 @@ class SaleMachine(RuleBasedStateMachine):
         self.expect(error, lambda: (self.d.pause if on else self.d.unpause)(self.ico.platform))
         if error is None:
             self.paused = on
+
+    @rule(name=st.sampled_from(NAMES))
+    def verifier_unverifies(self, name: str) -> None:
+        """The platform withdraws an investor's verification: later buys fail, nothing they bought is touched."""
+        inv = self.investors[name]
+        error = None if inv.verified else "InvestorNotVerified"
+        self.expect(error, lambda: self.d.unverify_investor(self.ico.platform, self.account(name)))
+        inv.verified = False
 
     @rule()
     def issuer_revokes_the_sales_minter_role(self) -> None:
