@@ -24,6 +24,7 @@ def succeed(ico: Ico) -> None:
 def test_registration_mints_what_the_sale_can_deliver_to_the_sale(ico: Ico):
     token = ico.driver.token
     assert token.balanceOf(ico.sale) == RESERVE == token.totalSupply()
+    assert ico.driver.state().tokens_held == D(1_100_000)
 
 
 def test_issuer_revoking_the_sales_minter_role_after_success_cannot_stop_claims(ico: Ico):

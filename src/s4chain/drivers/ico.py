@@ -106,6 +106,7 @@ class SaleState(BaseModel):
     goal: Decimal
     hard_cap: Decimal
     tokens_sold: Decimal
+    tokens_held: Decimal  # SME tokens the sale holds: its reserve from registration, then what is yet to be claimed
     escrowed: Decimal  # stablecoin held for open contributions (before finalisation)
     escrowed_ether: Decimal
     opening: int
@@ -390,6 +391,7 @@ class TokenSaleDriver:
             goal=eur_from_units(self.sale.goal()),
             hard_cap=eur_from_units(self.sale.hardCap()),
             tokens_sold=tokens_from_units(tokens_sold),
+            tokens_held=tokens_from_units(self.token.balanceOf(self.sale)),
             escrowed=eur_from_units(escrowed),
             escrowed_ether=ether_from_wei(escrowed_wei),
             opening=opening,
