@@ -28,7 +28,8 @@ class Env:
     chain: Chain
     driver: LeasingDriver
     admin: LocalAccount
-    lessor: LocalAccount  # the manufacturer
+    lessor: LocalAccount  # publishes plans and owns the twins
+    manufacturer: LocalAccount  # mints twins and binds their meters: a party of its own
     lessee: LocalAccount
     keeper: LocalAccount
     other: LocalAccount  # a second lessee
@@ -56,20 +57,21 @@ class Env:
 def build_env(chain: Chain) -> Env:
     a = chain.accounts
     admin, lessor, lessee, keeper, other, technician, stranger = a[0], a[1], a[2], a[3], a[4], a[5], a[6]
-    device, device2, _ = LeasingDriver.device_accounts(chain)
+    device, device2, manufacturer = LeasingDriver.device_accounts(chain)  # the third device key is not a device here
     driver = LeasingDriver.deploy(
         chain,
         LeasingParams(service_interval_hours=500, plan=PLAN),
         admin,
-        manufacturer=lessor,
+        manufacturer=manufacturer,
+        lessor=lessor,
         technicians=(technician,),
     )
-    machine_id = driver.machine_id(driver.register_machine(lessor, "SN-0001", "CNC-5X", device))
-    machine2_id = driver.machine_id(driver.register_machine(lessor, "SN-0002", "CNC-5X", device2))
+    machine_id = driver.machine_id(driver.register_machine(manufacturer, "SN-0001", "CNC-5X", device))
+    machine2_id = driver.machine_id(driver.register_machine(manufacturer, "SN-0002", "CNC-5X", device2))
     plan_id = driver.plan_id(driver.publish_plan(lessor))
     for account in (lessee, other):
         driver.fund(account, Decimal("100000"))
     return Env(
-        chain, driver, admin, lessor, lessee, keeper, other, technician, stranger, device, device2,
+        chain, driver, admin, lessor, manufacturer, lessee, keeper, other, technician, stranger, device, device2,
         machine_id, machine2_id, plan_id,
     )  # fmt: skip

@@ -25,10 +25,11 @@ def test_leasing_gas(env, gas_report):
     # --- registry
     rec("MachineRegistry.grantRole", reg.grantRole(reg.MAINTAINER_ROLE(), env.stranger, sender=env.admin))
     rec("MachineRegistry.revokeRole", reg.revokeRole(reg.MAINTAINER_ROLE(), env.stranger, sender=env.admin))
-    res = rec("MachineRegistry.registerMachine", d.register_machine(env.lessor, "SN-GAS-1", "Lathe L-400", env.device))
+    res = d.register_machine(env.manufacturer, "SN-GAS-1", "Lathe L-400", env.device)
+    rec("MachineRegistry.registerMachine", res)
     extra = d.machine_id(res)
-    rec("MachineRegistry.bindDevice", d.bind_device(env.lessor, extra, env.device2))
-    rec("MachineRegistry.setServiceInterval", reg.setServiceInterval(extra, 250, sender=env.lessor))
+    rec("MachineRegistry.bindDevice", d.bind_device(env.manufacturer, extra, env.device2))
+    rec("MachineRegistry.setServiceInterval", reg.setServiceInterval(extra, 250, sender=env.manufacturer))
     rec("MachineRegistry.approve", reg.approve(env.other, extra, sender=env.lessor))
     rec("MachineRegistry.transferFrom", reg.transferFrom(env.lessor, env.other, extra, sender=env.other))
     rec("MachineRegistry.reportUsage", d.post_reading(env.keeper, env.device, env.machine_id, 10))  # first reading
