@@ -44,6 +44,10 @@ def test_leasing_gas(env, gas_report):
     lease_id = d.lease_id(res)
     rec("MachineLease.topUp", d.top_up(env.lessee, Decimal(20000), lease_id=lease_id))
     rec("MachineLease.setUser", d.set_user(env.lessee, lease_id, env.other, 2**40))
+    rec("MachineRegistry.proposeDevice", d.propose_device(env.manufacturer, env.machine_id, env.device2))
+    rec("MachineLease.approveDevice", d.approve_device(env.lessee, lease_id, env.device2))
+    d.propose_device(env.manufacturer, env.machine_id, env.device)
+    d.approve_device(env.lessee, lease_id, env.device)  # the original meter back for the readings below
     rec("MachineLease.approve", lease.approve(env.keeper, lease_id, sender=env.lessee))
 
     # --- billing: first bill (fresh earnings slot), metered, with an SLA credit
@@ -84,6 +88,14 @@ def test_leasing_gas(env, gas_report):
     rec("MachineLease.runBilling", d.run_billing(env.keeper, late))  # suspends inside billing
     assert d.statement(late).status == "suspended"
     rec("MachineLease.terminate", d.terminate(env.lessor, late))
+
+    # --- custody, called directly by a custodian of its own (the lease contract calls them inside its functions)
+    reg.grantRole(reg.CUSTODIAN_ROLE(), env.stranger, sender=env.admin)
+    rec("MachineRegistry.takeCustody", reg.takeCustody(extra, sender=env.stranger))
+    rec("MachineRegistry.meter", reg.meter(extra, env.chain.timestamp, sender=env.stranger))
+    reg.proposeDevice(extra, env.device, sender=env.manufacturer)
+    rec("MachineRegistry.acceptDevice", reg.acceptDevice(extra, env.device, sender=env.stranger))
+    rec("MachineRegistry.releaseCustody", reg.releaseCustody(extra, sender=env.stranger))
 
     # --- remaining inherited ERC-721 / AccessControl entry points
     rec("MachineRegistry.setApprovalForAll", reg.setApprovalForAll(env.keeper, True, sender=env.lessor))

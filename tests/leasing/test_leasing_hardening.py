@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from leasing_env import PLAN
 
-from s4chain.drivers.leasing import DAY, HOUR
+from s4chain.drivers.leasing import DAY, HOUR, LeasingDriver
 from s4chain.drivers.units import eur
 from s4chain.testing import assert_events, reverts
 
@@ -200,3 +201,22 @@ def test_revoked_roles_cannot_lock_a_running_lease(env):
     env.driver.withdraw_deposit(env.lessee)
     env.driver.withdraw_earnings(env.lessor)
     assert env.driver.balance_of(env.driver.lease) == 0
+
+
+def test_sla_credits_saturate_instead_of_locking_ticket_closing(env):
+    huge = Decimal(U64_MAX) / 10**6
+    plan = env.driver.plan_id(env.driver.publish_plan(env.lessor, sla_credit=huge))
+    lease_id = env.driver.lease_id(env.driver.subscribe(env.lessee, env.machine_id, plan))
+    for _ in range(2):  # the second late close overflowed (SafeCast) before: no ticket could be closed again
+        ticket = env.driver.ticket_id(env.driver.report_fault(env.lessee, lease_id=lease_id))
+        env.chain.increase_time(PLAN.sla + 1)
+        env.driver.close_ticket(env.lessor, ticket, "late")
+    assert env.driver.statement(lease_id).pending_credit == huge
+
+
+def test_deploying_without_a_lessor_is_deprecated_and_keeps_the_old_roles(env):
+    with pytest.warns(DeprecationWarning, match="name a distinct lessor"):
+        driver = LeasingDriver.deploy(env.chain, manufacturer=env.manufacturer, stablecoin=env.driver.stablecoin)
+    assert driver.lease.hasRole(driver.lease.LESSOR_ROLE(), env.manufacturer) is True
+    machine = driver.machine_id(driver.register_machine(env.manufacturer, "SN-OLD", "M", env.device))
+    assert driver.registry.ownerOf(machine) == env.manufacturer.address
