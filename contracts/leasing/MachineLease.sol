@@ -279,6 +279,8 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
         l.startedAt = uint40(block.timestamp);
         l.nextBillAt = uint40(nextBillAt);
         l.status = Status.Active;
+        // The immutable registry is this project's and takeCustody makes no external call:
+        // slither-disable-next-line reentrancy-no-eth,reentrancy-benign,reentrancy-events
         l.hoursAtLastBill = registry.takeCustody(machineId);
         l.user = msg.sender;
         l.userCap = type(uint40).max;
@@ -529,6 +531,7 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
     /// @return amount Stablecoin units sent.
     function withdrawEarnings() external returns (uint256 amount) {
         amount = earningsOf[msg.sender];
+        // slither-disable-next-line incorrect-equality (our own ledger entry, not a token balance)
         if (amount == 0) revert NothingToWithdraw(msg.sender);
         earningsOf[msg.sender] = 0;
         emit EarningsWithdrawn(msg.sender, amount);
@@ -681,6 +684,8 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
         private
         returns (uint256 charge, uint256 owed)
     {
+        // The immutable registry is this project's and meter makes no external call:
+        // slither-disable-next-line reentrancy-no-eth,reentrancy-benign,reentrancy-events
         uint64 hoursNow = registry.meter(l.machineId, until);
         uint64 hoursBilled = hoursNow - l.hoursAtLastBill;
         uint256 windowHours = Math.ceilDiv(until - (l.nextBillAt - p.period), 1 hours);
@@ -734,12 +739,14 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
     function _afterBilling(uint256 leaseId, Lease storage l, Status status, uint64 due, uint256 owed, uint32 grace)
         private
     {
+        // slither-disable-next-line incorrect-equality (an amount owed, not a balance or a time)
+        bool paidUp = owed == 0;
         if (l.endAt != 0 && due >= l.endAt) {
             l.status = Status.Ended;
             emit LeaseEnded(leaseId, due, false);
             if (status != Status.Suspended) emit UpdateUser(leaseId, address(0), 0);
             emit SubscriptionUpdate(leaseId, due);
-        } else if (owed == 0) {
+        } else if (paidUp) {
             if (status == Status.Suspended) {
                 _reinstate(leaseId, l, grace);
             } else {

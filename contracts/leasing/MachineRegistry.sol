@@ -307,6 +307,7 @@ contract MachineRegistry is ERC721, AccessControl, EIP712 {
     /// @return lastReadingAt Unix time of the last accepted reading (0 if none).
     /// @return sealedUntil Readings taken at or before this time are refused.
     function readingTimesOf(uint256 machineId) external view returns (uint48 lastReadingAt, uint48 sealedUntil) {
+        // slither-disable-next-line unused-return (no checkpoint reads as time 0)
         (, lastReadingAt,) = _readings[machineId].latestCheckpoint();
         sealedUntil = _machines[machineId].sealedUntil;
     }
@@ -402,6 +403,7 @@ contract MachineRegistry is ERC721, AccessControl, EIP712 {
     ///      of the last accepted reading.
     function _checkTime(uint256 machineId, uint48 sealedUntil, uint64 takenAt) private view returns (uint64) {
         if (takenAt > block.timestamp) revert ReadingFromFuture(machineId, takenAt);
+        // slither-disable-next-line unused-return (no checkpoint reads as time 0, counter 0: what is wanted)
         (, uint48 lastAt, uint208 last) = _readings[machineId].latestCheckpoint();
         uint64 notAfter = lastAt > sealedUntil ? lastAt : sealedUntil;
         if (takenAt <= notAfter) revert StaleReading(machineId, takenAt, notAfter);
