@@ -6,6 +6,7 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 /// @title MachineRegistry
 /// @notice The digital twins of leased machines: one ERC-721 token per machine, minted by the manufacturer, with
@@ -16,7 +17,8 @@ import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol
 ///      a signature can be used once only; `takenAt` is when the device read its meter: readings are accepted in the
 ///      order they were taken, never from the future, and never at or before the machine's seal. Every accepted
 ///      reading is kept (one checkpoint each), so that hours are attributed to the time they were worked, not to
-///      the time they were relayed ({hoursAt}).
+///      the time they were relayed ({hoursAt}). A machine works at most one hour an hour: a counter may grow by no
+///      more than the hours since the previous reading (or the registration), rounded up.
 ///      Custody: while a machine is leased, the lease contract (a CUSTODIAN_ROLE holder) holds it in custody. Then
 ///      the device binding cannot change without that custodian's consent (the lessee's, in {MachineLease}), and
 ///      only the custodian may seal the readings of a billed window ({meter}) and release the custody. The
@@ -107,6 +109,7 @@ contract MachineRegistry is ERC721, AccessControl, EIP712 {
     error InvalidDeviceSignature(uint256 machineId, address signer);
     error ReadingFromFuture(uint256 machineId, uint64 takenAt);
     error StaleReading(uint256 machineId, uint64 takenAt, uint64 notAfter);
+    error ImplausibleReading(uint256 machineId, uint64 counter, uint64 maxCounter);
     error EmptyDocument();
     error InCustody(uint256 machineId, address custodian);
     error NotInCustody(uint256 machineId);
@@ -147,11 +150,13 @@ contract MachineRegistry is ERC721, AccessControl, EIP712 {
         _machines[machineId] = Machine({
             device: device,
             nonce: 0,
-            sealedUntil: uint48(block.timestamp), // no reading from before the twin existed
+            sealedUntil: 0, // the registration checkpoint below refuses readings from before the twin existed
             lastServiceHours: 0,
             serviceInterval: serviceInterval,
             maintenanceCount: 0
         });
+        // slither-disable-next-line unused-return (the first checkpoint: the counter starts at 0 at registration)
+        _readings[machineId].push(uint48(block.timestamp), 0);
         emit MachineRegistered(machineId, owner, serial, model, device, serviceInterval);
         _safeMint(owner, machineId);
     }
@@ -249,11 +254,12 @@ contract MachineRegistry is ERC721, AccessControl, EIP712 {
         if (device == address(0)) revert UnknownMachine(machineId);
         uint64 expected = m.nonce;
         if (reading.nonce != expected) revert InvalidNonce(machineId, expected, reading.nonce);
-        uint64 previous = _checkTime(machineId, m.sealedUntil, reading.takenAt);
+        (uint64 previous, uint64 maxCounter) = _checkTime(machineId, m.sealedUntil, reading.takenAt);
         // slither-disable-next-line unused-return (any RecoverError yields address(0), never the bound device)
         (address signer,,) = ECDSA.tryRecover(_hashTypedDataV4(_readingHash(reading)), signature);
         if (signer != device) revert InvalidDeviceSignature(machineId, signer);
         if (reading.counter < previous) revert CounterDecreased(machineId, previous, reading.counter);
+        if (reading.counter > maxCounter) revert ImplausibleReading(machineId, reading.counter, maxCounter);
         m.nonce = uint32(expected + 1);
         // slither-disable-next-line unused-return (the previous and new values are known here)
         _readings[machineId].push(uint48(reading.takenAt), reading.counter); // takenAt <= block.timestamp
@@ -304,7 +310,7 @@ contract MachineRegistry is ERC721, AccessControl, EIP712 {
 
     /// @notice When the last accepted reading of a machine was taken, and the time up to which readings are sealed.
     /// @param machineId The twin.
-    /// @return lastReadingAt Unix time of the last accepted reading (0 if none).
+    /// @return lastReadingAt Unix time of the last accepted reading (the registration's before the first one).
     /// @return sealedUntil Readings taken at or before this time are refused.
     function readingTimesOf(uint256 machineId) external view returns (uint48 lastReadingAt, uint48 sealedUntil) {
         // slither-disable-next-line unused-return (no checkpoint reads as time 0)
@@ -400,14 +406,19 @@ contract MachineRegistry is ERC721, AccessControl, EIP712 {
     }
 
     /// @dev A reading is taken now or before, after the last accepted one and after the seal; returns the counter
-    ///      of the last accepted reading.
-    function _checkTime(uint256 machineId, uint48 sealedUntil, uint64 takenAt) private view returns (uint64) {
+    ///      of the last accepted reading and the most the new one may show (one hour an hour since then).
+    function _checkTime(uint256 machineId, uint48 sealedUntil, uint64 takenAt)
+        private
+        view
+        returns (uint64 previous, uint64 maxCounter)
+    {
         if (takenAt > block.timestamp) revert ReadingFromFuture(machineId, takenAt);
-        // slither-disable-next-line unused-return (no checkpoint reads as time 0, counter 0: what is wanted)
+        // slither-disable-next-line unused-return (a known machine has its registration checkpoint)
         (, uint48 lastAt, uint208 last) = _readings[machineId].latestCheckpoint();
         uint64 notAfter = lastAt > sealedUntil ? lastAt : sealedUntil;
         if (takenAt <= notAfter) revert StaleReading(machineId, takenAt, notAfter);
-        return uint64(last);
+        previous = uint64(last);
+        maxCounter = previous + uint64(Math.ceilDiv(takenAt - lastAt, 1 hours));
     }
 
     function _readingHash(UsageReading calldata r) private pure returns (bytes32) {

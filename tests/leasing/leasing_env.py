@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from eth_account.signers.local import LocalAccount
 
-from s4chain.chain import Chain
+from s4chain.chain import Chain, TxResult
 from s4chain.drivers.leasing import DAY, HOUR, LeasingDriver, LeasingParams, PlanParams
 
 PLAN = PlanParams(
@@ -48,10 +48,19 @@ class Env:
             self.driver.top_up(lessee, top_up, lease_id=lease_id)
         return lease_id
 
-    def read(self, hours: int, machine_id: int | None = None) -> None:
+    def read(self, hours: int, machine_id: int | None = None, relayer: LocalAccount | None = None) -> TxResult:
+        """The machine's meter reports `hours`, the clock moved on first if the machine could not have worked them."""
         machine_id = machine_id or self.machine_id
         device = self.device if machine_id == self.machine_id else self.device2
-        self.driver.post_reading(self.keeper, device, machine_id, hours)
+        self.allow(machine_id, hours)
+        return self.driver.post_reading(relayer or self.keeper, device, machine_id, hours)
+
+    def allow(self, machine_id: int, hours: int) -> None:
+        """Pin the next block late enough for the meter to show `hours` (a machine works one hour an hour)."""
+        last_at, _ = self.driver.registry.readingTimesOf(machine_id)
+        earliest = last_at + (hours - int(self.driver.registry.hoursOf(machine_id))) * HOUR
+        if earliest > self.driver.next_time():
+            self.chain.set_next_block_timestamp(earliest)
 
 
 def build_env(chain: Chain) -> Env:

@@ -32,8 +32,8 @@ def test_leasing_gas(env, gas_report):
     rec("MachineRegistry.setServiceInterval", reg.setServiceInterval(extra, 250, sender=env.manufacturer))
     rec("MachineRegistry.approve", reg.approve(env.other, extra, sender=env.lessor))
     rec("MachineRegistry.transferFrom", reg.transferFrom(env.lessor, env.other, extra, sender=env.other))
-    rec("MachineRegistry.reportUsage", d.post_reading(env.keeper, env.device, env.machine_id, 10))  # first reading
-    rec("MachineRegistry.reportUsage", d.post_reading(env.keeper, env.device, env.machine_id, 500))  # crosses due
+    rec("MachineRegistry.reportUsage", env.read(10))  # first reading
+    rec("MachineRegistry.reportUsage", env.read(500))  # crosses due
     rec("MachineRegistry.recordMaintenance", d.record_maintenance(env.technician, env.machine_id, "service", True))
 
     # --- plans and subscription
@@ -51,14 +51,14 @@ def test_leasing_gas(env, gas_report):
     rec("MachineLease.approve", lease.approve(env.keeper, lease_id, sender=env.lessee))
 
     # --- billing: first bill (fresh earnings slot), metered, with an SLA credit
-    d.post_reading(env.keeper, env.device, env.machine_id, 620)
+    env.read(620)
     env.chain.travel_to(d.statement(lease_id).next_bill_at)
     rec("MachineLease.runBilling", d.run_billing(env.keeper, lease_id))
     res = rec("MachineLease.reportFault", d.report_fault(env.lessee, lease_id=lease_id, description_hash="fault"))
     env.chain.increase_time(PLAN.sla + 1)
     rec("MachineLease.closeTicket", d.close_ticket(env.lessor, d.ticket_id(res), "late fix"))
     d.report_fault(env.device, lease_id=lease_id, description_hash="fault 2")  # stays open past the SLA
-    d.post_reading(env.keeper, env.device, env.machine_id, 700)
+    env.read(700)
     env.chain.travel_to(d.statement(lease_id).next_bill_at)
     rec("MachineLease.runBilling", d.run_billing(env.keeper, lease_id))  # credit granted and applied
     rec("MachineLease.withdrawEarnings", d.withdraw_earnings(env.lessor))

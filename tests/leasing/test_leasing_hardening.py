@@ -130,6 +130,10 @@ def test_hours_are_billed_in_the_period_they_were_worked_not_relayed(env):
 
 
 def test_stale_out_of_order_and_future_readings_are_refused(env):
+    registered = env.driver.machine(env.machine2_id).last_reading_at  # the registration's checkpoint
+    with reverts("StaleReading", machineId=env.machine2_id, notAfter=registered):  # before the twin existed
+        env.driver.post_reading(env.keeper, env.device2, env.machine2_id, 0, taken_at=registered)
+    env.chain.travel_to(env.chain.timestamp + DAY)
     now = env.chain.timestamp
     with reverts("ReadingFromFuture", machineId=env.machine_id, takenAt=now + 3600):
         env.driver.post_reading(env.keeper, env.device, env.machine_id, 5, taken_at=now + 3600)
@@ -137,9 +141,18 @@ def test_stale_out_of_order_and_future_readings_are_refused(env):
     for taken_at in (now, now - 1):  # the same time again, or earlier than the last reading
         with reverts("StaleReading", machineId=env.machine_id, takenAt=taken_at, notAfter=now):
             env.driver.post_reading(env.keeper, env.device, env.machine_id, 6, taken_at=taken_at)
-    registered = env.driver.machine(env.machine2_id).sealed_until
-    with reverts("StaleReading", machineId=env.machine2_id, notAfter=registered):  # before the twin existed
-        env.driver.post_reading(env.keeper, env.device2, env.machine2_id, 1, taken_at=registered)
+
+
+def test_a_meter_works_at_most_one_hour_an_hour(env):
+    env.chain.travel_to(env.chain.timestamp + 10 * HOUR)
+    last_at = env.driver.machine(env.machine_id).last_reading_at
+    taken_at = env.driver.next_time()
+    most = -(-(taken_at - last_at) // HOUR)
+    with reverts("ImplausibleReading", machineId=env.machine_id, counter=most + 1, maxCounter=most):
+        env.driver.post_reading(env.keeper, env.device, env.machine_id, most + 1)
+    with reverts("ImplausibleReading", counter=U64_MAX):  # the huge counter of a broken or hostile meter
+        env.driver.post_reading(env.keeper, env.device, env.machine_id, U64_MAX)
+    env.driver.post_reading(env.keeper, env.device, env.machine_id, most)
 
 
 # --- finding 6: the grace period's hours on termination --------------------------------------------------------
@@ -166,9 +179,12 @@ def test_terminate_bills_the_hours_of_the_grace_period(env):
 
 
 def test_a_huge_counter_bills_no_more_hours_than_the_period_has(env):
+    env.chain.travel_to(env.chain.timestamp + 60 * DAY)  # unread, idle: the meter has 60 days of slack
     lease_id = env.subscribe(top_up=Decimal(20000))
-    env.driver.post_reading(env.keeper, env.device, env.machine_id, U64_MAX)  # a broken or hostile meter
-    env.chain.travel_to(env.driver.statement(lease_id).next_bill_at)
+    due = env.driver.statement(lease_id).next_bill_at
+    env.chain.set_next_block_timestamp(due - HOUR)
+    env.driver.post_reading(env.keeper, env.device, env.machine_id, 80 * 24)  # 80 days of hours in one month
+    env.chain.set_next_block_timestamp(due)
     res = env.driver.run_billing(env.keeper, lease_id)
     assert_events(res, "Billed", leaseId=lease_id, hoursBilled=PLAN.period // HOUR)
 

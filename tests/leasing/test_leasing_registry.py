@@ -54,6 +54,7 @@ def test_bind_device_only_manufacturer(env):
     # the old device can no longer report, the new one can
     with reverts("InvalidDeviceSignature", signer=env.device):
         env.driver.post_reading(env.keeper, env.device, env.machine_id, 5)
+    env.allow(env.machine_id, 5)
     env.driver.post_reading(env.keeper, env.device2, env.machine_id, 5)
     assert env.driver.registry.hoursOf(env.machine_id) == 5
 
@@ -68,7 +69,7 @@ def test_set_service_interval_only_manufacturer(env):
 def test_signed_reading_relayed_by_anyone(env):
     for relayer in (env.keeper, env.lessee, env.device, env.stranger):
         hours = env.driver.registry.hoursOf(env.machine_id) + 3
-        res = env.driver.post_reading(relayer, env.device, env.machine_id, hours)
+        res = env.read(hours, relayer=relayer)
         assert_events(res, "UsageReported", machineId=env.machine_id, counter=hours, relayer=relayer)
     assert env.driver.registry.hoursOf(env.machine_id) == 12
     assert env.driver.registry.nonceOf(env.machine_id) == 4
@@ -84,6 +85,7 @@ def test_signature_matches_contract_digest(env):
 
 
 def test_replayed_signature_rejected(env):
+    env.allow(env.machine_id, 10)
     reading, signature = env.driver.sign_reading(env.device, env.machine_id, 10)
     env.driver.registry.reportUsage(reading, signature, sender=env.keeper)
     with reverts("InvalidNonce", machineId=env.machine_id, expected=1, given=0):
@@ -148,10 +150,10 @@ def test_counter_decrease_rejected_equal_accepted(env):
 def test_maintenance_due_every_n_hours(env):
     env.read(499)
     assert not env.driver.registry.maintenanceDue(env.machine_id)
-    res = env.driver.post_reading(env.keeper, env.device, env.machine_id, 500)
+    res = env.read(500)
     assert_events(res, "MaintenanceDue", machineId=env.machine_id, hoursUsed=500, dueAtHours=500)
     assert env.driver.registry.maintenanceDue(env.machine_id)
-    res = env.driver.post_reading(env.keeper, env.device, env.machine_id, 510)
+    res = env.read(510)
     assert not res.events_named("MaintenanceDue")  # emitted once, when crossing
     res = env.driver.record_maintenance(env.technician, env.machine_id, "service 500h", preventive=True)
     assert_events(res, "MaintenanceRecorded", machineId=env.machine_id, preventive=True, hoursUsed=510, count=1)

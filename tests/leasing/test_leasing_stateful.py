@@ -58,7 +58,7 @@ class LeasingMachine(RuleBasedStateMachine):
         registry = self.d.registry
         registry.grantRole(registry.MANUFACTURER_ROLE(), self.env.lessor, sender=self.env.admin)
         self.parties = (self.env.lessee, self.env.other, self.env.lessor)
-        for lessee in self.parties[:2]:  # enough for a run of broken meters
+        for lessee in self.parties[:2]:  # enough for runs of long unpaid leases
             self.d.fund(lessee, Decimal(1_000_000))
         self.start_money = {a.address: self.money(a, []) for a in self.parties}
 
@@ -181,9 +181,16 @@ class LeasingMachine(RuleBasedStateMachine):
 
     @rule(index=st.integers(0, 1), delta=st.one_of(st.integers(0, 60), st.just(10**9)))
     def reading(self, index: int, delta: int) -> None:
-        """The genuine meter; now and then a broken one jumping by a billion hours."""
+        """The genuine meter (the clock moved on as far as the hours need); now and then a broken one jumping by a
+        billion hours, which the registry refuses."""
         machine = self.machines[index]
         target = self.hours[machine] + delta
+        if delta == 10**9:
+            with reverts("ImplausibleReading", machineId=machine, counter=target):
+                self.d.post_reading(self.env.keeper, self.devices[machine], machine, target)
+            self.seen["implausible reading refused"] += 1
+            return
+        self.env.allow(machine, target)
         self.d.post_reading(self.env.keeper, self.devices[machine], machine, target)
         self.hours[machine] = target
 
