@@ -81,6 +81,7 @@ def test_custody_is_the_lease_contracts_alone_and_ends_with_the_lease(env):
     registry = env.driver.registry
     registry.grantRole(registry.CUSTODIAN_ROLE(), env.admin, sender=env.admin)
     lease_id = env.subscribe()
+    assert env.driver.machine(env.machine_id).custodian == env.driver.lease.address
     with reverts("InCustody", custodian=env.driver.lease.address):
         registry.takeCustody(env.machine_id, sender=env.admin)
     for call in (registry.releaseCustody, lambda m, **kw: registry.meter(m, 1, **kw)):
@@ -93,6 +94,7 @@ def test_custody_is_the_lease_contracts_alone_and_ends_with_the_lease(env):
         env.driver.bind_device(env.manufacturer, env.machine_id, env.device2)
     res = env.driver.settle(env.keeper, lease_id)
     assert_events(res, "CustodyReleased", machineId=env.machine_id, custodian=env.driver.lease.address)
+    assert env.driver.machine(env.machine_id).custodian == ZERO
     env.driver.bind_device(env.manufacturer, env.machine_id, env.device2)
 
 
@@ -122,6 +124,7 @@ def test_hours_are_billed_in_the_period_they_were_worked_not_relayed(env):
     env.driver.post_reading(env.keeper, env.device, env.machine_id, 100)
     env.chain.set_next_block_timestamp(due + 2 * HOUR)
     env.driver.post_reading(env.keeper, env.device, env.machine_id, 102)  # taken after the period end
+    assert (env.driver.registry.hoursAt(env.machine_id, due), env.driver.registry.hoursOf(env.machine_id)) == (100, 102)
     res = env.driver.run_billing(env.keeper, lease_id)  # the keeper bills after relaying it
     assert_events(res, "Billed", leaseId=lease_id, periodEnd=due, hoursBilled=100)
     env.chain.travel_to(env.driver.statement(lease_id).next_bill_at)
