@@ -132,7 +132,7 @@ class MachineState(BaseModel):
     service_interval: int
     maintenance_due: bool
     lease_id: int
-    last_reading_at: int  # when the last accepted reading was taken (0 if none)
+    last_reading_at: int  # when the last accepted reading was taken (the registration before the first)
     sealed_until: int  # readings taken at or before this time are refused
     custodian: str  # the lease contract while leased, else the zero address
     proposed_device: str  # a device awaiting the lessee's consent, else the zero address
