@@ -135,6 +135,12 @@ class Chain(ABC):
         self._set_next_block_timestamp(timestamp)
         self._next_timestamp = timestamp
 
+    @property
+    def next_block_time(self) -> int:
+        """The time the next block will have: the one pinned by `set_next_block_timestamp`, else one second after
+        the latest block (block times strictly increase)."""
+        return self._next_timestamp if self._next_timestamp is not None else self.timestamp + 1
+
     def mine(self, blocks: int = 1) -> None:
         for _ in range(blocks):
             self._pin_block_time()
