@@ -134,8 +134,8 @@ contract SupplyChain is AccessControl {
     event DispositionChanged(uint64 indexed lotId, Disposition disposition);
     /// @notice EPCIS ObjectEvent OBSERVE, disposition recalled; `root` is the lot the recall started from.
     event LotRecalled(uint64 indexed lotId, uint64 indexed root, address indexed by, bytes32 docHash);
-    /// @notice A recall stopped after MAX_RECALL_LOTS lots: `remaining` recalled lots still have downstream lots
-    ///         to mark, which `continueRecall(root)` does.
+    /// @notice A recall stopped after MAX_RECALL_LOTS lots: `remaining` recalled lots wait to have their
+    ///         downstream marked, which `continueRecall(root)` does.
     event RecallPending(uint64 indexed root, uint256 remaining);
     /// @notice EPCIS ObjectEvent DELETE, bizStep destroying.
     event LotDestroyed(uint64 indexed lotId, address indexed by, bytes32 docHash);
@@ -508,6 +508,8 @@ contract SupplyChain is AccessControl {
     /// @notice Go on with a recall that stopped after MAX_RECALL_LOTS lots (RecallPending): mark up to
     ///         MAX_RECALL_LOTS more lots downstream. Anyone may call it: it only carries out a recall that an
     ///         auditor or the producer has decided.
+    /// @dev Takes at most MAX_RECALL_LOTS waiting lots off the end of the stored queue, so that a call's cost stays
+    ///      bounded however wide the waiting front of a recall grows.
     /// @param root the lot the recall started from
     /// @param docHash sha256 of the EPCIS ObjectEvent (disposition recalled) document of this page
     /// @return count how many lots were marked recalled by this call
@@ -515,12 +517,13 @@ contract SupplyChain is AccessControl {
         uint64[] storage stored = _recallQueue[root];
         uint256 n = stored.length;
         if (n == 0) revert NoRecallPending(root);
-        uint64[] memory queue = new uint64[](n + MAX_RECALL_LOTS);
-        for (uint256 i; i < n; ++i) {
-            queue[i] = stored[i];
+        uint256 take = n < MAX_RECALL_LOTS ? n : MAX_RECALL_LOTS;
+        uint64[] memory queue = new uint64[](take + MAX_RECALL_LOTS);
+        for (uint256 i; i < take; ++i) {
+            queue[i] = stored[n - 1 - i];
+            stored.pop();
         }
-        delete _recallQueue[root];
-        count = _propagate(queue, n, 0, root, docHash);
+        count = _propagate(queue, take, 0, root, docHash);
     }
 
     /// @notice Destroy a lot (or a pallet with its contents) the caller holds; nothing can happen to it after.
@@ -746,7 +749,8 @@ contract SupplyChain is AccessControl {
 
     /// @dev Breadth-first from the recalled lots queue[0..count): marks what lies directly downstream of each
     ///      (its pallet while packed, the outputs of the transformation that consumed it) and queues it, until
-    ///      `marked` reaches MAX_RECALL_LOTS. The lots not fully expanded then are kept in _recallQueue[root].
+    ///      `marked` reaches MAX_RECALL_LOTS. The lots not fully expanded then that have anything downstream are
+    ///      kept in _recallQueue[root] (leaves are dropped, so that each later page marks a full page).
     ///      Their links cannot change meanwhile: a recalled lot is neither packed nor transformed again.
     /// @return how many lots are marked by this call (and the page before it in the same call)
     function _propagate(uint64[] memory queue, uint256 count, uint256 marked, uint64 root, bytes32 docHash)
@@ -776,13 +780,14 @@ contract SupplyChain is AccessControl {
             }
             if (next < end) break; // the page is full: this lot and the rest of the queue wait
         }
-        if (head < count) {
-            uint64[] storage pending = _recallQueue[root];
-            for (uint256 i = head; i < count; ++i) {
-                pending.push(queue[i]);
-            }
-            emit RecallPending(root, count - head);
+        uint64[] storage pending = _recallQueue[root];
+        for (uint256 i = head; i < count; ++i) {
+            uint64 id = queue[i];
+            LotStatus status = _lots[id].status; // warm: it was just marked or read
+            if (status == LotStatus.Aggregated || status == LotStatus.Consumed) pending.push(id); // not a leaf
         }
+        uint256 remaining = pending.length;
+        if (remaining != 0) emit RecallPending(root, remaining);
         return marked;
     }
 

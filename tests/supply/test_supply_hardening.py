@@ -303,3 +303,21 @@ def test_a_party_whose_roles_are_revoked_can_still_hand_on_or_destroy_its_lots(w
     w.driver.revoke_party(w.admin, party=w.retailer, role="retailer")
     w.driver.receive(w.retailer, lot_id=incoming)  # a shipment under way is still received
     assert w.driver.lot(incoming).holder == w.retailer.address
+
+
+def test_a_wide_recall_completes_in_full_pages_of_bounded_cost(w):
+    """Root -> 8 -> 64 -> 512 lots: every page but the last marks a full page (the leaves are not kept waiting, so
+    no call is spent on them), each call costs a bounded amount of gas, and the recall completes."""
+    root = w.commission(w.maker, mass_kg=100_000)
+    level1 = w.transform([root], [10_000] * 8)
+    level2 = [lot for parent in level1 for lot in w.transform([parent], [1000] * 8)]
+    for parent in level2:
+        w.transform([parent], [100] * 8)
+    result = w.driver.recall(w.auditor, lot_id=root)
+    marks, gas = [len(result.events_named("LotRecalled"))], [result.gas_used]
+    while w.driver.pending_recall(root):
+        result = w.driver.continue_recall(w.outsider, lot_id=root)
+        marks, gas = [*marks, len(result.events_named("LotRecalled"))], [*gas, result.gas_used]
+    assert marks == [128, 128, 128, 128, 585 - 4 * 128]  # 1 + 8 + 64 + 512 lots: full pages, then the rest
+    assert all(w.sc.isRecalled(i) for i in range(root, int(w.sc.nextLotId())))
+    assert max(gas) < 3_000_000, gas  # a tenth of a block
