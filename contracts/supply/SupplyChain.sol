@@ -502,7 +502,7 @@ contract SupplyChain is AccessControl {
                 }
             }
         }
-        count = _propagate(queue, count, count, lotId, docHash);
+        count = _propagate(queue, count, count, 0, lotId, docHash);
     }
 
     /// @notice Go on with a recall that stopped after MAX_RECALL_LOTS lots (RecallPending): mark up to
@@ -523,7 +523,7 @@ contract SupplyChain is AccessControl {
             queue[i] = stored[n - 1 - i];
             stored.pop();
         }
-        count = _propagate(queue, take, 0, root, docHash);
+        count = _propagate(queue, take, 0, n - take, root, docHash);
     }
 
     /// @notice Destroy a lot (or a pallet with its contents) the caller holds; nothing can happen to it after.
@@ -752,17 +752,22 @@ contract SupplyChain is AccessControl {
     ///      `marked` reaches MAX_RECALL_LOTS. The lots not fully expanded then that have anything downstream are
     ///      kept in _recallQueue[root] (leaves are dropped, so that each later page marks a full page).
     ///      Their links cannot change meanwhile: a recalled lot is neither packed nor transformed again.
-    /// @return how many lots are marked by this call (and the page before it in the same call)
-    function _propagate(uint64[] memory queue, uint256 count, uint256 marked, uint64 root, bytes32 docHash)
-        internal
-        returns (uint256)
-    {
+    ///      `waiting` is how many lots the stored queue still holds (no storage read when nothing is left over).
+    /// @return how many lots this call has marked
+    function _propagate(
+        uint64[] memory queue,
+        uint256 count,
+        uint256 marked,
+        uint256 waiting,
+        uint64 root,
+        bytes32 docHash
+    ) internal returns (uint256) {
         uint256 head;
         for (; head < count; ++head) {
             Lot storage lot_ = _lots[queue[head]];
             LotStatus status = lot_.status;
-            uint64 next;
-            uint64 end;
+            uint64 next = 0; // [next, end): what lies directly downstream (nothing for a lot at rest)
+            uint64 end = 0;
             if (status == LotStatus.Aggregated) {
                 next = lot_.container;
                 end = next + 1;
@@ -780,14 +785,15 @@ contract SupplyChain is AccessControl {
             }
             if (next < end) break; // the page is full: this lot and the rest of the queue wait
         }
-        uint64[] storage pending = _recallQueue[root];
         for (uint256 i = head; i < count; ++i) {
             uint64 id = queue[i];
             LotStatus status = _lots[id].status; // warm: it was just marked or read
-            if (status == LotStatus.Aggregated || status == LotStatus.Consumed) pending.push(id); // not a leaf
+            if (status == LotStatus.Aggregated || status == LotStatus.Consumed) {
+                _recallQueue[root].push(id); // not a leaf: something downstream may still need marking
+                ++waiting;
+            }
         }
-        uint256 remaining = pending.length;
-        if (remaining != 0) emit RecallPending(root, remaining);
+        if (waiting != 0) emit RecallPending(root, waiting);
         return marked;
     }
 
