@@ -436,7 +436,8 @@ contract SupplyChain is AccessControl {
     }
 
     /// @notice Post a temperature reading of a lot (registered sensors only). A reading outside the lot's range
-    ///         makes it non-conformant for good.
+    ///         makes it non-conformant for good, and the pallet it is packed in: a pallet is non-conformant if one
+    ///         of its lots is, whether the lot became so before or after packing.
     /// @param lotId the lot or pallet (active, in transit, or packed in a pallet; not recalled)
     /// @param centiCelsius the temperature in hundredths of a degree Celsius
     /// @param docHash sha256 of the EPCIS ObjectEvent (sensor_reporting) document
@@ -448,16 +449,16 @@ contract SupplyChain is AccessControl {
         if (status != LotStatus.Active && status != LotStatus.InTransit && status != LotStatus.Aggregated) {
             revert WrongStatus(lotId, status);
         }
-        uint8 flags = lot.flags;
-        if (flags & FLAG_RECALLED != 0) revert LotIsRecalled(lotId);
+        if (lot.flags & FLAG_RECALLED != 0) revert LotIsRecalled(lotId);
         inRange = centiCelsius >= lot.tempMin && centiCelsius <= lot.tempMax;
-        bool newlyNonConformant = !inRange && flags & FLAG_NON_CONFORMANT == 0;
-        if (newlyNonConformant) {
-            lot.flags = flags | FLAG_NON_CONFORMANT;
-            lot.disposition = Disposition.NonConformant;
-        }
         emit ReadingPosted(lotId, msg.sender, centiCelsius, inRange, docHash);
-        if (newlyNonConformant) emit DispositionChanged(lotId, Disposition.NonConformant);
+        if (!inRange) {
+            _markNonConformant(lot, lotId);
+            if (status == LotStatus.Aggregated) {
+                uint64 palletId = lot.container;
+                _markNonConformant(_lots[palletId], palletId);
+            }
+        }
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -731,6 +732,18 @@ contract SupplyChain is AccessControl {
         pallet.disposition = Disposition.Inactive;
         delete _contents[palletId];
         emit PalletDisaggregated(palletId, msg.sender, lotIds, docHash);
+    }
+
+    /// @dev Mark a lot non-conformant for good; a recalled one (a pallet holding a lot just found warm) keeps
+    ///      showing recalled, so only a changed disposition is announced.
+    function _markNonConformant(Lot storage lot_, uint64 lotId) internal {
+        uint8 flags = lot_.flags;
+        if (flags & FLAG_NON_CONFORMANT != 0) return;
+        lot_.flags = flags | FLAG_NON_CONFORMANT;
+        if (flags & FLAG_RECALLED == 0) {
+            lot_.disposition = Disposition.NonConformant;
+            emit DispositionChanged(lotId, Disposition.NonConformant);
+        }
     }
 
     /// @dev A lot a recall still has to mark: not yet recalled, not destroyed.

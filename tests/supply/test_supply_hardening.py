@@ -235,6 +235,36 @@ def test_a_released_pallet_passes_its_non_conformance_on(w):
         assert (state.recalled, state.non_conformant, state.disposition) == (True, True, "recalled")
 
 
+# --- found in review: a lot found warm after packing leaves its pallet clean -----------------------------------------
+
+
+def test_a_lot_found_warm_in_its_pallet_marks_the_pallet_as_packing_it_warm_would(w):
+    warm = w.commission(temp_max=D(8))
+    mate = w.commission()
+    [pallet] = w.driver.created_lots(w.driver.aggregate(w.supplier, lot_ids=[warm, mate]))
+    w.driver.ship(w.supplier, lot_id=pallet, receiver=w.carrier, po="PO-1")
+    result = w.driver.post_reading(w.sensor, lot_id=warm, celsius="9")
+    assert {int(e.args["lotId"]) for e in assert_events(result, "DispositionChanged", count=2)} == {warm, pallet}
+    state = w.driver.lot(pallet)
+    assert (state.non_conformant, state.disposition) == (True, "non_conformant")  # what the receiver sees
+    result = w.driver.post_reading(w.sensor, lot_id=warm, celsius="10")
+    assert not result.events_named("DispositionChanged")  # already marked, both
+    w.driver.receive(w.carrier, lot_id=pallet)
+    w.driver.disaggregate(w.carrier, pallet_id=pallet)
+    assert w.driver.lot(mate).non_conformant  # as if the lot had been packed warm
+
+
+def test_a_recalled_pallet_keeps_showing_recalled_when_a_packing_mate_is_found_warm(w):
+    cheese = w.commission(w.maker)
+    milk = w.commission(w.maker, temp_max=D(8))
+    [pallet] = w.driver.created_lots(w.driver.aggregate(w.maker, lot_ids=[cheese, milk]))
+    w.driver.recall(w.maker, lot_id=cheese)
+    result = w.driver.post_reading(w.sensor, lot_id=milk, celsius="9")
+    assert_events(result, "DispositionChanged", count=1, lotId=milk)
+    state = w.driver.lot(pallet)
+    assert (state.recalled, state.non_conformant, state.disposition) == (True, True, "recalled")
+
+
 # --- found in review: a manufacturer recalling other producers' lots through its pallet ---------------------------
 
 

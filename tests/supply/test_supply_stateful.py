@@ -385,7 +385,11 @@ def test_supply_state_machine(w):
                 and not lot.recalled
             )
             if self.attempt(ok, lambda: sc.postReading(i, celsius, DOC, sender=who)):
-                lot.nc = lot.nc or not RANGE[0] <= celsius <= RANGE[1]
+                if not RANGE[0] <= celsius <= RANGE[1]:
+                    lot.nc = True
+                    if lot.status == AGGREGATED:  # and its pallet, as packing it warm would have
+                        self.lots[lot.container].nc = True
+                        self.touched.add(lot.container)
                 self.touched.add(i)
 
         @rule(k=lot_id, who=hostile)
