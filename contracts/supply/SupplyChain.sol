@@ -58,8 +58,8 @@ contract SupplyChain is AccessControl {
     uint256 public constant SHIPMENT_TIMEOUT = 14 days;
     /// @notice Longest transport leg, in kilometres (longer than any sea route between two ports).
     uint32 public constant MAX_LEG_KM = 50_000;
-    /// @notice Most CO2e one lot may carry from its own legs, in milligrams (1e21 tonnes: far beyond any real
-    ///         figure). It keeps every sum of shares (transformation, unpacking) inside uint128.
+    /// @notice Most CO2e a leg may bring a lot to, in milligrams (1e21 tonnes: far beyond any real figure). It
+    ///         keeps every sum of shares (transformation, unpacking) far inside uint128.
     uint128 public constant MAX_LOT_CO2_MG = 1e30;
 
     uint8 internal constant FLAG_RECALLED = 1;
@@ -324,7 +324,7 @@ contract SupplyChain is AccessControl {
         for (uint256 j; j < nOut; ++j) {
             uint256 share = j + 1 == nOut ? co2In - given : (co2In * outputs[j].massKg) / massOut;
             given += share;
-            // safe cast: legs stop at MAX_LOT_CO2_MG a lot, so 3.4e8 lots at that bound would have to be merged
+            // safe cast: no leg takes a lot past MAX_LOT_CO2_MG; 3.4e8 such lots would have to be merged into one
             _create(firstOutput + uint64(j), outputs[j], uint128(share), flags);
         }
         emit LotsTransformed(firstOutput, msg.sender, inputs, uint8(nOut), docHash);
