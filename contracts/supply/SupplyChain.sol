@@ -27,7 +27,7 @@ contract SupplyChain is AccessControl {
     bytes32 public constant WAREHOUSE_ROLE = keccak256("WAREHOUSE_ROLE");
     /// @notice Retailers: hold custody.
     bytes32 public constant RETAILER_ROLE = keccak256("RETAILER_ROLE");
-    /// @notice Auditors: recall any lot.
+    /// @notice Auditors: recall any lot, cancel overdue shipments, release the lots of a recalled pallet.
     bytes32 public constant AUDITOR_ROLE = keccak256("AUDITOR_ROLE");
     /// @notice Registered cold-chain sensors: post temperature readings.
     bytes32 public constant SENSOR_ROLE = keccak256("SENSOR_ROLE");
@@ -51,10 +51,16 @@ contract SupplyChain is AccessControl {
     uint256 public constant MAX_INPUTS = 8;
     /// @notice Most outputs of one transformation.
     uint256 public constant MAX_OUTPUTS = 8;
-    /// @notice Most lots one `recall` call marks. A wider recall reverts with RecallTooBroad; recall the most
-    ///         downstream lots first: lots already recalled are skipped with everything below them (a recalled lot
-    ///         can no longer be transformed or packed, so nothing new can appear below it).
+    /// @notice Most lots one `recall` or `continueRecall` call marks. A wider recall stops there (RecallPending)
+    ///         and anyone completes it with `continueRecall`, page by page: a recall of any size completes.
     uint256 public constant MAX_RECALL_LOTS = 128;
+    /// @notice After this long unconfirmed, a shipment may be cancelled by its sender or an auditor.
+    uint256 public constant SHIPMENT_TIMEOUT = 14 days;
+    /// @notice Longest transport leg, in kilometres (longer than any sea route between two ports).
+    uint32 public constant MAX_LEG_KM = 50_000;
+    /// @notice Most CO2e a leg may bring a lot to, in milligrams (1e21 tonnes: far beyond any real figure). It
+    ///         keeps every sum of shares (transformation, unpacking) far inside uint128.
+    uint128 public constant MAX_LOT_CO2_MG = 1e30;
 
     uint8 internal constant FLAG_RECALLED = 1;
     uint8 internal constant FLAG_NON_CONFORMANT = 2;
@@ -64,6 +70,8 @@ contract SupplyChain is AccessControl {
     // ---------------------------------------------------------------------------------------------------------
     mapping(uint64 lotId => Lot) internal _lots;
     mapping(uint64 palletId => uint64[]) internal _contents;
+    /// @dev Recalled lots whose downstream is not yet all marked, by the lot the recall started from.
+    mapping(uint64 root => uint64[]) internal _recallQueue;
     mapping(address account => uint8) internal _partyBits;
     /// @notice gCO2e per tonne-km of each transport mode.
     mapping(TransportMode mode => uint32) public intensity;
@@ -102,6 +110,11 @@ contract SupplyChain is AccessControl {
     );
     /// @notice EPCIS TransactionEvent OBSERVE, bizStep receiving: custody moves to `to`.
     event LotReceived(uint64 indexed lotId, address indexed from, address indexed to, bytes32 docHash);
+    /// @notice EPCIS TransactionEvent DELETE, bizStep void_shipping: the shipment from `from` to `to` is
+    ///         cancelled by `by` (the receiver refusing it, or the sender or an auditor after the timeout).
+    event ShipmentCancelled(
+        uint64 indexed lotId, address indexed from, address indexed to, address by, bytes32 docHash
+    );
     /// @notice EPCIS ObjectEvent OBSERVE, bizStep transporting: a transport leg and its CO2e.
     event LegRecorded(
         uint64 indexed lotId,
@@ -121,6 +134,9 @@ contract SupplyChain is AccessControl {
     event DispositionChanged(uint64 indexed lotId, Disposition disposition);
     /// @notice EPCIS ObjectEvent OBSERVE, disposition recalled; `root` is the lot the recall started from.
     event LotRecalled(uint64 indexed lotId, uint64 indexed root, address indexed by, bytes32 docHash);
+    /// @notice A recall stopped after MAX_RECALL_LOTS lots: `remaining` recalled lots wait to have their
+    ///         downstream marked, which `continueRecall(root)` does.
+    event RecallPending(uint64 indexed root, uint256 remaining);
     /// @notice EPCIS ObjectEvent DELETE, bizStep destroying.
     event LotDestroyed(uint64 indexed lotId, address indexed by, bytes32 docHash);
     /// @notice The admin set the CO2e intensity of a transport mode.
@@ -144,8 +160,12 @@ contract SupplyChain is AccessControl {
     error ZeroAmount();
     error BadTemperatureRange(int16 tempMin, int16 tempMax);
     error MassNotConserved(uint256 outputKg, uint256 inputKg);
-    error RecallTooBroad(uint256 max);
     error AlreadyRecalled(uint64 lotId);
+    error NoRecallPending(uint64 root);
+    error ShipmentNotExpired(uint64 lotId, uint256 cancellableAt);
+    error LegTooLong(uint32 distanceKm, uint32 max);
+    error MassExceedsLot(uint64 massKg, uint64 lotMassKg);
+    error Co2TooHigh(uint256 co2Mg, uint128 max);
 
     /// @notice Deploy with `admin` as the only role admin; transport intensities start at GLEC-like defaults.
     /// @param admin the account that grants and revokes party roles and sets intensities
@@ -184,7 +204,7 @@ contract SupplyChain is AccessControl {
     function commission(LotSpec calldata spec, bytes32 docHash) external returns (uint64 lotId) {
         _requireBits(BIT_SUPPLIER | BIT_MANUFACTURER);
         lotId = nextLotId++;
-        _create(lotId, spec, 0);
+        _create(lotId, spec, 0, 0);
         emit LotCommissioned(lotId, msg.sender, docHash);
     }
 
@@ -220,7 +240,7 @@ contract SupplyChain is AccessControl {
         pallet.status = LotStatus.Active;
         pallet.kind = LotKind.Pallet;
         pallet.flags = flags;
-        pallet.disposition = flags == 0 ? Disposition.ContainerClosed : Disposition.NonConformant;
+        pallet.disposition = _restingDisposition(flags, LotKind.Pallet);
         pallet.massKg = mass;
         pallet.tempMin = tempMin;
         pallet.tempMax = tempMax;
@@ -232,37 +252,37 @@ contract SupplyChain is AccessControl {
 
     /// @notice Unpack a pallet the caller holds: its lots become active, held by the caller, and take their
     ///         share (by mass) of the CO2e of the pallet's transport legs and its non-conformance.
-    /// @param palletId the pallet
+    /// @param palletId the pallet (not recalled: see `releasePallet`)
     /// @param docHash sha256 of the EPCIS AggregationEvent (DELETE) document
     function disaggregate(uint64 palletId, bytes32 docHash) external {
         Lot storage pallet = _usableLot(palletId);
         if (pallet.kind != LotKind.Pallet) revert NotAPallet(palletId);
-        uint64[] memory lotIds = _contents[palletId];
-        uint256 n = lotIds.length;
-        uint128 palletCo2 = pallet.co2Mg;
-        uint64 palletMass = pallet.massKg;
-        uint8 flags = pallet.flags & FLAG_NON_CONFORMANT;
-        uint128 shared = 0;
-        for (uint256 i; i < n; ++i) {
-            Lot storage lot = _lots[lotIds[i]];
-            uint128 share = i + 1 == n ? palletCo2 - shared : uint128((uint256(palletCo2) * lot.massKg) / palletMass);
-            shared += share;
-            lot.co2Mg += share;
-            lot.status = LotStatus.Active;
-            lot.container = 0;
-            lot.holder = msg.sender;
-            lot.flags |= flags;
-            lot.disposition = (lot.flags & FLAG_NON_CONFORMANT) != 0 ? Disposition.NonConformant : Disposition.Active;
-        }
-        pallet.status = LotStatus.Disaggregated;
-        pallet.disposition = Disposition.Inactive;
-        delete _contents[palletId];
-        emit PalletDisaggregated(palletId, msg.sender, lotIds, docHash);
+        _unpack(pallet, palletId, docHash);
+    }
+
+    /// @notice Unpack a recalled pallet after inspection (auditors only). Its lots go to the pallet's holder as
+    ///         `disaggregate` would give them: those recalled stay recalled and can each be returned to their
+    ///         own producer; the others, packed with a recalled lot but not made from it, are released.
+    /// @dev A recalled pallet is quarantined as a whole, so its holder cannot unpack it: a lot packed with a
+    ///      recalled one may have been contaminated by it, and its holder is the party that would sell it. That
+    ///      judgment is the auditor's, who recalls any packing mate found affected before releasing the rest.
+    /// @param palletId the recalled pallet, active (not in transit)
+    /// @param docHash sha256 of the EPCIS AggregationEvent (DELETE) document
+    function releasePallet(uint64 palletId, bytes32 docHash) external {
+        _requireBits(BIT_AUDITOR);
+        Lot storage pallet = _lots[palletId];
+        LotStatus status = pallet.status;
+        if (status == LotStatus.None) revert UnknownLot(palletId);
+        if (status != LotStatus.Active) revert WrongStatus(palletId, status);
+        if (pallet.kind != LotKind.Pallet) revert NotAPallet(palletId);
+        if (pallet.flags & FLAG_RECALLED == 0) revert LotNotRecalled(palletId);
+        _unpack(pallet, palletId, docHash);
     }
 
     /// @notice Transform lots the caller holds into new lots (manufacturer only). The inputs are consumed; the
     ///         outputs are held by the caller, linked to the inputs, and inherit the inputs' CO2e in proportion to
-    ///         their mass. The outputs weigh at most the inputs (the rest is waste).
+    ///         their mass, and their non-conformance: what is made from a non-conformant lot is non-conformant.
+    ///         The outputs weigh at most the inputs (the rest is waste).
     /// @param inputs the input lots (1 to MAX_INPUTS), each active, not recalled and not a pallet
     /// @param outputs the output lots (1 to MAX_OUTPUTS)
     /// @param docHash sha256 of the EPCIS TransformationEvent document
@@ -280,6 +300,7 @@ contract SupplyChain is AccessControl {
         nextLotId = firstOutput + uint64(nOut);
         uint256 massIn = 0;
         uint256 co2In = 0;
+        uint8 flags = 0;
         for (uint256 i; i < nIn; ++i) {
             uint64 id = inputs[i];
             Lot storage lot = _usableLot(id);
@@ -290,6 +311,7 @@ contract SupplyChain is AccessControl {
             lot.outputCount = uint8(nOut);
             massIn += lot.massKg;
             co2In += lot.co2Mg;
+            flags |= lot.flags & FLAG_NON_CONFORMANT;
         }
         uint256 massOut = 0;
         for (uint256 j; j < nOut; ++j) {
@@ -302,7 +324,8 @@ contract SupplyChain is AccessControl {
         for (uint256 j; j < nOut; ++j) {
             uint256 share = j + 1 == nOut ? co2In - given : (co2In * outputs[j].massKg) / massOut;
             given += share;
-            _create(firstOutput + uint64(j), outputs[j], uint128(share));
+            // safe cast: no leg takes a lot past MAX_LOT_CO2_MG; 3.4e8 such lots would have to be merged into one
+            _create(firstOutput + uint64(j), outputs[j], uint128(share), flags);
         }
         emit LotsTransformed(firstOutput, msg.sender, inputs, uint8(nOut), docHash);
     }
@@ -343,6 +366,7 @@ contract SupplyChain is AccessControl {
         uint8 flags = lot.flags;
         lot.holder = msg.sender;
         lot.status = LotStatus.Active;
+        lot.container = 0;
         if (flags & FLAG_RECALLED != 0) {
             if (lot.disposition != Disposition.Returned) lot.disposition = Disposition.Recalled;
         } else {
@@ -350,6 +374,31 @@ contract SupplyChain is AccessControl {
         }
         lot.pendingReceiver = address(0);
         emit LotReceived(lotId, from, msg.sender, docHash);
+    }
+
+    /// @notice Cancel a shipment that has not been confirmed: the lot is active again with its sender, who never
+    ///         lost custody. The receiver may refuse a shipment at any time; its sender or an auditor may cancel
+    ///         it once SHIPMENT_TIMEOUT has passed since shipping, so that no lot (recalled or not) stays in
+    ///         transit for good because its receiver never answers.
+    /// @param lotId the lot in transit
+    /// @param docHash sha256 of the EPCIS TransactionEvent (void_shipping) document
+    function cancelShipment(uint64 lotId, bytes32 docHash) external {
+        Lot storage lot = _lots[lotId];
+        LotStatus status = lot.status;
+        if (status == LotStatus.None) revert UnknownLot(lotId);
+        if (status != LotStatus.InTransit) revert WrongStatus(lotId, status);
+        address sender = lot.holder;
+        address receiver = lot.pendingReceiver;
+        if (msg.sender != receiver) {
+            if (msg.sender != sender && _partyBits[msg.sender] & BIT_AUDITOR == 0) revert Unauthorized(msg.sender);
+            uint256 cancellableAt = uint256(lot.container) + SHIPMENT_TIMEOUT;
+            if (block.timestamp < cancellableAt) revert ShipmentNotExpired(lotId, cancellableAt);
+        }
+        lot.status = LotStatus.Active;
+        lot.container = 0;
+        lot.pendingReceiver = address(0);
+        lot.disposition = _restingDisposition(lot.flags, lot.kind);
+        emit ShipmentCancelled(lotId, sender, receiver, msg.sender, docHash);
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -360,8 +409,8 @@ contract SupplyChain is AccessControl {
     ///         intensity(mode) x distance x mass, is added to the lot.
     /// @param lotId the lot or pallet carried
     /// @param mode the transport mode
-    /// @param distanceKm distance in kilometres
-    /// @param massKg mass carried in kilograms
+    /// @param distanceKm distance in kilometres (1 to MAX_LEG_KM)
+    /// @param massKg mass carried in kilograms (1 to the lot's mass: a carrier cannot load a lot with more)
     /// @param docHash sha256 of the EPCIS ObjectEvent (transporting) document
     /// @return co2Mg CO2e of the leg, in milligrams (g/t.km x km x kg = mg)
     function recordLeg(uint64 lotId, TransportMode mode, uint32 distanceKm, uint64 massKg, bytes32 docHash)
@@ -377,14 +426,18 @@ contract SupplyChain is AccessControl {
             revert NotHolder(lotId, msg.sender, lot.holder);
         }
         if (distanceKm == 0 || massKg == 0) revert ZeroAmount();
+        if (distanceKm > MAX_LEG_KM) revert LegTooLong(distanceKm, MAX_LEG_KM);
+        if (massKg > lot.massKg) revert MassExceedsLot(massKg, lot.massKg);
         co2Mg = uint128(intensity[mode]) * distanceKm * massKg;
-        uint128 total = lot.co2Mg + co2Mg;
-        lot.co2Mg = total;
-        emit LegRecorded(lotId, msg.sender, mode, distanceKm, massKg, co2Mg, total, docHash);
+        uint256 total = uint256(lot.co2Mg) + co2Mg;
+        if (total > MAX_LOT_CO2_MG) revert Co2TooHigh(total, MAX_LOT_CO2_MG);
+        lot.co2Mg = uint128(total);
+        emit LegRecorded(lotId, msg.sender, mode, distanceKm, massKg, co2Mg, uint128(total), docHash);
     }
 
     /// @notice Post a temperature reading of a lot (registered sensors only). A reading outside the lot's range
-    ///         makes it non-conformant for good.
+    ///         makes it non-conformant for good, and the pallet it is packed in: a pallet is non-conformant if one
+    ///         of its lots is, whether the lot became so before or after packing.
     /// @param lotId the lot or pallet (active, in transit, or packed in a pallet; not recalled)
     /// @param centiCelsius the temperature in hundredths of a degree Celsius
     /// @param docHash sha256 of the EPCIS ObjectEvent (sensor_reporting) document
@@ -396,16 +449,16 @@ contract SupplyChain is AccessControl {
         if (status != LotStatus.Active && status != LotStatus.InTransit && status != LotStatus.Aggregated) {
             revert WrongStatus(lotId, status);
         }
-        uint8 flags = lot.flags;
-        if (flags & FLAG_RECALLED != 0) revert LotIsRecalled(lotId);
+        if (lot.flags & FLAG_RECALLED != 0) revert LotIsRecalled(lotId);
         inRange = centiCelsius >= lot.tempMin && centiCelsius <= lot.tempMax;
-        bool newlyNonConformant = !inRange && flags & FLAG_NON_CONFORMANT == 0;
-        if (newlyNonConformant) {
-            lot.flags = flags | FLAG_NON_CONFORMANT;
-            lot.disposition = Disposition.NonConformant;
-        }
         emit ReadingPosted(lotId, msg.sender, centiCelsius, inRange, docHash);
-        if (newlyNonConformant) emit DispositionChanged(lotId, Disposition.NonConformant);
+        if (!inRange) {
+            _markNonConformant(lot, lotId);
+            if (status == LotStatus.Aggregated) {
+                uint64 palletId = lot.container;
+                _markNonConformant(_lots[palletId], palletId);
+            }
+        }
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -414,42 +467,64 @@ contract SupplyChain is AccessControl {
 
     /// @notice Recall a lot and every lot derived from it downstream: the outputs of the transformation that
     ///         consumed it (recursively) and the pallet it is packed in; recalling a pallet also recalls its
-    ///         contents. Auditors may recall any lot, a manufacturer the lots it produced. A recalled lot accepts
-    ///         only return or destruction.
-    /// @dev Breadth-first over at most MAX_RECALL_LOTS lots (see there); destroyed lots are skipped.
+    ///         contents. Auditors may recall any lot, a manufacturer the lots (not pallets) it produced. A recalled
+    ///         lot accepts only return or destruction (and, for a pallet, an auditor's `releasePallet`).
+    /// @dev Breadth-first; destroyed lots are skipped. After MAX_RECALL_LOTS lots it stops with RecallPending and
+    ///      `continueRecall` goes on from there, so no downstream party can make a recall fail by making it large.
     /// @param lotId the lot to recall
     /// @param docHash sha256 of the EPCIS ObjectEvent (disposition recalled) document
-    /// @return count how many lots were marked recalled
+    /// @return count how many lots were marked recalled by this call
     function recall(uint64 lotId, bytes32 docHash) external returns (uint256 count) {
         Lot storage root = _lots[lotId];
-        if (root.status == LotStatus.None) revert UnknownLot(lotId);
+        LotStatus status = root.status;
+        if (status == LotStatus.None) revert UnknownLot(lotId);
         uint8 bits = _partyBits[msg.sender];
-        if (bits & BIT_AUDITOR == 0 && (bits & BIT_MANUFACTURER == 0 || root.producer != msg.sender)) {
+        if (
+            bits & BIT_AUDITOR == 0
+                && (bits & BIT_MANUFACTURER == 0 || root.producer != msg.sender || root.kind == LotKind.Pallet)
+        ) {
             revert Unauthorized(msg.sender);
         }
         if (root.flags & FLAG_RECALLED != 0) revert AlreadyRecalled(lotId);
-        if (root.status == LotStatus.Destroyed) revert WrongStatus(lotId, LotStatus.Destroyed);
-        uint64[] memory queue = new uint64[](MAX_RECALL_LOTS);
-        count = _markRecalled(queue, 0, lotId, lotId, docHash);
+        if (status == LotStatus.Destroyed) revert WrongStatus(lotId, status);
+        uint64[] memory queue = new uint64[](1 + MAX_PALLET_SIZE + MAX_RECALL_LOTS);
+        _markRecalled(root, lotId, lotId, docHash);
+        queue[0] = lotId;
+        count = 1;
         if (root.kind == LotKind.Pallet) {
             uint64[] storage contents = _contents[lotId];
             uint256 n = contents.length;
             for (uint256 i; i < n; ++i) {
-                count = _markRecalled(queue, count, contents[i], lotId, docHash);
-            }
-        }
-        for (uint256 head; head < count; ++head) {
-            Lot storage lot = _lots[queue[head]];
-            if (lot.status == LotStatus.Aggregated) {
-                count = _markRecalled(queue, count, lot.container, lotId, docHash);
-            } else if (lot.status == LotStatus.Consumed) {
-                uint64 first = lot.firstOutput;
-                uint64 end = first + lot.outputCount;
-                for (uint64 id = first; id < end; ++id) {
-                    count = _markRecalled(queue, count, id, lotId, docHash);
+                uint64 id = contents[i];
+                Lot storage inner = _lots[id];
+                if (_recallable(inner)) {
+                    _markRecalled(inner, id, lotId, docHash);
+                    queue[count++] = id;
                 }
             }
         }
+        count = _propagate(queue, count, count, 0, lotId, docHash);
+    }
+
+    /// @notice Go on with a recall that stopped after MAX_RECALL_LOTS lots (RecallPending): mark up to
+    ///         MAX_RECALL_LOTS more lots downstream. Anyone may call it: it only carries out a recall that an
+    ///         auditor or the producer has decided.
+    /// @dev Takes at most MAX_RECALL_LOTS waiting lots off the end of the stored queue, so that a call's cost stays
+    ///      bounded however wide the waiting front of a recall grows.
+    /// @param root the lot the recall started from
+    /// @param docHash sha256 of the EPCIS ObjectEvent (disposition recalled) document of this page
+    /// @return count how many lots were marked recalled by this call
+    function continueRecall(uint64 root, bytes32 docHash) external returns (uint256 count) {
+        uint64[] storage stored = _recallQueue[root];
+        uint256 n = stored.length;
+        if (n == 0) revert NoRecallPending(root);
+        uint256 take = n < MAX_RECALL_LOTS ? n : MAX_RECALL_LOTS;
+        uint64[] memory queue = new uint64[](take + MAX_RECALL_LOTS);
+        for (uint256 i; i < take; ++i) {
+            queue[i] = stored[n - 1 - i];
+            stored.pop();
+        }
+        count = _propagate(queue, take, 0, n - take, root, docHash);
     }
 
     /// @notice Destroy a lot (or a pallet with its contents) the caller holds; nothing can happen to it after.
@@ -521,6 +596,13 @@ contract SupplyChain is AccessControl {
         return _lots[lotId].flags & FLAG_RECALLED != 0;
     }
 
+    /// @notice The recalled lots whose downstream a recall has not marked yet (see `continueRecall`).
+    /// @param root the lot the recall started from
+    /// @return the lots still to expand (empty once the recall is complete)
+    function pendingRecall(uint64 root) external view returns (uint64[] memory) {
+        return _recallQueue[root];
+    }
+
     /// @notice Whether a lot is non-conformant (a cold-chain reading out of range).
     /// @param lotId the lot
     /// @return true once non-conformant
@@ -563,13 +645,16 @@ contract SupplyChain is AccessControl {
         if (lot_.flags & FLAG_RECALLED != 0) revert LotIsRecalled(lotId);
     }
 
-    function _create(uint64 lotId, LotSpec calldata spec, uint128 co2Mg) internal {
+    /// @dev A new lot held by the caller; `flags` carries the non-conformance of what it is made from.
+    function _create(uint64 lotId, LotSpec calldata spec, uint128 co2Mg, uint8 flags) internal {
         if (spec.quantity == 0 || spec.massKg == 0) revert ZeroAmount();
         if (spec.tempMin > spec.tempMax) revert BadTemperatureRange(spec.tempMin, spec.tempMax);
         Lot storage lot_ = _lots[lotId];
         lot_.holder = msg.sender;
         lot_.status = LotStatus.Active;
-        lot_.disposition = Disposition.Active;
+        Disposition disposition = _restingDisposition(flags, LotKind.Lot);
+        lot_.disposition = disposition;
+        lot_.flags = flags;
         lot_.massKg = spec.massKg;
         lot_.tempMin = spec.tempMin;
         lot_.tempMax = spec.tempMax;
@@ -588,6 +673,7 @@ contract SupplyChain is AccessControl {
             spec.tempMax,
             co2Mg
         );
+        if (flags != 0) emit DispositionChanged(lotId, disposition);
     }
 
     function _ship(uint64 lotId, address receiver, bytes32 poRef, bytes32 docHash, bool isReturn) internal {
@@ -608,24 +694,120 @@ contract SupplyChain is AccessControl {
             lot_.disposition = flags & FLAG_NON_CONFORMANT != 0 ? Disposition.NonConformant : Disposition.InTransit;
         }
         lot_.pendingReceiver = receiver;
+        lot_.container = uint64(block.timestamp); // in the slot written anyway: the timeout costs no new slot
         emit LotShipped(lotId, msg.sender, receiver, poRef, isReturn, docHash);
     }
 
-    /// @dev Mark one lot recalled and queue it, unless it is already recalled or destroyed.
-    function _markRecalled(uint64[] memory queue, uint256 count, uint64 lotId, uint64 root, bytes32 docHash)
-        internal
-        returns (uint256)
-    {
-        Lot storage lot_ = _lots[lotId];
-        if (lot_.flags & FLAG_RECALLED != 0 || lot_.status == LotStatus.Destroyed) return count;
-        if (count == MAX_RECALL_LOTS) revert RecallTooBroad(MAX_RECALL_LOTS);
+    /// @dev What a lot at rest shows: recalled, else non-conformant, else active (container_closed: a pallet).
+    function _restingDisposition(uint8 flags, LotKind kind) internal pure returns (Disposition) {
+        if (flags & FLAG_RECALLED != 0) return Disposition.Recalled;
+        if (flags & FLAG_NON_CONFORMANT != 0) return Disposition.NonConformant;
+        return kind == LotKind.Pallet ? Disposition.ContainerClosed : Disposition.Active;
+    }
+
+    /// @dev Unpack an active pallet: its lots go to the pallet's holder, each with its share (by mass) of the
+    ///      pallet's CO2e (the last one takes the remainder) and the pallet's non-conformance; a recalled lot stays
+    ///      recalled, the pallet's own recall mark does not spread.
+    function _unpack(Lot storage pallet, uint64 palletId, bytes32 docHash) internal {
+        uint64[] memory lotIds = _contents[palletId];
+        uint256 n = lotIds.length;
+        address holder = pallet.holder;
+        uint128 palletCo2 = pallet.co2Mg;
+        uint64 palletMass = pallet.massKg;
+        uint8 nonConformant = pallet.flags & FLAG_NON_CONFORMANT;
+        uint128 shared = 0;
+        for (uint256 i; i < n; ++i) {
+            Lot storage lot_ = _lots[lotIds[i]];
+            uint128 share = i + 1 == n ? palletCo2 - shared : uint128((uint256(palletCo2) * lot_.massKg) / palletMass);
+            shared += share;
+            lot_.co2Mg += share;
+            lot_.status = LotStatus.Active;
+            lot_.container = 0;
+            lot_.holder = holder;
+            uint8 flags = lot_.flags | nonConformant;
+            lot_.flags = flags;
+            lot_.disposition = _restingDisposition(flags, LotKind.Lot);
+        }
+        pallet.status = LotStatus.Disaggregated;
+        pallet.disposition = Disposition.Inactive;
+        delete _contents[palletId];
+        emit PalletDisaggregated(palletId, msg.sender, lotIds, docHash);
+    }
+
+    /// @dev Mark a lot non-conformant for good; a recalled one (a pallet holding a lot just found warm) keeps
+    ///      showing recalled, so only a changed disposition is announced.
+    function _markNonConformant(Lot storage lot_, uint64 lotId) internal {
+        uint8 flags = lot_.flags;
+        if (flags & FLAG_NON_CONFORMANT != 0) return;
+        lot_.flags = flags | FLAG_NON_CONFORMANT;
+        if (flags & FLAG_RECALLED == 0) {
+            lot_.disposition = Disposition.NonConformant;
+            emit DispositionChanged(lotId, Disposition.NonConformant);
+        }
+    }
+
+    /// @dev A lot a recall still has to mark: not yet recalled, not destroyed.
+    function _recallable(Lot storage lot_) internal view returns (bool) {
+        return lot_.flags & FLAG_RECALLED == 0 && lot_.status != LotStatus.Destroyed;
+    }
+
+    function _markRecalled(Lot storage lot_, uint64 lotId, uint64 root, bytes32 docHash) internal {
         lot_.flags |= FLAG_RECALLED;
-        if (lot_.status != LotStatus.Consumed && lot_.status != LotStatus.Disaggregated) {
+        LotStatus status = lot_.status;
+        if (status != LotStatus.Consumed && status != LotStatus.Disaggregated) {
             lot_.disposition = Disposition.Recalled;
         }
-        queue[count] = lotId;
         emit LotRecalled(lotId, root, msg.sender, docHash);
-        return count + 1;
+    }
+
+    /// @dev Breadth-first from the recalled lots queue[0..count): marks what lies directly downstream of each
+    ///      (its pallet while packed, the outputs of the transformation that consumed it) and queues it, until
+    ///      `marked` reaches MAX_RECALL_LOTS. The lots not fully expanded then that have anything downstream are
+    ///      kept in _recallQueue[root] (leaves are dropped, so that each later page marks a full page).
+    ///      Their links cannot change meanwhile: a recalled lot is neither packed nor transformed again.
+    ///      `waiting` is how many lots the stored queue still holds (no storage read when nothing is left over).
+    /// @return how many lots this call has marked
+    function _propagate(
+        uint64[] memory queue,
+        uint256 count,
+        uint256 marked,
+        uint256 waiting,
+        uint64 root,
+        bytes32 docHash
+    ) internal returns (uint256) {
+        uint256 head;
+        for (; head < count; ++head) {
+            Lot storage lot_ = _lots[queue[head]];
+            LotStatus status = lot_.status;
+            uint64 next = 0; // [next, end): what lies directly downstream (nothing for a lot at rest)
+            uint64 end = 0;
+            if (status == LotStatus.Aggregated) {
+                next = lot_.container;
+                end = next + 1;
+            } else if (status == LotStatus.Consumed) {
+                next = lot_.firstOutput;
+                end = next + lot_.outputCount;
+            }
+            for (; next < end; ++next) {
+                Lot storage child = _lots[next];
+                if (!_recallable(child)) continue;
+                if (marked == MAX_RECALL_LOTS) break;
+                _markRecalled(child, next, root, docHash);
+                queue[count++] = next;
+                ++marked;
+            }
+            if (next < end) break; // the page is full: this lot and the rest of the queue wait
+        }
+        for (uint256 i = head; i < count; ++i) {
+            uint64 id = queue[i];
+            LotStatus status = _lots[id].status; // warm: it was just marked or read
+            if (status == LotStatus.Aggregated || status == LotStatus.Consumed) {
+                _recallQueue[root].push(id); // not a leaf: something downstream may still need marking
+                ++waiting;
+            }
+        }
+        if (waiting != 0) emit RecallPending(root, waiting);
+        return marked;
     }
 
     function _bitOf(bytes32 role) internal pure returns (uint8) {

@@ -69,7 +69,7 @@ struct LotSpec {
 struct Lot {
     // slot 0: custody and status
     address holder;
-    uint64 container; // the pallet holding this lot while Aggregated
+    uint64 container; // while Aggregated: the pallet holding it; while InTransit: when it was shipped; else 0
     LotStatus status;
     Disposition disposition;
     LotKind kind;

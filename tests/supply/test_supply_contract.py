@@ -484,22 +484,6 @@ def test_a_shipment_under_way_when_recalled_can_still_be_received(w):
     assert (state.holder, state.disposition, state.recalled) == (w.warehouse.address, "recalled", True)
 
 
-def test_recall_is_bounded_and_a_wide_recall_goes_bottom_up(w):
-    """Root -> 8 -> 64 lots, 8 of which -> 8 each: 1 + 8 + 64 + 64 = 137 lots > MAX_RECALL_LOTS (128)."""
-    assert w.sc.MAX_RECALL_LOTS() == 128
-    root = w.commission(w.maker, mass_kg=10_000)
-    level1 = w.transform([root], [1000] * 8)
-    level2 = [lot for parent in level1 for lot in w.transform([parent], [100] * 8)]
-    for parent in level2[:8]:
-        w.transform([parent], [10] * 8)
-    with reverts("RecallTooBroad", max=128):
-        w.driver.recall(w.auditor, lot_id=root)
-    w.driver.recall(w.auditor, lot_id=level2[0])  # 1 + 8 lots first
-    result = w.driver.recall(w.auditor, lot_id=root)  # the remaining 128: exactly the bound
-    assert len(result.events_named("LotRecalled")) == 128
-    assert all(w.sc.isRecalled(i) for i in range(root, int(w.sc.nextLotId())))
-
-
 # --- destruction -----------------------------------------------------------------------------------------------------
 
 

@@ -176,7 +176,7 @@ def test_provenance_gathers_upstream_events_custody_and_co2(w):
     assert p.total_co2_kg == D(int(w.sc.co2Of(bar))) / 1_000_000
     assert int(w.sc.co2Of(bar)) == sea + rail * 1200 // 2000  # all of cocoa's leg, its mass share of the rail leg
     assert p.producers == [w.supplier.address, w.maker.address]
-    assert not p.recalled and not p.non_conformant  # the breach was on an input; the bar itself is conformant
+    assert not p.recalled and p.non_conformant  # the breach was on an input: what is made from it carries it
     bizsteps = {e.biz_step for e in p.events}
     assert "urn:epcglobal:cbv:bizstep:transporting" in bizsteps
 
@@ -190,3 +190,36 @@ def test_provenance_of_a_pallet_includes_its_contents(w):
     assert p.lots == [a, b, pallet]
     assert p.recalled
     assert sum(e.name == "LotRecalled" for e in p.events) == 3
+
+
+def test_cancellation_release_and_continued_recall_write_their_epcis_events(w):
+    d = w.driver
+    lot = w.commission()
+    d.ship(w.supplier, lot_id=lot, receiver=w.carrier, po="PO-1")
+    doc = _doc_of(w, d.cancel_shipment(w.carrier, lot_id=lot))
+    assert (doc["type"], doc["action"], doc["bizStep"]) == (
+        "TransactionEvent", "DELETE", "urn:epcglobal:cbv:bizstep:void_shipping",
+    )  # fmt: skip
+    assert doc["destinationList"][0]["destination"] == epcis.party_uri(w.carrier.address)
+    events = d.provenance(lot).events
+    assert [e.biz_step for e in events if e.name == "ShipmentCancelled"] == ["urn:epcglobal:cbv:bizstep:void_shipping"]
+    assert all(e.document_verified for e in events)
+
+    mate = w.commission()
+    [pallet] = d.created_lots(d.aggregate(w.supplier, lot_ids=[lot, mate]))
+    d.recall(w.auditor, lot_id=lot)
+    doc = _doc_of(w, d.release_pallet(w.auditor, pallet_id=pallet))
+    assert (doc["type"], doc["action"], doc["childEPCs"]) == ("AggregationEvent", "DELETE", [d.uri(lot), d.uri(mate)])
+
+    root = w.commission(w.maker, mass_kg=10_000)  # 1 + 8 + 64 + 64 lots: wider than a page
+    for parent in w.transform([root], [1000] * 8):
+        for child in w.transform([parent], [100] * 8):
+            if child % 2 == 0:
+                w.transform([child], [10, 10])
+    d.recall(w.auditor, lot_id=root)
+    waiting = d.pending_recall(root)
+    assert waiting
+    doc = _doc_of(w, d.continue_recall(w.outsider, lot_id=root))
+    assert doc["disposition"] == "urn:epcglobal:cbv:disp:recalled"
+    assert doc["epcList"] == [d.uri(i) for i in waiting]
+    assert doc["s4:recall"] == {"root": d.uri(root), "propagation": "downstream"}

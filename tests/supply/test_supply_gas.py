@@ -41,6 +41,21 @@ def test_gas_of_every_state_changing_function(w, gas_report):
     d.receive(w.maker, lot_id=out)
     rec("destroy", d.destroy(w.maker, lot_id=out))
 
+    refused = d.created_lots(d.commission(w.maker, product="C", quantity=1, mass_kg=100))[0]
+    d.ship(w.maker, lot_id=refused, receiver=w.carrier, po="PO-3")
+    rec("cancelShipment", d.cancel_shipment(w.carrier, lot_id=refused))
+    packed = [d.created_lots(d.commission(w.maker, product="C", quantity=1, mass_kg=100))[0] for _ in range(2)]
+    quarantined = d.created_lots(d.aggregate(w.maker, lot_ids=packed))[0]
+    d.recall(w.maker, lot_id=packed[0])
+    rec("releasePallet", d.release_pallet(w.auditor, pallet_id=quarantined))
+    root = d.created_lots(d.commission(w.maker, product="MILK", quantity=1, mass_kg=10_000))[0]
+    for parent in w.transform([root], [1000] * 8):  # 1 + 8 + 64 + 64 lots: a page and 9 more
+        for child in w.transform([parent], [100] * 8):
+            if child % 2 == 0:
+                w.transform([child], [10, 10])
+    d.recall(w.auditor, lot_id=root)
+    rec("continueRecall", d.continue_recall(w.outsider, lot_id=root))
+
     handover = ship.gas_used + receive.gas_used
     gas_report.record("SupplyChain.handover(ship+confirmReceipt)", handover)
     assert handover < HANDOVER_CEILING, handover

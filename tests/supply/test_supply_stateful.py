@@ -1,8 +1,15 @@
 """A hypothesis state machine over SupplyChain, checked against a Python model after every step.
 
+Besides the honest parties, hostile ones act at random: an outsider with no role, a second manufacturer (`maker2`)
+recalling what it did not make, parties cancelling or releasing what is not theirs, a sensor posting readings on
+any lot, a carrier claiming more mass or distance than there is.
+
 Invariants: custody is continuous (each handover's sender is the current holder, and custody is with exactly one
 party); transformations never create matter (outputs weigh at most their inputs, and live mass never exceeds
-commissioned mass); nothing happens to a destroyed lot; no lot's CO2e ever decreases.
+commissioned mass); nothing happens to a destroyed lot; no lot's CO2e ever decreases and the legs' CO2e is
+conserved through splits and unpacking; non-conformance is never lost (what is made from or packed with a
+non-conformant lot is non-conformant); every lot keeps a way out (its holder can destroy it, a shipment's receiver
+can refuse it, a packed lot's pallet can be unpacked by its holder or, recalled, by an auditor).
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ import os
 from dataclasses import dataclass, field
 
 import pytest
+from eth_utils import to_checksum_address
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -27,6 +35,9 @@ from s4chain.chain import ContractRevert
 NONE, ACTIVE, IN_TRANSIT, AGGREGATED, CONSUMED, DISAGGREGATED, DESTROYED = range(7)
 INTENSITY = [62, 22, 31, 16, 602]
 DOC = b"\x11" * 32
+TIMEOUT = 14 * 86_400
+MAX_LEG_KM = 50_000
+RANGE = (-100, 800)  # every lot here: -1 to 8 degrees C
 
 
 @dataclass
@@ -39,6 +50,9 @@ class LotModel:
     container: int = 0
     co2: int = 0
     recalled: bool = False
+    nc: bool = False  # non-conformant
+    producer: str = ""
+    shipped_at: int = 0
     contents: list[int] = field(default_factory=list)
     outputs: list[int] = field(default_factory=list)
 
@@ -46,8 +60,9 @@ class LotModel:
 @pytest.mark.slow
 def test_supply_state_machine(w):
     sc = w.sc
-    custody = [w.supplier, w.maker, w.carrier, w.warehouse, w.retailer]
+    custody = [w.supplier, w.maker, w.carrier, w.warehouse, w.retailer, w.maker2]
     everyone = [*custody, w.outsider]
+    hostile = st.sampled_from([w.outsider, w.maker2, w.auditor, w.carrier])
     by_address = {a.address: a for a in everyone}
     actor = st.sampled_from(custody)
     lot_id = st.integers(min_value=0, max_value=1000)  # an index into the existing lots (or a missing one)
@@ -60,6 +75,7 @@ def test_supply_state_machine(w):
             self.lots: dict[int, LotModel] = {}
             self.seen_co2: dict[int, int] = {}
             self.commissioned_mass = 0
+            self.legs_co2 = 0
             self.destroyed_ids: set[int] = set()
             self.touched: set[int] = set()
 
@@ -103,6 +119,27 @@ def test_supply_state_machine(w):
         def new_id(self) -> int:
             return int(sc.nextLotId())
 
+        def next_time(self) -> int:
+            """Pin the next block one second on, so that the model knows the time a transaction lands at."""
+            at = w.chain.timestamp + 1
+            w.chain.set_next_block_timestamp(at)
+            return at
+
+        def unpack(self, i: int, holder: str) -> None:
+            pallet = self.lots[i]
+            shared = 0
+            for k, child_id in enumerate(pallet.contents):
+                child = self.lots[child_id]
+                last = k == len(pallet.contents) - 1
+                share = pallet.co2 - shared if last else pallet.co2 * child.mass // pallet.mass
+                shared += share
+                child.co2 += share
+                child.nc = child.nc or pallet.nc
+                child.status, child.container, child.holder = ACTIVE, 0, holder
+            pallet.status = DISAGGREGATED
+            self.touched.update([i, *pallet.contents])
+            pallet.contents = []  # as on chain: an empty pallet recalls nothing more
+
         # -- rules --------------------------------------------------------------------------------------------
         @initialize(masses=st.lists(st.integers(1, 5000), min_size=4, max_size=4))
         def stock(self, masses):
@@ -112,15 +149,15 @@ def test_supply_state_machine(w):
 
         @precondition(lambda self: len(self.lots) < 10)
         @rule(
-            who=st.sampled_from([w.supplier, w.maker, w.supplier, w.maker, w.carrier, w.outsider]),
+            who=st.sampled_from([w.supplier, w.maker, w.supplier, w.maker, w.maker2, w.carrier, w.outsider]),
             mass=st.integers(1, 5000),
         )
         def commission(self, who, mass):
-            ok = who in (w.supplier, w.maker)
+            ok = who in (w.supplier, w.maker, w.maker2)
             i = self.new_id()
-            spec = (b"P".ljust(32, b"\0"), mass, b"KGM".ljust(8, b"\0"), b"\0" * 32, mass, -100, 800)
+            spec = (b"P".ljust(32, b"\0"), mass, b"KGM".ljust(8, b"\0"), b"\0" * 32, mass, *RANGE)
             if self.attempt(ok, lambda: sc.commission(spec, DOC, sender=who)):
-                self.lots[i] = LotModel(holder=who.address, mass=mass)
+                self.lots[i] = LotModel(holder=who.address, mass=mass, producer=who.address)
                 self.commissioned_mass += mass
                 self.touched.add(i)
 
@@ -137,7 +174,7 @@ def test_supply_state_machine(w):
             if result:
                 shipped = result.events_named("LotShipped")[0]
                 assert shipped.args["from"].lower() == holder_before == lot.holder.lower()  # custody continuity
-                lot.status, lot.pending = IN_TRANSIT, receiver.address
+                lot.status, lot.pending, lot.shipped_at = IN_TRANSIT, receiver.address, result.timestamp
                 self.touched.add(i)
                 if k % 2:  # often confirmed at once (the receive rule covers the rest)
                     self.receive(k, True, receiver, i)
@@ -159,8 +196,15 @@ def test_supply_state_machine(w):
         @precondition(
             lambda self: self.any(lambda m: w.carrier.address in (m.holder, m.pending) and m.status < AGGREGATED)
         )
-        @rule(k=lot_id, h=honest, mode=st.integers(0, 4), km=st.integers(0, 3000), kg=st.integers(1, 5000))
+        @rule(
+            k=lot_id,
+            h=honest,
+            mode=st.integers(0, 4),
+            km=st.one_of(st.integers(0, 3000), st.just(MAX_LEG_KM), st.just(MAX_LEG_KM + 1)),
+            kg=st.integers(1, 6000),
+        )
         def record_leg(self, k, h, mode, km, kg):
+            """A carrier, honest or claiming more mass or distance than there is."""
             i = self.pick_where(k, h, lambda m: w.carrier.address in (m.holder, m.pending) and m.status < AGGREGATED)
             lot = self.lots.get(i)
             ok = (
@@ -168,10 +212,12 @@ def test_supply_state_machine(w):
                 and lot.status in (ACTIVE, IN_TRANSIT)
                 and not lot.recalled
                 and w.carrier.address in (lot.holder, lot.pending)
-                and km > 0
+                and 0 < km <= MAX_LEG_KM
+                and kg <= lot.mass
             )
             if self.attempt(ok, lambda: sc.recordLeg(i, mode, km, kg, DOC, sender=w.carrier)):
                 lot.co2 += INTENSITY[mode] * km * kg
+                self.legs_co2 += INTENSITY[mode] * km * kg
                 self.touched.add(i)
 
         @precondition(
@@ -190,15 +236,18 @@ def test_supply_state_machine(w):
                 masses = [max(1, mass_in * m // (3000 * len(masses))) for m in masses]
             ok = distinct and held and sum(masses) <= mass_in
             first = self.new_id()
-            outputs = [(b"O".ljust(32, b"\0"), m, b"KGM".ljust(8, b"\0"), b"\0" * 32, m, -100, 800) for m in masses]
+            outputs = [(b"O".ljust(32, b"\0"), m, b"KGM".ljust(8, b"\0"), b"\0" * 32, m, *RANGE) for m in masses]
             if self.attempt(ok, lambda: sc.transform(inputs, outputs, DOC, sender=w.maker)):
                 assert sum(masses) <= mass_in  # matter is not created
                 co2_in = sum(self.lots[i].co2 for i in inputs)
+                nc = any(self.lots[i].nc for i in inputs)
                 given = 0
                 for j, m in enumerate(masses):
                     share = co2_in - given if j == len(masses) - 1 else co2_in * m // sum(masses)
                     given += share
-                    self.lots[first + j] = LotModel(holder=w.maker.address, mass=m, co2=share)
+                    self.lots[first + j] = LotModel(
+                        holder=w.maker.address, mass=m, co2=share, nc=nc, producer=w.maker.address
+                    )
                 for i in inputs:
                     self.lots[i].status = CONSUMED
                     self.lots[i].outputs = list(range(first, first + len(masses)))
@@ -213,7 +262,9 @@ def test_supply_state_machine(w):
             ok = all(self.usable(i, who) and self.lots[i].kind == 0 for i in ids)
             pallet = self.new_id()
             if self.attempt(ok, lambda: sc.aggregate(ids, DOC, sender=who)):
-                self.lots[pallet] = LotModel(holder=who.address, mass=sum(self.lots[i].mass for i in ids), kind=1)
+                mass = sum(self.lots[i].mass for i in ids)
+                nc = any(self.lots[i].nc for i in ids)
+                self.lots[pallet] = LotModel(holder=who.address, mass=mass, kind=1, nc=nc, producer=who.address)
                 self.lots[pallet].contents = list(ids)
                 for i in ids:
                     self.lots[i].status, self.lots[i].container = AGGREGATED, pallet
@@ -227,25 +278,19 @@ def test_supply_state_machine(w):
                 who = self.party(self.lots[i].holder, who)
             ok = self.usable(i, who) and self.lots[i].kind == 1
             if self.attempt(ok, lambda: sc.disaggregate(i, DOC, sender=who)):
-                pallet = self.lots[i]
-                shared = 0
-                for k, child_id in enumerate(pallet.contents):
-                    child = self.lots[child_id]
-                    last = k == len(pallet.contents) - 1
-                    share = pallet.co2 - shared if last else pallet.co2 * child.mass // pallet.mass
-                    shared += share
-                    child.co2 += share
-                    child.status, child.container, child.holder = ACTIVE, 0, who.address
-                pallet.status = DISAGGREGATED
-                self.touched.update([i, *pallet.contents])
+                self.unpack(i, who.address)
 
         @precondition(lambda self: self.any(lambda m: not m.recalled and m.status != DESTROYED))
-        @rule(k=lot_id)
-        def recall(self, k):
+        @rule(k=lot_id, who=st.sampled_from([w.auditor, w.auditor, w.maker, w.maker2, w.supplier, w.outsider]))
+        def recall(self, k, who):
+            """Auditors recall any lot, a manufacturer only the lots (not pallets) it made."""
             i = self.pick(k) if k % 3 == 0 else 2000 + k  # recalls freeze lots: mostly try missing ones
             lot = self.lots.get(i)
-            ok = lot is not None and not lot.recalled and lot.status != DESTROYED
-            if self.attempt(ok, lambda: sc.recall(i, DOC, sender=w.auditor)):
+            may = who == w.auditor or (
+                who in (w.maker, w.maker2) and lot is not None and lot.producer == who.address and lot.kind == 0
+            )
+            ok = lot is not None and not lot.recalled and lot.status != DESTROYED and may
+            if self.attempt(ok, lambda: sc.recall(i, DOC, sender=who)):
                 queue = [i, *(lot.contents if lot.kind == 1 else [])]
                 marked: list[int] = []
                 while queue:
@@ -293,6 +338,65 @@ def test_supply_state_machine(w):
                     self.destroyed_ids.add(j)
                 self.touched.update([i, *lot.contents])
 
+        @rule(days=st.sampled_from([1, 7, 15]))
+        def time_passes(self, days):
+            w.chain.set_next_block_timestamp(w.chain.timestamp + days * 86_400)
+            w.chain.mine()
+
+        @precondition(lambda self: self.any(lambda m: m.status == IN_TRANSIT))
+        @rule(k=lot_id, h=honest, who=st.sampled_from([*custody, w.auditor, w.outsider]))
+        def cancel_shipment(self, k, h, who):
+            """The receiver refuses at once; the sender or an auditor cancels after the timeout; nobody else."""
+            i = self.pick_where(k, h, lambda m: m.status == IN_TRANSIT)
+            lot = self.lots.get(i)
+            now = self.next_time()
+            ok = (
+                lot is not None
+                and lot.status == IN_TRANSIT
+                and (
+                    who.address == lot.pending
+                    or ((who.address == lot.holder or who == w.auditor) and now >= lot.shipped_at + TIMEOUT)
+                )
+            )
+            if self.attempt(ok, lambda: sc.cancelShipment(i, DOC, sender=who)):
+                lot.status, lot.pending = ACTIVE, None
+                self.touched.add(i)
+
+        @precondition(lambda self: self.any(lambda m: m.kind == 1 and m.status == ACTIVE))
+        @rule(k=lot_id, h=honest, who=st.sampled_from([w.auditor, w.auditor, *custody, w.outsider]))
+        def release_pallet(self, k, h, who):
+            """Only an auditor unpacks a recalled pallet (its holder may not)."""
+            i = self.pick_where(k, h, lambda m: m.kind == 1 and m.status == ACTIVE and m.recalled)
+            lot = self.lots.get(i)
+            ok = who == w.auditor and lot is not None and lot.kind == 1 and lot.status == ACTIVE and lot.recalled
+            if self.attempt(ok, lambda: sc.releasePallet(i, DOC, sender=who)):
+                self.unpack(i, lot.holder)
+
+        @rule(k=lot_id, who=hostile, celsius=st.integers(-200, 900))
+        def post_reading(self, k, who, celsius):
+            """Registered sensors post on any live lot; a reading out of range marks it for good."""
+            who = w.sensor if k % 2 else who
+            i = self.pick(k)
+            lot = self.lots.get(i)
+            ok = (
+                who == w.sensor
+                and lot is not None
+                and lot.status in (ACTIVE, IN_TRANSIT, AGGREGATED)
+                and not lot.recalled
+            )
+            if self.attempt(ok, lambda: sc.postReading(i, celsius, DOC, sender=who)):
+                if not RANGE[0] <= celsius <= RANGE[1]:
+                    lot.nc = True
+                    if lot.status == AGGREGATED:  # and its pallet, as packing it warm would have
+                        self.lots[lot.container].nc = True
+                        self.touched.add(lot.container)
+                self.touched.add(i)
+
+        @rule(k=lot_id, who=hostile)
+        def continue_recall(self, k, who):
+            """The lots here never make a recall wider than a page: there is never anything to continue."""
+            self.attempt(False, lambda: sc.continueRecall(self.pick(k), DOC, sender=who))
+
         @precondition(lambda self: bool(self.destroyed_ids))
         @rule(k=lot_id)
         def poke_destroyed(self, k):
@@ -326,9 +430,39 @@ def test_supply_state_machine(w):
                 assert raw[0].lower() == lot.holder.lower(), (i, raw, lot)  # exactly one holder, the model's
                 assert bool(raw[5] & 1) == lot.recalled, (i, raw, lot)
                 assert int(raw[12]) == lot.co2, (i, raw, lot)
+                assert bool(raw[5] & 2) == lot.nc, (i, raw, lot)  # non-conformance is carried, never lost
                 assert int(raw[12]) >= self.seen_co2.get(i, 0)  # CO2e never decreases
                 self.seen_co2[i] = int(raw[12])
+                assert self.way_out(i, raw), (i, raw, lot)
             self.touched.clear()
+
+        def way_out(self, i: int, raw) -> bool:
+            """Whether the lot's party can move it on now (checked by a call): a holder destroys, a receiver
+            refuses, a packed lot's pallet is unpacked (or released by an auditor when recalled)."""
+            status, holder, pending = raw[2], raw[0], raw[6]
+            try:
+                if status == ACTIVE:
+                    sc.destroy.call(i, DOC, sender=by_address[to_checksum_address(holder)])
+                elif status == IN_TRANSIT:
+                    sc.cancelShipment.call(i, DOC, sender=by_address[to_checksum_address(pending)])
+                elif status == AGGREGATED:
+                    pallet = sc.getLot(raw[1])
+                    if pallet[2] == IN_TRANSIT:
+                        return self.way_out(raw[1], pallet)
+                    keeper = by_address[to_checksum_address(pallet[0])]
+                    if pallet[5] & 1:
+                        sc.releasePallet.call(raw[1], DOC, sender=w.auditor)
+                    else:
+                        sc.disaggregate.call(raw[1], DOC, sender=keeper)
+            except ContractRevert:
+                return False
+            return True
+
+        @invariant()
+        def co2_is_conserved(self):
+            """Splits and unpacking share the legs' CO2e out to the milligram: none is lost or made."""
+            held = sum(m.co2 for m in self.lots.values() if m.status not in (CONSUMED, DISAGGREGATED))
+            assert held == self.legs_co2
 
         @invariant()
         def matter_is_not_created(self):

@@ -58,6 +58,7 @@ EVENT_KINDS: dict[str, tuple[str, str, str | None]] = {
     "LotsTransformed": ("TransformationEvent", "creating_class_instance", "active"),
     "LotShipped": ("TransactionEvent", "shipping", "in_transit"),
     "LotReceived": ("TransactionEvent", "receiving", "in_progress"),
+    "ShipmentCancelled": ("TransactionEvent", "void_shipping", None),
     "LegRecorded": ("ObjectEvent", "transporting", None),
     "ReadingPosted": ("ObjectEvent", "sensor_reporting", None),
     "LotRecalled": ("ObjectEvent", "holding", "recalled"),

@@ -108,7 +108,8 @@ class LotState(BaseModel):
     lot_id: int
     holder: str
     custodian: str
-    container: int
+    container: int  # the pallet holding it while aggregated, else 0
+    shipped_at: int | None  # when it was shipped, while in transit (cancellable `SHIPMENT_TIMEOUT` later)
     status: str
     disposition: str | None
     kind: Literal["lot", "pallet"]
@@ -381,6 +382,22 @@ class SupplyChainDriver:
         )
         return self.contract.confirmReceipt(lot_id, self._seal(event), sender=actor)
 
+    def cancel_shipment(self, actor: LocalAccount, *, lot_id: int) -> TxResult:
+        """Cancel an unconfirmed shipment (TransactionEvent DELETE, void_shipping): the receiver refusing it, or
+        the sender or an auditor once `SHIPMENT_TIMEOUT` has passed. The lot is active again with its sender."""
+        state = self.contract.getLot(lot_id)
+        event = epcis.transaction_event(
+            timestamp=self._now(),
+            action="DELETE",
+            step="void_shipping",
+            disposition=None,
+            epcs=[self.uri(lot_id)],
+            po=None,
+            source=state[0],
+            destination=state[6],
+        )
+        return self.contract.cancelShipment(lot_id, self._seal(event), sender=actor)
+
     def record_leg(self, actor: LocalAccount, *, lot_id: int, mode: Mode, distance_km: int, mass_kg: int) -> TxResult:
         """Record a transport leg and its CO2e (ObjectEvent OBSERVE, transporting)."""
         event = epcis.object_event(
@@ -420,6 +437,33 @@ class SupplyChainDriver:
         )
         return self.contract.recall(lot_id, self._seal(event), sender=actor)
 
+    def continue_recall(self, actor: LocalAccount, *, lot_id: int) -> TxResult:
+        """Mark the next page of a recall that stopped with `RecallPending` (anyone may); `lot_id` is the lot the
+        recall started from. `pending_recall(lot_id)` is empty once the recall is complete."""
+        event = epcis.object_event(
+            timestamp=self._now(),
+            action="OBSERVE",
+            step="holding",
+            disposition="recalled",
+            epcs=[self.uri(int(i)) for i in self.contract.pendingRecall(lot_id)],
+            extra={"s4:recall": {"root": self.uri(lot_id), "propagation": "downstream"}},
+        )
+        return self.contract.continueRecall(lot_id, self._seal(event), sender=actor)
+
+    def release_pallet(self, actor: LocalAccount, *, pallet_id: int) -> TxResult:
+        """Unpack a recalled pallet after inspection (an auditor; AggregationEvent DELETE, unpacking): recalled
+        lots stay recalled, their packing mates are released."""
+        children = [int(i) for i in self.contract.contentsOf(pallet_id)]
+        event = epcis.aggregation_event(
+            timestamp=self._now(),
+            action="DELETE",
+            step="unpacking",
+            disposition=None,
+            parent=self.uri(pallet_id),
+            children=[self.uri(i) for i in children],
+        )
+        return self.contract.releasePallet(pallet_id, self._seal(event), sender=actor)
+
     def return_lot(self, actor: LocalAccount, *, lot_id: int, receiver: LocalAccount | str) -> TxResult:
         """Ship a recalled lot back to `receiver` (TransactionEvent ADD, shipping, disposition returned)."""
         to = receiver if isinstance(receiver, str) else receiver.address
@@ -452,7 +496,8 @@ class SupplyChainDriver:
             lot_id=lot_id,
             holder=to_checksum_address(holder),
             custodian=self.contract.custodianOf(lot_id),
-            container=int(container),
+            container=int(container) if STATUSES[status] == "aggregated" else 0,
+            shipped_at=int(container) if STATUSES[status] == "in_transit" else None,
             status=STATUSES[status],
             disposition=epcis.DISPOSITIONS[disposition],
             kind="pallet" if kind == 1 else "lot",
@@ -467,6 +512,10 @@ class SupplyChainDriver:
             co2_kg=Decimal(int(self.contract.co2Of(lot_id))) / MG_PER_KG,
             outputs=list(range(first, first + count)),
         )
+
+    def pending_recall(self, lot_id: int) -> list[int]:
+        """The recalled lots whose downstream the recall started at `lot_id` has not marked yet."""
+        return [int(i) for i in self.contract.pendingRecall(lot_id)]
 
     def state(self) -> SupplyState:
         """Every lot and pallet, and the transport intensities."""
