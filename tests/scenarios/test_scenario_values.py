@@ -109,3 +109,15 @@ def test_the_report_is_written_for_times_past_the_year_9999(chain: Chain, write_
     run.steps[-1].at = 10**14  # a time no date can show
     write_report([run], tmp_path / "report.html")
     assert "unix time 100000000000000" in (tmp_path / "report.html").read_text()
+
+
+def test_a_value_beyond_a_narrower_abi_type_is_a_failed_step(write_scenario, chain: Chain) -> None:
+    """A meter counter is a uint64: 10**23 hours passes the dry run's uint256 but not the encoder; the step fails
+    saying so (it was a traceback), and the replay goes on."""
+    text = LEASING.read_text().replace("hours: 120}", "hours: 100000000000000000000000}", 1)
+    run = Replayer(chain, load_scenario(write_scenario(text))).run()
+    failed = run.failures[0]
+    assert failed.action == "lease.post_reading"
+    assert str(failed.problem).startswith("lease.post_reading: a value does not fit the contract function's ABI")
+    assert "64 bits" in str(failed.problem)
+    assert len(run.steps) == 40
