@@ -17,6 +17,7 @@ from tests.scenarios.conftest import BASE
 
 LEASING = Path(__file__).resolve().parents[2] / "scenarios" / "03-compressor-leased-six-months.yaml"
 TOKENS = Path(__file__).resolve().parents[2] / "scenarios" / "05-people-issue-and-trade-tokens.yaml"
+COLD_CHAIN = Path(__file__).resolve().parents[2] / "scenarios" / "04-cold-chain-farm-to-shelf.yaml"
 
 BOT_LINE = "    with: {lease_id: 1}\n    start: +30d 2h"
 CLOSE_TICKET = 'report_hash: "stage 2 valve replaced"'
@@ -35,6 +36,13 @@ CASES = [
     ("33-byte hash", LEASING, CLOSE_TICKET, f'report_hash: "0x{"ab" * 33}"', "is not a 32-byte hash"),
     ("not hex", LEASING, CLOSE_TICKET, f'report_hash: "0x{"zz" * 32}"', "is not a 32-byte hash"),
     ("huge text", TOKENS, "name: Fablab Machine Hours", "name: " + "x" * 5000, "a text of 5,000 characters"),
+    (
+        "huge list",
+        COLD_CHAIN,
+        "with: {lot_ids: [3, 4]}",
+        "with: {lot_ids: [" + ", ".join(["3"] * 150_000) + "]}",
+        "a list of 150,000 items (at most 1,000)",
+    ),
     (
         "unknown actor in an event",
         TOKENS,
@@ -63,7 +71,7 @@ def test_value_the_chain_cannot_take_is_refused_at_its_line(
 def test_values_in_range_still_load(write_scenario) -> None:
     """Six decimals of a euro are fine, and temperatures may be negative."""
     load_scenario(write_scenario(LEASING.read_text().replace("amount: 30000 EUR", "amount: 30000.123456 EUR")))
-    cold_chain = (LEASING.parent / "04-cold-chain-farm-to-shelf.yaml").read_text()
+    cold_chain = COLD_CHAIN.read_text()
     for celsius in ("-18 C", "-18", "-0.5 C"):
         load_scenario(write_scenario(cold_chain.replace("celsius: 4.1 C", f"celsius: {celsius}")))
 
