@@ -1,6 +1,6 @@
 """Mutated S4 scenario files (numbers to extremes, texts to garbage, durations, dates, actors, removed and
-duplicated keys) through the real `s4chain replay`, in-process: every file ends with exit 0, 1 or 2, never a
-traceback, within a time and a memory bound.
+duplicated keys, lists grown) through the real `s4chain replay`, in-process: every file ends with exit 0, 1 or
+2, never a traceback, within a time and a memory bound.
 
 CI runs a few derandomized examples; `S4CHAIN_MUTATION_EXAMPLES=500` explores more."""
 
@@ -77,11 +77,13 @@ def mutated_files(draw: st.DrawFn) -> tuple[str, str]:
         for part in path[:-1]:
             parent = parent[part]
         key = path[-1]
-        kind = draw(st.sampled_from(["value"] * 6 + ["remove", "duplicate"]))
+        kind = draw(st.sampled_from(["value"] * 6 + ["remove", "duplicate", "grow"]))
         if kind == "remove":
             del parent[key]
         elif kind == "duplicate" and isinstance(parent, list):
             parent.insert(key, parent[key])
+        elif kind == "grow" and isinstance(parent[key], list):  # lot ids, checks, events, steps: many times over
+            parent[key] = parent[key] * draw(st.sampled_from([2, 1001, 5000]))
         elif not isinstance(parent[key], dict | list):
             parent[key] = draw(variants(parent[key], actors))
         described.append(f"{kind} {'.'.join(map(str, path))}")

@@ -123,6 +123,7 @@ TIMED_READS = """\
 """
 
 
+@pytest.mark.anvil
 def test_a_read_step_sees_the_chain_at_its_time(write_scenario, both_chains: Chain) -> None:
     """A read step at +3d sees the sale closed (at +2d): before, its view ran at the last block's time (+2h)."""
     loaded = load_scenario(write_scenario(BASE + TIMED_READS))

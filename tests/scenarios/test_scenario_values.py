@@ -17,6 +17,7 @@ from tests.scenarios.conftest import BASE
 
 LEASING = Path(__file__).resolve().parents[2] / "scenarios" / "03-compressor-leased-six-months.yaml"
 TOKENS = Path(__file__).resolve().parents[2] / "scenarios" / "05-people-issue-and-trade-tokens.yaml"
+COLD_CHAIN = Path(__file__).resolve().parents[2] / "scenarios" / "04-cold-chain-farm-to-shelf.yaml"
 
 BOT_LINE = "    with: {lease_id: 1}\n    start: +30d 2h"
 CLOSE_TICKET = 'report_hash: "stage 2 valve replaced"'
@@ -35,6 +36,13 @@ CASES = [
     ("33-byte hash", LEASING, CLOSE_TICKET, f'report_hash: "0x{"ab" * 33}"', "is not a 32-byte hash"),
     ("not hex", LEASING, CLOSE_TICKET, f'report_hash: "0x{"zz" * 32}"', "is not a 32-byte hash"),
     ("huge text", TOKENS, "name: Fablab Machine Hours", "name: " + "x" * 5000, "a text of 5,000 characters"),
+    (
+        "huge list",
+        COLD_CHAIN,
+        "with: {lot_ids: [3, 4]}",
+        "with: {lot_ids: [" + ", ".join(["3"] * 150_000) + "]}",
+        "a list of 150,000 items (at most 1,000)",
+    ),
     (
         "unknown actor in an event",
         TOKENS,
@@ -63,7 +71,7 @@ def test_value_the_chain_cannot_take_is_refused_at_its_line(
 def test_values_in_range_still_load(write_scenario) -> None:
     """Six decimals of a euro are fine, and temperatures may be negative."""
     load_scenario(write_scenario(LEASING.read_text().replace("amount: 30000 EUR", "amount: 30000.123456 EUR")))
-    cold_chain = (LEASING.parent / "04-cold-chain-farm-to-shelf.yaml").read_text()
+    cold_chain = COLD_CHAIN.read_text()
     for celsius in ("-18 C", "-18", "-0.5 C"):
         load_scenario(write_scenario(cold_chain.replace("celsius: 4.1 C", f"celsius: {celsius}")))
 
@@ -109,3 +117,15 @@ def test_the_report_is_written_for_times_past_the_year_9999(chain: Chain, write_
     run.steps[-1].at = 10**14  # a time no date can show
     write_report([run], tmp_path / "report.html")
     assert "unix time 100000000000000" in (tmp_path / "report.html").read_text()
+
+
+def test_a_value_beyond_a_narrower_abi_type_is_a_failed_step(write_scenario, chain: Chain) -> None:
+    """A meter counter is a uint64: 10**23 hours passes the dry run's uint256 but not the encoder; the step fails
+    saying so (it was a traceback), and the replay goes on."""
+    text = LEASING.read_text().replace("hours: 120}", "hours: 100000000000000000000000}", 1)
+    run = Replayer(chain, load_scenario(write_scenario(text))).run()
+    failed = run.failures[0]
+    assert failed.action == "lease.post_reading"
+    assert str(failed.problem).startswith("lease.post_reading: a value does not fit the contract function's ABI")
+    assert "64 bits" in str(failed.problem)
+    assert len(run.steps) == 40

@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -386,14 +386,13 @@ class Chain(ABC):
         self._block = block
         try:
             yield block
-        finally:
+        except BaseException:
             self._block = None
-            try:
-                if block.sent:
-                    self._mine_block()
-                    self._next_timestamp = None
-            finally:
-                self._set_automine(True)
+            with suppress(NodeError):  # a node gone mid-block: the body's error says more (which transaction)
+                self._close_block(block)
+            raise
+        self._block = None
+        self._close_block(block)
         first_revert: Exception | None = None
         for result, replay in block.sent:
             mined = self._mined(result.tx_hash, self._receipt(result.tx_hash), replay)
@@ -403,6 +402,15 @@ class Chain(ABC):
                 result._complete(mined)
         if first_revert is not None:
             raise first_revert
+
+    def _close_block(self, block: PendingBlock) -> None:
+        """Mine what was sent into the block, and mine each transaction at once again."""
+        try:
+            if block.sent:
+                self._mine_block()
+                self._next_timestamp = None
+        finally:
+            self._set_automine(True)
 
     @abstractmethod
     def _set_automine(self, on: bool) -> None:

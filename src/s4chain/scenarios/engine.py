@@ -414,6 +414,8 @@ def _value_problem(exc: Exception) -> str:
     if isinstance(exc, json.JSONDecodeError):
         raise exc
     text = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+    if isinstance(exc, MismatchedABI | EncodingError):  # past the dry run's uint256: a narrower type, say uint64
+        text = f"a value does not fit the contract function's ABI types: {text}"
     return " ".join(str(text).split())
 
 

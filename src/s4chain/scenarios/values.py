@@ -31,6 +31,7 @@ UNITS = {"EUR", "ETH", "TOKENS", "TOKEN", "TOK", "H", "HOURS", "KM", "KG", "T", 
 DECIMALS = {"EUR": 6, "ETH": 18, "TOKENS": 18, "TOKEN": 18, "TOK": 18}
 MAX_DECIMALS = 18
 MAX_TEXT = 1024  # characters of a text value: longer names would not fit a deployment's gas or init code
+MAX_ITEMS = 1000  # items of a list value: a longer one would cost more calldata gas than a transaction may use
 UINT256_END = 2**256
 _AMOUNT = re.compile(r"^\s*(-?[\d_]+(?:\.\d+)?)\s*([A-Za-z]+)?\s*$")
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)\s*$")
@@ -144,6 +145,8 @@ class Resolver:
                     problems.append(str(exc))
             raise ValueProblem("; ".join(problems))
         if origin in (list, tuple) and isinstance(value, list):
+            if len(value) > MAX_ITEMS:
+                raise ValueProblem(f"a list of {len(value):,} items (at most {MAX_ITEMS:,})")
             (inner, *_) = typing.get_args(annotation) or (Any,)
             return [self.coerce(v, inner) for v in value]
         if annotation is LocalAccount:
