@@ -82,3 +82,33 @@ def test_a_block_refuses_what_would_not_fit(both_chains: Chain) -> None:
             token.mint(bob, 1, sender=alice)
     assert both_chains.block_number == height + 1
     assert token.balanceOf(bob) == 2  # the two sent were mined, once each
+
+
+@pytest.mark.anvil
+def test_a_transaction_left_pending_by_a_killed_block_is_undone_by_a_revert(anvil) -> None:
+    """A process killed inside `one_block` leaves automining off and its transaction pending; anvil keeps the
+    pending pool across evm_revert, so a resumed replay would see it land later, a second time. Resume calls
+    `mine_left_pending` before reverting to the step's snapshot."""
+    from s4chain.chain import RpcChain
+
+    chain = RpcChain(anvil.url)
+    alice, bob = chain.accounts[:2]
+    before = chain.balance(bob)
+    snapshot = chain.snapshot()
+    chain.request("evm_setAutomine", [False])  # as `one_block` leaves it when its process dies
+    signed = alice.sign_transaction(
+        {
+            "to": bob.address,
+            "value": 10**18,
+            "gas": 21_000,
+            "gasPrice": 10**10,
+            "chainId": chain.chain_id,
+            "nonce": chain.w3.eth.get_transaction_count(alice.address),
+        }
+    )
+    chain.request("eth_sendRawTransaction", ["0x" + bytes(signed.raw_transaction).hex()])
+    chain.mine_left_pending()
+    chain.revert(snapshot)
+    chain.mine()
+    assert chain.balance(bob) == before
+    assert chain.request("txpool_status", [])["pending"] == "0x0"

@@ -416,6 +416,12 @@ class Chain(ABC):
     def _set_automine(self, on: bool) -> None:
         """Mine a block for each transaction (on), or keep them for the next `_mine_block` (off)."""
 
+    def mine_left_pending(self) -> None:
+        """Turn automining back on. A process killed inside `one_block` leaves a node with automining off and
+        its transactions pending, which survive a revert to a snapshot (anvil keeps its pool): they are mined
+        now, so that reverting to a snapshot taken before them undoes them, and no step lands twice."""
+        self._set_automine(True)
+
     # --- contracts ------------------------------------------------------------------------------------------
     def _artifact(self, contract: str | Artifact) -> Artifact:
         return contract if isinstance(contract, Artifact) else self.artifacts.get(contract)

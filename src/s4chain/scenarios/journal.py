@@ -245,6 +245,7 @@ class JournalWriter:
         the node is where the journal left it."""
         entry = self.entries[str(scenario)]
         if entry.in_flight is not None:
+            chain.mine_left_pending()
             self._revert(chain, entry.in_flight.snapshot, entry.in_flight.head, entry.in_flight.head)
             self._append(InFlightUndone(file=str(scenario), head=entry.in_flight.head))
         if entry.head is not None and head_of(chain) != entry.head:
