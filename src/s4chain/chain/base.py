@@ -21,6 +21,7 @@ from s4chain.chain.contract import Contract, TxResult, as_address
 from s4chain.chain.events import DecodedEvent, EventRegistry
 from s4chain.chain.reverts import ErrorRegistry
 from s4chain.compiler.artifacts import Artifact, ArtifactStore
+from s4chain.errors import S4ChainError
 
 TX_GAS_LIMIT = 15_000_000
 BLOCK_GAS_LIMIT = 30_000_000
@@ -37,7 +38,7 @@ class CallReverted(Exception):
         super().__init__(data.hex())
 
 
-class DeploymentError(Exception):
+class DeploymentError(S4ChainError):
     """A deployment that cannot start: an abstract contract or an interface, or unlinked libraries."""
 
 

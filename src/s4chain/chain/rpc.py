@@ -12,13 +12,14 @@ from s4chain.chain.accounts import dev_accounts
 from s4chain.chain.base import CallReverted, Chain
 from s4chain.chain.safety import require_local_dev_chain
 from s4chain.compiler.artifacts import ArtifactStore
+from s4chain.errors import S4ChainError
 
 
-class NodeUnreachableError(Exception):
+class NodeUnreachableError(S4ChainError):
     """No JSON-RPC node answers at the URL."""
 
 
-class RpcError(Exception):
+class RpcError(S4ChainError):
     """The node answered a request with an error."""
 
 

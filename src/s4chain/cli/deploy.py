@@ -10,11 +10,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
+from s4chain.cli.exits import USAGE_ERROR, fail
 from s4chain.project import Project, ProjectNotFoundError
 
 if TYPE_CHECKING:
@@ -25,15 +26,8 @@ if TYPE_CHECKING:
     from s4chain.deployment.sets import ContractSet
 
 out = Console()
-err = Console(stderr=True)
 
-USAGE_ERROR = 2
 DEPLOY_FAILED = 1
-
-
-def fail(message: str, code: int = USAGE_ERROR) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
 
 
 def say(message: str) -> None:

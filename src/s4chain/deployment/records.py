@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from eth_utils import keccak, to_checksum_address
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from s4chain.errors import S4ChainError
 from s4chain.files import write_json_atomic
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ DEFAULT_DIRECTORY = Path("deployments")
 _HASH = re.compile(r"^0x[0-9a-f]{64}$")
 
 
-class RecordsFileError(Exception):
+class RecordsFileError(S4ChainError):
     """A records file that cannot be read: bad JSON or a missing or invalid field. The file is left untouched."""
 
 
@@ -124,7 +125,7 @@ class DeploymentRecords(BaseModel):
         return attached
 
 
-class StaleRecordsError(Exception):
+class StaleRecordsError(S4ChainError):
     """The records do not describe this chain (other chain id or genesis) or its code is gone."""
 
 

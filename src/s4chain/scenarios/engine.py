@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from s4chain.chain.base import Chain
 from s4chain.chain.reverts import ContractRevert
 from s4chain.drivers.registry import driver_class, main_contract
+from s4chain.errors import S4ChainError
 from s4chain.scenarios.loader import LoadedScenario, step_time
 from s4chain.scenarios.model import Check, Expectation, assign_accounts
 from s4chain.scenarios.values import Resolver, ValueProblem, parse_duration, to_timestamp
@@ -144,7 +145,7 @@ def _plan(loaded: LoadedScenario) -> list[_Planned]:
     return sorted(planned, key=lambda p: (p.at or 0, p.order))
 
 
-class ScenarioSetupError(Exception):
+class ScenarioSetupError(S4ChainError):
     """The scenario cannot start on this chain (its start lies behind the chain's clock, say)."""
 
 
