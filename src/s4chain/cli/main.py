@@ -52,6 +52,8 @@ def compile_command(
         fail(f"compilation failed with {len(exc.diagnostics)} error(s); build/artifacts left as it was")
     for warning in result.warnings:
         err.print(str(warning), highlight=False, markup=False, soft_wrap=True)
+    for path in result.repaired:
+        err.print(f"{path}: damaged, written again", highlight=False, markup=False, soft_wrap=True)
     backend = result.backend
     compiler = f"{backend.kind} {backend.version}" if backend else "?"
     out.print(
