@@ -119,13 +119,11 @@ def _attached_drivers(chain: Chain, records_dir: Path) -> dict[str, Any]:
     path = records_path(chain.chain_id, records_dir)
     if not path.is_file():
         fail(f"--use-deployments: no records at {path}; run `s4chain deploy --rpc URL` first")
+    records = load_records(path)  # its errors name the file
+    complete = [name for name, record in records.sets.items() if record.complete]
     try:
-        records = load_records(path)
-        complete = [name for name, record in records.sets.items() if record.complete]
         drivers = attach_drivers(chain, records, complete)
-    except RecordsFileError as exc:
-        fail(f"--use-deployments: {exc}")
-    except StaleRecordsError as exc:
+    except (RecordsFileError, StaleRecordsError) as exc:
         fail(f"--use-deployments: {path}: {exc}")
     return {SETS[name].driver: driver for name, driver in drivers.items()}
 

@@ -110,6 +110,8 @@ class DeploymentRecords(BaseModel):
 
         Checks first that `chain` is the recorded chain (chain id and genesis hash) and that every contract has
         code (raises `StaleRecordsError` otherwise); `sets` limits it to some sets."""
+        from s4chain.compiler.artifacts import ArtifactNotFoundError
+
         verify_chain(self, chain)
         attached: dict[str, dict[str, Contract]] = {}
         for set_name, set_record in self.sets.items():
@@ -121,7 +123,10 @@ class DeploymentRecords(BaseModel):
                     raise StaleRecordsError(
                         f"{set_name}/{key}: no code at {record.address} (the chain was reset?); run `s4chain deploy`"
                     )
-                attached[set_name][key] = chain.at(record.source, record.address)
+                try:
+                    attached[set_name][key] = chain.at(record.source, record.address)
+                except ArtifactNotFoundError as exc:
+                    raise StaleRecordsError(f"{set_name}/{key}: {exc} (recorded as {record.source})") from None
         return attached
 
 
