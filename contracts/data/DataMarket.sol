@@ -17,6 +17,9 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 ///        person's share of a strict purchase is escrowed per (listing, buyer) and released to the person as time
 ///        passes, lazily, whenever the pair is settled (`release`, a renewal, or the buyer's `claimRefund`). The
 ///        platform fee is earned at purchase and never refunded. No function loops over buyers.
+///      Ordering. A buyer states the most it pays per period (`maxPrice`), so a price rise landing before its
+///      purchase fails it; a fee rise applies FEE_NOTICE after its announcement, so the platform cannot raise its
+///      cut of a sale it sees coming.
 ///      Invariant: the contract's stablecoin balance == sum of pull balances + sum of escrows.
 ///      Access is valid while `block.timestamp < expires` (the expiry second itself is outside).
 contract DataMarket is AccessControl {
@@ -26,6 +29,8 @@ contract DataMarket is AccessControl {
     bytes32 public constant PLATFORM_ROLE = keccak256("PLATFORM_ROLE");
     /// @notice Basis points in 100%.
     uint256 public constant BPS = 10_000;
+    /// @notice How long before a fee rise takes effect: time for people to reprice or withdraw their listings.
+    uint256 public constant FEE_NOTICE = 30 days;
 
     enum Status {
         None,
@@ -51,11 +56,13 @@ contract DataMarket is AccessControl {
         uint128 escrow; // strict listings: the person's share not yet released, covering [settledAt, expires)
     }
 
-    /// @dev One storage slot: 20 + 2 + 8 bytes.
+    /// @dev One storage slot: 20 + 2 + 2 + 4 + 4 bytes.
     struct Config {
         address feeRecipient;
-        uint16 feeBps;
-        uint64 listingCount;
+        uint16 feeBps; // in force until `nextFeeAt`
+        uint16 nextFeeBps; // an announced rise
+        uint32 nextFeeAt; // when the rise takes effect (0: none announced)
+        uint32 listingCount;
     }
 
     /// @notice The payment token (the euro stablecoin).
@@ -96,6 +103,7 @@ contract DataMarket is AccessControl {
     event EscrowReleased(uint256 indexed listingId, address indexed buyer, uint256 toOwner, uint256 refund);
     event Withdrawal(address indexed account, uint256 amount);
     event FeeUpdated(uint256 oldFeeBps, uint256 newFeeBps);
+    event FeeRiseAnnounced(uint256 currentFeeBps, uint256 newFeeBps, uint256 effectiveAt);
     event FeeRecipientUpdated(address indexed oldRecipient, address indexed newRecipient);
 
     error ZeroAddress();
@@ -103,6 +111,7 @@ contract DataMarket is AccessControl {
     error InvalidPrice(uint256 price);
     error InvalidPeriod(uint256 period);
     error InvalidPeriods(uint256 periods);
+    error PriceAboveMax(uint256 listingId, uint256 price, uint256 maxPrice);
     error ListingNotFound(uint256 listingId);
     error NotListingOwner(uint256 listingId, address caller);
     error ListingNotActive(uint256 listingId, Status status);
@@ -125,7 +134,7 @@ contract DataMarket is AccessControl {
         if (initialFeeBps > feeCapBps_) revert FeeAboveCap(initialFeeBps, feeCapBps_);
         stablecoin = stablecoin_;
         feeCapBps = feeCapBps_;
-        _config = Config({feeRecipient: admin, feeBps: initialFeeBps, listingCount: 0});
+        _config = Config({feeRecipient: admin, feeBps: initialFeeBps, nextFeeBps: 0, nextFeeAt: 0, listingCount: 0});
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(PLATFORM_ROLE, admin);
         emit FeeUpdated(0, initialFeeBps);
@@ -134,12 +143,26 @@ contract DataMarket is AccessControl {
 
     // ---------------------------------------------------------------------------------------------- platform
 
-    /// @notice Set the platform fee for future purchases.
+    /// @notice Set the platform fee for future purchases. A cut (or keeping the fee) applies at once and cancels
+    ///         an announced rise; a rise applies FEE_NOTICE after this call, so that the platform cannot take a
+    ///         bigger part of a sale it sees coming, and people can reprice or withdraw first.
     /// @param newFeeBps The new fee in basis points, at most `feeCapBps`.
     function setFee(uint16 newFeeBps) external onlyRole(PLATFORM_ROLE) {
         if (newFeeBps > feeCapBps) revert FeeAboveCap(newFeeBps, feeCapBps);
-        emit FeeUpdated(_config.feeBps, newFeeBps);
-        _config.feeBps = newFeeBps;
+        Config storage c = _config;
+        uint16 current = _feeNow(c.feeBps, c.nextFeeBps, c.nextFeeAt);
+        if (newFeeBps > current) {
+            uint256 effectiveAt = block.timestamp + FEE_NOTICE;
+            c.feeBps = current;
+            c.nextFeeBps = newFeeBps;
+            c.nextFeeAt = uint32(effectiveAt);
+            emit FeeRiseAnnounced(current, newFeeBps, effectiveAt);
+        } else {
+            c.feeBps = newFeeBps;
+            c.nextFeeBps = 0;
+            c.nextFeeAt = 0;
+            emit FeeUpdated(current, newFeeBps);
+        }
     }
 
     /// @notice Set who is credited the platform fee of future purchases (fees already credited stay put).
@@ -239,19 +262,24 @@ contract DataMarket is AccessControl {
 
     /// @notice Buy (or extend) access to a listing for `periods` periods at its current price; the caller must
     ///         have approved the amount. The access runs from the later of now and the current expiry.
+    /// @dev `maxPrice` makes a price rise by the owner between the buyer's look and the purchase (front-running a
+    ///      standing allowance) fail instead of charging the new price.
     /// @param listingId The listing, which must be active.
     /// @param periods Number of access periods (1 to 2^16 - 1).
+    /// @param maxPrice The most the caller pays per period, in stablecoin units (reverts if the price is higher).
     /// @return expires The new expiry of the caller's access.
-    function buyAccess(uint256 listingId, uint256 periods) external returns (uint64 expires) {
+    function buyAccess(uint256 listingId, uint256 periods, uint256 maxPrice) external returns (uint64 expires) {
         Listing memory l = _listings[listingId];
         if (l.status != Status.Active) {
             if (l.status == Status.None) revert ListingNotFound(listingId);
             revert ListingNotActive(listingId, l.status);
         }
         if (periods == 0 || periods > type(uint16).max) revert InvalidPeriods(periods);
+        if (l.price > maxPrice) revert PriceAboveMax(listingId, l.price, maxPrice);
         Config memory c = _config;
         uint256 amount = uint256(l.price) * periods; // < 2^64
-        uint256 fee = (amount * c.feeBps) / BPS; // rounds down: the person gets the rest
+        // the fee rounds down: the person gets the rest
+        uint256 fee = (amount * _feeNow(c.feeBps, c.nextFeeBps, c.nextFeeAt)) / BPS;
         uint256 share = amount - fee;
 
         Access storage a = _access[listingId][msg.sender];
@@ -312,6 +340,7 @@ contract DataMarket is AccessControl {
     /// @return amount The amount sent.
     function withdraw() external returns (uint256 amount) {
         amount = _pending[msg.sender];
+        // slither-disable-next-line incorrect-equality,timestamp (an empty pull balance, not a time or a token balance)
         if (amount == 0) revert NothingToWithdraw(msg.sender);
         _pending[msg.sender] = 0;
         emit Withdrawal(msg.sender, amount);
@@ -373,10 +402,19 @@ contract DataMarket is AccessControl {
         return _config.listingCount;
     }
 
-    /// @notice The current platform fee in basis points.
+    /// @notice The platform fee in force now, in basis points.
     /// @return The fee.
     function feeBps() external view returns (uint256) {
-        return _config.feeBps;
+        Config memory c = _config;
+        return _feeNow(c.feeBps, c.nextFeeBps, c.nextFeeAt);
+    }
+
+    /// @notice An announced fee rise not yet in force.
+    /// @return newFeeBps The announced fee (0 if none).
+    /// @return effectiveAt When it takes effect (0 if none).
+    function announcedFee() external view returns (uint256 newFeeBps, uint256 effectiveAt) {
+        Config memory c = _config;
+        if (c.nextFeeAt > block.timestamp) return (c.nextFeeBps, c.nextFeeAt);
     }
 
     /// @notice Who is credited the platform fee.
@@ -386,6 +424,11 @@ contract DataMarket is AccessControl {
     }
 
     // ---------------------------------------------------------------------------------------------- internal
+
+    /// @dev The fee in force now: the announced rise once its time has come.
+    function _feeNow(uint16 fee, uint16 nextFee, uint32 nextAt) private view returns (uint16) {
+        return nextAt != 0 && block.timestamp >= nextAt ? nextFee : fee;
+    }
 
     function _owned(uint256 listingId) private view returns (Listing storage l) {
         l = _listings[listingId];

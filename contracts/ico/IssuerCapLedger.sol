@@ -27,17 +27,19 @@ interface ICappedOffer {
 
 /// @title IssuerCapLedger
 /// @notice Enforces the offer limit of Regulation (EU) 2020/1503 art. 1(2)(c) across all the sales of an issuer:
-///         the total consideration of an issuer's offers over 12 months (365 days) stays at or below `issuerCap`.
+///         the total consideration of an issuer's offers over 12 months stays at or below `issuerCap`. The window
+///         is 366 days, never shorter than 12 calendar months (which span 366 days when they include 29 February):
+///         the rule can only err on the side of waiting a day longer, never of offering more within 12 months.
 /// @dev An offer counts for its hard cap from registration (an offer of up to X is an offer of X) until the
 ///      sale is finalised, when it reports what it really raised (0 when its goal was missed). An offer belongs to
 ///      the window of its opening time; the offers of one issuer are registered in the order of their opening
-///      times, so the sum over the 365 days before a new offer is the exact rolling-window total. The loop in
+///      times, so the sum over the window before a new offer is the exact rolling-window total. The loop in
 ///      {usedInWindow} is bounded by the issuer's offers of the last 12 months and runs only on registration.
 contract IssuerCapLedger is AccessControl {
     /// @notice The role allowed to register sales (the platform).
     bytes32 public constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
-    /// @notice Length of the rolling window.
-    uint256 public constant WINDOW = 365 days;
+    /// @notice Length of the rolling window: 12 calendar months at their longest.
+    uint256 public constant WINDOW = 366 days;
 
     /// @notice The most an issuer may offer over any window, in euro units (10^-6 EUR).
     uint256 public immutable issuerCap;
@@ -68,6 +70,9 @@ contract IssuerCapLedger is AccessControl {
     error WrongLedger(address sale, address ledger);
     /// @notice The sale opens before the issuer's latest registered offer.
     error OfferOutOfOrder(uint64 start, uint64 latestStart);
+    /// @notice The sale opens more than a window (366 days) after its registration, at `start`; offers are
+    ///         registered in opening order, so one far ahead would shut the issuer out until then.
+    error OfferTooFarAhead(uint64 start, uint256 latestStart);
     /// @notice The caller is not a registered sale.
     error UnknownOffer(address sale);
     /// @notice The sale already reported its result.
@@ -87,7 +92,7 @@ contract IssuerCapLedger is AccessControl {
     }
 
     /// @notice Register `sale` for its issuer once its hard cap fits the issuer's 12-month cap; the sale can
-    ///         then take purchases.
+    ///         then take purchases. The sale must open within a window (366 days) of its registration.
     /// @param sale The sale (a TokenSale reporting to this ledger).
     function registerOffer(address sale) external onlyRole(REGISTRAR_ROLE) {
         if (_offerRef[sale] != 0) revert OfferAlreadyRegistered(sale);
@@ -96,6 +101,7 @@ contract IssuerCapLedger is AccessControl {
         address issuer_ = offer.issuer();
         uint256 amount = offer.hardCap();
         uint64 start = offer.openingTime();
+        if (start > block.timestamp + WINDOW) revert OfferTooFarAhead(start, block.timestamp + WINDOW);
         Offer[] storage list = _offers[issuer_];
         uint256 n = list.length;
         if (n != 0 && list[n - 1].start > start) revert OfferOutOfOrder(start, list[n - 1].start);
@@ -122,8 +128,8 @@ contract IssuerCapLedger is AccessControl {
         emit OfferSettled(issuer_, msg.sender, raised);
     }
 
-    /// @notice What counts against `issuer`'s cap for an offer opening at `when`: the offers opened in the 365
-    ///         days up to and including `when` (registered hard caps, or what settled offers raised).
+    /// @notice What counts against `issuer`'s cap for an offer opening at `when`: the offers opened in the window
+    ///         (366 days) up to and including `when` (registered hard caps, or what settled offers raised).
     /// @param issuer The issuer.
     /// @param when The time (unix seconds).
     /// @return used The total, in euro units.

@@ -20,13 +20,18 @@ import {IssuerCapLedger} from "./IssuerCapLedger.sol";
 ///         is EUR 1,000,000 or more (MiCA art. 4(2)).
 ///         After closing (and once the last reflection period is over) anyone finalises once: goal reached ->
 ///         the SME and the platform withdraw the proceeds and the fee, buyers claim their tokens, the team
-///         allocation is minted to a vesting wallet; goal missed -> every buyer pulls a full refund, once.
+///         allocation goes to a vesting wallet; goal missed -> every buyer pulls a full refund, once.
+///         What a sale can deliver is minted to the sale itself when the ledger registers it (hard cap x rate
+///         plus the team allocation), before any purchase: once it holds them, nothing the token's admin or
+///         minters do (revoke the sale's minter role, mint the rest of the cap) can take away what buyers bought.
+///         Finalisation burns what was not sold (all of it when the goal was missed).
 /// @dev Amounts in euro are in stablecoin units (10^-6 EUR). Price: `rate` token base units (10^-18 token) per
 ///      euro unit, so tokens owed == contributions x rate exactly (the OpenZeppelin 2.x Crowdsale convention;
 ///      2 tokens per euro is a rate of 2e12). An ether payment is worth floor(wei x eurPerEth / 1e18) euro units.
 ///      Pause is kept in the packed state slot (one SLOAD on the buy path), with OpenZeppelin Pausable's error
-///      and event names. Pause stops buys, finalisation, claims and withdrawals; revocations and refunds stay
-///      open so that a pause never takes away an investor's way out.
+///      and event names. Pause stops purchases only: revocations, finalisation, claims, refunds and withdrawals
+///      stay open, so that a pause never takes away anyone's way out (an investor's, nor the SME's proceeds).
+///      Times fit in 48 bits: closing time plus the reflection period (at most MAX_REFLECTION_PERIOD) included.
 contract TokenSale is AccessControl, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
@@ -46,6 +51,9 @@ contract TokenSale is AccessControl, ReentrancyGuardTransient {
     uint256 public constant WHITE_PAPER_THRESHOLD = 1_000_000e6;
     /// @notice Highest platform fee: 20%.
     uint256 public constant MAX_FEE_BPS = 2_000;
+    /// @notice Longest reflection period: 30 days (the law asks for 4, MiCA art. 13 for 14); a longer one
+    ///         would hold every sophisticated investor's funds that much longer before finalisation.
+    uint256 public constant MAX_REFLECTION_PERIOD = 30 days;
 
     /// @notice Everything a sale is deployed with.
     struct Config {
@@ -201,8 +209,9 @@ contract TokenSale is AccessControl, ReentrancyGuardTransient {
     error InvalidConfig(string what);
     /// @notice The hard cap needs a white-paper hash.
     error WhitePaperRequired(uint256 hardCap);
-    /// @notice The token's cap cannot cover the hard cap at this rate plus the team allocation.
-    error TokenCapTooSmall(uint256 needed, uint256 cap);
+    /// @notice What is left of the token's cap (`available`: cap minus tokens already minted) cannot cover the
+    ///         hard cap at this rate plus the team allocation.
+    error TokenCapTooSmall(uint256 needed, uint256 available);
     /// @notice The sale is paused.
     error EnforcedPause();
     /// @notice The sale is not paused.
@@ -262,22 +271,26 @@ contract TokenSale is AccessControl, ReentrancyGuardTransient {
     /// @notice Sending ether failed.
     error EtherTransferFailed(address to);
 
-    /// @param c The sale's configuration (see the immutables of the same names).
+    /// @param c The sale's configuration (see the immutables of the same names); deployed by `c.issuer`.
     constructor(Config memory c) {
         if (c.rate == 0) revert InvalidConfig("rate");
         if (c.goal == 0 || c.goal > c.hardCap) revert InvalidConfig("goal");
         if (c.hardCap > type(uint72).max) revert InvalidConfig("hardCap");
         if (c.openingTime >= c.closingTime) revert InvalidConfig("times");
+        if (c.reflectionPeriod > MAX_REFLECTION_PERIOD) revert InvalidConfig("reflectionPeriod");
+        if (uint256(c.closingTime) + c.reflectionPeriod > type(uint48).max) revert InvalidConfig("times");
         if (c.maxPerInvestor == 0 || c.minPerInvestor > c.maxPerInvestor) revert InvalidConfig("perInvestor");
         if (c.feeBps > MAX_FEE_BPS) revert InvalidConfig("feeBps");
         if (c.issuer == address(0) || c.platform == address(0)) revert InvalidConfig("parties");
+        // Only the issuer deploys a sale in its name: nobody can fill an SME's 12-month cap with sales it never made.
+        if (c.issuer != msg.sender) revert InvalidConfig("issuer");
         if (c.teamAllocation != 0 && c.teamVesting == address(0)) revert InvalidConfig("teamVesting");
         if (c.hardCap >= WHITE_PAPER_THRESHOLD && c.whitePaperHash == bytes32(0)) {
             revert WhitePaperRequired(c.hardCap);
         }
         uint256 needed = c.hardCap * c.rate + c.teamAllocation;
-        uint256 tokenCap = c.token.cap();
-        if (needed > tokenCap) revert TokenCapTooSmall(needed, tokenCap);
+        uint256 available = c.token.cap() - c.token.totalSupply();
+        if (needed > available) revert TokenCapTooSmall(needed, available);
         stablecoin = c.stablecoin;
         token = c.token;
         registry = c.registry;
@@ -305,16 +318,19 @@ contract TokenSale is AccessControl, ReentrancyGuardTransient {
 
     // --- registration and pause ----------------------------------------------------------------------------
 
-    /// @notice Called by the ledger when it registers the sale; purchases need it. A finalised sale cannot be
-    ///         registered (it would hold its hard cap in the issuer's window for good).
+    /// @notice Called by the ledger when it registers the sale; purchases need it. Mints what the sale can
+    ///         deliver (hard cap x rate plus the team allocation) to the sale itself, so that what buyers buy is
+    ///         theirs whatever the token's admin does later (reverts if the sale cannot mint it). A finalised sale
+    ///         cannot be registered (it would hold its hard cap in the issuer's window for good).
     function onOfferRegistered() external {
         if (msg.sender != ledger) revert NotLedger(msg.sender);
         if (_state.finalised) revert AlreadyFinalised();
         _state.registered = true;
         emit OfferRegistered(msg.sender);
+        token.mint(address(this), hardCap * rate + teamAllocation);
     }
 
-    /// @notice Stop buys, finalisation, claims and withdrawals (revocations and refunds stay open).
+    /// @notice Stop purchases (revocations, finalisation, claims, refunds and withdrawals stay open).
     function pause() external onlyRole(PAUSER_ROLE) {
         if (_state.paused) revert EnforcedPause();
         _state.paused = true;
@@ -456,11 +472,11 @@ contract TokenSale is AccessControl, ReentrancyGuardTransient {
     // --- after closing ---------------------------------------------------------------------------------------
 
     /// @notice Finalise the sale, once, after closing time and after the last reflection period; anyone may
-    ///         call. Goal reached: proceeds and fee become withdrawable, buyers may claim, the team allocation
-    ///         is minted to the vesting wallet. Goal missed: buyers may pull refunds.
+    ///         call, also while paused. Goal reached: proceeds and fee become withdrawable, buyers may claim,
+    ///         the team allocation goes to the vesting wallet, the unsold tokens are burnt. Goal missed: buyers
+    ///         may pull refunds, every token the sale holds is burnt.
     function finalise() external {
         State memory s = _state;
-        if (s.paused) revert EnforcedPause();
         if (s.finalised) revert AlreadyFinalised();
         if (block.timestamp <= closingTime) revert SaleNotClosed(closingTime);
         if (block.timestamp <= s.windowsEnd) revert ReflectionPeriodRunning(s.windowsEnd);
@@ -483,14 +499,17 @@ contract TokenSale is AccessControl, ReentrancyGuardTransient {
             });
         }
         emit SaleFinalised(msg.sender, success, s.raised, feeStable, feeWei);
-        if (s.registered) IssuerCapLedger(ledger).settleOffer(success ? s.raised : 0);
-        if (success && teamAllocation != 0) token.mint(teamVesting, teamAllocation);
+        if (!s.registered) return; // nothing minted, nothing sold
+        IssuerCapLedger(ledger).settleOffer(success ? s.raised : 0);
+        uint256 unsold = success ? (hardCap - s.raised) * rate : hardCap * rate + teamAllocation;
+        if (unsold != 0) token.burn(unsold);
+        if (success && teamAllocation != 0) IERC20(address(token)).safeTransfer(teamVesting, teamAllocation);
     }
 
-    /// @notice Claim your tokens (open contributions x rate) after a successful finalisation; once.
+    /// @notice Claim your tokens (open contributions x rate, held by the sale since its registration) after a
+    ///         successful finalisation; once, also while paused.
     function claim() external {
         State memory s = _state;
-        if (s.paused) revert EnforcedPause();
         if (!s.finalised) revert NotFinalised();
         if (!s.successful) revert GoalNotReached();
         Position storage pos = _positions[msg.sender];
@@ -500,7 +519,7 @@ contract TokenSale is AccessControl, ReentrancyGuardTransient {
         pos.settled = true;
         uint256 amount = contributed * rate;
         emit TokensClaimed(msg.sender, amount);
-        token.mint(msg.sender, amount);
+        IERC20(address(token)).safeTransfer(msg.sender, amount);
     }
 
     /// @notice Pull your full refund (stablecoin and ether) after a finalisation that missed the goal; once.
@@ -522,7 +541,6 @@ contract TokenSale is AccessControl, ReentrancyGuardTransient {
 
     /// @notice Withdraw the proceeds (raised minus the platform fee) to yourself, as the SME.
     function withdrawProceeds() external onlyRole(ISSUER_ROLE) nonReentrant {
-        if (_state.paused) revert EnforcedPause();
         Payouts storage p = _payouts;
         uint256 stableAmount = p.issuerStable;
         uint256 weiAmount = p.issuerWei;
@@ -536,7 +554,6 @@ contract TokenSale is AccessControl, ReentrancyGuardTransient {
 
     /// @notice Withdraw the platform fee to yourself, as the fee collector.
     function withdrawFee() external onlyRole(FEE_COLLECTOR_ROLE) nonReentrant {
-        if (_state.paused) revert EnforcedPause();
         Payouts storage p = _payouts;
         uint256 stableAmount = p.feeStable;
         uint256 weiAmount = p.feeWei;

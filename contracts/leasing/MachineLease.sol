@@ -25,7 +25,10 @@ import {MachineRegistry} from "./MachineRegistry.sol";
 ///      lessee sets the user, and only non-payment (after the grace period) or the end of the lease clears it.
 ///      Accounting per lease: `paid + outstanding == billed - credits`, always.
 ///      One fault ticket may be open per lease at a time, which keeps SLA checks O(1) in billing.
-///      Billing is permissionless (keepers): it only follows the plan's terms and the twin's signed counter.
+///      Billing is permissionless (keepers): it only follows the plan's terms and the twin's signed counter, read
+///      as of the end of the billed window (readings count when they were taken, not when they were relayed) and
+///      never more hours than the window has. While a lease runs, this contract holds the twin in custody: its
+///      meter changes only with the lessee's consent ({approveDevice}), and billed windows are sealed.
 ///      A lease's earnings go to the lessor of its plan for the whole lease, even if the twin changes hands
 ///      meanwhile; a new owner's plans apply from the next lease.
 contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
@@ -195,6 +198,7 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
     error TicketAlreadyOpen(uint256 leaseId, uint256 ticketId);
     error TicketNotOpen(uint256 ticketId);
     error EmptyReport();
+    error DeviceMismatch(uint256 machineId, address device);
 
     /// @param admin Receives DEFAULT_ADMIN_ROLE (grants LESSOR_ROLE).
     /// @param currency_ The stablecoin fees and deposits are paid in.
@@ -253,14 +257,17 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
 
     /// @notice Lease `machineId` under `planId`: escrows the plan's deposit (approve it first) and mints the lease
     ///         token to the caller, who becomes its user until the end of the first period plus the grace period.
+    ///         The twin goes into this contract's custody: its meter is then fixed until the lessee consents.
     /// @param machineId The machine, owned in the registry by the plan's lessor and not leased.
     /// @param planId An active plan.
+    /// @param device The meter the lessee accepts: the machine's bound device (a rebinding just before is refused).
     /// @return leaseId The new lease (token id).
-    function subscribe(uint256 machineId, uint256 planId) external returns (uint256 leaseId) {
+    function subscribe(uint256 machineId, uint256 planId, address device) external returns (uint256 leaseId) {
         Plan storage p = _plans[planId];
         if (p.lessor == address(0)) revert UnknownPlan(planId);
         if (!p.active) revert PlanNotActive(planId);
         if (registry.ownerOf(machineId) != p.lessor) revert NotMachineOwner(machineId, p.lessor);
+        if (registry.deviceOf(machineId) != device) revert DeviceMismatch(machineId, device);
         uint256 running = leaseOfMachine[machineId];
         if (running != 0) revert MachineAlreadyLeased(machineId, running);
         leaseId = ++_leaseCount;
@@ -272,7 +279,9 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
         l.startedAt = uint40(block.timestamp);
         l.nextBillAt = uint40(nextBillAt);
         l.status = Status.Active;
-        l.hoursAtLastBill = registry.hoursOf(machineId);
+        // The immutable registry is this project's and takeCustody makes no external call:
+        // slither-disable-next-line reentrancy-no-eth,reentrancy-benign,reentrancy-events
+        l.hoursAtLastBill = registry.takeCustody(machineId);
         l.user = msg.sender;
         l.userCap = type(uint40).max;
         l.deposit = deposit;
@@ -374,6 +383,16 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
         emit UpdateUser(tokenId, user, user == address(0) ? 0 : (expires < leaseExpires ? expires : leaseExpires));
     }
 
+    /// @notice Consent to the device a manufacturer proposed for the leased machine (its lessee): the registry
+    ///         binds it. Without this consent the meter of a leased machine cannot change.
+    /// @param leaseId The running lease.
+    /// @param device The proposed device (as in the registry's {MachineRegistry-proposedDeviceOf}).
+    function approveDevice(uint256 leaseId, address device) external {
+        Lease storage l = _runningLease(leaseId);
+        if (ownerOf(leaseId) != msg.sender) revert NotLessee(leaseId, msg.sender);
+        registry.acceptDevice(l.machineId, device);
+    }
+
     // --- keeper ------------------------------------------------------------------------------------------------
 
     /// @notice Bill the period ending at `nextBillAt` (anyone, once that time is reached): the plan's fee plus the
@@ -395,11 +414,9 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
             _suspend(leaseId, l);
             status = Status.Suspended;
         }
-        uint64 hoursBilled;
-        (charge, hoursBilled) = _meter(l, p);
-        uint256 owed = _charge(leaseId, l, p, charge);
+        uint256 owed;
+        (charge, owed) = _bill(leaseId, l, p, due, p.periodFee);
         l.nextBillAt = uint40(due + p.period);
-        emit Billed(leaseId, due, hoursBilled, charge, owed);
         _afterBilling(leaseId, l, status, due, owed, grace);
     }
 
@@ -413,13 +430,16 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
         _suspend(leaseId, l);
     }
 
-    /// @notice End a suspended lease early (its lessor): the current period is not billed; settle next.
+    /// @notice End a suspended lease early (its lessor): the current period's fee is not billed, but the hours
+    ///         metered up to now are (those of the grace period included); settle next.
     /// @param leaseId The lease.
     function terminate(uint256 leaseId) external {
         Lease storage l = _leases[leaseId];
         if (l.status == Status.None) revert UnknownLease(leaseId);
-        if (_plans[l.planId].lessor != msg.sender) revert NotLessor(leaseId, msg.sender);
+        Plan storage p = _plans[l.planId];
+        if (p.lessor != msg.sender) revert NotLessor(leaseId, msg.sender);
         if (l.status != Status.Suspended) revert NotSuspended(leaseId);
+        _bill(leaseId, l, p, uint64(block.timestamp), 0);
         l.status = Status.Ended;
         l.endAt = uint40(block.timestamp);
         emit LeaseEnded(leaseId, uint64(block.timestamp), true);
@@ -453,8 +473,10 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
         if (take != 0) earningsOf[_plans[l.planId].lessor] += take;
         address lessee = _ownerOf(leaseId);
         if (refund != 0) refundOf[lessee] += refund;
-        delete leaseOfMachine[l.machineId];
+        uint256 machineId = l.machineId;
+        delete leaseOfMachine[machineId];
         emit LeaseSettled(leaseId, take, refund, owed - take);
+        registry.releaseCustody(machineId);
     }
 
     // --- maintenance -------------------------------------------------------------------------------------------
@@ -496,7 +518,7 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
         l.openTicket = 0;
         if (late && !t.credited) {
             t.credited = true;
-            l.pendingCredit += SafeCast.toUint64(p.slaCredit);
+            l.pendingCredit = _capped(uint256(l.pendingCredit) + p.slaCredit);
             emit SlaCreditGranted(ticketId, leaseId, p.slaCredit);
         }
         emit TicketClosed(ticketId, leaseId, reportHash, late);
@@ -509,6 +531,7 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
     /// @return amount Stablecoin units sent.
     function withdrawEarnings() external returns (uint256 amount) {
         amount = earningsOf[msg.sender];
+        // slither-disable-next-line incorrect-equality (our own ledger entry, not a token balance)
         if (amount == 0) revert NothingToWithdraw(msg.sender);
         earningsOf[msg.sender] = 0;
         emit EarningsWithdrawn(msg.sender, amount);
@@ -654,17 +677,33 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
         return amount;
     }
 
-    /// @dev Reads the twin's counter, moves the billing mark and returns the gross charge and hours billed.
-    function _meter(Lease storage l, Plan storage p) private returns (uint256 charge, uint64 hoursBilled) {
-        uint64 hoursNow = registry.hoursOf(l.machineId);
-        hoursBilled = hoursNow - l.hoursAtLastBill;
+    /// @dev Bills the window from the last bill to `until`: `fee` plus the hours metered as of `until` (sealed in
+    ///      the registry), never more hours than the window has (rounded up). The charge is capped so that `billed`
+    ///      fits its 64 bits: absurd terms or counters can never make billing revert.
+    function _bill(uint256 leaseId, Lease storage l, Plan storage p, uint64 until, uint256 fee)
+        private
+        returns (uint256 charge, uint256 owed)
+    {
+        // The immutable registry is this project's and meter makes no external call:
+        // slither-disable-next-line reentrancy-no-eth,reentrancy-benign,reentrancy-events
+        uint64 hoursNow = registry.meter(l.machineId, until);
+        uint64 hoursBilled = hoursNow - l.hoursAtLastBill;
+        uint256 windowHours = Math.ceilDiv(until - (l.nextBillAt - p.period), 1 hours);
+        if (hoursBilled > windowHours) hoursBilled = uint64(windowHours);
         l.hoursAtLastBill = hoursNow;
-        charge = p.periodFee + uint256(hoursBilled) * p.hourlyFee;
+        charge = Math.min(fee + uint256(hoursBilled) * p.hourlyFee, type(uint64).max - l.billed);
+        owed = _charge(leaseId, l, p, charge);
+        emit Billed(leaseId, until, hoursBilled, charge, owed);
+    }
+
+    /// @dev SLA credits saturate at 64 bits rather than revert or wrap (credits beyond any debt lapse anyway).
+    function _capped(uint256 amount) private pure returns (uint64) {
+        return amount > type(uint64).max ? type(uint64).max : uint64(amount);
     }
 
     /// @dev Books a charge: applies pending SLA credits, pays from the prepaid balance; returns what is still owed.
     function _charge(uint256 leaseId, Lease storage l, Plan storage p, uint256 charge) private returns (uint256 owed) {
-        uint256 pendingCredit = l.pendingCredit + _slaCredit(leaseId, l.openTicket, p.slaCredit);
+        uint256 pendingCredit = _capped(l.pendingCredit + _slaCredit(leaseId, l.openTicket, p.slaCredit));
         owed = l.outstanding + charge;
         uint256 credit = pendingCredit < owed ? pendingCredit : owed;
         owed -= credit;
@@ -673,7 +712,7 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
         owed -= pay;
         l.balance = uint64(balance - pay);
         l.outstanding = uint64(owed);
-        l.billed += SafeCast.toUint64(charge);
+        l.billed += uint64(charge); // capped by _bill
         l.paid += uint64(pay);
         if (credit != 0 || pendingCredit != l.pendingCredit) {
             l.credits += uint64(credit);
@@ -700,12 +739,14 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
     function _afterBilling(uint256 leaseId, Lease storage l, Status status, uint64 due, uint256 owed, uint32 grace)
         private
     {
+        // slither-disable-next-line incorrect-equality (an amount owed, not a balance or a time)
+        bool paidUp = owed == 0;
         if (l.endAt != 0 && due >= l.endAt) {
             l.status = Status.Ended;
             emit LeaseEnded(leaseId, due, false);
             if (status != Status.Suspended) emit UpdateUser(leaseId, address(0), 0);
             emit SubscriptionUpdate(leaseId, due);
-        } else if (owed == 0) {
+        } else if (paidUp) {
             if (status == Status.Suspended) {
                 _reinstate(leaseId, l, grace);
             } else {

@@ -8,13 +8,20 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 /// @title MissionEscrow
 /// @notice On-demand work (S4 UC6): a firm posts a mission of up to 10 milestones paid in the euro stablecoin and
 /// escrows the total; a freelancer accepts; each milestone is paid on approval, or to the freelancer once the
-/// firm stays silent past the approval timeout after a submission; a dispute is split by an arbiter.
+/// firm stays silent past the approval timeout after a submission; a dispute is split by an arbiter, or 50/50 when
+/// no arbiter rules within ARBITER_TIMEOUT.
 /// @dev Every payment is credited to a pull balance (`credits`) and withdrawn by its owner. A platform fee (bps,
 /// snapshotted per mission at posting) is taken from each amount released to the freelancer and credited to the
 /// treasury. Invariant: token balance == unsettled milestone amounts + sum of credits.
-/// Leaving a mission: the freelancer may `abandon` it; afterwards — or once the freelancer has been inactive
-/// (no accept/submit) for `INACTIVITY_TIMEOUT` — the firm may `reclaimUnstarted` to refund every milestone that is
-/// neither submitted nor disputed (submitted ones still follow approval/timeout/dispute).
+/// Every waiting milestone has a `deadline` and one party acts before it, after which the other side may move:
+/// - Submitted: the firm approves, rejects or disputes before it (submission + approval timeout); then anyone
+///   releases it to the freelancer.
+/// - Rejected: the freelancer resubmits or disputes before it (rejection + RESPONSE_WINDOW); then the firm may
+///   reclaim it (the rejection stands).
+/// - Disputed: the arbiter rules before it (opening + ARBITER_TIMEOUT); then anyone applies the default split.
+/// Milestones never delivered (Pending) are reclaimed by the firm once the freelancer abandoned the mission, or was
+/// idle for INACTIVITY_TIMEOUT since the ball was last in its court (accept, submit, or a decision on its work)
+/// while nothing of its waits for the firm or the arbiter.
 contract MissionEscrow is AccessControl {
     using SafeERC20 for IERC20;
 
@@ -28,6 +35,13 @@ contract MissionEscrow is AccessControl {
     uint32 public constant MAX_APPROVAL_TIMEOUT = 90 days;
     /// @notice After this long without freelancer activity the firm may reclaim unstarted milestones.
     uint64 public constant INACTIVITY_TIMEOUT = 60 days;
+    /// @notice Time the freelancer has after a rejection to resubmit or dispute.
+    uint64 public constant RESPONSE_WINDOW = 14 days;
+    /// @notice Time the arbiter has to rule on a dispute; afterwards anyone applies DEFAULT_FREELANCER_BPS.
+    uint64 public constant ARBITER_TIMEOUT = 30 days;
+    /// @notice The freelancer's share of a dispute no arbiter ruled on in time: half, so that neither party (nor
+    /// a platform that stalls) gains from an absent arbiter.
+    uint16 public constant DEFAULT_FREELANCER_BPS = 5_000;
     uint256 private constant BPS = 10_000;
 
     enum MissionStatus {
@@ -68,10 +82,12 @@ contract MissionEscrow is AccessControl {
         uint96 refunded;
     }
 
+    /// @dev One slot: 12 + 1 + 8 + 8 bytes.
     struct Milestone {
         uint96 amount;
         MilestoneStatus status;
         uint64 submittedAt;
+        uint64 deadline; // end of the waiting party's window (Submitted: firm, Rejected: freelancer, Disputed: arbiter)
     }
 
     /// @notice The payment token (the euro stablecoin).
@@ -112,6 +128,7 @@ contract MissionEscrow is AccessControl {
         uint256 toFreelancer,
         uint256 toFirm
     );
+    event DisputeLapsed(uint256 indexed missionId, uint256 indexed milestone, address indexed caller);
     event Paid(uint256 indexed missionId, uint256 indexed milestone, address indexed freelancer, uint256 net, uint256 fee);
     event CreditWithdrawn(address indexed account, uint256 amount);
     event FeeChanged(uint16 feeBps);
@@ -136,6 +153,9 @@ contract MissionEscrow is AccessControl {
     error TimeoutReached(uint256 releasableAt);
     error BpsTooHigh(uint256 bps);
     error NotReclaimable(uint256 missionId);
+    error DeadlinePassed(uint256 deadline);
+    error DeadlineNotReached(uint256 deadline);
+    error ArbiterIsParty(address arbiter);
     error NothingToWithdraw();
 
     /// @notice Deploy the escrow.
@@ -242,7 +262,8 @@ contract MissionEscrow is AccessControl {
         _release(m, missionId, milestone, ms.amount);
     }
 
-    /// @notice Reject a submitted milestone before its approval timeout; the freelancer may resubmit.
+    /// @notice Reject a submitted milestone before its approval timeout; the freelancer then has RESPONSE_WINDOW
+    /// to resubmit or dispute.
     /// @param missionId The mission.
     /// @param milestone The milestone index (0-based).
     /// @param reasonHash Hash of the off-chain reason.
@@ -251,30 +272,34 @@ contract MissionEscrow is AccessControl {
         if (m.firm != msg.sender) revert NotFirm(msg.sender);
         Milestone storage ms = _milestoneOf(m, missionId, milestone);
         _requireMilestone(ms, missionId, milestone, MilestoneStatus.Submitted);
-        uint256 releasableAt = uint256(ms.submittedAt) + m.approvalTimeout;
+        uint256 releasableAt = ms.deadline;
         if (block.timestamp >= releasableAt) revert TimeoutReached(releasableAt);
         ms.status = MilestoneStatus.Rejected;
+        ms.deadline = uint64(block.timestamp + RESPONSE_WINDOW);
+        m.lastActivity = uint64(block.timestamp); // the ball is in the freelancer's court again
         emit MilestoneRejected(missionId, milestone, reasonHash);
     }
 
-    /// @notice Refund every milestone neither submitted nor disputed, once the freelancer abandoned the mission or
-    /// has been inactive for INACTIVITY_TIMEOUT.
+    /// @notice Refund the milestones the freelancer no longer has a claim to: every rejected one whose response
+    /// window passed without a resubmission or dispute, and every never-submitted one once the freelancer abandoned
+    /// the mission, or was idle for INACTIVITY_TIMEOUT with nothing awaiting the firm or the arbiter.
     /// @param missionId The mission.
     function reclaimUnstarted(uint256 missionId) external {
         Mission storage m = _missions[missionId];
         if (m.firm != msg.sender) revert NotFirm(msg.sender);
         if (m.status != MissionStatus.Active) revert WrongMissionStatus(missionId, m.status);
-        if (!m.abandoned && block.timestamp < uint256(m.lastActivity) + INACTIVITY_TIMEOUT) {
-            revert NotReclaimable(missionId);
-        }
         uint256 count = m.milestoneCount;
+        mapping(uint256 => Milestone) storage all = _milestones[missionId];
+        bool unstarted = m.abandoned || _idle(m, all, count);
         uint256 refund = 0;
         uint256 settled = 0;
-        mapping(uint256 => Milestone) storage all = _milestones[missionId];
         for (uint256 i; i < count; ++i) {
             Milestone storage ms = all[i];
             MilestoneStatus s = ms.status;
-            if (s == MilestoneStatus.Pending || s == MilestoneStatus.Rejected) {
+            if (
+                (s == MilestoneStatus.Pending && unstarted)
+                    || (s == MilestoneStatus.Rejected && block.timestamp >= ms.deadline)
+            ) {
                 ms.status = MilestoneStatus.Refunded;
                 refund += ms.amount;
                 ++settled;
@@ -304,7 +329,8 @@ contract MissionEscrow is AccessControl {
         emit MissionAccepted(missionId, msg.sender);
     }
 
-    /// @notice Submit (or resubmit after a rejection) a milestone's deliverable; starts the approval timeout.
+    /// @notice Submit a milestone's deliverable, or resubmit it within RESPONSE_WINDOW of a rejection; starts the
+    /// approval timeout.
     /// @param missionId The mission.
     /// @param milestone The milestone index (0-based).
     /// @param deliverableHash Hash of the off-chain deliverable.
@@ -314,16 +340,20 @@ contract MissionEscrow is AccessControl {
         if (m.abandoned) revert WrongMissionStatus(missionId, m.status);
         Milestone storage ms = _milestoneOf(m, missionId, milestone);
         MilestoneStatus s = ms.status;
-        if (s != MilestoneStatus.Pending && s != MilestoneStatus.Rejected) {
+        if (s == MilestoneStatus.Rejected) {
+            if (block.timestamp >= ms.deadline) revert DeadlinePassed(ms.deadline);
+        } else if (s != MilestoneStatus.Pending) {
             revert WrongMilestoneStatus(missionId, milestone, s);
         }
         ms.status = MilestoneStatus.Submitted;
         ms.submittedAt = uint64(block.timestamp);
+        ms.deadline = uint64(block.timestamp + m.approvalTimeout);
         m.lastActivity = uint64(block.timestamp);
         emit MilestoneSubmitted(missionId, milestone, deliverableHash);
     }
 
-    /// @notice Give up the mission: the firm may then reclaim the milestones not yet submitted.
+    /// @notice Give up the mission: the firm may then reclaim the milestones never submitted (submitted, rejected
+    /// and disputed ones keep their course).
     /// @param missionId The mission.
     function abandonMission(uint256 missionId) external {
         Mission storage m = _missions[missionId];
@@ -342,7 +372,7 @@ contract MissionEscrow is AccessControl {
         Mission storage m = _missions[missionId];
         Milestone storage ms = _milestoneOf(m, missionId, milestone);
         _requireMilestone(ms, missionId, milestone, MilestoneStatus.Submitted);
-        uint256 releasableAt = uint256(ms.submittedAt) + m.approvalTimeout;
+        uint256 releasableAt = ms.deadline;
         if (block.timestamp < releasableAt) revert TimeoutNotReached(releasableAt);
         ms.status = MilestoneStatus.Paid;
         emit MilestoneReleased(missionId, milestone, msg.sender);
@@ -351,7 +381,10 @@ contract MissionEscrow is AccessControl {
 
     // -------------------------------------------------------------------------------------------------- dispute
 
-    /// @notice Open a dispute on a submitted or rejected milestone (the firm or the freelancer); freezes it.
+    /// @notice Open a dispute, which freezes the milestone until the arbiter rules (or ARBITER_TIMEOUT passes). Each
+    /// party disputes the other's move inside its own window: the firm a submission within the approval window
+    /// (afterwards it is due to the freelancer), the freelancer a rejection within its response window. Neither
+    /// can freeze its own move to pre-empt the other's answer.
     /// @param missionId The mission.
     /// @param milestone The milestone index (0-based).
     /// @param reasonHash Hash of the off-chain statement.
@@ -360,15 +393,22 @@ contract MissionEscrow is AccessControl {
         if (msg.sender != m.firm && msg.sender != m.freelancer) revert NotParty(msg.sender);
         Milestone storage ms = _milestoneOf(m, missionId, milestone);
         MilestoneStatus s = ms.status;
-        if (s != MilestoneStatus.Submitted && s != MilestoneStatus.Rejected) {
+        if (s == MilestoneStatus.Rejected) {
+            if (msg.sender != m.freelancer) revert NotFreelancer(msg.sender);
+        } else if (s == MilestoneStatus.Submitted) {
+            if (msg.sender != m.firm) revert NotFirm(msg.sender);
+        } else {
             revert WrongMilestoneStatus(missionId, milestone, s);
         }
+        uint256 deadline = ms.deadline;
+        if (block.timestamp >= deadline) revert DeadlinePassed(deadline);
         ms.status = MilestoneStatus.Disputed;
+        ms.deadline = uint64(block.timestamp + ARBITER_TIMEOUT);
         emit DisputeOpened(missionId, milestone, msg.sender, reasonHash);
     }
 
-    /// @notice Settle a dispute: `freelancerBps` of the milestone goes to the freelancer (less the fee), the rest
-    /// back to the firm.
+    /// @notice Settle a dispute before its deadline: `freelancerBps` of the milestone goes to the freelancer (less
+    /// the fee), the rest back to the firm. An arbiter who is the mission's firm or freelancer may not rule.
     /// @param missionId The mission.
     /// @param milestone The milestone index (0-based).
     /// @param freelancerBps The freelancer's share in basis points (0 to 10000).
@@ -378,18 +418,24 @@ contract MissionEscrow is AccessControl {
     {
         if (freelancerBps > BPS) revert BpsTooHigh(freelancerBps);
         Mission storage m = _missions[missionId];
+        if (msg.sender == m.firm || msg.sender == m.freelancer) revert ArbiterIsParty(msg.sender);
         Milestone storage ms = _milestoneOf(m, missionId, milestone);
         _requireMilestone(ms, missionId, milestone, MilestoneStatus.Disputed);
-        uint96 amount = ms.amount;
-        uint96 toFreelancer = uint96((uint256(amount) * freelancerBps) / BPS);
-        uint96 toFirm = amount - toFreelancer;
-        ms.status = MilestoneStatus.Split;
-        emit DisputeResolved(missionId, milestone, freelancerBps, toFreelancer, toFirm);
-        if (toFirm != 0) {
-            m.refunded += toFirm;
-            credits[m.firm] += toFirm;
-        }
-        _release(m, missionId, milestone, toFreelancer);
+        if (block.timestamp >= ms.deadline) revert DeadlinePassed(ms.deadline);
+        _split(m, ms, missionId, milestone, freelancerBps);
+    }
+
+    /// @notice Settle a dispute no arbiter ruled on before its deadline: DEFAULT_FREELANCER_BPS of the milestone to
+    /// the freelancer (less the fee), the rest to the firm. Anyone may call it.
+    /// @param missionId The mission.
+    /// @param milestone The milestone index (0-based).
+    function settleLapsedDispute(uint256 missionId, uint256 milestone) external {
+        Mission storage m = _missions[missionId];
+        Milestone storage ms = _milestoneOf(m, missionId, milestone);
+        _requireMilestone(ms, missionId, milestone, MilestoneStatus.Disputed);
+        if (block.timestamp < ms.deadline) revert DeadlineNotReached(ms.deadline);
+        emit DisputeLapsed(missionId, milestone, msg.sender);
+        _split(m, ms, missionId, milestone, DEFAULT_FREELANCER_BPS);
     }
 
     // ---------------------------------------------------------------------------------------------------- money
@@ -398,6 +444,7 @@ contract MissionEscrow is AccessControl {
     /// @return amount The amount transferred.
     function withdraw() external returns (uint256 amount) {
         amount = credits[msg.sender];
+        // slither-disable-next-line incorrect-equality,timestamp (an empty pull balance, not a time or a token balance)
         if (amount == 0) revert NothingToWithdraw();
         credits[msg.sender] = 0;
         emit CreditWithdrawn(msg.sender, amount);
@@ -417,7 +464,7 @@ contract MissionEscrow is AccessControl {
     /// @notice A milestone's record.
     /// @param missionId The mission.
     /// @param milestone The milestone index (0-based).
-    /// @return The milestone (amount, status, submittedAt).
+    /// @return The milestone (amount, status, submittedAt, deadline of the waiting party's window).
     function milestoneOf(uint256 missionId, uint256 milestone) external view returns (Milestone memory) {
         Mission storage m = _missions[missionId];
         return _milestoneOf(m, missionId, milestone);
@@ -460,8 +507,42 @@ contract MissionEscrow is AccessControl {
         if (msg.sender != m.freelancer) revert NotFreelancer(msg.sender);
     }
 
-    /// @dev Credit `gross` (less the mission's fee) to the freelancer and settle the milestone.
+    /// @dev Whether the freelancer has been idle for INACTIVITY_TIMEOUT with none of its work awaiting the firm
+    /// (submitted) or the arbiter (disputed): waiting on others is not inactivity.
+    function _idle(Mission storage m, mapping(uint256 => Milestone) storage all, uint256 count)
+        private
+        view
+        returns (bool)
+    {
+        if (block.timestamp < uint256(m.lastActivity) + INACTIVITY_TIMEOUT) return false;
+        for (uint256 i; i < count; ++i) {
+            MilestoneStatus s = all[i].status;
+            if (s == MilestoneStatus.Submitted || s == MilestoneStatus.Disputed) return false;
+        }
+        return true;
+    }
+
+    /// @dev Split a disputed milestone: `freelancerBps` to the freelancer (less the fee, rounded down), the rest to
+    /// the firm.
+    function _split(Mission storage m, Milestone storage ms, uint256 missionId, uint256 milestone, uint16 freelancerBps)
+        private
+    {
+        uint96 amount = ms.amount;
+        uint96 toFreelancer = uint96((uint256(amount) * freelancerBps) / BPS);
+        uint96 toFirm = amount - toFreelancer;
+        ms.status = MilestoneStatus.Split;
+        emit DisputeResolved(missionId, milestone, freelancerBps, toFreelancer, toFirm);
+        if (toFirm != 0) {
+            m.refunded += toFirm;
+            credits[m.firm] += toFirm;
+        }
+        _release(m, missionId, milestone, toFreelancer);
+    }
+
+    /// @dev Credit `gross` (less the mission's fee) to the freelancer and settle the milestone. A decision on the
+    /// freelancer's work restarts its inactivity clock.
     function _release(Mission storage m, uint256 missionId, uint256 milestone, uint96 gross) private {
+        m.lastActivity = uint64(block.timestamp);
         if (gross != 0) {
             uint96 fee = uint96((uint256(gross) * m.feeBps) / BPS);
             uint96 net = gross - fee;

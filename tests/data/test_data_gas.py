@@ -42,13 +42,13 @@ def test_data_gas(env: DataEnv, gas_report: Any) -> None:
     rec("DataMarket.resumeListing", d.resume_listing(env.cyclist, lenient))
 
     rec("EuroStablecoin.approve", d.stablecoin.approve(m, eur(1000), sender=env.mobility))
-    rec("DataMarket.buyAccess", m.buyAccess(lenient, 1, sender=env.mobility))  # first purchase, fresh balances
-    rec("DataMarket.buyAccess", m.buyAccess(lenient, 2, sender=env.mobility))  # renewal
+    rec("DataMarket.buyAccess", m.buyAccess(lenient, 1, eur(15), sender=env.mobility))  # first purchase, fresh balances
+    rec("DataMarket.buyAccess", m.buyAccess(lenient, 2, eur(15), sender=env.mobility))  # renewal
     d.stablecoin.approve(m, eur(1000), sender=env.energy)
-    rec("DataMarket.buyAccess", m.buyAccess(lenient, 1, sender=env.energy))  # new buyer, balances exist
-    rec("DataMarket.buyAccess", m.buyAccess(strict, 1, sender=env.energy))  # strict: escrowed
+    rec("DataMarket.buyAccess", m.buyAccess(lenient, 1, eur(15), sender=env.energy))  # new buyer, balances exist
+    rec("DataMarket.buyAccess", m.buyAccess(strict, 1, eur(9), sender=env.energy))  # strict: escrowed
     env.chain.increase_time(PERIOD // 2)
-    rec("DataMarket.buyAccess", m.buyAccess(strict, 1, sender=env.energy))  # strict renewal, releases half
+    rec("DataMarket.buyAccess", m.buyAccess(strict, 1, eur(9), sender=env.energy))  # strict renewal, releases half
     rec("DataMarket.recordAccess", d.record_access(env.energy, strict))
     env.chain.increase_time(PERIOD // 4)
     rec("DataMarket.release", d.release(env.stranger, strict, env.energy.address))

@@ -6,9 +6,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from data_env import PERIOD, PRICE, DataEnv
+from data_env import DAY, PERIOD, PRICE, DataEnv
 from eth_utils import keccak
 
+from s4chain.chain import TxResult
 from s4chain.drivers.data import DataMarketDriver, DataParams
 from s4chain.drivers.units import eur
 from s4chain.testing import assert_events, reverts
@@ -50,7 +51,7 @@ def test_only_the_owner_manages_a_listing(env: DataEnv) -> None:
     with reverts("ListingNotFound", listingId=99):
         env.d.pause_listing(env.cyclist, 99)
     with reverts("ListingNotFound", listingId=99):
-        env.d.market.buyAccess(99, 1, sender=env.mobility)
+        env.d.market.buyAccess(99, 1, 0, sender=env.mobility)
 
 
 def test_pause_resume_withdraw(env: DataEnv) -> None:
@@ -90,6 +91,24 @@ def test_price_update_applies_to_future_purchases_only(env: DataEnv) -> None:
         env.d.update_price(env.cyclist, lid, Decimal(0))
 
 
+def test_a_price_rise_cannot_front_run_a_purchase(env: DataEnv) -> None:
+    """Finding 11: a buyer with a standing allowance states the most it pays; the owner's rise before the purchase
+    lands makes it fail, and nothing is charged."""
+    lid = env.list()
+    env.d.stablecoin.approve(env.d.market, eur(1000), sender=env.mobility)  # a standing allowance
+    env.d.update_price(env.cyclist, lid, Decimal(500))  # the owner front-runs the purchase
+    wallet = env.d.wallet(env.mobility.address)
+    with reverts("PriceAboveMax", listingId=lid, price=eur(500), maxPrice=eur(PRICE)):
+        env.d.buy_access(env.mobility, lid, max_price=PRICE)
+    with reverts("PriceAboveMax", listingId=lid, price=eur(500), maxPrice=eur(PRICE)):
+        env.d.market.buyAccess(lid, 1, eur(PRICE), sender=env.mobility)
+    assert env.d.wallet(env.mobility.address) == wallet and not env.d.access(lid, env.mobility.address).has_access
+    env.d.update_price(env.cyclist, lid, Decimal(10))  # a lower price is fine: the buyer pays what is asked
+    assert_events(env.d.buy_access(env.mobility, lid, max_price=PRICE), "AccessPurchased", amount=eur(10))
+    assert_events(env.d.buy_access(env.mobility, lid), "AccessPurchased", amount=eur(10))  # default: price read
+    assert wallet - env.d.wallet(env.mobility.address) == Decimal(20)
+
+
 # --- fee ----------------------------------------------------------------------------------------------------
 def test_fee_split_credits_both_pull_balances(env: DataEnv) -> None:
     lid = env.list()
@@ -117,10 +136,10 @@ def test_fee_is_set_by_the_platform_within_the_cap(env: DataEnv) -> None:
         env.d.set_fee(env.stranger, 100)
     with reverts("FeeAboveCap", feeBps=2001, capBps=2000):
         env.d.set_fee(env.admin, 2001)
-    assert_events(env.d.set_fee(env.admin, 2000), "FeeUpdated", oldFeeBps=500, newFeeBps=2000)
+    assert_events(env.d.set_fee(env.admin, 100), "FeeUpdated", oldFeeBps=500, newFeeBps=100)  # a cut: at once
     lid = env.list()
     env.d.buy_access(env.mobility, lid)
-    assert env.d.balance(env.admin.address) == Decimal("2.4")
+    assert env.d.balance(env.admin.address) == Decimal("0.12")
     with reverts("AccessControlUnauthorizedAccount"):
         env.d.set_fee_recipient(env.cyclist, env.cyclist.address)
     with reverts("ZeroAddress"):
@@ -128,10 +147,35 @@ def test_fee_is_set_by_the_platform_within_the_cap(env: DataEnv) -> None:
     env.d.set_fee_recipient(env.admin, env.stranger.address)
     env.d.set_fee(env.admin, 0)
     env.d.buy_access(env.energy, lid)
-    assert env.d.balance(env.stranger.address) == 0 and env.d.balance(env.cyclist.address) == Decimal("21.6")
+    assert env.d.balance(env.stranger.address) == 0 and env.d.balance(env.cyclist.address) == Decimal("23.88")
+
+
+def test_a_fee_rise_takes_effect_only_after_the_notice(env: DataEnv) -> None:
+    """The platform cannot raise its cut of a sale it sees coming: a rise applies FEE_NOTICE (30 days) later,
+    time for people to reprice or withdraw; a cut applies at once and cancels an announced rise."""
+    lid = env.list()
+    res = env.d.set_fee(env.admin, 2000)
+    effective = res.timestamp + 30 * DAY
+    assert_events(res, "FeeRiseAnnounced", currentFeeBps=500, newFeeBps=2000, effectiveAt=effective)
+    state = env.d.state()
+    assert (state.fee_bps, state.announced_fee_bps, state.announced_fee_at) == (500, 2000, effective)
+    env.d.stablecoin.approve(env.d.market, eur(1000), sender=env.mobility)
+
+    def buy() -> TxResult:
+        return env.d.market.buyAccess(lid, 1, eur(PRICE), sender=env.mobility)
+
+    assert_events(buy(), "AccessPurchased", fee=FEE)  # the sale it saw coming
+    env.chain.set_next_block_timestamp(effective - 1)
+    assert_events(buy(), "AccessPurchased", fee=FEE)
+    assert_events(buy(), "AccessPurchased", fee=eur("2.4"))  # at `effective`
+    assert env.d.state().fee_bps == 2000 and env.d.state().announced_fee_bps == 0
+    res = env.d.set_fee(env.admin, 1000)  # a cut applies at once
+    assert_events(res, "FeeUpdated", oldFeeBps=2000, newFeeBps=1000)
+    env.d.set_fee(env.admin, 1500)  # announce a rise, then cut back: the rise is cancelled
     env.d.set_fee(env.admin, 1000)
-    env.d.buy_access(env.energy, lid)
-    assert env.d.balance(env.stranger.address) == Decimal("1.2")
+    env.chain.travel_to(env.chain.timestamp + 30 * DAY)
+    assert env.d.state().fee_bps == 1000 and env.d.state().announced_fee_bps == 0
+    env.invariant()
 
 
 def test_deploy_rejects_a_fee_above_the_cap(env: DataEnv) -> None:
@@ -183,7 +227,7 @@ def test_renewal_extends_from_the_later_of_now_and_expiry(env: DataEnv) -> None:
     later = t0 + 3 * PERIOD + 500  # after expiry: from now
     env.d.stablecoin.approve(env.d.market, eur(PRICE), sender=env.mobility)
     env.chain.set_next_block_timestamp(later + 1)
-    env.d.market.buyAccess(lid, 1, sender=env.mobility)
+    env.d.market.buyAccess(lid, 1, eur(PRICE), sender=env.mobility)
     assert env.d.access(lid, env.mobility.address).expires == later + 1 + PERIOD
 
 
@@ -192,25 +236,25 @@ def test_renewal_at_expiry_second(env: DataEnv) -> None:
     t0 = env.d.buy_access(env.mobility, lid).timestamp
     env.d.stablecoin.approve(env.d.market, eur(PRICE), sender=env.mobility)
     env.chain.set_next_block_timestamp(t0 + PERIOD)
-    env.d.market.buyAccess(lid, 1, sender=env.mobility)
+    env.d.market.buyAccess(lid, 1, eur(PRICE), sender=env.mobility)
     assert env.d.access(lid, env.mobility.address).expires == t0 + 2 * PERIOD
 
 
 def test_periods_must_be_in_range(env: DataEnv) -> None:
     lid = env.list()
     with reverts("InvalidPeriods", periods=0):
-        env.d.market.buyAccess(lid, 0, sender=env.mobility)
+        env.d.market.buyAccess(lid, 0, eur(PRICE), sender=env.mobility)
     with reverts("InvalidPeriods", periods=2**16):
-        env.d.market.buyAccess(lid, 2**16, sender=env.mobility)
+        env.d.market.buyAccess(lid, 2**16, eur(PRICE), sender=env.mobility)
 
 
 def test_buying_needs_the_allowance(env: DataEnv) -> None:
     lid = env.list()
     with reverts("ERC20InsufficientAllowance"):
-        env.d.market.buyAccess(lid, 1, sender=env.mobility)
+        env.d.market.buyAccess(lid, 1, eur(PRICE), sender=env.mobility)
     env.d.stablecoin.approve(env.d.market, eur(PRICE), sender=env.stranger)
     with reverts("ERC20InsufficientBalance"):
-        env.d.market.buyAccess(lid, 1, sender=env.stranger)
+        env.d.market.buyAccess(lid, 1, eur(PRICE), sender=env.stranger)
 
 
 # --- consent ------------------------------------------------------------------------------------------------
@@ -274,7 +318,7 @@ def test_strict_renewal_then_revocation_refunds_the_blended_unused_value(env: Da
     t0 = env.d.buy_access(env.mobility, lid).timestamp
     env.d.stablecoin.approve(env.d.market, eur(PRICE), sender=env.mobility)
     env.chain.set_next_block_timestamp(t0 + PERIOD // 2)
-    res = env.d.market.buyAccess(lid, 1, sender=env.mobility)  # half the first period earned on the way
+    res = env.d.market.buyAccess(lid, 1, eur(PRICE), sender=env.mobility)  # half the first period earned on the way
     assert_events(res, "EscrowReleased", toOwner=5_700_000, refund=0)
     assert env.d.access(lid, env.mobility.address).escrow == Decimal("17.1")
     env.chain.set_next_block_timestamp(t0 + PERIOD)
@@ -304,6 +348,36 @@ def test_strict_release_streams_the_share_to_the_person(env: DataEnv) -> None:
     assert not res.events_named("EscrowReleased")
     with reverts("ListingNotFound", listingId=42):
         env.d.release(env.stranger, 42, env.mobility.address)
+    env.invariant()
+
+
+@pytest.mark.parametrize("revoke", [False, True])
+def test_many_small_releases_lose_nothing(env: DataEnv, revoke: bool) -> None:
+    """Anyone may `release` as often as it likes: each release rounds the person's part down, but nothing is lost
+    or created; the person gets the whole share by the expiry, and after a revocation the dust each release left
+    goes to the buyer (at most one unit per release)."""
+    lid = env.list(strict=True, price=Decimal("1.000003"), period=97)
+    share = 1_000_003 - 1_000_003 * 500 // 10_000
+    t0 = env.d.buy_access(env.mobility, lid).timestamp
+    to_owner = refund = 0
+    releases = 20
+    for i in range(releases):
+        env.chain.set_next_block_timestamp(t0 + 3 * i + 1)
+        for event in env.d.release(env.stranger, lid, env.mobility.address).events_named("EscrowReleased"):
+            to_owner += event.args["toOwner"]
+    end = t0 + 80 if revoke else t0 + 97
+    env.chain.set_next_block_timestamp(end)
+    if revoke:
+        env.d.revoke_consent(env.cyclist, lid)
+        (event,) = env.d.claim_refund(env.mobility, lid).events_named("EscrowReleased")
+    else:
+        (event,) = env.d.release(env.stranger, lid, env.mobility.address).events_named("EscrowReleased")
+    to_owner += event.args["toOwner"]
+    refund += event.args["refund"]
+    assert to_owner + refund == share
+    exact_owner = share * (end - t0) // 97
+    assert 0 <= exact_owner - to_owner <= releases
+    assert env.d.balance(env.cyclist.address) == Decimal(to_owner) / 10**6
     env.invariant()
 
 

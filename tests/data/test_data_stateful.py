@@ -1,15 +1,21 @@
 """Hypothesis state machine over listings, purchases, renewals, time, pause/withdraw, lenient and strict consent
-revocation, refunds, releases, fee changes and withdrawals, checked against an exact Python model.
+revocation, refunds, releases, fee changes and withdrawals, checked against an exact Python model, with hostile
+actors: an owner who raises the price just before a purchase, a platform that raises its fee and redirects it,
+and an outsider who tries every owner, platform and buyer action on what is not theirs.
 
-After every step: the market's stablecoin balance == sum of pull balances + sum of escrows; every pull balance
-and escrow equals the model's; `hasAccess` is true exactly while now < expiry (the revocation time on a revoked
-strict listing), so there is no access after expiry; a revoked (or paused, withdrawn) listing sells nothing.
+After every step: the market's stablecoin balance == sum of pull balances + sum of escrows (every escrow backed);
+every pull balance, escrow and wallet equals the model's, where a wallet changes only by its owner's own purchase
+(never above the price it stated) or withdrawal (no funds leave without consent); `hasAccess` is true exactly
+while now < expiry (the revocation time on a revoked strict listing); a revoked (or paused, withdrawn) listing
+sells nothing. A rule checks the way out: whatever the others did, once every access has ended each buyer, person
+and the platform can take out exactly what the model says is theirs, and the market is left empty.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
 
 import pytest
 from data_env import DataEnv, build_data_env
@@ -25,9 +31,14 @@ from hypothesis.stateful import (
 )
 
 from s4chain.chain import Chain
-from s4chain.testing import isolation, reverts
+from s4chain.testing import assert_events, isolation, reverts
 
 STATUS = {"active": 1, "paused": 2, "withdrawn": 3, "revoked": 4}
+FEE_NOTICE = 30 * 86_400
+OUTSIDER_ACTIONS = (
+    "pause", "resume", "withdraw listing", "revoke", "reprice", "set fee", "redirect fees", "grant platform",
+    "claim", "use data", "buy without allowance",
+)  # fmt: skip
 
 
 @dataclass
@@ -50,9 +61,20 @@ class ModelAccess:
 @dataclass
 class Model:
     fee_bps: int = 500
+    next_fee: int = 0  # an announced rise, in force from `next_fee_at`
+    next_fee_at: int = 0
+    recipient: str = ""
     listings: dict[int, ModelListing] = field(default_factory=dict)
     access: dict[tuple[int, str], ModelAccess] = field(default_factory=dict)
     pending: dict[str, int] = field(default_factory=dict)
+
+    def copy(self) -> Model:
+        """A copy to try a settlement on (the listings are shared: settling does not change them)."""
+        access = {k: ModelAccess(v.expires, v.settled_at, v.escrow) for k, v in self.access.items()}
+        return replace(self, access=access, pending=dict(self.pending))
+
+    def fee_at(self, ts: int) -> int:
+        return self.next_fee if self.next_fee_at and ts >= self.next_fee_at else self.fee_bps
 
     def credit(self, who: str, amount: int) -> None:
         self.pending[who] = self.pending.get(who, 0) + amount
@@ -92,14 +114,36 @@ class DataMachine(RuleBasedStateMachine):
         self.d = self.env.d
         self.snapshot = self.chain.snapshot()
         self.m = Model()
+        self.m.recipient = self.env.admin.address
         self.owners = (self.env.cyclist, self.env.household)
         self.buyers = (self.env.mobility, self.env.energy)
-        self.everyone = (self.env.admin, *self.owners, *self.buyers)
+        self.everyone = (self.env.admin, *self.owners, *self.buyers, self.env.stranger)
         for buyer in self.buyers:
-            self.d.stablecoin.approve(self.d.market, 2**200, sender=buyer)
+            self.d.stablecoin.approve(self.d.market, 2**200, sender=buyer)  # standing allowances: front-run bait
+        self.wallets = {who.address: int(self.d.stablecoin.balanceOf(who)) for who in self.everyone}
 
     def teardown(self) -> None:
-        self.chain.revert(self.snapshot)
+        try:
+            self.everyone_can_leave()
+        finally:
+            self.chain.revert(self.snapshot)
+
+    def everyone_can_leave(self) -> None:
+        """At the end of every run, whatever the others did: once every access has ended, anyone's `release` and
+        the buyers' claims settle every escrow, each withdrawal pays exactly the model's due, and the market is
+        left empty."""
+        model = self.m.copy()
+        end = max([a.expires for a in model.access.values()] + [self.chain.timestamp]) + 1
+        self.chain.travel_to(end)
+        for lid, buyer in model.access:
+            self.d.release(self.env.stranger, lid, buyer)
+            model.settle(lid, buyer, model.listings[lid].revoked_at or end, True)
+        for who in self.everyone:
+            due = model.pending.get(who.address, 0)
+            if due:
+                assert_events(self.d.withdraw(who), "Withdrawal", account=who.address, amount=due)
+        assert int(self.d.stablecoin.balanceOf(self.d.market)) == 0
+        self.seen["way out"] += 1
 
     def next_ts(self, delta: int = 1) -> int:
         ts = self.chain.timestamp + delta
@@ -134,16 +178,24 @@ class DataMachine(RuleBasedStateMachine):
     def buy(self, data: st.DataObject, buyer: int, periods: int) -> None:
         self._buy(data.draw(st.sampled_from(sorted(self.m.listings))), buyer, periods)
 
-    def _buy(self, lid: int, buyer: int, periods: int) -> None:
+    def _buy(self, lid: int, buyer: int, periods: int, max_price: int | None = None) -> None:
+        """`buyer` buys at the price it saw (`max_price`, default the price now)."""
         listing, who = self.m.listings[lid], self.buyers[buyer]
+        max_price = listing.price if max_price is None else max_price
         if listing.status != "active":
             with reverts("ListingNotActive", listingId=lid, status=STATUS[listing.status]):
-                self.d.market.buyAccess(lid, periods, sender=who)
+                self.d.market.buyAccess(lid, periods, max_price, sender=who)
+            return
+        if listing.price > max_price:
+            with reverts("PriceAboveMax", listingId=lid, price=listing.price, maxPrice=max_price):
+                self.d.market.buyAccess(lid, periods, max_price, sender=who)
+            self.seen["front-run refused"] += 1
             return
         ts = self.next_ts()
-        res = self.d.market.buyAccess(lid, periods, sender=who)
+        res = self.d.market.buyAccess(lid, periods, max_price, sender=who)
         amount = listing.price * periods
-        fee = amount * self.m.fee_bps // 10_000
+        self.wallets[who.address] -= amount
+        fee = amount * self.m.fee_at(ts) // 10_000
         a = self.m.access.setdefault((lid, who.address), ModelAccess())
         expires = max(ts, a.expires) + listing.period * periods
         if listing.strict:
@@ -153,7 +205,7 @@ class DataMachine(RuleBasedStateMachine):
         else:
             self.m.credit(listing.owner.address, amount - fee)  # type: ignore[attr-defined]
         a.expires = expires
-        self.m.credit(self.env.admin.address, fee)
+        self.m.credit(self.m.recipient, fee)
         (event,) = res.events_named("AccessPurchased")
         assert event.args["expires"] == expires and event.args["fee"] == fee
         self.seen["strict buy" if listing.strict else "buy"] += 1
@@ -223,8 +275,7 @@ class DataMachine(RuleBasedStateMachine):
             with reverts("NotRevokedStrict", listingId=lid):
                 self.d.claim_refund(who, lid)
             return
-        snapshot = Model(self.m.fee_bps, self.m.listings, {}, dict(self.m.pending))
-        snapshot.access = {k: ModelAccess(v.expires, v.settled_at, v.escrow) for k, v in self.m.access.items()}
+        snapshot = self.m.copy()
         self.next_ts()
         _, refund = snapshot.settle(lid, who.address, listing.revoked_at, True)
         if refund == 0:
@@ -245,7 +296,7 @@ class DataMachine(RuleBasedStateMachine):
         self.d.release(self.env.stranger, lid, who)
         self.m.settle(lid, who, listing.revoked_at or ts, True)
 
-    @rule(index=st.integers(0, 4))
+    @rule(index=st.integers(0, 5))
     def withdraw(self, index: int) -> None:
         who = self.everyone[index]
         amount = self.m.pending.get(who.address, 0)
@@ -253,19 +304,84 @@ class DataMachine(RuleBasedStateMachine):
             with reverts("NothingToWithdraw", account=who.address):
                 self.d.withdraw(who)
             return
-        before = int(self.d.stablecoin.balanceOf(who))
         self.d.withdraw(who)
-        assert int(self.d.stablecoin.balanceOf(who)) - before == amount
+        self.wallets[who.address] += amount
         self.m.pending[who.address] = 0
 
-    @rule(fee=st.sampled_from([0, 1, 333, 500, 2000, 2001]))
-    def set_fee(self, fee: int) -> None:
+    @rule(fee=st.sampled_from([0, 1, 333, 500, 2000, 2001]), buy_now=st.booleans())
+    def set_fee(self, fee: int, buy_now: bool) -> None:
+        """The platform sets its fee: a cut at once, a rise after the notice; with `buy_now` it raises the fee
+        just before a purchase it sees coming, which must still pay the fee in force."""
         if fee > 2000:
             with reverts("FeeAboveCap", feeBps=fee, capBps=2000):
                 self.d.set_fee(self.env.admin, fee)
             return
+        ts = self.next_ts()
+        current = self.m.fee_at(ts)
         self.d.set_fee(self.env.admin, fee)
-        self.m.fee_bps = fee
+        if fee > current:
+            self.m.fee_bps, self.m.next_fee, self.m.next_fee_at = current, fee, ts + FEE_NOTICE
+            self.seen["fee rise"] += 1
+        else:
+            self.m.fee_bps, self.m.next_fee, self.m.next_fee_at = fee, 0, 0
+        if buy_now and self.m.listings:
+            self._buy(1, 0, 1)
+
+    @rule(to_stranger=st.booleans())
+    def platform_redirects_fees(self, to_stranger: bool) -> None:
+        """Future fees go elsewhere; what was credited stays with its owner."""
+        recipient = self.env.stranger if to_stranger else self.env.admin
+        self.d.set_fee_recipient(self.env.admin, recipient.address)
+        self.m.recipient = recipient.address
+
+    @precondition(lambda self: self.m.listings)
+    @rule(data=st.data(), buyer=st.integers(0, 1), periods=st.integers(1, 3), factor=st.sampled_from([0, 1, 2, 100]))
+    def owner_front_runs_a_purchase(self, data: st.DataObject, buyer: int, periods: int, factor: int) -> None:
+        """The buyer saw a price; the owner changes it (a rise, or a cut with factor 0) before the purchase lands."""
+        lid = data.draw(st.sampled_from(sorted(self.m.listings)))
+        listing = self.m.listings[lid]
+        seen = listing.price
+        new = max(1, seen * factor) if factor else max(1, seen // 2)
+        if listing.status in ("active", "paused"):
+            self.d.update_price(listing.owner, lid, Decimal(new) / 10**6)  # type: ignore[arg-type]
+            listing.price = new
+        self._buy(lid, buyer, periods, max_price=seen)
+
+    @precondition(lambda self: self.m.listings)
+    @rule(data=st.data(), action=st.sampled_from(OUTSIDER_ACTIONS))
+    def outsider_meddles(self, data: st.DataObject, action: str) -> None:
+        """A stranger (or a buyer, on someone else's listing) tries what is not theirs: every attempt reverts."""
+        lid = data.draw(st.sampled_from(sorted(self.m.listings)))
+        who = data.draw(st.sampled_from([self.env.stranger, *self.buyers]))
+        d, market = self.d, self.d.market
+        errors = {
+            "pause": ("NotListingOwner", lambda: d.pause_listing(who, lid)),
+            "resume": ("NotListingOwner", lambda: d.resume_listing(who, lid)),
+            "withdraw listing": ("NotListingOwner", lambda: d.withdraw_listing(who, lid)),
+            "revoke": ("NotListingOwner", lambda: d.revoke_consent(who, lid)),
+            "reprice": ("NotListingOwner", lambda: d.update_price(who, lid, Decimal(1))),
+            "set fee": ("AccessControlUnauthorizedAccount", lambda: d.set_fee(who, 2000)),
+            "redirect fees": ("AccessControlUnauthorizedAccount", lambda: d.set_fee_recipient(who, who.address)),
+            "grant platform": (
+                "AccessControlUnauthorizedAccount",
+                lambda: market.grantRole(market.PLATFORM_ROLE(), who, sender=who),
+            ),
+        }
+        if who == self.env.stranger:
+            errors["claim"] = (
+                "NoRefund" if self.m.listings[lid].status == "revoked" and self.m.listings[lid].strict
+                else "NotRevokedStrict",
+                lambda: d.claim_refund(who, lid),
+            )  # fmt: skip
+            errors["use data"] = ("NoAccess", lambda: d.record_access(who, lid))
+            errors["buy without allowance"] = (
+                "ERC20InsufficientAllowance" if self.m.listings[lid].status == "active" else "ListingNotActive",
+                lambda: market.buyAccess(lid, 1, 2**48, sender=who),
+            )
+        error, call = errors.get(action, errors["pause"])
+        with reverts(error):
+            call()
+        self.seen["outsider"] += 1
 
     # --- invariants
     @invariant()
@@ -280,6 +396,11 @@ class DataMachine(RuleBasedStateMachine):
             assert tuple(market.accessOf(lid, buyer)) == (a.expires, a.settled_at, a.escrow)
             total += a.escrow
         assert int(self.d.stablecoin.balanceOf(market)) == total
+
+    @invariant()
+    def wallets_change_only_with_consent(self) -> None:
+        for who in self.everyone:
+            assert int(self.d.stablecoin.balanceOf(who)) == self.wallets[who.address], who.address
 
     @invariant()
     def access_only_before_expiry(self) -> None:
@@ -300,4 +421,5 @@ def test_data_market_state_machine(s4_chain: Chain) -> None:
             settings=settings(max_examples=20, stateful_step_count=20, deadline=None),
         )
     seen = DataMachine.seen
-    assert seen["buy"] and seen["strict buy"] and seen["revoke"] and seen["refund"], seen
+    for what in ("buy", "strict buy", "revoke", "refund", "front-run refused", "fee rise", "outsider", "way out"):
+        assert seen[what], f"the runs never got to {what}: {dict(seen)}"

@@ -87,7 +87,8 @@ def test_records_attach_to_the_recorded_chain_only(
     admin = records.sets["supply"].roles["admin"]
     assert supply.hasRole(b"\0" * 32, admin) is True
     lease = contracts["leasing"]["MachineLease"]
-    assert lease.hasRole(lease.LESSOR_ROLE(), records.sets["leasing"].roles["manufacturer"]) is True
+    assert lease.hasRole(lease.LESSOR_ROLE(), records.sets["leasing"].roles["lessor"]) is True
+    assert lease.hasRole(lease.LESSOR_ROLE(), records.sets["leasing"].roles["manufacturer"]) is False
     assert set(records.attach(chain, sets=["supply"])) == {"supply"}
 
     other = node_factory(extra_args=("--timestamp", "1900000000"))

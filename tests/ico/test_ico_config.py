@@ -61,8 +61,13 @@ def test_same_config_deploys(ico: Ico):
         ({"teamVesting": ZERO}, "InvalidConfig:teamVesting"),
         ({"hardCap": 1_000_000_000_000, "goal": 1}, "WhitePaperRequired"),
         ({"rate": 2 * 10**14}, "TokenCapTooSmall"),
-        ({"teamAllocation": 10**25 - 10**23}, None),
-        ({"teamAllocation": 10**25 - 10**23 + 1}, "TokenCapTooSmall"),
+        # the module's sale holds 1.1M of the 10M cap since its registration: 8.9M are left, 0.1M for sale
+        ({"teamAllocation": 88 * 10**23}, None),
+        ({"teamAllocation": 88 * 10**23 + 1}, "TokenCapTooSmall"),
+        ({"reflectionPeriod": 30 * 86_400}, None),
+        ({"reflectionPeriod": 30 * 86_400 + 1}, "InvalidConfig:reflectionPeriod"),
+        ({"closingTime": 2**48 - 1 - 4 * 86_400}, None),
+        ({"closingTime": 2**48 - 4 * 86_400}, "InvalidConfig:times"),
     ],
 )
 def test_invalid_config_rejected(ico: Ico, changes: dict, error: str | None):
@@ -75,6 +80,27 @@ def test_invalid_config_rejected(ico: Ico, changes: dict, error: str | None):
     assert info.value.error_name == name
     if what:
         assert info.value.arguments["what"] == what
+
+
+def test_only_the_issuer_deploys_a_sale_in_its_name(ico: Ico):
+    """Else anyone could deploy sales naming an SME as issuer and, once registered, hold its 12-month cap."""
+    with pytest.raises(ContractRevert) as info:
+        ico.chain.deploy("TokenSale", config(ico), sender=ico.eve)
+    assert (info.value.error_name, info.value.arguments["what"]) == ("InvalidConfig", "issuer")
+
+
+def test_token_cap_check_counts_tokens_already_minted(chain):
+    """A sale must fit in what is left of the token's cap, not in the whole cap: tokens the SME minted before
+    (or another sale holds) count."""
+    ico = deploy_ico(chain, register=False)
+    token = ico.driver.token
+    token.grantRole(token.MINTER_ROLE(), ico.sme, sender=ico.sme)
+    token.mint(ico.sme, token.cap() - 10**23, sender=ico.sme)  # leaves 100,000 tokens: the hard cap only
+    with pytest.raises(ContractRevert) as info:
+        chain.deploy("TokenSale", config(ico), sender=ico.sme)  # needs 100,000 + the 1,000,000 team tokens
+    assert info.value.error_name == "TokenCapTooSmall"
+    assert info.value.arguments["available"] == 10**23
+    chain.deploy("TokenSale", config(ico, teamAllocation=0), sender=ico.sme)
 
 
 def test_ledger_needs_a_cap(ico: Ico):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal as D
 
 import pytest
@@ -12,7 +13,7 @@ from s4chain.drivers.ico import DAY, TokenSaleDriver, TokenSaleParams, white_pap
 from s4chain.drivers.units import eur
 from s4chain.testing import assert_events, reverts
 
-YEAR = 365 * DAY
+WINDOW = 366 * DAY  # the ledger's window: 12 calendar months at their longest
 PAPER = white_paper_hash_of("Usinage Martin white paper v1")
 
 
@@ -87,11 +88,12 @@ def test_failed_sale_frees_the_cap(chain):
     second_sale(chain, first, big(t0 + 40 * DAY, D(5_000_000)), register=True)
 
 
-@pytest.mark.parametrize(("delay", "ok"), [(YEAR - 1, False), (YEAR, True)])
+@pytest.mark.parametrize(("delay", "ok"), [(WINDOW - 1, False), (WINDOW, True)])
 def test_cap_rolls_after_12_months(chain, delay: int, ok: bool):
     t0 = chain.timestamp + DAY
     first = deploy_ico(chain, big(t0, D(5_000_000)))
     later = second_sale(chain, first, big(t0 + delay, D(1_000_000)))
+    first.open()  # a sale is registered at most a year ahead of its opening
     if ok:
         later.register_sale(first.platform)
         assert later.state().registered
@@ -100,11 +102,50 @@ def test_cap_rolls_after_12_months(chain, delay: int, ok: bool):
             later.register_sale(first.platform)
 
 
+def test_twelve_calendar_months_across_29_february_count_in_full(chain):
+    """1 March 2031 to 29 February 2032 is 365 days but within 12 calendar months (2032 is a leap year): with a
+    365-day window an issuer could offer the cap twice within 12 months. The window is 366 days."""
+    first_opening = int(datetime(2031, 3, 1, tzinfo=UTC).timestamp())
+    second_opening = int(datetime(2032, 2, 29, tzinfo=UTC).timestamp())
+    assert second_opening - first_opening == 365 * DAY
+    assert chain.timestamp < first_opening - DAY
+    chain.travel_to(first_opening - DAY)
+    first = deploy_ico(chain, big(first_opening, D(5_000_000)))
+    chain.travel_to(second_opening - DAY)
+    later = second_sale(chain, first, big(second_opening, D(1_000_000)))
+    with reverts("IssuerCapExceeded", used=eur(5_000_000)):
+        later.register_sale(first.platform)
+    # from 1 March 2032, 12 calendar months after the first opening, the cap is free again
+    march = second_sale(chain, first, big(int(datetime(2032, 3, 1, tzinfo=UTC).timestamp()), D(1_000_000)))
+    march.register_sale(first.platform)
+
+
 def test_offers_registered_in_opening_order(chain):
     t0 = chain.timestamp + 10 * DAY
     first = deploy_ico(chain, big(t0, D(100_000)))
     earlier = second_sale(chain, first, big(t0 - DAY, D(100_000)))
     with reverts("OfferOutOfOrder"):
+        earlier.register_sale(first.platform)
+
+
+def test_an_offer_far_ahead_cannot_shut_the_issuer_out(chain):
+    """Offers register in opening order: a sale registered years ahead (a typo in its year, say) would have
+    refused every earlier sale of the issuer until then. A sale may open at most a window (366 days) after
+    registration."""
+    now = chain.timestamp
+    first = deploy_ico(chain, big(now + 10 * WINDOW, D(100_000)), register=False)
+    with reverts("OfferTooFarAhead", start=now + 10 * WINDOW):
+        first.driver.register_sale(first.platform)
+    assert not first.driver.ledger.isRegistered(first.sale)
+    t = chain.timestamp + 1_000
+    edge = second_sale(chain, first, big(t + WINDOW, D(100_000)))
+    chain.set_next_block_timestamp(t - 1)
+    with reverts("OfferTooFarAhead", start=t + WINDOW, latestStart=t - 1 + WINDOW):  # one second too early
+        edge.register_sale(first.platform)
+    chain.set_next_block_timestamp(t)
+    edge.register_sale(first.platform)  # opens exactly a year after its registration
+    earlier = second_sale(chain, first, big(chain.timestamp + DAY, D(100_000)))
+    with reverts("OfferOutOfOrder"):  # the order rule stands, for a year at most
         earlier.register_sale(first.platform)
 
 
@@ -153,3 +194,27 @@ def test_finalised_sale_cannot_be_registered(chain):
     with reverts("AlreadyFinalised"):
         ico.driver.register_sale(ico.platform)
     assert ico.driver.ledger.usedInWindow(ico.sme, ico.opening) == 0
+
+
+def test_driver_reads_the_issuer_cap_ledger(chain):
+    """`issuer_cap` (issue 11, item 16): the room left for an issuer and the offers of its window."""
+    t0 = chain.timestamp + DAY
+    first = deploy_ico(chain, big(t0, D(4_000_000), goal=D(10_000)))
+    view = first.driver.issuer_cap()  # this sale's issuer, at its opening
+    assert (view.issuer, view.when, view.window_start) == (first.sme.address, t0, t0 - WINDOW)
+    assert (view.cap, view.used, view.available) == (D(5_000_000), D(4_000_000), D(1_000_000))
+    assert [(o.sale, o.start, o.settled, o.amount) for o in view.offers] == [
+        (first.sale.address, t0, False, D(4_000_000))
+    ]
+    first.open()
+    first.driver.buy(first.carol, D(20_000))
+    first.after_windows()
+    first.driver.finalise(first.eve)
+    second = second_sale(chain, first, big(t0 + 40 * DAY, D(100_000)), register=True)
+    view = second.issuer_cap()
+    assert (view.used, view.available) == (D(120_000), D(4_880_000))
+    assert [(o.settled, o.amount) for o in view.offers] == [(True, D(20_000)), (False, D(100_000))]
+    # a year after the first opened, only the second counts; another issuer has the whole cap
+    later = second.issuer_cap(when=t0 + WINDOW)
+    assert [o.sale for o in later.offers] == [second.sale.address] and later.used == D(100_000)
+    assert second.issuer_cap(issuer=first.eve.address).available == D(5_000_000)

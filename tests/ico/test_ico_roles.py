@@ -81,36 +81,32 @@ def test_pause_blocks_buys_and_unpause_restores(open_ico: Ico):
     assert d.state().raised == D(500)
 
 
-def test_pause_blocks_finalise_claim_and_withdrawals_but_not_refunds(ico: Ico):
-    d = ico.driver
-    ico.open()
-    d.buy(ico.carol, D(12_000))
-    ico.after_windows()
-    d.pause(ico.platform)
-    with reverts("EnforcedPause"):
-        d.finalise(ico.eve)
-    d.unpause(ico.platform)
-    d.finalise(ico.eve)
-    d.pause(ico.platform)
-    for action in (
-        lambda: d.claim(ico.carol),
-        lambda: d.withdraw_proceeds(ico.sme),
-        lambda: d.withdraw_fee(ico.platform),
-    ):
-        with reverts("EnforcedPause"):
-            action()
-    d.unpause(ico.platform)
-    d.claim(ico.carol)
-    d.withdraw_proceeds(ico.sme)
-    assert d.stablecoin.balanceOf(ico.sme) == eur(12_000) - eur(300)
-
-
-def test_refund_allowed_while_paused(ico: Ico):
+def test_pause_after_closing_never_locks_refunds(ico: Ico):
+    """Finding 2 (issue 11): a pause after closing blocked `finalise`, and `refund` needs a finalised sale, so a
+    failed sale's refunds were locked for as long as the pauser liked."""
     d = ico.driver
     ico.open()
     d.buy(ico.carol, D(1_000))
     ico.after_windows()
-    d.finalise(ico.eve)
     d.pause(ico.platform)
+    res = d.finalise(ico.eve)
+    assert_events(res, "SaleFinalised", successful=False)
     d.refund(ico.carol)
     assert d.stablecoin.balanceOf(ico.carol) == eur(30_000)
+
+
+def test_pause_never_blocks_revoke_finalise_claim_or_withdrawals(ico: Ico):
+    d = ico.driver
+    ico.open()
+    d.buy(ico.carol, D(12_000))
+    d.buy(ico.alice, D(1_000))
+    d.pause(ico.platform)
+    d.revoke(ico.alice, 0)  # in her reflection period
+    ico.after_windows()
+    d.finalise(ico.eve)
+    d.claim(ico.carol)
+    d.withdraw_proceeds(ico.sme)
+    d.withdraw_fee(ico.platform)
+    assert d.token.balanceOf(ico.carol) == 24_000 * 10**18
+    assert d.stablecoin.balanceOf(ico.sme) == eur(12_000) - eur(300)
+    assert d.stablecoin.balanceOf(ico.alice) == eur(30_000)

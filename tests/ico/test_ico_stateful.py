@@ -1,9 +1,13 @@
-"""A hypothesis state machine: random buys (stablecoin and ether), revocations, time jumps, finalisation,
-claims, refunds and withdrawals by several investors, against a Python model of the sale. Every action's outcome
-(success, or the exact custom error) is predicted by the model; after every step the invariants are checked:
-tokens owed == raised x rate; raised <= hard cap; escrowed funds == open contributions (before finalisation) or
-what is still owed (after); sum of token balances == totalSupply; every balance matches the model, so nobody
-was paid twice."""
+"""A hypothesis state machine: random buys (stablecoin and ether), revocations, time jumps, finalisation, claims,
+refunds and withdrawals by several investors, against a Python model of the sale, among hostile actors: the
+platform pauses and unpauses at any time and unverifies investors, the SME (the token's admin) revokes the sale's
+minter role and mints the rest of the token's cap to itself, and an outsider tries every privileged call. Every
+action's outcome (success, or the exact custom error) is predicted by the model; after every step the invariants
+are checked: tokens owed == raised x rate; raised <= hard cap; escrowed funds == open contributions (before
+finalisation) or what is still owed (after); the sale holds exactly the tokens it still owes (its whole reserve
+before finalisation); sum of token balances == totalSupply; every balance matches the model, so nobody was paid
+twice and nobody's funds left without their consent; and after finalisation every investor still owed something
+can claim or refund, and the SME and the platform can withdraw what is due (a reachable way out)."""
 
 from __future__ import annotations
 
@@ -130,6 +134,9 @@ class SaleMachine(RuleBasedStateMachine):
         self.v_payouts = View(chain, sale, "payouts()", ["(uint128,uint128,uint128,uint128)"])
         self.received = {"issuer": 0, "fee": 0}
         self.v_supply = View(chain, self.d.token.address, "totalSupply()", ["uint256"])
+        self.token_cap = int(self.d.token.cap())
+        self.reserve = self.hard_cap * self.rate + self.team  # minted to the sale at its registration
+        self.sme_minted = 0
         self.chain.travel_to(ico.opening)  # before-opening rejections are tested in test_ico_buy.py
 
     def teardown(self) -> None:
@@ -268,9 +275,7 @@ class SaleMachine(RuleBasedStateMachine):
     def finalise(self, caller: str) -> None:
         t = self.next_time()
         error: str | None = None
-        if self.paused:
-            error = "EnforcedPause"
-        elif self.finalised:
+        if self.finalised:
             error = "AlreadyFinalised"
         elif t <= self.ico.closing:
             error = "SaleNotClosed"
@@ -298,9 +303,7 @@ class SaleMachine(RuleBasedStateMachine):
     def claim(self, name: str) -> None:
         inv = self.investors[name]
         error: str | None = None
-        if self.paused:
-            error = "EnforcedPause"
-        elif not self.finalised:
+        if not self.finalised:
             error = "NotFinalised"
         elif not self.successful:
             error = "GoalNotReached"
@@ -335,9 +338,7 @@ class SaleMachine(RuleBasedStateMachine):
     def withdraw(self, who: str) -> None:
         stable_key, wei_key = f"{who}_stable", f"{who}_wei"
         error: str | None = None
-        if self.paused:
-            error = "EnforcedPause"
-        elif self.due[stable_key] == 0 and self.due[wei_key] == 0:
+        if self.due[stable_key] == 0 and self.due[wei_key] == 0:
             error = "NothingToWithdraw"
         if who == "issuer":
             self.expect(error, lambda: self.d.withdraw_proceeds(self.ico.sme))
@@ -350,6 +351,82 @@ class SaleMachine(RuleBasedStateMachine):
             self.due[wei_key] = 0
         receiver = self.ico.sme if who == "issuer" else self.ico.platform
         assert self.v_coin(receiver) == self.received[who]  # paid once, in full
+
+    # --- hostile actors -------------------------------------------------------------------------------------
+    @rule(on=st.booleans())
+    def pauser_toggles(self, on: bool) -> None:
+        """The platform pauses or unpauses at any time; a pause stops purchases only."""
+        error = ("EnforcedPause" if self.paused else None) if on else (None if self.paused else "ExpectedPause")
+        self.expect(error, lambda: (self.d.pause if on else self.d.unpause)(self.ico.platform))
+        if error is None:
+            self.paused = on
+
+    @rule(name=st.sampled_from(NAMES))
+    def verifier_unverifies(self, name: str) -> None:
+        """The platform withdraws an investor's verification: later buys fail, nothing they bought is touched."""
+        inv = self.investors[name]
+        error = None if inv.verified else "InvestorNotVerified"
+        self.expect(error, lambda: self.d.unverify_investor(self.ico.platform, self.account(name)))
+        inv.verified = False
+
+    @rule()
+    def issuer_revokes_the_sales_minter_role(self) -> None:
+        """The SME, the token's admin, takes the sale's minter role (a no-op when already taken)."""
+        self.d.revoke_minter(self.ico.sme, self.sale.address)
+
+    @rule()
+    def issuer_mints_the_rest_of_the_cap(self) -> None:
+        """The SME grants itself the minter role and mints all that is left of the token's cap."""
+        left = self.token_cap - self.v_supply()
+        self.d.token.grantRole(self.d.token.MINTER_ROLE(), self.ico.sme, sender=self.ico.sme)
+        error = "ERC20ExceededCap" if left == 0 else None
+        self.expect(error, lambda: self.d.token.mint(self.ico.sme, left or 1, sender=self.ico.sme))
+        if error is None:
+            self.sme_minted += left
+
+    @rule(
+        attack=st.sampled_from(
+            [
+                "withdraw_proceeds",
+                "withdraw_fee",
+                "pause",
+                "grant_issuer",
+                "platform_grants_itself_issuer",
+                "mint",
+                "take_sale_tokens",
+                "take_sale_stablecoin",
+                "settle_offer",
+                "register_again",
+            ]
+        )
+    )
+    def outsider_attacks(self, attack: str) -> None:
+        """An outsider (eve) tries a privileged call, and the platform tries to take the SME's role: all fail."""
+        ico, d, sale, token = self.ico, self.d, self.sale, self.d.token
+        eve = ico.eve
+        calls = {
+            "withdraw_proceeds": ("AccessControlUnauthorizedAccount", lambda: sale.withdrawProceeds(sender=eve)),
+            "withdraw_fee": ("AccessControlUnauthorizedAccount", lambda: sale.withdrawFee(sender=eve)),
+            "pause": ("AccessControlUnauthorizedAccount", lambda: sale.pause(sender=eve)),
+            "grant_issuer": (
+                "AccessControlUnauthorizedAccount",
+                lambda: sale.grantRole(sale.ISSUER_ROLE(), eve, sender=eve),
+            ),
+            "platform_grants_itself_issuer": (
+                "AccessControlUnauthorizedAccount",
+                lambda: sale.grantRole(sale.ISSUER_ROLE(), ico.platform, sender=ico.platform),
+            ),
+            "mint": ("AccessControlUnauthorizedAccount", lambda: token.mint(eve, 1, sender=eve)),
+            "take_sale_tokens": ("ERC20InsufficientAllowance", lambda: token.transferFrom(sale, eve, 1, sender=eve)),
+            "take_sale_stablecoin": (
+                "ERC20InsufficientAllowance",
+                lambda: d.stablecoin.transferFrom(sale, eve, 1, sender=eve),
+            ),
+            "settle_offer": ("UnknownOffer", lambda: d.ledger.settleOffer(0, sender=eve)),
+            "register_again": ("AccessControlUnauthorizedAccount", lambda: d.ledger.registerOffer(sale, sender=eve)),
+        }
+        error, action = calls[attack]
+        self.expect(error, action)
 
     # --- invariants ------------------------------------------------------------------------------------------
     @invariant()
@@ -380,7 +457,16 @@ class SaleMachine(RuleBasedStateMachine):
         vested = self.team if self.successful else 0
         if self.successful:
             assert self.v_token(self.d.vesting) == vested
-        assert supply + vested == self.v_supply()  # sum of balances == totalSupply
+        # the sale holds exactly what it still owes: its reserve until finalisation, then the unclaimed tokens
+        if not self.finalised:
+            held = self.reserve
+        elif self.successful:
+            held = sum(i.contributed * self.rate for i in self.investors.values() if not i.settled)
+        else:
+            held = 0
+        assert self.v_token(self.sale) == held
+        assert self.v_token(self.ico.sme) == self.sme_minted
+        assert supply + vested + held + self.sme_minted == self.v_supply()  # sum of balances == totalSupply
         # escrow
         stable = self.v_coin(self.sale)
         ether = self.chain.balance(self.sale)
@@ -397,6 +483,20 @@ class SaleMachine(RuleBasedStateMachine):
             if not self.finalised:
                 assert (status[2], status[3]) == (stable, ether)
         assert ether == sum(p.wei for i in invs for p in i.purchases) - self.wei_paid_out
+
+    @invariant()
+    def every_asset_has_a_way_out(self) -> None:
+        """After finalisation, whoever is owed something can take it now, whatever the others did."""
+        if not self.finalised:
+            return
+        for name, inv in self.investors.items():
+            if inv.contributed and not inv.settled:
+                way_out = self.sale.claim if self.successful else self.sale.refund
+                way_out.call(sender=self.account(name))  # reverts (and fails the test) if blocked
+        if self.due["issuer_stable"] or self.due["issuer_wei"]:
+            self.sale.withdrawProceeds.call(sender=self.ico.sme)
+        if self.due["fee_stable"] or self.due["fee_wei"]:
+            self.sale.withdrawFee.call(sender=self.ico.platform)
 
 
 @pytest.fixture(scope="module")

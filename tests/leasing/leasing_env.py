@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from eth_account.signers.local import LocalAccount
 
-from s4chain.chain import Chain
+from s4chain.chain import Chain, TxResult
 from s4chain.drivers.leasing import DAY, HOUR, LeasingDriver, LeasingParams, PlanParams
 
 PLAN = PlanParams(
@@ -28,7 +28,8 @@ class Env:
     chain: Chain
     driver: LeasingDriver
     admin: LocalAccount
-    lessor: LocalAccount  # the manufacturer
+    lessor: LocalAccount  # publishes plans and owns the twins
+    manufacturer: LocalAccount  # mints twins and binds their meters: a party of its own
     lessee: LocalAccount
     keeper: LocalAccount
     other: LocalAccount  # a second lessee
@@ -47,29 +48,39 @@ class Env:
             self.driver.top_up(lessee, top_up, lease_id=lease_id)
         return lease_id
 
-    def read(self, hours: int, machine_id: int | None = None) -> None:
+    def read(self, hours: int, machine_id: int | None = None, relayer: LocalAccount | None = None) -> TxResult:
+        """The machine's meter reports `hours`, the clock moved on first if the machine could not have worked them."""
         machine_id = machine_id or self.machine_id
         device = self.device if machine_id == self.machine_id else self.device2
-        self.driver.post_reading(self.keeper, device, machine_id, hours)
+        self.allow(machine_id, hours)
+        return self.driver.post_reading(relayer or self.keeper, device, machine_id, hours)
+
+    def allow(self, machine_id: int, hours: int) -> None:
+        """Pin the next block late enough for the meter to show `hours` (a machine works one hour an hour)."""
+        last_at, _ = self.driver.registry.readingTimesOf(machine_id)
+        earliest = last_at + (hours - int(self.driver.registry.hoursOf(machine_id))) * HOUR
+        if earliest > self.driver.next_time():
+            self.chain.set_next_block_timestamp(earliest)
 
 
 def build_env(chain: Chain) -> Env:
     a = chain.accounts
     admin, lessor, lessee, keeper, other, technician, stranger = a[0], a[1], a[2], a[3], a[4], a[5], a[6]
-    device, device2, _ = LeasingDriver.device_accounts(chain)
+    device, device2, manufacturer = LeasingDriver.device_accounts(chain)  # the third device key is not a device here
     driver = LeasingDriver.deploy(
         chain,
         LeasingParams(service_interval_hours=500, plan=PLAN),
         admin,
-        manufacturer=lessor,
+        manufacturer=manufacturer,
+        lessor=lessor,
         technicians=(technician,),
     )
-    machine_id = driver.machine_id(driver.register_machine(lessor, "SN-0001", "CNC-5X", device))
-    machine2_id = driver.machine_id(driver.register_machine(lessor, "SN-0002", "CNC-5X", device2))
+    machine_id = driver.machine_id(driver.register_machine(manufacturer, "SN-0001", "CNC-5X", device))
+    machine2_id = driver.machine_id(driver.register_machine(manufacturer, "SN-0002", "CNC-5X", device2))
     plan_id = driver.plan_id(driver.publish_plan(lessor))
     for account in (lessee, other):
         driver.fund(account, Decimal("100000"))
     return Env(
-        chain, driver, admin, lessor, lessee, keeper, other, technician, stranger, device, device2,
+        chain, driver, admin, lessor, manufacturer, lessee, keeper, other, technician, stranger, device, device2,
         machine_id, machine2_id, plan_id,
     )  # fmt: skip

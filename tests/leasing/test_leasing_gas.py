@@ -25,14 +25,15 @@ def test_leasing_gas(env, gas_report):
     # --- registry
     rec("MachineRegistry.grantRole", reg.grantRole(reg.MAINTAINER_ROLE(), env.stranger, sender=env.admin))
     rec("MachineRegistry.revokeRole", reg.revokeRole(reg.MAINTAINER_ROLE(), env.stranger, sender=env.admin))
-    res = rec("MachineRegistry.registerMachine", d.register_machine(env.lessor, "SN-GAS-1", "Lathe L-400", env.device))
+    res = d.register_machine(env.manufacturer, "SN-GAS-1", "Lathe L-400", env.device)
+    rec("MachineRegistry.registerMachine", res)
     extra = d.machine_id(res)
-    rec("MachineRegistry.bindDevice", d.bind_device(env.lessor, extra, env.device2))
-    rec("MachineRegistry.setServiceInterval", reg.setServiceInterval(extra, 250, sender=env.lessor))
+    rec("MachineRegistry.bindDevice", d.bind_device(env.manufacturer, extra, env.device2))
+    rec("MachineRegistry.setServiceInterval", reg.setServiceInterval(extra, 250, sender=env.manufacturer))
     rec("MachineRegistry.approve", reg.approve(env.other, extra, sender=env.lessor))
     rec("MachineRegistry.transferFrom", reg.transferFrom(env.lessor, env.other, extra, sender=env.other))
-    rec("MachineRegistry.reportUsage", d.post_reading(env.keeper, env.device, env.machine_id, 10))  # first reading
-    rec("MachineRegistry.reportUsage", d.post_reading(env.keeper, env.device, env.machine_id, 500))  # crosses due
+    rec("MachineRegistry.reportUsage", env.read(10))  # first reading
+    rec("MachineRegistry.reportUsage", env.read(500))  # crosses due
     rec("MachineRegistry.recordMaintenance", d.record_maintenance(env.technician, env.machine_id, "service", True))
 
     # --- plans and subscription
@@ -43,17 +44,21 @@ def test_leasing_gas(env, gas_report):
     lease_id = d.lease_id(res)
     rec("MachineLease.topUp", d.top_up(env.lessee, Decimal(20000), lease_id=lease_id))
     rec("MachineLease.setUser", d.set_user(env.lessee, lease_id, env.other, 2**40))
+    rec("MachineRegistry.proposeDevice", d.propose_device(env.manufacturer, env.machine_id, env.device2))
+    rec("MachineLease.approveDevice", d.approve_device(env.lessee, lease_id, env.device2))
+    d.propose_device(env.manufacturer, env.machine_id, env.device)
+    d.approve_device(env.lessee, lease_id, env.device)  # the original meter back for the readings below
     rec("MachineLease.approve", lease.approve(env.keeper, lease_id, sender=env.lessee))
 
     # --- billing: first bill (fresh earnings slot), metered, with an SLA credit
-    d.post_reading(env.keeper, env.device, env.machine_id, 620)
+    env.read(620)
     env.chain.travel_to(d.statement(lease_id).next_bill_at)
     rec("MachineLease.runBilling", d.run_billing(env.keeper, lease_id))
     res = rec("MachineLease.reportFault", d.report_fault(env.lessee, lease_id=lease_id, description_hash="fault"))
     env.chain.increase_time(PLAN.sla + 1)
     rec("MachineLease.closeTicket", d.close_ticket(env.lessor, d.ticket_id(res), "late fix"))
     d.report_fault(env.device, lease_id=lease_id, description_hash="fault 2")  # stays open past the SLA
-    d.post_reading(env.keeper, env.device, env.machine_id, 700)
+    env.read(700)
     env.chain.travel_to(d.statement(lease_id).next_bill_at)
     rec("MachineLease.runBilling", d.run_billing(env.keeper, lease_id))  # credit granted and applied
     rec("MachineLease.withdrawEarnings", d.withdraw_earnings(env.lessor))
@@ -83,6 +88,14 @@ def test_leasing_gas(env, gas_report):
     rec("MachineLease.runBilling", d.run_billing(env.keeper, late))  # suspends inside billing
     assert d.statement(late).status == "suspended"
     rec("MachineLease.terminate", d.terminate(env.lessor, late))
+
+    # --- custody, called directly by a custodian of its own (the lease contract calls them inside its functions)
+    reg.grantRole(reg.CUSTODIAN_ROLE(), env.stranger, sender=env.admin)
+    rec("MachineRegistry.takeCustody", reg.takeCustody(extra, sender=env.stranger))
+    rec("MachineRegistry.meter", reg.meter(extra, env.chain.timestamp, sender=env.stranger))
+    reg.proposeDevice(extra, env.device, sender=env.manufacturer)
+    rec("MachineRegistry.acceptDevice", reg.acceptDevice(extra, env.device, sender=env.stranger))
+    rec("MachineRegistry.releaseCustody", reg.releaseCustody(extra, sender=env.stranger))
 
     # --- remaining inherited ERC-721 / AccessControl entry points
     rec("MachineRegistry.setApprovalForAll", reg.setApprovalForAll(env.keeper, True, sender=env.lessor))

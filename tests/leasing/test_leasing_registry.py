@@ -22,7 +22,7 @@ def test_twin_minted_with_serial_model_device(env):
 
 
 def test_register_emits_and_mints(env):
-    res = env.driver.register_machine(env.lessor, "SN-0003", "Press-200", env.device, owner=env.other)
+    res = env.driver.register_machine(env.manufacturer, "SN-0003", "Press-200", env.device, owner=env.other)
     assert_events(res, "MachineRegistered", serial="SN-0003", model="Press-200", device=env.device, owner=env.other)
     assert_events(res, "Transfer", to=env.other)
     assert env.driver.registry.ownerOf(env.driver.machine_id(res)) == env.other.address
@@ -37,23 +37,24 @@ def test_only_manufacturer_mints(env):
 
 def test_duplicate_serial_and_bad_inputs_rejected(env):
     with reverts("DuplicateSerial", machineId=env.machine_id):
-        env.driver.register_machine(env.lessor, "SN-0001", "Other", env.device)
+        env.driver.register_machine(env.manufacturer, "SN-0001", "Other", env.device)
     with reverts("EmptySerial"):
-        env.driver.register_machine(env.lessor, "", "Other", env.device)
+        env.driver.register_machine(env.manufacturer, "", "Other", env.device)
     with reverts("ZeroAddress"):
-        env.driver.register_machine(env.lessor, "SN-Z", "Other", "0x" + "00" * 20)
+        env.driver.register_machine(env.manufacturer, "SN-Z", "Other", "0x" + "00" * 20)
 
 
 def test_bind_device_only_manufacturer(env):
     with reverts("AccessControlUnauthorizedAccount", account=env.lessee):
         env.driver.bind_device(env.lessee, env.machine_id, env.lessee)
     with reverts("UnknownMachine", machineId=99):
-        env.driver.bind_device(env.lessor, 99, env.device2)
-    res = env.driver.bind_device(env.lessor, env.machine_id, env.device2)
+        env.driver.bind_device(env.manufacturer, 99, env.device2)
+    res = env.driver.bind_device(env.manufacturer, env.machine_id, env.device2)
     assert_events(res, "DeviceBound", machineId=env.machine_id, device=env.device2)
     # the old device can no longer report, the new one can
     with reverts("InvalidDeviceSignature", signer=env.device):
         env.driver.post_reading(env.keeper, env.device, env.machine_id, 5)
+    env.allow(env.machine_id, 5)
     env.driver.post_reading(env.keeper, env.device2, env.machine_id, 5)
     assert env.driver.registry.hoursOf(env.machine_id) == 5
 
@@ -61,14 +62,14 @@ def test_bind_device_only_manufacturer(env):
 def test_set_service_interval_only_manufacturer(env):
     with reverts("AccessControlUnauthorizedAccount", account=env.technician):
         env.driver.registry.setServiceInterval(env.machine_id, 10, sender=env.technician)
-    res = env.driver.registry.setServiceInterval(env.machine_id, 10, sender=env.lessor)
+    res = env.driver.registry.setServiceInterval(env.machine_id, 10, sender=env.manufacturer)
     assert_events(res, "ServiceIntervalSet", machineId=env.machine_id, interval=10)
 
 
 def test_signed_reading_relayed_by_anyone(env):
     for relayer in (env.keeper, env.lessee, env.device, env.stranger):
         hours = env.driver.registry.hoursOf(env.machine_id) + 3
-        res = env.driver.post_reading(relayer, env.device, env.machine_id, hours)
+        res = env.read(hours, relayer=relayer)
         assert_events(res, "UsageReported", machineId=env.machine_id, counter=hours, relayer=relayer)
     assert env.driver.registry.hoursOf(env.machine_id) == 12
     assert env.driver.registry.nonceOf(env.machine_id) == 4
@@ -79,11 +80,12 @@ def test_signature_matches_contract_digest(env):
     digest = env.driver.registry.readingDigest(reading)
     assert Account._recover_hash(digest, signature=signature) == env.device.address
     typehash = env.driver.registry.USAGE_READING_TYPEHASH()
-    assert typehash == keccak(text="UsageReading(uint256 machineId,uint64 counter,uint64 nonce)")
+    assert typehash == keccak(text="UsageReading(uint256 machineId,uint64 counter,uint64 nonce,uint64 takenAt)")
     assert set(READING_TYPES) == {"UsageReading"}
 
 
 def test_replayed_signature_rejected(env):
+    env.allow(env.machine_id, 10)
     reading, signature = env.driver.sign_reading(env.device, env.machine_id, 10)
     env.driver.registry.reportUsage(reading, signature, sender=env.keeper)
     with reverts("InvalidNonce", machineId=env.machine_id, expected=1, given=0):
@@ -103,12 +105,12 @@ def test_forged_signature_rejected(env):
         env.driver.registry.reportUsage(reading, signature, sender=env.keeper)
     # a genuine signature with a tampered counter recovers to another address
     reading, signature = env.driver.sign_reading(env.device, env.machine_id, 10)
-    tampered = (reading[0], 1000, reading[2])
+    tampered = (reading[0], 1000, reading[2], reading[3])
     with reverts("InvalidDeviceSignature"):
         env.driver.registry.reportUsage(tampered, signature, sender=env.keeper)
     # a signature of machine 1's reading does not pass for machine 2 (device2 is bound there)
     with reverts("InvalidDeviceSignature", machineId=env.machine2_id):
-        env.driver.registry.reportUsage((env.machine2_id, 10, 0), signature, sender=env.keeper)
+        env.driver.registry.reportUsage((env.machine2_id, 10, 0, reading[3]), signature, sender=env.keeper)
     # garbage bytes
     with reverts("InvalidDeviceSignature", signer="0x" + "00" * 20):
         env.driver.registry.reportUsage(reading, b"\x01" * 10, sender=env.keeper)
@@ -117,10 +119,11 @@ def test_forged_signature_rejected(env):
 
 def test_signature_for_another_domain_rejected(env):
     domain = dict(env.driver.domain(), chainId=env.chain.chain_id + 1)
-    message = {"machineId": env.machine_id, "counter": 10, "nonce": 0}
+    taken_at = env.driver.next_time()
+    message = {"machineId": env.machine_id, "counter": 10, "nonce": 0, "takenAt": taken_at}
     signature = env.device.sign_typed_data(domain, READING_TYPES, message).signature
     with reverts("InvalidDeviceSignature"):
-        env.driver.registry.reportUsage((env.machine_id, 10, 0), bytes(signature), sender=env.keeper)
+        env.driver.registry.reportUsage((env.machine_id, 10, 0, taken_at), bytes(signature), sender=env.keeper)
 
 
 def test_future_nonce_rejected(env):
@@ -147,10 +150,10 @@ def test_counter_decrease_rejected_equal_accepted(env):
 def test_maintenance_due_every_n_hours(env):
     env.read(499)
     assert not env.driver.registry.maintenanceDue(env.machine_id)
-    res = env.driver.post_reading(env.keeper, env.device, env.machine_id, 500)
+    res = env.read(500)
     assert_events(res, "MaintenanceDue", machineId=env.machine_id, hoursUsed=500, dueAtHours=500)
     assert env.driver.registry.maintenanceDue(env.machine_id)
-    res = env.driver.post_reading(env.keeper, env.device, env.machine_id, 510)
+    res = env.read(510)
     assert not res.events_named("MaintenanceDue")  # emitted once, when crossing
     res = env.driver.record_maintenance(env.technician, env.machine_id, "service 500h", preventive=True)
     assert_events(res, "MaintenanceRecorded", machineId=env.machine_id, preventive=True, hoursUsed=510, count=1)
@@ -181,7 +184,7 @@ def test_record_maintenance_only_maintainer(env):
         env.driver.record_maintenance(env.technician, env.machine_id, b"\x00" * 32)
     with reverts("UnknownMachine"):
         env.driver.record_maintenance(env.technician, 99, "x")
-    env.driver.record_maintenance(env.lessor, env.machine_id, "by the manufacturer")
+    env.driver.record_maintenance(env.manufacturer, env.machine_id, "by the manufacturer")
 
 
 def test_registry_interfaces(env):

@@ -1,8 +1,13 @@
-"""Hypothesis state machine over subscriptions, readings, time, billing, payments, faults and notice.
+"""Hypothesis state machine over subscriptions, readings, time, billing, payments, faults and notice, with hostile
+actors: a lessor who also holds the registry's manufacturer role (rebinding meters, signing its own readings,
+replaying and back-dating the device's, terminating), a broken meter jumping by a billion hours, an admin taking the
+lease contract's registry roles back, and an outsider calling everything.
 
 After every step: paid + outstanding == billed - credits for every lease; the use right is empty whenever a lease is
-suspended, ended or expired; hours counters never decrease; the lease contract's stablecoin balance is exactly the
-deposits and prepaid balances it holds plus the earnings and refunds not yet withdrawn.
+suspended, ended or expired; hours counters never decrease; no lease bills more hours than its periods have; the
+lease contract's stablecoin balance is exactly the deposits and prepaid balances it holds plus the earnings and
+refunds not yet withdrawn; no euro of a lessee or of the lessor moves but by its own action or a bill. At the end of
+every run each lease is wound up by its lessee (notice, billing, settlement) and every euro comes out.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from collections import Counter
 from decimal import Decimal
 
 import pytest
+from eth_account.signers.local import LocalAccount
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -47,9 +53,60 @@ class LeasingMachine(RuleBasedStateMachine):
         self.hours = {m: int(self.d.registry.hoursOf(m)) for m in self.machines}
         self.leases: list[int] = []
         self.lessee_of: dict[int, object] = {}
+        self.roles_revoked = False
+        # the worst case of the old set-ups: the lessor is also the registry's manufacturer
+        registry = self.d.registry
+        registry.grantRole(registry.MANUFACTURER_ROLE(), self.env.lessor, sender=self.env.admin)
+        self.parties = (self.env.lessee, self.env.other, self.env.lessor)
+        for lessee in self.parties[:2]:  # enough for runs of long unpaid leases
+            self.d.fund(lessee, Decimal(1_000_000))
+        self.start_money = {a.address: self.money(a, []) for a in self.parties}
+
+    def money(self, account: LocalAccount, statements: list[LeaseStatement]) -> int:
+        """What an account holds in euro units: its wallet plus what the lease contract owes or keeps for it
+        (a lessee's deposits, balances and payments; the lessor's earnings less what was paid to it)."""
+        lease = self.d.lease
+        held = int(self.d.stablecoin.balanceOf(account)) + int(lease.refundOf(account)) + int(lease.earningsOf(account))
+        for s in statements:
+            if s.lessee == account.address:
+                held += eur(s.deposit) + eur(s.balance) + eur(s.paid)
+            if account is self.env.lessor:
+                held -= eur(s.paid)
+        return held
 
     def teardown(self) -> None:
-        self.chain.revert(self.snapshot)
+        try:
+            self.wind_up()
+        finally:
+            self.chain.revert(self.snapshot)
+
+    def wind_up(self) -> None:
+        """A way out for everyone whatever happened: each lessee gives notice and bills its lease to the end, anyone
+        settles, a debt left after the deposit is paid, and every party withdraws what it is owed."""
+        for lease_id in self.leases:
+            lessee = self.lessee_of[lease_id]
+            st = self.d.statement(lease_id)
+            if st.status in RUNNING and not st.end_at:
+                self.d.give_notice(lessee, lease_id)
+            while self.d.statement(lease_id).status in RUNNING:
+                due = self.d.statement(lease_id).next_bill_at
+                self.chain.travel_to(max(due, self.chain.timestamp + 1))
+                self.d.run_billing(lessee, lease_id)
+            if self.d.statement(lease_id).status == "ended":
+                self.d.settle(lessee, lease_id)
+            owed = self.d.statement(lease_id).outstanding
+            if owed:
+                self.d.fund(lessee, owed)
+                self.d.top_up(lessee, owed, lease_id=lease_id)
+        for account in self.parties:
+            if self.d.lease.refundOf(account):
+                self.d.withdraw_deposit(account)
+            if self.d.lease.earningsOf(account):
+                self.d.withdraw_earnings(account)
+        assert int(self.d.stablecoin.balanceOf(self.d.lease)) == 0
+        for machine in self.machines:
+            assert self.d.registry.custodianOf(machine) == ZERO
+        self.seen["wound up"] += 1
 
     # --- helpers
     def next_ts(self) -> int:
@@ -108,19 +165,32 @@ class LeasingMachine(RuleBasedStateMachine):
     def subscribe(self, index: int) -> None:
         machine = self.machines[index]
         lessee = self.lessees[machine]
+        genuine = self.devices[machine]
         if int(self.d.lease.leaseOfMachine(machine)) != 0:
             with reverts("MachineAlreadyLeased", machineId=machine):
-                self.d.subscribe(lessee, machine, self.env.plan_id)
+                self.d.subscribe(lessee, machine, self.env.plan_id, device=genuine)
             return
-        lease_id = self.d.lease_id(self.d.subscribe(lessee, machine, self.env.plan_id))
+        if self.roles_revoked:
+            with reverts("AccessControlUnauthorizedAccount", account=self.d.lease.address):
+                self.d.subscribe(lessee, machine, self.env.plan_id, device=genuine)
+            return
+        lease_id = self.d.lease_id(self.d.subscribe(lessee, machine, self.env.plan_id, device=genuine))
         self.leases.append(lease_id)
         self.lessee_of[lease_id] = lessee
         assert self.d.lease.userOf(lease_id) == lessee.address
 
-    @rule(index=st.integers(0, 1), delta=st.integers(0, 60))
+    @rule(index=st.integers(0, 1), delta=st.one_of(st.integers(0, 60), st.just(10**9)))
     def reading(self, index: int, delta: int) -> None:
+        """The genuine meter (the clock moved on as far as the hours need); now and then a broken one jumping by a
+        billion hours, which the registry refuses."""
         machine = self.machines[index]
         target = self.hours[machine] + delta
+        if delta == 10**9:
+            with reverts("ImplausibleReading", machineId=machine, counter=target):
+                self.d.post_reading(self.env.keeper, self.devices[machine], machine, target)
+            self.seen["implausible reading refused"] += 1
+            return
+        self.env.allow(machine, target)
         self.d.post_reading(self.env.keeper, self.devices[machine], machine, target)
         self.hours[machine] = target
 
@@ -248,6 +318,12 @@ class LeasingMachine(RuleBasedStateMachine):
             return
         before = self.d.statement(lease_id)
         _, _, deadline, _, credited = self.d.lease.ticketOf(ticket)
+        if self.roles_revoked and before.status == "settled":
+            # out of custody and without the maintainer role, the lease cannot log on the twin: the ticket of a
+            # settled lease stays open, which holds nothing
+            with reverts("AccessControlUnauthorizedAccount", account=self.d.lease.address):
+                self.d.close_ticket(self.env.lessor, ticket, "report")
+            return
         ts = self.next_ts()
         self.d.close_ticket(self.env.lessor, ticket, "report")
         after = self.d.statement(lease_id)
@@ -299,6 +375,96 @@ class LeasingMachine(RuleBasedStateMachine):
         elif self.d.lease.refundOf(account) > 0:
             self.d.withdraw_deposit(account)
 
+    # --- hostile actors
+    @rule(index=st.integers(0, 1))
+    def lessor_rebinds_the_meter(self, index: int) -> None:
+        """The lessor, holding the manufacturer role, binds its own key: refused while leased; before a lease the
+        careful lessee's subscription then refuses the machine, until the genuine meter is bound back."""
+        machine = self.machines[index]
+        if int(self.d.lease.leaseOfMachine(machine)) != 0:
+            with reverts("InCustody", machineId=machine, custodian=self.d.lease.address):
+                self.d.bind_device(self.env.lessor, machine, self.env.lessor)
+            self.d.propose_device(self.env.lessor, machine, self.env.lessor)  # the lessee never approves it
+            self.seen["rebind refused"] += 1
+            return
+        self.d.bind_device(self.env.lessor, machine, self.env.lessor)
+        with reverts("DeviceMismatch", machineId=machine):
+            self.d.subscribe(self.lessees[machine], machine, self.env.plan_id, device=self.devices[machine])
+        self.d.bind_device(self.env.manufacturer, machine, self.devices[machine])
+        self.seen["rebind before a lease refused by the lessee"] += 1
+
+    @rule(index=st.integers(0, 1), kind=st.sampled_from(["own key", "replay", "back-dated", "future"]))
+    def forged_reading(self, index: int, kind: str) -> None:
+        machine = self.machines[index]
+        registry, device = self.d.registry, self.devices[machine]
+        huge = self.hours[machine] + 10**6
+        if kind == "own key":
+            with reverts("InvalidDeviceSignature", machineId=machine, signer=self.env.lessor):
+                self.d.post_reading(self.env.lessor, self.env.lessor, machine, huge)
+        elif kind == "replay":
+            nonce = int(registry.nonceOf(machine))
+            if nonce == 0:
+                return
+            with reverts("InvalidNonce", machineId=machine, expected=nonce, given=nonce - 1):
+                self.d.registry.reportUsage(*self.d.sign_reading(device, machine, huge, nonce=nonce - 1))
+        elif kind == "back-dated":
+            last, sealed = registry.readingTimesOf(machine)
+            with reverts("StaleReading", machineId=machine, notAfter=max(last, sealed)):
+                self.d.post_reading(self.env.lessor, device, machine, huge, taken_at=max(last, sealed))
+        else:
+            at = self.chain.timestamp + DAY
+            with reverts("ReadingFromFuture", machineId=machine, takenAt=at):
+                self.d.post_reading(self.env.lessor, device, machine, huge, taken_at=at)
+        self.seen[f"forged reading: {kind}"] += 1
+
+    @precondition(lambda self: self.leases)
+    @rule(data=st.data())
+    def lessor_terminates(self, data: st.DataObject) -> None:
+        """Allowed only once the lease is suspended; it then bills the hours up to now."""
+        lease_id = data.draw(st.sampled_from(self.leases))
+        before = self.d.statement(lease_id)
+        if before.status != "suspended":
+            with reverts("NotSuspended", leaseId=lease_id):
+                self.d.terminate(self.env.lessor, lease_id)
+            return
+        self.d.terminate(self.env.lessor, lease_id)
+        after = self.d.statement(lease_id)
+        assert after.status == "ended" and after.billed >= before.billed
+        self.seen["terminated"] += 1
+
+    @precondition(lambda self: self.leases)
+    @rule(data=st.data())
+    def outsider_meddles(self, data: st.DataObject) -> None:
+        lease_id = data.draw(st.sampled_from(self.leases))
+        stranger, d = self.env.stranger, self.d
+        st_ = d.statement(lease_id)
+        with reverts("NotLessor", caller=stranger):
+            d.terminate(stranger, lease_id)
+        with reverts():
+            d.give_notice(stranger, lease_id)
+        with reverts():
+            d.set_user(stranger, lease_id, stranger, 2**40)
+        with reverts():
+            d.approve_device(stranger, lease_id, stranger)
+        with reverts("NotCustodian", caller=stranger):
+            d.registry.meter(st_.machine_id, self.chain.timestamp, sender=stranger)
+        with reverts("NotCustodian", caller=stranger):
+            d.registry.releaseCustody(st_.machine_id, sender=stranger)
+        with reverts("NothingToWithdraw", account=stranger):
+            d.withdraw_earnings(stranger)
+        with reverts("NothingToWithdraw", account=stranger):
+            d.withdraw_deposit(stranger)
+        self.seen["outsider refused"] += 1
+
+    @precondition(lambda self: not self.roles_revoked)
+    @rule()
+    def admin_takes_roles_back(self) -> None:
+        """The admin revokes the lease contract's registry roles: no running lease may get stuck."""
+        registry = self.d.registry
+        for role in (registry.CUSTODIAN_ROLE(), registry.MAINTAINER_ROLE()):
+            registry.revokeRole(role, self.d.lease, sender=self.env.admin)
+        self.roles_revoked = True
+
     # --- invariants (one pass, each statement read once per step)
     @invariant()
     def invariants(self) -> None:
@@ -315,6 +481,13 @@ class LeasingMachine(RuleBasedStateMachine):
                 assert s.user == ZERO, s
             if s.user != ZERO:
                 assert now < s.user_expires <= s.expires
+            # never more hours than the billed windows had (rounded up), whatever the meter said
+            billed_until = s.next_bill_at - PLAN.period
+            if s.status in ("ended", "settled"):
+                billed_until = max(billed_until, s.end_at)
+            periods = (s.next_bill_at - s.started_at) // PLAN.period - 1
+            max_hours = -(-(billed_until - s.started_at) // HOUR) + 1
+            assert s.billed <= periods * PLAN.period_fee + max_hours * PLAN.hourly_fee, s
         # counters never decrease (each accepted reading was >= the previous one)
         for machine in self.machines:
             assert int(self.d.registry.hoursOf(machine)) == self.hours[machine]
@@ -324,6 +497,9 @@ class LeasingMachine(RuleBasedStateMachine):
             int(self.d.lease.refundOf(a)) for a in (self.env.lessee, self.env.other)
         )
         assert int(self.d.stablecoin.balanceOf(self.d.lease)) == held + owed
+        # no euro of a lessee or of the lessor moves but by its own action or a bill
+        for account in self.parties:
+            assert self.money(account, statements) == self.start_money[account.address], account.address
 
 
 @pytest.mark.slow

@@ -93,7 +93,7 @@ def test_subscribe_escrows_deposit_and_grants_use_right(env):
 
 def test_subscribe_needs_allowance(env):
     with reverts("ERC20InsufficientAllowance"):
-        env.driver.lease.subscribe(env.machine_id, env.plan_id, sender=env.lessee)
+        env.driver.lease.subscribe(env.machine_id, env.plan_id, env.device, sender=env.lessee)
 
 
 def test_subscribe_rejections(env):
@@ -101,8 +101,9 @@ def test_subscribe_rejections(env):
     with reverts("MachineAlreadyLeased", machineId=env.machine_id, leaseId=1):
         env.driver.subscribe(env.other, env.machine_id, env.plan_id)
     with reverts("UnknownPlan", planId=9):
-        env.driver.lease.subscribe(env.machine2_id, 9, sender=env.other)
-    foreign = env.driver.machine_id(env.driver.register_machine(env.lessor, "SN-F", "M", env.device, owner=env.other))
+        env.driver.lease.subscribe(env.machine2_id, 9, env.device2, sender=env.other)
+    registered = env.driver.register_machine(env.manufacturer, "SN-F", "M", env.device, owner=env.other)
+    foreign = env.driver.machine_id(registered)
     with reverts("NotMachineOwner", machineId=foreign, lessor=env.lessor):
         env.driver.subscribe(env.lessee, foreign, env.plan_id)
     with reverts("ERC721NonexistentToken"):

@@ -56,17 +56,17 @@ def node(s4_project: Project) -> Iterator[AnvilNode]:
 
 @pytest.mark.anvil
 @pytest.mark.parametrize(
-    ("method", "fault", "after", "words"),
+    ("method", "fault", "after"),
     [
-        ("eth_sendRawTransaction", "drop", 6, "ConnectionError"),
-        ("eth_sendRawTransaction", "drop_after", 6, "ConnectionError"),
-        ("eth_sendRawTransaction", "malformed", 6, "the node answered malformed JSON"),
-        ("eth_getTransactionReceipt", "drop", 6, "ConnectionError"),
-        ("eth_call", "malformed", 3, "the node answered malformed JSON"),
+        ("eth_sendRawTransaction", "drop", 6),
+        ("eth_getTransactionReceipt", "drop", 6),
+        ("eth_call", "drop", 3),
+        ("eth_call", "malformed", 3),
+        ("eth_getBlockByNumber", "malformed", 3),
     ],
 )
 def test_a_misbehaving_node_is_exit_2_with_one_line(
-    node: AnvilNode, tmp_path: Path, method: str, fault: Fault, after: int, words: str
+    node: AnvilNode, tmp_path: Path, method: str, fault: Fault, after: int
 ) -> None:
     scenario = tmp_path / "s.yaml"
     scenario.write_text(BASE)
@@ -74,7 +74,7 @@ def test_a_misbehaving_node_is_exit_2_with_one_line(
         result = run_cli("replay", "--rpc", proxy.url, scenario, "--report", tmp_path / "r.html")
     assert proxy.faults >= 1, "the fault never happened"
     assert result.returncode == 2
-    assert words in error_line(result.stderr)
+    assert proxy.url in error_line(result.stderr)
 
 
 @pytest.mark.anvil

@@ -15,6 +15,7 @@ import requests
 
 from s4chain.chain import AnvilNode, anvil_binary
 from s4chain.project import Project
+from s4chain.scenarios.journal import JournalError, read_journal
 from tests.scenarios.conftest import run_cli
 
 pytestmark = [pytest.mark.anvil, pytest.mark.slow]
@@ -39,8 +40,8 @@ def _summary(report: Path) -> list[list[tuple[str, str, str | None, list[str]]]]
 
 def _journaled_steps(journal: Path, scenario: Path) -> int:
     try:
-        return len(json.loads(journal.read_text())["entries"][str(scenario)]["steps"])
-    except (OSError, ValueError, KeyError):
+        return len(read_journal(journal)[str(scenario)].steps)
+    except (JournalError, KeyError):
         return 0
 
 
@@ -57,7 +58,7 @@ def test_killed_replay_resumes_without_resending(files: list[Path], s4_project: 
         assert run_cli("replay", "--rpc", node.url, *files, "--report", reference).returncode == 0
 
     report = tmp_path / "run.html"
-    journal = tmp_path / "run.journal.json"
+    journal = tmp_path / "run.journal.jsonl"
     with AnvilNode(anvil_binary(s4_project.node_modules)) as node:
         command = [
             sys.executable,
@@ -77,9 +78,9 @@ def test_killed_replay_resumes_without_resending(files: list[Path], s4_project: 
             time.sleep(0.02)
         process.send_signal(signal.SIGKILL)  # a crash: no clean-up of any kind
         process.wait()
-        before = json.loads(journal.read_text())["entries"]
-        assert before[str(files[0])]["run"] is not None and before[str(files[1])]["run"] is None
-        confirmed = [tx for step in before[str(files[1])]["steps"] for tx in step["transactions"]]
+        before = read_journal(journal)
+        assert before[str(files[0])].run is not None and before[str(files[1])].run is None
+        confirmed = [tx for step in before[str(files[1])].steps for tx in step.transactions]
         assert len(confirmed) >= 8, "the replay was not interrupted half-way"
         assert not report.exists()
 
@@ -127,18 +128,18 @@ def test_a_step_run_but_not_journaled_is_undone_then_run_once(s4_project: Projec
     with AnvilNode(anvil_binary(s4_project.node_modules)) as node:
         chain = RpcChain(node.url, compiled)
         journal = JournalWriter.fresh(journal_path(report), chain)
-        journal.start(scenario, None)
+        journal.start(scenario, chain.snapshot(), chain)
 
         def journal_nine_then_stop(record: StepRecord) -> None:
-            if len(journal.journal.entries[str(scenario)].steps) == 9:
+            if len(journal.entries[str(scenario)].steps) == 9:
                 raise _Stop  # the tenth step ran on chain; the crash comes before its journal entry
-            journal.step(scenario, record)
+            journal.step(scenario, record, {}, chain)
 
         with pytest.raises(_Stop):
             Replayer(chain, load_scenario(scenario)).run(
                 on_step=journal_nine_then_stop,
-                on_deployed=partial(journal.deployed, scenario),
-                before_step=partial(journal.step_starting, scenario, chain),
+                on_deployed=lambda run: journal.deployed(scenario, run, {}, chain),
+                before_step=partial(journal.starting, scenario, chain),
             )
         height = chain.block_number
         resumed = run_cli("replay", "--rpc", node.url, scenario, "--report", report, "--resume")

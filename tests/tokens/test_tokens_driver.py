@@ -46,3 +46,16 @@ def test_driver_approves_only_when_the_allowance_is_short(m):
     m.mkh.approve(m.ex, 100 * E18, sender=m.maker)
     d.offer(m.maker, sell="MKH", amount=D(5), buy="ART", price_amount=D(1))
     assert m.mkh.allowance(m.maker, m.ex) == 95 * E18  # no new approval
+
+
+def test_a_later_token_with_the_same_symbol_never_takes_the_name_over(m):
+    """Anyone may create a token called MKH; the driver's `MKH` stays the first one (the maker-space member's),
+    so scenario steps naming MKH never trade an impostor's token. The impostor is reachable by address."""
+    d = m.driver
+    genuine = m.mkh.address
+    impostor = d.created_token(d.create_token(m.other, name="Maker Hours", symbol="MKH", supply=D(50)))
+    assert d.token("MKH").address == genuine
+    reattached = TokenExchangeDriver(m.chain, d.factory, d.exchange)  # knows no symbol yet: reads the factory
+    assert reattached.token("MKH").address == genuine
+    offer = d.offer_id(d.offer(m.other, sell=impostor, amount=D(5), buy="ART", price_amount=D(1)))
+    assert d.offer_state(offer).sell == impostor  # shown by address, never as MKH

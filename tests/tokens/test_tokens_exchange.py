@@ -240,3 +240,20 @@ def test_an_address_without_code_cannot_be_offered(m):
     with reverts():
         m.ex.makeOffer(m.other.address, 1, m.art, 1, sender=m.maker)
     assert m.ex.offerCount() == 0
+
+
+def test_offer_terms_cannot_change_under_a_taker(m):
+    """No front-running by a price change: an offer's terms are fixed at creation. A maker who wants another
+    price must cancel and make a new offer (a new id); a fill of the old id then fails, it never pays more."""
+    offer_id, _ = make_offer(m)  # 300 MKH for 30 ART
+    quoted = m.ex.priceOf(offer_id, 100 * E18)
+    m.art.approve(m.ex, 2**256 - 1, sender=m.taker)  # a standing allowance: the worst case for the taker
+    m.driver.cancel(m.maker, offer_id=offer_id)
+    dearer, _ = make_offer(m, price=D(300))
+    assert dearer != offer_id
+    with reverts("OfferNotOpen", offerId=offer_id):
+        m.ex.fill(offer_id, 100 * E18, sender=m.taker)
+    before = m.art.balanceOf(m.taker)
+    other_id, _ = make_offer(m, amount=D(300), price=D30)
+    m.ex.fill(other_id, 100 * E18, sender=m.taker)
+    assert before - m.art.balanceOf(m.taker) == quoted == 10 * E18

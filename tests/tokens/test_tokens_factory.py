@@ -82,3 +82,18 @@ def test_driver_finds_factory_tokens_by_symbol_from_events(m):
     assert fresh.token("ART").address == m.art.address
     assert fresh.balance(m.artist.address, "ART") == Decimal(700)
     assert fresh.balance(m.artist.address, m.art.address) == Decimal(700)
+
+
+def _functions(contract) -> set[str]:
+    return {item["name"] for item in contract.abi if item.get("type") == "function"}
+
+
+def test_the_creator_has_no_power_over_holders_tokens(m):
+    """The creator (admin and minter of MKH) cannot move, burn or freeze what holders own, nor raise the cap; the
+    factory has no admin at all."""
+    with reverts("ERC20InsufficientAllowance"):
+        m.mkh.transferFrom(m.taker, m.maker, 1, sender=m.maker)
+    assert m.mkh.balanceOf(m.taker) == 1_000 * E18
+    # no burn, pause, freeze or cap setter to abuse; the only privileged function is mint (capped)
+    assert not {"burn", "burnFrom", "pause", "freeze", "setCap", "blacklist"} & _functions(m.mkh)
+    assert not {"grantRole", "transferOwnership", "pause", "setImplementation"} & _functions(m.driver.factory)

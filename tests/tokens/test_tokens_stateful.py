@@ -1,9 +1,16 @@
 """A hypothesis state machine over P2PExchange, checked against a Python model after every step.
 
+Hostile actors take random actions among the traders: the MKH creator (its minter and admin) mints at will, up
+to the cap and beyond; an outsider (no tokens, no approvals) tries to mint, to pull anyone's tokens, to cancel
+or fill others' offers without paying, to withdraw others' proceeds; anyone may send tokens straight to the
+exchange.
+
 Invariants: the exchange's balance of each token equals the sum of the remaining amounts of the open offers
-selling it (escrow is exact); no token is created or destroyed by the exchange (supplies never change and
-everyone's balances match the model); the exchange's ether equals the proceeds owed to makers; every price is
-the rounded-up share of the offer's price, never zero for something.
+selling it plus what was sent to it directly (every escrow backed); the exchange creates and destroys no token
+(supplies change only by the creator's mints, and everyone's balances match the model: nobody's tokens leave
+without their consent); the exchange's ether equals the proceeds owed to makers; every price is the rounded-up
+share of the offer's price, never zero for something; every open offer can be cancelled by its maker and every
+maker's ether proceeds withdrawn, right now (a reachable way out).
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ class OfferModel:
 def test_exchange_state_machine(m):
     chain, ex = m.chain, m.ex
     people = [m.maker, m.artist, m.taker, m.other]
+    outsider = chain.accounts[5]  # no tokens, no approvals, no role
     tokens = {m.mkh.address: m.mkh, m.art.address: m.art}
     person = st.sampled_from(people)
     token = st.sampled_from(list(tokens))
@@ -50,7 +58,7 @@ def test_exchange_state_machine(m):
     for p in people:
         for t in tokens.values():
             t.approve(ex, 2**256 - 1, sender=p)
-    everyone = [p.address for p in people] + [ex.address]
+    everyone = [p.address for p in people] + [ex.address, outsider.address]
     supplies0 = {a: int(t.totalSupply()) for a, t in tokens.items()}
     balances0 = {(a, who): int(t.balanceOf(who)) for a, t in tokens.items() for who in everyone}
 
@@ -61,6 +69,8 @@ def test_exchange_state_machine(m):
             self.offers: dict[int, OfferModel] = {}
             self.balances = dict(balances0)
             self.proceeds: dict[str, int] = {}
+            self.supplies = dict(supplies0)
+            self.donated = dict.fromkeys(tokens, 0)
 
         def teardown(self) -> None:
             chain.revert(self.snapshot)
@@ -157,17 +167,85 @@ def test_exchange_state_machine(m):
             assert chain.balance(actor) == before + owed  # fee-free dev blocks
             self.proceeds[actor.address] = 0
 
+        # --- hostile actors ----------------------------------------------------------------------------------
+        @rule(to=person, amount=st.one_of(units, st.sampled_from(["rest", "rest+1"])))
+        def creator_mints(self, to, amount):
+            """The MKH creator mints at will: only up to the cap, and only new tokens (nobody else's)."""
+            mkh = m.mkh
+            rest = int(mkh.cap()) - self.supplies[mkh.address]
+            units_ = rest if amount == "rest" else rest + 1 if amount == "rest+1" else amount
+            try:
+                mkh.mint(to, units_, sender=m.maker)
+            except ContractRevert as exc:
+                assert exc.error_name == "CapExceeded" and units_ > rest
+                return
+            assert units_ <= rest
+            self.supplies[mkh.address] += units_
+            self.balances[(mkh.address, to.address)] += units_
+
+        @rule(
+            attack=st.sampled_from(["mint", "pull", "cancel", "fill_unpaid", "withdraw", "grant"]),
+            victim=person,
+            index=pick,
+            token_address=token,
+        )
+        def outsider_attacks(self, attack, victim, index, token_address):
+            """The outsider tries to take what is not theirs: every attempt reverts."""
+            t = tokens[token_address]
+            found = self.offer_at(index)
+            if attack in ("cancel", "fill_unpaid") and (found is None or found[1].remaining == 0):
+                return
+            calls = {
+                "mint": ("AccessControlUnauthorizedAccount", lambda: t.mint(outsider, 1, sender=outsider)),
+                "pull": ("ERC20InsufficientAllowance", lambda: t.transferFrom(victim, outsider, 1, sender=outsider)),
+                "cancel": ("NotMaker", lambda: ex.cancel(found[0], sender=outsider)),
+                "withdraw": ("NothingToWithdraw", lambda: ex.withdraw(sender=outsider)),
+                "grant": (
+                    "AccessControlUnauthorizedAccount",
+                    lambda: t.grantRole(t.MINTER_ROLE(), outsider, sender=outsider),
+                ),
+            }
+            if attack == "fill_unpaid":  # no tokens and no allowance; ether must be the exact price
+                _, o = found
+                error = "WrongEtherValue" if o.buy == ETH else "ERC20InsufficientAllowance"
+                calls[attack] = (error, lambda: ex.fill(found[0], 1, sender=outsider))
+            error, action = calls[attack]
+            try:
+                action()
+            except ContractRevert as exc:
+                assert exc.error_name == error, f"{attack}: {exc.error_name}, expected {error}"
+                return
+            raise AssertionError(f"the outsider's {attack} went through")
+
+        @rule(sender=person, token_address=token, amount=units)
+        def send_to_the_exchange(self, sender, token_address, amount):
+            """Tokens sent straight to the exchange, outside any offer: they back no offer and take none."""
+            tokens[token_address].transfer(ex, amount, sender=sender)
+            self.move(token_address, sender.address, ex.address, amount)
+            self.donated[token_address] += amount
+
+        # --- invariants ------------------------------------------------------------------------------------
         @invariant()
-        def escrow_is_exact(self):
+        def escrow_is_backed(self):
             for address, t in tokens.items():
                 open_sum = sum(o.remaining for o in self.offers.values() if o.sell == address)
-                assert int(t.balanceOf(ex)) == open_sum
+                assert int(t.balanceOf(ex)) == open_sum + self.donated[address]
+
+        @invariant()
+        def every_asset_has_a_way_out(self):
+            for offer_id, o in self.offers.items():
+                if o.remaining:
+                    maker = next(p for p in people if p.address == o.maker)
+                    assert ex.cancel.call(offer_id, sender=maker) == o.remaining
+            for who in people:
+                if self.proceeds.get(who.address):
+                    assert ex.withdraw.call(sender=who) == self.proceeds[who.address]
 
         @invariant()
         def no_token_created_or_destroyed(self):
             for address, t in tokens.items():
-                assert int(t.totalSupply()) == supplies0[address]
-                assert sum(self.balances[(address, who)] for who in everyone) == supplies0[address]
+                assert int(t.totalSupply()) == self.supplies[address]
+                assert sum(self.balances[(address, who)] for who in everyone) == self.supplies[address]
                 for who in everyone:
                     assert int(t.balanceOf(who)) == self.balances[(address, who)]
 

@@ -40,7 +40,7 @@ def test_only_parties_open_disputes_on_submitted_or_rejected(env: Env) -> None:
 def test_a_dispute_freezes_the_milestone(env: Env) -> None:
     d = env.driver
     mission_id, submitted_at = env.submitted()
-    d.dispute(env.freelancer, mission_id, 0, "the firm is slow")
+    d.dispute(env.firm, mission_id, 0, "not what we ordered")
     env.chain.travel_to(submitted_at + TIMEOUT + 1)
     for action in (
         lambda: d.release_after_timeout(env.stranger, mission_id, 0),
@@ -93,7 +93,7 @@ def test_admin_grants_the_arbiter_role(env: Env) -> None:
 def test_split_arithmetic(env: Env, amount: str, bps: int) -> None:
     d = env.driver
     mission_id, _ = env.submitted((amount, "10"))
-    d.dispute(env.freelancer, mission_id, 0, "split it")
+    d.dispute(env.firm, mission_id, 0, "split it")
     units = eur(amount)
     to_freelancer = units * bps // 10_000
     to_firm = units - to_freelancer

@@ -15,6 +15,7 @@ CEILINGS = {
     "MissionEscrow.approveMilestone": 100_000,  # first credits of freelancer and treasury
     "MissionEscrow.releaseAfterTimeout": 80_000,
     "MissionEscrow.resolveDispute": 100_000,
+    "MissionEscrow.settleLapsedDispute": 120_000,  # credits firm and freelancer, both from zero
     "MissionEscrow.withdraw": 60_000,
 }
 
@@ -58,6 +59,13 @@ def test_work_gas(env: Env, gas_report) -> None:  # type: ignore[no-untyped-def]
     d.submit(env.other, m3, 0, "d0")
     rec("MissionEscrow.abandonMission", d.abandon(env.other, m3))
     rec("MissionEscrow.reclaimUnstarted", d.reclaim(env.firm, m3))
+
+    m4 = d.mission_id(d.post_mission(env.firm, "m4", amounts, ACCEPT_WINDOW, TIMEOUT))
+    d.accept(env.freelancer, m4)
+    d.submit(env.freelancer, m4, 0, "d0")
+    d.dispute(env.firm, m4, 0, "bad")
+    env.chain.increase_time(30 * 86_400)  # no ruling within ARBITER_TIMEOUT
+    rec("MissionEscrow.settleLapsedDispute", d.settle_lapsed_dispute(env.stranger, m4, 0))
 
     for key, ceiling in CEILINGS.items():
         assert seen[key] < ceiling, f"{key} used {seen[key]} gas (ceiling {ceiling})"

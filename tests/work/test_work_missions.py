@@ -40,7 +40,7 @@ def test_post_escrows_the_total(env: Env) -> None:
         300,
         ZERO_ADDRESS,
     )
-    assert m.accept_by == res.timestamp - 1 + ACCEPT_WINDOW  # window counted from the block before the post
+    assert m.accept_by == res.timestamp + ACCEPT_WINDOW  # window counted from the post's block
     assert d.milestone(mission_id, 1).amount == D("2500.5")
     assert d.milestone(mission_id, 1).status == "pending"
     assert d.state().balanced
@@ -327,12 +327,15 @@ def test_abandon_then_reclaim_unstarted(env: Env) -> None:
     with reverts("NotFirm"):
         d.reclaim(env.stranger, mission_id)
     res = d.reclaim(env.firm, mission_id)
-    assert_events(res, "MilestoneRefunded", count=2)
-    assert [d.milestone(mission_id, i).status for i in range(3)] == ["submitted", "refunded", "refunded"]
+    assert_events(res, "MilestoneRefunded", count=1, milestone=2)  # the rejected one keeps its response window
+    assert [d.milestone(mission_id, i).status for i in range(3)] == ["submitted", "rejected", "refunded"]
+    assert d.credit(env.firm) == D(1500)
+    with reverts("NotReclaimable"):
+        d.reclaim(env.firm, mission_id)  # nothing left to refund yet
+    env.chain.set_next_block_timestamp(d.milestone(mission_id, 1).deadline)
+    assert_events(d.reclaim(env.firm, mission_id), "MilestoneRefunded", count=1, milestone=1)
     assert d.credit(env.firm) == D(4000)
     assert d.mission(mission_id).status == "active"
-    with reverts("NotReclaimable"):
-        d.reclaim(env.firm, mission_id)  # nothing left to refund
     d.approve(env.firm, mission_id, 0)  # the submitted work is still paid
     m = d.mission(mission_id)
     assert (m.status, m.paid, m.refunded) == ("closed", D(1000), D(4000))

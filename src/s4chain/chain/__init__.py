@@ -2,10 +2,12 @@
 
 from s4chain.chain.accounts import DEV_CHAIN_ID, DEV_MNEMONIC, dev_accounts
 from s4chain.chain.anvil import AnvilError, AnvilNode, anvil_binary
-from s4chain.chain.base import Chain, DeploymentError
+from s4chain.chain.base import Chain, DeploymentError, PendingBlock
 from s4chain.chain.contract import Contract, TxResult
+from s4chain.chain.errors import NodeError, NodeUnreachableError, RpcError, TransactionUnconfirmedError
 from s4chain.chain.events import DecodedEvent
 from s4chain.chain.inprocess import InProcessChain
+from s4chain.chain.lock import NodeInUseError, NodeLock, node_lock
 from s4chain.chain.reverts import (
     ContractRevert,
     CustomErrorRevert,
@@ -13,7 +15,7 @@ from s4chain.chain.reverts import (
     RevertWithReason,
     UnknownRevert,
 )
-from s4chain.chain.rpc import NodeUnreachableError, RpcChain
+from s4chain.chain.rpc import RpcChain
 from s4chain.chain.safety import UnsafeChainError
 
 __all__ = [
@@ -28,13 +30,20 @@ __all__ = [
     "DecodedEvent",
     "DeploymentError",
     "InProcessChain",
+    "NodeError",
+    "NodeInUseError",
+    "NodeLock",
     "NodeUnreachableError",
     "PanicRevert",
+    "PendingBlock",
     "RevertWithReason",
     "RpcChain",
+    "RpcError",
+    "TransactionUnconfirmedError",
     "TxResult",
     "UnknownRevert",
     "UnsafeChainError",
     "anvil_binary",
     "dev_accounts",
+    "node_lock",
 ]

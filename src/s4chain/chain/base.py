@@ -4,20 +4,35 @@ Transactions are signed locally with the dev accounts and sent raw, with a fixed
 per transaction (on eth-tester, web3's estimate is a binary search of about 13 EVM runs). A transaction that
 reverts is mined like on a real chain; its revert data is recovered by replaying it as a call on top of its
 block, and raised as a decoded exception.
+
+Writes happen exactly once: a transaction is known by its hash, and after a transport fault the node is asked what
+became of it before anything else (see `_send_signed`); a node that cannot tell raises a `NodeError`.
+`one_block()` puts several transactions (an approval and the action it pays for) into one block.
 """
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from eth_utils import to_checksum_address
 from hexbytes import HexBytes
 from web3 import Web3
+from web3.exceptions import TransactionNotFound
 
 from s4chain.chain.contract import Contract, TxResult, as_address
+from s4chain.chain.errors import (
+    NodeError,
+    NodeUnreachableError,
+    RpcError,
+    TransactionRefused,
+    TransactionUnconfirmedError,
+)
 from s4chain.chain.events import DecodedEvent, EventRegistry
 from s4chain.chain.reverts import ErrorRegistry
 from s4chain.compiler.artifacts import Artifact, ArtifactStore
@@ -25,6 +40,10 @@ from s4chain.errors import S4ChainError
 
 TX_GAS_LIMIT = 15_000_000
 BLOCK_GAS_LIMIT = 30_000_000
+RECEIPT_TIMEOUT = 60.0
+# Pauses between receipt polls: a node that mines at once answers on the first or second look.
+RECEIPT_PAUSES = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1)
+RESEND_PAUSE = 0.05
 
 # (chain, artifact, constructor args, sender, value, proceed) -> Contract; `proceed()` deploys for real.
 DeployInterceptor = Callable[
@@ -36,6 +55,15 @@ class CallReverted(Exception):
     def __init__(self, data: bytes) -> None:
         self.data = data
         super().__init__(data.hex())
+
+
+@dataclass
+class PendingBlock:
+    """The block `Chain.one_block` is filling: its timestamp, and what was sent into it."""
+
+    timestamp: int
+    sent: list[tuple[TxResult, dict[str, Any]]] = field(default_factory=list)
+    gas: int = 0  # the gas limits sent so far
 
 
 class DeploymentError(S4ChainError):
@@ -65,6 +93,10 @@ class Chain(ABC):
         # same timestamps, and so the same outcomes, on the in-process chain and on a node.
         self.one_second_blocks = False
         self._next_timestamp: int | None = None
+        self._block: PendingBlock | None = None
+        # How long a sent transaction may stay unconfirmed (not mined, or its fate unknown) before
+        # TransactionUnconfirmedError.
+        self.confirm_timeout = RECEIPT_TIMEOUT
         base_fee = int(w3.eth.get_block("latest").get("baseFeePerGas", 0))
         # Base fee only rises when blocks are more than half full; three times the start value is ample.
         self._max_fee_per_gas = max(3 * base_fee, 3 * 10**9)
@@ -103,6 +135,12 @@ class Chain(ABC):
             raise ValueError(f"timestamp {timestamp} is not after the latest block's ({latest})")
         self._set_next_block_timestamp(timestamp)
         self._next_timestamp = timestamp
+
+    @property
+    def next_block_time(self) -> int:
+        """The time the next block will have: the one pinned by `set_next_block_timestamp`, else one second after
+        the latest block (block times strictly increase)."""
+        return self._next_timestamp if self._next_timestamp is not None else self.timestamp + 1
 
     def mine(self, blocks: int = 1) -> None:
         for _ in range(blocks):
@@ -173,6 +211,10 @@ class Chain(ABC):
     def send(
         self, to: str | None, data: bytes, sender: LocalAccount | None = None, value: int = 0, gas: int | None = None
     ) -> TxResult:
+        """Sign and send a transaction, exactly once, and wait for it; a revert raises its decoded error.
+
+        Inside `one_block`, the result is handed out at once and completed when the block is mined (a revert
+        is raised then)."""
         account = self._sender(sender)
         tx: dict[str, Any] = {
             "type": 2,
@@ -185,20 +227,37 @@ class Chain(ABC):
         }
         if to is not None:
             tx["to"] = to_checksum_address(to)
-        self._pin_block_time()
-        tx_hash = self._send_signed(account, tx)
-        self._next_timestamp = None
-        receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=60)
-        hash_hex = "0x" + bytes(tx_hash).hex()
+        if self._block is None:
+            self._pin_block_time()
+        elif self._block.gas + tx["gas"] > BLOCK_GAS_LIMIT:  # the node would leave it for a later block
+            raise ValueError(f"one_block: no room for another transaction of {tx['gas']:,} gas in this block")
+        else:
+            self._block.gas += tx["gas"]
+        try:
+            tx_hash = "0x" + bytes(self._send_signed(account, tx)).hex()
+        finally:
+            if self._block is None:
+                self._next_timestamp = None  # the time pinned was for this transaction's block
+        replay = {"from": account.address, "data": "0x" + data.hex(), "value": value, "gas": tx["gas"]}
+        if to is not None:
+            replay["to"] = tx["to"]
+        if self._block is not None:
+            result = TxResult(tx_hash=tx_hash, block_number=0, timestamp=self._block.timestamp, gas_used=0)
+            self._block.sent.append((result, replay))
+            return result
+        mined = self._mined(tx_hash, self._receipt(tx_hash), replay)
+        if isinstance(mined, Exception):
+            raise mined
+        return mined
+
+    def _mined(self, tx_hash: str, receipt: Any, replay: dict[str, Any]) -> TxResult | Exception:
+        """The result of a mined transaction, or its decoded revert (`replay`: the transaction as a call)."""
         if receipt["status"] != 1:
-            replay = {"from": account.address, "data": "0x" + data.hex(), "value": value, "gas": tx["gas"]}
-            if to is not None:
-                replay["to"] = tx["to"]
-            raise self._revert_of(replay, int(receipt["blockNumber"]), hash_hex)
+            return self._revert_of(replay, int(receipt["blockNumber"]), tx_hash)
         block = self.w3.eth.get_block(receipt["blockNumber"])
         address = receipt.get("contractAddress")
         return TxResult(
-            tx_hash=hash_hex,
+            tx_hash=tx_hash,
             block_number=int(receipt["blockNumber"]),
             timestamp=int(block["timestamp"]),
             gas_used=int(receipt["gasUsed"]),
@@ -206,34 +265,149 @@ class Chain(ABC):
             contract_address=to_checksum_address(address) if address else None,
         )
 
+    def _receipt(self, tx_hash: str) -> Any:
+        """Wait for the receipt, polling soon and then less often (web3's waiter sleeps 100 ms before looking,
+        while anvil and the in-process chain mine at once)."""
+        timeout = self.confirm_timeout
+        deadline = time.monotonic() + timeout
+        pauses = iter(RECEIPT_PAUSES)
+        try:
+            while True:
+                try:
+                    return self.w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
+                except TransactionNotFound:
+                    pass
+                if time.monotonic() > deadline:
+                    raise TransactionUnconfirmedError(
+                        tx_hash, f"transaction {tx_hash} was sent but not mined within {timeout:.0f} s"
+                    )
+                time.sleep(next(pauses, RECEIPT_PAUSES[-1]))
+        except TransactionUnconfirmedError:
+            raise
+        except NodeUnreachableError as exc:
+            raise TransactionUnconfirmedError(tx_hash, f"transaction {tx_hash} was sent, then: {exc}") from exc
+
     def _send_signed(self, account: LocalAccount, tx: dict[str, Any]) -> HexBytes:
-        """Sign with the next nonce and send. Nonces are counted locally to save a round trip per transaction;
-        when something else sent from the account meanwhile, the node's count is fetched and tried once more."""
+        """Sign with the next nonce and send, exactly once; returns the transaction's hash.
+
+        Nonces are counted locally to save a round trip per transaction. A transaction is known by its hash,
+        computed here from the signed bytes: after any transport fault the node is asked what became of it
+        before anything else, and only the same signed bytes are sent again (the same transaction). It is
+        signed anew, with the node's nonce, only when it can never land: the node refused it outright, or
+        another transaction took its nonce (something else sent from the account meanwhile)."""
         for attempt in range(2):
-            nonce = self._nonces.get(account.address)
+            nonce = self._nonces.pop(account.address, None)
             if nonce is None:
                 nonce = int(self.w3.eth.get_transaction_count(account.address, "pending"))
             signed = account.sign_transaction({**tx, "nonce": nonce})
             try:
-                tx_hash = HexBytes(self.w3.eth.send_raw_transaction(signed.raw_transaction))
-            except Exception as exc:
-                self._nonces.pop(account.address, None)
+                delivered = self._deliver(signed.raw_transaction, signed.hash.to_0x_hex(), account.address, nonce)
+            except TransactionRefused as exc:
                 if attempt == 0 and "nonce" in str(exc).lower():
                     continue
-                raise
-            self._nonces[account.address] = nonce + 1
-            return tx_hash
-        raise AssertionError("unreachable: the loop returns or raises")
+                raise RpcError(f"the node refused the transaction: {exc}") from None
+            if delivered:
+                self._nonces[account.address] = nonce + 1
+                return HexBytes(signed.hash)
+        raise RpcError(f"the nonces of {account.address} keep being taken by other transactions")
+
+    def _deliver(self, raw: bytes, tx_hash: str, address: str, nonce: int) -> bool:
+        """Send the signed bytes until the node has them; False if the transaction can never land."""
+        deadline: float | None = None
+        while True:
+            try:
+                self._submit_raw(raw)
+                return True
+            except TransactionRefused as exc:
+                if "already known" in str(exc).lower():
+                    return True
+                if deadline is None:  # the first answer: the node does not have it
+                    raise
+                problem: Exception = exc  # a resend refused, perhaps because the first one landed meanwhile
+            except NodeUnreachableError as exc:
+                problem = exc
+            deadline = deadline or time.monotonic() + self.confirm_timeout
+            try:
+                if self._known(tx_hash):
+                    return True
+                if int(self.w3.eth.get_transaction_count(address, "latest")) > nonce:  # type: ignore[arg-type]
+                    return self._known(tx_hash)  # mined between the two looks, or another one took the nonce
+            except NodeUnreachableError as exc:
+                problem = exc
+            if time.monotonic() > deadline:
+                raise TransactionUnconfirmedError(
+                    tx_hash, f"transaction {tx_hash} may or may not have reached the node: {problem}"
+                ) from problem
+            time.sleep(RESEND_PAUSE)  # then the same signed bytes again: at most the same transaction
+
+    def _known(self, tx_hash: str) -> bool:
+        """Whether the node has the transaction, mined or pending."""
+        try:
+            self.w3.eth.get_transaction(tx_hash)  # type: ignore[arg-type]
+        except TransactionNotFound:
+            return False
+        return True
+
+    def _submit_raw(self, raw: bytes) -> None:
+        """Hand signed bytes to the node once. Raises TransactionRefused when it answers that it will not take
+        them, NodeUnreachableError when it gives no answer (they may or may not have arrived)."""
+        try:
+            self.w3.eth.send_raw_transaction(raw)
+        except NodeError:
+            raise
+        except Exception as exc:  # the node's answer: it will not take this transaction
+            raise TransactionRefused(str(exc)) from exc
 
     def _revert_of(self, replay: dict[str, Any], block_number: int, tx_hash: str) -> Exception:
-        # The reverted transaction changed nothing but its sender's nonce and balance, and it was alone in its
-        # block (both backends mine one block per transaction), so a call on top of that block, with that
-        # block's timestamp, takes the same path.
+        # A reverted transaction changed nothing but its sender's nonce and balance. A call on top of its block,
+        # with that block's timestamp, takes the same path when nothing after it in the block changed state:
+        # it was alone in its block, or the ones after it reverted too, or it came last (`one_block` raises the
+        # first revert of a block, and an approve-then-act block reverts in its last transaction).
         try:
             self._eth_call(replay, block_number)
         except CallReverted as reverted:
             return self.errors.decode(reverted.data, tx_hash, replay.get("to"))
         return self.errors.decode(b"", tx_hash)
+
+    # --- several transactions in one block ------------------------------------------------------------------
+    @contextmanager
+    def one_block(self) -> Iterator[PendingBlock]:
+        """Put every transaction sent inside the block into one block, mined at its end, at the time set for
+        the next block (one second after the latest one if none was set). Each send returns its TxResult at
+        once, completed when the block is mined; the first revert among them is raised then. Nested blocks
+        are one."""
+        if self._block is not None:
+            yield self._block
+            return
+        if self._next_timestamp is None:
+            self.set_next_block_timestamp(self.timestamp + 1)
+        assert self._next_timestamp is not None
+        block = PendingBlock(self._next_timestamp)
+        self._set_automine(False)
+        self._block = block
+        try:
+            yield block
+        finally:
+            self._block = None
+            try:
+                if block.sent:
+                    self._mine_block()
+                    self._next_timestamp = None
+            finally:
+                self._set_automine(True)
+        first_revert: Exception | None = None
+        for result, replay in block.sent:
+            mined = self._mined(result.tx_hash, self._receipt(result.tx_hash), replay)
+            if isinstance(mined, Exception):
+                first_revert = first_revert or mined
+            else:
+                result._complete(mined)
+        if first_revert is not None:
+            raise first_revert
+
+    @abstractmethod
+    def _set_automine(self, on: bool) -> None:
+        """Mine a block for each transaction (on), or keep them for the next `_mine_block` (off)."""
 
     # --- contracts ------------------------------------------------------------------------------------------
     def _artifact(self, contract: str | Artifact) -> Artifact:

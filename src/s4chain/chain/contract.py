@@ -28,6 +28,11 @@ class TxResult:
     def events_named(self, name: str) -> list[DecodedEvent]:
         return [event for event in self.events if event.name == name]
 
+    def _complete(self, mined: TxResult) -> None:
+        """Fill in a result handed out before its block was mined (inside `Chain.one_block`)."""
+        for name in ("block_number", "timestamp", "gas_used", "events", "contract_address"):
+            object.__setattr__(self, name, getattr(mined, name))
+
 
 def as_address(value: Any) -> Any:
     """Accounts and contracts stand for their address wherever an ABI wants one."""

@@ -21,6 +21,7 @@ from s4chain.chain.accounts import (
     dev_accounts,
 )
 from s4chain.chain.base import BLOCK_GAS_LIMIT, CallReverted, Chain
+from s4chain.chain.errors import TransactionRefused
 from s4chain.compiler.artifacts import ArtifactStore
 
 # A fixed genesis time keeps replays deterministic; it lies ahead of the wall clock, like a scenario's dates.
@@ -64,6 +65,7 @@ class InProcessChain(Chain):
         self.tester = EthereumTester(backend)
         endpoints = {**API_ENDPOINTS, "eth": {**API_ENDPOINTS["eth"], "chainId": lambda *_: DEV_CHAIN_ID}}
         w3 = Web3(EthereumTesterProvider(self.tester, api_endpoints=endpoints))
+        self._automine = True
         super().__init__(w3, dev_accounts(), artifacts)
 
     @property
@@ -77,6 +79,20 @@ class InProcessChain(Chain):
 
     def _mine_block(self) -> None:
         self.tester.mine_blocks(1)
+
+    def _set_automine(self, on: bool) -> None:
+        self._automine = on
+
+    def _submit_raw(self, raw: bytes) -> None:
+        if self._automine:
+            super()._submit_raw(raw)
+            return
+        # Applied to the pending block, which `_mine_block` mines (eth-tester's own no-auto-mine mode snapshots
+        # and reverts the chain around each transaction, which drops the pending block's timestamp).
+        try:
+            self._backend.send_raw_transaction(raw)
+        except Exception as exc:  # py-evm's answer: it will not take this transaction
+            raise TransactionRefused(str(exc)) from exc
 
     def snapshot(self) -> Any:
         return self.tester.take_snapshot()

@@ -1,35 +1,106 @@
-"""Any node over JSON-RPC (anvil in the tests and in docker-compose)."""
+"""Any node over JSON-RPC (anvil in the tests and in docker-compose).
+
+Reads are retried after a transport fault (a dropped connection, a timeout, an HTTP error status, an answer that
+is not JSON-RPC); writes never are: a write whose answer was lost may have been done, so the caller looks up
+what became of it before anything else (see `Chain._send_signed`). web3's own HTTP retries are off: they resend
+`eth_sendRawTransaction` and `evm_mine` too.
+"""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import requests
+from eth_typing import URI
 from web3 import Web3
 from web3.providers.rpc import HTTPProvider
+from web3.types import RPCEndpoint, RPCResponse
 
 from s4chain.chain.accounts import dev_accounts
 from s4chain.chain.base import CallReverted, Chain
+from s4chain.chain.errors import NodeUnreachableError, RpcError, TransactionRefused
 from s4chain.chain.safety import require_local_dev_chain
 from s4chain.compiler.artifacts import ArtifactStore
-from s4chain.errors import S4ChainError
+
+__all__ = ["NodeProvider", "NodeUnreachableError", "RpcChain", "RpcError", "connect"]
+
+# Requests that change nothing, or nothing more when done twice: these are retried. Anything else (a signed
+# transaction, evm_mine, evm_revert, ...) is sent once.
+RETRIED_METHODS = frozenset(
+    {
+        "web3_clientVersion",
+        "net_version",
+        "eth_chainId",
+        "eth_blockNumber",
+        "eth_gasPrice",
+        "eth_maxPriorityFeePerGas",
+        "eth_feeHistory",
+        "eth_getBalance",
+        "eth_getCode",
+        "eth_getStorageAt",
+        "eth_getTransactionCount",
+        "eth_getBlockByNumber",
+        "eth_getBlockByHash",
+        "eth_getTransactionByHash",
+        "eth_getTransactionReceipt",
+        "eth_getLogs",
+        "eth_call",
+        "eth_estimateGas",
+        "evm_setNextBlockTimestamp",
+        "evm_setAutomine",
+        "anvil_metadata",
+        "hardhat_metadata",
+        "evm_snapshot",  # a lost answer leaves an unused snapshot behind, nothing else
+    }
+)
+# Pauses before each retry of a read: about 1.5 s in all, enough for a node that hiccups, short for one that is gone.
+RETRY_PAUSES = (0.05, 0.1, 0.2, 0.4, 0.8)
+TRANSPORT_ERRORS = (requests.RequestException, OSError, ValueError)  # ValueError: an answer that is not JSON
 
 
-class NodeUnreachableError(S4ChainError):
-    """No JSON-RPC node answers at the URL."""
+class NodeProvider(HTTPProvider):
+    """HTTPProvider that retries reads only, and raises NodeUnreachableError for any transport fault."""
+
+    def __init__(self, url: str, timeout: float) -> None:
+        super().__init__(url, request_kwargs={"timeout": timeout}, exception_retry_configuration=None)
+        self.url = URI(url)
+
+    def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
+        request = self.encode_rpc_request(method, params)
+        pauses = RETRY_PAUSES if method in RETRIED_METHODS else ()
+        for attempt in range(len(pauses) + 1):
+            try:
+                raw = self._request_session_manager.make_post_request(self.url, request, **self.get_request_kwargs())
+                response = self.decode_rpc_response(raw)
+                if not isinstance(response, dict) or not ("result" in response or "error" in response):
+                    raise ValueError("not a JSON-RPC response")
+                return response
+            except TRANSPORT_ERRORS as exc:
+                if attempt == len(pauses):
+                    raise NodeUnreachableError(
+                        f"the node at {self.url} gave no usable answer to {method} ({_describe(exc)})"
+                    ) from exc
+                time.sleep(pauses[attempt])
+        raise AssertionError("unreachable: the loop returns or raises")
 
 
-class RpcError(S4ChainError):
-    """The node answered a request with an error."""
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, requests.HTTPError) and exc.response is not None:
+        return f"HTTP {exc.response.status_code}"
+    if isinstance(exc, ValueError) and not isinstance(exc, requests.RequestException):
+        return "the answer is not JSON-RPC"
+    return type(exc).__name__
 
 
 def connect(url: str, timeout: float) -> tuple[Web3, int, str]:
     """web3 over the node at `url`, with its chain id and client version; NodeUnreachableError if none answers."""
-    w3 = Web3(HTTPProvider(url, request_kwargs={"timeout": timeout}))
+    w3 = Web3(NodeProvider(url, timeout))
     try:
         return w3, int(w3.eth.chain_id), str(w3.client_version)
-    except (requests.ConnectionError, requests.Timeout, OSError) as exc:
-        raise NodeUnreachableError(f"no JSON-RPC node answers at {url} ({type(exc).__name__})") from exc
+    except NodeUnreachableError as exc:
+        cause = _describe(exc.__cause__) if exc.__cause__ is not None else str(exc)
+        raise NodeUnreachableError(f"no JSON-RPC node answers at {url} ({cause})") from exc
 
 
 class RpcChain(Chain):
@@ -41,20 +112,34 @@ class RpcChain(Chain):
         require_local_dev_chain(url, chain_id, self.client_version)
         super().__init__(w3, dev_accounts(), artifacts)
 
+    def _raw_request(self, method: str, params: list[Any]) -> RPCResponse:
+        return self.w3.provider.make_request(RPCEndpoint(method), params)
+
     def request(self, method: str, params: list[Any]) -> Any:
-        try:
-            response = self.w3.provider.make_request(method, params)  # type: ignore[arg-type]
-        except (requests.ConnectionError, requests.Timeout, OSError) as exc:
-            raise NodeUnreachableError(f"the node at {self.url} stopped answering ({type(exc).__name__})") from exc
+        response = self._raw_request(method, params)
         if "error" in response:
             raise RpcError(f"{method} failed at {self.url}: {response['error']}")
         return response.get("result")
 
+    def _submit_raw(self, raw: bytes) -> None:
+        response = self._raw_request("eth_sendRawTransaction", ["0x" + raw.hex()])
+        if "error" in response:
+            raise TransactionRefused(str(response["error"].get("message", response["error"])))
+
     def _set_next_block_timestamp(self, timestamp: int) -> None:
         self.request("evm_setNextBlockTimestamp", [timestamp])
 
+    def _set_automine(self, on: bool) -> None:
+        self.request("evm_setAutomine", [on])
+
     def _mine_block(self) -> None:
-        self.request("evm_mine", [])
+        before = self.block_number
+        try:
+            self.request("evm_mine", [])
+        except NodeUnreachableError:
+            # Not sent again (that could mine two blocks): whether it was mined is read from the node.
+            if self.block_number == before:
+                raise
 
     def snapshot(self) -> Any:
         return self.request("evm_snapshot", [])
@@ -67,10 +152,7 @@ class RpcChain(Chain):
     def _eth_call(self, tx: dict[str, Any], block: int | str) -> bytes:
         params = {k: hex(v) if isinstance(v, int) else v for k, v in tx.items()}
         block_id = hex(block) if isinstance(block, int) else block
-        try:
-            response = self.w3.provider.make_request("eth_call", [params, block_id])  # type: ignore[arg-type]
-        except (requests.ConnectionError, requests.Timeout, OSError) as exc:
-            raise NodeUnreachableError(f"the node at {self.url} stopped answering ({type(exc).__name__})") from exc
+        response = self._raw_request("eth_call", [params, block_id])
         if "error" in response:
             data = response["error"].get("data")
             if isinstance(data, dict):  # some nodes nest it: {"data": {"data": "0x..."}}

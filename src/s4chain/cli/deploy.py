@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 
 from s4chain.cli.exits import USAGE_ERROR, fail
-from s4chain.project import Project, ProjectNotFoundError
+from s4chain.project import Project
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -41,6 +41,7 @@ def _password_prompt() -> Callable[[str], str] | None:
 
 
 def deploy_command(
+    command: typer.Context,
     rpc: Annotated[
         str | None,
         typer.Option("--rpc", help="JSON-RPC URL of the node (default: the embedded chain, records not written)."),
@@ -71,23 +72,12 @@ def deploy_command(
 ) -> None:
     """Deploy the S4 contract sets; records go to deployments/<chainId>.json and a re-run reuses what is there."""
     from s4chain.compiler import CompilerError, compile_project
-    from s4chain.deployment.params import ParamsFileError, load_params
-    from s4chain.deployment.sets import UnknownSetError, select_sets
+    from s4chain.deployment.params import load_params
+    from s4chain.deployment.sets import select_sets
 
-    try:
-        project = Project.discover(project_root)
-    except ProjectNotFoundError as exc:
-        fail(str(exc))
-    try:
-        sets = select_sets(only)
-    except UnknownSetError as exc:
-        fail(str(exc))
-    params: dict[str, BaseModel] = {}
-    if params_file is not None:
-        try:
-            params = load_params(params_file)
-        except ParamsFileError as exc:
-            fail(str(exc))
+    project = Project.discover(project_root)
+    sets = select_sets(only)
+    params: dict[str, BaseModel] = load_params(params_file) if params_file is not None else {}
     try:
         store = compile_project(project).store
     except CompilerError as exc:
@@ -97,7 +87,7 @@ def deploy_command(
             fail("--keystore is for --rpc: the embedded chain uses the dev accounts")
         _deploy_embedded(store, sets, params)
         return
-    _deploy_node(rpc, store, sets, params, keystore, yes, records_dir or project.root / "deployments")
+    _deploy_node(rpc, store, sets, params, keystore, yes, records_dir or project.root / "deployments", command)
 
 
 def _deploy_embedded(store: ArtifactStore, sets: list[ContractSet], params: dict[str, BaseModel]) -> None:
@@ -121,9 +111,11 @@ def _deploy_node(
     keystore: Path | None,
     yes: bool,
     records_dir: Path,
+    command: typer.Context | None = None,
 ) -> None:
     from s4chain.chain.rpc import NodeUnreachableError, RpcError
     from s4chain.chain.safety import UnsafeChainError
+    from s4chain.cli.replay import hold_node_lock
     from s4chain.deployment.deployer import (
         Deployer,
         DeployFailedError,
@@ -131,19 +123,14 @@ def _deploy_node(
         RecordsWriteError,
         open_records,
     )
-    from s4chain.deployment.keys import KEYSTORE_PASSWORD_ENV, PRIVATE_KEY_ENV, DeployerKeyError, load_deployer_key
-    from s4chain.deployment.node import DeployChain, InsufficientFundsError
+    from s4chain.deployment.keys import KEYSTORE_PASSWORD_ENV, PRIVATE_KEY_ENV, load_deployer_key
+    from s4chain.deployment.node import DeployChain
     from s4chain.deployment.plan import plan_deploy
-    from s4chain.deployment.records import RecordsFileError, StaleRecordsError, records_path
+    from s4chain.deployment.records import records_path
 
-    try:
-        key = load_deployer_key(keystore, prompt=_password_prompt())
-    except DeployerKeyError as exc:
-        fail(str(exc))
+    key = load_deployer_key(keystore, prompt=_password_prompt())
     try:
         chain = DeployChain(rpc, store, key)
-    except NodeUnreachableError as exc:
-        fail(str(exc))
     except UnsafeChainError as exc:
         hint = (
             ""
@@ -152,13 +139,9 @@ def _deploy_node(
             f"a prompt) or the environment variable {PRIVATE_KEY_ENV}, and --yes after reviewing the summary"
         )
         fail(f"{exc}{hint}")
+    hold_node_lock(chain, command)  # no replay or other deploy on this node meanwhile
     path = records_path(chain.chain_id, records_dir)
-    try:
-        records = open_records(chain, path, log=say)
-    except (RecordsFileError, StaleRecordsError) as exc:
-        fail(str(exc))
-    except NodeUnreachableError as exc:
-        fail(str(exc))
+    records = open_records(chain, path, log=say)
     kind = "local dev chain" if chain.is_dev_chain else "NOT a local dev chain"
     say(f"deploying to {rpc}: chain id {chain.chain_id}, {chain.client_version} ({kind}); records: {path}")
     try:
@@ -172,8 +155,6 @@ def _deploy_node(
                 if not yes:
                     fail("nothing sent: review the summary above and run again with --yes to send it")
         result = Deployer(chain, records, path, log=say).deploy(sets, params)
-    except InsufficientFundsError as exc:
-        fail(str(exc))
     except (NodeStoppedError, DeployFailedError) as exc:
         fail(str(exc), DEPLOY_FAILED)
     except RecordsWriteError as exc:

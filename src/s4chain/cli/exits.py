@@ -2,15 +2,14 @@
 
 0 and 1 are the commands' own (success, a failed expectation or a deploy that failed once started); anything
 else that stops a command is exit 2 with one line naming the file, field or node at fault: s4chain's own errors
-(`S4ChainError`), the disk (`OSError`: which file, errno text), the node (transport faults, malformed answers,
-a node that never mines) and Ctrl-C. An error of none of these kinds is a bug: its traceback is printed, then
-the line, still with exit 2, since exit 1 would say that an expectation failed."""
+(`S4ChainError`, the node's `NodeError` among them), the disk (`OSError`: which file, errno text), transport
+faults the chain layer lets through, and Ctrl-C. An error of none of these kinds is a bug: its traceback is
+printed, then the line, still with exit 2, since exit 1 would say that an expectation failed."""
 
 from __future__ import annotations
 
 import errno
 import functools
-import json
 import sys
 import traceback
 from collections.abc import Callable
@@ -26,9 +25,9 @@ USAGE_ERROR = 2
 # Logs and CI are not terminals; rich would wrap them at 80 columns.
 err = Console(stderr=True) if Console(stderr=True).is_terminal else Console(stderr=True, width=120)
 
-# s4chain errors that may not derive from S4ChainError (yet), matched by name: recognising them must not import
+# s4chain errors that do not derive from S4ChainError (yet), matched by name: recognising them must not import
 # their modules (web3 behind them) on a command that never loaded them.
-OWN_ERRORS = frozenset({"s4chain.scenarios.journal.JournalError", "s4chain.chain.errors.NodeError"})
+OWN_ERRORS = frozenset({"s4chain.scenarios.journal.JournalError"})
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -59,18 +58,7 @@ def _node_fault(exc: BaseException) -> str | None:
         return f"the node misbehaved ({type(exc).__name__}): {exc}"
     if isinstance(exc, ConnectionError):
         return f"the connection to the node broke ({type(exc).__name__}: {exc})"
-    if isinstance(exc, json.JSONDecodeError) and _raised_in(exc, "web3."):
-        return (
-            f"the node answered malformed JSON ({exc.msg.rsplit(' because of ', 1)[-1]}); is the URL a JSON-RPC node?"
-        )
     return None
-
-
-def _raised_in(exc: BaseException, package: str) -> bool:
-    """Whether `exc` passed through code of `package` (the node's answer decoded by web3, say)."""
-    return any(
-        frame.f_globals.get("__name__", "").startswith(package) for frame, _ in traceback.walk_tb(exc.__traceback__)
-    )
 
 
 def _disk_fault(exc: OSError) -> str:

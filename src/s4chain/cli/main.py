@@ -135,14 +135,14 @@ def _run(
     report: Path,
     records_dir: Path | None = None,
     resume: bool = False,
+    command: typer.Context | None = None,
 ) -> None:
     from s4chain.chain.inprocess import InProcessChain
-    from s4chain.chain.rpc import NodeUnreachableError, RpcChain
-    from s4chain.cli.replay import print_failures, replay_all, summary_table
+    from s4chain.chain.rpc import RpcChain
+    from s4chain.cli.replay import hold_node_lock, print_failures, replay_all, summary_table
     from s4chain.compiler import CompilerError, compile_project
     from s4chain.reports.writer import check_report_path, write_report
-    from s4chain.scenarios.engine import ScenarioSetupError
-    from s4chain.scenarios.journal import JournalError, JournalWriter, journal_path
+    from s4chain.scenarios.journal import JournalWriter, journal_path
 
     loaded = _load_all(paths)  # every file is checked before anything is sent
     check_report_path(report)  # now, not after the replay
@@ -152,23 +152,18 @@ def _run(
         fail(f"contracts do not compile:\n{exc}")
     if rpc:
         node = RpcChain(rpc, store)
+        hold_node_lock(node, command)  # one run at a time on a node
 
         make_chain: Callable[[], Chain] = lambda: node  # noqa: E731
         attached = _attached_drivers(node, records_dir) if records_dir else None
-        try:
-            where = journal_path(report)
-            journal = JournalWriter.resume(where, node) if resume else JournalWriter.fresh(where, node)
-        except JournalError as exc:
-            fail(str(exc))
+        where = journal_path(report)
+        journal = JournalWriter.resume(where, node) if resume else JournalWriter.fresh(where, node)
     else:
         # A fresh embedded chain per file, so each starts from genesis.
         make_chain = lambda: InProcessChain(store)  # noqa: E731
         attached = journal = None
 
-    try:
-        runs = replay_all(loaded, make_chain, out, shared_chain=rpc is not None, attached=attached, journal=journal)
-    except (ScenarioSetupError, NodeUnreachableError, JournalError) as exc:
-        fail(str(exc))
+    runs = replay_all(loaded, make_chain, out, shared_chain=rpc is not None, attached=attached, journal=journal)
     out.print(summary_table(runs))
     json_path = write_report(runs, report)
     out.print(f"report: {report} (data: {json_path})")
@@ -179,6 +174,7 @@ def _run(
 
 @app.command("replay")
 def replay_command(
+    command: typer.Context,
     files: Annotated[list[Path], typer.Argument(help="Scenario files (YAML).", exists=False)],
     rpc: Annotated[
         str | None, typer.Option("--rpc", help="Replay on the node at this URL (a local dev chain).")
@@ -216,7 +212,7 @@ def replay_command(
     if resume and not rpc:
         fail("--resume needs --rpc URL: an in-process chain ends with its process, so there is nothing to resume")
     chosen_records = (records_dir or project.root / "deployments") if use_deployments else None
-    _run(files, project, rpc, report, chosen_records, resume)
+    _run(files, project, rpc, report, chosen_records, resume, command)
 
 
 @app.command("demo")

@@ -7,13 +7,15 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from s4chain.chain.base import Chain
+from s4chain.chain.lock import NodeLock
 from s4chain.scenarios.engine import Replayer, ScenarioRun, StepRecord
-from s4chain.scenarios.journal import JournalWriter, finished_run, resume_point
+from s4chain.scenarios.journal import JournalWriter, resume_point
 from s4chain.scenarios.loader import LoadedScenario
 
 
@@ -49,7 +51,9 @@ def replay_all(
     moves forward and each has its own start date: each is undone by snapshot and revert, but the last, whose
     final state the node keeps for inspection. `attached` drivers (from deployment records) stand in for the
     sets of the same driver instead of new deployments. With a `journal`, every step is journaled, and what a
-    resumed journal already holds is not sent again."""
+    resumed journal already holds is not sent again; files it does not hold run after the ones it does."""
+    if journal is not None:
+        loaded = journal.order(loaded)
     runs = []
     with Progress(
         TextColumn("{task.description}"),
@@ -60,42 +64,76 @@ def replay_all(
         transient=False,
     ) as progress:
         for position, item in enumerate(loaded):
+            undo = shared_chain and position < len(loaded) - 1
+            chain = make_chain()
             entry = journal.entry(item.path) if journal else None
-            done = finished_run(entry) if entry else None
-            if done is not None:
+            if entry is not None and entry.run is not None:
+                done = entry.run
                 progress.add_task(f"{item.scenario.name} (journal)", total=len(done.steps), completed=len(done.steps))
                 runs.append(done)
+                if undo and journal is not None:
+                    journal.undo(item.path, chain)
                 continue
-            chain = make_chain()
-            undo = shared_chain and position < len(loaded) - 1
+            snapshot_id = None
             if entry is not None and journal is not None:
-                snapshot_id = entry.snapshot
-                journal.undo_step_in_flight(item.path, chain)
+                journal.undo_in_flight(item.path, chain)
             else:
-                snapshot_id = chain.snapshot() if undo else None
+                # Every file on a node gets a snapshot, the last too: a resume may add files after it.
+                snapshot_id = chain.snapshot() if shared_chain else None
                 if journal:
-                    journal.start(item.path, snapshot_id)
+                    journal.start(item.path, snapshot_id, chain)
             replayer = Replayer(chain, item, attached=attached)
             task = progress.add_task(item.scenario.name, total=replayer.planned_steps())
             progress.update(task, completed=len(entry.steps) if entry else 0)
             run = replayer.run(
-                on_step=partial(_stepped, progress, task, journal, item.path),
+                on_step=partial(_stepped, progress, task, journal, item.path, replayer),
                 resume=resume_point(entry) if entry else None,
-                on_deployed=partial(journal.deployed, item.path) if journal else None,
-                before_step=partial(journal.step_starting, item.path, chain) if journal else None,
+                on_deployed=partial(_deployed, journal, item.path, replayer) if journal else None,
+                before_step=partial(journal.starting, item.path, chain) if journal else None,
             )
             if journal:
                 journal.finished(item.path, run)
             runs.append(run)
             if undo:
-                chain.revert(snapshot_id)
+                if journal:
+                    journal.undo(item.path, chain)
+                else:
+                    chain.revert(snapshot_id)
+    if journal is not None:
+        journal.compact()
     return runs
 
 
-def _stepped(progress: Progress, task: TaskID, journal: JournalWriter | None, path: Path, record: StepRecord) -> None:
+def _deployed(journal: JournalWriter, path: Path, replayer: Replayer, run: ScenarioRun) -> None:
+    journal.deployed(path, run, replayer.new_driver_state(), replayer.chain)
+
+
+def _stepped(
+    progress: Progress,
+    task: TaskID,
+    journal: JournalWriter | None,
+    path: Path,
+    replayer: Replayer,
+    record: StepRecord,
+) -> None:
     if journal:
-        journal.step(path, record)
+        journal.step(path, record, replayer.new_driver_state(), replayer.chain)
     progress.advance(task)
+
+
+_HELD: list[NodeLock] = []  # locks taken outside a command: held until the process ends
+
+
+def hold_node_lock(chain: Chain, command: typer.Context | None) -> None:
+    """Take the node's lock for the rest of `command` (released when it ends, or by the kernel when the process
+    dies); NodeInUseError when another run holds it."""
+    from s4chain.chain.lock import node_lock
+
+    lock = node_lock(chain).acquire()
+    if command is not None:
+        command.call_on_close(lock.release)
+    else:
+        _HELD.append(lock)
 
 
 def print_failures(runs: list[ScenarioRun], console: Console) -> None:

@@ -80,6 +80,8 @@ def attach_driver(chain: Chain, set_name: str, record: SetRecord, contracts: dic
             vesting=contracts.get("TeamVesting"),
         )
     if record.driver == "leasing":
+        # records from before the lessor was a role of its own: the manufacturer was the lessor
+        lessor_role = "lessor" if "lessor" in record.roles else "manufacturer"
         return LeasingDriver(
             chain,
             contracts["MachineRegistry"],
@@ -87,6 +89,7 @@ def attach_driver(chain: Chain, set_name: str, record: SetRecord, contracts: dic
             contracts["EuroStablecoin"],
             _account(chain, set_name, record, "admin"),
             LeasingParams.model_validate(record.params),
+            _account(chain, set_name, record, lessor_role),
         )
     if record.driver == "supply":
         return SupplyChainDriver(chain, contracts["SupplyChain"])

@@ -27,15 +27,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import requests
 from eth_account.signers.local import LocalAccount
 from pydantic import BaseModel
-from web3.exceptions import TimeExhausted, Web3Exception
+from web3.exceptions import Web3Exception
 
 from s4chain.chain.base import Chain
 from s4chain.chain.contract import Contract
+from s4chain.chain.errors import NodeUnreachableError, RpcError, TransactionUnconfirmedError
 from s4chain.chain.reverts import ContractRevert
-from s4chain.chain.rpc import NodeUnreachableError
 from s4chain.chain.safety import is_local_dev_chain
 from s4chain.compiler.artifacts import Artifact, ArtifactNotFoundError
 from s4chain.deployment.node import InsufficientFundsError
@@ -207,19 +206,20 @@ class Deployer:
         self.chain.deploy_interceptor = interceptor
         try:
             spec.deploy(self.chain, params, roles)
-        except (requests.RequestException, ConnectionError, NodeUnreachableError) as exc:
+        except TransactionUnconfirmedError as exc:
+            # Never sent again under another nonce (that would leave an orphan contract): it is named instead.
             raise NodeStoppedError(
-                f"the node at {node_url(self.chain)} stopped answering while deploying {spec.name} "
-                f"({type(exc).__name__}); {self._kept()}; run deploy again to continue"
+                f"the node at {node_url(self.chain)} stopped answering while deploying {spec.name}: {exc}; "
+                f"{self._kept()}; once the node answers, run deploy again to continue"
+            ) from None
+        except NodeUnreachableError as exc:
+            raise NodeStoppedError(
+                f"the node at {node_url(self.chain)} stopped answering while deploying {spec.name} ({exc}); "
+                f"{self._kept()}; run deploy again to continue"
             ) from None
         except ContractRevert as exc:
             raise DeployFailedError(f"{spec.name}: a transaction reverted: {exc}; {self._kept()}") from None
-        except TimeExhausted:
-            raise NodeStoppedError(
-                f"the node at {node_url(self.chain)} did not confirm a transaction of {spec.name} in time; "
-                f"{self._kept()}; run deploy again to continue"
-            ) from None
-        except Web3Exception as exc:
+        except (RpcError, Web3Exception) as exc:
             if "insufficient funds" in str(exc).lower():
                 account = roles[spec.roles[0]].address
                 raise InsufficientFundsError(

@@ -42,7 +42,10 @@ def _deploy_ico(chain: Chain, params: TokenSaleParams, roles: dict[str, LocalAcc
 
 
 def _deploy_leasing(chain: Chain, params: LeasingParams, roles: dict[str, LocalAccount]) -> dict[str, Contract]:
-    return LeasingDriver.deploy(chain, params, roles["admin"], manufacturer=roles["manufacturer"]).contracts()
+    driver = LeasingDriver.deploy(
+        chain, params, roles["admin"], manufacturer=roles["manufacturer"], lessor=roles["lessor"]
+    )
+    return driver.contracts()
 
 
 def _deploy_supply(chain: Chain, params: SupplyParams, roles: dict[str, LocalAccount]) -> dict[str, Contract]:
@@ -51,7 +54,7 @@ def _deploy_supply(chain: Chain, params: SupplyParams, roles: dict[str, LocalAcc
 
 SETS: dict[str, ContractSet] = {
     "ico": ContractSet("ico", "ico", TokenSaleParams, ("platform", "sme"), _deploy_ico),
-    "leasing": ContractSet("leasing", "leasing", LeasingParams, ("admin", "manufacturer"), _deploy_leasing),
+    "leasing": ContractSet("leasing", "leasing", LeasingParams, ("admin", "manufacturer", "lessor"), _deploy_leasing),
     "supply": ContractSet("supply", "supply", SupplyParams, ("admin",), _deploy_supply),
 }
 

@@ -71,7 +71,9 @@ class MarketState(BaseModel):
     """The whole market: listings, pull balances of everyone seen, escrows, and the token balance backing them."""
 
     listing_count: int
-    fee_bps: int
+    fee_bps: int  # in force now
+    announced_fee_bps: int  # a rise not yet in force (0: none)
+    announced_fee_at: int  # when it takes effect (0: none)
     fee_cap_bps: int
     fee_recipient: str
     listings: list[ListingState]
@@ -136,7 +138,8 @@ class DataMarketDriver:
 
     # --- platform ---------------------------------------------------------------------------------------------
     def set_fee(self, platform: LocalAccount, fee_bps: int) -> TxResult:
-        """Set the platform fee of future purchases (basis points, within the cap)."""
+        """Set the platform fee of future purchases (basis points, within the cap): a cut applies at once, a rise
+        30 days later (`FeeRiseAnnounced`)."""
         return self.market.setFee(fee_bps, sender=platform)
 
     def set_fee_recipient(self, platform: LocalAccount, recipient: str) -> TxResult:
@@ -180,11 +183,17 @@ class DataMarketDriver:
         return self.market.revokeConsent(listing_id, sender=owner)
 
     # --- buyers -----------------------------------------------------------------------------------------------
-    def buy_access(self, buyer: LocalAccount, listing_id: int, periods: int = 1) -> TxResult:
-        """Approve the price of `periods` periods at the listing's current price, then buy (or extend) access."""
+    def buy_access(
+        self, buyer: LocalAccount, listing_id: int, periods: int = 1, max_price: Decimal | None = None
+    ) -> TxResult:
+        """Approve `periods` periods at the listing's current price, then buy (or extend) access, paying at most
+        `max_price` euros per period (default: the price read here, so a rise before the purchase lands fails it
+        with `PriceAboveMax` instead of charging more)."""
         price = int(self.market.listingOf(listing_id)[1])
-        self.stablecoin.approve(self.market, price * periods, sender=buyer)
-        return self.market.buyAccess(listing_id, periods, sender=buyer)
+        most = price if max_price is None else eur(max_price)
+        with self.chain.one_block():  # the purchase lands at the step's time, not a block later
+            self.stablecoin.approve(self.market, price * periods, sender=buyer)
+            return self.market.buyAccess(listing_id, periods, most, sender=buyer)
 
     def claim_refund(self, buyer: LocalAccount, listing_id: int) -> TxResult:
         """After a strict revocation, credit the buyer the person's share of the unused time (then `withdraw`)."""
@@ -266,9 +275,12 @@ class DataMarketDriver:
             if event.name == "AccessPurchased":
                 pairs.add((int(event.args["listingId"]), to_checksum_address(event.args["buyer"])))
         escrowed = sum((int(self.market.accessOf(i, b)[2]) for i, b in pairs), 0)
+        announced = self.market.announcedFee()
         return MarketState(
             listing_count=count,
             fee_bps=int(self.market.feeBps()),
+            announced_fee_bps=int(announced[0]),
+            announced_fee_at=int(announced[1]),
             fee_cap_bps=int(self.market.feeCapBps()),
             fee_recipient=recipient,
             listings=[self._listing(i, created.get(i)) for i in range(1, count + 1)],

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
-from eth_utils import keccak
+from eth_utils import keccak, to_checksum_address
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from s4chain.chain import Chain, Contract, TxResult
@@ -106,6 +106,7 @@ class SaleState(BaseModel):
     goal: Decimal
     hard_cap: Decimal
     tokens_sold: Decimal
+    tokens_held: Decimal  # SME tokens the sale holds: its reserve from registration, then what is yet to be claimed
     escrowed: Decimal  # stablecoin held for open contributions (before finalisation)
     escrowed_ether: Decimal
     opening: int
@@ -140,6 +141,27 @@ class InvestorPosition(BaseModel):
     tokens_owed: Decimal  # contributed x price, until claimed
     token_balance: Decimal
     stablecoin_balance: Decimal
+
+
+class LedgerOffer(BaseModel):
+    """One offer of an issuer in the issuer-cap ledger."""
+
+    sale: str
+    start: int  # its opening time: the offer belongs to the window of this time
+    settled: bool  # finalised: `amount` is what it raised (0 when its goal was missed), else its hard cap
+    amount: Decimal
+
+
+class IssuerCapState(BaseModel):
+    """An issuer in the issuer-cap ledger, seen from an offer opening at `when` (EU 2020/1503 art. 1(2)(c))."""
+
+    issuer: str
+    when: int
+    window_start: int  # offers opened after this time (and at or before `when`) count
+    cap: Decimal  # the most an issuer may offer over 12 months
+    used: Decimal  # what counts at `when`
+    available: Decimal  # cap - used: the largest hard cap a new offer opening at `when` may have
+    offers: list[LedgerOffer]  # the offers in that window, oldest first
 
 
 class TokenSaleDriver:
@@ -337,6 +359,18 @@ class TokenSaleDriver:
         """Withdraw the proceeds, net of the platform fee, as the SME (ISSUER_ROLE)."""
         return self.sale.withdrawProceeds(sender=sme)
 
+    def grant_minter(self, sme: LocalAccount, account: LocalAccount | str) -> TxResult:
+        """As the token's admin, let `account` mint the SME token (within what is left of its cap)."""
+        return self.token.grantRole(self.token.MINTER_ROLE(), account, sender=sme)
+
+    def revoke_minter(self, sme: LocalAccount, account: LocalAccount | str) -> TxResult:
+        """As the token's admin, take `account`'s minter role; a registered sale already holds what it sells."""
+        return self.token.revokeRole(self.token.MINTER_ROLE(), account, sender=sme)
+
+    def mint(self, minter: LocalAccount, to: LocalAccount | str, amount: Decimal) -> TxResult:
+        """Mint `amount` SME tokens to `to` (MINTER_ROLE; never beyond the cap)."""
+        return self.token.mint(to, to_units(amount, TOKEN_DECIMALS), sender=minter)
+
     def release_vested(self, caller: LocalAccount) -> TxResult:
         """Release the vested team tokens to the team (anyone may call)."""
         if self.vesting is None:
@@ -357,6 +391,7 @@ class TokenSaleDriver:
             goal=eur_from_units(self.sale.goal()),
             hard_cap=eur_from_units(self.sale.hardCap()),
             tokens_sold=tokens_from_units(tokens_sold),
+            tokens_held=tokens_from_units(self.token.balanceOf(self.sale)),
             escrowed=eur_from_units(escrowed),
             escrowed_ether=ether_from_wei(escrowed_wei),
             opening=opening,
@@ -373,6 +408,30 @@ class TokenSaleDriver:
             proceeds_due_ether=ether_from_wei(payouts[1]),
             fee_due=eur_from_units(payouts[2]),
             fee_due_ether=ether_from_wei(payouts[3]),
+        )
+
+    def issuer_cap(self, issuer: str | None = None, when: int | None = None) -> IssuerCapState:
+        """The issuer-cap ledger for `issuer` (default: this sale's) at `when` (default: this sale's opening):
+        the room left under the 12-month cap and the offers that use it."""
+        who = to_checksum_address(issuer if issuer is not None else self.sale.issuer())
+        at = when if when is not None else int(self.sale.openingTime())
+        window = int(self.ledger.WINDOW())
+        offers = []
+        for index in reversed(range(int(self.ledger.offerCount(who)))):  # newest first, as the ledger sums
+            sale, start, settled, amount = self.ledger.offerAt(who, index)
+            if start + window <= at:
+                break
+            if start <= at:
+                sale = to_checksum_address(sale)
+                offers.append(LedgerOffer(sale=sale, start=start, settled=settled, amount=eur_from_units(amount)))
+        return IssuerCapState(
+            issuer=who,
+            when=at,
+            window_start=at - window,
+            cap=eur_from_units(self.ledger.issuerCap()),
+            used=eur_from_units(self.ledger.usedInWindow(who, at)),
+            available=eur_from_units(self.ledger.availableAt(who, at)),
+            offers=offers[::-1],
         )
 
     def investor(self, address: LocalAccount | str) -> InvestorPosition:

@@ -6,11 +6,17 @@ per period from a prepaid balance, grace, suspension, maintenance tickets with a
 stablecoin.
 
 Device keys are never invented here: an IoT device is one of the dev mnemonic accounts (by convention
-`chain.accounts[7..9]`, see `device_accounts`), and signs its readings with `LocalAccount.sign_typed_data`.
+`chain.accounts[7..9]`, see `device_accounts`), and signs its readings with `LocalAccount.sign_typed_data`. A reading
+carries the time it was taken; by default the time the relaying transaction will run at.
+
+The manufacturer (mints twins, binds meters) and the lessor (publishes plans, owns the leased twins) are distinct
+parties: while a machine is leased its meter changes only with the lessee's consent (`propose_device`, then
+`approve_device`).
 """
 
 from __future__ import annotations
 
+import warnings
 from decimal import Decimal
 from enum import IntEnum
 from typing import Any
@@ -31,6 +37,7 @@ READING_TYPES: dict[str, Any] = {
         {"name": "machineId", "type": "uint256"},
         {"name": "counter", "type": "uint64"},
         {"name": "nonce", "type": "uint64"},
+        {"name": "takenAt", "type": "uint64"},
     ]
 }
 
@@ -125,6 +132,10 @@ class MachineState(BaseModel):
     service_interval: int
     maintenance_due: bool
     lease_id: int
+    last_reading_at: int  # when the last accepted reading was taken (the registration before the first)
+    sealed_until: int  # readings taken at or before this time are refused
+    custodian: str  # the lease contract while leased, else the zero address
+    proposed_device: str  # a device awaiting the lessee's consent, else the zero address
 
 
 def _event_arg(result: TxResult, event: str, arg: str) -> int:
@@ -145,6 +156,7 @@ class LeasingDriver:
         stablecoin: Contract,
         admin: LocalAccount,
         params: LeasingParams,
+        lessor: LocalAccount | None = None,
     ) -> None:
         self.chain = chain
         self.registry = registry
@@ -152,6 +164,7 @@ class LeasingDriver:
         self.stablecoin = stablecoin
         self.admin = admin
         self.params = params
+        self.lessor = lessor  # default owner of newly registered twins
 
     # --- deployment -------------------------------------------------------------------------------------------
     @classmethod
@@ -162,27 +175,40 @@ class LeasingDriver:
         admin: LocalAccount | None = None,
         *,
         manufacturer: LocalAccount | None = None,
+        lessor: LocalAccount | None = None,
         stablecoin: Contract | None = None,
         technicians: tuple[LocalAccount, ...] = (),
     ) -> LeasingDriver:
         """Deploy the registry and the lease contract (and a fresh EuroStablecoin unless one is given).
 
         `admin` (default: accounts[0]) administers both contracts and mints test euros; `manufacturer`
-        (default: accounts[1]) mints twins, publishes plans (it is the lessor) and may record maintenance, like the
-        `technicians`. The lease contract may log closed tickets on the twins.
+        (default: accounts[1]) mints twins, binds their meters and may record maintenance, like the `technicians`;
+        `lessor` publishes plans and owns the twins it leases out. The lease contract holds leased twins in custody.
+
+        Migration: without a `lessor` the manufacturer is also the lessor, as before; that is deprecated (name a
+        distinct lessor), though a leased machine's meter is safe from it either way.
         """
         params = params or LeasingParams()
         admin = admin or chain.accounts[0]
         manufacturer = manufacturer or chain.accounts[1]
+        if lessor is None:
+            warnings.warn(
+                "LeasingDriver.deploy without `lessor`: the manufacturer doubles as the lessor; "
+                "name a distinct lessor (deprecated)",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            lessor = manufacturer
         coin = stablecoin or chain.deploy("EuroStablecoin", admin, sender=admin)
         registry = chain.deploy("MachineRegistry", admin, sender=admin)
         lease = chain.deploy("MachineLease", admin, coin, registry, sender=admin)
         registry.grantRole(registry.MANUFACTURER_ROLE(), manufacturer, sender=admin)
+        registry.grantRole(registry.CUSTODIAN_ROLE(), lease, sender=admin)
         maintainer = registry.MAINTAINER_ROLE()
-        for account in (manufacturer, lease, *technicians):
+        for account in (manufacturer, *technicians):
             registry.grantRole(maintainer, account, sender=admin)
-        lease.grantRole(lease.LESSOR_ROLE(), manufacturer, sender=admin)
-        return cls(chain, registry, lease, coin, admin, params)
+        lease.grantRole(lease.LESSOR_ROLE(), lessor, sender=admin)
+        return cls(chain, registry, lease, coin, admin, params, lessor)
 
     def contracts(self) -> dict[str, Contract]:
         """The deployed contracts by name."""
@@ -224,15 +250,18 @@ class LeasingDriver:
         owner: LocalAccount | None = None,
         service_interval_hours: int | None = None,
     ) -> TxResult:
-        """Mint a machine's twin to `owner` (default: the manufacturer, who leases it out) bound to `device`."""
+        """Mint a machine's twin to `owner` (default: the deployment's lessor, who leases it out) bound to `device`."""
         interval = self.params.service_interval_hours if service_interval_hours is None else service_interval_hours
-        return self.registry.registerMachine(
-            owner or manufacturer, serial, model, address_of(device), interval, sender=manufacturer
-        )
+        owner = owner or self.lessor or manufacturer
+        return self.registry.registerMachine(owner, serial, model, address_of(device), interval, sender=manufacturer)
 
     def bind_device(self, manufacturer: LocalAccount, machine_id: int, device: LocalAccount | str) -> TxResult:
-        """Bind another IoT device to a machine."""
+        """Bind another IoT device to a machine that is not leased (a leased one reverts `InCustody`)."""
         return self.registry.bindDevice(machine_id, address_of(device), sender=manufacturer)
+
+    def propose_device(self, manufacturer: LocalAccount, machine_id: int, device: LocalAccount | str) -> TxResult:
+        """Propose another IoT device for a leased machine; it is bound once the lessee approves it."""
+        return self.registry.proposeDevice(machine_id, address_of(device), sender=manufacturer)
 
     def publish_plan(
         self,
@@ -288,12 +317,17 @@ class LeasingDriver:
         return from_units(int(self.stablecoin.balanceOf(address_of(account))), EURO_DECIMALS)
 
     # --- lessee -----------------------------------------------------------------------------------------------
-    def subscribe(self, lessee: LocalAccount, machine_id: int, plan_id: int) -> TxResult:
-        """Approve the plan's deposit and subscribe to `machine_id`."""
+    def subscribe(
+        self, lessee: LocalAccount, machine_id: int, plan_id: int, device: LocalAccount | str | None = None
+    ) -> TxResult:
+        """Approve the plan's deposit and subscribe to `machine_id`, accepting `device` as its meter (default: the
+        device bound now; the subscription reverts `DeviceMismatch` if it was rebound in between)."""
+        meter = address_of(device) if device is not None else self.registry.deviceOf(machine_id)
         deposit = int(self.lease.planOf(plan_id)[6])
-        if deposit:
-            self.stablecoin.approve(self.lease, deposit, sender=lessee)
-        return self.lease.subscribe(machine_id, plan_id, sender=lessee)
+        with self.chain.one_block():  # the subscription lands at the step's time, not a block later
+            if deposit:
+                self.stablecoin.approve(self.lease, deposit, sender=lessee)
+            return self.lease.subscribe(machine_id, plan_id, meter, sender=lessee)
 
     def lease_of(self, lessee: LocalAccount | str) -> int:
         """The newest unsettled lease held by `lessee` (0 if none)."""
@@ -319,8 +353,9 @@ class LeasingDriver:
             if lease_id == 0:
                 raise ValueError(f"{address_of(lessee)} holds no running lease")
         units = eur(amount)
-        self.stablecoin.approve(self.lease, units, sender=lessee)
-        return self.lease.topUp(lease_id, units, sender=lessee)
+        with self.chain.one_block():
+            self.stablecoin.approve(self.lease, units, sender=lessee)
+            return self.lease.topUp(lease_id, units, sender=lessee)
 
     def give_notice(self, lessee: LocalAccount, lease_id: int) -> TxResult:
         """Give notice (ERC-5643 cancel)."""
@@ -333,6 +368,10 @@ class LeasingDriver:
     def set_user(self, lessee: LocalAccount, lease_id: int, user: LocalAccount | str, expires: int) -> TxResult:
         """Name the operator of the machine (ERC-4907)."""
         return self.lease.setUser(lease_id, address_of(user), expires, sender=lessee)
+
+    def approve_device(self, lessee: LocalAccount, lease_id: int, device: LocalAccount | str) -> TxResult:
+        """Consent to the device the manufacturer proposed for the leased machine (it is bound at once)."""
+        return self.lease.approveDevice(lease_id, address_of(device), sender=lessee)
 
     def withdraw_deposit(self, lessee: LocalAccount) -> TxResult:
         """Pull the refunded deposit and prepaid balance of settled leases."""
@@ -348,21 +387,39 @@ class LeasingDriver:
             "verifyingContract": self.registry.address,
         }
 
+    def next_time(self) -> int:
+        """The time the next transaction will run at (a reading taken then is not from the future)."""
+        return self.chain.next_block_time
+
     def sign_reading(
-        self, device_account: LocalAccount, machine_id: int, hours: int, nonce: int | None = None
-    ) -> tuple[tuple[int, int, int], bytes]:
-        """A usage reading `(machineId, counter, nonce)` and the device's EIP-712 signature of it."""
+        self,
+        device_account: LocalAccount,
+        machine_id: int,
+        hours: int,
+        nonce: int | None = None,
+        taken_at: int | None = None,
+    ) -> tuple[tuple[int, int, int, int], bytes]:
+        """A usage reading `(machineId, counter, nonce, takenAt)` and the device's EIP-712 signature of it
+        (`taken_at` defaults to `next_time()`: the device reads its meter as the reading is relayed)."""
         if nonce is None:
             nonce = int(self.registry.nonceOf(machine_id))
-        message = {"machineId": machine_id, "counter": hours, "nonce": nonce}
+        if taken_at is None:
+            taken_at = self.next_time()
+        message = {"machineId": machine_id, "counter": hours, "nonce": nonce, "takenAt": taken_at}
         signed = device_account.sign_typed_data(self.domain(), READING_TYPES, message)
-        return (machine_id, hours, nonce), bytes(signed.signature)
+        return (machine_id, hours, nonce, taken_at), bytes(signed.signature)
 
     def post_reading(
-        self, relayer: LocalAccount, device_account: LocalAccount, machine_id: int, hours: int
+        self,
+        relayer: LocalAccount,
+        device_account: LocalAccount,
+        machine_id: int,
+        hours: int,
+        taken_at: int | None = None,
     ) -> TxResult:
-        """Have the device sign its cumulative hours of use and `relayer` (keeper, lessee, device) post it."""
-        reading, signature = self.sign_reading(device_account, machine_id, hours)
+        """Have the device sign its cumulative hours of use, read at `taken_at` (default: now), and `relayer`
+        (keeper, lessee, device) post it. Readings older than the last one or than a billed window are refused."""
+        reading, signature = self.sign_reading(device_account, machine_id, hours, taken_at=taken_at)
         return self.registry.reportUsage(reading, signature, sender=relayer)
 
     # --- keeper -----------------------------------------------------------------------------------------------
@@ -455,6 +512,7 @@ class LeasingDriver:
         """The machine's digital twin."""
         serial, model = self.registry.describe(machine_id)
         count, last_document, last_service, interval = self.registry.maintenanceOf(machine_id)
+        last_reading_at, sealed_until = self.registry.readingTimesOf(machine_id)
         return MachineState(
             machine_id=machine_id,
             owner=self.registry.ownerOf(machine_id),
@@ -469,4 +527,8 @@ class LeasingDriver:
             service_interval=int(interval),
             maintenance_due=bool(self.registry.maintenanceDue(machine_id)),
             lease_id=int(self.lease.leaseOfMachine(machine_id)),
+            last_reading_at=int(last_reading_at),
+            sealed_until=int(sealed_until),
+            custodian=self.registry.custodianOf(machine_id),
+            proposed_device=self.registry.proposedDeviceOf(machine_id),
         )

@@ -13,6 +13,7 @@ identifiers are `urn:s4chain:lot:<chainId>:<contract>:<lotId>` and parties `urn:
 from __future__ import annotations
 
 from decimal import Decimal
+from itertools import islice
 from typing import Any, Literal
 
 from eth_account.signers.local import LocalAccount
@@ -475,6 +476,16 @@ class SupplyChainDriver:
             intensities={mode: int(self.contract.intensity(i)) for i, mode in enumerate(MODES)},
             lots=[self.lot(i) for i in range(1, count + 1)],
         )
+
+    # --- off-chain state (journaled by a replay on a node, restored on --resume) ----------------------------
+    def export_state(self, start: int = 0) -> list[Any]:
+        """The EPCIS events the driver sealed, from the `start`-th on, in the order it sealed them."""
+        return list(islice(self.events_by_hash.values(), start, None))
+
+    def restore_state(self, items: list[Any]) -> None:
+        """Take back EPCIS events `export_state` gave (the chain holds only their hashes)."""
+        for event in items:
+            self.events_by_hash[epcis.event_hash(event)] = event
 
     def document(self, doc_hash: bytes) -> dict[str, Any]:
         """The EPCISDocument holding the event the driver sent with `doc_hash`."""

@@ -82,7 +82,7 @@ class TokenExchangeDriver:
         self.chain = chain
         self.factory = factory
         self.exchange = exchange
-        self.tokens: dict[str, Contract] = {}  # created tokens by symbol
+        self.tokens: dict[str, Contract] = {}  # created tokens by symbol: the first token made with it
         self._decimals: dict[str, int] = {}  # by checksum address
 
     # --- deployment -----------------------------------------------------------------------------------------
@@ -111,14 +111,16 @@ class TokenExchangeDriver:
         return int(result.events_named("OfferCreated")[0].args["offerId"])
 
     def token(self, ref: str) -> Contract:
-        """A token by symbol (one the driver created, or any the factory made) or by address (any ERC-20)."""
+        """A token by symbol (one the driver created, or any the factory made) or by address (any ERC-20). A
+        symbol names the first token the factory made with it: anyone may create a token with a symbol already
+        in use, and such an impostor never takes the name over (it is reached by its address only)."""
         if ref in self.tokens:
             return self.tokens[ref]
         if is_address(ref):
             return self.chain.at("PersonalToken", to_checksum_address(ref))
         for event in self.chain.get_events(address=self.factory.address):
             if event.name == "TokenCreated" and event.args["symbol"] == ref:
-                self.tokens[ref] = self.chain.at("PersonalToken", event.args["token"])
+                self.tokens.setdefault(ref, self.chain.at("PersonalToken", event.args["token"]))
         if ref in self.tokens:
             return self.tokens[ref]
         raise ValueError(f"unknown token {ref!r} (known: {', '.join(self.tokens) or 'none'}; or give an address)")
@@ -156,9 +158,10 @@ class TokenExchangeDriver:
         self, creator: LocalAccount, *, name: str, symbol: str, supply: Decimal, cap: Decimal | None = None
     ) -> TxResult:
         """Create a PersonalToken with `supply` whole tokens to `creator` and an optional cap (None or 0:
-        uncapped); the driver then knows it by `symbol`."""
+        uncapped); the driver then knows it by `symbol`, unless an earlier token has that symbol (see `token`)."""
         result = self.factory.createToken(name, symbol, to_units(supply, 18), to_units(cap or 0, 18), sender=creator)
-        self.tokens[symbol] = self.chain.at("PersonalToken", self.created_token(result))
+        if symbol not in self.tokens:
+            self.token(symbol)  # binds the symbol to the first token the factory made with it
         return result
 
     def mint(self, creator: LocalAccount, *, token: str, to: str, amount: Decimal) -> TxResult:

@@ -3,7 +3,8 @@
 Deploys and operates `MissionEscrow`: a firm posts a mission of up to ten milestones paid in the euro stablecoin
 and escrows the total; a freelancer (the named one, or the first comer) accepts; each milestone is paid on the
 firm's approval, or released by anyone once the firm stays silent past the approval timeout after a submission;
-either party may open a dispute on a submitted (or rejected) milestone, which an arbiter splits in basis points.
+either party may dispute a submitted milestone within the approval window, the freelancer a rejected one within
+14 days; an arbiter splits it in basis points within 30 days, or anyone applies the default 50/50 split after.
 A platform fee (bps, snapshotted per mission when posted) is taken from every amount released to the freelancer.
 All payments are credited to pull balances and withdrawn by their owners.
 
@@ -85,6 +86,7 @@ class MilestoneState(BaseModel):
     status: str
     submitted_at: int
     releasable_at: int  # when anyone may release it if the firm stays silent (0 unless submitted)
+    deadline: int  # end of the waiting party's window: submitted (firm), rejected (freelancer), disputed (arbiter)
 
 
 class Holdings(BaseModel):
@@ -185,15 +187,18 @@ class MissionDriver:
     ) -> TxResult:
         """Approve the total and post a mission; the milestones' amounts in euros.
 
-        It can be accepted until `acceptance_window` seconds after the latest block; the firm then has
+        It can be accepted until `acceptance_window` seconds after the block it lands in; the firm then has
         `approval_timeout` seconds after each submission to approve or reject it. `freelancer` names the only one
         who may accept (default: anyone). The description is stored as its keccak-256 hash (emitted only).
         """
         amounts = [eur(amount) for amount in milestones]
-        self.stablecoin.approve(self.escrow, sum(amounts), sender=firm)
-        accept_by = self.chain.timestamp + acceptance_window
         named = ZERO_ADDRESS if freelancer is None else address_of(freelancer)
-        return self.escrow.postMission(as_hash(description), amounts, accept_by, approval_timeout, named, sender=firm)
+        with self.chain.one_block() as block:  # the mission lands at the step's time, not a block later
+            self.stablecoin.approve(self.escrow, sum(amounts), sender=firm)
+            accept_by = block.timestamp + acceptance_window
+            return self.escrow.postMission(
+                as_hash(description), amounts, accept_by, approval_timeout, named, sender=firm
+            )
 
     def cancel(self, firm: LocalAccount, mission_id: int) -> TxResult:
         """Cancel a mission nobody accepted: the total is credited back to the firm."""
@@ -204,11 +209,13 @@ class MissionDriver:
         return self.escrow.approveMilestone(mission_id, milestone, sender=firm)
 
     def reject(self, firm: LocalAccount, mission_id: int, milestone: int, reason: str) -> TxResult:
-        """Reject a submitted milestone within the approval timeout (the reason is sent as its hash)."""
+        """Reject a submitted milestone within the approval timeout (the reason is sent as its hash); the
+        freelancer then has 14 days to resubmit or dispute."""
         return self.escrow.rejectMilestone(mission_id, milestone, as_hash(reason), sender=firm)
 
     def reclaim(self, firm: LocalAccount, mission_id: int) -> TxResult:
-        """Refund the milestones neither submitted nor disputed, after the freelancer abandoned (or went idle)."""
+        """Refund the rejected milestones whose response window passed unanswered, and the never-submitted ones
+        after the freelancer abandoned (or went idle with nothing awaiting the firm or the arbiter)."""
         return self.escrow.reclaimUnstarted(mission_id, sender=firm)
 
     # --- freelancer -------------------------------------------------------------------------------------------
@@ -230,13 +237,19 @@ class MissionDriver:
         return self.escrow.releaseAfterTimeout(mission_id, milestone, sender=caller)
 
     def dispute(self, party: LocalAccount, mission_id: int, milestone: int, reason: str) -> TxResult:
-        """Open a dispute on a submitted or rejected milestone (firm or freelancer)."""
+        """Open a dispute: on a submitted milestone (firm or freelancer) within the approval window, on a rejected
+        one (freelancer) within the 14-day response window."""
         return self.escrow.openDispute(mission_id, milestone, as_hash(reason), sender=party)
 
     def resolve(self, arbiter: LocalAccount, mission_id: int, milestone: int, freelancer_bps: int) -> TxResult:
-        """Settle a dispute: `freelancer_bps` of the milestone to the freelancer (less the fee), the rest to the
-        firm."""
+        """Settle a dispute before its deadline: `freelancer_bps` of the milestone to the freelancer (less the fee),
+        the rest to the firm."""
         return self.escrow.resolveDispute(mission_id, milestone, freelancer_bps, sender=arbiter)
+
+    def settle_lapsed_dispute(self, caller: LocalAccount, mission_id: int, milestone: int) -> TxResult:
+        """Settle a dispute no arbiter ruled on in time (30 days): half to the freelancer (less the fee), half to
+        the firm (anyone may)."""
+        return self.escrow.settleLapsedDispute(mission_id, milestone, sender=caller)
 
     # --- reads ------------------------------------------------------------------------------------------------
     def mission(self, mission_id: int) -> MissionState:
@@ -277,15 +290,16 @@ class MissionDriver:
 
     def milestone(self, mission_id: int, milestone: int) -> MilestoneState:
         """One milestone of a mission (0-based)."""
-        amount, status, submitted_at = self.escrow.milestoneOf(mission_id, milestone)
-        timeout = int(self.escrow.missionOf(mission_id)[7])
+        amount, status, submitted_at, deadline = self.escrow.milestoneOf(mission_id, milestone)
+        waiting = status in (MilestoneStatus.SUBMITTED, MilestoneStatus.REJECTED, MilestoneStatus.DISPUTED)
         return MilestoneState(
             mission_id=mission_id,
             milestone=milestone,
             amount=euros(amount),
             status=MilestoneStatus(status).name.lower(),
             submitted_at=submitted_at,
-            releasable_at=submitted_at + timeout if status == MilestoneStatus.SUBMITTED else 0,
+            releasable_at=deadline if status == MilestoneStatus.SUBMITTED else 0,
+            deadline=deadline if waiting else 0,
         )
 
     def balance(self, account: LocalAccount | str) -> Decimal:
@@ -314,7 +328,7 @@ class MissionDriver:
             if record[4] in (MissionStatus.CANCELLED, MissionStatus.CLOSED):
                 continue
             for index in range(record[2]):
-                amount, status, _ = self.escrow.milestoneOf(mission_id, index)
+                amount, status, *_ = self.escrow.milestoneOf(mission_id, index)
                 if status < MilestoneStatus.PAID:
                     locked += amount
         for event in self.chain.get_events(address=self.escrow.address):

@@ -46,7 +46,10 @@ def _value(step: dict[str, Any]) -> str:
 
 
 def _when(timestamp: int, start: int) -> str:
-    moment = datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S")
+    try:
+        moment = datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S")
+    except (OverflowError, OSError, ValueError):  # beyond the year 9999: the report is written all the same
+        moment = f"unix time {timestamp}"
     elapsed = timestamp - start
     days, rest = divmod(elapsed, 86_400)
     return f"{moment}<br><small>+{days}d {rest // 3600:02d}:{rest % 3600 // 60:02d}:{rest % 60:02d}</small>"

@@ -4,24 +4,29 @@ against what the scenario expects."""
 
 from __future__ import annotations
 
+import heapq
 import inspect
+import itertools
+import json
 import time
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
+from eth_abi.exceptions import EncodingError
 from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
 from pydantic import BaseModel
+from web3.exceptions import MismatchedABI, Web3ValidationError
 
 from s4chain.chain.base import Chain
 from s4chain.chain.reverts import ContractRevert
 from s4chain.drivers.registry import driver_class, main_contract
 from s4chain.errors import S4ChainError
-from s4chain.scenarios.loader import LoadedScenario, step_time
+from s4chain.scenarios.loader import LoadedScenario, Schedule
 from s4chain.scenarios.model import Check, Expectation, assign_accounts
-from s4chain.scenarios.values import Resolver, ValueProblem, parse_duration, to_timestamp
+from s4chain.scenarios.values import Resolver, ValueProblem
 
 
 @dataclass
@@ -74,17 +79,30 @@ class ScenarioRun:
 
 @dataclass(frozen=True)
 class ResumePoint:
-    """Where an interrupted replay on a node stopped: what it deployed and the steps it confirmed."""
+    """Where an interrupted replay on a node stopped: what it deployed, the steps it confirmed, and the off-chain
+    state its drivers had made by then (by set)."""
 
     deployments: dict[str, dict[str, str]]
     deployment_gas: int
     steps: list[StepRecord]
+    driver_state: dict[str, list[Any]] = field(default_factory=dict)
+
+
+@runtime_checkable
+class OffChainState(Protocol):
+    """A driver that keeps something off the chain which later actions need (the supply driver's EPCIS events),
+    as a list that only grows: a journaled replay saves what each step added, and a resumed one restores it."""
+
+    def export_state(self, start: int = 0) -> list[Any]:
+        """The items made from the `start`-th on, JSON-friendly."""
+
+    def restore_state(self, items: list[Any]) -> None:
+        """Take back items `export_state` gave."""
 
 
 @dataclass(frozen=True)
 class _Planned:
-    at: int | None
-    order: int
+    at: int
     index: int
     actor: str
     do: str
@@ -94,55 +112,26 @@ class _Planned:
     line: int
 
 
-def _plan(loaded: LoadedScenario) -> list[_Planned]:
-    """Steps (with repeats) and bot runs, in time order; a step without `at` follows the one before it."""
-    start = loaded.start
-    planned: list[_Planned] = []
-    current = start
-    order = 0
-    for index, step in enumerate(loaded.scenario.steps):
-        when = step_time(step, start)
-        if when is not None:
-            current = when
-        times = [current]
-        if step.repeat:
-            interval = parse_duration(step.repeat.every)
-            times = [current + k * interval for k in range(step.repeat.times)]
-        for moment in times:
-            planned.append(
-                _Planned(
-                    moment,
-                    order,
-                    index,
-                    step.actor,
-                    step.do,
-                    step.args,
-                    step.expect,
-                    step.note,
-                    loaded.step_line(index),
-                )
-            )
-            order += 1
-    for bot_index, bot in enumerate(loaded.scenario.bots):
-        moment, last = to_timestamp(bot.start, start), to_timestamp(bot.until, start)
-        interval = parse_duration(bot.every)
-        while moment <= last:
-            planned.append(
-                _Planned(
-                    moment,
-                    order,
-                    len(loaded.scenario.steps) + bot_index,
-                    bot.actor,
-                    bot.do,
-                    bot.args,
-                    bot.expect,
-                    f"bot {bot.name}",
-                    loaded.lines.line_of(("bots", bot_index)),
-                )
-            )
-            order += 1
-            moment += interval
-    return sorted(planned, key=lambda p: (p.at or 0, p.order))
+def _plan(loaded: LoadedScenario) -> Iterator[_Planned]:
+    """Steps (with repeats) and bot runs in time order, made as they are needed (a heap merge of their
+    schedules): at the same time, the earlier step in the file first, and steps before bots."""
+    scenario = loaded.scenario
+    runs: list[Iterator[_Planned]] = []
+    for index, schedule in enumerate(loaded.schedules()):
+        if index < len(scenario.steps):
+            step = scenario.steps[index]
+            what = (step.actor, step.do, step.args, step.expect, step.note, loaded.step_line(index))
+        else:
+            bot = scenario.bots[index - len(scenario.steps)]
+            line = loaded.lines.line_of(("bots", index - len(scenario.steps)))
+            what = (bot.actor, bot.do, bot.args, bot.expect, f"bot {bot.name}", line)
+        runs.append(_runs(schedule, index, *what))
+    return heapq.merge(*runs, key=lambda planned: planned.at)
+
+
+def _runs(schedule: Schedule, index: int, *what: Any) -> Iterator[_Planned]:
+    for moment in schedule.moments():
+        yield _Planned(moment, index, *what)
 
 
 class ScenarioSetupError(S4ChainError):
@@ -160,10 +149,11 @@ class Replayer:
         self.actors = assign_accounts(loaded.scenario.actors, chain.accounts)
         self.resolver = Resolver(loaded.start, self.actors, {})
         self.drivers: dict[str, Any] = {}
+        self._exported: dict[str, int] = {}  # set name -> how many off-chain state items were handed out
 
     def planned_steps(self) -> int:
         """How many steps (repeats and bot runs included) `run` will execute."""
-        return len(_plan(self.loaded))
+        return sum(schedule.times for schedule in self.loaded.schedules())
 
     def run(
         self,
@@ -174,7 +164,8 @@ class Replayer:
         before_step: Callable[[], None] | None = None,
     ) -> ScenarioRun:
         """Deploy the contract sets and run every step. With `resume` (from a journal), the sets are the ones
-        deployed before and the steps already done are not run again."""
+        deployed before and the steps already done are not run again. `before_step` is called before the
+        deployment too, which a journal undoes as a step if it is cut short."""
         scenario = self.loaded.scenario
         run = ScenarioRun(
             scenario.name,
@@ -189,12 +180,21 @@ class Replayer:
         run.start = self.loaded.start
         run.names.update({account.address: name for name, account in self.actors.items()})
         if resume is None:
-            self._deploy(run)
+            if before_step is not None:
+                before_step()
+            first_block = self.chain.block_number + 1
+            try:
+                self._deploy(run)
+            except (ContractRevert, *BAD_VALUE) as exc:
+                # A set the chain refuses (a constructor's revert, say) fails the run's setup, not the process.
+                run.steps.append(self._failed_setup(run, exc, first_block))
+                run.seconds = time.perf_counter() - started
+                return run
+            if on_deployed is not None:
+                on_deployed(run)
         else:
             self._reattach(run, resume)
-        if on_deployed is not None:
-            on_deployed(run)
-        for planned in _plan(self.loaded)[len(run.steps) :]:
+        for planned in itertools.islice(_plan(self.loaded), len(run.steps), None):
             if before_step is not None:
                 before_step()
             record = self._execute(planned)
@@ -219,6 +219,8 @@ class Replayer:
         first_block = self.chain.block_number + 1
         for name, spec in scenario.contracts.items():
             driver = self.attached.get(spec.driver)
+            if isinstance(driver, OffChainState):  # what it made for an earlier file is that file's
+                self._exported[name] = len(driver.export_state())
             if driver is None:
                 driver_type = driver_class(spec.driver)
                 params = self.resolver.coerce(spec.params, typing.get_type_hints(driver_type.deploy)["params"])
@@ -226,6 +228,23 @@ class Replayer:
                 driver = driver_type.deploy(self.chain, params, **arguments)
             self._register(run, name, spec.driver, driver)
         run.deployment_gas = self._gas_since(first_block)
+
+    def _failed_setup(self, run: ScenarioRun, exc: Exception, first_block: int) -> StepRecord:
+        """The deployment that failed, as a failed step before the first one (the steps are not run)."""
+        name, spec = list(self.loaded.scenario.contracts.items())[len(run.deployments)]
+        record = StepRecord(
+            -1,
+            self.loaded.lines.line_of(("contracts", name)),
+            self.chain.timestamp,
+            "(setup)",
+            f"deploy {name} ({spec.driver})",
+            "the contract sets are deployed before the first step; the steps were not run",
+            outcome="failed",
+            problem=f"deployment failed: {_value_problem(exc)}",
+            revert=exc.error_name if isinstance(exc, ContractRevert) else None,
+        )
+        self._collect(record, first_block)
+        return record
 
     def _reattach(self, run: ScenarioRun, resume: ResumePoint) -> None:
         """Drivers over the contracts a journal says this scenario deployed, checked to still be there."""
@@ -249,6 +268,21 @@ class Replayer:
             self._register(run, name, spec.driver, attach_driver(self.chain, name, record, contracts))
         run.deployment_gas = resume.deployment_gas
         run.steps = list(resume.steps)
+        for name, driver in self.drivers.items():
+            if isinstance(driver, OffChainState):
+                driver.restore_state(resume.driver_state.get(name, []))
+                self._exported[name] = len(driver.export_state())
+
+    def new_driver_state(self) -> dict[str, list[Any]]:
+        """The off-chain state the drivers made since the last call (or since they were deployed or resumed)."""
+        fresh: dict[str, list[Any]] = {}
+        for name, driver in self.drivers.items():
+            if isinstance(driver, OffChainState):
+                items = driver.export_state(self._exported.get(name, 0))
+                if items:
+                    fresh[name] = items
+                    self._exported[name] = self._exported.get(name, 0) + len(items)
+        return fresh
 
     def _register(self, run: ScenarioRun, name: str, driver_name: str, driver: Any) -> None:
         self.drivers[name] = driver
@@ -266,17 +300,21 @@ class Replayer:
         )
 
     def _execute(self, planned: _Planned) -> StepRecord:
-        if planned.at is not None and planned.at > self.chain.timestamp:
-            self.chain.set_next_block_timestamp(planned.at)
-        record = StepRecord(
-            planned.index, planned.line, planned.at or self.chain.timestamp, planned.actor, planned.do, planned.note
-        )
-        first_block = self.chain.block_number + 1
         set_name, _, action = planned.do.partition(".")
         method = getattr(self.drivers[set_name], action)
+        acts = Resolver.takes_actor(method)
+        first_block = self.chain.block_number + 1
+        now = self.chain.timestamp
+        if planned.at > now:
+            if acts:
+                self.chain.set_next_block_timestamp(planned.at)  # the step's first transaction lands at `at`
+            else:
+                # A read step sees the chain at its time: an empty block is mined there (on every backend).
+                self.chain.travel_to(planned.at)
+        record = StepRecord(planned.index, planned.line, max(planned.at, now), planned.actor, planned.do, planned.note)
         caught: ContractRevert | None = None
         try:
-            if Resolver.takes_actor(method):
+            if acts:
                 result = method(self.actors[planned.actor], **self.resolver.call_arguments(method, planned.args, 1))
             else:
                 result = method(**self.resolver.call_arguments(method, planned.args))
@@ -284,8 +322,8 @@ class Replayer:
         except ContractRevert as exc:
             caught = exc
             record.revert = exc.error_name
-        except ValueProblem as exc:
-            record.outcome, record.problem = "failed", f"bad argument: {exc}"
+        except BAD_VALUE as exc:
+            record.outcome, record.problem = "failed", f"{planned.do}: {_value_problem(exc)}"
         self._collect(record, first_block)
         if record.outcome == "ok":
             self._judge(record, planned.expect, caught)
@@ -336,7 +374,10 @@ class Replayer:
     def _args_match(self, actual: dict[str, Any], expected: dict[str, Any]) -> bool:
         for key, value in expected.items():
             if isinstance(value, str) and value.startswith("@"):
-                value = self.resolver.reference(value)
+                try:
+                    value = self.resolver.reference(value)
+                except ValueProblem:  # `@set.Contract` of a contract the set does not have: nothing matches
+                    return False
             if key not in actual or str(actual[key]).lower() != str(value).lower():
                 return False
         return True
@@ -346,8 +387,10 @@ class Replayer:
         method = getattr(self.drivers[set_name], action)
         try:
             result = method(**self.resolver.call_arguments(method, check.args))
-        except (ValueProblem, ContractRevert) as exc:
+        except ContractRevert as exc:
             return f"check {check.call} failed: {exc}"
+        except BAD_VALUE as exc:
+            return f"check {check.call} failed: {_value_problem(exc)}"
         hints = typing.get_type_hints(type(result)) if isinstance(result, BaseModel) else {}
         for key, expected in check.equals.items():
             actual = getattr(result, key, None) if hints else (result.get(key) if isinstance(result, dict) else None)
@@ -358,6 +401,21 @@ class Replayer:
             if actual != wanted:
                 return f"check {check.call}.{key}: expected {wanted}, got {actual}"
         return None
+
+
+# What drivers and the ABI encoder raise for a value they cannot use, or for a reference to nothing on chain (lot
+# 99, an unknown token, the vesting of a sale without one): the step fails with that problem. Anything else (a
+# node's or a disk's failure) stops the replay.
+BAD_VALUE = (ValueError, LookupError, RuntimeError, EncodingError, MismatchedABI, Web3ValidationError)
+
+
+def _value_problem(exc: Exception) -> str:
+    """The problem a driver's exception states, on one line. A node's garbled answer (a JSON error, which is a
+    ValueError too) is raised again: it is no problem of the scenario's values."""
+    if isinstance(exc, json.JSONDecodeError):
+        raise exc
+    text = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+    return " ".join(str(text).split())
 
 
 def _required_parameters(method: Callable[..., Any]) -> list[str]:

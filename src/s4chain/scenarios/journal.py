@@ -1,54 +1,157 @@
 """The journal of a replay on a node, beside its report: what each scenario deployed and every step it
-confirmed, written atomically after each step, so that `s4chain replay --rpc URL --resume` picks an interrupted
-replay up where it stopped without sending confirmed steps again.
+confirmed, so that `s4chain replay --rpc URL --resume` picks an interrupted replay up where it stopped without
+sending confirmed steps again.
 
-A step is the unit. Before each step the node is snapshotted and the snapshot's id journaled; a step cut short
-(its approval mined, its purchase not; or its transaction mined but not yet journaled) is undone on resume by
-reverting to that snapshot, then run again in full: every step takes effect exactly once."""
+A step is the unit, and a file's deployment counts as one. Before each the node is snapshotted and the snapshot's
+id journaled; one cut short (its approval mined, its purchase not; or mined but not yet journaled) is undone on
+resume by reverting to that snapshot, then run again in full: every step takes effect exactly once. Each file
+also gets a snapshot before it starts, to undo it once done when another file follows (on a resume that adds
+files too).
+
+The file holds one JSON object a line, each appended and fsync'd as it happens, so a step costs the same at the
+end of a long replay as at the start; the replay rewrites it compactly (one line per file) when it ends. A line
+torn by a crash mid-write is the last one, and is dropped on read. Every line records the node's head (block
+number and hash) where it matters, so that a node that lost its state (restarted with the same genesis) is told
+apart from one that did not, instead of reverting to snapshots it no longer has."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict
+import os
+from contextlib import suppress
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Final, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from s4chain.chain.base import Chain
-from s4chain.files import sha256_hex, write_json_atomic
+from s4chain.chain.rpc import RpcError
+from s4chain.files import sha256_hex, write_atomic
 from s4chain.scenarios.engine import ResumePoint, ScenarioRun, StepRecord
+from s4chain.scenarios.loader import LoadedScenario
 
-JOURNAL_FORMAT = 1
+JOURNAL_FORMAT: Final = 2
+
+Head = tuple[int, str]  # a block's number and hash
 
 
 class JournalError(Exception):
-    """A journal that cannot be used to resume (missing, corrupt, another chain, a changed file)."""
+    """A journal that cannot be used to resume (missing, damaged, another chain, a changed file, a node that lost
+    its state), or that cannot be written."""
+
+
+class _Line(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Header(_Line):
+    event: Literal["journal"] = "journal"
+    format: Literal[2] = JOURNAL_FORMAT
+    chain_id: int
+    genesis: str
+
+
+class InFlight(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    snapshot: Any  # the node's snapshot before the step (or deployment) under way
+    head: Head  # the node's head when it was taken
 
 
 class JournalEntry(BaseModel):
+    """Everything the journal knows of one file."""
+
+    model_config = ConfigDict(extra="forbid")
     sha256: str  # of the scenario file, which must not change between the run and its resumption
-    snapshot: Any = None  # the node's snapshot taken before the scenario, to undo it once done
-    in_flight: Any = None  # the snapshot taken before the step under way, until it is journaled
-    deployments: dict[str, dict[str, str]] = Field(default_factory=dict)
+    snapshot: Any = None  # the node's snapshot taken before the file, to undo it once done
+    start_head: Head | None = None  # the head then
+    head: Head | None = None  # the head after the last journaled change on the node
+    in_flight: InFlight | None = None  # until the step (or deployment) under way is journaled
+    deployments: dict[str, dict[str, str]] | None = None  # None until the deployment is journaled
     deployment_gas: int = 0
-    steps: list[dict[str, Any]] = Field(default_factory=list)
-    run: dict[str, Any] | None = None  # the whole run, once complete
+    driver_state: dict[str, list[Any]] = Field(default_factory=dict)  # off-chain state the drivers made, by set
+    steps: list[StepRecord] = Field(default_factory=list)
+    run: ScenarioRun | None = None  # the whole run, once complete
+    undone: bool = False  # reverted to `snapshot` after it ran
 
 
-class Journal(BaseModel):
-    format: int = JOURNAL_FORMAT
-    chain_id: int
-    genesis: str
-    entries: dict[str, JournalEntry] = Field(default_factory=dict)
+class Start(_Line):
+    event: Literal["start"] = "start"
+    file: str
+    sha256: str
+    snapshot: Any
+    head: Head
+
+
+class Starting(_Line):
+    """A step (or the deployment) is about to send; `snapshot` undoes it."""
+
+    event: Literal["in_flight"] = "in_flight"
+    file: str
+    snapshot: Any
+    head: Head
+
+
+class Deployed(_Line):
+    event: Literal["deployed"] = "deployed"
+    file: str
+    deployments: dict[str, dict[str, str]]
+    deployment_gas: int
+    state: dict[str, list[Any]]
+    head: Head
+
+
+class Stepped(_Line):
+    event: Literal["step"] = "step"
+    file: str
+    record: StepRecord
+    state: dict[str, list[Any]]
+    head: Head
+
+
+class InFlightUndone(_Line):
+    event: Literal["in_flight_undone"] = "in_flight_undone"
+    file: str
+    head: Head
+
+
+class Finished(_Line):
+    event: Literal["finished"] = "finished"
+    file: str
+    run: ScenarioRun
+
+
+class Undone(_Line):
+    """The file, once finished, was reverted to its own snapshot (another file follows it)."""
+
+    event: Literal["undone"] = "undone"
+    file: str
+    head: Head
+
+
+class Entry(_Line):
+    """A whole entry, as the compacted journal holds it."""
+
+    event: Literal["entry"] = "entry"
+    file: str
+    entry: JournalEntry
+
+
+_Event = Annotated[
+    Start | Starting | Deployed | Stepped | InFlightUndone | Finished | Undone | Entry, Field(discriminator="event")
+]
+_EVENT: TypeAdapter[Any] = TypeAdapter(_Event)
 
 
 def journal_path(report: Path) -> Path:
-    return report.with_name(report.stem + ".journal.json")
+    return report.with_name(report.stem + ".journal.jsonl")
 
 
 def genesis_of(chain: Chain) -> str:
     return "0x" + bytes(chain.w3.eth.get_block(0)["hash"]).hex()
+
+
+def head_of(chain: Chain) -> Head:
+    block = chain.w3.eth.get_block("latest")
+    return int(block["number"]), "0x" + bytes(block["hash"]).hex()
 
 
 def file_digest(path: Path) -> str:
@@ -56,79 +159,261 @@ def file_digest(path: Path) -> str:
 
 
 class JournalWriter:
-    """Keeps the journal file in step with the replay."""
+    """Keeps the journal file in step with the replay: each change is a line appended (and applied to `entries`,
+    as a read applies it)."""
 
-    def __init__(self, path: Path, journal: Journal) -> None:
+    def __init__(self, path: Path, header: Header, entries: dict[str, JournalEntry]) -> None:
         self.path = path
-        self.journal = journal
+        self.header = header
+        self.entries = entries
+        # Unbuffered: nothing of a line that failed to be written is left to be flushed later.
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND)
 
     @classmethod
     def fresh(cls, path: Path, chain: Chain) -> JournalWriter:
-        return cls(path, Journal(chain_id=chain.chain_id, genesis=genesis_of(chain)))
+        header = Header(chain_id=chain.chain_id, genesis=genesis_of(chain))
+        try:
+            write_atomic(path, header.model_dump_json() + "\n")
+            return cls(path, header, {})
+        except OSError as exc:
+            raise JournalError(f"cannot write the journal {path}: {exc.strerror}") from None
 
     @classmethod
     def resume(cls, path: Path, chain: Chain) -> JournalWriter:
-        try:
-            journal = Journal.model_validate(json.loads(path.read_text()))
-        except FileNotFoundError:
-            raise JournalError(f"no journal at {path} to resume from: replay without --resume") from None
-        except (OSError, ValueError, ValidationError) as exc:
-            raise JournalError(f"{path}: not a usable replay journal ({exc.__class__.__name__})") from None
-        if (journal.chain_id, journal.genesis) != (chain.chain_id, genesis_of(chain)):
+        header, entries, valid = _read(path)
+        if (header.chain_id, header.genesis) != (chain.chain_id, genesis_of(chain)):
             raise JournalError(
-                f"{path} was written against another chain (chain id {journal.chain_id}, genesis "
-                f"{journal.genesis[:12]}...): the node restarted? replay without --resume"
+                f"{path} was written against another chain (chain id {header.chain_id}, genesis "
+                f"{header.genesis[:12]}...): the node restarted? replay without --resume"
             )
-        return cls(path, journal)
+        try:
+            os.truncate(path, valid)  # a line torn by a crash goes, so that the next one starts a line
+            return cls(path, header, entries)
+        except OSError as exc:
+            raise JournalError(f"cannot write the journal {path}: {exc.strerror}") from None
 
+    def close(self) -> None:
+        os.close(self._fd)
+
+    # --- what a replay asks ---------------------------------------------------------------------------------
     def entry(self, scenario: Path) -> JournalEntry | None:
-        entry = self.journal.entries.get(str(scenario))
+        entry = self.entries.get(str(scenario))
         if entry is not None and entry.sha256 != file_digest(scenario):
             raise JournalError(f"{scenario} changed since the journal was written: replay without --resume")
         return entry
 
-    def start(self, scenario: Path, snapshot: Any) -> None:
-        self.journal.entries[str(scenario)] = JournalEntry(sha256=file_digest(scenario), snapshot=snapshot)
-        self._save()
+    def order(self, loaded: list[LoadedScenario]) -> list[LoadedScenario]:
+        """The files of a resumed replay: the journaled ones in the order they ran, then the others."""
+        by_name = {str(item.path): item for item in loaded}
+        missing = [name for name in self.entries if name not in by_name]
+        if missing:
+            raise JournalError(
+                f"{self.path} also covers {', '.join(missing)}: give every journaled file again, or replay "
+                "without --resume"
+            )
+        return [by_name[name] for name in self.entries] + [i for i in loaded if str(i.path) not in self.entries]
 
-    def deployed(self, scenario: Path, run: ScenarioRun) -> None:
-        entry = self.journal.entries[str(scenario)]
-        entry.deployments, entry.deployment_gas = run.deployments, run.deployment_gas
-        self._save()
+    # --- what a replay tells --------------------------------------------------------------------------------
+    def start(self, scenario: Path, snapshot: Any, chain: Chain) -> None:
+        self._append(Start(file=str(scenario), sha256=file_digest(scenario), snapshot=snapshot, head=head_of(chain)))
 
-    def step_starting(self, scenario: Path, chain: Chain) -> None:
-        self.journal.entries[str(scenario)].in_flight = chain.snapshot()
-        self._save()
+    def starting(self, scenario: Path, chain: Chain) -> None:
+        """Before a step or the deployment: a snapshot to undo it with, should it be cut short."""
+        head = head_of(chain)
+        self._append(Starting(file=str(scenario), snapshot=chain.snapshot(), head=head))
 
-    def step(self, scenario: Path, record: StepRecord) -> None:
-        entry = self.journal.entries[str(scenario)]
-        entry.steps.append(asdict(record))
-        entry.in_flight = None
-        self._save()
+    def deployed(self, scenario: Path, run: ScenarioRun, state: dict[str, list[Any]], chain: Chain) -> None:
+        self._append(
+            Deployed(
+                file=str(scenario),
+                deployments=run.deployments,
+                deployment_gas=run.deployment_gas,
+                state=state,
+                head=head_of(chain),
+            )
+        )
 
-    def undo_step_in_flight(self, scenario: Path, chain: Chain) -> None:
-        """Revert whatever the step that was under way when the replay stopped had sent."""
-        entry = self.journal.entries[str(scenario)]
-        if entry.in_flight is not None:
-            chain.revert(entry.in_flight)
-            entry.in_flight = None
-            self._save()
+    def step(self, scenario: Path, record: StepRecord, state: dict[str, list[Any]], chain: Chain) -> None:
+        self._append(Stepped(file=str(scenario), record=record, state=state, head=head_of(chain)))
 
     def finished(self, scenario: Path, run: ScenarioRun) -> None:
-        self.journal.entries[str(scenario)].run = asdict(run)
-        self._save()
+        self._append(Finished(file=str(scenario), run=run))
 
-    def _save(self) -> None:
-        write_json_atomic(self.path, self.journal.model_dump(mode="json"))
+    # --- undoing --------------------------------------------------------------------------------------------
+    def undo_in_flight(self, scenario: Path, chain: Chain) -> None:
+        """Revert whatever the step (or deployment) under way when the replay stopped had sent, then check that
+        the node is where the journal left it."""
+        entry = self.entries[str(scenario)]
+        if entry.in_flight is not None:
+            self._revert(chain, entry.in_flight.snapshot, entry.in_flight.head, entry.in_flight.head)
+            self._append(InFlightUndone(file=str(scenario), head=entry.in_flight.head))
+        if entry.head is not None and head_of(chain) != entry.head:
+            if _holds(chain, entry.head):
+                raise JournalError(
+                    f"the node moved past block {entry.head[0]}, where {self.path} left it: something else sent it "
+                    "transactions? replay without --resume"
+                )
+            raise self._lost(chain, entry.head)
+
+    def undo(self, scenario: Path, chain: Chain) -> None:
+        """Revert a finished file to the snapshot taken before it (once; a resume does it if the replay stopped
+        before)."""
+        entry = self.entries[str(scenario)]
+        if entry.undone:
+            return
+        if entry.snapshot is None or entry.start_head is None:
+            raise JournalError(f"{self.path}: no snapshot before {scenario} to undo it with: replay without --resume")
+        self._revert(chain, entry.snapshot, entry.head or entry.start_head, entry.start_head)
+        self._append(Undone(file=str(scenario), head=entry.start_head))
+
+    def _revert(self, chain: Chain, snapshot: Any, expected: Head, target: Head) -> None:
+        """Revert to `snapshot`, taken at `target`, on a node last seen at `expected` (a descendant of `target`,
+        or `target` itself if the revert was done before the replay stopped)."""
+        current = head_of(chain)
+        if current == target:  # nothing was mined since, or the revert happened before a crash
+            with suppress(RpcError):  # used up by that revert: the node is where the snapshot would put it
+                chain.revert(snapshot)
+            return
+        if not _holds(chain, expected):
+            raise self._lost(chain, expected)
+        try:
+            chain.revert(snapshot)
+        except RpcError:
+            raise JournalError(
+                f"the node no longer has snapshot {snapshot} that {self.path} recorded (something else reverted "
+                "it?): replay without --resume"
+            ) from None
+
+    def _lost(self, chain: Chain, head: Head) -> JournalError:
+        return JournalError(
+            f"the node no longer holds the chain {self.path} was written on (its block {head[0]} is "
+            f"{'different' if chain.block_number >= head[0] else 'missing'}): it restarted with the same genesis? "
+            "replay without --resume"
+        )
+
+    def compact(self) -> None:
+        """Rewrite the journal as one line per file (at the end of a replay); a finished file's steps are in its
+        run."""
+        lines = [self.header.model_dump_json()]
+        lines += [
+            Entry(file=name, entry=entry.model_copy(update={"steps": []}) if entry.run else entry).model_dump_json()
+            for name, entry in self.entries.items()
+        ]
+        try:
+            write_atomic(self.path, "\n".join(lines) + "\n")
+            os.close(self._fd)
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+        except OSError as exc:
+            raise JournalError(f"cannot write the journal {self.path}: {exc.strerror}") from None
+
+    def _append(self, line: _Line) -> None:
+        """Write a line and make it durable, then apply it; on a disk error the file is cut back to its last
+        whole line (a torn one is dropped on read anyway) and the replay stops, to be resumed once fixed."""
+        data = line.model_dump_json().encode() + b"\n"
+        try:
+            size = os.lseek(self._fd, 0, os.SEEK_END)
+            try:
+                written = 0
+                while written < len(data):
+                    written += os.write(self._fd, data[written:])
+                os.fsync(self._fd)
+            except OSError:
+                with suppress(OSError):  # else the torn line stays last, and a read drops it
+                    os.ftruncate(self._fd, size)
+                raise
+        except OSError as exc:
+            raise JournalError(
+                f"cannot write the journal {self.path}: {exc.strerror}; the replay stopped: fix that, then run the "
+                "same command with --resume"
+            ) from None
+        _apply(self.entries, line)
 
 
-def resume_point(entry: JournalEntry) -> ResumePoint:
-    return ResumePoint(entry.deployments, entry.deployment_gas, [StepRecord(**step) for step in entry.steps])
+def _holds(chain: Chain, head: Head) -> bool:
+    """Whether the node's chain has block `head` (it may have more above it)."""
+    if chain.block_number < head[0]:
+        return False
+    return "0x" + bytes(chain.w3.eth.get_block(head[0])["hash"]).hex() == head[1]
 
 
-def finished_run(entry: JournalEntry) -> ScenarioRun | None:
-    if entry.run is None:
+def _apply(entries: dict[str, JournalEntry], line: Any) -> None:
+    if isinstance(line, Start):
+        entries[line.file] = JournalEntry(
+            sha256=line.sha256, snapshot=line.snapshot, start_head=line.head, head=line.head
+        )
+        return
+    if isinstance(line, Entry):
+        entries[line.file] = line.entry
+        return
+    entry = entries[line.file]
+    if isinstance(line, Starting):
+        entry.in_flight = InFlight(snapshot=line.snapshot, head=line.head)
+    elif isinstance(line, Deployed):
+        entry.deployments, entry.deployment_gas, entry.in_flight, entry.head = (
+            line.deployments,
+            line.deployment_gas,
+            None,
+            line.head,
+        )
+        _add_state(entry, line.state)
+    elif isinstance(line, Stepped):
+        entry.steps.append(line.record)
+        entry.in_flight, entry.head = None, line.head
+        _add_state(entry, line.state)
+    elif isinstance(line, InFlightUndone):
+        entry.in_flight, entry.head = None, line.head
+    elif isinstance(line, Finished):
+        entry.run = line.run
+    elif isinstance(line, Undone):
+        entry.undone, entry.head = True, line.head
+
+
+def _add_state(entry: JournalEntry, state: dict[str, list[Any]]) -> None:
+    for name, items in state.items():
+        entry.driver_state.setdefault(name, []).extend(items)
+
+
+def read_journal(path: Path) -> dict[str, JournalEntry]:
+    """What a journal holds, by file (a line torn by a crash left out)."""
+    return _read(path)[1]
+
+
+def _read(path: Path) -> tuple[Header, dict[str, JournalEntry], int]:
+    """The header, the entries, and how many bytes of whole lines the file holds."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise JournalError(f"no journal at {path} to resume from: replay without --resume") from None
+    except OSError as exc:
+        raise JournalError(f"cannot read the journal {path}: {exc.strerror}") from None
+    lines = raw.split(b"\n")
+    # Every line ends with a newline: what follows the last one is a line torn by a crash (or nothing).
+    complete, valid = lines[:-1], len(raw) - len(lines[-1])
+    if not complete:
+        raise JournalError(f"{path}: empty or torn before its first line; replay without --resume")
+    try:
+        header = Header.model_validate_json(complete[0])
+    except ValidationError:
+        raise JournalError(
+            f"{path}:1: not a replay journal of format {JOURNAL_FORMAT}; replay without --resume"
+        ) from None
+    entries: dict[str, JournalEntry] = {}
+    for number, text in enumerate(complete[1:], start=2):
+        try:
+            line = _EVENT.validate_json(text)
+            if not isinstance(line, Start | Entry) and line.file not in entries:
+                raise ValueError(f"{line.event} of {line.file}, which has not started")
+            _apply(entries, line)
+        except (ValidationError, ValueError) as exc:
+            detail = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
+            raise JournalError(
+                f"{path}:{number}: not a replay journal line ({detail}); replay without --resume"
+            ) from None
+    return header, entries, valid
+
+
+def resume_point(entry: JournalEntry) -> ResumePoint | None:
+    """Where a file's replay picks up, or None if its deployment was not journaled (it is run again)."""
+    if entry.deployments is None:
         return None
-    data = dict(entry.run)
-    data["steps"] = [StepRecord(**step) for step in data["steps"]]
-    return ScenarioRun(**data)
+    return ResumePoint(entry.deployments, entry.deployment_gas, list(entry.steps), dict(entry.driver_state))

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import inspect
 import typing
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +16,35 @@ from pydantic import ValidationError
 
 from s4chain.chain.accounts import dev_accounts
 from s4chain.drivers.registry import UnknownDriverError, driver_class
-from s4chain.scenarios.model import Expectation, Scenario, Step, assign_accounts
+from s4chain.scenarios.model import MAX_RUNS, Expectation, Scenario, assign_accounts
 from s4chain.scenarios.values import Resolver, ValueProblem, parse_duration, to_timestamp
 from s4chain.scenarios.yaml_lines import LineMap, Location, ScenarioFileError, load_yaml_with_lines
+
+MAX_PLANNED = 20_000  # steps, repeats and bot runs of one file: a replay's work is bounded by its file
+MAX_SPAN = 100 * 365 * 86_400  # every step and bot run lies within 100 years of the start...
+LAST_MOMENT = int(datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp())  # ...and before the year 10000
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a step (with its repeats) or a bot runs: `times` runs, `every` seconds apart from `first`."""
+
+    first: int
+    every: int
+    times: int
+
+    def moments(self) -> Iterator[int]:
+        return (self.first + k * self.every for k in range(self.times))
+
+    @property
+    def last(self) -> int:
+        return self.first + (self.times - 1) * self.every
+
+
+class ScheduleProblem(ValueError):
+    def __init__(self, location: Location, message: str) -> None:
+        self.location = location
+        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -31,6 +59,10 @@ class LoadedScenario:
 
     def step_line(self, index: int) -> int:
         return self.lines.line_of(("steps", index))
+
+    def schedules(self) -> Iterator[Schedule]:
+        """Each step's schedule, in order, then each bot's (the file was checked when loaded)."""
+        return (schedule for _, schedule in _schedules(self.scenario, self.start))
 
 
 def load_scenario(path: Path) -> LoadedScenario:
@@ -51,10 +83,63 @@ def load_scenario(path: Path) -> LoadedScenario:
     return loaded
 
 
-def step_time(step: Step, start: int) -> int | None:
-    if step.at is None:
-        return None
-    return to_timestamp(step.at, start)
+def _schedules(scenario: Scenario, start: int) -> Iterator[tuple[Location, Schedule]]:
+    """The steps' schedules (a step without `at` runs at the time of the step before it), then the bots';
+    raises ScheduleProblem where a schedule goes back in time, leaves the scenario's span or plans too much."""
+    end = min(start + MAX_SPAN, LAST_MOMENT)
+    planned = 0
+
+    def moment(location: Location, value: str | datetime) -> int:
+        try:
+            when = to_timestamp(value, start)
+        except ValueProblem as exc:
+            raise ScheduleProblem(location, str(exc)) from None
+        if when > end:
+            raise ScheduleProblem(location, f"{value} is beyond the scenario's span ({_span_text(end)})")
+        return when
+
+    def counted(location: Location, schedule: Schedule) -> Schedule:
+        nonlocal planned
+        planned += schedule.times
+        if planned > MAX_PLANNED:
+            raise ScheduleProblem(location, f"the file plans more than {MAX_PLANNED:,} runs of steps and bots")
+        return schedule
+
+    current = start
+    for index, step in enumerate(scenario.steps):
+        location: Location = ("steps", index)
+        if step.at is not None:
+            when = moment((*location, "at"), step.at)
+            if when < current:
+                problem = f"steps go back in time: {step.at} is before the step before it"
+                raise ScheduleProblem((*location, "at"), problem)
+            current = when
+        schedule = Schedule(current, 1, 1)
+        if step.repeat:
+            schedule = Schedule(current, parse_duration(step.repeat.every), step.repeat.times)
+            if schedule.last > end:
+                problem = f"the last repeat is beyond the scenario's span ({_span_text(end)})"
+                raise ScheduleProblem((*location, "repeat"), problem)
+        yield location, counted(location, schedule)
+    for index, bot in enumerate(scenario.bots):
+        location = ("bots", index)
+        first, last = moment((*location, "start"), bot.start), moment((*location, "until"), bot.until)
+        if first < start:
+            problem = f"{bot.start} is before the scenario's start ({scenario.start.isoformat()})"
+            raise ScheduleProblem((*location, "start"), problem)
+        if last < first:
+            raise ScheduleProblem((*location, "until"), "until is before start")
+        every = parse_duration(bot.every)
+        times = (last - first) // every + 1
+        if times > MAX_RUNS:
+            raise ScheduleProblem(
+                (*location, "every"), f"the bot would run {times:,} times; a bot runs at most {MAX_RUNS:,} times"
+            )
+        yield location, counted(location, Schedule(first, every, times))
+
+
+def _span_text(end: int) -> str:
+    return f"it ends {datetime.fromtimestamp(end, UTC):%Y-%m-%d %H:%M:%S} UTC, 100 years after its start at most"
 
 
 def _schema_message(error: Any) -> str:
@@ -96,30 +181,19 @@ class _Checker:
     def check(self) -> None:
         for name, spec in self.scenario.contracts.items():
             self._contract_set(name, spec.driver, spec.params, spec.args)
-        previous = self.loaded.start
         for index, step in enumerate(self.scenario.steps):
             location: Location = ("steps", index)
             self._action(location, step.actor, step.do, step.args)
             self._expectation(location, step.expect)
-            try:
-                when = step_time(step, self.loaded.start)
-            except ValueProblem as exc:
-                self.fail((*location, "at"), str(exc))
-            if when is not None:
-                if when < previous:
-                    self.fail((*location, "at"), f"steps go back in time: {step.at} is before the step before it")
-                previous = when
         for index, bot in enumerate(self.scenario.bots):
             location = ("bots", index)
             self._action(location, bot.actor, bot.do, bot.args)
             self._expectation(location, bot.expect)
-            try:
-                first, last = to_timestamp(bot.start, self.loaded.start), to_timestamp(bot.until, self.loaded.start)
-                parse_duration(bot.every)
-            except ValueProblem as exc:
-                self.fail(location, str(exc))
-            if last < first:
-                self.fail((*location, "until"), "until is before start")
+        try:
+            for _ in _schedules(self.scenario, self.loaded.start):
+                pass
+        except ScheduleProblem as exc:
+            self.fail(exc.location, str(exc))
 
     def _contract_set(self, name: str, driver_name: str, params: dict[str, Any], args: dict[str, Any]) -> None:
         location: Location = ("contracts", name)
@@ -161,6 +235,15 @@ class _Checker:
             self.fail((*location, "with", _named_field(exc)), f"{do}: {_problem_text(exc)}")
 
     def _expectation(self, location: Location, expect: Expectation) -> None:
+        for index, event in enumerate(expect.events):
+            if isinstance(event, str):
+                continue
+            for key, value in event.args.items():
+                if isinstance(value, str) and value.startswith("@"):
+                    try:
+                        self.resolver.reference(value)
+                    except ValueProblem as exc:
+                        self.fail((*location, "expect", "events", index, "args", key), f"{event.name}.{key}: {exc}")
         for index, check in enumerate(expect.checks):
             where: Location = (*location, "expect", "checks", index)
             method = self._method(where, "call", check.call, "read method")

@@ -49,15 +49,20 @@ class Expectation(Strict):
     checks: list[Check] = Field(default_factory=list)
 
 
+MAX_RUNS = 1000  # the most runs one repeated step or one bot may plan
+
+
+def _positive_duration(value: str) -> str:
+    if parse_duration(value) == 0:
+        raise ValueError(f"{value!r} is no interval: a schedule's `every` is at least 1s")
+    return value
+
+
 class Repeat(Strict):
-    times: int = Field(ge=1, le=1000)
+    times: int = Field(ge=1, le=MAX_RUNS)
     every: str
 
-    @field_validator("every")
-    @classmethod
-    def _duration(cls, value: str) -> str:
-        parse_duration(value)
-        return value
+    _every = field_validator("every")(_positive_duration)
 
 
 class Step(Strict):
@@ -77,12 +82,14 @@ class Bot(Strict):
     actor: str
     do: str
     args: dict[str, Any] = Field(default_factory=dict, alias="with")
-    start: str = Field(description="First run, relative to the scenario's start (+30d).")
+    start: str | datetime = Field(description="First run: +30d after the scenario's start, or an ISO date-time.")
     every: str
-    until: str
+    until: str | datetime
     expect: Expectation = Field(default_factory=Expectation)
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    _every = field_validator("every")(_positive_duration)
 
 
 class Scenario(Strict):

@@ -26,6 +26,12 @@ from pydantic import BaseModel, TypeAdapter
 
 MAX_AMOUNT = Decimal(10) ** 24
 UNITS = {"EUR", "ETH", "TOKENS", "TOKEN", "TOK", "H", "HOURS", "KM", "KG", "T", "L", "C"}
+# The finest amount each unit has on chain (the euro stablecoin's 6 decimals, ether's and the tokens' 18); an
+# amount without one of these units may have at most MAX_DECIMALS.
+DECIMALS = {"EUR": 6, "ETH": 18, "TOKENS": 18, "TOKEN": 18, "TOK": 18}
+MAX_DECIMALS = 18
+MAX_TEXT = 1024  # characters of a text value: longer names would not fit a deployment's gas or init code
+UINT256_END = 2**256
 _AMOUNT = re.compile(r"^\s*(-?[\d_]+(?:\.\d+)?)\s*([A-Za-z]+)?\s*$")
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)\s*$")
 _RELATIVE = re.compile(r"^\s*\+\s*(\d+\s*[smhdw](?:\s*\d+\s*[smhdw])*)\s*$")
@@ -82,6 +88,10 @@ def to_decimal(value: Any) -> Decimal:
         raise ValueProblem(f"{value!r} is negative; amounts are zero or more")
     if amount >= MAX_AMOUNT:
         raise ValueProblem(f"{value!r} is absurdly large (amounts stay below {MAX_AMOUNT:,})")
+    unit = match.group(2).upper() if isinstance(value, str) and match and match.group(2) else None
+    decimals = DECIMALS.get(unit or "", MAX_DECIMALS)
+    if -amount.normalize().as_tuple().exponent > decimals:  # type: ignore[operator]
+        raise ValueProblem(f"{value!r} has more than {decimals} decimals, the finest {unit or 'amount'} on chain")
     return amount
 
 
@@ -113,17 +123,23 @@ class Resolver:
         known = sorted([*self.actors, *self.addresses, *self.planned_sets])
         raise ValueProblem(f"{text!r} names no actor or contract (known: {', '.join('@' + k for k in known)})")
 
-    def coerce(self, value: Any, annotation: Any) -> Any:
-        """`value` as the type `annotation` wants."""
+    def coerce(self, value: Any, annotation: Any, *, signed: bool = False) -> Any:
+        """`value` as the type `annotation` wants. Whole numbers are uint256 (ids, counts, times, amounts in
+        units), but where a parameter also takes an amount or a text (a temperature), `signed` ones (int256)."""
+        if isinstance(value, str) and len(value) > MAX_TEXT:
+            raise ValueProblem(f"a text of {len(value):,} characters (at most {MAX_TEXT:,})")
         origin = typing.get_origin(annotation)
         if origin in (typing.Union, types.UnionType):
             options = [a for a in typing.get_args(annotation) if a is not type(None)]
             if value is None:
                 return None
+            if bytes in options and isinstance(value, str) and value.startswith("0x"):
+                return self.coerce(value, bytes)  # hex is meant as bytes, never as text to hash
+            mixed = Decimal in options or str in options
             problems = []
             for option in options:
                 try:
-                    return self.coerce(value, option)
+                    return self.coerce(value, option, signed=mixed)
                 except (ValueProblem, ValueError) as exc:
                     problems.append(str(exc))
             raise ValueProblem("; ".join(problems))
@@ -139,9 +155,11 @@ class Resolver:
         if annotation is Decimal:
             return to_decimal(value)
         if annotation is int:
-            return self._integer(value)
+            return self._in_range(self._integer(value), value, signed)
         if annotation is bytes:
             if isinstance(value, str) and value.startswith("0x"):
+                if not re.fullmatch(r"0x[0-9a-fA-F]{64}", value):
+                    raise ValueProblem(f"{value!r} is not a 32-byte hash (expected 0x and 64 hex digits)")
                 return bytes.fromhex(value[2:])
             if isinstance(value, str):
                 return keccak(text=value)
@@ -170,6 +188,14 @@ class Resolver:
             except ValueProblem:
                 pass
         raise ValueProblem(f"{value!r} is not a whole number, a duration (48h) or a time (+4d)")
+
+    @staticmethod
+    def _in_range(number: int, value: Any, signed: bool) -> int:
+        low, end, kind = (-(UINT256_END // 2), UINT256_END // 2, "int256") if signed else (0, UINT256_END, "uint256")
+        if not low <= number < end:
+            shown = "-2**255 to 2**255 - 1" if signed else "0 to 2**256 - 1"
+            raise ValueProblem(f"{value!r} is out of range for {kind} ({shown})")
+        return number
 
     def model(self, model: type[BaseModel], values: dict[str, Any]) -> BaseModel:
         hints = typing.get_type_hints(model)

@@ -1,0 +1,181 @@
+"""A faulty JSON-RPC proxy on loopback, in front of a real node: it forwards every request and, for the
+requests a fault matches (by method, after `skip` of them, `count` times), misbehaves the way networks and nodes
+do. Every request is logged with what was done to it, so a test can tell what reached the node."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from enum import StrEnum
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+
+import requests
+
+
+class Kind(StrEnum):
+    DELAY = "delay"  # forward after `seconds`, then answer
+    DROP_BEFORE = "drop_before"  # close the connection; the node never sees the request
+    DROP_AFTER = "drop_after"  # forward, then close the connection: the answer is lost
+    HTTP_502 = "http_502"  # forward, then answer HTTP 502 (a gateway losing the answer)
+    HANG = "hang"  # never answer and do not forward (until the proxy stops)
+    MALFORMED = "malformed"  # forward, then answer with broken JSON
+
+
+@dataclass
+class Fault:
+    method: str  # a JSON-RPC method, or "*" for every one
+    kind: Kind
+    count: int = 1  # how many matching requests it hits
+    skip: int = 0  # matching requests let through before it starts
+    seconds: float = 0.0  # for DELAY
+    then_down: bool = False  # after hitting, the node is gone: every later request is dropped unanswered
+    seen: int = 0
+
+    def hits(self, method: str) -> bool:
+        if self.method not in ("*", method):
+            return False
+        self.seen += 1
+        return self.skip < self.seen <= self.skip + self.count
+
+
+@dataclass
+class Logged:
+    method: str
+    params: Any
+    fault: Kind | None
+    forwarded: bool
+
+
+@dataclass
+class FaultyProxy:
+    """`with FaultyProxy(upstream) as proxy:` listens on `proxy.url`; `proxy.inject(...)` adds a fault."""
+
+    upstream: str
+    faults: list[Fault] = field(default_factory=list)
+    log: list[Logged] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._down = False
+        self._session = requests.Session()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def inject(
+        self, method: str, kind: Kind, count: int = 1, skip: int = 0, seconds: float = 0.0, then_down: bool = False
+    ) -> Fault:
+        fault = Fault(method, kind, count, skip, seconds, then_down)
+        with self._lock:
+            self.faults.append(fault)
+        return fault
+
+    def clear(self) -> None:
+        with self._lock:
+            self.faults.clear()
+            self.log.clear()
+            self._down = False
+
+    def forwarded(self, method: str) -> list[Any]:
+        """The params of every `method` request that reached the node."""
+        return [entry.params for entry in self.log if entry.method == method and entry.forwarded]
+
+    def start(self) -> FaultyProxy:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> FaultyProxy:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    # --- one request --------------------------------------------------------------------------------------------
+    def _fault_for(self, method: str) -> Fault | None:
+        with self._lock:
+            if self._down:
+                return Fault("*", Kind.DROP_BEFORE)
+            for fault in self.faults:
+                if fault.hits(method):
+                    self._down = fault.then_down
+                    return fault
+        return None
+
+    def _forward(self, body: bytes) -> tuple[int, bytes]:
+        reply = self._session.post(self.upstream, data=body, headers={"Content-Type": "application/json"}, timeout=60)
+        return reply.status_code, reply.content
+
+    def handle(self, request: BaseHTTPRequestHandler, body: bytes) -> None:
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            payload = {}
+        method = str(payload.get("method", "?")) if isinstance(payload, dict) else "batch"
+        params = payload.get("params") if isinstance(payload, dict) else payload
+        fault = self._fault_for(method)
+        kind = fault.kind if fault is not None else None
+        entry = Logged(method, params, kind, forwarded=kind not in (Kind.DROP_BEFORE, Kind.HANG))
+        with self._lock:
+            self.log.append(entry)
+        if kind is Kind.DROP_BEFORE:
+            _drop(request)
+            return
+        if kind is Kind.HANG:
+            self._stopping.wait()
+            _drop(request)
+            return
+        if kind is Kind.DELAY:  # held back, then forwarded: it may reach the node after the client gave up
+            assert fault is not None
+            time.sleep(fault.seconds)
+        status, answer = self._forward(body)
+        if kind is Kind.DROP_AFTER:
+            _drop(request)
+            return
+        elif kind is Kind.HTTP_502:
+            status, answer = 502, b"<html><body>502 Bad Gateway</body></html>"
+        elif kind is Kind.MALFORMED:
+            answer = answer[: len(answer) // 2] or b"{"
+        request.send_response(status)
+        request.send_header("Content-Type", "application/json")
+        request.send_header("Content-Length", str(len(answer)))
+        request.end_headers()
+        request.wfile.write(answer)
+
+
+def _drop(request: BaseHTTPRequestHandler) -> None:
+    request.close_connection = True
+    with contextlib.suppress(OSError):
+        request.connection.shutdown(socket.SHUT_RDWR)
+
+
+def _handler(proxy: FaultyProxy) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            proxy.handle(self, body)
+
+        def log_message(self, format: str, *args: Any) -> None:  # quiet
+            pass
+
+    return Handler
