@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from s4chain.errors import S4ChainError
 
-class ProjectNotFoundError(Exception):
+
+class ProjectNotFoundError(S4ChainError):
     """No `contracts/` folder in the working directory or any parent."""
 
 

@@ -173,3 +173,58 @@ def test_s4chain_solc_naming_nothing_is_a_clear_error(project: Project, monkeypa
     monkeypatch.setenv("S4CHAIN_SOLC", "/nowhere/solc")
     with pytest.raises(CompilerNotFoundError, match="S4CHAIN_SOLC=/nowhere/solc: no such file"):
         compile_project(project)
+
+
+def _coin_artifact(project: Project) -> Path:
+    return project.build_dir / "artifacts" / "contracts" / "Coin.sol" / "Coin.json"
+
+
+@pytest.mark.parametrize("force", [False, True], ids=["compile", "force"])
+def test_truncated_artifact_is_repaired(project: Project, force: bool) -> None:
+    compile_project(project)
+    artifact = _coin_artifact(project)
+    whole = artifact.read_text()
+    artifact.write_text(whole[: len(whole) // 2])
+    with pytest.raises(CorruptArtifactError, match="run `s4chain compile`"):
+        ArtifactStore.load(project.build_dir / "artifacts")
+    result = compile_project(project, force=force)
+    assert artifact.read_text() == whole
+    assert ArtifactStore.load(project.build_dir / "artifacts").get("Coin").is_deployable
+    if not force:
+        assert result.repaired == [artifact] and result.compiled_units == []
+
+
+def test_cache_entry_replaced_by_an_empty_list_compiles_again(project: Project) -> None:
+    compile_project(project)
+    entries = [e for e in (project.build_dir / "cache").glob("*.json") if e.name not in BOOKKEEPING]
+    for entry in entries:
+        entry.write_text("[]")
+    again = compile_project(project)
+    assert sorted(again.compiled_units) == ["contracts/Coin.sol", "contracts/lib/Helper.sol"]
+    assert sorted(again.repaired) == sorted(entries)
+    assert again.store.get("Coin").is_deployable
+    assert ArtifactStore.load(project.build_dir / "artifacts").get("Coin").is_deployable
+
+
+BOOKKEEPING = ("compiler-versions.json", "artifacts-index.json")
+
+
+@pytest.mark.parametrize("content", ["[]", '{"x": 1}', '{"contracts/Coin.sol": "abc"}', "{"])
+def test_damaged_bookkeeping_files_are_rebuilt(project: Project, content: str) -> None:
+    compile_project(project)
+    for name in BOOKKEEPING:
+        (project.build_dir / "cache" / name).write_text(content)
+    warm = compile_project(project)
+    assert warm.compiled_units == [] and warm.store.get("Coin").is_deployable
+    assert ArtifactStore.load(project.build_dir / "artifacts").get("Coin").is_deployable
+    assert compile_project(project).repaired == []
+
+
+def test_cli_says_what_it_repaired(project: Project) -> None:
+    compile_project(project)
+    artifact = _coin_artifact(project)
+    artifact.write_text("{")
+    command = [sys.executable, "-m", "s4chain.cli", "compile", "--project", str(project.root)]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert f"{artifact}: damaged, written again" in result.stderr.replace("\n", "")

@@ -44,6 +44,13 @@ CASES = [
         "a list of 150,000 items (at most 1,000)",
     ),
     (
+        "unknown account",
+        LEASING,
+        'device: "@meter"',
+        "device: nobody",
+        "lease.register_machine: device: 'nobody' is no actor of this scenario, @name or 0x address",
+    ),
+    (
         "unknown actor in an event",
         TOKENS,
         'args: {creator: "@lea", symbol: MKH',

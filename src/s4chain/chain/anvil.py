@@ -13,11 +13,12 @@ import requests
 
 from s4chain.chain.accounts import DEV_CHAIN_ID, DEV_MNEMONIC
 from s4chain.compiler.settings import EVM_VERSION
+from s4chain.errors import S4ChainError
 
 LOOPBACK = "127.0.0.1"
 
 
-class AnvilError(Exception):
+class AnvilError(S4ChainError):
     """anvil is missing, its port is taken, or it did not come up."""
 
 

@@ -36,6 +36,7 @@ from s4chain.chain.errors import (
 from s4chain.chain.events import DecodedEvent, EventRegistry
 from s4chain.chain.reverts import ErrorRegistry
 from s4chain.compiler.artifacts import Artifact, ArtifactStore
+from s4chain.errors import S4ChainError
 
 TX_GAS_LIMIT = 15_000_000
 BLOCK_GAS_LIMIT = 30_000_000
@@ -65,7 +66,7 @@ class PendingBlock:
     gas: int = 0  # the gas limits sent so far
 
 
-class DeploymentError(Exception):
+class DeploymentError(S4ChainError):
     """A deployment that cannot start: an abstract contract or an interface, or unlinked libraries."""
 
 

@@ -4,8 +4,10 @@ back."""
 
 from __future__ import annotations
 
+from s4chain.errors import S4ChainError
 
-class NodeError(Exception):
+
+class NodeError(S4ChainError):
     """The node is unreachable, misbehaves, or is in use by another run."""
 
 

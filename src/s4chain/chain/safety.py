@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from s4chain.chain.accounts import DEV_CHAIN_ID
+from s4chain.errors import S4ChainError
 
 LOCAL_DEV_CLIENTS = ("anvil/", "hardhatnetwork/", "ethereumtester/")
 
 
-class UnsafeChainError(Exception):
+class UnsafeChainError(S4ChainError):
     """Refusing to use the public dev keys on a chain that may not be a local dev chain."""
 
 

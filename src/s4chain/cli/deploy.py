@@ -10,12 +10,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
-from s4chain.project import Project, ProjectNotFoundError
+from s4chain.cli.exits import USAGE_ERROR, fail
+from s4chain.project import Project
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -25,15 +26,8 @@ if TYPE_CHECKING:
     from s4chain.deployment.sets import ContractSet
 
 out = Console()
-err = Console(stderr=True)
 
-USAGE_ERROR = 2
 DEPLOY_FAILED = 1
-
-
-def fail(message: str, code: int = USAGE_ERROR) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
 
 
 def say(message: str) -> None:
@@ -78,23 +72,12 @@ def deploy_command(
 ) -> None:
     """Deploy the S4 contract sets; records go to deployments/<chainId>.json and a re-run reuses what is there."""
     from s4chain.compiler import CompilerError, compile_project
-    from s4chain.deployment.params import ParamsFileError, load_params
-    from s4chain.deployment.sets import UnknownSetError, select_sets
+    from s4chain.deployment.params import load_params
+    from s4chain.deployment.sets import select_sets
 
-    try:
-        project = Project.discover(project_root)
-    except ProjectNotFoundError as exc:
-        fail(str(exc))
-    try:
-        sets = select_sets(only)
-    except UnknownSetError as exc:
-        fail(str(exc))
-    params: dict[str, BaseModel] = {}
-    if params_file is not None:
-        try:
-            params = load_params(params_file)
-        except ParamsFileError as exc:
-            fail(str(exc))
+    project = Project.discover(project_root)
+    sets = select_sets(only)
+    params: dict[str, BaseModel] = load_params(params_file) if params_file is not None else {}
     try:
         store = compile_project(project).store
     except CompilerError as exc:
@@ -130,7 +113,6 @@ def _deploy_node(
     records_dir: Path,
     command: typer.Context | None = None,
 ) -> None:
-    from s4chain.chain.lock import NodeInUseError
     from s4chain.chain.rpc import NodeUnreachableError, RpcError
     from s4chain.chain.safety import UnsafeChainError
     from s4chain.cli.replay import hold_node_lock
@@ -141,19 +123,14 @@ def _deploy_node(
         RecordsWriteError,
         open_records,
     )
-    from s4chain.deployment.keys import KEYSTORE_PASSWORD_ENV, PRIVATE_KEY_ENV, DeployerKeyError, load_deployer_key
-    from s4chain.deployment.node import DeployChain, InsufficientFundsError
+    from s4chain.deployment.keys import KEYSTORE_PASSWORD_ENV, PRIVATE_KEY_ENV, load_deployer_key
+    from s4chain.deployment.node import DeployChain
     from s4chain.deployment.plan import plan_deploy
-    from s4chain.deployment.records import RecordsFileError, StaleRecordsError, records_path
+    from s4chain.deployment.records import records_path
 
-    try:
-        key = load_deployer_key(keystore, prompt=_password_prompt())
-    except DeployerKeyError as exc:
-        fail(str(exc))
+    key = load_deployer_key(keystore, prompt=_password_prompt())
     try:
         chain = DeployChain(rpc, store, key)
-    except NodeUnreachableError as exc:
-        fail(str(exc))
     except UnsafeChainError as exc:
         hint = (
             ""
@@ -162,17 +139,9 @@ def _deploy_node(
             f"a prompt) or the environment variable {PRIVATE_KEY_ENV}, and --yes after reviewing the summary"
         )
         fail(f"{exc}{hint}")
-    try:
-        hold_node_lock(chain, command)  # no replay or other deploy on this node meanwhile
-    except NodeInUseError as exc:
-        fail(str(exc))
+    hold_node_lock(chain, command)  # no replay or other deploy on this node meanwhile
     path = records_path(chain.chain_id, records_dir)
-    try:
-        records = open_records(chain, path, log=say)
-    except (RecordsFileError, StaleRecordsError) as exc:
-        fail(str(exc))
-    except NodeUnreachableError as exc:
-        fail(str(exc))
+    records = open_records(chain, path, log=say)
     kind = "local dev chain" if chain.is_dev_chain else "NOT a local dev chain"
     say(f"deploying to {rpc}: chain id {chain.chain_id}, {chain.client_version} ({kind}); records: {path}")
     try:
@@ -186,8 +155,6 @@ def _deploy_node(
                 if not yes:
                     fail("nothing sent: review the summary above and run again with --yes to send it")
         result = Deployer(chain, records, path, log=say).deploy(sets, params)
-    except InsufficientFundsError as exc:
-        fail(str(exc))
     except (NodeStoppedError, DeployFailedError) as exc:
         fail(str(exc), DEPLOY_FAILED)
     except RecordsWriteError as exc:

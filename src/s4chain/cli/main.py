@@ -7,12 +7,13 @@ import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
-from s4chain.project import Project, ProjectNotFoundError
+from s4chain.cli.exits import err, fail, map_errors
+from s4chain.project import Project
 
 if TYPE_CHECKING:
     from s4chain.chain.base import Chain
@@ -27,21 +28,6 @@ app = typer.Typer(
 )
 # Logs and CI are not terminals; rich would wrap them at 80 columns, folding the summary table's names.
 out = Console() if Console().is_terminal else Console(width=120)
-err = Console(stderr=True) if Console(stderr=True).is_terminal else Console(stderr=True, width=120)
-
-USAGE_ERROR = 2
-
-
-def fail(message: str, code: int = USAGE_ERROR) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
-
-
-def _project(root: Path | None) -> Project:
-    try:
-        return Project.discover(root)
-    except ProjectNotFoundError as exc:
-        fail(str(exc))
 
 
 ProjectOption = Annotated[
@@ -55,19 +41,19 @@ def compile_command(
     force: Annotated[bool, typer.Option("--force", help="Recompile everything, ignoring the cache.")] = False,
 ) -> None:
     """Compile contracts/ into build/artifacts (one JSON file per contract), using the cache."""
-    from s4chain.compiler import CompilerError, CompilerNotFoundError, compile_project
+    from s4chain.compiler import CompilerError, compile_project
 
-    project = _project(project_root)
+    project = Project.discover(project_root)
     try:
         result = compile_project(project, force=force)
     except CompilerError as exc:
         for diagnostic in exc.diagnostics:
             err.print(str(diagnostic), highlight=False, markup=False, soft_wrap=True)
         fail(f"compilation failed with {len(exc.diagnostics)} error(s); build/artifacts left as it was")
-    except CompilerNotFoundError as exc:
-        fail(str(exc))
     for warning in result.warnings:
         err.print(str(warning), highlight=False, markup=False, soft_wrap=True)
+    for path in result.repaired:
+        err.print(f"{path}: damaged, written again", highlight=False, markup=False, soft_wrap=True)
     backend = result.backend
     compiler = f"{backend.kind} {backend.version}" if backend else "?"
     out.print(
@@ -87,14 +73,11 @@ def node_command(
 ) -> None:
     """Run anvil from node_modules on 127.0.0.1 with the dev mnemonic and the pinned hardfork (Ctrl-C stops it)."""
     from s4chain.chain.accounts import DEV_CHAIN_ID, dev_accounts
-    from s4chain.chain.anvil import AnvilError, AnvilNode, anvil_binary
+    from s4chain.chain.anvil import AnvilNode, anvil_binary
     from s4chain.compiler import EVM_VERSION
 
-    project = _project(project_root)
-    try:
-        node = AnvilNode(anvil_binary(project.node_modules), port=port)
-    except AnvilError as exc:
-        fail(str(exc))
+    project = Project.discover(project_root)
+    node = AnvilNode(anvil_binary(project.node_modules), port=port)
     # SIGTERM (docker stop, kill) ends the node like Ctrl-C does.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
@@ -105,43 +88,26 @@ def node_command(
         assert node.process is not None
         while node.process.poll() is None:
             time.sleep(0.2)
-    except AnvilError as exc:
-        fail(str(exc))
     except KeyboardInterrupt:
         node.stop()
         out.print("anvil stopped")
         return
     finally:
         node.stop()
-    fail(f"anvil exited unexpectedly with code {node.process.returncode}", 1)
+    fail(f"anvil exited unexpectedly with code {node.process.returncode}")
 
 
 def _load_all(paths: list[Path]) -> list[LoadedScenario]:
     from s4chain.scenarios.loader import load_scenario
-    from s4chain.scenarios.yaml_lines import ScenarioFileError
 
-    loaded = []
+    loaded: list[LoadedScenario] = []
     for given in paths:
         # A folder stands for the scenario files in it.
         files = sorted(given.glob("*.yaml")) if given.is_dir() else [given]
         if not files:
             fail(f"{given}: a folder with no .yaml scenario files")
-        for path in files:
-            try:
-                loaded.append(load_scenario(path))
-            except ScenarioFileError as exc:
-                fail(str(exc))
+        loaded.extend(load_scenario(path) for path in files)
     return loaded
-
-
-def _writable_report(report: Path) -> None:
-    """Fail now, before any replay, if the report cannot be written where asked."""
-    try:
-        report.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        fail(f"cannot write the report at {report}: {exc.strerror}")
-    if report.is_dir():
-        fail(f"--report {report} is a folder; give the HTML file to write, e.g. {report / 'replay.html'}")
 
 
 def _attached_drivers(chain: Chain, records_dir: Path) -> dict[str, Any]:
@@ -153,12 +119,12 @@ def _attached_drivers(chain: Chain, records_dir: Path) -> dict[str, Any]:
     path = records_path(chain.chain_id, records_dir)
     if not path.is_file():
         fail(f"--use-deployments: no records at {path}; run `s4chain deploy --rpc URL` first")
+    records = load_records(path)  # its errors name the file
+    complete = [name for name, record in records.sets.items() if record.complete]
     try:
-        records = load_records(path)
-        complete = [name for name, record in records.sets.items() if record.complete]
         drivers = attach_drivers(chain, records, complete)
     except (RecordsFileError, StaleRecordsError) as exc:
-        fail(f"--use-deployments: {exc}")
+        fail(f"--use-deployments: {path}: {exc}")
     return {SETS[name].driver: driver for name, driver in drivers.items()}
 
 
@@ -172,49 +138,34 @@ def _run(
     command: typer.Context | None = None,
 ) -> None:
     from s4chain.chain.inprocess import InProcessChain
-    from s4chain.chain.lock import NodeInUseError
-    from s4chain.chain.rpc import NodeUnreachableError, RpcChain
-    from s4chain.chain.safety import UnsafeChainError
+    from s4chain.chain.rpc import RpcChain
     from s4chain.cli.replay import hold_node_lock, print_failures, replay_all, summary_table
     from s4chain.compiler import CompilerError, compile_project
-    from s4chain.reports.writer import write_report
-    from s4chain.scenarios.engine import ScenarioSetupError
-    from s4chain.scenarios.journal import JournalError, JournalWriter, journal_path
+    from s4chain.reports.writer import check_report_path, write_report
+    from s4chain.scenarios.journal import JournalWriter, journal_path
 
     loaded = _load_all(paths)  # every file is checked before anything is sent
-    _writable_report(report)
+    check_report_path(report)  # now, not after the replay
     try:
         store = compile_project(project).store
     except CompilerError as exc:
         fail(f"contracts do not compile:\n{exc}")
     if rpc:
-        try:
-            node = RpcChain(rpc, store)
-            hold_node_lock(node, command)  # one run at a time on a node
-        except (NodeUnreachableError, UnsafeChainError, NodeInUseError) as exc:
-            fail(str(exc))
+        node = RpcChain(rpc, store)
+        hold_node_lock(node, command)  # one run at a time on a node
 
         make_chain: Callable[[], Chain] = lambda: node  # noqa: E731
         attached = _attached_drivers(node, records_dir) if records_dir else None
-        try:
-            where = journal_path(report)
-            journal = JournalWriter.resume(where, node) if resume else JournalWriter.fresh(where, node)
-        except JournalError as exc:
-            fail(str(exc))
+        where = journal_path(report)
+        journal = JournalWriter.resume(where, node) if resume else JournalWriter.fresh(where, node)
     else:
         # A fresh embedded chain per file, so each starts from genesis.
         make_chain = lambda: InProcessChain(store)  # noqa: E731
         attached = journal = None
 
-    try:
-        runs = replay_all(loaded, make_chain, out, shared_chain=rpc is not None, attached=attached, journal=journal)
-    except (ScenarioSetupError, NodeUnreachableError, JournalError) as exc:
-        fail(str(exc))
+    runs = replay_all(loaded, make_chain, out, shared_chain=rpc is not None, attached=attached, journal=journal)
     out.print(summary_table(runs))
-    try:
-        json_path = write_report(runs, report)
-    except OSError as exc:
-        fail(f"cannot write the report at {report}: {exc.strerror}")
+    json_path = write_report(runs, report)
     out.print(f"report: {report} (data: {json_path})")
     print_failures(runs, err)
     if any(run.failures for run in runs):
@@ -255,7 +206,7 @@ def replay_command(
 
     On a node (--rpc) every file starts from the state the replay found (each is undone by snapshot and revert,
     but the last, whose final state the node keeps)."""
-    project = _project(project_root)
+    project = Project.discover(project_root)
     if use_deployments and not rpc:
         fail("--use-deployments needs --rpc URL: records describe a node's chain")
     if resume and not rpc:
@@ -272,7 +223,7 @@ def demo_command(
     """Replay every scenario of scenarios/ on the in-process chain and write a report."""
     from s4chain.cli.replay import default_scenarios
 
-    project = _project(project_root)
+    project = Project.discover(project_root)
     paths = default_scenarios(project.root)
     if not paths:
         fail(f"no scenario files in {project.root / 'scenarios'}")
@@ -282,3 +233,4 @@ def demo_command(
 from s4chain.cli.deploy import deploy_command  # noqa: E402
 
 app.command("deploy")(deploy_command)
+map_errors(app)

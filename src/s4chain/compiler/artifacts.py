@@ -9,6 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from s4chain.errors import S4ChainError
+
 
 class CompilerInfo(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -48,12 +50,12 @@ class Artifact(BaseModel):
         return self.model_dump(by_alias=True)
 
 
-class ArtifactNotFoundError(KeyError):
+class ArtifactNotFoundError(S4ChainError, KeyError):
     def __str__(self) -> str:
         return str(self.args[0])
 
 
-class CorruptArtifactError(Exception):
+class CorruptArtifactError(S4ChainError):
     """An artifact file that is not valid JSON or lacks a required field."""
 
 

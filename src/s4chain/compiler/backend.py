@@ -44,13 +44,15 @@ def _cached_version(project: Project, executable: Path, fingerprint_files: list[
     stats = [f.stat() for f in fingerprint_files]
     key = "|".join(f"{f}:{s.st_mtime_ns}:{s.st_size}" for f, s in zip(fingerprint_files, stats, strict=True))
     try:
-        known: dict[str, str] = json.loads(cache_file.read_text())
+        known = json.loads(cache_file.read_text())
     except (OSError, ValueError):
+        known = {}
+    if not isinstance(known, dict) or not isinstance(known.get(key, ""), str):  # damaged: ask solc again
         known = {}
     if key not in known:
         known[key] = _run_version(executable)
         write_json_atomic(cache_file, known)
-    return known[key]
+    return str(known[key])
 
 
 def _run_version(executable: Path) -> str:

@@ -20,8 +20,10 @@ from s4chain.compiler.backend import SolcBackend, run_standard_json, select_back
 from s4chain.compiler.diagnostics import CompilerError, Diagnostic, line_and_column
 from s4chain.compiler.settings import DEFAULT_SETTINGS, OUTPUT_SELECTION, CompilerSettings
 from s4chain.compiler.sources import SourceFile, SourceGraph
-from s4chain.files import sha256_hex, write_json_atomic
+from s4chain.files import locked, sha256_hex, write_json_atomic
 from s4chain.project import Project
+
+LOCK_FILE = ".compile.lock"
 
 
 @dataclass
@@ -32,6 +34,7 @@ class CompileResult:
     warnings: list[Diagnostic] = field(default_factory=list)
     backend: SolcBackend | None = None
     seconds: float = 0.0
+    repaired: list[Path] = field(default_factory=list)  # damaged cache entries and artifacts, made again
 
 
 def _unit_key(backend: SolcBackend, settings: CompilerSettings, closure: list[SourceFile]) -> str:
@@ -98,8 +101,17 @@ def _artifacts_of(unit: SourceFile, output: dict[str, Any], key: str, compiler: 
 def compile_project(
     project: Project, settings: CompilerSettings = DEFAULT_SETTINGS, *, force: bool = False
 ) -> CompileResult:
-    """Bring `build/artifacts` up to date with `contracts/`; raise CompilerError, writing nothing, on errors."""
+    """Bring `build/artifacts` up to date with `contracts/`; raise CompilerError, writing nothing, on errors.
+
+    One compile at a time per project (a lock in build/): a second waits, then finds the first one's cache."""
     started = time.perf_counter()
+    with locked(project.build_dir / LOCK_FILE):
+        result = _compile(project, settings, force)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _compile(project: Project, settings: CompilerSettings, force: bool) -> CompileResult:
     graph = SourceGraph(project)
     units = graph.project_units()
     backend = select_backend(project)
@@ -111,15 +123,18 @@ def compile_project(
     for unit in units:
         closures[unit] = graph.closure(unit)
         keys[unit] = _unit_key(backend, settings, closures[unit])
+    result = CompileResult(store=ArtifactStore([]), backend=backend)
     by_unit: dict[str, list[Artifact]] = {}
     if not force:
         for unit in units:
-            cached = _read_cache(cache_dir / f"{keys[unit]}.json")
+            path = cache_dir / f"{keys[unit]}.json"
+            cached = _read_cache(path, unit, keys[unit])
             if cached is not None:
                 by_unit[unit] = cached
+            elif path.exists():
+                result.repaired.append(path)
     stale = [u for u in units if u not in by_unit]
 
-    result = CompileResult(store=ArtifactStore([]), backend=backend)
     if stale:
         sources = {s.unit_name: {"content": s.content} for u in stale for s in closures[u]}
         standard_input = {
@@ -139,51 +154,97 @@ def compile_project(
         fresh = {unit: _artifacts_of(graph.load(unit), output, keys[unit], compiler) for unit in stale}
         # Write the cache only once the whole call succeeded: a failure leaves the last good state.
         for unit, entries in fresh.items():
-            write_json_atomic(cache_dir / f"{keys[unit]}.json", entries)
+            write_json_atomic(cache_dir / f"{keys[unit]}.json", {"unit": unit, "key": keys[unit], "artifacts": entries})
             by_unit[unit] = [Artifact.model_validate(e) for e in entries]
 
     result.compiled_units = stale
     result.cached_units = [u for u in units if u not in stale]
-    result.store = _publish(project, units, keys, by_unit)
-    result.seconds = time.perf_counter() - started
+    result.store = _publish(project, units, keys, by_unit, result.repaired, force)
     return result
 
 
-def _read_cache(path: Path) -> list[Artifact] | None:
-    """A cache entry's artifacts; None when it is missing or damaged, which makes its source compile again."""
+def _read_cache(path: Path, unit: str, key: str) -> list[Artifact] | None:
+    """A cache entry's artifacts; None when it is missing or damaged (not this unit's entry for this key, or an
+    artifact that does not validate), which makes its source compile again."""
     try:
-        return [Artifact.model_validate(entry) for entry in json.loads(path.read_text())]
-    except (OSError, ValueError, TypeError):  # pydantic's ValidationError is a ValueError
+        entry = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(entry, dict) or entry.get("unit") != unit or entry.get("key") != key:
+            return None
+        artifacts = [Artifact.model_validate(item) for item in entry["artifacts"]]
+    except (OSError, ValueError, TypeError, KeyError):  # pydantic's ValidationError is a ValueError
         return None
+    if any(a.source_name != unit or a.input_hash != key for a in artifacts):
+        return None
+    return artifacts
+
+
+def _read_index(path: Path) -> dict[str, dict[str, Any]]:
+    """The published artifacts: unit -> its key and the size and mtime of each file written for it."""
+    try:
+        index = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(index, dict):
+        return {}
+    return {
+        unit: entry
+        for unit, entry in index.items()
+        if isinstance(entry, dict) and isinstance(entry.get("key"), str) and isinstance(entry.get("files"), dict)
+    }
+
+
+def _fingerprint(path: Path) -> list[int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return [info.st_size, info.st_mtime_ns]
 
 
 def _publish(
-    project: Project, units: list[str], keys: dict[str, str], by_unit: dict[str, list[Artifact]]
+    project: Project,
+    units: list[str],
+    keys: dict[str, str],
+    by_unit: dict[str, list[Artifact]],
+    repaired: list[Path],
+    force: bool,
 ) -> ArtifactStore:
     """Lay out `build/artifacts/<source>/<Contract>.json` for the current sources, removing any left over
-    from deleted sources; artifacts already in place for an unchanged key are not rewritten."""
+    from deleted sources. A unit's artifacts are written again unless they are in place for its key, each file
+    with the size and mtime it was written with (a truncated or edited artifact is repaired)."""
     artifacts_dir = project.build_dir / "artifacts"
     index_path = project.build_dir / "cache" / "artifacts-index.json"
-    try:
-        index: dict[str, str] = json.loads(index_path.read_text())
-    except (OSError, ValueError):
-        index = {}
+    index = _read_index(index_path)
+    changed = False
     artifacts: list[Artifact] = []
     for unit in units:
         loaded = by_unit[unit]
         artifacts.extend(loaded)
-        if index.get(unit) != keys[unit] or not all(
-            artifact_path(artifacts_dir, a.source_name, a.contract_name).is_file() for a in loaded
-        ):
-            unit_dir = artifacts_dir / unit
-            if unit_dir.is_dir():
-                shutil.rmtree(unit_dir)
-            for artifact in loaded:
-                path = artifact_path(artifacts_dir, artifact.source_name, artifact.contract_name)
-                write_json_atomic(path, artifact.to_json())
-            index[unit] = keys[unit]
+        paths = {
+            artifact_path(artifacts_dir, a.source_name, a.contract_name).relative_to(artifacts_dir).as_posix(): a
+            for a in loaded
+        }
+        published = index.get(unit, {})
+        intact = published.get("key") == keys[unit] and sorted(published["files"]) == sorted(paths)
+        if intact and not force:
+            damaged = [name for name in paths if _fingerprint(artifacts_dir / name) != published["files"][name]]
+            repaired.extend(artifacts_dir / name for name in damaged)
+            intact = not damaged
+        if intact and not force:
+            continue
+        unit_dir = artifacts_dir / unit
+        if unit_dir.is_dir():
+            shutil.rmtree(unit_dir)
+        files = {}
+        for name, artifact in paths.items():
+            write_json_atomic(artifacts_dir / name, artifact.to_json())
+            files[name] = _fingerprint(artifacts_dir / name)
+        index[unit] = {"key": keys[unit], "files": files}
+        changed = True
     for gone in set(index) - set(units):
         shutil.rmtree(artifacts_dir / gone, ignore_errors=True)
         del index[gone]
-    write_json_atomic(index_path, index)
+        changed = True
+    if changed:
+        write_json_atomic(index_path, index)
     return ArtifactStore(artifacts)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from s4chain.errors import S4ChainError
+
 
 @dataclass(frozen=True)
 class Diagnostic:
@@ -17,7 +19,7 @@ class Diagnostic:
         return f"{self.file}:{self.line}:{self.column}: {self.severity}: {self.message}"
 
 
-class CompilerError(Exception):
+class CompilerError(S4ChainError):
     """The sources did not compile; `diagnostics` lists every error."""
 
     def __init__(self, diagnostics: list[Diagnostic]) -> None:
@@ -25,7 +27,7 @@ class CompilerError(Exception):
         super().__init__("\n".join(str(d) for d in diagnostics))
 
 
-class CompilerNotFoundError(Exception):
+class CompilerNotFoundError(S4ChainError):
     """Neither a native solc nor solc-js from node_modules is available."""
 
 

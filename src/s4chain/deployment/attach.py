@@ -10,16 +10,52 @@ from __future__ import annotations
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
+from pydantic import BaseModel, ValidationError
 
 from s4chain.chain.base import Chain
 from s4chain.chain.contract import Contract
-from s4chain.deployment.records import DeploymentRecords, SetRecord, StaleRecordsError
+from s4chain.deployment.records import DeploymentRecords, RecordsFileError, SetRecord, StaleRecordsError
 from s4chain.drivers.data import DataMarketDriver, DataParams
 from s4chain.drivers.ico import TokenSaleDriver, TokenSaleParams
 from s4chain.drivers.leasing import LeasingDriver, LeasingParams
 from s4chain.drivers.supply import SupplyChainDriver
 from s4chain.drivers.tokens import TokenExchangeDriver
 from s4chain.drivers.work import MissionDriver, WorkParams
+
+# What each driver takes from a set's record: its params model, the contracts and the roles it attaches with.
+NEEDS: dict[str, tuple[type[BaseModel] | None, tuple[str, ...], tuple[str, ...]]] = {
+    "ico": (
+        TokenSaleParams,
+        ("EuroStablecoin", "InvestorRegistry", "IssuerCapLedger", "SmeToken", "TokenSale"),
+        (),
+    ),
+    "leasing": (LeasingParams, ("MachineRegistry", "MachineLease", "EuroStablecoin"), ("admin",)),
+    "supply": (None, ("SupplyChain",), ()),
+    "tokens": (None, ("TokenFactory", "P2PExchange"), ()),
+    "data": (DataParams, ("DataMarket", "EuroStablecoin"), ("admin",)),
+    "work": (WorkParams, ("MissionEscrow", "EuroStablecoin"), ("admin",)),
+}
+
+
+def check_set(set_name: str, record: SetRecord) -> None:
+    """Raise RecordsFileError, naming the field, if the record lacks what its driver needs to attach."""
+    where = f"sets.{set_name}"
+    if record.driver not in NEEDS:
+        raise RecordsFileError(f"field {where}.driver: unknown driver {record.driver!r} (known: {', '.join(NEEDS)})")
+    params_model, contracts, roles = NEEDS[record.driver]
+    if params_model is not None:
+        try:
+            params_model.model_validate(record.params)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            field = ".".join(str(part) for part in error["loc"])
+            raise RecordsFileError(f"field {where}.params{'.' + field if field else ''}: {error['msg']}") from None
+    for key in contracts:
+        if key not in record.contracts:
+            raise RecordsFileError(f"field {where}.contracts.{key}: missing (the {record.driver} driver needs it)")
+    for role in roles:
+        if role not in record.roles:
+            raise RecordsFileError(f"field {where}.roles.{role}: missing (the {record.driver} driver needs it)")
 
 
 def _account(chain: Chain, set_name: str, record: SetRecord, role: str) -> LocalAccount:
@@ -75,12 +111,14 @@ def attach_drivers(chain: Chain, records: DeploymentRecords, sets: list[str] | N
     """A driver per complete recorded set (all, or those named in `sets`), on `chain`.
 
     Raises StaleRecordsError when `chain` is not the recorded chain, a contract has no code, or a set named in
-    `sets` is missing or was not completely deployed (run `s4chain deploy` first)."""
+    `sets` is missing or was not completely deployed (run `s4chain deploy` first); RecordsFileError when a set's
+    record lacks what its driver needs."""
     wanted = sets if sets is not None else list(records.sets)
     for name in wanted:
         record = records.sets.get(name)
         if record is None or not record.complete:
             state = "not in the records" if record is None else "not completely deployed"
             raise StaleRecordsError(f"set {name} is {state}: run `s4chain deploy --only {name}` first")
+        check_set(name, record)
     attached = records.attach(chain, wanted)
     return {name: attach_driver(chain, name, records.sets[name], attached[name]) for name in wanted}

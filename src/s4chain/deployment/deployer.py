@@ -52,20 +52,21 @@ from s4chain.deployment.records import (
     save_records,
 )
 from s4chain.deployment.sets import ContractSet
+from s4chain.errors import S4ChainError
 
 Log = Callable[[str], None]
 OnRecord = Callable[[str, str, ContractRecord], None]
 
 
-class NodeStoppedError(Exception):
+class NodeStoppedError(S4ChainError):
     """The node stopped answering during the deployment; the records keep what was confirmed."""
 
 
-class DeployFailedError(Exception):
+class DeployFailedError(S4ChainError):
     """A deployment or setup transaction failed (reverted); the records keep what was confirmed."""
 
 
-class RecordsWriteError(Exception):
+class RecordsWriteError(S4ChainError):
     """The records file cannot be written; `started`: contracts were deployed in this run before it failed (the
     first write comes before any transaction, so an unwritable place is found before anything is sent)."""
 

@@ -15,11 +15,13 @@ from pathlib import Path
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
+from s4chain.errors import S4ChainError
+
 PRIVATE_KEY_ENV = "S4CHAIN_PRIVATE_KEY"
 KEYSTORE_PASSWORD_ENV = "S4CHAIN_KEYSTORE_PASSWORD"
 
 
-class DeployerKeyError(Exception):
+class DeployerKeyError(S4ChainError):
     """A key that cannot be loaded; the message never contains the key or the password."""
 
 

@@ -20,6 +20,7 @@ from s4chain.chain.base import TX_GAS_LIMIT, Chain
 from s4chain.chain.rpc import RpcChain, RpcError, connect
 from s4chain.chain.safety import UnsafeChainError, is_local_dev_chain
 from s4chain.compiler.artifacts import ArtifactStore
+from s4chain.errors import S4ChainError
 
 WEI_PER_ETH = Decimal(10**18)
 
@@ -29,7 +30,7 @@ def ether(wei: int) -> str:
     return f"{(Decimal(wei) / WEI_PER_ETH).normalize():f} ETH"
 
 
-class InsufficientFundsError(Exception):
+class InsufficientFundsError(S4ChainError):
     """The deployer cannot pay for a transaction (or for the whole deployment)."""
 
     def __init__(self, account: str, balance: int, cost: int, what: str) -> None:

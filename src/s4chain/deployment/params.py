@@ -17,10 +17,11 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from s4chain.deployment.sets import SETS
+from s4chain.errors import S4ChainError
 from s4chain.scenarios.yaml_lines import LineMap, ScenarioFileError, load_yaml_with_lines
 
 
-class ParamsFileError(Exception):
+class ParamsFileError(S4ChainError):
     """A params file that cannot be used; the message starts with `file:line:`."""
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from eth_utils import keccak, to_checksum_address
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from s4chain.errors import S4ChainError
 from s4chain.files import write_json_atomic
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ DEFAULT_DIRECTORY = Path("deployments")
 _HASH = re.compile(r"^0x[0-9a-f]{64}$")
 
 
-class RecordsFileError(Exception):
+class RecordsFileError(S4ChainError):
     """A records file that cannot be read: bad JSON or a missing or invalid field. The file is left untouched."""
 
 
@@ -109,6 +110,8 @@ class DeploymentRecords(BaseModel):
 
         Checks first that `chain` is the recorded chain (chain id and genesis hash) and that every contract has
         code (raises `StaleRecordsError` otherwise); `sets` limits it to some sets."""
+        from s4chain.compiler.artifacts import ArtifactNotFoundError
+
         verify_chain(self, chain)
         attached: dict[str, dict[str, Contract]] = {}
         for set_name, set_record in self.sets.items():
@@ -120,11 +123,14 @@ class DeploymentRecords(BaseModel):
                     raise StaleRecordsError(
                         f"{set_name}/{key}: no code at {record.address} (the chain was reset?); run `s4chain deploy`"
                     )
-                attached[set_name][key] = chain.at(record.source, record.address)
+                try:
+                    attached[set_name][key] = chain.at(record.source, record.address)
+                except ArtifactNotFoundError as exc:
+                    raise StaleRecordsError(f"{set_name}/{key}: {exc} (recorded as {record.source})") from None
         return attached
 
 
-class StaleRecordsError(Exception):
+class StaleRecordsError(S4ChainError):
     """The records do not describe this chain (other chain id or genesis) or its code is gone."""
 
 

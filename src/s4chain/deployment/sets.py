@@ -13,6 +13,7 @@ from s4chain.chain import Chain, Contract, CustomErrorRevert
 from s4chain.drivers.ico import TokenSaleDriver, TokenSaleParams
 from s4chain.drivers.leasing import LeasingDriver, LeasingParams
 from s4chain.drivers.supply import SupplyChainDriver, SupplyParams
+from s4chain.errors import S4ChainError
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ SETS: dict[str, ContractSet] = {
 }
 
 
-class UnknownSetError(Exception):
+class UnknownSetError(S4ChainError):
     """A set name `s4chain deploy --only` does not know."""
 
 

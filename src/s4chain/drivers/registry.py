@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from s4chain.errors import S4ChainError
+
 # name -> (module, driver class, the contract a bare `@set` stands for in a scenario)
 DRIVERS = {
     "ico": ("s4chain.drivers.ico", "TokenSaleDriver", "TokenSale"),
@@ -16,7 +18,7 @@ DRIVERS = {
 }
 
 
-class UnknownDriverError(KeyError):
+class UnknownDriverError(S4ChainError, KeyError):
     def __str__(self) -> str:
         return str(self.args[0])
 

@@ -23,6 +23,7 @@ from web3.exceptions import MismatchedABI, Web3ValidationError
 from s4chain.chain.base import Chain
 from s4chain.chain.reverts import ContractRevert
 from s4chain.drivers.registry import driver_class, main_contract
+from s4chain.errors import S4ChainError
 from s4chain.scenarios.loader import LoadedScenario, Schedule
 from s4chain.scenarios.model import Check, Expectation, assign_accounts
 from s4chain.scenarios.values import Resolver, ValueProblem
@@ -133,7 +134,7 @@ def _runs(schedule: Schedule, index: int, *what: Any) -> Iterator[_Planned]:
         yield _Planned(moment, index, *what)
 
 
-class ScenarioSetupError(Exception):
+class ScenarioSetupError(S4ChainError):
     """The scenario cannot start on this chain (its start lies behind the chain's clock, say)."""
 
 

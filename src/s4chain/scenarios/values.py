@@ -21,7 +21,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
-from eth_utils import keccak
+from eth_utils import is_hex_address, keccak
 from pydantic import BaseModel, TypeAdapter
 
 MAX_AMOUNT = Decimal(10) ** 24
@@ -136,6 +136,10 @@ class Resolver:
                 return None
             if bytes in options and isinstance(value, str) and value.startswith("0x"):
                 return self.coerce(value, bytes)  # hex is meant as bytes, never as text to hash
+            if LocalAccount in options and isinstance(value, str) and value not in self.actors:
+                address = self.reference(value) if value.startswith("@") else value
+                if not is_hex_address(address):  # a name web3 would take for an ENS name, and fail on
+                    raise ValueProblem(f"{value!r} is no actor of this scenario, @name or 0x address")
             mixed = Decimal in options or str in options
             problems = []
             for option in options:

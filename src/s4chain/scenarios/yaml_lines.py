@@ -12,12 +12,14 @@ from typing import Any
 
 import yaml
 
+from s4chain.errors import S4ChainError
+
 MAX_FILE_BYTES = 1_048_576
 
 Location = tuple[str | int, ...]
 
 
-class ScenarioFileError(Exception):
+class ScenarioFileError(S4ChainError):
     """A scenario file that cannot be used; the message starts with `file:line:`."""
 
     def __init__(self, path: Path, line: int, message: str) -> None:
