@@ -25,10 +25,6 @@ USAGE_ERROR = 2
 # Logs and CI are not terminals; rich would wrap them at 80 columns.
 err = Console(stderr=True) if Console(stderr=True).is_terminal else Console(stderr=True, width=120)
 
-# s4chain errors that do not derive from S4ChainError (yet), matched by name: recognising them must not import
-# their modules (web3 behind them) on a command that never loaded them.
-OWN_ERRORS = frozenset({"s4chain.scenarios.journal.JournalError"})
-
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -36,10 +32,6 @@ R = TypeVar("R")
 def fail(message: str, code: int = USAGE_ERROR) -> NoReturn:
     err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
-
-
-def _names(exc: BaseException) -> set[str]:
-    return {f"{cls.__module__}.{cls.__qualname__}" for cls in type(exc).__mro__}
 
 
 def _node_fault(exc: BaseException) -> str | None:
@@ -72,7 +64,7 @@ def _disk_fault(exc: OSError) -> str:
 
 def describe(exc: BaseException) -> str | None:
     """The one line that says why a command stopped; None when `exc` is a bug."""
-    if isinstance(exc, S4ChainError) or _names(exc) & OWN_ERRORS:
+    if isinstance(exc, S4ChainError):
         return str(exc)
     node = _node_fault(exc)
     if node is not None:

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from s4chain.chain.base import Chain
 from s4chain.chain.rpc import RpcError
+from s4chain.errors import S4ChainError
 from s4chain.files import sha256_hex, write_atomic
 from s4chain.scenarios.engine import ResumePoint, ScenarioRun, StepRecord
 from s4chain.scenarios.loader import LoadedScenario
@@ -34,7 +35,7 @@ JOURNAL_FORMAT: Final = 2
 Head = tuple[int, str]  # a block's number and hash
 
 
-class JournalError(Exception):
+class JournalError(S4ChainError):
     """A journal that cannot be used to resume (missing, damaged, another chain, a changed file, a node that lost
     its state), or that cannot be written."""
 
