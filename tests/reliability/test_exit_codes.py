@@ -22,7 +22,7 @@ from s4chain.chain import AnvilNode, anvil_binary
 from s4chain.cli.exits import map_errors
 from s4chain.files import write_atomic, write_json_atomic
 from s4chain.project import Project
-from tests.reliability.faulty_proxy import Fault, FaultyProxy
+from tests.faults.proxy import FaultyProxy, Kind
 from tests.scenarios.conftest import BASE, run_cli
 
 SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "04-cold-chain-farm-to-shelf.yaml"
@@ -58,21 +58,22 @@ def node(s4_project: Project) -> Iterator[AnvilNode]:
 @pytest.mark.parametrize(
     ("method", "fault", "after"),
     [
-        ("eth_sendRawTransaction", "drop", 6),
-        ("eth_getTransactionReceipt", "drop", 6),
-        ("eth_call", "drop", 3),
-        ("eth_call", "malformed", 3),
-        ("eth_getBlockByNumber", "malformed", 3),
+        ("eth_sendRawTransaction", Kind.DROP_BEFORE, 6),
+        ("eth_getTransactionReceipt", Kind.DROP_BEFORE, 6),
+        ("eth_call", Kind.DROP_BEFORE, 3),
+        ("eth_call", Kind.MALFORMED, 3),
+        ("eth_getBlockByNumber", Kind.MALFORMED, 3),
     ],
 )
 def test_a_misbehaving_node_is_exit_2_with_one_line(
-    node: AnvilNode, tmp_path: Path, method: str, fault: Fault, after: int
+    node: AnvilNode, tmp_path: Path, method: str, fault: Kind, after: int
 ) -> None:
     scenario = tmp_path / "s.yaml"
     scenario.write_text(BASE)
-    with FaultyProxy(node.url, method, fault, after=after).running() as proxy:
+    with FaultyProxy(node.url) as proxy:
+        proxy.inject(method, fault, count=10**6, skip=after)  # every call from the (after+1)-th on
         result = run_cli("replay", "--rpc", proxy.url, scenario, "--report", tmp_path / "r.html")
-    assert proxy.faults >= 1, "the fault never happened"
+    assert any(entry.fault is fault for entry in proxy.log), "the fault never happened"
     assert result.returncode == 2
     assert proxy.url in error_line(result.stderr)
 
