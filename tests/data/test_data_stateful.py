@@ -191,9 +191,13 @@ class DataMachine(RuleBasedStateMachine):
                 self.d.market.buyAccess(lid, periods, max_price, sender=who)
             self.seen["front-run refused"] += 1
             return
+        amount = listing.price * periods
+        if amount > self.wallets[who.address]:  # repeated rises can price a buyer out: nothing moves then
+            with reverts("ERC20InsufficientBalance", sender=who.address, needed=amount):
+                self.d.market.buyAccess(lid, periods, max_price, sender=who)
+            return
         ts = self.next_ts()
         res = self.d.market.buyAccess(lid, periods, max_price, sender=who)
-        amount = listing.price * periods
         self.wallets[who.address] -= amount
         fee = amount * self.m.fee_at(ts) // 10_000
         a = self.m.access.setdefault((lid, who.address), ModelAccess())
@@ -341,7 +345,7 @@ class DataMachine(RuleBasedStateMachine):
         lid = data.draw(st.sampled_from(sorted(self.m.listings)))
         listing = self.m.listings[lid]
         seen = listing.price
-        new = max(1, seen * factor) if factor else max(1, seen // 2)
+        new = min(max(1, seen * factor) if factor else max(1, seen // 2), 2**48 - 1)  # prices fit 48 bits
         if listing.status in ("active", "paused"):
             self.d.update_price(listing.owner, lid, Decimal(new) / 10**6)  # type: ignore[arg-type]
             listing.price = new
