@@ -21,7 +21,9 @@ import requests
 from eth_account import Account
 
 from s4chain.chain import AnvilNode, anvil_binary
+from s4chain.chain.anvil import AnvilError
 from s4chain.chain.accounts import DEV_CHAIN_ID
+from s4chain.compiler.settings import EVM_VERSION
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"  # dev account 0
@@ -39,6 +41,7 @@ class Variant:
     nonce_query: bool = False  # eth_getTransactionCount before each transaction
     sync: bool = False  # eth_sendRawTransactionSync instead of send + receipt polling
     manual: bool = False  # --no-mining and evm_mine after each send
+    hardfork: str = EVM_VERSION
 
 
 VARIANTS = [
@@ -53,12 +56,20 @@ VARIANTS = [
     Variant("prune-history-0", args=("--prune-history", "0")),
     Variant("max-persisted-states-1", args=("--max-persisted-states", "1")),
     Variant("transaction-block-keeper-64", args=("--transaction-block-keeper", "64")),
-    Variant("no-storage-caching", args=("--no-storage-caching",)),
     Variant("steps-tracing", args=("--steps-tracing",)),
     Variant("order-fifo", args=("--order", "fifo")),
     Variant("slots-in-an-epoch-1", args=("--slots-in-an-epoch", "1")),
     Variant("disable-min-priority-fee", args=("--disable-min-priority-fee",)),
     Variant("gas-price-0", args=("--gas-price", "0")),
+    # Cancun's beacon-roots and Prague's block-hash system contracts store one or two slots per block (ring
+    # buffers of 8,191), and anvil recomputes their storage roots in full for every block.
+    Variant("hardfork-cancun", hardfork="cancun"),
+    Variant("hardfork-shanghai", hardfork="shanghai"),
+    # What s4chain does per replay step, then the same on --prune-history.
+    Variant("s4chain-pattern", timestamp=True, snapshot=True, sync=True),
+    Variant("s4chain-pattern+prune-history", args=("--prune-history",), timestamp=True, snapshot=True, sync=True),
+    Variant("timestamp+sync+prune-history", args=("--prune-history",), timestamp=True, sync=True),
+    Variant("s4chain-pattern+cancun", timestamp=True, snapshot=True, sync=True, hardfork="cancun"),
 ]
 
 
@@ -104,6 +115,9 @@ def rss_mib(pid: int) -> float:
 
 def run(variant: Variant, raws: list[str], window: int) -> dict[str, object]:
     node = AnvilNode(anvil_binary(ROOT / "node_modules"), extra_args=("--timestamp", str(START), *variant.args))
+    command = node.command()
+    command[command.index("--hardfork") + 1] = variant.hardfork
+    node.command = lambda: command  # type: ignore[method-assign]
     with node:
         assert node.process is not None
         rpc = Client(node.url)
@@ -185,7 +199,7 @@ def main() -> None:
     for variant in chosen:
         try:
             result = run(variant, raws, options.window)
-        except (RuntimeError, requests.RequestException) as exc:
+        except (RuntimeError, AnvilError, requests.RequestException) as exc:
             print(f"{variant.name:32} failed: {exc}")
             continue
         results.append(result)
