@@ -21,8 +21,8 @@ import requests
 from eth_account import Account
 
 from s4chain.chain import AnvilNode, anvil_binary
-from s4chain.chain.anvil import AnvilError
 from s4chain.chain.accounts import DEV_CHAIN_ID
+from s4chain.chain.anvil import AnvilError
 from s4chain.compiler.settings import EVM_VERSION
 
 ROOT = Path(__file__).resolve().parent.parent
