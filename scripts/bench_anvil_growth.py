@@ -28,6 +28,7 @@ from s4chain.compiler.settings import EVM_VERSION
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"  # dev account 0
 TO = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"  # dev account 1
+HISTORY_CONTRACT = "0x0000F90827F1C53a10cb7A02335B175320002935"  # EIP-2935
 START = 1_900_000_000
 RUN_LIMIT_S = 180.0
 
@@ -42,6 +43,7 @@ class Variant:
     sync: bool = False  # eth_sendRawTransactionSync instead of send + receipt polling
     manual: bool = False  # --no-mining and evm_mine after each send
     hardfork: str = EVM_VERSION
+    no_history_contract: bool = False  # anvil_setCode of EIP-2935's history contract to nothing at the start
 
 
 VARIANTS = [
@@ -61,8 +63,9 @@ VARIANTS = [
     Variant("slots-in-an-epoch-1", args=("--slots-in-an-epoch", "1")),
     Variant("disable-min-priority-fee", args=("--disable-min-priority-fee",)),
     Variant("gas-price-0", args=("--gas-price", "0")),
-    # Cancun's beacon-roots and Prague's block-hash system contracts store one or two slots per block (ring
-    # buffers of 8,191), and anvil recomputes their storage roots in full for every block.
+    # Prague's block-hash history contract (EIP-2935) stores one slot per block (a ring buffer of 8,191), and
+    # anvil recomputes every storage root in full for every block. anvil does not deploy EIP-4788's contract.
+    Variant("prague-without-history-contract", no_history_contract=True),
     Variant("hardfork-cancun", hardfork="cancun"),
     Variant("hardfork-shanghai", hardfork="shanghai"),
     # What s4chain does per replay step, then the same on --prune-history.
@@ -70,6 +73,17 @@ VARIANTS = [
     Variant("s4chain-pattern+prune-history", args=("--prune-history",), timestamp=True, snapshot=True, sync=True),
     Variant("timestamp+sync+prune-history", args=("--prune-history",), timestamp=True, sync=True),
     Variant("s4chain-pattern+cancun", timestamp=True, snapshot=True, sync=True, hardfork="cancun"),
+    Variant(
+        "s4chain-pattern-without-history-contract", timestamp=True, snapshot=True, sync=True, no_history_contract=True
+    ),
+    Variant(
+        "s4chain-pattern-without-history-contract+prune-history",
+        args=("--prune-history",),
+        timestamp=True,
+        snapshot=True,
+        sync=True,
+        no_history_contract=True,
+    ),
 ]
 
 
@@ -121,6 +135,8 @@ def run(variant: Variant, raws: list[str], window: int) -> dict[str, object]:
     with node:
         assert node.process is not None
         rpc = Client(node.url)
+        if variant.no_history_contract:
+            rpc("anvil_setCode", HISTORY_CONTRACT, "0x")
         polls = 0  # receipt requests that came back empty (the block was not mined yet)
         send_ms: list[float] = []  # the eth_sendRawTransaction (and evm_mine) part of each transaction
         send: Callable[[str], None]
