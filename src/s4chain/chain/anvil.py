@@ -16,6 +16,10 @@ from s4chain.compiler.settings import EVM_VERSION
 from s4chain.errors import S4ChainError
 
 LOOPBACK = "127.0.0.1"
+# EIP-2935's block-hash history contract. Under Prague it stores one more slot every block (a ring buffer of 8,191),
+# and anvil 1.7 rebuilds every storage trie in full for each block's state root, so each block costs more than the
+# last: 5,000 transfers ended 7x slower than they began (docs/performance.md). BLOCKHASH does not read it.
+HISTORY_CONTRACT = "0x0000F90827F1C53a10cb7A02335B175320002935"
 
 
 class AnvilError(S4ChainError):
@@ -93,6 +97,7 @@ class AnvilNode:
                 stderr = self.process.stderr.read().decode(errors="replace") if self.process.stderr else ""
                 raise AnvilError(f"anvil exited with code {self.process.returncode} at start: {stderr.strip()}")
             if self.is_ready():
+                self._drop_history_contract()
                 return self
             time.sleep(0.05)
         self.stop()
@@ -106,6 +111,14 @@ class AnvilNode:
             return reply.ok and "result" in reply.json()
         except (requests.RequestException, ValueError):
             return False
+
+    def _drop_history_contract(self) -> None:
+        # Without code at the address the system call writes nothing: the cost per block stays flat.
+        body = {"jsonrpc": "2.0", "id": 1, "method": "anvil_setCode", "params": [HISTORY_CONTRACT, "0x"]}
+        reply = requests.post(self.url, json=body, timeout=5)
+        if not reply.ok or "error" in reply.json():
+            self.stop()
+            raise AnvilError(f"anvil at {self.url} refused anvil_setCode: {reply.text.strip()}")
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
