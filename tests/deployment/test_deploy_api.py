@@ -37,7 +37,8 @@ def test_the_deploy_script_deploys_then_reuses(dev_node: ChainIdAnvil, s4_projec
     command = [sys.executable, "scripts/deploy.py", "--rpc", dev_node.url, "--records-dir", str(tmp_path)]
     first = subprocess.run(command, cwd=s4_project.root, capture_output=True, text=True, timeout=120)
     assert first.returncode == 0, first.stderr
-    assert "10 contract(s) deployed" in first.stdout and "supply   SupplyChain" in first.stdout
+    # every registered set: ico 6, tokens 2, leasing 3, supply 1, data 2, work 2
+    assert "16 contract(s) deployed" in first.stdout and "supply   SupplyChain" in first.stdout
     second = subprocess.run(command, cwd=s4_project.root, capture_output=True, text=True, timeout=120)
     assert second.returncode == 0, second.stderr
     assert "0 contract(s) deployed" in second.stdout
@@ -117,7 +118,7 @@ def test_drivers_attach_to_the_recorded_sets(dev_node: ChainIdAnvil, compiled: A
     records = load_records(path)
 
     drivers = attach_drivers(chain, records)
-    assert set(drivers) == {"ico", "leasing", "supply"}
+    assert set(drivers) == {"ico", "tokens", "leasing", "supply", "data", "work"}
     sale = drivers["ico"]
     assert sale.sale.address == records.sets["ico"].contracts["TokenSale"].address
     state = sale.state()
@@ -129,6 +130,11 @@ def test_drivers_attach_to_the_recorded_sets(dev_node: ChainIdAnvil, compiled: A
     supply = drivers["supply"]
     result = supply.grant_party(chain.accounts[0], party=chain.accounts[3], role="carrier")
     assert result.events_named("RoleGranted")
+    assert drivers["tokens"].state().token_count == 0
+    assert drivers["data"].admin.address == records.sets["data"].roles["admin"]
+    work = drivers["work"]
+    assert work.arbiter.address == records.sets["work"].roles["arbiter"] != records.sets["work"].roles["admin"]
+    assert work.escrow.hasRole(work.escrow.ARBITER_ROLE(), work.arbiter) is True
 
     incomplete = records.model_copy(deep=True)
     incomplete.sets["supply"].complete = False

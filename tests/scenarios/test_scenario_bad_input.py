@@ -22,7 +22,7 @@ CASES = [
     ("missing field", ("use_case: UC1\n", ""), 1, "use_case: this field is required"),
     ("unknown field", ("use_case: UC1\n", "use_case: UC1\ncolour: blue\n"), 4, "colour: unknown field"),
     ("wrong type", ("use_case: UC1", "use_case: [UC1]"), 3, "use_case: Input should be a valid string"),
-    ("bad use case", ("use_case: UC1", "use_case: UC9"), 3, "use_case: String should match pattern"),
+    ("bad use case", ("use_case: UC1", "use_case: UC9"), 3, "use_case: unknown use case 'UC9' (known: UC1 (ico), "),
     (
         "bad start date",
         ("start: 2031-03-03T08:00:00Z", "start: next tuesday"),

@@ -47,7 +47,8 @@ def deploy_command(
         typer.Option("--rpc", help="JSON-RPC URL of the node (default: the embedded chain, records not written)."),
     ] = None,
     only: Annotated[
-        list[str] | None, typer.Option("--only", help="Deploy only this set (ico, leasing, supply); repeatable.")
+        list[str] | None,
+        typer.Option("--only", help="Deploy only this set (a use case: ico, tokens, leasing, ...); repeatable."),
     ] = None,
     params_file: Annotated[
         Path | None, typer.Option("--params", help="YAML or JSON file of driver params keyed by set name.")

@@ -33,7 +33,15 @@ from s4chain.deployment.records import (
     records_path,
     save_records,
 )
-from s4chain.deployment.sets import SETS, ContractSet, UnknownSetError, select_sets
+from s4chain.deployment.sets import ContractSet, UnknownSetError, contract_sets, select_sets
+
+
+def __getattr__(name: str) -> dict[str, ContractSet]:
+    # `SETS`: every registered use case's set, read when asked for (s4chain.deployment.sets)
+    if name == "SETS":
+        return contract_sets()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "SETS",
@@ -57,6 +65,7 @@ __all__ = [
     "UnknownSetError",
     "attach_driver",
     "attach_drivers",
+    "contract_sets",
     "load_deployer_key",
     "load_params",
     "load_records",

@@ -7,107 +7,85 @@ drivers["supply"].grant_party(admin, party=carrier, role="carrier")
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator, Mapping
 
 from eth_account.signers.local import LocalAccount
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from s4chain.chain.base import Chain
 from s4chain.chain.contract import Contract
 from s4chain.deployment.records import DeploymentRecords, RecordsFileError, SetRecord, StaleRecordsError
-from s4chain.drivers.data import DataMarketDriver, DataParams
-from s4chain.drivers.ico import TokenSaleDriver, TokenSaleParams
-from s4chain.drivers.leasing import LeasingDriver, LeasingParams
-from s4chain.drivers.supply import SupplyChainDriver
-from s4chain.drivers.tokens import TokenExchangeDriver
-from s4chain.drivers.work import MissionDriver, WorkParams
-
-# What each driver takes from a set's record: its params model, the contracts and the roles it attaches with.
-NEEDS: dict[str, tuple[type[BaseModel] | None, tuple[str, ...], tuple[str, ...]]] = {
-    "ico": (
-        TokenSaleParams,
-        ("EuroStablecoin", "InvestorRegistry", "IssuerCapLedger", "SmeToken", "TokenSale"),
-        (),
-    ),
-    "leasing": (LeasingParams, ("MachineRegistry", "MachineLease", "EuroStablecoin"), ("admin",)),
-    "supply": (None, ("SupplyChain",), ()),
-    "tokens": (None, ("TokenFactory", "P2PExchange"), ()),
-    "data": (DataParams, ("DataMarket", "EuroStablecoin"), ("admin",)),
-    "work": (WorkParams, ("MissionEscrow", "EuroStablecoin"), ("admin",)),
-}
+from s4chain.drivers.registry import UnknownDriverError, known, use_case
+from s4chain.drivers.usecase import Driver
 
 
 def check_set(set_name: str, record: SetRecord) -> None:
     """Raise RecordsFileError, naming the field, if the record lacks what its driver needs to attach."""
     where = f"sets.{set_name}"
-    if record.driver not in NEEDS:
-        raise RecordsFileError(f"field {where}.driver: unknown driver {record.driver!r} (known: {', '.join(NEEDS)})")
-    params_model, contracts, roles = NEEDS[record.driver]
-    if params_model is not None:
-        try:
-            params_model.model_validate(record.params)
-        except ValidationError as exc:
-            error = exc.errors()[0]
-            field = ".".join(str(part) for part in error["loc"])
-            raise RecordsFileError(f"field {where}.params{'.' + field if field else ''}: {error['msg']}") from None
-    for key in contracts:
+    try:
+        needs = use_case(record.driver)
+    except UnknownDriverError:
+        raise RecordsFileError(f"field {where}.driver: unknown driver {record.driver!r} (known: {known()})") from None
+    try:
+        needs.params.model_validate(record.params)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(part) for part in error["loc"])
+        raise RecordsFileError(f"field {where}.params{'.' + field if field else ''}: {error['msg']}") from None
+    for key in needs.contracts:
         if key not in record.contracts:
             raise RecordsFileError(f"field {where}.contracts.{key}: missing (the {record.driver} driver needs it)")
-    for role in roles:
+    for role in needs.attach_roles:
         if role not in record.roles:
             raise RecordsFileError(f"field {where}.roles.{role}: missing (the {record.driver} driver needs it)")
 
 
-def _account(chain: Chain, set_name: str, record: SetRecord, role: str) -> LocalAccount:
-    address = record.roles.get(role)
-    for account in chain.accounts:
-        if account.address == address:
-            return account
-    raise StaleRecordsError(f"{set_name}: its {role} {address} is not one of this chain's accounts (another key?)")
+class _MissingRoleError(StaleRecordsError, KeyError):
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
-def attach_driver(chain: Chain, set_name: str, record: SetRecord, contracts: dict[str, Contract]) -> Any:
+class RecordedRoles(Mapping[str, LocalAccount]):
+    """A recorded set's roles as this chain's accounts: `role in roles` says whether it was recorded, and
+    reading one whose account is not among the chain's raises StaleRecordsError (another key, another node)."""
+
+    def __init__(self, chain: Chain, set_name: str, addresses: Mapping[str, str]) -> None:
+        self.chain = chain
+        self.set_name = set_name
+        self.addresses = addresses
+
+    def __getitem__(self, role: str) -> LocalAccount:
+        address = self.addresses.get(role)
+        if address is None:
+            raise _MissingRoleError(f"{self.set_name}: no {role} in the records")
+        for account in self.chain.accounts:
+            if account.address == address:
+                return account
+        raise StaleRecordsError(
+            f"{self.set_name}: its {role} {address} is not one of this chain's accounts (another key?)"
+        )
+
+    def __contains__(self, role: object) -> bool:
+        return role in self.addresses
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.addresses)
+
+    def __len__(self) -> int:
+        return len(self.addresses)
+
+
+def attach_driver(chain: Chain, set_name: str, record: SetRecord, contracts: dict[str, Contract]) -> Driver:
     """The driver of one recorded set, on its attached contracts (`DeploymentRecords.attach`)."""
-    if record.driver == "ico":
-        return TokenSaleDriver(
-            chain,
-            TokenSaleParams.model_validate(record.params),
-            stablecoin=contracts["EuroStablecoin"],
-            registry=contracts["InvestorRegistry"],
-            ledger=contracts["IssuerCapLedger"],
-            token=contracts["SmeToken"],
-            sale=contracts["TokenSale"],
-            vesting=contracts.get("TeamVesting"),
-        )
-    if record.driver == "leasing":
-        # records from before the lessor was a role of its own: the manufacturer was the lessor
-        lessor_role = "lessor" if "lessor" in record.roles else "manufacturer"
-        return LeasingDriver(
-            chain,
-            contracts["MachineRegistry"],
-            contracts["MachineLease"],
-            contracts["EuroStablecoin"],
-            _account(chain, set_name, record, "admin"),
-            LeasingParams.model_validate(record.params),
-            _account(chain, set_name, record, lessor_role),
-        )
-    if record.driver == "supply":
-        return SupplyChainDriver(chain, contracts["SupplyChain"])
-    if record.driver == "tokens":
-        return TokenExchangeDriver(chain, contracts["TokenFactory"], contracts["P2PExchange"])
-    if record.driver == "data":
-        admin = _account(chain, set_name, record, "admin")
-        data = DataParams.model_validate(record.params)
-        return DataMarketDriver(chain, contracts["DataMarket"], contracts["EuroStablecoin"], admin, data)
-    if record.driver == "work":
-        admin = _account(chain, set_name, record, "admin")
-        arbiter = _account(chain, set_name, record, "arbiter") if "arbiter" in record.roles else admin
-        work = WorkParams.model_validate(record.params)
-        return MissionDriver(chain, contracts["MissionEscrow"], contracts["EuroStablecoin"], admin, arbiter, work)
-    raise StaleRecordsError(f"{set_name}: unknown driver {record.driver!r} in the records")
+    try:
+        declared = use_case(record.driver)
+    except UnknownDriverError:
+        raise StaleRecordsError(f"{set_name}: unknown driver {record.driver!r} in the records") from None
+    params = declared.params.model_validate(record.params)
+    return declared.driver.attach(chain, contracts, params, RecordedRoles(chain, set_name, record.roles))
 
 
-def attach_drivers(chain: Chain, records: DeploymentRecords, sets: list[str] | None = None) -> dict[str, Any]:
+def attach_drivers(chain: Chain, records: DeploymentRecords, sets: list[str] | None = None) -> dict[str, Driver]:
     """A driver per complete recorded set (all, or those named in `sets`), on `chain`.
 
     Raises StaleRecordsError when `chain` is not the recorded chain, a contract has no code, or a set named in

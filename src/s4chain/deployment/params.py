@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from s4chain.deployment.sets import SETS
+from s4chain.deployment.sets import contract_sets
 from s4chain.errors import S4ChainError
 from s4chain.scenarios.yaml_lines import LineMap, ScenarioFileError, load_yaml_with_lines
 
@@ -35,20 +35,20 @@ def load_params(path: Path) -> dict[str, BaseModel]:
         raise ParamsFileError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     if data is None:
         return {}
+    sets = contract_sets()
     if not isinstance(data, dict):
-        raise ParamsFileError(f"{path}:1: expected a mapping of set names ({', '.join(SETS)}) to parameters")
+        raise ParamsFileError(f"{path}:1: expected a mapping of set names ({', '.join(sets)}) to parameters")
     result: dict[str, BaseModel] = {}
     for name, values in data.items():
-        if name not in SETS:
+        if name not in sets:
             raise ParamsFileError(
-                f"{path}:{lines.line_of((name,))}: unknown contract set {name!r} (known: {', '.join(SETS)})"
+                f"{path}:{lines.line_of((name,))}: unknown contract set {name!r} (known: {', '.join(sets)})"
             )
-        result[str(name)] = _validate(path, lines, str(name), values)
+        result[str(name)] = _validate(path, lines, str(name), values, sets[name].params_model)
     return result
 
 
-def _validate(path: Path, lines: LineMap, name: str, values: Any) -> BaseModel:
-    model = SETS[name].params_model
+def _validate(path: Path, lines: LineMap, name: str, values: Any, model: type[BaseModel]) -> BaseModel:
     if values is None:
         values = {}
     if not isinstance(values, dict):

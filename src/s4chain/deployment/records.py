@@ -71,7 +71,7 @@ class ContractRecord(BaseModel):
 
 
 class SetRecord(BaseModel):
-    """One contract set (ico, leasing, supply): its parameters, roles and contracts."""
+    """One contract set (a use case's: ico, leasing, ...): its parameters, roles and contracts."""
 
     model_config = ConfigDict(extra="forbid")
 

@@ -9,6 +9,8 @@ until its expiry; on a strict listing it ends at once and buyers claim the perso
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from s4chain.chain import Chain, Contract, TxResult
 from s4chain.drivers.arguments import as_hash
 from s4chain.drivers.units import eur, euros
+from s4chain.drivers.usecase import UseCase
 
 STATUSES: tuple[str, ...] = ("none", "active", "paused", "withdrawn", "revoked")
 BPS = 10_000
@@ -82,17 +85,15 @@ class MarketState(BaseModel):
     token_balance: Decimal  # == sum(pending) + escrowed
 
 
+@dataclass(eq=False)
 class DataMarketDriver:
     """The deployed `DataMarket` and the euro stablecoin it is paid in."""
 
-    def __init__(
-        self, chain: Chain, market: Contract, stablecoin: Contract, admin: LocalAccount, params: DataParams
-    ) -> None:
-        self.chain = chain
-        self.market = market
-        self.stablecoin = stablecoin
-        self.admin = admin
-        self.params = params
+    chain: Chain
+    market: Contract
+    stablecoin: Contract
+    admin: LocalAccount
+    params: DataParams
 
     # --- deployment -------------------------------------------------------------------------------------------
     @classmethod
@@ -118,6 +119,13 @@ class DataMarketDriver:
     def contracts(self) -> dict[str, Contract]:
         """The deployed contracts by name."""
         return {"EuroStablecoin": self.stablecoin, "DataMarket": self.market}
+
+    @classmethod
+    def attach(
+        cls, chain: Chain, contracts: Mapping[str, Contract], params: DataParams, roles: Mapping[str, LocalAccount]
+    ) -> DataMarketDriver:
+        """The driver over a deployed market, administered by the recorded admin."""
+        return cls(chain, contracts["DataMarket"], contracts["EuroStablecoin"], roles["admin"], params)
 
     @staticmethod
     def listing_id(result: TxResult) -> int:
@@ -288,3 +296,14 @@ class DataMarketDriver:
             escrowed=euros(escrowed),
             token_balance=self.wallet(self.market.address),
         )
+
+
+USE_CASE = UseCase(
+    code="UC5",
+    name="data",
+    driver=DataMarketDriver,
+    params=DataParams,
+    contracts=("DataMarket", "EuroStablecoin"),
+    main_contract="DataMarket",
+    attach_roles=("admin",),
+)

@@ -9,6 +9,8 @@ per euro unit (10^-6), so `rate = tokens_per_euro x 10^12`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import KW_ONLY, dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -16,9 +18,10 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import keccak, to_checksum_address
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from s4chain.chain import Chain, Contract, TxResult
+from s4chain.chain import Chain, Contract, CustomErrorRevert, TxResult
 from s4chain.drivers.permit import sign_permit
 from s4chain.drivers.units import EURO_DECIMALS, TOKEN_DECIMALS, eur, from_units, to_units
+from s4chain.drivers.usecase import UseCase
 
 DAY = 86_400
 ETHER_DECIMALS = 18
@@ -164,29 +167,19 @@ class IssuerCapState(BaseModel):
     offers: list[LedgerOffer]  # the offers in that window, oldest first
 
 
+@dataclass(eq=False)
 class TokenSaleDriver:
     """The deployed UC1 contracts and the actions of the SME, the platform and the investors."""
 
-    def __init__(
-        self,
-        chain: Chain,
-        params: TokenSaleParams,
-        *,
-        stablecoin: Contract,
-        registry: Contract,
-        ledger: Contract,
-        token: Contract,
-        sale: Contract,
-        vesting: Contract | None,
-    ) -> None:
-        self.chain = chain
-        self.params = params
-        self.stablecoin = stablecoin
-        self.registry = registry
-        self.ledger = ledger
-        self.token = token
-        self.sale = sale
-        self.vesting = vesting
+    chain: Chain
+    params: TokenSaleParams
+    _: KW_ONLY
+    stablecoin: Contract
+    registry: Contract
+    ledger: Contract
+    token: Contract
+    sale: Contract
+    vesting: Contract | None
 
     # --- deployment --------------------------------------------------------------------------------------------
     @classmethod
@@ -280,6 +273,22 @@ class TokenSaleDriver:
         if self.vesting is not None:
             found["TeamVesting"] = self.vesting
         return found
+
+    @classmethod
+    def attach(
+        cls, chain: Chain, contracts: Mapping[str, Contract], params: TokenSaleParams, roles: Mapping[str, LocalAccount]
+    ) -> TokenSaleDriver:
+        """The driver over a deployed sale's contracts (`TeamVesting` only with a team allocation)."""
+        return cls(
+            chain,
+            params,
+            stablecoin=contracts["EuroStablecoin"],
+            registry=contracts["InvestorRegistry"],
+            ledger=contracts["IssuerCapLedger"],
+            token=contracts["SmeToken"],
+            sale=contracts["TokenSale"],
+            vesting=contracts.get("TeamVesting"),
+        )
 
     # --- platform ----------------------------------------------------------------------------------------------
     def register_sale(self, platform: LocalAccount) -> TxResult:
@@ -456,3 +465,27 @@ class TokenSaleDriver:
             token_balance=tokens_from_units(self.token.balanceOf(addr)),
             stablecoin_balance=eur_from_units(self.stablecoin.balanceOf(addr)),
         )
+
+
+def _deploy_set(chain: Chain, params: TokenSaleParams, roles: Mapping[str, LocalAccount]) -> TokenSaleDriver:
+    """`s4chain deploy`'s sale: a resumed deploy whose sale was registered before the interruption goes on."""
+    driver = TokenSaleDriver.deploy(chain, params, platform=roles["platform"], sme=roles["sme"], register=False)
+    try:
+        driver.register_sale(roles["platform"])
+    except CustomErrorRevert as exc:
+        if exc.name != "OfferAlreadyRegistered":
+            raise
+    return driver
+
+
+USE_CASE = UseCase(
+    code="UC1",
+    name="ico",
+    driver=TokenSaleDriver,
+    params=TokenSaleParams,
+    contracts=("EuroStablecoin", "InvestorRegistry", "IssuerCapLedger", "SmeToken", "TokenSale"),
+    main_contract="TokenSale",
+    roles=("platform", "sme"),
+    charts=("s4chain.reports.charts:sale_raise",),
+    deploy_set=_deploy_set,
+)

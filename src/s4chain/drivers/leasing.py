@@ -17,6 +17,8 @@ parties: while a machine is leased its meter changes only with the lessee's cons
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import IntEnum
 from typing import Any
@@ -27,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from s4chain.chain import Chain, Contract, TxResult
 from s4chain.drivers.arguments import address_of, as_hash
 from s4chain.drivers.units import eur, euros, from_units
+from s4chain.drivers.usecase import UseCase
 
 HOUR = 3600
 DAY = 24 * HOUR
@@ -145,26 +148,17 @@ def _event_arg(result: TxResult, event: str, arg: str) -> int:
     return int(events[0].args[arg])
 
 
+@dataclass(eq=False)
 class LeasingDriver:
     """The deployed leasing contracts and the actions of lessor, lessee, device, keeper and technician."""
 
-    def __init__(
-        self,
-        chain: Chain,
-        registry: Contract,
-        lease: Contract,
-        stablecoin: Contract,
-        admin: LocalAccount,
-        params: LeasingParams,
-        lessor: LocalAccount | None = None,
-    ) -> None:
-        self.chain = chain
-        self.registry = registry
-        self.lease = lease
-        self.stablecoin = stablecoin
-        self.admin = admin
-        self.params = params
-        self.lessor = lessor  # default owner of newly registered twins
+    chain: Chain
+    registry: Contract
+    lease: Contract
+    stablecoin: Contract
+    admin: LocalAccount
+    params: LeasingParams
+    lessor: LocalAccount | None = None  # default owner of newly registered twins
 
     # --- deployment -------------------------------------------------------------------------------------------
     @classmethod
@@ -213,6 +207,17 @@ class LeasingDriver:
     def contracts(self) -> dict[str, Contract]:
         """The deployed contracts by name."""
         return {"EuroStablecoin": self.stablecoin, "MachineRegistry": self.registry, "MachineLease": self.lease}
+
+    @classmethod
+    def attach(
+        cls, chain: Chain, contracts: Mapping[str, Contract], params: LeasingParams, roles: Mapping[str, LocalAccount]
+    ) -> LeasingDriver:
+        """The driver over deployed leasing contracts, administered by the recorded admin."""
+        admin = roles["admin"]
+        # records from before the lessor was a role of its own: the manufacturer was the lessor
+        lessor = roles["lessor"] if "lessor" in roles else roles["manufacturer"]
+        registry, lease, coin = contracts["MachineRegistry"], contracts["MachineLease"], contracts["EuroStablecoin"]
+        return cls(chain, registry, lease, coin, admin, params, lessor)
 
     @staticmethod
     def device_accounts(chain: Chain) -> tuple[LocalAccount, ...]:
@@ -532,3 +537,16 @@ class LeasingDriver:
             custodian=self.registry.custodianOf(machine_id),
             proposed_device=self.registry.proposedDeviceOf(machine_id),
         )
+
+
+USE_CASE = UseCase(
+    code="UC3",
+    name="leasing",
+    driver=LeasingDriver,
+    params=LeasingParams,
+    contracts=("MachineRegistry", "MachineLease", "EuroStablecoin"),
+    main_contract="MachineLease",
+    roles=("admin", "manufacturer", "lessor"),
+    attach_roles=("admin",),
+    charts=("s4chain.reports.charts:lease_statement",),
+)

@@ -12,6 +12,7 @@ identifiers are `urn:s4chain:lot:<chainId>:<contract>:<lotId>` and parties `urn:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from itertools import islice
 from typing import Any, Literal
@@ -22,6 +23,7 @@ from pydantic import BaseModel, Field
 
 from s4chain.chain import Chain, Contract, DecodedEvent, TxResult
 from s4chain.drivers import epcis
+from s4chain.drivers.usecase import UseCase
 
 Role = Literal["supplier", "manufacturer", "carrier", "warehouse", "retailer", "auditor", "sensor"]
 Mode = Literal["road", "rail", "inland_waterway", "sea", "air"]
@@ -197,6 +199,13 @@ class SupplyChainDriver:
     def contracts(self) -> dict[str, Contract]:
         """The deployed contracts by name."""
         return {"SupplyChain": self.contract}
+
+    @classmethod
+    def attach(
+        cls, chain: Chain, contracts: Mapping[str, Contract], params: SupplyParams, roles: Mapping[str, LocalAccount]
+    ) -> SupplyChainDriver:
+        """The driver over a deployed `SupplyChain` (its EPCIS documents are those made from now on)."""
+        return cls(chain, contracts["SupplyChain"])
 
     # --- helpers --------------------------------------------------------------------------------------------
     def uri(self, lot_id: int) -> str:
@@ -670,3 +679,14 @@ class SupplyChainDriver:
             recalled=state.recalled,
             non_conformant=state.non_conformant,
         )
+
+
+USE_CASE = UseCase(
+    code="UC4",
+    name="supply",
+    driver=SupplyChainDriver,
+    params=SupplyParams,
+    contracts=("SupplyChain",),
+    main_contract="SupplyChain",
+    charts=("s4chain.reports.charts:provenance_graph", "s4chain.reports.charts:co2_per_leg"),
+)

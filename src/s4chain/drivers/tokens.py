@@ -11,6 +11,7 @@ tokens (Decimal), converted with the token's own decimals (18 for personal token
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Literal
 
@@ -20,6 +21,7 @@ from pydantic import BaseModel
 
 from s4chain.chain import Chain, Contract, TxResult
 from s4chain.drivers.units import from_units, to_units
+from s4chain.drivers.usecase import UseCase
 
 ETHER = "ETH"
 ZERO_ADDRESS = "0x" + "00" * 20
@@ -98,6 +100,13 @@ class TokenExchangeDriver:
     def contracts(self) -> dict[str, Contract]:
         """The deployed contracts by name."""
         return {"TokenFactory": self.factory, "P2PExchange": self.exchange}
+
+    @classmethod
+    def attach(
+        cls, chain: Chain, contracts: Mapping[str, Contract], params: TokenParams, roles: Mapping[str, LocalAccount]
+    ) -> TokenExchangeDriver:
+        """The driver over a deployed factory and exchange."""
+        return cls(chain, contracts["TokenFactory"], contracts["P2PExchange"])
 
     # --- helpers --------------------------------------------------------------------------------------------
     @staticmethod
@@ -307,3 +316,13 @@ def _plain(value: Decimal) -> Decimal:
     if value == value.to_integral_value():
         return value.quantize(Decimal(1))
     return value.normalize()
+
+
+USE_CASE = UseCase(
+    code="UC2",
+    name="tokens",
+    driver=TokenExchangeDriver,
+    params=TokenParams,
+    contracts=("TokenFactory", "P2PExchange"),
+    main_contract="P2PExchange",
+)

@@ -13,6 +13,8 @@ Milestones are numbered from 0 on chain and in this driver (a three-milestone mi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import IntEnum
 
@@ -23,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from s4chain.chain import Chain, Contract, TxResult
 from s4chain.drivers.arguments import address_of, as_hash
 from s4chain.drivers.units import eur, euros
+from s4chain.drivers.usecase import UseCase
 
 EURO_DECIMALS = 6
 ZERO_ADDRESS = "0x" + "00" * 20  # checksummed form is the same
@@ -108,24 +111,16 @@ class EscrowState(BaseModel):
     balanced: bool
 
 
+@dataclass(eq=False)
 class MissionDriver:
     """The deployed escrow and the actions of firm, freelancer, arbiter and anyone."""
 
-    def __init__(
-        self,
-        chain: Chain,
-        escrow: Contract,
-        stablecoin: Contract,
-        admin: LocalAccount,
-        arbiter: LocalAccount,
-        params: WorkParams,
-    ) -> None:
-        self.chain = chain
-        self.escrow = escrow
-        self.stablecoin = stablecoin
-        self.admin = admin
-        self.arbiter = arbiter
-        self.params = params
+    chain: Chain
+    escrow: Contract
+    stablecoin: Contract
+    admin: LocalAccount
+    arbiter: LocalAccount
+    params: WorkParams
 
     # --- deployment -------------------------------------------------------------------------------------------
     @classmethod
@@ -157,6 +152,15 @@ class MissionDriver:
     def contracts(self) -> dict[str, Contract]:
         """The deployed contracts by name."""
         return {"EuroStablecoin": self.stablecoin, "MissionEscrow": self.escrow}
+
+    @classmethod
+    def attach(
+        cls, chain: Chain, contracts: Mapping[str, Contract], params: WorkParams, roles: Mapping[str, LocalAccount]
+    ) -> MissionDriver:
+        """The driver over a deployed escrow; the arbiter is the admin unless one was recorded."""
+        admin = roles["admin"]
+        arbiter = roles.get("arbiter", admin)
+        return cls(chain, contracts["MissionEscrow"], contracts["EuroStablecoin"], admin, arbiter, params)
 
     @staticmethod
     def mission_id(result: TxResult) -> int:
@@ -344,3 +348,15 @@ class MissionDriver:
             owed=euros(owed),
             balanced=held == locked + owed,
         )
+
+
+USE_CASE = UseCase(
+    code="UC6",
+    name="work",
+    driver=MissionDriver,
+    params=WorkParams,
+    contracts=("MissionEscrow", "EuroStablecoin"),
+    main_contract="MissionEscrow",
+    roles=("admin", "arbiter"),
+    attach_roles=("admin",),
+)

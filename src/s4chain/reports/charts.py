@@ -1,20 +1,25 @@
 """The report's charts, drawn by matplotlib as inline SVG: gas per use case and per step for every scenario,
-and one chart per kind of contract set where a picture says more than the timeline (the sale's raise against
-its goal and cap, ...)."""
+and for each contract set the charts its use case declares (`UseCase.charts`) where a picture says more than the
+timeline (the sale's raise against its goal and cap, ...)."""
 
 from __future__ import annotations
 
+import importlib
 import io
 from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
 import matplotlib
 
 matplotlib.use("Agg")  # no display here; this backend only writes files
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
+
+from s4chain.drivers.registry import use_cases
+from s4chain.errors import S4ChainError
 
 BLUE, RED, GREY, GREEN = "#3b6fd4", "#b3261e", "#6b7280", "#19734a"
 DAY = 86_400
@@ -234,19 +239,34 @@ def lease_statement(scenario: dict[str, Any], set_name: str) -> str | None:
     return svg(figure)
 
 
-SET_CHARTS: dict[str, list[Callable[[dict[str, Any], str], str | None]]] = {
-    "ico": [sale_raise],
-    "leasing": [lease_statement],
-    "supply": [provenance_graph, co2_per_leg],
-}
+Chart = Callable[[dict[str, Any], str], str | None]  # (the scenario's report data, a set's name) -> SVG or None
+
+
+class ChartLoadError(S4ChainError):
+    """A use case's chart reference that does not name a function."""
+
+
+@cache
+def load_chart(reference: str) -> Chart:
+    """The function a use case's `module:function` chart reference names."""
+    module_name, _, name = reference.partition(":")
+    try:
+        chart = getattr(importlib.import_module(module_name), name)
+    except (ImportError, AttributeError) as exc:
+        raise ChartLoadError(f"chart {reference} cannot be loaded: {type(exc).__name__}: {exc}") from exc
+    if not callable(chart):
+        raise ChartLoadError(f"chart {reference} is a {type(chart).__name__}, not a function")
+    return cast(Chart, chart)
 
 
 def set_charts(scenario: dict[str, Any]) -> list[str]:
-    """The charts of every contract set of a scenario, by the set's driver."""
+    """The charts of every contract set of a scenario, as its driver's use case declares them."""
+    registered = use_cases()
     drawn = []
     for set_name, driver in scenario.get("drivers", {}).items():
-        for chart in SET_CHARTS.get(driver, []):
-            picture = chart(scenario, set_name)
+        declared = registered.get(driver)
+        for reference in declared.charts if declared is not None else ():
+            picture = load_chart(reference)(scenario, set_name)
             if picture:
                 drawn.append(picture)
     return drawn

@@ -7,7 +7,9 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
+from s4chain.drivers.registry import use_cases
 from s4chain.scenarios.values import parse_duration
 
 
@@ -22,7 +24,8 @@ class Actor(Strict):
 
 class ContractSet(Strict):
     driver: str = Field(
-        description="Which driver deploys and operates the set: ico, leasing, supply, tokens, data or work."
+        description="Which use case's driver deploys and operates the set, by name: one registered in "
+        "s4chain.drivers.registry (ico, tokens, leasing, supply, data, work, or one a package adds)."
     )
     params: dict[str, Any] = Field(default_factory=dict, description="The driver's deployment parameters.")
     args: dict[str, Any] = Field(
@@ -50,6 +53,18 @@ class Expectation(Strict):
 
 
 MAX_RUNS = 1000  # the most runs one repeated step or one bot may plan
+
+# Use cases the scenario format itself provides rather than a driver: keeper bots run in any scenario (`bots:`).
+ENGINE_USE_CASES = {"UC7": "bots"}
+
+
+def _registered_use_case(code: str) -> str:
+    known = {use_case.code: name for name, use_case in use_cases().items()} | ENGINE_USE_CASES
+    if code not in known:
+        listed = ", ".join(f"{each} ({name})" for each, name in known.items())
+        context = {"code": repr(code), "listed": listed}
+        raise PydanticCustomError("unknown_use_case", "unknown use case {code} (known: {listed})", context)
+    return code
 
 
 def _positive_duration(value: str) -> str:
@@ -95,12 +110,14 @@ class Bot(Strict):
 class Scenario(Strict):
     name: str
     description: str
-    use_case: str = Field(pattern=r"^UC[1-7]$")
+    use_case: str = Field(description="The use case's code: UC1 to UC7, or one a package registers.")
     start: datetime = Field(description="Fixed start date (UTC); must lie ahead of a fresh node's clock.")
     actors: dict[str, Actor] = Field(min_length=1, max_length=10)
     contracts: dict[str, ContractSet] = Field(min_length=1)
     steps: list[Step] = Field(min_length=1)
     bots: list[Bot] = Field(default_factory=list)
+
+    _use_case = field_validator("use_case")(_registered_use_case)
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:

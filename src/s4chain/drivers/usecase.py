@@ -1,0 +1,91 @@
+"""What a use case is to s4chain: one frozen `UseCase`, declared at the end of its driver module and registered
+under the entry-point group `s4chain.use_cases` (`s4chain.drivers.registry` finds them). Everything else derives
+from it: the scenario loader (driver names, use-case codes, what a bare `@set` stands for), `s4chain deploy` (the
+set, its roles, its params), attaching to recorded sets, and the report's charts. docs/architecture.md shows how
+a package outside s4chain adds one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol, Self, runtime_checkable
+
+from eth_account.signers.local import LocalAccount
+from pydantic import BaseModel
+
+from s4chain.chain import Chain, Contract
+
+
+class Driver(Protocol):
+    """What s4chain asks of a driver class; mypy checks every `UseCase(driver=...)` against it.
+
+    Its other public methods are what a scenario may call: one whose first parameter is annotated `LocalAccount`
+    is an action the step's actor sends, any other is a read (`expect.checks`). A driver whose contracts have a
+    state worth showing at the end of a replay also offers `state()` (see `Stateful`)."""
+
+    @classmethod
+    def deploy(cls, chain: Chain, params: Any, /, *args: Any, **kwargs: Any) -> Self:
+        """Deploy the use case's contracts. `params` is an instance of `UseCase.params`; the other arguments come
+        from a scenario's `with:` (actors by name, `@set` addresses) or, for `s4chain deploy`, are the accounts of
+        `UseCase.roles`, by role name."""
+        ...
+
+    @classmethod
+    def attach(
+        cls, chain: Chain, contracts: Mapping[str, Contract], params: Any, roles: Mapping[str, LocalAccount]
+    ) -> Self:
+        """The driver over contracts deployed before (recorded by `s4chain deploy`, or by a journal a replay
+        resumes from): `contracts` by contract name, `params` as deployed, the recorded roles' accounts (reading
+        a role whose account is not one of `chain`'s raises)."""
+        ...
+
+    def contracts(self) -> dict[str, Contract]:
+        """The deployed contracts by contract name."""
+        ...
+
+
+@runtime_checkable
+class Stateful(Protocol):
+    """A driver whose `state()` the replay records at the end of a run (the report's final state)."""
+
+    def state(self) -> BaseModel: ...
+
+
+# How `s4chain deploy` deploys a use case's set when `driver.deploy(chain, params, **roles)` does not do:
+# (chain, params, the accounts of `roles` by role name) -> the driver.
+DeploySet = Callable[[Chain, Any, Mapping[str, LocalAccount]], Driver]
+
+_CHART = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+
+
+@dataclass(frozen=True)
+class UseCase:
+    """One use case: a driver, its contracts and everything s4chain derives from them."""
+
+    code: str  # "UC1": what a scenario's `use_case` names
+    name: str  # "ico": a scenario set's `driver`, the set `s4chain deploy --only` knows, the records' `driver`
+    driver: type[Driver]
+    params: type[BaseModel]  # the deploy parameters: a scenario set's `params`, a --params file's section
+    contracts: tuple[str, ...]  # the contracts every deployment has (attaching to a recorded set needs them)
+    main_contract: str  # the contract a bare `@set` stands for in a scenario
+    roles: tuple[str, ...] = ("admin",)  # the accounts `s4chain deploy` passes by name; role i is account i
+    attach_roles: tuple[str, ...] = ()  # the recorded roles `driver.attach` cannot do without
+    charts: tuple[str, ...] = ()  # "module:function" drawing a report chart for each set of this use case
+    deploy_set: DeploySet | None = None  # `s4chain deploy`'s way, when not `driver.deploy(chain, params, **roles)`
+
+    def __post_init__(self) -> None:
+        if not self.code or not self.name:
+            raise ValueError("a use case needs a code and a name")
+        if self.main_contract not in self.contracts:
+            raise ValueError(f"use case {self.name}: main_contract {self.main_contract} is not among its contracts")
+        for chart in self.charts:
+            if not _CHART.match(chart):
+                raise ValueError(f"use case {self.name}: chart {chart!r} is not a 'module:function' reference")
+
+    def deploy(self, chain: Chain, params: BaseModel, roles: Mapping[str, LocalAccount]) -> Driver:
+        """Deploy a set of this use case as `s4chain deploy` does, with `roles` by role name."""
+        if self.deploy_set is not None:
+            return self.deploy_set(chain, params, roles)
+        return self.driver.deploy(chain, params, **roles)
