@@ -41,6 +41,10 @@ class Schedule:
         return self.first + (self.times - 1) * self.every
 
 
+# Driver classmethods the engine calls itself (s4chain.drivers.usecase.Driver), never a scenario step.
+_LIFECYCLE = ("deploy", "attach")
+
+
 class ScheduleProblem(ValueError):
     def __init__(self, location: Location, message: str) -> None:
         self.location = location
@@ -218,9 +222,9 @@ class _Checker:
             self.fail((*location, field), f"{reference!r}: expected <contract set>.<{what}> with a set among {sets}")
         driver = driver_class(spec.driver)
         method = getattr(driver, action, None)
-        if action.startswith("_") or action == "deploy" or not callable(method):
+        if action.startswith("_") or action in _LIFECYCLE or not callable(method):
             names = sorted(
-                n for n, _ in inspect.getmembers(driver, callable) if not n.startswith("_") and n != "deploy"
+                n for n, _ in inspect.getmembers(driver, callable) if not n.startswith("_") and n not in _LIFECYCLE
             )
             self.fail((*location, field), f"the {spec.driver} driver has no {what} {action!r} ({', '.join(names)})")
         return method
