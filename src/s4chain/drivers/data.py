@@ -9,7 +9,6 @@ until its expiry; on a strict listing it ends at once and buyers claim the perso
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -21,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from s4chain.chain import Chain, Contract, TxResult
 from s4chain.drivers.arguments import as_hash
 from s4chain.drivers.units import eur, euros
-from s4chain.drivers.usecase import UseCase
+from s4chain.drivers.usecase import Contracts, Roles, UseCase
 
 STATUSES: tuple[str, ...] = ("none", "active", "paused", "withdrawn", "revoked")
 BPS = 10_000
@@ -121,9 +120,7 @@ class DataMarketDriver:
         return {"EuroStablecoin": self.stablecoin, "DataMarket": self.market}
 
     @classmethod
-    def attach(
-        cls, chain: Chain, contracts: Mapping[str, Contract], params: DataParams, roles: Mapping[str, LocalAccount]
-    ) -> DataMarketDriver:
+    def attach(cls, chain: Chain, contracts: Contracts, params: DataParams, roles: Roles) -> DataMarketDriver:
         """The driver over a deployed market, administered by the recorded admin."""
         return cls(chain, contracts["DataMarket"], contracts["EuroStablecoin"], roles["admin"], params)
 

@@ -9,7 +9,6 @@ per euro unit (10^-6), so `rate = tokens_per_euro x 10^12`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import KW_ONLY, dataclass
 from decimal import Decimal
 from typing import Any
@@ -21,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from s4chain.chain import Chain, Contract, CustomErrorRevert, TxResult
 from s4chain.drivers.permit import sign_permit
 from s4chain.drivers.units import EURO_DECIMALS, TOKEN_DECIMALS, eur, from_units, to_units
-from s4chain.drivers.usecase import UseCase
+from s4chain.drivers.usecase import Contracts, Roles, UseCase
 
 DAY = 86_400
 ETHER_DECIMALS = 18
@@ -275,9 +274,7 @@ class TokenSaleDriver:
         return found
 
     @classmethod
-    def attach(
-        cls, chain: Chain, contracts: Mapping[str, Contract], params: TokenSaleParams, roles: Mapping[str, LocalAccount]
-    ) -> TokenSaleDriver:
+    def attach(cls, chain: Chain, contracts: Contracts, params: TokenSaleParams, roles: Roles) -> TokenSaleDriver:
         """The driver over a deployed sale's contracts (`TeamVesting` only with a team allocation)."""
         return cls(
             chain,
@@ -467,7 +464,7 @@ class TokenSaleDriver:
         )
 
 
-def _deploy_set(chain: Chain, params: TokenSaleParams, roles: Mapping[str, LocalAccount]) -> TokenSaleDriver:
+def _deploy_set(chain: Chain, params: TokenSaleParams, roles: Roles) -> TokenSaleDriver:
     """`s4chain deploy`'s sale: a resumed deploy whose sale was registered before the interruption goes on."""
     driver = TokenSaleDriver.deploy(chain, params, platform=roles["platform"], sme=roles["sme"], register=False)
     try:

@@ -17,7 +17,6 @@ parties: while a machine is leased its meter changes only with the lessee's cons
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import IntEnum
@@ -29,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from s4chain.chain import Chain, Contract, TxResult
 from s4chain.drivers.arguments import address_of, as_hash
 from s4chain.drivers.units import eur, euros, from_units
-from s4chain.drivers.usecase import UseCase
+from s4chain.drivers.usecase import Contracts, Roles, UseCase
 
 HOUR = 3600
 DAY = 24 * HOUR
@@ -209,9 +208,7 @@ class LeasingDriver:
         return {"EuroStablecoin": self.stablecoin, "MachineRegistry": self.registry, "MachineLease": self.lease}
 
     @classmethod
-    def attach(
-        cls, chain: Chain, contracts: Mapping[str, Contract], params: LeasingParams, roles: Mapping[str, LocalAccount]
-    ) -> LeasingDriver:
+    def attach(cls, chain: Chain, contracts: Contracts, params: LeasingParams, roles: Roles) -> LeasingDriver:
         """The driver over deployed leasing contracts, administered by the recorded admin."""
         admin = roles["admin"]
         # records from before the lessor was a role of its own: the manufacturer was the lessor

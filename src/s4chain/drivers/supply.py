@@ -12,7 +12,6 @@ identifiers are `urn:s4chain:lot:<chainId>:<contract>:<lotId>` and parties `urn:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from decimal import Decimal
 from itertools import islice
 from typing import Any, Literal
@@ -23,7 +22,7 @@ from pydantic import BaseModel, Field
 
 from s4chain.chain import Chain, Contract, DecodedEvent, TxResult
 from s4chain.drivers import epcis
-from s4chain.drivers.usecase import UseCase
+from s4chain.drivers.usecase import Contracts, Roles, UseCase
 
 Role = Literal["supplier", "manufacturer", "carrier", "warehouse", "retailer", "auditor", "sensor"]
 Mode = Literal["road", "rail", "inland_waterway", "sea", "air"]
@@ -201,9 +200,7 @@ class SupplyChainDriver:
         return {"SupplyChain": self.contract}
 
     @classmethod
-    def attach(
-        cls, chain: Chain, contracts: Mapping[str, Contract], params: SupplyParams, roles: Mapping[str, LocalAccount]
-    ) -> SupplyChainDriver:
+    def attach(cls, chain: Chain, contracts: Contracts, params: SupplyParams, roles: Roles) -> SupplyChainDriver:
         """The driver over a deployed `SupplyChain` (its EPCIS documents are those made from now on)."""
         return cls(chain, contracts["SupplyChain"])
 

@@ -11,7 +11,6 @@ tokens (Decimal), converted with the token's own decimals (18 for personal token
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from decimal import Decimal
 from typing import Literal
 
@@ -21,7 +20,7 @@ from pydantic import BaseModel
 
 from s4chain.chain import Chain, Contract, TxResult
 from s4chain.drivers.units import from_units, to_units
-from s4chain.drivers.usecase import UseCase
+from s4chain.drivers.usecase import Contracts, Roles, UseCase
 
 ETHER = "ETH"
 ZERO_ADDRESS = "0x" + "00" * 20
@@ -102,9 +101,7 @@ class TokenExchangeDriver:
         return {"TokenFactory": self.factory, "P2PExchange": self.exchange}
 
     @classmethod
-    def attach(
-        cls, chain: Chain, contracts: Mapping[str, Contract], params: TokenParams, roles: Mapping[str, LocalAccount]
-    ) -> TokenExchangeDriver:
+    def attach(cls, chain: Chain, contracts: Contracts, params: TokenParams, roles: Roles) -> TokenExchangeDriver:
         """The driver over a deployed factory and exchange."""
         return cls(chain, contracts["TokenFactory"], contracts["P2PExchange"])
 

@@ -17,6 +17,9 @@ from pydantic import BaseModel
 
 from s4chain.chain import Chain, Contract
 
+Contracts = Mapping[str, Contract]  # a set's deployed contracts by contract name
+Roles = Mapping[str, LocalAccount]  # a set's roles as accounts, by role name
+
 
 class Driver(Protocol):
     """What s4chain asks of a driver class; mypy checks every `UseCase(driver=...)` against it.
@@ -33,9 +36,7 @@ class Driver(Protocol):
         ...
 
     @classmethod
-    def attach(
-        cls, chain: Chain, contracts: Mapping[str, Contract], params: Any, roles: Mapping[str, LocalAccount]
-    ) -> Self:
+    def attach(cls, chain: Chain, contracts: Contracts, params: Any, roles: Roles) -> Self:
         """The driver over contracts deployed before (recorded by `s4chain deploy`, or by a journal a replay
         resumes from): `contracts` by contract name, `params` as deployed, the recorded roles' accounts (reading
         a role whose account is not one of `chain`'s raises)."""
@@ -55,7 +56,7 @@ class Stateful(Protocol):
 
 # How `s4chain deploy` deploys a use case's set when `driver.deploy(chain, params, **roles)` does not do:
 # (chain, params, the accounts of `roles` by role name) -> the driver.
-DeploySet = Callable[[Chain, Any, Mapping[str, LocalAccount]], Driver]
+DeploySet = Callable[[Chain, Any, Roles], Driver]
 
 _CHART = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 
@@ -84,7 +85,7 @@ class UseCase:
             if not _CHART.match(chart):
                 raise ValueError(f"use case {self.name}: chart {chart!r} is not a 'module:function' reference")
 
-    def deploy(self, chain: Chain, params: BaseModel, roles: Mapping[str, LocalAccount]) -> Driver:
+    def deploy(self, chain: Chain, params: BaseModel, roles: Roles) -> Driver:
         """Deploy a set of this use case as `s4chain deploy` does, with `roles` by role name."""
         if self.deploy_set is not None:
             return self.deploy_set(chain, params, roles)

@@ -13,7 +13,6 @@ Milestones are numbered from 0 on chain and in this driver (a three-milestone mi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import IntEnum
@@ -25,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from s4chain.chain import Chain, Contract, TxResult
 from s4chain.drivers.arguments import address_of, as_hash
 from s4chain.drivers.units import eur, euros
-from s4chain.drivers.usecase import UseCase
+from s4chain.drivers.usecase import Contracts, Roles, UseCase
 
 EURO_DECIMALS = 6
 ZERO_ADDRESS = "0x" + "00" * 20  # checksummed form is the same
@@ -154,9 +153,7 @@ class MissionDriver:
         return {"EuroStablecoin": self.stablecoin, "MissionEscrow": self.escrow}
 
     @classmethod
-    def attach(
-        cls, chain: Chain, contracts: Mapping[str, Contract], params: WorkParams, roles: Mapping[str, LocalAccount]
-    ) -> MissionDriver:
+    def attach(cls, chain: Chain, contracts: Contracts, params: WorkParams, roles: Roles) -> MissionDriver:
         """The driver over a deployed escrow; the arbiter is the admin unless one was recorded."""
         admin = roles["admin"]
         arbiter = roles.get("arbiter", admin)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from eth_account.signers.local import LocalAccount
@@ -11,7 +10,7 @@ from eth_utils import keccak
 from pydantic import BaseModel, ConfigDict
 
 from s4chain.chain import Chain, Contract, TxResult
-from s4chain.drivers.usecase import UseCase
+from s4chain.drivers.usecase import Contracts, Roles, UseCase
 
 
 class NotaryParams(BaseModel):
@@ -57,9 +56,7 @@ class NotaryDriver:
         return cls(chain, chain.deploy("Notary", admin, params.title, sender=admin))
 
     @classmethod
-    def attach(
-        cls, chain: Chain, contracts: Mapping[str, Contract], params: NotaryParams, roles: Mapping[str, LocalAccount]
-    ) -> NotaryDriver:
+    def attach(cls, chain: Chain, contracts: Contracts, params: NotaryParams, roles: Roles) -> NotaryDriver:
         """The driver over a notary deployed before."""
         return cls(chain, contracts["Notary"])
 
