@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol, Self, runtime_checkable
+from typing import Any, Protocol, Self
 
 from eth_account.signers.local import LocalAccount
 from pydantic import BaseModel
@@ -26,7 +26,7 @@ class Driver(Protocol):
 
     Its other public methods are what a scenario may call: one whose first parameter is annotated `LocalAccount`
     is an action the step's actor sends, any other is a read (`expect.checks`). A driver whose contracts have a
-    state worth showing at the end of a replay also offers `state()` (see `Stateful`)."""
+    state worth showing also offers `state()`, without arguments: the replay records it at the end of a run."""
 
     @classmethod
     def deploy(cls, chain: Chain, params: Any, /, *args: Any, **kwargs: Any) -> Self:
@@ -45,13 +45,6 @@ class Driver(Protocol):
     def contracts(self) -> dict[str, Contract]:
         """The deployed contracts by contract name."""
         ...
-
-
-@runtime_checkable
-class Stateful(Protocol):
-    """A driver whose `state()` the replay records at the end of a run (the report's final state)."""
-
-    def state(self) -> BaseModel: ...
 
 
 # How `s4chain deploy` deploys a use case's set when `driver.deploy(chain, params, **roles)` does not do:
