@@ -119,5 +119,6 @@ def test_the_services_commands_work_against_a_native_anvil(
         anvil.wait(timeout=10)
     assert (out / "report.html").is_file() and (out / "report.json").is_file()
     records = load_records(out / "deployments" / f"{DEV_CHAIN_ID}.json")
-    assert set(records.sets) == {"ico", "leasing", "supply"} and all(s.complete for s in records.sets.values())
-    assert "10 contract(s) deployed" in result.stdout
+    assert set(records.sets) == {"ico", "tokens", "leasing", "supply", "data", "work"}  # every registered use case
+    assert all(s.complete for s in records.sets.values())
+    assert "16 contract(s) deployed" in result.stdout
