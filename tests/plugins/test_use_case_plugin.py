@@ -113,8 +113,13 @@ def test_a_recorded_set_of_the_package_attaches_to_its_driver(
             REPLACED.format("name='clash', code='UC1'"),
             "declares code UC1 again (after entry point ",
         ),
+        (
+            "bad = s4_bad:USE_CASE",
+            REPLACED.format("name='bad', code='UC98', main_contract='Nope'"),
+            "failed to load: ValueError: use case bad: main_contract Nope is not among its contracts",
+        ),
     ],
-    ids=["import fails", "not a UseCase", "name differs", "duplicate name", "duplicate code"],
+    ids=["import fails", "not a UseCase", "name differs", "duplicate name", "duplicate code", "inconsistent"],
 )
 def test_a_wrong_entry_point_is_named_in_the_error(
     entry: str,
