@@ -28,6 +28,7 @@ from web3.exceptions import TransactionNotFound
 from s4chain.chain.contract import Contract, TxResult, as_address
 from s4chain.chain.errors import (
     NodeError,
+    NodeTimeoutError,
     NodeUnreachableError,
     RpcError,
     TransactionRefused,
@@ -312,8 +313,11 @@ class Chain(ABC):
         raise RpcError(f"the nonces of {account.address} keep being taken by other transactions")
 
     def _deliver(self, raw: bytes, tx_hash: str, address: str, nonce: int) -> bool:
-        """Send the signed bytes until the node has them; False if the transaction can never land."""
+        """Send the signed bytes until the node has them; False if the transaction can never land. Gives up
+        (TransactionUnconfirmedError) after `confirm_timeout`, or once the node has hung twice: a request it took
+        and never answered, which waiting longer would only repeat."""
         deadline: float | None = None
+        hung = 0
         while True:
             try:
                 self._submit_raw(raw)
@@ -326,6 +330,7 @@ class Chain(ABC):
                 problem: Exception = exc  # a resend refused, perhaps because the first one landed meanwhile
             except NodeUnreachableError as exc:
                 problem = exc
+                hung += isinstance(exc, NodeTimeoutError)
             deadline = deadline or time.monotonic() + self.confirm_timeout
             try:
                 if self._known(tx_hash):
@@ -334,7 +339,8 @@ class Chain(ABC):
                     return self._known(tx_hash)  # mined between the two looks, or another one took the nonce
             except NodeUnreachableError as exc:
                 problem = exc
-            if time.monotonic() > deadline:
+                hung += isinstance(exc, NodeTimeoutError)
+            if hung >= 2 or time.monotonic() > deadline:
                 raise TransactionUnconfirmedError(
                     tx_hash, f"transaction {tx_hash} may or may not have reached the node: {problem}"
                 ) from problem

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from s4chain.cli.exits import err, fail, map_errors
+from s4chain.cli.options import RpcTimeoutOption
 from s4chain.project import Project
 
 if TYPE_CHECKING:
@@ -136,9 +137,10 @@ def _run(
     records_dir: Path | None = None,
     resume: bool = False,
     command: typer.Context | None = None,
+    rpc_timeout: float | None = None,
 ) -> None:
     from s4chain.chain.inprocess import InProcessChain
-    from s4chain.chain.rpc import RpcChain
+    from s4chain.chain.rpc import RPC_TIMEOUT, RpcChain
     from s4chain.cli.replay import hold_node_lock, print_failures, replay_all, summary_table
     from s4chain.compiler import CompilerError, compile_project
     from s4chain.reports.writer import check_report_path, write_report
@@ -151,7 +153,7 @@ def _run(
     except CompilerError as exc:
         fail(f"contracts do not compile:\n{exc}")
     if rpc:
-        node = RpcChain(rpc, store)
+        node = RpcChain(rpc, store, rpc_timeout or RPC_TIMEOUT)
         hold_node_lock(node, command)  # one run at a time on a node
 
         make_chain: Callable[[], Chain] = lambda: node  # noqa: E731
@@ -200,6 +202,7 @@ def replay_command(
             "confirmed steps again.",
         ),
     ] = False,
+    rpc_timeout: RpcTimeoutOption = None,
     project_root: ProjectOption = None,
 ) -> None:
     """Replay scenario files; exit 0 when every expectation holds, 1 when one does not, 2 on bad input.
@@ -212,7 +215,7 @@ def replay_command(
     if resume and not rpc:
         fail("--resume needs --rpc URL: an in-process chain ends with its process, so there is nothing to resume")
     chosen_records = (records_dir or project.root / "deployments") if use_deployments else None
-    _run(files, project, rpc, report, chosen_records, resume, command)
+    _run(files, project, rpc, report, chosen_records, resume, command, rpc_timeout)
 
 
 @app.command("demo")
