@@ -114,6 +114,7 @@ def _load_all(paths: list[Path]) -> list[LoadedScenario]:
 def _attached_drivers(chain: Chain, records_dir: Path) -> dict[str, Any]:
     """Drivers over the contract sets `s4chain deploy` recorded for this chain, by driver name."""
     from s4chain.deployment.attach import attach_drivers
+    from s4chain.deployment.deployer import Deployer
     from s4chain.deployment.records import RecordsFileError, StaleRecordsError, load_records, records_path
     from s4chain.deployment.sets import SETS
 
@@ -121,6 +122,8 @@ def _attached_drivers(chain: Chain, records_dir: Path) -> dict[str, Any]:
     if not path.is_file():
         fail(f"--use-deployments: no records at {path}; run `s4chain deploy --rpc URL` first")
     records = load_records(path)  # its errors name the file
+    if any(record.pending for record in records.sets.values()):  # deployments an interrupted deploy sent
+        Deployer(chain, records, path, log=lambda line: out.print(line, highlight=False)).settle_pending()
     complete = [name for name, record in records.sets.items() if record.complete]
     try:
         drivers = attach_drivers(chain, records, complete)
