@@ -12,8 +12,12 @@ from pathlib import Path
 import pytest
 from deploy_support import ChainIdAnvil, DeployCli, rpc
 from tests.faults.proxy import FaultyProxy, Kind
+from tests.scenarios.conftest import BASE
+from typer.testing import CliRunner
 
+from s4chain.cli.main import app
 from s4chain.deployment.records import PendingDeployment, load_records
+from s4chain.project import Project
 
 pytestmark = pytest.mark.anvil
 
@@ -117,3 +121,19 @@ def test_a_damaged_pending_entry_is_refused_with_exit_2(
     assert result.exit_code == 2, result.output
     assert str(path) in result.output and "sets.supply.pending.SupplyChain" in result.output and field in result.output
     assert "Traceback" not in result.output and path.read_text() == broken
+
+
+@pytest.mark.slow
+def test_replay_with_deployments_settles_a_pending_deployment(
+    dev_node: ChainIdAnvil, deploy_cli: DeployCli, records_dir: Path, tmp_path: Path, s4_project: Project
+) -> None:
+    with FaultyProxy(dev_node.url) as proxy:
+        proxy.inject(SEND, Kind.DROP_BEFORE, then_down=True, down_as=Kind.HANG)
+        pending = stop_mid_deploy(proxy, deploy_cli, records_dir)
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(BASE)  # the sale: deployed by the replay, the supply set being incomplete
+    replay = ["replay", str(scenario), "--rpc", dev_node.url, "--use-deployments", "--records-dir", str(records_dir)]
+    result = CliRunner().invoke(app, [*replay, "--report", str(tmp_path / "r.html"), "--project", str(s4_project.root)])
+    assert result.exit_code == 0, result.output
+    record = load_records(records_dir / "31337.json").sets["supply"]
+    assert not record.pending and record.contracts["SupplyChain"].transaction_hash == pending.transaction_hash
