@@ -137,3 +137,21 @@ def test_replay_with_deployments_settles_a_pending_deployment(
     assert result.exit_code == 0, result.output
     record = load_records(records_dir / "31337.json").sets["supply"]
     assert not record.pending and record.contracts["SupplyChain"].transaction_hash == pending.transaction_hash
+
+
+def test_a_pending_deployment_of_another_chain_is_never_sent(
+    dev_node: ChainIdAnvil, deploy_cli: DeployCli, records_dir: Path, tmp_path: Path, s4_project: Project
+) -> None:
+    with FaultyProxy(dev_node.url) as proxy:
+        proxy.inject(SEND, Kind.DROP_BEFORE, then_down=True, down_as=Kind.HANG)
+        pending = stop_mid_deploy(proxy, deploy_cli, records_dir)
+    path = records_dir / "31337.json"
+    records = load_records(path)
+    path.write_text(path.read_text().replace(records.genesis_hash, "0x" + "ab" * 32))  # a restarted dev node's
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(BASE)
+    replay = ["replay", str(scenario), "--rpc", dev_node.url, "--use-deployments", "--records-dir", str(records_dir)]
+    result = CliRunner().invoke(app, [*replay, "--report", str(tmp_path / "r.html"), "--project", str(s4_project.root)])
+    assert result.exit_code == 2, result.output
+    assert "genesis" in result.output and "Traceback" not in result.output
+    assert rpc(dev_node.url, "eth_getTransactionByHash", pending.transaction_hash) is None

@@ -115,17 +115,24 @@ def _attached_drivers(chain: Chain, records_dir: Path) -> dict[str, Any]:
     """Drivers over the contract sets `s4chain deploy` recorded for this chain, by driver name."""
     from s4chain.deployment.attach import attach_drivers
     from s4chain.deployment.deployer import Deployer
-    from s4chain.deployment.records import RecordsFileError, StaleRecordsError, load_records, records_path
+    from s4chain.deployment.records import (
+        RecordsFileError,
+        StaleRecordsError,
+        load_records,
+        records_path,
+        verify_chain,
+    )
     from s4chain.deployment.sets import SETS
 
     path = records_path(chain.chain_id, records_dir)
     if not path.is_file():
         fail(f"--use-deployments: no records at {path}; run `s4chain deploy --rpc URL` first")
     records = load_records(path)  # its errors name the file
-    if any(record.pending for record in records.sets.values()):  # deployments an interrupted deploy sent
-        Deployer(chain, records, path, log=lambda line: out.print(line, highlight=False)).settle_pending()
     complete = [name for name, record in records.sets.items() if record.complete]
     try:
+        verify_chain(records, chain)  # before a pending deployment is sent again: to its own chain only
+        if any(record.pending for record in records.sets.values()):  # sent by an interrupted deploy
+            Deployer(chain, records, path, log=lambda line: out.print(line, highlight=False)).settle_pending()
         drivers = attach_drivers(chain, records, complete)
     except (RecordsFileError, StaleRecordsError) as exc:
         fail(f"--use-deployments: {path}: {exc}")
