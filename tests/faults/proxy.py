@@ -162,11 +162,12 @@ class FaultyProxy:
             status, answer = 502, b"<html><body>502 Bad Gateway</body></html>"
         elif kind is Kind.MALFORMED:
             answer = answer[: len(answer) // 2] or b"{"
-        request.send_response(status)
-        request.send_header("Content-Type", "application/json")
-        request.send_header("Content-Length", str(len(answer)))
-        request.end_headers()
-        request.wfile.write(answer)
+        with contextlib.suppress(OSError):  # the client may have given up waiting (a DELAY past its timeout)
+            request.send_response(status)
+            request.send_header("Content-Type", "application/json")
+            request.send_header("Content-Length", str(len(answer)))
+            request.end_headers()
+            request.wfile.write(answer)
 
 
 def _drop(request: BaseHTTPRequestHandler) -> None:
