@@ -34,7 +34,8 @@ class Fault:
     count: int = 1  # how many matching requests it hits
     skip: int = 0  # matching requests let through before it starts
     seconds: float = 0.0  # for DELAY
-    then_down: bool = False  # after hitting, the node is gone: every later request is dropped unanswered
+    then_down: bool = False  # after hitting, the node is gone: every later request fails as `down_as` says
+    down_as: Kind = Kind.DROP_BEFORE  # once gone: dropped unanswered, or HANG (a node that never answers)
     seen: int = 0
 
     def hits(self, method: str) -> bool:
@@ -63,7 +64,7 @@ class FaultyProxy:
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._down = False
+        self._down: Kind | None = None  # once a fault took the node down: how every request fails
         self._session = requests.Session()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
@@ -75,9 +76,16 @@ class FaultyProxy:
         return f"http://{host!s}:{port}"
 
     def inject(
-        self, method: str, kind: Kind, count: int = 1, skip: int = 0, seconds: float = 0.0, then_down: bool = False
+        self,
+        method: str,
+        kind: Kind,
+        count: int = 1,
+        skip: int = 0,
+        seconds: float = 0.0,
+        then_down: bool = False,
+        down_as: Kind = Kind.DROP_BEFORE,
     ) -> Fault:
-        fault = Fault(method, kind, count, skip, seconds, then_down)
+        fault = Fault(method, kind, count, skip, seconds, then_down, down_as)
         with self._lock:
             self.faults.append(fault)
         return fault
@@ -86,7 +94,7 @@ class FaultyProxy:
         with self._lock:
             self.faults.clear()
             self.log.clear()
-            self._down = False
+            self._down = None
 
     def forwarded(self, method: str) -> list[Any]:
         """The params of every `method` request that reached the node."""
@@ -112,11 +120,11 @@ class FaultyProxy:
     # --- one request --------------------------------------------------------------------------------------------
     def _fault_for(self, method: str) -> Fault | None:
         with self._lock:
-            if self._down:
-                return Fault("*", Kind.DROP_BEFORE)
+            if self._down is not None:
+                return Fault("*", self._down)
             for fault in self.faults:
                 if fault.hits(method):
-                    self._down = fault.then_down
+                    self._down = fault.down_as if fault.then_down else None
                     return fault
         return None
 
@@ -154,11 +162,12 @@ class FaultyProxy:
             status, answer = 502, b"<html><body>502 Bad Gateway</body></html>"
         elif kind is Kind.MALFORMED:
             answer = answer[: len(answer) // 2] or b"{"
-        request.send_response(status)
-        request.send_header("Content-Type", "application/json")
-        request.send_header("Content-Length", str(len(answer)))
-        request.end_headers()
-        request.wfile.write(answer)
+        with contextlib.suppress(OSError):  # the client may have given up waiting (a DELAY past its timeout)
+            request.send_response(status)
+            request.send_header("Content-Type", "application/json")
+            request.send_header("Content-Length", str(len(answer)))
+            request.end_headers()
+            request.wfile.write(answer)
 
 
 def _drop(request: BaseHTTPRequestHandler) -> None:

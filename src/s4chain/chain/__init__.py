@@ -4,7 +4,13 @@ from s4chain.chain.accounts import DEV_CHAIN_ID, DEV_MNEMONIC, dev_accounts
 from s4chain.chain.anvil import AnvilError, AnvilNode, anvil_binary
 from s4chain.chain.base import Chain, DeploymentError, PendingBlock
 from s4chain.chain.contract import Contract, TxResult
-from s4chain.chain.errors import NodeError, NodeUnreachableError, RpcError, TransactionUnconfirmedError
+from s4chain.chain.errors import (
+    NodeError,
+    NodeTimeoutError,
+    NodeUnreachableError,
+    RpcError,
+    TransactionUnconfirmedError,
+)
 from s4chain.chain.events import DecodedEvent
 from s4chain.chain.inprocess import InProcessChain
 from s4chain.chain.lock import NodeInUseError, NodeLock, node_lock
@@ -33,6 +39,7 @@ __all__ = [
     "NodeError",
     "NodeInUseError",
     "NodeLock",
+    "NodeTimeoutError",
     "NodeUnreachableError",
     "PanicRevert",
     "PendingBlock",

@@ -28,6 +28,7 @@ from web3.exceptions import TransactionNotFound
 from s4chain.chain.contract import Contract, TxResult, as_address
 from s4chain.chain.errors import (
     NodeError,
+    NodeTimeoutError,
     NodeUnreachableError,
     RpcError,
     TransactionRefused,
@@ -77,6 +78,10 @@ class Chain(ABC):
     # When set, every `deploy` call goes through it instead (see `deploy`); e.g. `s4chain.deployment` reuses
     # contracts already on chain and records each confirmed one.
     deploy_interceptor: DeployInterceptor | None = None
+    # When set, called with (sender, nonce, signed bytes, hash) after a transaction is signed and before it is
+    # sent: e.g. `s4chain.deployment` records a deployment as sent, so that one whose answer is lost is settled
+    # by its hash later (see `settle`).
+    on_signed: Callable[[str, int, bytes, str], None] | None = None
 
     def __init__(self, w3: Web3, accounts: tuple[LocalAccount, ...], artifacts: ArtifactStore | None = None) -> None:
         self.w3 = w3
@@ -300,6 +305,8 @@ class Chain(ABC):
             if nonce is None:
                 nonce = int(self.w3.eth.get_transaction_count(account.address, "pending"))
             signed = account.sign_transaction({**tx, "nonce": nonce})
+            if self.on_signed is not None:
+                self.on_signed(account.address, nonce, bytes(signed.raw_transaction), signed.hash.to_0x_hex())
             try:
                 delivered = self._deliver(signed.raw_transaction, signed.hash.to_0x_hex(), account.address, nonce)
             except TransactionRefused as exc:
@@ -312,8 +319,11 @@ class Chain(ABC):
         raise RpcError(f"the nonces of {account.address} keep being taken by other transactions")
 
     def _deliver(self, raw: bytes, tx_hash: str, address: str, nonce: int) -> bool:
-        """Send the signed bytes until the node has them; False if the transaction can never land."""
+        """Send the signed bytes until the node has them; False if the transaction can never land. Gives up
+        (TransactionUnconfirmedError) after `confirm_timeout`, or once the node has hung twice: a request it took
+        and never answered, which waiting longer would only repeat."""
         deadline: float | None = None
+        hung = 0
         while True:
             try:
                 self._submit_raw(raw)
@@ -326,6 +336,7 @@ class Chain(ABC):
                 problem: Exception = exc  # a resend refused, perhaps because the first one landed meanwhile
             except NodeUnreachableError as exc:
                 problem = exc
+                hung += isinstance(exc, NodeTimeoutError)
             deadline = deadline or time.monotonic() + self.confirm_timeout
             try:
                 if self._known(tx_hash):
@@ -334,11 +345,26 @@ class Chain(ABC):
                     return self._known(tx_hash)  # mined between the two looks, or another one took the nonce
             except NodeUnreachableError as exc:
                 problem = exc
-            if time.monotonic() > deadline:
+                hung += isinstance(exc, NodeTimeoutError)
+            if hung >= 2 or time.monotonic() > deadline:
                 raise TransactionUnconfirmedError(
                     tx_hash, f"transaction {tx_hash} may or may not have reached the node: {problem}"
                 ) from problem
             time.sleep(RESEND_PAUSE)  # then the same signed bytes again: at most the same transaction
+
+    def settle(self, raw: bytes, tx_hash: str, sender: str, nonce: int) -> Any | None:
+        """The receipt of a transaction sent earlier, perhaps by a process that gave up on it: looked up by its
+        hash, the same signed bytes sent again if the node lost them (at most the same transaction), then waited
+        for. None when it can never land: the node refuses it, or another transaction took its nonce."""
+        try:
+            return self.w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
+        except TransactionNotFound:
+            pass
+        try:
+            delivered = self._deliver(raw, tx_hash, sender, nonce)
+        except TransactionRefused:
+            delivered = self._known(tx_hash)  # mined between the two looks, else refused: not in the pool
+        return self._receipt(tx_hash) if delivered else None
 
     def _known(self, tx_hash: str) -> bool:
         """Whether the node has the transaction, mined or pending."""

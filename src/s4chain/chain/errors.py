@@ -15,6 +15,10 @@ class NodeUnreachableError(NodeError):
     """No JSON-RPC node answers at the URL, or it stopped answering (also: an answer that is not JSON-RPC)."""
 
 
+class NodeTimeoutError(NodeUnreachableError):
+    """The node took a request and gave no answer within the request timeout (a hung node): not asked again."""
+
+
 class RpcError(NodeError):
     """The node answered a request with an error."""
 

@@ -1,9 +1,11 @@
 """Any node over JSON-RPC (anvil in the tests and in docker-compose).
 
-Reads are retried after a transport fault (a dropped connection, a timeout, an HTTP error status, an answer that
-is not JSON-RPC); writes never are: a write whose answer was lost may have been done, so the caller looks up
-what became of it before anything else (see `Chain._send_signed`). web3's own HTTP retries are off: they resend
-`eth_sendRawTransaction` and `evm_mine` too.
+Every request has a timeout (`RPC_TIMEOUT`, or the `timeout` given). Reads are retried after a quick transport
+fault (a dropped connection, an HTTP error status, an answer that is not JSON-RPC), not after a timeout: a node
+that took a request and never answered it is hung, and asking again would only multiply the wait. Writes never
+are: a write whose answer was lost may have been done, so the caller looks up what became of it before anything
+else (see `Chain._send_signed`). web3's own HTTP retries are off: they resend `eth_sendRawTransaction` and
+`evm_mine` too.
 """
 
 from __future__ import annotations
@@ -19,11 +21,14 @@ from web3.types import RPCEndpoint, RPCResponse
 
 from s4chain.chain.accounts import dev_accounts
 from s4chain.chain.base import CallReverted, Chain
-from s4chain.chain.errors import NodeUnreachableError, RpcError, TransactionRefused
+from s4chain.chain.errors import NodeTimeoutError, NodeUnreachableError, RpcError, TransactionRefused
 from s4chain.chain.safety import require_local_dev_chain
 from s4chain.compiler.artifacts import ArtifactStore
 
-__all__ = ["NodeProvider", "NodeUnreachableError", "RpcChain", "RpcError", "connect"]
+__all__ = ["RPC_TIMEOUT", "NodeProvider", "NodeTimeoutError", "NodeUnreachableError", "RpcChain", "RpcError", "connect"]
+
+# Seconds a node has to answer one request. Anvil answers in milliseconds; a node that takes this long is hung.
+RPC_TIMEOUT = 10.0
 
 # Requests that change nothing, or nothing more when done twice: these are retried. Anything else (a signed
 # transaction, evm_mine, evm_revert, ...) is sent once.
@@ -65,6 +70,7 @@ class NodeProvider(HTTPProvider):
     def __init__(self, url: str, timeout: float) -> None:
         super().__init__(url, request_kwargs={"timeout": timeout}, exception_retry_configuration=None)
         self.url = URI(url)
+        self.timeout = timeout
 
     def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
         request = self.encode_rpc_request(method, params)
@@ -76,6 +82,11 @@ class NodeProvider(HTTPProvider):
                 if not isinstance(response, dict) or not ("result" in response or "error" in response):
                     raise ValueError("not a JSON-RPC response")
                 return response
+            except requests.Timeout as exc:
+                raise NodeTimeoutError(
+                    f"the node at {self.url} gave no answer to {method} within {self.timeout:g} s "
+                    f"({type(exc).__name__}; see --rpc-timeout)"
+                ) from exc
             except TRANSPORT_ERRORS as exc:
                 if attempt == len(pauses):
                     raise NodeUnreachableError(
@@ -98,6 +109,10 @@ def connect(url: str, timeout: float) -> tuple[Web3, int, str]:
     w3 = Web3(NodeProvider(url, timeout))
     try:
         return w3, int(w3.eth.chain_id), str(w3.client_version)
+    except NodeTimeoutError as exc:
+        raise NodeTimeoutError(
+            f"no JSON-RPC node answers at {url}: it gave no answer within {timeout:g} s (see --rpc-timeout)"
+        ) from exc
     except NodeUnreachableError as exc:
         cause = _describe(exc.__cause__) if exc.__cause__ is not None else str(exc)
         raise NodeUnreachableError(f"no JSON-RPC node answers at {url} ({cause})") from exc
@@ -106,7 +121,7 @@ def connect(url: str, timeout: float) -> tuple[Web3, int, str]:
 class RpcChain(Chain):
     backend_name = "json-rpc"
 
-    def __init__(self, url: str, artifacts: ArtifactStore | None = None, timeout: float = 30.0) -> None:
+    def __init__(self, url: str, artifacts: ArtifactStore | None = None, timeout: float = RPC_TIMEOUT) -> None:
         self.url = url
         w3, chain_id, self.client_version = connect(url, timeout)
         require_local_dev_chain(url, chain_id, self.client_version)

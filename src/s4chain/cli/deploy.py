@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 
 from s4chain.cli.exits import USAGE_ERROR, fail
+from s4chain.cli.options import RpcTimeoutOption
 from s4chain.project import Project
 
 if TYPE_CHECKING:
@@ -67,6 +68,7 @@ def deploy_command(
     records_dir: Annotated[
         Path | None, typer.Option("--records-dir", help="Where <chainId>.json records live (default: deployments/).")
     ] = None,
+    rpc_timeout: RpcTimeoutOption = None,
     project_root: Annotated[
         Path | None, typer.Option("--project", help="Project root (default: found upward from here).")
     ] = None,
@@ -88,7 +90,8 @@ def deploy_command(
             fail("--keystore is for --rpc: the embedded chain uses the dev accounts")
         _deploy_embedded(store, sets, params)
         return
-    _deploy_node(rpc, store, sets, params, keystore, yes, records_dir or project.root / "deployments", command)
+    records = records_dir or project.root / "deployments"
+    _deploy_node(rpc, store, sets, params, keystore, yes, records, command, rpc_timeout)
 
 
 def _deploy_embedded(store: ArtifactStore, sets: list[ContractSet], params: dict[str, BaseModel]) -> None:
@@ -113,8 +116,9 @@ def _deploy_node(
     yes: bool,
     records_dir: Path,
     command: typer.Context | None = None,
+    rpc_timeout: float | None = None,
 ) -> None:
-    from s4chain.chain.rpc import NodeUnreachableError, RpcError
+    from s4chain.chain.rpc import RPC_TIMEOUT, NodeUnreachableError, RpcError
     from s4chain.chain.safety import UnsafeChainError
     from s4chain.cli.replay import hold_node_lock
     from s4chain.deployment.deployer import (
@@ -131,7 +135,7 @@ def _deploy_node(
 
     key = load_deployer_key(keystore, prompt=_password_prompt())
     try:
-        chain = DeployChain(rpc, store, key)
+        chain = DeployChain(rpc, store, key, rpc_timeout or RPC_TIMEOUT)
     except UnsafeChainError as exc:
         hint = (
             ""

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from s4chain.cli.exits import err, fail, map_errors
+from s4chain.cli.options import RpcTimeoutOption
 from s4chain.project import Project
 
 if TYPE_CHECKING:
@@ -113,7 +114,14 @@ def _load_all(paths: list[Path]) -> list[LoadedScenario]:
 def _attached_drivers(chain: Chain, records_dir: Path) -> dict[str, Any]:
     """Drivers over the contract sets `s4chain deploy` recorded for this chain, by driver name."""
     from s4chain.deployment.attach import attach_drivers
-    from s4chain.deployment.records import RecordsFileError, StaleRecordsError, load_records, records_path
+    from s4chain.deployment.deployer import Deployer
+    from s4chain.deployment.records import (
+        RecordsFileError,
+        StaleRecordsError,
+        load_records,
+        records_path,
+        verify_chain,
+    )
     from s4chain.deployment.sets import SETS
 
     path = records_path(chain.chain_id, records_dir)
@@ -122,6 +130,9 @@ def _attached_drivers(chain: Chain, records_dir: Path) -> dict[str, Any]:
     records = load_records(path)  # its errors name the file
     complete = [name for name, record in records.sets.items() if record.complete]
     try:
+        verify_chain(records, chain)  # before a pending deployment is sent again: to its own chain only
+        if any(record.pending for record in records.sets.values()):  # sent by an interrupted deploy
+            Deployer(chain, records, path, log=lambda line: out.print(line, highlight=False)).settle_pending()
         drivers = attach_drivers(chain, records, complete)
     except (RecordsFileError, StaleRecordsError) as exc:
         fail(f"--use-deployments: {path}: {exc}")
@@ -136,9 +147,10 @@ def _run(
     records_dir: Path | None = None,
     resume: bool = False,
     command: typer.Context | None = None,
+    rpc_timeout: float | None = None,
 ) -> None:
     from s4chain.chain.inprocess import InProcessChain
-    from s4chain.chain.rpc import RpcChain
+    from s4chain.chain.rpc import RPC_TIMEOUT, RpcChain
     from s4chain.cli.replay import hold_node_lock, print_failures, replay_all, summary_table
     from s4chain.compiler import CompilerError, compile_project
     from s4chain.reports.writer import check_report_path, write_report
@@ -151,7 +163,7 @@ def _run(
     except CompilerError as exc:
         fail(f"contracts do not compile:\n{exc}")
     if rpc:
-        node = RpcChain(rpc, store)
+        node = RpcChain(rpc, store, rpc_timeout or RPC_TIMEOUT)
         hold_node_lock(node, command)  # one run at a time on a node
 
         make_chain: Callable[[], Chain] = lambda: node  # noqa: E731
@@ -200,6 +212,7 @@ def replay_command(
             "confirmed steps again.",
         ),
     ] = False,
+    rpc_timeout: RpcTimeoutOption = None,
     project_root: ProjectOption = None,
 ) -> None:
     """Replay scenario files; exit 0 when every expectation holds, 1 when one does not, 2 on bad input.
@@ -212,7 +225,7 @@ def replay_command(
     if resume and not rpc:
         fail("--resume needs --rpc URL: an in-process chain ends with its process, so there is nothing to resume")
     chosen_records = (records_dir or project.root / "deployments") if use_deployments else None
-    _run(files, project, rpc, report, chosen_records, resume, command)
+    _run(files, project, rpc, report, chosen_records, resume, command, rpc_timeout)
 
 
 @app.command("demo")

@@ -26,6 +26,7 @@ from s4chain.deployment.params import ParamsFileError, load_params
 from s4chain.deployment.records import (
     ContractRecord,
     DeploymentRecords,
+    PendingDeployment,
     RecordsFileError,
     SetRecord,
     StaleRecordsError,
@@ -57,6 +58,7 @@ __all__ = [
     "InsufficientFundsError",
     "NodeStoppedError",
     "ParamsFileError",
+    "PendingDeployment",
     "RecordsFileError",
     "RecordsWriteError",
     "SetOutcome",

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
+from eth_utils import to_checksum_address
 from pydantic import BaseModel
 from web3.exceptions import Web3Exception
 
@@ -41,6 +42,7 @@ from s4chain.deployment.node import InsufficientFundsError
 from s4chain.deployment.records import (
     ContractRecord,
     DeploymentRecords,
+    PendingDeployment,
     SetRecord,
     StaleRecordsError,
     addresses_in,
@@ -174,10 +176,48 @@ class Deployer:
     def deploy(self, sets: list[ContractSet], params: dict[str, BaseModel] | None = None) -> DeployResult:
         """Deploy (or reuse) each set with its params (the model's defaults when not given)."""
         params = params or {}
+        self.settle_pending()  # before anything new is sent: a new transaction could take a lost one's nonce
         outcomes = []
         for spec in sets:
             outcomes.append(self.deploy_set(spec, params.get(spec.name) or spec.params_model()))
         return DeployResult(self.records, self.path, outcomes)
+
+    def settle_pending(self) -> None:
+        """Settle every deployment a previous run sent without learning its fate (see `PendingDeployment`):
+        landed, it is recorded as deployed (reused by the deploy that follows); reverted or unable to land (its
+        nonce taken by another transaction), it is dropped and the contract deployed again. A node that still
+        cannot tell raises NodeStoppedError and keeps the entry."""
+        for set_name, record in self.records.sets.items():
+            for key, sent in list(record.pending.items()):
+                label = f"{set_name}/{key}"
+                try:
+                    receipt = self.chain.settle(sent.raw, sent.transaction_hash, sent.deployer, sent.nonce)
+                except NodeUnreachableError as exc:
+                    raise NodeStoppedError(
+                        f"the node at {node_url(self.chain)} cannot tell what became of {label}'s deployment "
+                        f"{sent.transaction_hash}, sent by an earlier run ({exc}); it stays in the records, "
+                        f"run deploy again once the node answers"
+                    ) from None
+                del record.pending[key]
+                if receipt is None:
+                    self.log(f"{label}: its deployment {sent.transaction_hash} never landed and cannot (nonce taken)")
+                elif receipt["status"] != 1:
+                    self.log(f"{label}: its deployment {sent.transaction_hash} reverted")
+                else:
+                    record.contracts[key] = self._landed(sent, receipt)
+                    self.log(f"{label}: its deployment sent by an earlier run landed at {receipt['contractAddress']}")
+                self.save()
+
+    def _landed(self, sent: PendingDeployment, receipt: Any) -> ContractRecord:
+        address = to_checksum_address(receipt["contractAddress"])
+        return ContractRecord(
+            **sent.model_dump(include={"contract", "source", "deployer", "constructor_args", "value", "bytecode_hash"}),
+            address=address,
+            transaction_hash=sent.transaction_hash,
+            block_number=int(receipt["blockNumber"]),
+            code_hash=code_hash(self.chain.code_at(address)),
+            gas_used=int(receipt["gasUsed"]),
+        )
 
     # --- one set ----------------------------------------------------------------------------------------------
     def deploy_set(self, spec: ContractSet, params: BaseModel) -> SetOutcome:
@@ -210,7 +250,8 @@ class Deployer:
             # Never sent again under another nonce (that would leave an orphan contract): it is named instead.
             raise NodeStoppedError(
                 f"the node at {node_url(self.chain)} stopped answering while deploying {spec.name}: {exc}; "
-                f"{self._kept()}; once the node answers, run deploy again to continue"
+                f"{self._kept()} and this transaction as sent: once the node answers, run deploy again, which "
+                f"looks it up and continues"
             ) from None
         except NodeUnreachableError as exc:
             raise NodeStoppedError(
@@ -319,10 +360,34 @@ class _Interceptor:
             return chain.at(artifact, old.address)
         if problem != "new":
             owner.log(f"{label}: redeploying ({problem})")
+        pending = {
+            "contract": artifact.contract_name,
+            "source": artifact.fully_qualified_name,
+            "deployer": account,
+            "constructor_args": args_json,
+            "value": value,
+            "bytecode_hash": bytecode_hash(artifact),
+        }
+
+        def sent(sender: str, nonce: int, raw: bytes, tx_hash: str) -> None:  # recorded before it is sent
+            entry = {"transaction_hash": tx_hash, "nonce": nonce, "raw_transaction": "0x" + raw.hex()}
+            self.live.pending[key] = PendingDeployment.model_validate({**pending, **entry})
+            owner.save()
+
+        chain.on_signed = sent
         try:
             contract = proceed()
+        except NodeUnreachableError:
+            raise  # its fate unknown: the pending entry stays, for the next run to settle
         except InsufficientFundsError as exc:
+            self.live.pending.pop(key, None)
             raise InsufficientFundsError(exc.account, exc.balance, exc.cost, f"deploying {label}") from None
+        except BaseException:
+            self.live.pending.pop(key, None)  # refused or reverted: it took no contract's place
+            raise
+        finally:
+            chain.on_signed = None
+        self.live.pending.pop(key, None)
         result = contract.deployment
         assert result is not None
         record = ContractRecord(

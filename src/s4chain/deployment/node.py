@@ -17,7 +17,7 @@ from hexbytes import HexBytes
 
 from s4chain.chain.accounts import dev_accounts
 from s4chain.chain.base import TX_GAS_LIMIT, Chain
-from s4chain.chain.rpc import RpcChain, RpcError, connect
+from s4chain.chain.rpc import RPC_TIMEOUT, RpcChain, RpcError, connect
 from s4chain.chain.safety import UnsafeChainError, is_local_dev_chain
 from s4chain.compiler.artifacts import ArtifactStore
 from s4chain.errors import S4ChainError
@@ -49,7 +49,11 @@ class DeployChain(RpcChain):
     backend_name = "json-rpc"
 
     def __init__(
-        self, url: str, artifacts: ArtifactStore | None = None, key: LocalAccount | None = None, timeout: float = 30.0
+        self,
+        url: str,
+        artifacts: ArtifactStore | None = None,
+        key: LocalAccount | None = None,
+        timeout: float = RPC_TIMEOUT,
     ) -> None:
         if key is None:
             super().__init__(url, artifacts, timeout)  # local dev chains only, with the dev accounts

@@ -1,7 +1,8 @@
 """Deployment records: `deployments/<chainId>.json`, one file per chain, what `s4chain deploy` put where.
 
 The file is rewritten atomically after every confirmed contract, so an interrupted deploy keeps everything that
-was confirmed. Any tool can read it; in Python, `load_records(path)` gives a validated `DeploymentRecords` and
+was confirmed, and before each deployment transaction is sent (a `pending` entry, settled by the next run: see
+`PendingDeployment`). Any tool can read it; in Python, `load_records(path)` gives a validated `DeploymentRecords` and
 `records.attach(chain)` gives the contracts ready to call:
 
     records = load_records(Path("deployments/31337.json"))
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from eth_utils import keccak, to_checksum_address
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from s4chain.errors import S4ChainError
 from s4chain.files import write_json_atomic
@@ -70,6 +71,49 @@ class ContractRecord(BaseModel):
         return _check_hash(value)
 
 
+class PendingDeployment(BaseModel):
+    """A deployment transaction signed and sent whose fate the deploy did not learn (its answer was lost and the
+    node stopped answering). Written before the transaction is sent; the next deploy (or replay
+    --use-deployments) settles it by its hash: landed, it becomes the contract's record; lost, the same signed
+    bytes are sent again (the same transaction, never a second contract); dropped only once its nonce is taken."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    contract: str
+    source: str
+    transaction_hash: str
+    nonce: int = Field(ge=0)
+    raw_transaction: str  # the signed transaction, 0x hex; its keccak-256 is `transaction_hash`
+    deployer: str
+    constructor_args: list[Any]
+    value: int = 0
+    bytecode_hash: str
+
+    @field_validator("deployer")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        return to_checksum_address(value)
+
+    @field_validator("transaction_hash", "bytecode_hash")
+    @classmethod
+    def _hash(cls, value: str) -> str:
+        return _check_hash(value)
+
+    @model_validator(mode="after")
+    def _signed_bytes(self) -> PendingDeployment:
+        try:
+            raw = bytes.fromhex(self.raw_transaction.removeprefix("0x"))
+        except ValueError:
+            raise ValueError("raw_transaction: not hex") from None
+        if "0x" + keccak(raw).hex() != self.transaction_hash:
+            raise ValueError("raw_transaction: its hash is not transaction_hash (a damaged entry)")
+        return self
+
+    @property
+    def raw(self) -> bytes:
+        return bytes.fromhex(self.raw_transaction.removeprefix("0x"))
+
+
 class SetRecord(BaseModel):
     """One contract set (a use case's: ico, leasing, ...): its parameters, roles and contracts."""
 
@@ -80,6 +124,7 @@ class SetRecord(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict)  # the driver's params, as JSON
     roles: dict[str, str] = Field(default_factory=dict)  # role -> address (platform, sme, admin, ...)
     contracts: dict[str, ContractRecord] = Field(default_factory=dict)
+    pending: dict[str, PendingDeployment] = Field(default_factory=dict)  # contract key -> sent, not confirmed
 
 
 class DeploymentRecords(BaseModel):

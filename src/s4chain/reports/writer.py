@@ -1,4 +1,4 @@
-"""Writing a replay's report files atomically: `<name>.html` and `<name>.json` side by side."""
+"""Writing a replay's report files atomically, as a pair: `<name>.html` and `<name>.json` side by side."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from s4chain.errors import S4ChainError
-from s4chain.files import check_writable, write_atomic
+from s4chain.files import check_writable, write_all_atomic
 from s4chain.reports.data import report_data
 from s4chain.reports.html import render_html
 from s4chain.scenarios.engine import ScenarioRun
@@ -44,12 +44,10 @@ def write_report(runs: list[ScenarioRun], html_path: Path) -> Path:
     """Write the HTML report and its JSON twin; returns the JSON path."""
     html_path, json_path = report_paths(html_path)
     data = report_data(runs)
-    # Both are rendered before either is written, so a failure leaves no half-written pair.
     page = render_html(data)
     text = json.dumps(data, indent=2, default=str) + "\n"
     try:
-        write_atomic(json_path, text)
-        write_atomic(html_path, page)
+        write_all_atomic({json_path: text, html_path: page})  # both, or (on an error) neither changes
     except OSError as exc:
         raise _unwritable(html_path, exc) from None
     return json_path

@@ -1,0 +1,17 @@
+"""Options shared by several commands."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+RpcTimeoutOption = Annotated[
+    float | None,
+    typer.Option(
+        "--rpc-timeout",
+        min=0.1,
+        help="Seconds the node has to answer one request (default 10); a node that takes longer is taken as hung: "
+        "exit 2, and a replay can go on with --resume once it answers again.",
+    ),
+]
