@@ -54,7 +54,7 @@ def test_node_stopping_mid_deploy_keeps_what_was_confirmed_and_the_next_run_cont
 
     monkeypatch.setattr(deployer_module, "save_records", save_then_stop_node)
     stopped = deploy_cli("--rpc", node.url)
-    assert stopped.exit_code == 1, stopped.output
+    assert stopped.exit_code == 2, stopped.output
     assert f"the node at {node.url} stopped answering while deploying ico" in stopped.output
     assert "keep the 3 contract(s) confirmed" in stopped.output and no_traceback(stopped.output)
     path = records_dir / "31337.json"

@@ -1,5 +1,5 @@
 """A deployment transaction whose answer was lost, while the node stopped answering: `s4chain deploy` gives up
-(exit 1) with the transaction recorded as sent (`pending`, written before it was sent), and the next deploy
+(exit 2) with the transaction recorded as sent (`pending`, written before it was sent), and the next deploy
 settles it by its hash: landed (even after the deploy gave up), it is the contract's record and no second
 contract is created; lost, the same signed bytes are sent again; another transaction took its nonce, it is
 dropped and the contract deployed anew. A faulty proxy in front of a real anvil."""
@@ -34,7 +34,7 @@ def creations(url: str) -> list[str]:
 
 def stop_mid_deploy(proxy: FaultyProxy, deploy_cli: DeployCli, records_dir: Path) -> PendingDeployment:
     stopped = deploy_cli("--rpc", proxy.url, *HUNG)
-    assert stopped.exit_code == 1, stopped.output
+    assert stopped.exit_code == 2, stopped.output
     assert "stopped answering while deploying supply" in stopped.output and "Traceback" not in stopped.output
     record = load_records(records_dir / "31337.json").sets["supply"]
     assert not record.complete and not record.contracts

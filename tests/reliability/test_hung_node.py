@@ -1,5 +1,5 @@
 """A node that accepts connections and never answers (the proxy's HANG fault, in front of a real anvil): every
-command stops within a bound, with one line and exit 2 (a deploy that had started: exit 1, as documented), and
+command stops within a bound, with one line and exit 2 (a deploy that had started too), and
 `replay --resume`, once the node answers again, ends where an unfaulted replay does."""
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ def test_a_send_whose_answer_hangs_is_looked_up_by_hash_not_signed_again(
     [
         pytest.param("replay", 0, 2, id="replay-connecting"),
         pytest.param("deploy", 0, 2, id="deploy-connecting"),
-        pytest.param("deploy", 12, 1, id="deploy-started"),  # a deploy that failed once started: exit 1
+        pytest.param("deploy", 12, 2, id="deploy-started"),  # a node fault once started: exit 2 too
     ],
 )
 def test_every_command_on_a_hung_node_ends_in_time_with_one_line(

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from s4chain.cli.exits import USAGE_ERROR, fail
+from s4chain.cli.exits import fail
 from s4chain.cli.options import RpcTimeoutOption
 from s4chain.project import Project
 
@@ -160,14 +160,14 @@ def _deploy_node(
                 if not yes:
                     fail("nothing sent: review the summary above and run again with --yes to send it")
         result = Deployer(chain, records, path, log=say).deploy(sets, params)
-    except (NodeStoppedError, DeployFailedError) as exc:
+    except DeployFailedError as exc:
         fail(str(exc), DEPLOY_FAILED)
-    except RecordsWriteError as exc:
-        fail(str(exc), DEPLOY_FAILED if exc.started else USAGE_ERROR)
+    except (NodeStoppedError, RecordsWriteError) as exc:  # a node's or a disk's fault: exit 2, as for a replay
+        fail(str(exc))
     except (NodeUnreachableError, RpcError) as exc:
-        fail(f"{exc}; the records in {path} keep every contract confirmed; run deploy again to continue", 1)
+        fail(f"{exc}; the records in {path} keep every contract confirmed; run deploy again to continue")
     except KeyboardInterrupt:
-        fail(f"interrupted; the records in {path} keep every contract confirmed; run deploy again to continue", 1)
+        fail(f"interrupted; the records in {path} keep every contract confirmed; run deploy again to continue")
     _print_result(result)
 
 
