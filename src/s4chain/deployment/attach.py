@@ -7,34 +7,19 @@ drivers["supply"].grant_party(admin, party=carrier, role="carrier")
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from s4chain.chain.base import Chain
 from s4chain.chain.contract import Contract
 from s4chain.deployment.records import DeploymentRecords, RecordsFileError, SetRecord, StaleRecordsError
-from s4chain.drivers.data import DataMarketDriver, DataParams
-from s4chain.drivers.ico import TokenSaleDriver, TokenSaleParams
-from s4chain.drivers.leasing import LeasingDriver, LeasingParams
-from s4chain.drivers.supply import SupplyChainDriver
-from s4chain.drivers.tokens import TokenExchangeDriver
-from s4chain.drivers.work import MissionDriver, WorkParams
+from s4chain.drivers.attach import NEEDS
+from s4chain.drivers.attach import attach_driver as attach_to
 
-# What each driver takes from a set's record: its params model, the contracts and the roles it attaches with.
-NEEDS: dict[str, tuple[type[BaseModel] | None, tuple[str, ...], tuple[str, ...]]] = {
-    "ico": (
-        TokenSaleParams,
-        ("EuroStablecoin", "InvestorRegistry", "IssuerCapLedger", "SmeToken", "TokenSale"),
-        (),
-    ),
-    "leasing": (LeasingParams, ("MachineRegistry", "MachineLease", "EuroStablecoin"), ("admin",)),
-    "supply": (None, ("SupplyChain",), ()),
-    "tokens": (None, ("TokenFactory", "P2PExchange"), ()),
-    "data": (DataParams, ("DataMarket", "EuroStablecoin"), ("admin",)),
-    "work": (WorkParams, ("MissionEscrow", "EuroStablecoin"), ("admin",)),
-}
+__all__ = ["NEEDS", "attach_driver", "attach_drivers", "check_set"]
 
 
 def check_set(set_name: str, record: SetRecord) -> None:
@@ -58,53 +43,36 @@ def check_set(set_name: str, record: SetRecord) -> None:
             raise RecordsFileError(f"field {where}.roles.{role}: missing (the {record.driver} driver needs it)")
 
 
-def _account(chain: Chain, set_name: str, record: SetRecord, role: str) -> LocalAccount:
-    address = record.roles.get(role)
-    for account in chain.accounts:
-        if account.address == address:
-            return account
-    raise StaleRecordsError(f"{set_name}: its {role} {address} is not one of this chain's accounts (another key?)")
+class _RecordedRoles(Mapping[str, LocalAccount]):
+    """A set's recorded roles as this chain's accounts, looked up when the driver asks for one."""
+
+    def __init__(self, chain: Chain, set_name: str, record: SetRecord) -> None:
+        self.chain, self.set_name, self.record = chain, set_name, record
+
+    def __getitem__(self, role: str) -> LocalAccount:
+        address = self.record.roles.get(role)
+        for account in self.chain.accounts:
+            if account.address == address:
+                return account
+        raise StaleRecordsError(
+            f"{self.set_name}: its {role} {address} is not one of this chain's accounts (another key?)"
+        )
+
+    def __contains__(self, role: object) -> bool:
+        return role in self.record.roles
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.record.roles)
+
+    def __len__(self) -> int:
+        return len(self.record.roles)
 
 
 def attach_driver(chain: Chain, set_name: str, record: SetRecord, contracts: dict[str, Contract]) -> Any:
     """The driver of one recorded set, on its attached contracts (`DeploymentRecords.attach`)."""
-    if record.driver == "ico":
-        return TokenSaleDriver(
-            chain,
-            TokenSaleParams.model_validate(record.params),
-            stablecoin=contracts["EuroStablecoin"],
-            registry=contracts["InvestorRegistry"],
-            ledger=contracts["IssuerCapLedger"],
-            token=contracts["SmeToken"],
-            sale=contracts["TokenSale"],
-            vesting=contracts.get("TeamVesting"),
-        )
-    if record.driver == "leasing":
-        # records from before the lessor was a role of its own: the manufacturer was the lessor
-        lessor_role = "lessor" if "lessor" in record.roles else "manufacturer"
-        return LeasingDriver(
-            chain,
-            contracts["MachineRegistry"],
-            contracts["MachineLease"],
-            contracts["EuroStablecoin"],
-            _account(chain, set_name, record, "admin"),
-            LeasingParams.model_validate(record.params),
-            _account(chain, set_name, record, lessor_role),
-        )
-    if record.driver == "supply":
-        return SupplyChainDriver(chain, contracts["SupplyChain"])
-    if record.driver == "tokens":
-        return TokenExchangeDriver(chain, contracts["TokenFactory"], contracts["P2PExchange"])
-    if record.driver == "data":
-        admin = _account(chain, set_name, record, "admin")
-        data = DataParams.model_validate(record.params)
-        return DataMarketDriver(chain, contracts["DataMarket"], contracts["EuroStablecoin"], admin, data)
-    if record.driver == "work":
-        admin = _account(chain, set_name, record, "admin")
-        arbiter = _account(chain, set_name, record, "arbiter") if "arbiter" in record.roles else admin
-        work = WorkParams.model_validate(record.params)
-        return MissionDriver(chain, contracts["MissionEscrow"], contracts["EuroStablecoin"], admin, arbiter, work)
-    raise StaleRecordsError(f"{set_name}: unknown driver {record.driver!r} in the records")
+    if record.driver not in NEEDS:
+        raise StaleRecordsError(f"{set_name}: unknown driver {record.driver!r} in the records")
+    return attach_to(chain, record.driver, record.params, _RecordedRoles(chain, set_name, record), contracts)
 
 
 def attach_drivers(chain: Chain, records: DeploymentRecords, sets: list[str] | None = None) -> dict[str, Any]:

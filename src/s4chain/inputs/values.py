@@ -1,9 +1,10 @@
-"""Turning the values people write in scenario files into what driver methods take.
+"""The value language: turning the values people write (in scenario files, `--params` files and command-line
+options) into what driver methods and parameter models take.
 
 - `1500 EUR`, `2.5 ETH`, `1000 tokens` -> Decimal (the unit is checked against the unit list, then dropped:
   drivers take euros, ether or whole tokens as Decimal).
-- `48h`, `4d`, `30m`, `2w`, `90s` -> seconds (int); `+4d` -> the scenario's start + 4 days (unix seconds);
-  an ISO date-time -> unix seconds.
+- `48h`, `4d`, `30m`, `2w`, `90s` -> seconds (int); `+4d` -> the scenario's start + 4 days (unix seconds; a
+  params file has no start, so there a time is absolute); an ISO date-time -> unix seconds.
 - `@alice` -> alice's address; `@sale` -> the address of the set's main contract. A bare actor name where the
   method wants an account (a LocalAccount) -> that actor's account.
 - `0x...` -> bytes where bytes are wanted; any other text there -> its keccak-256 (document hashes).
@@ -22,7 +23,7 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from eth_utils import is_hex_address, keccak
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 MAX_AMOUNT = Decimal(10) ** 24
 UNITS = {"EUR", "ETH", "TOKENS", "TOKEN", "TOK", "H", "HOURS", "KM", "KG", "T", "L", "C"}
@@ -40,7 +41,24 @@ _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 class ValueProblem(ValueError):
-    """A value that does not fit what the parameter expects."""
+    """A value that does not fit what the parameter expects. `location`: the keys from the values given down to
+    the one at fault (a model's field, then a key inside it), so that a file's line can be found; `reason`: the
+    message without them."""
+
+    def __init__(self, message: str, location: tuple[str | int, ...] = (), reason: str | None = None) -> None:
+        super().__init__(message)
+        self.location = location
+        self.reason = message if reason is None else reason
+
+
+def _inner(exc: ValueError) -> tuple[tuple[str | int, ...], str]:
+    """Where inside a value a problem lies, and what it is: pydantic's first error, or a nested ValueProblem."""
+    if isinstance(exc, ValidationError):
+        error = exc.errors()[0]
+        return tuple(error["loc"]), str(error["msg"])
+    if isinstance(exc, ValueProblem):
+        return exc.location, exc.reason
+    return (), str(exc)
 
 
 def parse_duration(text: str) -> int:
@@ -51,8 +69,8 @@ def parse_duration(text: str) -> int:
     return sum(int(n) * _SECONDS[u] for n, u in parts)
 
 
-def to_timestamp(value: Any, start: int) -> int:
-    """An absolute date, `+4d` after the start, or unix seconds."""
+def to_timestamp(value: Any, start: int | None) -> int:
+    """An absolute date, `+4d` after the start (when there is one), or unix seconds."""
     if isinstance(value, datetime):
         moment = value if value.tzinfo else value.replace(tzinfo=UTC)
         return int(moment.timestamp())
@@ -63,6 +81,8 @@ def to_timestamp(value: Any, start: int) -> int:
     if isinstance(value, str):
         relative = _RELATIVE.match(value)
         if relative:
+            if start is None:
+                raise ValueProblem(f"{value!r} is a time after a scenario's start; here there is none (give a date)")
             return start + parse_duration(relative.group(1))
         try:
             return to_timestamp(datetime.fromisoformat(value.replace("Z", "+00:00")), start)
@@ -97,18 +117,19 @@ def to_decimal(value: Any) -> Decimal:
 
 
 class Resolver:
-    """What names in a scenario stand for: actors' accounts and contract sets' addresses."""
+    """What names stand for (actors' accounts and contract sets' addresses) and when `+4d` is: a scenario's
+    start; a params file names nothing and has no start."""
 
     def __init__(
         self,
-        start: int,
-        actors: dict[str, LocalAccount],
-        addresses: dict[str, str],
+        start: int | None = None,
+        actors: dict[str, LocalAccount] | None = None,
+        addresses: dict[str, str] | None = None,
         planned_sets: frozenset[str] = frozenset(),
     ) -> None:
         self.start = start
-        self.actors = actors
-        self.addresses = addresses
+        self.actors = actors if actors is not None else {}
+        self.addresses = addresses if addresses is not None else {}
         # Before deployment (when a file is checked) a set's addresses are not known yet: any @set or
         # @set.Contract of a planned set stands for a placeholder address.
         self.planned_sets = planned_sets
@@ -209,12 +230,13 @@ class Resolver:
         converted = {}
         for key, value in values.items():
             if key not in model.model_fields:
-                known = ", ".join(model.model_fields)
-                raise ValueProblem(f"unknown parameter {key!r} (known: {known})")
+                known = f"(known: {', '.join(model.model_fields)})"
+                raise ValueProblem(f"unknown parameter {key!r} {known}", (key,), f"unknown parameter {known}")
             try:
                 converted[key] = self.coerce(value, hints[key])
-            except (ValueProblem, ValueError) as exc:
-                raise ValueProblem(f"{key}: {exc}") from exc
+            except ValueError as exc:
+                location, reason = _inner(exc)
+                raise ValueProblem(f"{key}: {exc}", (key, *location), reason) from exc
         return model.model_validate(converted)
 
     @staticmethod

@@ -8,7 +8,7 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from s4chain.scenarios.values import parse_duration
+from s4chain.inputs.values import parse_duration
 
 
 class Strict(BaseModel):
