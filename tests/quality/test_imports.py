@@ -7,6 +7,9 @@ import hides a cycle from Python's loader, not from the design.
 from __future__ import annotations
 
 import ast
+import importlib
+import sys
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -155,19 +158,24 @@ def test_known_cycles_are_still_there() -> None:
         assert first in graph[second] and second in graph[first], f"{first} <-> {second} is gone: drop it here"
 
 
-def test_no_import_from_a_lower_layer_to_a_higher_one() -> None:
-    modules = _modules()
+def _violations(graph: dict[str, dict[str, int]]) -> list[str]:
+    """Each import from a lower layer to a higher one, or between peers, as `module:line: ...`."""
     problems = []
-    for module, edges in _graph().items():
+    for module, edges in graph.items():
         mine = _rank(_part(module))
         for target, line in edges.items():
             theirs = _rank(_part(target))
             if _part(target) == _part(module):
                 continue
             if theirs[0] > mine[0]:
-                problems.append(f"{modules[module]}:{line}: {module} (lower) imports {target} (higher)")
+                problems.append(f"{module}:{line}: imports {target}, a higher layer")
             elif theirs[0] == mine[0]:
-                problems.append(f"{modules[module]}:{line}: {module} imports its peer {target}")
+                problems.append(f"{module}:{line}: imports {target}, its peer")
+    return problems
+
+
+def test_no_import_from_a_lower_layer_to_a_higher_one() -> None:
+    problems = _violations(_graph())
     assert not problems, "layer violations:\n" + "\n".join(problems)
 
 
@@ -190,8 +198,44 @@ def test_imports_are_read_wherever_they_stand(tmp_path: Path, source: str, expec
 
 
 def test_a_cycle_and_an_upward_import_are_found() -> None:
-    """The checks can fail: a made-up graph with a cycle and an import from chain up to scenarios."""
+    """The checks can fail: made-up graphs with a cycle, an upward import and an import between peers."""
     graph = {"s4chain.a": {"s4chain.b": 1}, "s4chain.b": {"s4chain.a": 1}, "s4chain.c": {}}
     assert _cycles(graph) == [["s4chain.a", "s4chain.b"]]
-    assert _rank("chain") < _rank("scenarios")
-    assert _rank("deployment")[0] == _rank("scenarios")[0]
+    layered = {
+        "s4chain.chain.base": {"s4chain.scenarios.engine": 3, "s4chain.errors": 4},
+        "s4chain.deployment.params": {"s4chain.scenarios.loader": 7, "s4chain.inputs.values": 8},
+        "s4chain.cli.main": {"s4chain.deployment.params": 9},
+    }
+    assert _violations(layered) == [
+        "s4chain.chain.base:3: imports s4chain.scenarios.engine, a higher layer",
+        "s4chain.deployment.params:7: imports s4chain.scenarios.loader, its peer",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("old", "name", "new"),
+    [
+        ("s4chain.scenarios.values", "Resolver", "s4chain.inputs.values"),
+        ("s4chain.scenarios.yaml_lines", "LineMap", "s4chain.inputs.yaml_lines"),
+        ("s4chain.scenarios.yaml_lines", "ScenarioFileError", "s4chain.scenarios.loader"),
+    ],
+)
+def test_moved_modules_still_import_with_a_warning(
+    monkeypatch: pytest.MonkeyPatch, old: str, name: str, new: str
+) -> None:
+    monkeypatch.delitem(sys.modules, old, raising=False)
+    with pytest.warns(DeprecationWarning, match=f"{old} is deprecated"):
+        module = importlib.import_module(old)
+    assert getattr(module, name) is getattr(importlib.import_module(new), name)
+
+
+def test_the_old_scenario_yaml_loader_still_raises_scenario_file_errors(tmp_path: Path) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from s4chain.scenarios.yaml_lines import load_yaml_with_lines
+    from s4chain.scenarios.loader import ScenarioFileError
+
+    path = tmp_path / "s.yaml"
+    path.write_text("a: 1\na: 2\n")
+    with pytest.raises(ScenarioFileError, match=":2: duplicate key 'a'"):
+        load_yaml_with_lines(path)

@@ -209,7 +209,7 @@ class Resolver:
             if _DURATION.match(value) or re.fullmatch(r"(\s*\d+\s*[smhdw])+\s*", value):
                 return parse_duration(value)
             amount = _AMOUNT.match(value)
-            if amount and "." not in amount.group(1):
+            if amount and "." not in amount.group(1) and (amount.group(2) or "").upper() in {"", *UNITS}:
                 return int(amount.group(1).replace("_", ""))
             try:
                 return to_timestamp(value, self.start)
