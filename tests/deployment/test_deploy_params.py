@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import typing
+from decimal import Decimal
 from pathlib import Path
 
 from deploy_support import DeployCli
@@ -74,4 +75,38 @@ def test_bad_values_in_a_params_file_name_the_file_line_and_field(deploy_cli: De
         result = deploy_cli("--params", str(params))
         assert result.exit_code == 2, (text, result.output)
         assert f"{where} {what}" in " ".join(result.output.split()), (text, result.output)
+        assert "Traceback" not in result.output
+
+
+def test_param_options_read_values_as_the_file_does_and_win_over_it(tmp_path: Path) -> None:
+    params_file = tmp_path / "params.yaml"
+    params_file.write_text("ico:\n" + ICO_VALUES + "leasing:\n  plan: {deposit: 4000 EUR}\n")
+    from_file = load_params(params_file)
+    options = [f"ico.{line.strip().replace(': ', '=', 1)}" for line in ICO_VALUES.splitlines()]
+    assert load_params(None, options) == {"ico": from_file["ico"]}
+    both = load_params(params_file, ["ico.goal=25000 EUR", "leasing.plan.period=2w", "supply.intensities.rail=17"])
+    assert both["ico"] == from_file["ico"].model_copy(update={"goal": Decimal(25000)})
+    assert both["leasing"].plan.deposit == Decimal(4000) and both["leasing"].plan.period == 14 * 86_400
+    assert both["supply"].intensities == {"rail": 17}
+
+
+def test_param_options_deploy_and_bad_ones_name_the_option(deploy_cli: DeployCli, tmp_path: Path) -> None:
+    good = deploy_cli("--only", "ico", "--param", "ico.goal=20000 EUR", "--param", "ico.duration=30d")
+    assert good.exit_code == 0, good.output
+    params_file = tmp_path / "params.yaml"
+    params_file.write_text("ico:\n  goal: 20000 EUR\n")
+    cases = {
+        ("--param", "ico.goal=20000 USD"): "--param ico.goal=20000 USD: ico.goal: '20000 USD' is not an amount",
+        ("--param", "ico.gaol=5"): "--param ico.gaol=5: ico.gaol: unknown parameter",
+        ("--param", "dao.goal=5"): "--param dao.goal=5: unknown contract set 'dao'",
+        ("--param", "goal=5"): "--param 'goal=5': expected SET.FIELD=VALUE",
+        ("--params", str(params_file), "--param", "ico.goal.x=1"): "ico.goal is not a mapping of parameters",
+        ("--params", str(params_file), "--param", "ico.hard_cap=2000000 EUR"): (
+            "--param ico.hard_cap=2000000 EUR: ico: Value error, a hard cap of EUR 1,000,000"
+        ),
+    }
+    for args, what in cases.items():
+        result = deploy_cli(*args)
+        assert result.exit_code == 2, (args, result.output)
+        assert what in " ".join(result.output.split()), (args, result.output)
         assert "Traceback" not in result.output
