@@ -72,7 +72,7 @@ def attach_driver(chain: Chain, set_name: str, record: SetRecord, contracts: dic
     """The driver of one recorded set, on its attached contracts (`DeploymentRecords.attach`)."""
     if record.driver not in NEEDS:
         raise StaleRecordsError(f"{set_name}: unknown driver {record.driver!r} in the records")
-    return attach_to(chain, record.driver, record.params, _RecordedRoles(chain, set_name, record), contracts)
+    return attach_to(chain, record.driver, contracts, record.params, _RecordedRoles(chain, set_name, record))
 
 
 def attach_drivers(chain: Chain, records: DeploymentRecords, sets: list[str] | None = None) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Drivers over contracts already on a chain, instead of deploying them: what both a replay resumed from its
 journal and a replay on recorded deployments (`s4chain replay --use-deployments`) need.
 
-    driver = attach_driver(chain, "leasing", params, {"admin": admin, "lessor": lessor}, contracts)
+    driver = attach_driver(chain, "leasing", contracts, params, {"admin": admin, "lessor": lessor})
 """
 
 from __future__ import annotations
@@ -39,9 +39,9 @@ NEEDS: dict[str, tuple[type[BaseModel] | None, tuple[str, ...], tuple[str, ...]]
 def attach_driver(
     chain: Chain,
     driver: str,
+    contracts: Mapping[str, Contract],
     params: BaseModel | Mapping[str, Any],
     roles: Mapping[str, LocalAccount],
-    contracts: Mapping[str, Contract],
 ) -> Any:
     """The `driver` driver over `contracts` (by contract name), deployed with `params` (the model, or its JSON
     form) and the accounts of `roles` (admin, lessor, arbiter...). A role the driver needs and `roles` lacks

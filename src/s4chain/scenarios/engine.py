@@ -263,7 +263,7 @@ class Replayer:
             roles = {"admin": self.chain.accounts[0]}
             roles.update({k: v for k, v in arguments.items() if isinstance(v, LocalAccount)})
             contracts = {key: self.chain.at(key, address) for key, address in addresses.items()}
-            self._register(run, name, spec.driver, attach_driver(self.chain, spec.driver, params, roles, contracts))
+            self._register(run, name, spec.driver, attach_driver(self.chain, spec.driver, contracts, params, roles))
         run.deployment_gas = resume.deployment_gas
         run.steps = list(resume.steps)
         for name, driver in self.drivers.items():
