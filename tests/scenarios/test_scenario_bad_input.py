@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from s4chain.scenarios.loader import load_scenario
-from s4chain.scenarios.yaml_lines import MAX_FILE_BYTES, ScenarioFileError
+from s4chain.inputs.yaml_lines import MAX_FILE_BYTES
+from s4chain.scenarios.loader import ScenarioFileError, load_scenario
 from tests.scenarios.conftest import BASE
 
 

@@ -10,8 +10,7 @@ import pytest
 
 from s4chain.chain import Chain
 from s4chain.scenarios.engine import Replayer, _plan
-from s4chain.scenarios.loader import MAX_PLANNED, load_scenario
-from s4chain.scenarios.yaml_lines import ScenarioFileError
+from s4chain.scenarios.loader import MAX_PLANNED, ScenarioFileError, load_scenario
 from tests.scenarios.conftest import BASE
 
 BOT = """\

@@ -11,8 +11,7 @@ import pytest
 from s4chain.chain import Chain
 from s4chain.reports.writer import write_report
 from s4chain.scenarios.engine import Replayer
-from s4chain.scenarios.loader import load_scenario
-from s4chain.scenarios.yaml_lines import ScenarioFileError
+from s4chain.scenarios.loader import ScenarioFileError, load_scenario
 from tests.scenarios.conftest import BASE
 
 LEASING = Path(__file__).resolve().parents[2] / "scenarios" / "03-compressor-leased-six-months.yaml"

@@ -54,6 +54,14 @@ def deploy_command(
     params_file: Annotated[
         Path | None, typer.Option("--params", help="YAML or JSON file of driver params keyed by set name.")
     ] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--param",
+            help="One driver param as SET.FIELD=VALUE, written as in a params file (ico.goal='20000 EUR', "
+            "ico.duration=30d); repeatable, wins over --params.",
+        ),
+    ] = None,
     keystore: Annotated[
         Path | None,
         typer.Option(
@@ -80,7 +88,7 @@ def deploy_command(
 
     project = Project.discover(project_root)
     sets = select_sets(only)
-    params: dict[str, BaseModel] = load_params(params_file) if params_file is not None else {}
+    params: dict[str, BaseModel] = load_params(params_file, param or ()) if params_file or param else {}
     try:
         store = compile_project(project).store
     except CompilerError as exc:

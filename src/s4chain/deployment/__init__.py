@@ -22,7 +22,7 @@ from s4chain.deployment.deployer import (
 )
 from s4chain.deployment.keys import DeployerKeyError, load_deployer_key
 from s4chain.deployment.node import DeployChain, InsufficientFundsError
-from s4chain.deployment.params import ParamsFileError, load_params
+from s4chain.deployment.params import ParamsFileError, ParamsOptionError, load_params
 from s4chain.deployment.records import (
     ContractRecord,
     DeploymentRecords,
@@ -58,6 +58,7 @@ __all__ = [
     "InsufficientFundsError",
     "NodeStoppedError",
     "ParamsFileError",
+    "ParamsOptionError",
     "PendingDeployment",
     "RecordsFileError",
     "RecordsWriteError",

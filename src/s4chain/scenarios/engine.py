@@ -24,9 +24,9 @@ from s4chain.chain.base import Chain
 from s4chain.chain.reverts import ContractRevert
 from s4chain.drivers.registry import driver_class, main_contract
 from s4chain.errors import S4ChainError
+from s4chain.inputs.values import Resolver, ValueProblem
 from s4chain.scenarios.loader import LoadedScenario, Schedule
 from s4chain.scenarios.model import Check, Expectation, assign_accounts
-from s4chain.scenarios.values import Resolver, ValueProblem
 
 
 @dataclass
@@ -248,9 +248,6 @@ class Replayer:
 
     def _reattach(self, run: ScenarioRun, resume: ResumePoint) -> None:
         """Drivers over the contracts a journal says this scenario deployed, checked to still be there."""
-        from s4chain.deployment.attach import attach_driver
-        from s4chain.deployment.records import SetRecord
-
         for name, spec in self.loaded.scenario.contracts.items():
             addresses = resume.deployments.get(name)
             if not addresses or any(not self.chain.code_at(a) for a in addresses.values()):
@@ -261,11 +258,11 @@ class Replayer:
             driver_type = driver_class(spec.driver)
             params = self.resolver.coerce(spec.params, typing.get_type_hints(driver_type.deploy)["params"])
             arguments = self.resolver.call_arguments(driver_type.deploy, spec.args, skip=2)
-            roles: dict[str, str] = {"admin": str(self.chain.accounts[0].address)}
-            roles.update({k: str(v.address) for k, v in arguments.items() if isinstance(v, LocalAccount)})
-            record = SetRecord(driver=spec.driver, params=params.model_dump(mode="json"), roles=roles)
+            # The roles its deployment had: the deployer (accounts[0]) as admin unless `with:` named others.
+            roles = {"admin": self.chain.accounts[0]}
+            roles.update({k: v for k, v in arguments.items() if isinstance(v, LocalAccount)})
             contracts = {key: self.chain.at(key, address) for key, address in addresses.items()}
-            self._register(run, name, spec.driver, attach_driver(self.chain, name, record, contracts))
+            self._register(run, name, spec.driver, driver_type.attach(self.chain, contracts, params, roles))
         run.deployment_gas = resume.deployment_gas
         run.steps = list(resume.steps)
         for name, driver in self.drivers.items():

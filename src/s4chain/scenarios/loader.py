@@ -16,13 +16,17 @@ from pydantic import ValidationError
 
 from s4chain.chain.accounts import dev_accounts
 from s4chain.drivers.registry import UnknownDriverError, driver_class
+from s4chain.inputs.values import Resolver, ValueProblem, parse_duration, to_timestamp
+from s4chain.inputs.yaml_lines import InputFileError, LineMap, Location, load_yaml_with_lines
 from s4chain.scenarios.model import MAX_RUNS, Expectation, Scenario, assign_accounts
-from s4chain.scenarios.values import Resolver, ValueProblem, parse_duration, to_timestamp
-from s4chain.scenarios.yaml_lines import LineMap, Location, ScenarioFileError, load_yaml_with_lines
 
 MAX_PLANNED = 20_000  # steps, repeats and bot runs of one file: a replay's work is bounded by its file
 MAX_SPAN = 100 * 365 * 86_400  # every step and bot run lies within 100 years of the start...
 LAST_MOMENT = int(datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp())  # ...and before the year 10000
+
+
+class ScenarioFileError(InputFileError):
+    """A scenario file that cannot be used; the message starts with `file:line:`."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,7 @@ class LoadedScenario:
 
 
 def load_scenario(path: Path) -> LoadedScenario:
-    data, lines = load_yaml_with_lines(path)
+    data, lines = load_yaml_with_lines(path, kind="scenario", error=ScenarioFileError)
     if not isinstance(data, dict):
         expected = "expected a mapping with name, description, use_case, start, actors, contracts and steps"
         raise ScenarioFileError(path, 1, expected)

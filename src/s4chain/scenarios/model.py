@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic_core import PydanticCustomError
 
 from s4chain.drivers.registry import use_cases
-from s4chain.scenarios.values import parse_duration
+from s4chain.inputs.values import parse_duration
 
 
 class Strict(BaseModel):
