@@ -71,7 +71,7 @@ def test_valid_json_with_wrong_content_is_refused_naming_file_and_line(
 def test_a_journal_of_the_old_format_or_empty_is_refused(chain: Chain, tmp_path: Path) -> None:
     path = tmp_path / "run.journal.jsonl"
     path.write_text(json.dumps({"format": 1, "chain_id": 31337, "genesis": "0x", "entries": {}}, indent=2) + "\n")
-    with pytest.raises(JournalError, match=f"^{path}:1: not a replay journal of format 2"):
+    with pytest.raises(JournalError, match=f"^{path}:1: not a replay journal of format 3"):
         read_journal(path)
     path.write_text("")
     with pytest.raises(JournalError, match="empty or torn"):

@@ -2,11 +2,15 @@
 confirmed, so that `s4chain replay --rpc URL --resume` picks an interrupted replay up where it stopped without
 sending confirmed steps again.
 
-A step is the unit, and a file's deployment counts as one. Before each the node is snapshotted and the snapshot's
-id journaled; one cut short (its approval mined, its purchase not; or mined but not yet journaled) is undone on
-resume by reverting to that snapshot, then run again in full: every step takes effect exactly once. Each file
-also gets a snapshot before it starts, to undo it once done when another file follows (on a resume that adds
-files too).
+A step is the unit, and a file's deployment counts as one. Each is marked as under way before it sends. The node
+is snapshotted before the deployment and then before every `CHECKPOINT_EVERY`-th step (a checkpoint), not before
+every step: anvil copies its whole state for each snapshot and keeps the copy, so a snapshot per step made a long
+replay ever slower (docs/performance.md). A step cut short (its approval mined, its purchase not; or mined but not
+yet journaled) is undone on resume by reverting to the last checkpoint; the confirmed steps after it are run again
+first, each checked to give exactly its journaled record (same transactions, blocks, events, values: a replay is
+deterministic), then the cut step runs in full: every step takes effect exactly once. A deployment cut short is
+reverted to its own snapshot. Each file also gets a snapshot before it starts, to undo it once done when another
+file follows (on a resume that adds files too).
 
 The file holds one JSON object a line, each appended and fsync'd as it happens, so a step costs the same at the
 end of a long replay as at the start; the replay rewrites it compactly (one line per file) when it ends. A line
@@ -30,7 +34,10 @@ from s4chain.files import sha256_hex, write_atomic
 from s4chain.scenarios.engine import ResumePoint, ScenarioRun, StepRecord
 from s4chain.scenarios.loader import LoadedScenario
 
-JOURNAL_FORMAT: Final = 2
+JOURNAL_FORMAT: Final = 3
+# Steps between two checkpoints: a snapshot costs a few ms (more as the chain grows) and a resume runs up to this
+# many steps again, a second or two on anvil.
+CHECKPOINT_EVERY: Final = 50
 
 Head = tuple[int, str]  # a block's number and hash
 
@@ -46,15 +53,25 @@ class _Line(BaseModel):
 
 class Header(_Line):
     event: Literal["journal"] = "journal"
-    format: Literal[2] = JOURNAL_FORMAT
+    format: Literal[3] = JOURNAL_FORMAT
     chain_id: int
     genesis: str
 
 
 class InFlight(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    snapshot: Any  # the node's snapshot before the step (or deployment) under way
+    snapshot: Any = None  # the node's snapshot before the deployment or the step under way, if one was taken
+    head: Head  # the node's head when it started
+
+
+class Checkpoint(BaseModel):
+    """A snapshot taken before a step: a resume reverts to it and runs the steps confirmed since again."""
+
+    model_config = ConfigDict(extra="forbid")
+    snapshot: Any
     head: Head  # the node's head when it was taken
+    steps: int  # how many steps were confirmed then
+    state: dict[str, int] = Field(default_factory=dict)  # how many off-chain state items each set had made then
 
 
 class JournalEntry(BaseModel):
@@ -66,10 +83,12 @@ class JournalEntry(BaseModel):
     start_head: Head | None = None  # the head then
     head: Head | None = None  # the head after the last journaled change on the node
     in_flight: InFlight | None = None  # until the step (or deployment) under way is journaled
+    checkpoint: Checkpoint | None = None  # the last one, once the steps began
     deployments: dict[str, dict[str, str]] | None = None  # None until the deployment is journaled
     deployment_gas: int = 0
     driver_state: dict[str, list[Any]] = Field(default_factory=dict)  # off-chain state the drivers made, by set
     steps: list[StepRecord] = Field(default_factory=list)
+    redo: list[StepRecord] = Field(default_factory=list)  # confirmed steps a resume undid, to be run again as they were
     run: ScenarioRun | None = None  # the whole run, once complete
     undone: bool = False  # reverted to `snapshot` after it ran
 
@@ -83,11 +102,12 @@ class Start(_Line):
 
 
 class Starting(_Line):
-    """A step (or the deployment) is about to send; `snapshot` undoes it."""
+    """A step (or the deployment) is about to send. `snapshot`, taken before it (always before the deployment),
+    undoes it: before a step it is a checkpoint."""
 
     event: Literal["in_flight"] = "in_flight"
     file: str
-    snapshot: Any
+    snapshot: Any = None
     head: Head
 
 
@@ -114,6 +134,17 @@ class InFlightUndone(_Line):
     head: Head
 
 
+class Rewound(_Line):
+    """On resume, the node was reverted to the checkpoint taken when `steps` steps were confirmed (the steps
+    after it are to be run again) and snapshotted anew there."""
+
+    event: Literal["rewound"] = "rewound"
+    file: str
+    snapshot: Any
+    head: Head
+    steps: int
+
+
 class Finished(_Line):
     event: Literal["finished"] = "finished"
     file: str
@@ -137,9 +168,11 @@ class Entry(_Line):
 
 
 _Event = Annotated[
-    Start | Starting | Deployed | Stepped | InFlightUndone | Finished | Undone | Entry, Field(discriminator="event")
+    Start | Starting | Deployed | Stepped | InFlightUndone | Rewound | Finished | Undone | Entry,
+    Field(discriminator="event"),
 ]
 _EVENT: TypeAdapter[Any] = TypeAdapter(_Event)
+_RECORD: TypeAdapter[StepRecord] = TypeAdapter(StepRecord)
 
 
 def journal_path(report: Path) -> Path:
@@ -163,24 +196,27 @@ class JournalWriter:
     """Keeps the journal file in step with the replay: each change is a line appended (and applied to `entries`,
     as a read applies it)."""
 
-    def __init__(self, path: Path, header: Header, entries: dict[str, JournalEntry]) -> None:
+    def __init__(
+        self, path: Path, header: Header, entries: dict[str, JournalEntry], checkpoint_every: int = CHECKPOINT_EVERY
+    ) -> None:
         self.path = path
         self.header = header
         self.entries = entries
+        self.checkpoint_every = checkpoint_every
         # Unbuffered: nothing of a line that failed to be written is left to be flushed later.
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND)
 
     @classmethod
-    def fresh(cls, path: Path, chain: Chain) -> JournalWriter:
+    def fresh(cls, path: Path, chain: Chain, checkpoint_every: int = CHECKPOINT_EVERY) -> JournalWriter:
         header = Header(chain_id=chain.chain_id, genesis=genesis_of(chain))
         try:
             write_atomic(path, header.model_dump_json() + "\n")
-            return cls(path, header, {})
+            return cls(path, header, {}, checkpoint_every)
         except OSError as exc:
             raise JournalError(f"cannot write the journal {path}: {exc.strerror}") from None
 
     @classmethod
-    def resume(cls, path: Path, chain: Chain) -> JournalWriter:
+    def resume(cls, path: Path, chain: Chain, checkpoint_every: int = CHECKPOINT_EVERY) -> JournalWriter:
         header, entries, valid = _read(path)
         if (header.chain_id, header.genesis) != (chain.chain_id, genesis_of(chain)):
             raise JournalError(
@@ -189,7 +225,7 @@ class JournalWriter:
             )
         try:
             os.truncate(path, valid)  # a line torn by a crash goes, so that the next one starts a line
-            return cls(path, header, entries)
+            return cls(path, header, entries, checkpoint_every)
         except OSError as exc:
             raise JournalError(f"cannot write the journal {path}: {exc.strerror}") from None
 
@@ -219,9 +255,16 @@ class JournalWriter:
         self._append(Start(file=str(scenario), sha256=file_digest(scenario), snapshot=snapshot, head=head_of(chain)))
 
     def starting(self, scenario: Path, chain: Chain) -> None:
-        """Before a step or the deployment: a snapshot to undo it with, should it be cut short."""
+        """Before a step or the deployment: it is under way, with a snapshot before the deployment and, every
+        `checkpoint_every` steps, a checkpoint, to undo it with should it be cut short."""
+        entry = self.entries[str(scenario)]
+        due = (
+            entry.deployments is None
+            or entry.checkpoint is None
+            or len(entry.steps) - entry.checkpoint.steps >= self.checkpoint_every
+        )
         head = head_of(chain)
-        self._append(Starting(file=str(scenario), snapshot=chain.snapshot(), head=head))
+        self._append(Starting(file=str(scenario), snapshot=chain.snapshot() if due else None, head=head))
 
     def deployed(self, scenario: Path, run: ScenarioRun, state: dict[str, list[Any]], chain: Chain) -> None:
         self._append(
@@ -235,6 +278,20 @@ class JournalWriter:
         )
 
     def step(self, scenario: Path, record: StepRecord, state: dict[str, list[Any]], chain: Chain) -> None:
+        """A confirmed step; one run again after a rewind must be the one journaled before."""
+        entry = self.entries[str(scenario)]
+        if entry.redo:
+            journaled, redone = (
+                _RECORD.dump_python(entry.redo[0], mode="json"),
+                _RECORD.dump_python(record, mode="json"),
+            )
+            if redone != journaled:
+                fields = ", ".join(key for key in journaled if journaled[key] != redone.get(key))
+                raise JournalError(
+                    f"{scenario}:{record.line}: step {len(entry.steps) + 1} ({record.action}), run again after "
+                    f"reverting to the checkpoint of {self.path}, differs from the journal in {fields}: the replay "
+                    "is not deterministic here, so it cannot resume exactly; replay without --resume"
+                )
         self._append(Stepped(file=str(scenario), record=record, state=state, head=head_of(chain)))
 
     def finished(self, scenario: Path, run: ScenarioRun) -> None:
@@ -243,12 +300,25 @@ class JournalWriter:
     # --- undoing --------------------------------------------------------------------------------------------
     def undo_in_flight(self, scenario: Path, chain: Chain) -> None:
         """Revert whatever the step (or deployment) under way when the replay stopped had sent, then check that
-        the node is where the journal left it."""
+        the node is where the journal left it. A step is undone by reverting to the last checkpoint: the steps
+        confirmed since are then to be run again (`resume_point`)."""
         entry = self.entries[str(scenario)]
-        if entry.in_flight is not None:
+        in_flight = entry.in_flight
+        if in_flight is not None:
             chain.mine_left_pending()
-            self._revert(chain, entry.in_flight.snapshot, entry.in_flight.head, entry.in_flight.head)
-            self._append(InFlightUndone(file=str(scenario), head=entry.in_flight.head))
+            if entry.deployments is None:  # the deployment, undone by the snapshot taken before it
+                self._revert(chain, in_flight.snapshot, in_flight.head, in_flight.head)
+                self._append(InFlightUndone(file=str(scenario), head=in_flight.head))
+            else:
+                # Even if nothing of the step was mined: a revert done before a crash may have used the checkpoint.
+                checkpoint = entry.checkpoint
+                if checkpoint is None:
+                    raise JournalError(f"{self.path}: no checkpoint before {scenario}'s step under way to undo it with")
+                self._revert(chain, checkpoint.snapshot, in_flight.head, checkpoint.head)
+                rewound = Rewound(
+                    file=str(scenario), snapshot=chain.snapshot(), head=checkpoint.head, steps=checkpoint.steps
+                )
+                self._append(rewound)
         if entry.head is not None and head_of(chain) != entry.head:
             if _holds(chain, entry.head):
                 raise JournalError(
@@ -350,6 +420,9 @@ def _apply(entries: dict[str, JournalEntry], line: Any) -> None:
     entry = entries[line.file]
     if isinstance(line, Starting):
         entry.in_flight = InFlight(snapshot=line.snapshot, head=line.head)
+        if line.snapshot is not None and entry.deployments is not None:
+            counts = {name: len(items) for name, items in entry.driver_state.items()}
+            entry.checkpoint = Checkpoint(snapshot=line.snapshot, head=line.head, steps=len(entry.steps), state=counts)
     elif isinstance(line, Deployed):
         entry.deployments, entry.deployment_gas, entry.in_flight, entry.head = (
             line.deployments,
@@ -360,9 +433,19 @@ def _apply(entries: dict[str, JournalEntry], line: Any) -> None:
         _add_state(entry, line.state)
     elif isinstance(line, Stepped):
         entry.steps.append(line.record)
+        entry.redo = entry.redo[1:]
         entry.in_flight, entry.head = None, line.head
         _add_state(entry, line.state)
     elif isinstance(line, InFlightUndone):
+        entry.in_flight, entry.head = None, line.head
+    elif isinstance(line, Rewound):
+        if entry.checkpoint is None or entry.checkpoint.steps != line.steps:
+            raise ValueError(f"rewound to step {line.steps}, where {line.file} has no checkpoint")
+        counts = entry.checkpoint.state
+        entry.redo = entry.steps[line.steps :] + entry.redo
+        entry.steps = entry.steps[: line.steps]
+        entry.driver_state = {name: items[: counts.get(name, 0)] for name, items in entry.driver_state.items()}
+        entry.checkpoint = Checkpoint(snapshot=line.snapshot, head=line.head, steps=line.steps, state=counts)
         entry.in_flight, entry.head = None, line.head
     elif isinstance(line, Finished):
         entry.run = line.run
