@@ -129,7 +129,9 @@ def rss_mib(pid: int) -> float:
 
 
 def run(variant: Variant, raws: list[str], window: int) -> dict[str, object]:
-    node = AnvilNode(anvil_binary(ROOT / "node_modules"), extra_args=("--timestamp", str(START), *variant.args))
+    node = AnvilNode(
+        anvil_binary(ROOT / "node_modules"), extra_args=("--timestamp", str(START), *variant.args), keep_history=True
+    )
     command = node.command()
     command[command.index("--hardfork") + 1] = variant.hardfork
     node.command = lambda: command  # type: ignore[method-assign]

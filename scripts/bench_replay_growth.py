@@ -9,11 +9,12 @@ runs in the same process, taking turns with the long one (one at a time, `TURN` 
 last window: its first steps are timed under the same load as the long one's last, and the line `last/fresh`
 compares the two.
 
-`--baseline` does all this again with a snapshot before every step, as the journal did before its checkpoints;
+The node runs as `s4chain node` runs it, with `--prune-history` (`--keep-history`: without). `--baseline` does all
+this again as s4chain did before: a snapshot before every step, on an anvil that keeps its full history;
 `--control` once more without a journal (so without snapshots either): what the node and the engine alone do.
 
     .venv/bin/python scripts/bench_replay_growth.py [--steps 5000] [--window 250] [--baseline] [--control]
-        [--checkpoint-every 50] [--anvil-arg=--prune-history]
+        [--checkpoint-every 50] [--keep-history] [--anvil-arg=...]
 """
 
 from __future__ import annotations
@@ -153,6 +154,7 @@ class Setup:
     store: ArtifactStore
     binary: Path
     anvil_args: tuple[str, ...]
+    keep_history: bool
     checkpoint_every: int | None  # None: no journal
 
 
@@ -162,7 +164,10 @@ def replay(setup: Setup, steps: int, name: str, turns: Turns, share_from: int) -
     other = "fresh" if name == "long" else "long"
     turns.wait(name)
     try:
-        with tempfile.TemporaryDirectory() as tmp, AnvilNode(setup.binary, extra_args=setup.anvil_args) as node:
+        with (
+            tempfile.TemporaryDirectory() as tmp,
+            AnvilNode(setup.binary, extra_args=setup.anvil_args, keep_history=setup.keep_history) as node,
+        ):
             assert node.process is not None
             clock = Clock(node.process.pid, name, turns, share_from)
             path = Path(tmp) / "long.yaml"
@@ -234,19 +239,23 @@ def main() -> None:
     parser.add_argument("--checkpoint-every", type=int, default=CHECKPOINT_EVERY, help="steps between snapshots")
     parser.add_argument("--baseline", action="store_true", help="also replay with a snapshot before every step")
     parser.add_argument("--control", action="store_true", help="also replay without a journal, so no snapshots")
-    parser.add_argument("--anvil-arg", action="append", default=[], help="an option for anvil, e.g. --prune-history")
+    parser.add_argument("--keep-history", action="store_true", help="anvil without --prune-history")
+    parser.add_argument("--anvil-arg", action="append", default=[], help="another option for anvil")
     options = parser.parse_args()
     project = Project.discover(Path(__file__).resolve().parents[1])
     store = compile_project(project).store
     binary, anvil_args = anvil_binary(project.node_modules), tuple(options.anvil_arg)
-    runs = [(f"journaled, a snapshot every {options.checkpoint_every} steps", options.checkpoint_every)]
+    history = "full history" if options.keep_history else "--prune-history"
+    every = options.checkpoint_every
+    runs = [(f"journaled, a snapshot every {every} steps", options.keep_history, every)]
     if options.baseline:
-        runs.append(("baseline: journaled, a snapshot before every step", 1))
+        runs.append(("baseline: journaled, a snapshot before every step, anvil with full history", True, 1))
     if options.control:
-        runs.append(("control: no journal, no snapshots", None))
-    for what, every in runs:
-        shown = f"{what}, anvil {' '.join(anvil_args)}" if anvil_args else what
-        measure(shown, Setup(store, binary, anvil_args, every), options.steps, options.window)
+        runs.append((f"control: no journal, no snapshots, anvil {history}", options.keep_history, None))
+    for what, keep_history, snapshot_every in runs:
+        shown = f"{what}, anvil {history}" if snapshot_every not in (1, None) else what
+        shown = f"{shown} {' '.join(anvil_args)}" if anvil_args else shown
+        measure(shown, Setup(store, binary, anvil_args, keep_history, snapshot_every), options.steps, options.window)
 
 
 if __name__ == "__main__":

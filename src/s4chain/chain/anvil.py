@@ -52,15 +52,24 @@ def port_is_free(port: int, host: str = LOOPBACK) -> bool:
 
 
 class AnvilNode:
-    """An anvil process with the dev mnemonic, chain id 31337 and the pinned hardfork."""
+    """An anvil process with the dev mnemonic, chain id 31337 and the pinned hardfork. `keep_history=False` (the
+    default) starts it with `--prune-history`: anvil then stops copying its whole database into a state history
+    at every block, the cost that grows with the chain (docs/performance.md); state at past blocks is kept only
+    for the last few, which no s4chain read needs (snapshots and reverts are unaffected)."""
 
     def __init__(
-        self, binary: Path, port: int | None = None, host: str = LOOPBACK, extra_args: tuple[str, ...] = ()
+        self,
+        binary: Path,
+        port: int | None = None,
+        host: str = LOOPBACK,
+        extra_args: tuple[str, ...] = (),
+        keep_history: bool = False,
     ) -> None:
         self.binary = binary
         self.host = host
         self.port = port if port is not None else free_port(host)
         self.extra_args = extra_args
+        self.keep_history = keep_history
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -84,6 +93,7 @@ class AnvilNode:
             "--block-base-fee-per-gas",
             "0",
             "--silent",
+            *(() if self.keep_history else ("--prune-history",)),
             *self.extra_args,
         ]
 

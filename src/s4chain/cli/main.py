@@ -70,6 +70,14 @@ def _interrupt(_signum: int, _frame: object) -> None:
 @app.command("node")
 def node_command(
     port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1.", min=1, max=65535)] = 8545,
+    keep_history: Annotated[
+        bool,
+        typer.Option(
+            "--keep-history",
+            help="Keep the state at every past block (eth_call at an old block): anvil then slows down as the "
+            "chain grows; by default it runs with --prune-history.",
+        ),
+    ] = False,
     project_root: ProjectOption = None,
 ) -> None:
     """Run anvil from node_modules on 127.0.0.1 with the dev mnemonic and the pinned hardfork (Ctrl-C stops it)."""
@@ -78,7 +86,7 @@ def node_command(
     from s4chain.compiler import EVM_VERSION
 
     project = Project.discover(project_root)
-    node = AnvilNode(anvil_binary(project.node_modules), port=port)
+    node = AnvilNode(anvil_binary(project.node_modules), port=port, keep_history=keep_history)
     # SIGTERM (docker stop, kill) ends the node like Ctrl-C does.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
