@@ -24,8 +24,9 @@ any line number (`Contract.function(types)`, `Contract.function(types).localVar`
 shifts. An entry may add `detail`, a substring the finding's description must contain, to pick one of several
 findings with the same check and place.
 
-The compilation is cached in PROJECT/build/slither (reused while the input, the toolchain and every source file it
-read, OpenZeppelin included, are unchanged; --no-cache compiles anyway).
+The export is cached with s4chain's compilations (PROJECT/build/cache), under the compiler's content key
+(`s4chain.compiler.compile.content_key`) of every source file it reads, OpenZeppelin included, the settings and the
+toolchain: reused while none of them changed (--no-cache compiles anyway).
 
 Usage: .venv/bin/python scripts/slither_gate.py [--project DIR] [--contracts DIR] [--triage FILE] [--no-erc]
                                                 [--no-cache] [--stubs] [--json-report FILE]
@@ -50,16 +51,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from s4chain.compiler.compile import cache_dir, content_key
+from s4chain.compiler.diagnostics import CompilerError
+from s4chain.compiler.settings import DEFAULT_SETTINGS
+from s4chain.compiler.sources import SourceGraph
+from s4chain.project import Project
+
 REPO = Path(__file__).resolve().parents[1]
 WRAPPER = REPO / "src" / "s4chain" / "compiler" / "solc-js"
 DEFAULT_VENV = REPO / ".venv-slither"
 
-try:  # the pinned settings, from the one place s4chain keeps them
-    from s4chain.compiler.settings import DEFAULT_SETTINGS
-
-    SOLC_SETTINGS: dict[str, Any] = DEFAULT_SETTINGS.to_solc()
-except ImportError:  # run by a Python without s4chain: the same values
-    SOLC_SETTINGS = {"evmVersion": "prague", "optimizer": {"enabled": True, "runs": 200}, "viaIR": False}
+# What the export holds: crytic-compile's "standard" format needs the ASTs besides the compiler's usual outputs.
+SLITHER_OUTPUTS = {"*": {"*": ["abi", "devdoc", "userdoc", "evm.bytecode", "evm.deployedBytecode"], "": ["ast"]}}
 
 BLOCKING_IMPACTS = ("High", "Medium")
 ACCEPTABLE_IMPACTS = ("Low", "Informational", "Optimization")
@@ -168,11 +171,7 @@ def _sources(project: Path, contracts: Path) -> list[str]:
 
 def standard_json_input(units: Iterable[str]) -> dict[str, Any]:
     """The solc input crytic-compile sends through the wrapper: s4chain's settings plus what Slither needs."""
-    settings = dict(SOLC_SETTINGS)
-    settings["remappings"] = []
-    settings["outputSelection"] = {
-        "*": {"*": ["abi", "devdoc", "userdoc", "evm.bytecode", "evm.deployedBytecode"], "": ["ast"]}
-    }
+    settings = {**DEFAULT_SETTINGS.to_solc(), "remappings": [], "outputSelection": SLITHER_OUTPUTS}
     return {"language": "Solidity", "sources": {u: {"urls": [u]} for u in units}, "settings": settings}
 
 
@@ -193,55 +192,40 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _cache_key(input_text: str, tools: dict[str, Path], node_modules: Path) -> str:
-    """What the export depends on besides the source files: the input, the wrapper, solc-js and crytic-compile."""
+def toolchain_id(tools: dict[str, Path], node_modules: Path) -> str:
+    """What compiles the export, as the compiler identity in its cache key: the wrapper, solc-js, crytic-compile."""
     venv_lib = tools["crytic-compile"].parent.parent / "lib"
     material = [
-        input_text,
         _sha256(WRAPPER),
         _sha256(node_modules / "solc" / "package.json"),
         *sorted(p.name for p in venv_lib.glob("python*/site-packages/crytic_compile-*.dist-info")),
     ]
-    return hashlib.sha256("\0".join(material).encode()).hexdigest()
+    return "\0".join(material)
 
 
-def _export_files(export: Path, project: Path) -> dict[str, str]:
-    """Every source file the export was compiled from, with its hash."""
-    data = json.loads(export.read_text(encoding="utf-8"))
-    names = {name for unit in data.get("compilation_units", {}).values() for name in unit.get("source_units", {})}
-    return {name: _sha256(project / name) for name in sorted(names) if (project / name).is_file()}
-
-
-def cached_export(cache: Path, key: str, project: Path) -> Path | None:
-    """The cached export, if it was made from the same input and every source file it read is unchanged."""
-    manifest_path, export = cache / "manifest.json", cache / "s4chain_export.json"
-    if not (manifest_path.is_file() and export.is_file()):
-        return None
+def export_key(project: Path, units: list[str], toolchain: str) -> str:
+    """The compiler's content key of the export: every unit and every file it imports, as they are on disk now."""
+    graph = SourceGraph(Project(project))
     try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        files: dict[str, str] = manifest["files"]
-        if manifest["key"] != key or not files:
-            return None
-        if any(not (project / name).is_file() or _sha256(project / name) != digest for name, digest in files.items()):
-            return None
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return export
+        read = {source.unit_name: source for unit in units for source in graph.closure(unit)}
+    except CompilerError as error:
+        raise GateError(f"compilation failed:\n{error}") from error
+    return content_key(toolchain, DEFAULT_SETTINGS, [read[name] for name in sorted(read)], SLITHER_OUTPUTS)
 
 
-def store_export(cache: Path, key: str, export: Path, project: Path, compiled: dict[str, str]) -> None:
-    """Cache the export; `compiled` holds the hashes of the project's sources as they were compiled."""
+def cached_export_path(project: Path, key: str) -> Path:
+    # crytic-compile's "standard" platform (which slither picks for a target) wants the name to end in _export.json
+    return cache_dir(Project(project)) / f"{key}.slither_export.json"
+
+
+def store_export(export: Path, cached: Path) -> None:
     try:
-        cache.mkdir(parents=True, exist_ok=True)
-        manifest = {"key": key, "files": {**_export_files(export, project), **compiled}}
-        (cache / "manifest.json").unlink(missing_ok=True)  # no manifest while the export is replaced
-        partial = cache / f".s4chain_export.{os.getpid()}.tmp"
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_name(f".{cached.name}.{os.getpid()}.tmp")
         shutil.copyfile(export, partial)
-        os.replace(partial, cache / "s4chain_export.json")
-        partial.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-        os.replace(partial, cache / "manifest.json")
+        os.replace(partial, cached)
     except OSError as error:  # a cache that cannot be written only costs time
-        print(f"warning: cannot cache the compilation in {cache}: {error}", file=sys.stderr)
+        print(f"warning: cannot cache the compilation in {cached.parent}: {error}", file=sys.stderr)
 
 
 def compile_export(tools: dict[str, Path], project: Path, units: list[str], work: Path, env: dict[str, str]) -> Path:
@@ -271,20 +255,16 @@ def include_pattern(contracts: Path) -> str:
     return re.escape(contracts.resolve().as_posix()) + "/.*"
 
 
-def _hashes(project: Path, units: list[str]) -> dict[str, str]:
-    return {unit: _sha256(project / unit) for unit in units if (project / unit).is_file()}
-
-
 def compile_stable(
-    tools: dict[str, Path], project: Path, units: list[str], work: Path, env: dict[str, str]
-) -> tuple[Path, dict[str, str]]:
+    tools: dict[str, Path], project: Path, units: list[str], work: Path, env: dict[str, str], toolchain: str
+) -> tuple[Path, str]:
     """Compile, again if a contract changed while solc ran (this checkout is shared with people editing it): the
-    export must match the files on disk, which Slither reads for source text and the cache hashes. Returns the
-    export and the hashes of the sources it was compiled from."""
+    export must match the files on disk, which Slither reads for source text. Returns the export and the content
+    key of the sources it was compiled from."""
     for _ in range(3):
-        before = _hashes(project, units)
+        before = export_key(project, units, toolchain)
         export = compile_export(tools, project, units, work, env)
-        if _hashes(project, units) == before:
+        if export_key(project, units, toolchain) == before:
             return export, before
         export.unlink()
         print("slither gate: a contract changed during compilation; compiling again", file=sys.stderr)
@@ -550,7 +530,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--triage", type=Path, help="triage file (default: PROJECT/slither-triage.yaml)")
     parser.add_argument("--slither-venv", type=Path, default=Path(os.environ.get("S4CHAIN_SLITHER_VENV", DEFAULT_VENV)))
     parser.add_argument("--no-erc", action="store_true", help="skip slither-check-erc")
-    parser.add_argument("--no-cache", action="store_true", help="compile even if PROJECT/build/slither is current")
+    parser.add_argument("--no-cache", action="store_true", help="compile even if the cached export is current")
     parser.add_argument("--json-report", type=Path, help="also write the outcome as JSON to this file")
     parser.add_argument("--stubs", action="store_true", help="print a triage-file stub for each untriaged finding")
     args = parser.parse_args(argv)
@@ -572,12 +552,11 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="slither-gate-") as tmp:
             work = Path(tmp)
             mark = time.perf_counter()
-            cache = project / "build" / "slither"
-            key = _cache_key(json.dumps(standard_json_input(units), indent=1), tools, Path(env["S4CHAIN_NODE_MODULES"]))
-            export = None if args.no_cache else cached_export(cache, key, project)
-            if export is None:
-                export, compiled = compile_stable(tools, project, units, work, env)
-                store_export(cache, key, export, project, compiled)
+            toolchain = toolchain_id(tools, Path(env["S4CHAIN_NODE_MODULES"]))
+            export = cached_export_path(project, export_key(project, units, toolchain))
+            if args.no_cache or not export.is_file():
+                export, key = compile_stable(tools, project, units, work, env, toolchain)
+                store_export(export, cached_export_path(project, key))
                 timings["compile"] = time.perf_counter() - mark
             else:
                 timings["compile (cached)"] = time.perf_counter() - mark

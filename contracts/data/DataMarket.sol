@@ -4,6 +4,8 @@ pragma solidity ^0.8.24;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {ZeroAddress} from "../common/Errors.sol";
+import {PullLedger} from "../common/PullLedger.sol";
 
 /// @title DataMarket
 /// @notice People sell time-limited access to data sets from their connected devices (S4 use case UC5). The data
@@ -106,7 +108,6 @@ contract DataMarket is AccessControl {
     event FeeRiseAnnounced(uint256 currentFeeBps, uint256 newFeeBps, uint256 effectiveAt);
     event FeeRecipientUpdated(address indexed oldRecipient, address indexed newRecipient);
 
-    error ZeroAddress();
     error FeeAboveCap(uint256 feeBps, uint256 capBps);
     error InvalidPrice(uint256 price);
     error InvalidPeriod(uint256 period);
@@ -120,7 +121,6 @@ contract DataMarket is AccessControl {
     error AlreadyRevoked(uint256 listingId);
     error NotRevokedStrict(uint256 listingId);
     error NoRefund(uint256 listingId, address buyer);
-    error NothingToWithdraw(address account);
     error NoAccess(uint256 listingId, address buyer, uint256 expires);
 
     /// @notice Deploy the market.
@@ -141,7 +141,7 @@ contract DataMarket is AccessControl {
         emit FeeRecipientUpdated(address(0), admin);
     }
 
-    // ---------------------------------------------------------------------------------------------- platform
+    // --- platform --------------------------------------------------------------------------------------------
 
     /// @notice Set the platform fee for future purchases. A cut (or keeping the fee) applies at once and cancels
     ///         an announced rise; a rise applies FEE_NOTICE after this call, so that the platform cannot take a
@@ -173,7 +173,7 @@ contract DataMarket is AccessControl {
         _config.feeRecipient = recipient;
     }
 
-    // ------------------------------------------------------------------------------------------------ people
+    // --- people ----------------------------------------------------------------------------------------------
 
     /// @notice List a data set for sale.
     /// @param contentHash Hash of the off-chain data set (emitted, not stored).
@@ -258,7 +258,7 @@ contract DataMarket is AccessControl {
         emit ConsentRevoked(listingId, strict, block.timestamp);
     }
 
-    // ------------------------------------------------------------------------------------------------ buyers
+    // --- buyers ----------------------------------------------------------------------------------------------
 
     /// @notice Buy (or extend) access to a listing for `periods` periods at its current price; the caller must
     ///         have approved the amount. The access runs from the later of now and the current expiry.
@@ -339,15 +339,12 @@ contract DataMarket is AccessControl {
     /// @notice Withdraw the caller's whole pull balance (earnings, fees or refunds).
     /// @return amount The amount sent.
     function withdraw() external returns (uint256 amount) {
-        amount = _pending[msg.sender];
-        // slither-disable-next-line incorrect-equality,timestamp (an empty pull balance, not a time or a token balance)
-        if (amount == 0) revert NothingToWithdraw(msg.sender);
-        _pending[msg.sender] = 0;
+        amount = PullLedger.takeAll(_pending);
         emit Withdrawal(msg.sender, amount);
         stablecoin.safeTransfer(msg.sender, amount);
     }
 
-    // ------------------------------------------------------------------------------------------------- views
+    // --- views -----------------------------------------------------------------------------------------------
 
     /// @notice Whether `buyer` may access the data of a listing now.
     /// @param listingId The listing.
@@ -423,7 +420,7 @@ contract DataMarket is AccessControl {
         return _config.feeRecipient;
     }
 
-    // ---------------------------------------------------------------------------------------------- internal
+    // --- internals -------------------------------------------------------------------------------------------
 
     /// @dev The fee in force now: the announced rise once its time has come.
     function _feeNow(uint16 fee, uint16 nextFee, uint32 nextAt) private view returns (uint16) {

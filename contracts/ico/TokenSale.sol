@@ -9,6 +9,7 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {SmeToken} from "./SmeToken.sol";
 import {InvestorRegistry} from "./InvestorRegistry.sol";
 import {IssuerCapLedger} from "./IssuerCapLedger.sol";
+import {EtherTransferFailed, NothingToWithdraw, ZeroAmount} from "../common/Errors.sol";
 
 /// @title TokenSale
 /// @notice An SME's token sale (UC1) to investors verified by the platform, paid in the euro stablecoin or in
@@ -118,12 +119,18 @@ contract TokenSale is AccessControl, ReentrancyGuardTransient {
         uint112 weiPaid;
     }
 
-    /// @notice What finalisation left for the SME and the platform to withdraw.
+    /// @notice What finalisation left for the SME and the platform to withdraw (as {payouts} reports it).
     struct Payouts {
         uint128 issuerStable;
         uint128 issuerWei;
         uint128 feeStable;
         uint128 feeWei;
+    }
+
+    /// @dev One party's payout, one storage slot: the SME's and the platform's are withdrawn the same way.
+    struct Payout {
+        uint128 stableAmount;
+        uint128 weiAmount;
     }
 
     /// @notice A snapshot of the sale for readers.
@@ -179,7 +186,8 @@ contract TokenSale is AccessControl, ReentrancyGuardTransient {
     State private _state;
     uint128 private _etherWeiOpen;
     uint128 private _etherEurOpen;
-    Payouts private _payouts;
+    Payout private _issuerPayout;
+    Payout private _feePayout;
     mapping(address buyer => Position) private _positions;
     mapping(address buyer => EtherPosition) private _etherPositions;
     mapping(address buyer => mapping(uint256 index => Purchase)) private _purchases;
@@ -223,7 +231,6 @@ contract TokenSale is AccessControl, ReentrancyGuardTransient {
     /// @notice Purchases are taken from opening to closing time inclusive.
     error SaleNotOpen(uint256 openingTime, uint256 closingTime);
     /// @notice The amount is zero.
-    error ZeroAmount();
     /// @notice The sale does not accept ether.
     error EtherNotAccepted();
     /// @notice The buyer is not verified by the platform.
@@ -263,13 +270,11 @@ contract TokenSale is AccessControl, ReentrancyGuardTransient {
     /// @notice The buyer has no open contribution.
     error NothingOwed(address buyer);
     /// @notice Nothing to withdraw.
-    error NothingToWithdraw();
     /// @notice A buyer may make at most 65,535 purchases.
     error TooManyPurchases();
     /// @notice One ether payment may not exceed 2^80 - 1 wei (about 1.2 million ether).
     error EtherAmountTooLarge(uint256 value);
     /// @notice Sending ether failed.
-    error EtherTransferFailed(address to);
 
     /// @param c The sale's configuration (see the immutables of the same names); deployed by `c.issuer`.
     constructor(Config memory c) {
@@ -316,7 +321,7 @@ contract TokenSale is AccessControl, ReentrancyGuardTransient {
         _setRoleAdmin(ISSUER_ROLE, ISSUER_ROLE);
     }
 
-    // --- registration and pause ----------------------------------------------------------------------------
+    // --- registration and pause ------------------------------------------------------------------------------
 
     /// @notice Called by the ledger when it registers the sale; purchases need it. Mints what the sale can
     ///         deliver (hard cap x rate plus the team allocation) to the sale itself, so that what buyers buy is
@@ -491,12 +496,8 @@ contract TokenSale is AccessControl, ReentrancyGuardTransient {
             uint256 weiRaised = _etherWeiOpen;
             feeStable = (stableRaised * feeBps) / 10_000;
             feeWei = (weiRaised * feeBps) / 10_000;
-            _payouts = Payouts({
-                issuerStable: uint128(stableRaised - feeStable),
-                issuerWei: uint128(weiRaised - feeWei),
-                feeStable: uint128(feeStable),
-                feeWei: uint128(feeWei)
-            });
+            _issuerPayout = Payout(uint128(stableRaised - feeStable), uint128(weiRaised - feeWei));
+            _feePayout = Payout(uint128(feeStable), uint128(feeWei));
         }
         emit SaleFinalised(msg.sender, success, s.raised, feeStable, feeWei);
         if (!s.registered) return; // nothing minted, nothing sold
@@ -541,26 +542,29 @@ contract TokenSale is AccessControl, ReentrancyGuardTransient {
 
     /// @notice Withdraw the proceeds (raised minus the platform fee) to yourself, as the SME.
     function withdrawProceeds() external onlyRole(ISSUER_ROLE) nonReentrant {
-        Payouts storage p = _payouts;
-        uint256 stableAmount = p.issuerStable;
-        uint256 weiAmount = p.issuerWei;
-        if (stableAmount == 0 && weiAmount == 0) revert NothingToWithdraw();
-        p.issuerStable = 0;
-        p.issuerWei = 0;
+        (uint256 stableAmount, uint256 weiAmount) = _takePayout(_issuerPayout);
         emit ProceedsWithdrawn(msg.sender, stableAmount, weiAmount);
-        if (stableAmount != 0) stablecoin.safeTransfer(msg.sender, stableAmount);
-        if (weiAmount != 0) _sendEther(msg.sender, weiAmount);
+        _sendPayout(stableAmount, weiAmount);
     }
 
     /// @notice Withdraw the platform fee to yourself, as the fee collector.
     function withdrawFee() external onlyRole(FEE_COLLECTOR_ROLE) nonReentrant {
-        Payouts storage p = _payouts;
-        uint256 stableAmount = p.feeStable;
-        uint256 weiAmount = p.feeWei;
-        if (stableAmount == 0 && weiAmount == 0) revert NothingToWithdraw();
-        p.feeStable = 0;
-        p.feeWei = 0;
+        (uint256 stableAmount, uint256 weiAmount) = _takePayout(_feePayout);
         emit FeeWithdrawn(msg.sender, stableAmount, weiAmount);
+        _sendPayout(stableAmount, weiAmount);
+    }
+
+    /// @dev Empties a payout and returns what it held; reverts when it is empty.
+    function _takePayout(Payout storage payout) private returns (uint256 stableAmount, uint256 weiAmount) {
+        stableAmount = payout.stableAmount;
+        weiAmount = payout.weiAmount;
+        if (stableAmount == 0 && weiAmount == 0) revert NothingToWithdraw(msg.sender);
+        delete payout.stableAmount;
+        delete payout.weiAmount;
+    }
+
+    /// @dev Sends a payout taken by {_takePayout} to the caller.
+    function _sendPayout(uint256 stableAmount, uint256 weiAmount) private {
         if (stableAmount != 0) stablecoin.safeTransfer(msg.sender, stableAmount);
         if (weiAmount != 0) _sendEther(msg.sender, weiAmount);
     }
@@ -580,7 +584,7 @@ contract TokenSale is AccessControl, ReentrancyGuardTransient {
 
     function _sendEther(address to, uint256 amount) private {
         (bool ok,) = payable(to).call{value: amount}("");
-        if (!ok) revert EtherTransferFailed(to);
+        if (!ok) revert EtherTransferFailed(to, amount);
     }
 
     // --- views -----------------------------------------------------------------------------------------------
@@ -665,6 +669,8 @@ contract TokenSale is AccessControl, ReentrancyGuardTransient {
     /// @notice What the SME and the platform may still withdraw.
     /// @return The payouts.
     function payouts() external view returns (Payouts memory) {
-        return _payouts;
+        Payout memory proceeds = _issuerPayout;
+        Payout memory fee = _feePayout;
+        return Payouts(proceeds.stableAmount, proceeds.weiAmount, fee.stableAmount, fee.weiAmount);
     }
 }

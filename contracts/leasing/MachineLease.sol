@@ -7,9 +7,12 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {IERC4907} from "./IERC4907.sol";
-import {IERC5643} from "./IERC5643.sol";
 import {MachineRegistry} from "./MachineRegistry.sol";
+import {MachineLeaseBase} from "./MachineLeaseBase.sol";
+import {MachineLeaseSupport} from "./MachineLeaseSupport.sol";
+import {MachineLeaseTokens} from "./MachineLeaseTokens.sol";
+import {ZeroAddress, ZeroAmount} from "../common/Errors.sol";
+import {PullLedger} from "../common/PullLedger.sol";
 
 /// @title MachineLease
 /// @notice Machines as a service: a lessee subscribes to a lessor's plan for one machine of the
@@ -31,100 +34,13 @@ import {MachineRegistry} from "./MachineRegistry.sol";
 ///      meter changes only with the lessee's consent ({approveDevice}), and billed windows are sealed.
 ///      A lease's earnings go to the lessor of its plan for the whole lease, even if the twin changes hands
 ///      meanwhile; a new owner's plans apply from the next lease.
-contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
+///      Layers: {MachineLeaseBase} (the records and shared rules), {MachineLeaseTokens} (ERC-4907/ERC-5643) and
+///      {MachineLeaseSupport} (fault tickets, SLA); this contract adds plans, the lifecycle, billing and withdrawals.
+contract MachineLease is MachineLeaseTokens, MachineLeaseSupport, AccessControl {
     using SafeERC20 for IERC20;
 
     /// @notice Publishes plans (and thereby leases out the machines it owns in the registry).
     bytes32 public constant LESSOR_ROLE = keccak256("LESSOR_ROLE");
-
-    /// @notice Life cycle of a lease.
-    enum Status {
-        None,
-        Active, // paid up
-        Late, // a bill is unpaid, grace period running
-        Suspended, // grace period over without payment: use right cleared
-        Ended, // final period billed (or terminated): awaiting settlement
-        Settled // deposit applied and refunded
-    }
-
-    /// @notice Terms of a plan, in stablecoin units and seconds.
-    struct PlanTerms {
-        uint96 periodFee; // fee per billing period
-        uint96 hourlyFee; // fee per metered machine-hour
-        uint96 deposit; // escrowed at subscription
-        uint96 slaCredit; // credited for a ticket not closed within the SLA
-        uint32 period; // billing period length
-        uint32 minTerm; // minimum lease duration
-        uint32 notice; // notice period
-        uint32 grace; // grace period after a bill before suspension (< period)
-        uint32 sla; // time to close a fault ticket
-    }
-
-    /// @dev Three storage slots; billing reads the first two.
-    struct Plan {
-        address lessor;
-        uint96 periodFee;
-        uint96 hourlyFee;
-        uint96 slaCredit;
-        uint32 period;
-        uint32 grace;
-        uint96 deposit;
-        uint32 minTerm;
-        uint32 notice;
-        uint32 sla;
-        bool active;
-    }
-
-    /// @dev Four storage slots; billing writes two of them (three with an SLA credit). Amounts are uint64
-    ///      stablecoin units (up to 1.8e13 euros), checked with SafeCast where they enter; times are uint40 where
-    ///      packing needs it (good until the year 36812).
-    struct Lease {
-        uint32 planId;
-        uint32 machineId;
-        uint40 nextBillAt; // end of the period billed next
-        uint64 hoursAtLastBill;
-        Status status;
-        uint40 endAt; // 0 until notice is given; then a period boundary
-        uint40 lateSince; // scheduled time of the oldest unpaid bill
-        uint64 balance; // prepaid
-        uint64 outstanding; // billed, not credited, not paid
-        uint64 billed;
-        uint64 paid;
-        uint64 credits; // SLA credits applied to bills
-        uint64 pendingCredit; // SLA credits not applied yet
-        uint64 deposit;
-        uint64 openTicket;
-        address user; // ERC-4907 user
-        uint40 userCap; // expiry set by the lessee for its user
-        uint40 startedAt;
-    }
-
-    /// @notice A fault ticket.
-    struct Ticket {
-        uint64 leaseId;
-        uint64 openedAt;
-        uint64 deadline;
-        bool closed;
-        bool credited;
-    }
-
-    /// @notice The payment currency (the euro stablecoin).
-    IERC20 public immutable currency;
-    /// @notice The digital twins.
-    MachineRegistry public immutable registry;
-
-    mapping(uint256 planId => Plan) private _plans;
-    mapping(uint256 leaseId => Lease) private _leases;
-    mapping(uint256 ticketId => Ticket) private _tickets;
-    /// @notice The running (not yet settled) lease of a machine, 0 if none.
-    mapping(uint256 machineId => uint256 leaseId) public leaseOfMachine;
-    /// @notice Earnings a lessor can withdraw.
-    mapping(address lessor => uint256) public earningsOf;
-    /// @notice Deposits and prepaid balances a lessee can withdraw after settlement.
-    mapping(address lessee => uint256) public refundOf;
-    uint256 private _planCount;
-    uint256 private _leaseCount;
-    uint256 private _ticketCount;
 
     /// @notice A plan was published.
     event PlanPublished(uint256 indexed planId, address indexed lessor, PlanTerms terms);
@@ -148,22 +64,10 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
     event Suspended(uint256 indexed leaseId);
     /// @notice Everything owed was paid: the use right is back.
     event Reinstated(uint256 indexed leaseId);
-    /// @notice The lessee gave notice; the lease ends at `endAt`.
-    event NoticeGiven(uint256 indexed leaseId, uint64 endAt);
-    /// @notice The lessee withdrew its notice.
-    event NoticeRevoked(uint256 indexed leaseId);
     /// @notice The lease ended (final period billed, or terminated while suspended).
     event LeaseEnded(uint256 indexed leaseId, uint64 endAt, bool terminated);
     /// @notice The deposit was applied to what is owed and the rest made withdrawable.
     event LeaseSettled(uint256 indexed leaseId, uint256 fromDeposit, uint256 refund, uint256 unpaid);
-    /// @notice A fault ticket was opened.
-    event FaultReported(
-        uint256 indexed ticketId, uint256 indexed leaseId, address indexed reporter, bytes32 descriptionHash, uint64 deadline
-    );
-    /// @notice A fault ticket was closed.
-    event TicketClosed(uint256 indexed ticketId, uint256 indexed leaseId, bytes32 reportHash, bool late);
-    /// @notice A ticket missed its SLA: the credit is applied at the next billing.
-    event SlaCreditGranted(uint256 indexed ticketId, uint256 indexed leaseId, uint256 amount);
     /// @notice An overpayment on a settled lease became refundable.
     event RefundCredited(uint256 indexed leaseId, address indexed lessee, uint256 amount);
     /// @notice A lessor withdrew its earnings.
@@ -171,48 +75,30 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
     /// @notice A lessee withdrew its refund.
     event RefundWithdrawn(address indexed lessee, uint256 amount);
 
-    error ZeroAddress();
     error InvalidTerms();
     error UnknownPlan(uint256 planId);
     error PlanNotActive(uint256 planId);
     error NotPlanLessor(uint256 planId, address caller);
     error NotMachineOwner(uint256 machineId, address lessor);
     error MachineAlreadyLeased(uint256 machineId, uint256 leaseId);
-    error UnknownLease(uint256 leaseId);
-    error LeaseNotRunning(uint256 leaseId, Status status);
     error LeaseNotEnded(uint256 leaseId, Status status);
-    error NotLessee(uint256 leaseId, address caller);
-    error NotLessor(uint256 leaseId, address caller);
-    error NotLesseeOrDevice(uint256 leaseId, address caller);
     error BillingNotDue(uint256 leaseId, uint64 dueAt);
     error GraceNotOver(uint256 leaseId, uint64 graceEnds);
     error NotLate(uint256 leaseId);
     error NotSuspended(uint256 leaseId);
-    error NoticeAlreadyGiven(uint256 leaseId, uint64 endAt);
-    error NoNotice(uint256 leaseId);
-    error NoticeRunOut(uint256 leaseId, uint64 endAt);
-    error UseRightExpired(uint256 leaseId);
-    error LeaseNotTransferable(uint256 leaseId);
-    error ZeroAmount();
-    error NothingToWithdraw(address account);
-    error TicketAlreadyOpen(uint256 leaseId, uint256 ticketId);
-    error TicketNotOpen(uint256 ticketId);
-    error EmptyReport();
     error DeviceMismatch(uint256 machineId, address device);
 
     /// @param admin Receives DEFAULT_ADMIN_ROLE (grants LESSOR_ROLE).
     /// @param currency_ The stablecoin fees and deposits are paid in.
     /// @param registry_ The machine registry (this contract needs its MAINTAINER_ROLE to log closed tickets).
-    constructor(address admin, IERC20 currency_, MachineRegistry registry_) ERC721("S4 Machine Lease", "S4LEASE") {
+    constructor(address admin, IERC20 currency_, MachineRegistry registry_) MachineLeaseBase(currency_, registry_) {
         if (admin == address(0) || address(currency_) == address(0) || address(registry_) == address(0)) {
             revert ZeroAddress();
         }
-        currency = currency_;
-        registry = registry_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
 
-    // --- plans ---------------------------------------------------------------------------------------------------
+    // --- plans -----------------------------------------------------------------------------------------------
 
     /// @notice Publish a plan; the caller becomes its lessor.
     /// @param terms Fees, deposit, credit (stablecoin units) and durations (seconds); `grace` must be shorter than
@@ -253,7 +139,7 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
         emit PlanRetired(planId);
     }
 
-    // --- lessee ------------------------------------------------------------------------------------------------
+    // --- lessee ----------------------------------------------------------------------------------------------
 
     /// @notice Lease `machineId` under `planId`: escrows the plan's deposit (approve it first) and mints the lease
     ///         token to the caller, who becomes its user until the end of the first period plus the grace period.
@@ -323,66 +209,6 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
         currency.safeTransferFrom(msg.sender, address(this), amount);
     }
 
-    /// @notice Give notice: the lease ends at the first period boundary after both the notice period and the
-    ///         minimum term have run.
-    /// @param leaseId The lease (caller: its lessee).
-    function giveNotice(uint256 leaseId) public {
-        Lease storage l = _runningLease(leaseId);
-        if (ownerOf(leaseId) != msg.sender) revert NotLessee(leaseId, msg.sender);
-        if (l.endAt != 0) revert NoticeAlreadyGiven(leaseId, l.endAt);
-        Plan storage p = _plans[l.planId];
-        uint256 start = l.startedAt;
-        uint256 target = block.timestamp + p.notice;
-        if (start + p.minTerm > target) target = start + p.minTerm;
-        uint256 periods = Math.ceilDiv(target - start, p.period);
-        uint64 endAt = uint64(start + periods * p.period);
-        if (endAt < l.nextBillAt) endAt = l.nextBillAt;
-        l.endAt = uint40(endAt);
-        emit NoticeGiven(leaseId, endAt);
-        emit SubscriptionUpdate(leaseId, _expires(l, p.grace));
-    }
-
-    /// @notice ERC-5643 cancellation: the same as {giveNotice}.
-    /// @param tokenId The lease.
-    function cancelSubscription(uint256 tokenId) external {
-        giveNotice(tokenId);
-    }
-
-    /// @notice ERC-5643 renewal: the subscription renews itself every paid period, so renewing withdraws a notice
-    ///         given earlier, before its end date.
-    /// @param tokenId The lease (caller: its lessee).
-    /// @param duration Ignored: the term runs by periods until notice.
-    function renewSubscription(uint256 tokenId, uint64 duration) external {
-        duration; // the term runs by periods
-        Lease storage l = _runningLease(tokenId);
-        if (ownerOf(tokenId) != msg.sender) revert NotLessee(tokenId, msg.sender);
-        uint64 endAt = l.endAt;
-        if (endAt == 0) revert NoNotice(tokenId);
-        if (block.timestamp >= endAt) revert NoticeRunOut(tokenId, endAt);
-        l.endAt = 0;
-        emit NoticeRevoked(tokenId);
-        emit SubscriptionUpdate(tokenId, _expires(l, _plans[l.planId].grace));
-    }
-
-    /// @notice ERC-4907: the lessee (or an address it approved) names who operates the machine, up to an expiry;
-    ///         the use right never outlasts the paid period. The lessor cannot call this.
-    /// @param tokenId The lease.
-    /// @param user The operator (zero to clear).
-    /// @param expires Latest end of that user's right.
-    function setUser(uint256 tokenId, address user, uint64 expires) external {
-        Lease storage l = _leases[tokenId];
-        Status status = l.status;
-        if (status == Status.None) revert UnknownLease(tokenId);
-        address holder = _ownerOf(tokenId);
-        if (!_isAuthorized(holder, msg.sender, tokenId)) revert NotLessee(tokenId, msg.sender);
-        if (status != Status.Active && status != Status.Late) revert LeaseNotRunning(tokenId, status);
-        uint64 leaseExpires = _expires(l, _plans[l.planId].grace);
-        if (block.timestamp >= leaseExpires) revert UseRightExpired(tokenId);
-        l.user = user;
-        l.userCap = expires > type(uint40).max ? type(uint40).max : uint40(expires);
-        emit UpdateUser(tokenId, user, user == address(0) ? 0 : (expires < leaseExpires ? expires : leaseExpires));
-    }
-
     /// @notice Consent to the device a manufacturer proposed for the leased machine (its lessee): the registry
     ///         binds it. Without this consent the meter of a leased machine cannot change.
     /// @param leaseId The running lease.
@@ -393,7 +219,7 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
         registry.acceptDevice(l.machineId, device);
     }
 
-    // --- keeper ------------------------------------------------------------------------------------------------
+    // --- keeper ----------------------------------------------------------------------------------------------
 
     /// @notice Bill the period ending at `nextBillAt` (anyone, once that time is reached): the plan's fee plus the
     ///         hours metered since the last bill, minus SLA credits, paid from the prepaid balance. An unpaid bill
@@ -479,61 +305,12 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
         registry.releaseCustody(machineId);
     }
 
-    // --- maintenance -------------------------------------------------------------------------------------------
-
-    /// @notice Report a fault (the lessee or the machine's bound device): opens a ticket the lessor must close
-    ///         within the plan's SLA. One ticket per lease may be open at a time.
-    /// @param leaseId The lease.
-    /// @param descriptionHash Hash of the fault description (kept off chain).
-    /// @return ticketId The new ticket.
-    function reportFault(uint256 leaseId, bytes32 descriptionHash) external returns (uint256 ticketId) {
-        Lease storage l = _runningLease(leaseId);
-        if (msg.sender != _ownerOf(leaseId) && msg.sender != registry.deviceOf(l.machineId)) {
-            revert NotLesseeOrDevice(leaseId, msg.sender);
-        }
-        if (l.openTicket != 0) revert TicketAlreadyOpen(leaseId, l.openTicket);
-        ticketId = ++_ticketCount;
-        uint64 deadline = uint64(block.timestamp) + _plans[l.planId].sla;
-        _tickets[ticketId] = Ticket({
-            leaseId: uint64(leaseId), openedAt: uint64(block.timestamp), deadline: deadline, closed: false, credited: false
-        });
-        l.openTicket = uint64(ticketId);
-        emit FaultReported(ticketId, leaseId, msg.sender, descriptionHash, deadline);
-    }
-
-    /// @notice Close a ticket (the lease's lessor) with the intervention report, logged on the machine's twin.
-    ///         Closing after the deadline grants the plan's SLA credit, applied at the next billing.
-    /// @param ticketId The ticket.
-    /// @param reportHash Hash of the intervention report (non-zero).
-    function closeTicket(uint256 ticketId, bytes32 reportHash) external {
-        Ticket storage t = _tickets[ticketId];
-        if (t.leaseId == 0 || t.closed) revert TicketNotOpen(ticketId);
-        if (reportHash == bytes32(0)) revert EmptyReport();
-        uint256 leaseId = t.leaseId;
-        Lease storage l = _leases[leaseId];
-        Plan storage p = _plans[l.planId];
-        if (p.lessor != msg.sender) revert NotLessor(leaseId, msg.sender);
-        bool late = block.timestamp > t.deadline;
-        t.closed = true;
-        l.openTicket = 0;
-        if (late && !t.credited) {
-            t.credited = true;
-            l.pendingCredit = _capped(uint256(l.pendingCredit) + p.slaCredit);
-            emit SlaCreditGranted(ticketId, leaseId, p.slaCredit);
-        }
-        emit TicketClosed(ticketId, leaseId, reportHash, late);
-        registry.recordMaintenance(l.machineId, reportHash, false);
-    }
-
-    // --- withdrawals -------------------------------------------------------------------------------------------
+    // --- withdrawals -----------------------------------------------------------------------------------------
 
     /// @notice Withdraw the caller's earnings as a lessor.
     /// @return amount Stablecoin units sent.
     function withdrawEarnings() external returns (uint256 amount) {
-        amount = earningsOf[msg.sender];
-        // slither-disable-next-line incorrect-equality (our own ledger entry, not a token balance)
-        if (amount == 0) revert NothingToWithdraw(msg.sender);
-        earningsOf[msg.sender] = 0;
+        amount = PullLedger.takeAll(earningsOf);
         emit EarningsWithdrawn(msg.sender, amount);
         currency.safeTransfer(msg.sender, amount);
     }
@@ -541,14 +318,12 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
     /// @notice Withdraw the caller's refunded deposits and prepaid balances.
     /// @return amount Stablecoin units sent.
     function withdrawRefund() external returns (uint256 amount) {
-        amount = refundOf[msg.sender];
-        if (amount == 0) revert NothingToWithdraw(msg.sender);
-        refundOf[msg.sender] = 0;
+        amount = PullLedger.takeAll(refundOf);
         emit RefundWithdrawn(msg.sender, amount);
         currency.safeTransfer(msg.sender, amount);
     }
 
-    // --- views -------------------------------------------------------------------------------------------------
+    // --- views -----------------------------------------------------------------------------------------------
 
     /// @notice A plan.
     /// @param planId The plan.
@@ -564,117 +339,27 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
         return _leases[leaseId];
     }
 
-    /// @notice A fault ticket.
-    /// @param ticketId The ticket.
-    /// @return The ticket.
-    function ticketOf(uint256 ticketId) external view returns (Ticket memory) {
-        return _tickets[ticketId];
-    }
-
-    /// @notice Who holds a lease and its use right, in one call (for statements and keepers).
-    /// @param leaseId The lease.
-    /// @return lessee The lease token's holder (zero if none).
-    /// @return user As {userOf}.
-    /// @return userExpiry As {userExpires}.
-    /// @return expires As {expiresAt} (0 for an unknown lease).
-    function useRightOf(uint256 leaseId)
-        external
-        view
-        returns (address lessee, address user, uint64 userExpiry, uint64 expires)
-    {
-        Lease storage l = _leases[leaseId];
-        if (l.status == Status.None) return (address(0), address(0), 0, 0);
-        userExpiry = _userExpires(l);
-        user = block.timestamp < userExpiry ? l.user : address(0);
-        return (_ownerOf(leaseId), user, userExpiry, _expires(l, _plans[l.planId].grace));
-    }
-
-    /// @notice ERC-4907: who may operate the machine now (zero when suspended, ended or expired).
-    /// @param tokenId The lease.
-    /// @return The user.
-    function userOf(uint256 tokenId) external view returns (address) {
-        Lease storage l = _leases[tokenId];
-        if (block.timestamp >= _userExpires(l)) return address(0);
-        return l.user;
-    }
-
-    /// @notice ERC-4907: when the current user's right ends (0 if there is none).
-    /// @param tokenId The lease.
-    /// @return Unix time.
-    function userExpires(uint256 tokenId) external view returns (uint256) {
-        return _userExpires(_leases[tokenId]);
-    }
-
-    /// @notice ERC-5643: the end of the paid use right (end of the period billed next plus grace, or the grace end
-    ///         of an unpaid bill, or the end date of an ended lease).
-    /// @param tokenId The lease.
-    /// @return Unix time.
-    function expiresAt(uint256 tokenId) external view returns (uint64) {
-        Lease storage l = _leases[tokenId];
-        if (l.status == Status.None) revert UnknownLease(tokenId);
-        return _expires(l, _plans[l.planId].grace);
-    }
-
-    /// @notice ERC-5643: a lease is renewable while it runs with a notice pending and its end date ahead.
-    /// @param tokenId The lease.
-    /// @return True if {renewSubscription} would withdraw a notice.
-    function isRenewable(uint256 tokenId) external view returns (bool) {
-        Lease storage l = _leases[tokenId];
-        Status status = l.status;
-        return l.endAt != 0 && block.timestamp < l.endAt
-            && (status == Status.Active || status == Status.Late || status == Status.Suspended);
-    }
-
     /// @notice ERC-165: ERC-721, ERC-4907, ERC-5643 and AccessControl.
     /// @param interfaceId The interface id.
     /// @return True if supported.
-    function supportsInterface(bytes4 interfaceId) public view override(ERC721, AccessControl) returns (bool) {
-        return interfaceId == type(IERC4907).interfaceId || interfaceId == type(IERC5643).interfaceId
-            || super.supportsInterface(interfaceId);
+    function supportsInterface(bytes4 interfaceId)
+        public
+        view
+        override(ERC721, MachineLeaseTokens, AccessControl)
+        returns (bool)
+    {
+        return super.supportsInterface(interfaceId);
     }
 
-    // --- internals ---------------------------------------------------------------------------------------------
+    // --- internals -------------------------------------------------------------------------------------------
 
-    /// @dev Lease tokens are bound to the lessee: mint only.
-    function _update(address to, uint256 tokenId, address auth) internal override returns (address) {
-        address from = super._update(to, tokenId, auth);
-        if (from != address(0)) revert LeaseNotTransferable(tokenId);
-        return from;
-    }
-
-    function _runningLease(uint256 leaseId) private view returns (Lease storage l) {
-        l = _leases[leaseId];
-        Status status = l.status;
-        if (status == Status.None) revert UnknownLease(leaseId);
-        if (status != Status.Active && status != Status.Late && status != Status.Suspended) {
-            revert LeaseNotRunning(leaseId, status);
-        }
-    }
-
-    function _expires(Lease storage l, uint32 grace) private view returns (uint64 e) {
-        Status status = l.status;
-        uint64 endAt = l.endAt;
-        if (status == Status.Active) e = l.nextBillAt + grace;
-        else if (status == Status.Late || status == Status.Suspended) e = l.lateSince + grace;
-        else return endAt;
-        if (endAt != 0 && e > endAt) e = endAt;
-    }
-
-    function _userExpires(Lease storage l) private view returns (uint64) {
-        Status status = l.status;
-        if (l.user == address(0) || (status != Status.Active && status != Status.Late)) return 0;
-        uint64 e = _expires(l, _plans[l.planId].grace);
-        uint64 cap = l.userCap;
-        return cap < e ? cap : e;
-    }
-
-    function _slaCredit(uint256 leaseId, uint64 ticketId, uint96 amount) private returns (uint256) {
-        if (ticketId == 0) return 0;
-        Ticket storage t = _tickets[ticketId];
-        if (t.credited || block.timestamp <= t.deadline) return 0;
-        t.credited = true;
-        emit SlaCreditGranted(ticketId, leaseId, amount);
-        return amount;
+    /// @dev The token layer's rule (lease tokens are mint only), resolved as OpenZeppelin composes extensions.
+    function _update(address to, uint256 tokenId, address auth)
+        internal
+        override(ERC721, MachineLeaseTokens)
+        returns (address)
+    {
+        return super._update(to, tokenId, auth);
     }
 
     /// @dev Bills the window from the last bill to `until`: `fee` plus the hours metered as of `until` (sealed in
@@ -694,11 +379,6 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
         charge = Math.min(fee + uint256(hoursBilled) * p.hourlyFee, type(uint64).max - l.billed);
         owed = _charge(leaseId, l, p, charge);
         emit Billed(leaseId, until, hoursBilled, charge, owed);
-    }
-
-    /// @dev SLA credits saturate at 64 bits rather than revert or wrap (credits beyond any debt lapse anyway).
-    function _capped(uint256 amount) private pure returns (uint64) {
-        return amount > type(uint64).max ? type(uint64).max : uint64(amount);
     }
 
     /// @dev Books a charge: applies pending SLA credits, pays from the prepaid balance; returns what is still owed.
@@ -782,11 +462,4 @@ contract MachineLease is ERC721, AccessControl, IERC4907, IERC5643 {
         _emitUseRight(leaseId, l, _expires(l, grace));
     }
 
-    /// @dev ERC-4907 and ERC-5643 events for a new expiry (the user's own cap applies to its use right).
-    function _emitUseRight(uint256 leaseId, Lease storage l, uint64 expires) private {
-        address user = l.user;
-        uint64 cap = l.userCap;
-        emit UpdateUser(leaseId, user, user == address(0) ? 0 : (cap < expires ? cap : expires));
-        emit SubscriptionUpdate(leaseId, expires);
-    }
 }

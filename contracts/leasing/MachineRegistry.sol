@@ -7,6 +7,7 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {ZeroAddress} from "../common/Errors.sol";
 
 /// @title MachineRegistry
 /// @notice The digital twins of leased machines: one ERC-721 token per machine, minted by the manufacturer, with
@@ -101,7 +102,6 @@ contract MachineRegistry is ERC721, AccessControl, EIP712 {
     event ServiceIntervalSet(uint256 indexed machineId, uint32 interval);
 
     error UnknownMachine(uint256 machineId);
-    error ZeroAddress();
     error DuplicateSerial(string serial, uint256 machineId);
     error EmptySerial();
     error CounterDecreased(uint256 machineId, uint64 current, uint64 reported);
@@ -122,7 +122,7 @@ contract MachineRegistry is ERC721, AccessControl, EIP712 {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
 
-    // --- manufacturer -------------------------------------------------------------------------------------------
+    // --- manufacturer ----------------------------------------------------------------------------------------
 
     /// @notice Mint the twin of a new machine to `owner` (the lessor).
     /// @param owner Owner of the twin.
@@ -194,7 +194,7 @@ contract MachineRegistry is ERC721, AccessControl, EIP712 {
         emit ServiceIntervalSet(machineId, interval);
     }
 
-    // --- custody (the lease contract) -------------------------------------------------------------------------
+    // --- custody (the lease contract) ------------------------------------------------------------------------
 
     /// @notice Take a machine into custody (a CUSTODIAN_ROLE holder, when it is leased): from now on its device
     ///         changes only with the custodian's consent, and readings taken until now are sealed.
@@ -241,7 +241,7 @@ contract MachineRegistry is ERC721, AccessControl, EIP712 {
         return uint64(_readings[machineId].upperLookupRecent(uint48(until)));
     }
 
-    // --- device readings ---------------------------------------------------------------------------------------
+    // --- device readings -------------------------------------------------------------------------------------
 
     /// @notice Record a usage reading signed by the machine's bound device; anyone may relay it. Readings are
     ///         taken in order: `takenAt` after the last accepted reading and after the seal, and not in the future.
@@ -271,7 +271,7 @@ contract MachineRegistry is ERC721, AccessControl, EIP712 {
         }
     }
 
-    // --- maintenance -------------------------------------------------------------------------------------------
+    // --- maintenance -----------------------------------------------------------------------------------------
 
     /// @notice Add a maintenance document to the twin's log (a maintainer, or the machine's custodian); a
     ///         preventive one restarts the service interval.
@@ -291,7 +291,7 @@ contract MachineRegistry is ERC721, AccessControl, EIP712 {
         emit MaintenanceRecorded(machineId, documentHash, preventive, hoursUsed, count);
     }
 
-    // --- views -------------------------------------------------------------------------------------------------
+    // --- views -----------------------------------------------------------------------------------------------
 
     /// @notice Cumulative hours of use of a machine.
     /// @param machineId The twin.

@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {Disposition, LotStatus, TransportMode, LotKind, LotSpec, Lot} from "./SupplyTypes.sol";
+import {ZeroAmount} from "../common/Errors.sol";
 
 /// @title Supply-chain traceability on the GS1 EPCIS 2.0 model
 /// @notice Lots are commissioned, packed into pallets and unpacked, transformed into new lots, handed over between
@@ -14,9 +15,8 @@ import {Disposition, LotStatus, TransportMode, LotKind, LotSpec, Lot} from "./Su
 ///      product, unit, origin, purchase orders, readings and transport details are emitted in events.
 ///      Quantities of matter are conserved by mass: the outputs of a transformation weigh at most its inputs.
 contract SupplyChain is AccessControl {
-    // ---------------------------------------------------------------------------------------------------------
-    // Roles
-    // ---------------------------------------------------------------------------------------------------------
+    // --- roles -----------------------------------------------------------------------------------------------
+
     /// @notice Raw-material suppliers: commission lots.
     bytes32 public constant SUPPLIER_ROLE = keccak256("SUPPLIER_ROLE");
     /// @notice Manufacturers: commission and transform lots, recall the lots they produced.
@@ -42,9 +42,8 @@ contract SupplyChain is AccessControl {
     /// @dev Roles that may hold custody of goods.
     uint8 internal constant CUSTODY_BITS = BIT_SUPPLIER | BIT_MANUFACTURER | BIT_CARRIER | BIT_WAREHOUSE | BIT_RETAILER;
 
-    // ---------------------------------------------------------------------------------------------------------
-    // Bounds (every loop is bounded by one of these)
-    // ---------------------------------------------------------------------------------------------------------
+    // --- bounds (every loop is bounded by one of these) ------------------------------------------------------
+
     /// @notice Most lots in one pallet.
     uint256 public constant MAX_PALLET_SIZE = 32;
     /// @notice Most inputs of one transformation.
@@ -65,9 +64,8 @@ contract SupplyChain is AccessControl {
     uint8 internal constant FLAG_RECALLED = 1;
     uint8 internal constant FLAG_NON_CONFORMANT = 2;
 
-    // ---------------------------------------------------------------------------------------------------------
-    // State
-    // ---------------------------------------------------------------------------------------------------------
+    // --- state -----------------------------------------------------------------------------------------------
+
     mapping(uint64 lotId => Lot) internal _lots;
     mapping(uint64 palletId => uint64[]) internal _contents;
     /// @dev Recalled lots whose downstream is not yet all marked, by the lot the recall started from.
@@ -78,9 +76,8 @@ contract SupplyChain is AccessControl {
     /// @notice The id the next lot (or pallet) will get; ids start at 1.
     uint64 public nextLotId = 1;
 
-    // ---------------------------------------------------------------------------------------------------------
-    // Events (one per EPCIS event; `docHash` is the sha256 of its EPCIS document)
-    // ---------------------------------------------------------------------------------------------------------
+    // --- events (one per EPCIS event; `docHash` is the sha256 of its EPCIS document) -------------------------
+
     /// @notice A new lot exists (commissioned, or made by a transformation, or a new pallet).
     event LotCreated(
         uint64 indexed lotId,
@@ -142,9 +139,8 @@ contract SupplyChain is AccessControl {
     /// @notice The admin set the CO2e intensity of a transport mode.
     event IntensitySet(TransportMode indexed mode, uint32 gramsPerTonneKm);
 
-    // ---------------------------------------------------------------------------------------------------------
-    // Errors
-    // ---------------------------------------------------------------------------------------------------------
+    // --- errors ----------------------------------------------------------------------------------------------
+
     error Unauthorized(address account);
     error UnknownLot(uint64 lotId);
     error NotHolder(uint64 lotId, address account, address holder);
@@ -157,7 +153,6 @@ contract SupplyChain is AccessControl {
     error NotAPallet(uint64 lotId);
     error PalletsDoNotNest(uint64 lotId);
     error BadCount(uint256 count, uint256 max);
-    error ZeroAmount();
     error BadTemperatureRange(int16 tempMin, int16 tempMax);
     error MassNotConserved(uint256 outputKg, uint256 inputKg);
     error AlreadyRecalled(uint64 lotId);
@@ -182,9 +177,7 @@ contract SupplyChain is AccessControl {
         _setIntensity(TransportMode.Air, 602);
     }
 
-    // ---------------------------------------------------------------------------------------------------------
-    // Admin
-    // ---------------------------------------------------------------------------------------------------------
+    // --- admin -----------------------------------------------------------------------------------------------
 
     /// @notice Set the CO2e intensity of a transport mode (admin only).
     /// @param mode the transport mode
@@ -193,9 +186,7 @@ contract SupplyChain is AccessControl {
         _setIntensity(mode, gramsPerTonneKm);
     }
 
-    // ---------------------------------------------------------------------------------------------------------
-    // Commissioning, aggregation, transformation
-    // ---------------------------------------------------------------------------------------------------------
+    // --- commissioning, aggregation, transformation ----------------------------------------------------------
 
     /// @notice Commission a new lot, held by the caller (supplier or manufacturer).
     /// @param spec what the lot is
@@ -224,10 +215,7 @@ contract SupplyChain is AccessControl {
         int16 tempMax = type(int16).max;
         uint8 flags = 0;
         for (uint256 i; i < n; ++i) {
-            uint64 id = lotIds[i];
-            Lot storage lot = _usableLot(id);
-            if (lot.kind == LotKind.Pallet) revert PalletsDoNotNest(id);
-            lot.status = LotStatus.Aggregated;
+            Lot storage lot = _takeInput(lotIds[i], LotStatus.Aggregated);
             lot.container = palletId;
             mass += lot.massKg;
             if (lot.tempMin > tempMin) tempMin = lot.tempMin;
@@ -302,10 +290,7 @@ contract SupplyChain is AccessControl {
         uint256 co2In = 0;
         uint8 flags = 0;
         for (uint256 i; i < nIn; ++i) {
-            uint64 id = inputs[i];
-            Lot storage lot = _usableLot(id);
-            if (lot.kind == LotKind.Pallet) revert PalletsDoNotNest(id);
-            lot.status = LotStatus.Consumed;
+            Lot storage lot = _takeInput(inputs[i], LotStatus.Consumed);
             lot.disposition = Disposition.Inactive;
             lot.firstOutput = firstOutput;
             lot.outputCount = uint8(nOut);
@@ -330,9 +315,7 @@ contract SupplyChain is AccessControl {
         emit LotsTransformed(firstOutput, msg.sender, inputs, uint8(nOut), docHash);
     }
 
-    // ---------------------------------------------------------------------------------------------------------
-    // Custody
-    // ---------------------------------------------------------------------------------------------------------
+    // --- custody ---------------------------------------------------------------------------------------------
 
     /// @notice Ship a lot (or pallet) the caller holds to `receiver`, who must confirm with `confirmReceipt`.
     ///         Custody stays with the caller until then; a lot in transit cannot be shipped again.
@@ -401,9 +384,7 @@ contract SupplyChain is AccessControl {
         emit ShipmentCancelled(lotId, sender, receiver, msg.sender, docHash);
     }
 
-    // ---------------------------------------------------------------------------------------------------------
-    // Transport and cold chain
-    // ---------------------------------------------------------------------------------------------------------
+    // --- transport and cold chain ----------------------------------------------------------------------------
 
     /// @notice Record a transport leg of a lot the caller (a carrier) holds or is about to receive; its CO2e,
     ///         intensity(mode) x distance x mass, is added to the lot.
@@ -461,9 +442,7 @@ contract SupplyChain is AccessControl {
         }
     }
 
-    // ---------------------------------------------------------------------------------------------------------
-    // Recall, destruction
-    // ---------------------------------------------------------------------------------------------------------
+    // --- recall, destruction ---------------------------------------------------------------------------------
 
     /// @notice Recall a lot and every lot derived from it downstream: the outputs of the transformation that
     ///         consumed it (recursively) and the pallet it is packed in; recalling a pallet also recalls its
@@ -550,9 +529,7 @@ contract SupplyChain is AccessControl {
         }
     }
 
-    // ---------------------------------------------------------------------------------------------------------
-    // Views
-    // ---------------------------------------------------------------------------------------------------------
+    // --- views -----------------------------------------------------------------------------------------------
 
     /// @notice Everything stored about a lot.
     /// @param lotId the lot
@@ -618,9 +595,14 @@ contract SupplyChain is AccessControl {
         return _partyBits[account];
     }
 
-    // ---------------------------------------------------------------------------------------------------------
-    // Internals
-    // ---------------------------------------------------------------------------------------------------------
+    // --- internals -------------------------------------------------------------------------------------------
+
+    /// @dev A lot going into a pallet or a transformation: usable and not itself a pallet; it takes `status`.
+    function _takeInput(uint64 id, LotStatus status) private returns (Lot storage lot) {
+        lot = _usableLot(id);
+        if (lot.kind == LotKind.Pallet) revert PalletsDoNotNest(id);
+        lot.status = status;
+    }
 
     function _setIntensity(TransportMode mode, uint32 gramsPerTonneKm) internal {
         intensity[mode] = gramsPerTonneKm;

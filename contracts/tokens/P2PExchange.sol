@@ -5,6 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {EtherTransferFailed, NothingToWithdraw, ZeroAmount} from "../common/Errors.sol";
 
 /// @title P2PExchange
 /// @notice Peer-to-peer offers between people's tokens (any ERC-20, the UC1 SME tokens included): a maker escrows
@@ -38,7 +39,6 @@ contract P2PExchange is ReentrancyGuardTransient {
     uint256 public totalProceeds;
 
     /// @notice An amount is zero.
-    error ZeroAmount();
     /// @notice An amount does not fit in 96 bits.
     error AmountTooLarge(uint256 amount);
     /// @notice The sold token is the zero address (ether cannot be offered, only asked for).
@@ -56,9 +56,7 @@ contract P2PExchange is ReentrancyGuardTransient {
     /// @notice The ether sent is not the price.
     error WrongEtherValue(uint256 expected, uint256 sent);
     /// @notice The maker has no ether proceeds to withdraw.
-    error NothingToWithdraw();
     /// @notice Sending ether to the maker failed.
-    error EtherTransferFailed(address to, uint256 amount);
 
     /// @notice An offer was made and its `sellAmount` escrowed.
     event OfferCreated(
@@ -168,7 +166,7 @@ contract P2PExchange is ReentrancyGuardTransient {
     /// @return amount The wei sent.
     function withdraw() external nonReentrant returns (uint256 amount) {
         amount = proceedsOf[msg.sender];
-        if (amount == 0) revert NothingToWithdraw();
+        if (amount == 0) revert NothingToWithdraw(msg.sender);
         proceedsOf[msg.sender] = 0;
         totalProceeds -= amount;
         emit Withdrawn(msg.sender, amount);

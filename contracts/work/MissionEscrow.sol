@@ -4,6 +4,8 @@ pragma solidity ^0.8.24;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ZeroAddress, ZeroAmount} from "../common/Errors.sol";
+import {PullLedger} from "../common/PullLedger.sol";
 
 /// @title MissionEscrow
 /// @notice On-demand work (S4 UC6): a firm posts a mission of up to 10 milestones paid in the euro stablecoin and
@@ -134,10 +136,8 @@ contract MissionEscrow is AccessControl {
     event FeeChanged(uint16 feeBps);
     event TreasuryChanged(address indexed treasury);
 
-    error ZeroAddress();
     error FeeTooHigh(uint256 feeBps);
     error BadMilestoneCount(uint256 count);
-    error ZeroAmount(uint256 milestone);
     error AmountTooLarge();
     error AcceptanceDeadlinePassed(uint64 acceptBy);
     error BadApprovalTimeout(uint32 timeout);
@@ -156,7 +156,6 @@ contract MissionEscrow is AccessControl {
     error DeadlinePassed(uint256 deadline);
     error DeadlineNotReached(uint256 deadline);
     error ArbiterIsParty(address arbiter);
-    error NothingToWithdraw();
 
     /// @notice Deploy the escrow.
     /// @param admin Holder of DEFAULT_ADMIN_ROLE (grants ARBITER_ROLE, sets fee and treasury).
@@ -174,7 +173,7 @@ contract MissionEscrow is AccessControl {
         emit FeeChanged(feeBps_);
     }
 
-    // ---------------------------------------------------------------------------------------------------- admin
+    // --- admin -----------------------------------------------------------------------------------------------
 
     /// @notice Set the platform fee for missions posted from now on.
     /// @param newFeeBps The fee in basis points (at most MAX_FEE_BPS).
@@ -192,7 +191,7 @@ contract MissionEscrow is AccessControl {
         emit TreasuryChanged(newTreasury);
     }
 
-    // ----------------------------------------------------------------------------------------------------- firm
+    // --- firm ------------------------------------------------------------------------------------------------
 
     /// @notice Post a mission and escrow its total (the caller must have approved it).
     /// @param descriptionHash Hash of the off-chain mission description (emitted only).
@@ -312,7 +311,7 @@ contract MissionEscrow is AccessControl {
         _settle(m, missionId, settled);
     }
 
-    // ----------------------------------------------------------------------------------------------- freelancer
+    // --- freelancer ------------------------------------------------------------------------------------------
 
     /// @notice Accept an open mission (the named freelancer, or anyone if none was named) before its deadline.
     /// @param missionId The mission.
@@ -363,7 +362,7 @@ contract MissionEscrow is AccessControl {
         emit MissionAbandoned(missionId, msg.sender);
     }
 
-    // --------------------------------------------------------------------------------------------------- anyone
+    // --- anyone ----------------------------------------------------------------------------------------------
 
     /// @notice Release a submitted milestone to the freelancer once the firm let the approval timeout pass.
     /// @param missionId The mission.
@@ -379,7 +378,7 @@ contract MissionEscrow is AccessControl {
         _release(m, missionId, milestone, ms.amount);
     }
 
-    // -------------------------------------------------------------------------------------------------- dispute
+    // --- dispute ---------------------------------------------------------------------------------------------
 
     /// @notice Open a dispute, which freezes the milestone until the arbiter rules (or ARBITER_TIMEOUT passes). Each
     /// party disputes the other's move inside its own window: the firm a submission within the approval window
@@ -438,20 +437,17 @@ contract MissionEscrow is AccessControl {
         _split(m, ms, missionId, milestone, DEFAULT_FREELANCER_BPS);
     }
 
-    // ---------------------------------------------------------------------------------------------------- money
+    // --- money -----------------------------------------------------------------------------------------------
 
     /// @notice Withdraw the caller's whole pull balance.
     /// @return amount The amount transferred.
     function withdraw() external returns (uint256 amount) {
-        amount = credits[msg.sender];
-        // slither-disable-next-line incorrect-equality,timestamp (an empty pull balance, not a time or a token balance)
-        if (amount == 0) revert NothingToWithdraw();
-        credits[msg.sender] = 0;
+        amount = PullLedger.takeAll(credits);
         emit CreditWithdrawn(msg.sender, amount);
         token.safeTransfer(msg.sender, amount);
     }
 
-    // ---------------------------------------------------------------------------------------------------- views
+    // --- views -----------------------------------------------------------------------------------------------
 
     /// @notice A mission's record.
     /// @param missionId The mission.
@@ -470,7 +466,7 @@ contract MissionEscrow is AccessControl {
         return _milestoneOf(m, missionId, milestone);
     }
 
-    // ------------------------------------------------------------------------------------------------- internal
+    // --- internals -------------------------------------------------------------------------------------------
 
     function _milestoneOf(Mission storage m, uint256 missionId, uint256 milestone)
         private
@@ -487,7 +483,7 @@ contract MissionEscrow is AccessControl {
         mapping(uint256 => Milestone) storage ms = _milestones[missionId];
         for (uint256 i; i < count; ++i) {
             uint96 amount = amounts[i];
-            if (amount == 0) revert ZeroAmount(i);
+            if (amount == 0) revert ZeroAmount();
             total += amount;
             ms[i].amount = amount;
         }

@@ -92,11 +92,11 @@ def test_success_claims_proceeds_fee_and_vesting(ico: Ico):
     res = d.withdraw_proceeds(ico.sme)
     assert_events(res, "ProceedsWithdrawn", to=ico.sme, stableAmount=eur(10_725), weiAmount=0)
     assert d.stablecoin.balanceOf(ico.sme) == eur(10_725)
-    with reverts("NothingToWithdraw"):
+    with reverts("NothingToWithdraw", account=ico.sme.address):
         d.withdraw_proceeds(ico.sme)
     d.withdraw_fee(ico.platform)
     assert d.stablecoin.balanceOf(ico.platform) == fee
-    with reverts("NothingToWithdraw"):
+    with reverts("NothingToWithdraw", account=ico.platform.address):
         d.withdraw_fee(ico.platform)
     assert d.stablecoin.balanceOf(ico.sale) == 0
     assert d.token.totalSupply() == tokens(1_000_000 + 22_000)
@@ -141,9 +141,9 @@ def test_goal_missed_refunds_once(ico: Ico):
     assert d.stablecoin.balanceOf(ico.alice) == eur(30_000)
     with reverts("NothingOwed", buyer=ico.bob):
         d.refund(ico.bob)
-    with reverts("NothingToWithdraw"):
+    with reverts("NothingToWithdraw", account=ico.sme.address):
         d.withdraw_proceeds(ico.sme)
-    with reverts("NothingToWithdraw"):
+    with reverts("NothingToWithdraw", account=ico.platform.address):
         d.withdraw_fee(ico.platform)
     assert d.stablecoin.balanceOf(ico.sale) == 0
     assert d.token.totalSupply() == 0

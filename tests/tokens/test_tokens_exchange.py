@@ -197,7 +197,7 @@ def test_ether_offer_proceeds_are_pulled_by_the_maker(m):
     assert_events(withdrawal, "Withdrawn", maker=m.artist.address, amount=2 * E18 // 10)
     assert m.chain.balance(m.artist) == maker_eth + 2 * E18 // 10  # fee-free dev blocks
     assert m.ex.proceedsOf(m.artist) == 0 and m.ex.totalProceeds() == 0 and m.chain.balance(m.ex) == 0
-    with reverts("NothingToWithdraw"):
+    with reverts("NothingToWithdraw", account=m.artist.address):
         m.driver.withdraw(m.artist)
 
 

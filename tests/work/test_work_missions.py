@@ -59,7 +59,7 @@ def test_post_ten_milestones_is_the_maximum(env: Env) -> None:
 
 def test_post_rejects_zero_amount_past_deadline_bad_timeout_and_self_naming(env: Env) -> None:
     d, esc = env.driver, env.driver.escrow
-    with reverts("ZeroAmount", milestone=1):
+    with reverts("ZeroAmount"):
         env.post(("10", "0"))
     d.stablecoin.approve(esc, eur(100), sender=env.firm)
     past = env.chain.timestamp
@@ -234,7 +234,7 @@ def test_full_mission_closes_and_everyone_withdraws(env: Env) -> None:
     d.withdraw(env.admin)
     state = d.state()
     assert state.balanced and state.held == 0 and state.owed == 0
-    with reverts("NothingToWithdraw"):
+    with reverts("NothingToWithdraw", account=env.freelancer.address):
         d.withdraw(env.freelancer)
 
 

@@ -37,14 +37,26 @@ class CompileResult:
     repaired: list[Path] = field(default_factory=list)  # damaged cache entries and artifacts, made again
 
 
-def _unit_key(backend: SolcBackend, settings: CompilerSettings, closure: list[SourceFile]) -> str:
+def content_key(compiler: str, settings: CompilerSettings, sources: list[SourceFile], outputs: Any) -> str:
+    """The cache key of compiling `sources` (every file solc reads, imports included, in a stable order): the
+    compiler's identity, the settings, the outputs asked for and every file's content. Also keys the Slither gate's
+    compilation (scripts/slither_gate.py), in the same cache folder."""
     material = {
-        "compiler": backend.version,
+        "compiler": compiler,
         "settings": settings.to_solc(),
-        "outputs": OUTPUT_SELECTION,
-        "sources": [(s.unit_name, s.content_hash) for s in closure],
+        "outputs": outputs,
+        "sources": [(s.unit_name, s.content_hash) for s in sources],
     }
     return sha256_hex(json.dumps(material, sort_keys=True))
+
+
+def cache_dir(project: Project) -> Path:
+    """Where compilations are cached by `content_key`."""
+    return project.build_dir / "cache"
+
+
+def _unit_key(backend: SolcBackend, settings: CompilerSettings, closure: list[SourceFile]) -> str:
+    return content_key(backend.version, settings, closure, OUTPUT_SELECTION)
 
 
 def _diagnostics(output: dict[str, Any], graph: SourceGraph) -> list[Diagnostic]:
@@ -116,7 +128,7 @@ def _compile(project: Project, settings: CompilerSettings, force: bool) -> Compi
     units = graph.project_units()
     backend = select_backend(project)
     compiler = CompilerInfo(version=backend.version, backend=backend.kind, settings=settings.to_solc())
-    cache_dir = project.build_dir / "cache"
+    cache = cache_dir(project)
 
     keys: dict[str, str] = {}
     closures: dict[str, list[SourceFile]] = {}
@@ -127,7 +139,7 @@ def _compile(project: Project, settings: CompilerSettings, force: bool) -> Compi
     by_unit: dict[str, list[Artifact]] = {}
     if not force:
         for unit in units:
-            path = cache_dir / f"{keys[unit]}.json"
+            path = cache / f"{keys[unit]}.json"
             cached = _read_cache(path, unit, keys[unit])
             if cached is not None:
                 by_unit[unit] = cached
@@ -154,7 +166,7 @@ def _compile(project: Project, settings: CompilerSettings, force: bool) -> Compi
         fresh = {unit: _artifacts_of(graph.load(unit), output, keys[unit], compiler) for unit in stale}
         # Write the cache only once the whole call succeeded: a failure leaves the last good state.
         for unit, entries in fresh.items():
-            write_json_atomic(cache_dir / f"{keys[unit]}.json", {"unit": unit, "key": keys[unit], "artifacts": entries})
+            write_json_atomic(cache / f"{keys[unit]}.json", {"unit": unit, "key": keys[unit], "artifacts": entries})
             by_unit[unit] = [Artifact.model_validate(e) for e in entries]
 
     result.compiled_units = stale

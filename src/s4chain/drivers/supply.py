@@ -14,165 +14,64 @@ from __future__ import annotations
 
 from decimal import Decimal
 from itertools import islice
-from typing import Any, Literal
+from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from eth_utils import to_checksum_address
-from pydantic import BaseModel, Field
 
 from s4chain.chain import Chain, Contract, DecodedEvent, TxResult
 from s4chain.drivers import epcis
+from s4chain.drivers.provenance import index_provenance
+
+# The encoders and read models live in their own modules; this one keeps the driver and re-exports them, so
+# `from s4chain.drivers.supply import LotSpec` (and the rest) keeps working.
+from s4chain.drivers.supply_codec import (
+    INT16_MAX,
+    INT16_MIN,
+    MG_PER_KG,
+    MODES,
+    ROLES,
+    STATUSES,
+    Mode,
+    Role,
+    centi_celsius,
+    from_text32,
+    text32,
+    unit8,
+)
+from s4chain.drivers.supply_models import (
+    CustodyStep,
+    LotSpec,
+    LotState,
+    Provenance,
+    ProvenanceEvent,
+    SupplyParams,
+    SupplyState,
+)
 from s4chain.drivers.usecase import Contracts, Roles, UseCase
 
-Role = Literal["supplier", "manufacturer", "carrier", "warehouse", "retailer", "auditor", "sensor"]
-Mode = Literal["road", "rail", "inland_waterway", "sea", "air"]
-
-ROLES: dict[str, str] = {
-    "supplier": "SUPPLIER_ROLE",
-    "manufacturer": "MANUFACTURER_ROLE",
-    "carrier": "CARRIER_ROLE",
-    "warehouse": "WAREHOUSE_ROLE",
-    "retailer": "RETAILER_ROLE",
-    "auditor": "AUDITOR_ROLE",
-    "sensor": "SENSOR_ROLE",
-}
-MODES: tuple[str, ...] = ("road", "rail", "inland_waterway", "sea", "air")
-STATUSES: tuple[str, ...] = ("none", "active", "in_transit", "aggregated", "consumed", "disaggregated", "destroyed")
-INT16_MIN, INT16_MAX = -(2**15), 2**15 - 1
-MG_PER_KG = Decimal(1_000_000)
-
-
-def text32(text: str) -> bytes:
-    """A short identifier (GTIN, GLN, PO number) as a left-aligned, zero-padded bytes32."""
-    raw = text.encode()
-    if len(raw) > 32:
-        raise ValueError(f"{text!r} is longer than 32 bytes")
-    return raw.ljust(32, b"\0")
-
-
-def from_text32(raw: bytes) -> str:
-    """The inverse of `text32` (and of the bytes8 unit codes)."""
-    return bytes(raw).rstrip(b"\0").decode(errors="replace")
-
-
-def unit8(unit: str) -> bytes:
-    """A UN/CEFACT Rec. 20 unit code as bytes8."""
-    raw = unit.encode()
-    if len(raw) > 8:
-        raise ValueError(f"unit {unit!r} is longer than 8 bytes")
-    return raw.ljust(8, b"\0")
-
-
-def centi_celsius(celsius: Decimal | int | str | None, default: int) -> int:
-    """Degrees Celsius -> hundredths of a degree (int16); None -> `default` (no bound)."""
-    if celsius is None:
-        return default
-    value = Decimal(str(celsius)) * 100
-    if value != value.to_integral_value() or not INT16_MIN <= value <= INT16_MAX:
-        raise ValueError(f"{celsius} °C is not a temperature in hundredths of a degree within int16")
-    return int(value)
-
-
-class SupplyParams(BaseModel):
-    """Deployment parameters: transport CO2e intensities (gCO2e per tonne-km) overriding the contract's
-    GLEC-like defaults, e.g. `{"rail": 17}`."""
-
-    intensities: dict[Mode, int] = Field(default_factory=dict)
-
-
-class LotSpec(BaseModel):
-    """A lot to commission or to make in a transformation."""
-
-    product: str  # GTIN or product code, at most 32 bytes
-    quantity: int
-    unit: str = "KGM"  # UN/CEFACT Rec. 20
-    origin: str = ""  # GLN or location code, at most 32 bytes
-    mass_kg: int
-    temp_min: Decimal | None = None  # °C; None: no lower bound
-    temp_max: Decimal | None = None  # °C; None: no upper bound
-
-    def to_abi(self) -> tuple[Any, ...]:
-        return (
-            text32(self.product),
-            self.quantity,
-            unit8(self.unit),
-            text32(self.origin),
-            self.mass_kg,
-            centi_celsius(self.temp_min, INT16_MIN),
-            centi_celsius(self.temp_max, INT16_MAX),
-        )
-
-
-class LotState(BaseModel):
-    """What the chain stores about a lot."""
-
-    lot_id: int
-    holder: str
-    custodian: str
-    container: int  # the pallet holding it while aggregated, else 0
-    shipped_at: int | None  # when it was shipped, while in transit (cancellable `SHIPMENT_TIMEOUT` later)
-    status: str
-    disposition: str | None
-    kind: Literal["lot", "pallet"]
-    recalled: bool
-    non_conformant: bool
-    pending_receiver: str | None
-    mass_kg: int
-    temp_min: Decimal | None
-    temp_max: Decimal | None
-    producer: str
-    quantity: int
-    co2_kg: Decimal  # CO2e attributed so far (own + inherited + share of its pallet's legs while packed)
-    outputs: list[int]  # outputs of the transformation that consumed it
-
-
-class ProvenanceEvent(BaseModel):
-    """One on-chain event in a lot's history, with its EPCIS classification."""
-
-    name: str
-    lot_id: int
-    epcis_type: str
-    biz_step: str
-    disposition: str | None
-    block_number: int
-    log_index: int
-    transaction_hash: str
-    doc_hash: str
-    document_verified: bool  # the driver holds a document for this hash and it verifies
-    args: dict[str, Any]
-
-
-class CustodyStep(BaseModel):
-    """A completed handover (shipping confirmed by the receiver)."""
-
-    lot_id: int
-    sender: str
-    receiver: str
-    po: str | None
-    is_return: bool
-    block_number: int
-
-
-class Provenance(BaseModel):
-    """A lot's history: itself and every lot upstream of it, their events, custody chain and CO2e."""
-
-    lot_id: int
-    lots: list[int]  # the lot and every lot upstream (transformation inputs, pallet contents), sorted
-    events: list[ProvenanceEvent]  # in chain order
-    custody: list[CustodyStep]  # in chain order, the lot's own and its upstream lots' (and their pallets')
-    producers: list[str]
-    total_co2_kg: Decimal
-    legs_co2_kg: Decimal  # the sum of every transport leg recorded on the lot, its ancestors and their pallets
-    recalled: bool
-    non_conformant: bool
-
-
-class SupplyState(BaseModel):
-    """Every lot and pallet of the deployment, as the chain stores them."""
-
-    lot_count: int
-    intensities: dict[str, int]  # gCO2e per tonne-km by transport mode
-    lots: list[LotState]
+__all__ = [
+    "INT16_MAX",
+    "INT16_MIN",
+    "MG_PER_KG",
+    "MODES",
+    "ROLES",
+    "STATUSES",
+    "CustodyStep",
+    "LotSpec",
+    "LotState",
+    "Mode",
+    "Provenance",
+    "ProvenanceEvent",
+    "Role",
+    "SupplyChainDriver",
+    "SupplyParams",
+    "SupplyState",
+    "centi_celsius",
+    "from_text32",
+    "text32",
+    "unit8",
+]
 
 
 class SupplyChainDriver:
@@ -559,123 +458,7 @@ class SupplyChainDriver:
         """Everything upstream of a lot, rebuilt from the chain's events: the lot and the lots it was made or
         packed from (recursively), every event on them (and on their pallets while packed), the custody chain
         and the CO2e."""
-        logs = self._logs()
-        made_from: dict[int, list[int]] = {}  # transformation output -> inputs
-        contents: dict[int, list[int]] = {}  # pallet -> lots ever packed in it
-        intervals: dict[int, list[tuple[int, tuple[int, int], tuple[int, int] | None]]] = {}  # lot -> pallets
-        for event in logs:
-            args = event.args
-            position = (event.block_number, event.log_index)
-            if event.name == "LotsTransformed":
-                first = int(args["firstOutput"])
-                for j in range(int(args["outputCount"])):
-                    made_from[first + j] = [int(i) for i in args["inputs"]]
-            elif event.name == "LotsAggregated":
-                pallet = int(args["palletId"])
-                contents[pallet] = [int(i) for i in args["lotIds"]]
-                for child in contents[pallet]:
-                    intervals.setdefault(child, []).append((pallet, position, None))
-            elif event.name == "PalletDisaggregated":
-                for child in args["lotIds"]:
-                    spans = intervals[int(child)]
-                    pallet, start, _ = spans[-1]
-                    spans[-1] = (pallet, start, position)
-
-        upstream: set[int] = set()
-        stack = [lot_id]
-        while stack:
-            current = stack.pop()
-            if current in upstream:
-                continue
-            upstream.add(current)
-            stack.extend(made_from.get(current, []))
-            stack.extend(contents.get(current, []))
-
-        def concerns(event: DecodedEvent) -> int | None:
-            """The upstream lot an event is about, if any (directly, or through a pallet holding it)."""
-            args = event.args
-            ids: list[int] = []
-            if "lotId" in args:
-                ids = [int(args["lotId"])]
-            elif event.name in ("LotsAggregated", "PalletDisaggregated"):
-                ids = [int(args["palletId"]), *[int(i) for i in args["lotIds"]]]
-            elif event.name == "LotsTransformed":
-                first = int(args["firstOutput"])
-                ids = [*[int(i) for i in args["inputs"]], *range(first, first + int(args["outputCount"]))]
-            position = (event.block_number, event.log_index)
-            for candidate in ids:
-                if candidate in upstream:
-                    return candidate
-            if len(ids) == 1:  # an event on a pallet while an upstream lot was packed in it
-                for lot in upstream:
-                    for pallet, start, end in intervals.get(lot, []):
-                        if pallet == ids[0] and start < position and (end is None or position < end):
-                            return lot
-            return None
-
-        events: list[ProvenanceEvent] = []
-        custody: list[CustodyStep] = []
-        shipped: dict[int, DecodedEvent] = {}
-        legs_mg = 0
-        producers: list[str] = []
-        for event in logs:
-            if event.name == "LotShipped":
-                shipped[int(event.args["lotId"])] = event
-            if event.name not in epcis.EVENT_KINDS:
-                continue
-            about = concerns(event)
-            if about is None:
-                continue
-            epcis_type, step, disposition = epcis.EVENT_KINDS[event.name]
-            args = dict(event.args)
-            if event.name == "LotShipped" and args["isReturn"]:
-                disposition = "returned"
-            doc_hash = bytes(args["docHash"])
-            known = self.events_by_hash.get(doc_hash)
-            events.append(
-                ProvenanceEvent(
-                    name=event.name,
-                    lot_id=about,
-                    epcis_type=epcis_type,
-                    biz_step=epcis.bizstep_uri(step),
-                    disposition=epcis.disposition_uri(disposition) if disposition else None,
-                    block_number=event.block_number,
-                    log_index=event.log_index,
-                    transaction_hash=event.transaction_hash,
-                    doc_hash="0x" + doc_hash.hex(),
-                    document_verified=known is not None and epcis.verify_event(known, doc_hash),
-                    args={k: ("0x" + bytes(v).hex() if isinstance(v, bytes) else v) for k, v in args.items()},
-                )
-            )
-            if event.name == "LegRecorded":
-                legs_mg += int(args["co2Mg"])
-            if event.name in ("LotCommissioned", "LotsTransformed") and args["by"] not in producers:
-                producers.append(args["by"])
-            if event.name == "LotReceived":
-                ship = shipped.get(int(args["lotId"]))
-                po = from_text32(ship.args["poRef"]) if ship is not None else ""
-                custody.append(
-                    CustodyStep(
-                        lot_id=int(args["lotId"]),
-                        sender=args["from"],
-                        receiver=args["to"],
-                        po=po or None,
-                        is_return=bool(ship.args["isReturn"]) if ship is not None else False,
-                        block_number=event.block_number,
-                    )
-                )
-        state = self.lot(lot_id)
-        return Provenance(
-            lot_id=lot_id,
-            lots=sorted(upstream),
-            events=events,
-            custody=custody,
-            producers=producers,
-            total_co2_kg=state.co2_kg,
-            legs_co2_kg=Decimal(legs_mg) / MG_PER_KG,
-            recalled=state.recalled,
-            non_conformant=state.non_conformant,
-        )
+        return index_provenance(lot_id, self._logs(), self.events_by_hash, self.lot(lot_id))
 
 
 USE_CASE = UseCase(
