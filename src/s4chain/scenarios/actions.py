@@ -118,35 +118,32 @@ class ContractCall:
     def expected(self, resolver: Resolver, values: Mapping[str, Any], key: str, wanted: Any) -> Any:
         """A check's expected `key` of this read's result, in the result's form."""
         outputs = self._entry(values).get("outputs", [])
-        if len(outputs) == 1 and outputs[0]["type"] == "tuple":
-            outputs = outputs[0]["components"]
-        found = [o for o in outputs if _key(o.get("name") or "value") == _key(key)]
-        return _expected_form(abi_value(resolver, wanted, found[0])) if found else wanted
+        if len(outputs) == 1:  # the result is the output itself, `value` in a check; a struct, its fields
+            outputs = outputs[0]["components"] if outputs[0]["type"] == "tuple" else [{**outputs[0], "name": "value"}]
+        found = [o for o in outputs if same_name(o.get("name") or "", key)]
+        return abi_value(resolver, wanted, found[0]) if found else wanted
 
 
 def read_result(entry: Mapping[str, Any], raw: Any) -> Any:
     """A view's result: one output as itself (a struct as a mapping of its fields), several as a mapping of the
     outputs' names, so that checks can name what they compare."""
     outputs = entry.get("outputs", [])
-    if len(outputs) == 1:
-        return _named(raw, outputs[0])
-    return {str(o.get("name") or f"value{i}"): _named(v, o) for i, (o, v) in enumerate(zip(outputs, raw, strict=True))}
+    return _named(raw, outputs[0]) if len(outputs) == 1 else _named(raw, {"type": "tuple", "components": outputs})
 
 
 def _named(value: Any, output: Mapping[str, Any]) -> Any:
     kind = str(output["type"])
     if kind == "tuple":
-        return read_result({"outputs": output["components"]}, value) if len(output["components"]) > 1 else value
+        fields = output["components"]
+        return {
+            str(f.get("name") or f"value{i}"): _named(v, f) for i, (f, v) in enumerate(zip(fields, value, strict=True))
+        }
     if kind.endswith("]") and kind.startswith("tuple"):
         inner = {**output, "type": kind[: kind.rindex("[")]}
         return [_named(v, inner) for v in value]
     if kind == "address":
         return to_checksum_address(value)
     return value
-
-
-def _expected_form(value: Any) -> Any:
-    return to_checksum_address(value) if isinstance(value, str) and is_hex_address(value) else value
 
 
 def abi_value(resolver: Resolver, value: Any, parameter: Mapping[str, Any]) -> Any:

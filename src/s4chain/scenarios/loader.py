@@ -267,10 +267,11 @@ class _Checker:
         if call is None:
             known = ", ".join(driver_actions(driver))
             contracts = ", ".join(self._abis(spec.driver))
+            names = " or ".join(repr(n) for n in dict.fromkeys((action, camel(action))))
             self.fail(
                 (*location, field),
-                f"the {spec.driver} driver has no {what} {action!r} ({known}), and no function {action!r} "
-                f"(or {camel(action)!r}) is in its contracts ({contracts})",
+                f"the {spec.driver} driver has no {what} {action!r} ({known}), and no function {names} "
+                f"is in its contracts ({contracts})",
             )
         return call
 
