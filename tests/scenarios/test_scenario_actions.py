@@ -90,3 +90,54 @@ def test_a_check_must_read(write_scenario) -> None:
     text = BASE.replace("call: sale.state, equals: {raised: 1500 EUR}", "call: sale.pause, equals: {value: 1}")
     with pytest.raises(ScenarioFileError, match=r"TokenSale\.pause is no view function, so no read"):
         load_scenario(write_scenario(text))
+
+
+def test_a_payable_function_takes_value_in_ether(write_scenario, chain: Chain) -> None:
+    text = BASE.replace("team_allocation: 0 tokens}", "team_allocation: 0 tokens, accept_ether: true}") + (
+        "  - actor: alice\n"
+        "    do: sale.buyWithEther\n"
+        "    with: {value: 0.25 ETH}\n"
+        "    expect:\n"
+        "      events: [{name: TokensPurchased, args: {weiPaid: 250000000000000000}}]\n"
+        "      checks:\n"
+        "        - {call: sale.position, args: {buyer: alice}, equals: {wei_paid: 250000000000000000}}\n"
+    )
+    run = Replayer(chain, load_scenario(write_scenario(text))).run()
+    assert not run.failures, [s.problem for s in run.failures]
+
+
+def test_an_amount_with_a_unit_is_no_raw_abi_integer(write_scenario) -> None:
+    """`100 EUR` for a uint256 would silently be 100 units (EUR 0.0001): refused, the driver's actions convert."""
+    path = write_scenario(BASE + "  - {actor: alice, do: sale.transfer, with: {to: sme, value: 100 EUR}}\n")
+    with pytest.raises(ScenarioFileError, match="value: '100 EUR': uint256 takes raw on-chain units"):
+        load_scenario(path)
+
+
+DATA = """\
+name: Wallet
+description: A driver read with one value, checked by its type.
+use_case: UC5
+start: 2031-05-05T08:00:00Z
+actors:
+  platform: {role: platform, account: 0}
+  buyer: {role: buyer}
+contracts:
+  data:
+    driver: data
+    with: {admin: platform}
+steps:
+  - actor: buyer
+    do: data.fund
+    with: {amount: 1000 EUR}
+    expect:
+      checks:
+        - {call: data.wallet, args: {account: "@buyer"}, equals: {value: WANTED}}
+"""
+
+
+@pytest.mark.parametrize("wanted, problem", [("1000 EUR", None), ("999 EUR", "expected 999, got 1000")])
+def test_a_driver_read_with_one_value_is_checked_as_value(
+    write_scenario, chain: Chain, wanted: str, problem: str | None
+) -> None:
+    run = Replayer(chain, load_scenario(write_scenario(DATA.replace("WANTED", wanted)))).run()
+    assert run.steps[0].problem == (problem and f"check data.wallet.value: {problem}")

@@ -26,6 +26,8 @@ from s4chain.scenarios.values import MAX_ITEMS, Resolver, ValueProblem
 Abi = Sequence[Mapping[str, Any]]
 _ALIAS = re.compile(r"^\s*(\w+)\.(\w+)\s*(?:\(([\w\s,]*)\))?\s*$")
 _SIZED = re.compile(r"^(u?int|bytes)(\d+)$")
+_WITH_UNIT = re.compile(r"\s*-?[\d_]+(?:\.\d+)?\s*[A-Za-z]+\s*")  # 1500 EUR, 2.5 ETH...
+_DURATION = re.compile(r"(?:\s*\d+\s*[smhdw])+\s*")  # ...but 48h, 1d 12h are seconds
 ETHER_DECIMALS = 18
 
 
@@ -202,6 +204,11 @@ def abi_value(resolver: Resolver, value: Any, parameter: Mapping[str, Any]) -> A
     if kind in ("uint", "int") or sized:
         signed = kind.startswith("int")
         bits = int(sized.group(2)) if sized else 256
+        if isinstance(value, str) and _WITH_UNIT.fullmatch(value) and not _DURATION.fullmatch(value):
+            raise ValueProblem(
+                f"{value!r}: {kind} takes raw on-chain units, not an amount with a unit (the driver's actions "
+                "convert units)"
+            )
         number: int = resolver.coerce(value, int, signed=signed)
         low, end = (-(2 ** (bits - 1)), 2 ** (bits - 1)) if signed else (0, 2**bits)
         if not low <= number < end:

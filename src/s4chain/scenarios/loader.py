@@ -26,7 +26,6 @@ from s4chain.scenarios.actions import (
     driver_actions,
     driver_method,
     find_call,
-    main_first,
     takes_actor,
 )
 from s4chain.scenarios.model import MAX_RUNS, Expectation, Scenario, assign_accounts
@@ -277,7 +276,8 @@ class _Checker:
 
     def _abis(self, driver_name: str) -> dict[str, Abi]:
         """The ABIs of a set's contracts, its main contract first, from the compiled artifacts."""
-        names = main_first(dict.fromkeys(driver_class(driver_name).CONTRACTS), main_contract(driver_name))
+        main = main_contract(driver_name)
+        names = dict.fromkeys((main, *getattr(driver_class(driver_name), "CONTRACTS", ())))
         return {name: self.abi(name) for name in names}
 
     def _action(self, location: Location, actor: str, do: str, args: dict[str, Any]) -> None:
