@@ -141,3 +141,12 @@ def test_a_driver_read_with_one_value_is_checked_as_value(
 ) -> None:
     run = Replayer(chain, load_scenario(write_scenario(DATA.replace("WANTED", wanted)))).run()
     assert run.steps[0].problem == (problem and f"check data.wallet.value: {problem}")
+
+
+def test_a_function_of_a_contract_the_set_lacks_is_a_failed_step(write_scenario, chain: Chain) -> None:
+    """The dry run finds `releasable` in TeamVesting, which a sale without team allocation does not deploy."""
+    text = BASE + "  - {actor: alice, do: sale.releasable}\n  - {actor: alice, do: sale.paused}\n"
+    run = Replayer(chain, load_scenario(write_scenario(text))).run()
+    assert [s.outcome for s in run.steps] == ["ok", "ok", "ok", "failed", "ok"]
+    assert run.steps[3].problem == "sale.releasable: no contract of set 'sale' has a function 'releasable'"
+    assert run.steps[4].value is False

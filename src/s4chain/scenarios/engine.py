@@ -322,8 +322,8 @@ class Replayer:
         if key not in self._calls:
             abis = {name: contract.abi for name, contract in self._contracts[set_name].items()}
             call = find_call(action, abis, getattr(driver, "ACTIONS", None))
-            if call is None:
-                raise LookupError(f"{set_name} has no action {action!r}")
+            if call is None:  # the dry run found it in a contract this set was deployed without (no vesting)
+                raise LookupError(f"no contract of set {set_name!r} has a function {action!r}")
             self._calls[key] = call
         return self._calls[key]
 
@@ -335,8 +335,11 @@ class Replayer:
 
     def _execute(self, planned: _Planned) -> StepRecord:
         set_name, _, action = planned.do.partition(".")
-        target = self._target(set_name, action)
-        acts = takes_actor(target)
+        try:
+            target = self._target(set_name, action)
+        except LookupError as exc:
+            target = exc
+        acts = not isinstance(target, LookupError) and takes_actor(target)
         first_block = self.chain.block_number + 1
         now = self.chain.timestamp
         if planned.at > now:
@@ -348,6 +351,8 @@ class Replayer:
         record = StepRecord(planned.index, planned.line, max(planned.at, now), planned.actor, planned.do, planned.note)
         caught: ContractRevert | None = None
         try:
+            if isinstance(target, LookupError):
+                raise target
             result = self._invoke(set_name, target, self.actors[planned.actor] if acts else None, planned.args)
             record.value = _plain(result) if not hasattr(result, "tx_hash") else None
         except ContractRevert as exc:
@@ -415,8 +420,8 @@ class Replayer:
 
     def _check(self, check: Check) -> str | None:
         set_name, _, action = check.call.partition(".")
-        target = self._target(set_name, action)
         try:
+            target = self._target(set_name, action)
             result = self._invoke(set_name, target, None, check.args)
         except ContractRevert as exc:
             return f"check {check.call} failed: {exc}"
