@@ -93,13 +93,14 @@ class ContractCall:
     def arguments(self, resolver: Resolver, values: Mapping[str, Any]) -> tuple[list[Any], int]:
         """The ABI arguments in order, and the wei to send, from a scenario's `with:` values."""
         entry = self._entry(values)
-        by_key = {_key(k): v for k, v in values.items()}
+        written = {_key(k): k for k in values}  # problems name an argument as the file does
         arguments = []
         for name, parameter in zip(self.parameters(entry), entry["inputs"], strict=True):
+            key = written[_key(name)]
             try:
-                arguments.append(abi_value(resolver, by_key[_key(name)], parameter))
+                arguments.append(abi_value(resolver, values[key], parameter))
             except (ValueProblem, ValueError) as exc:
-                raise ValueProblem(f"{name}: {exc}") from exc
+                raise ValueProblem(f"{key}: {exc}") from exc
         wei = 0
         if "value" in values and self._is_value("value", values):
             try:
