@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from itertools import islice
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 from eth_account.signers.local import LocalAccount
 from eth_utils import to_checksum_address
@@ -176,10 +176,6 @@ class SupplyState(BaseModel):
 
 class SupplyChainDriver:
     """The deployed `SupplyChain` contract, with one method per EPCIS business step."""
-
-    # The set's contracts; a scenario action that is no method here calls the function of that name in one
-    # of them (docs/scenarios.md, "Actions").
-    CONTRACTS: ClassVar[tuple[str, ...]] = ("SupplyChain",)
 
     def __init__(self, chain: Chain, contract: Contract) -> None:
         self.chain = chain
