@@ -32,14 +32,14 @@ def test_data_gas(env: DataEnv, gas_report: Any) -> None:
     rec("DataMarket.revokeRole", m.revokeRole(m.PLATFORM_ROLE(), env.stranger, sender=env.admin))
     m.grantRole(m.PLATFORM_ROLE(), env.stranger, sender=env.admin)
     rec("DataMarket.renounceRole", m.renounceRole(m.PLATFORM_ROLE(), env.stranger, sender=env.stranger))
-    rec("DataMarket.setFee", d.set_fee(env.admin, 600))
-    rec("DataMarket.setFeeRecipient", d.set_fee_recipient(env.admin, env.admin.address))
+    rec("DataMarket.setFee", d.market.setFee(600, sender=env.admin))
+    rec("DataMarket.setFeeRecipient", d.market.setFeeRecipient(env.admin.address, sender=env.admin))
 
     lenient = d.listing_id(rec("DataMarket.list", d.list_data(env.cyclist, "bike", "terms", Decimal(12), PERIOD)))
     strict = d.listing_id(rec("DataMarket.list", d.list_data(env.household, "meter", "t", Decimal(9), PERIOD, True)))
     rec("DataMarket.updatePrice", d.update_price(env.cyclist, lenient, Decimal(15)))
-    rec("DataMarket.pauseListing", d.pause_listing(env.cyclist, lenient))
-    rec("DataMarket.resumeListing", d.resume_listing(env.cyclist, lenient))
+    rec("DataMarket.pauseListing", d.market.pauseListing(lenient, sender=env.cyclist))
+    rec("DataMarket.resumeListing", d.market.resumeListing(lenient, sender=env.cyclist))
 
     rec("EuroStablecoin.approve", d.stablecoin.approve(m, eur(1000), sender=env.mobility))
     rec("DataMarket.buyAccess", m.buyAccess(lenient, 1, eur(15), sender=env.mobility))  # first purchase, fresh balances
@@ -49,15 +49,15 @@ def test_data_gas(env: DataEnv, gas_report: Any) -> None:
     rec("DataMarket.buyAccess", m.buyAccess(strict, 1, eur(9), sender=env.energy))  # strict: escrowed
     env.chain.increase_time(PERIOD // 2)
     rec("DataMarket.buyAccess", m.buyAccess(strict, 1, eur(9), sender=env.energy))  # strict renewal, releases half
-    rec("DataMarket.recordAccess", d.record_access(env.energy, strict))
+    rec("DataMarket.recordAccess", d.market.recordAccess(strict, sender=env.energy))
     env.chain.increase_time(PERIOD // 4)
-    rec("DataMarket.release", d.release(env.stranger, strict, env.energy.address))
-    rec("DataMarket.revokeConsent", d.revoke_consent(env.household, strict))
-    rec("DataMarket.claimRefund", d.claim_refund(env.energy, strict))
-    rec("DataMarket.withdrawListing", d.withdraw_listing(env.cyclist, lenient))
-    rec("DataMarket.withdraw", d.withdraw(env.cyclist))
-    rec("DataMarket.withdraw", d.withdraw(env.energy))
-    rec("DataMarket.withdraw", d.withdraw(env.admin))
+    rec("DataMarket.release", d.market.release(strict, env.energy.address, sender=env.stranger))
+    rec("DataMarket.revokeConsent", d.market.revokeConsent(strict, sender=env.household))
+    rec("DataMarket.claimRefund", d.market.claimRefund(strict, sender=env.energy))
+    rec("DataMarket.withdrawListing", d.market.withdrawListing(lenient, sender=env.cyclist))
+    rec("DataMarket.withdraw", d.market.withdraw(sender=env.cyclist))
+    rec("DataMarket.withdraw", d.market.withdraw(sender=env.energy))
+    rec("DataMarket.withdraw", d.market.withdraw(sender=env.admin))
     env.invariant()
 
     first, renewal, new_buyer, strict_first, strict_renewal = gas["DataMarket.buyAccess"]

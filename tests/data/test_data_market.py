@@ -43,13 +43,14 @@ def test_list_rejects_bad_terms(env: DataEnv) -> None:
 
 def test_only_the_owner_manages_a_listing(env: DataEnv) -> None:
     lid = env.list()
-    for action in (env.d.pause_listing, env.d.resume_listing, env.d.withdraw_listing, env.d.revoke_consent):
+    market = env.d.market
+    for action in (market.pauseListing, market.resumeListing, market.withdrawListing, market.revokeConsent):
         with reverts("NotListingOwner", listingId=lid, caller=env.stranger.address):
-            action(env.stranger, lid)
+            action(lid, sender=env.stranger)
     with reverts("NotListingOwner", listingId=lid, caller=env.admin.address):
         env.d.update_price(env.admin, lid, Decimal(1))
     with reverts("ListingNotFound", listingId=99):
-        env.d.pause_listing(env.cyclist, 99)
+        env.d.market.pauseListing(99, sender=env.cyclist)
     with reverts("ListingNotFound", listingId=99):
         env.d.market.buyAccess(99, 1, 0, sender=env.mobility)
 
@@ -57,23 +58,23 @@ def test_only_the_owner_manages_a_listing(env: DataEnv) -> None:
 def test_pause_resume_withdraw(env: DataEnv) -> None:
     lid = env.list()
     with reverts("ListingNotPaused", listingId=lid):
-        env.d.resume_listing(env.cyclist, lid)
-    assert_events(env.d.pause_listing(env.cyclist, lid), "ListingPaused", listingId=lid)
+        env.d.market.resumeListing(lid, sender=env.cyclist)
+    assert_events(env.d.market.pauseListing(lid, sender=env.cyclist), "ListingPaused", listingId=lid)
     with reverts("ListingNotActive", listingId=lid, status=2):
         env.d.buy_access(env.mobility, lid)
     with reverts("ListingNotActive", listingId=lid, status=2):
-        env.d.pause_listing(env.cyclist, lid)
+        env.d.market.pauseListing(lid, sender=env.cyclist)
     env.d.update_price(env.cyclist, lid, Decimal(15))  # allowed while paused
-    assert_events(env.d.resume_listing(env.cyclist, lid), "ListingResumed", listingId=lid)
+    assert_events(env.d.market.resumeListing(lid, sender=env.cyclist), "ListingResumed", listingId=lid)
     env.d.buy_access(env.mobility, lid)
-    assert_events(env.d.withdraw_listing(env.cyclist, lid), "ListingWithdrawn", listingId=lid)
+    assert_events(env.d.market.withdrawListing(lid, sender=env.cyclist), "ListingWithdrawn", listingId=lid)
     assert env.d.listing(lid).status == "withdrawn"
     with reverts("ListingNotActive", listingId=lid, status=3):
         env.d.buy_access(env.energy, lid)
     with reverts("ListingClosed", listingId=lid, status=3):
         env.d.update_price(env.cyclist, lid, Decimal(1))
     with reverts("ListingClosed", listingId=lid, status=3):
-        env.d.withdraw_listing(env.cyclist, lid)
+        env.d.market.withdrawListing(lid, sender=env.cyclist)
     assert env.d.access(lid, env.mobility.address).has_access  # paid access survives the withdrawal
 
 
@@ -133,19 +134,21 @@ def test_fee_rounds_down_and_the_person_gets_the_rest(env: DataEnv, units: int, 
 
 def test_fee_is_set_by_the_platform_within_the_cap(env: DataEnv) -> None:
     with reverts("AccessControlUnauthorizedAccount", account=env.stranger.address):
-        env.d.set_fee(env.stranger, 100)
+        env.d.market.setFee(100, sender=env.stranger)
     with reverts("FeeAboveCap", feeBps=2001, capBps=2000):
-        env.d.set_fee(env.admin, 2001)
-    assert_events(env.d.set_fee(env.admin, 100), "FeeUpdated", oldFeeBps=500, newFeeBps=100)  # a cut: at once
+        env.d.market.setFee(2001, sender=env.admin)
+    assert_events(
+        env.d.market.setFee(100, sender=env.admin), "FeeUpdated", oldFeeBps=500, newFeeBps=100
+    )  # a cut: at once
     lid = env.list()
     env.d.buy_access(env.mobility, lid)
     assert env.d.balance(env.admin.address) == Decimal("0.12")
     with reverts("AccessControlUnauthorizedAccount"):
-        env.d.set_fee_recipient(env.cyclist, env.cyclist.address)
+        env.d.market.setFeeRecipient(env.cyclist.address, sender=env.cyclist)
     with reverts("ZeroAddress"):
-        env.d.set_fee_recipient(env.admin, "0x" + "00" * 20)
-    env.d.set_fee_recipient(env.admin, env.stranger.address)
-    env.d.set_fee(env.admin, 0)
+        env.d.market.setFeeRecipient("0x" + "00" * 20, sender=env.admin)
+    env.d.market.setFeeRecipient(env.stranger.address, sender=env.admin)
+    env.d.market.setFee(0, sender=env.admin)
     env.d.buy_access(env.energy, lid)
     assert env.d.balance(env.stranger.address) == 0 and env.d.balance(env.cyclist.address) == Decimal("23.88")
 
@@ -154,7 +157,7 @@ def test_a_fee_rise_takes_effect_only_after_the_notice(env: DataEnv) -> None:
     """The platform cannot raise its cut of a sale it sees coming: a rise applies FEE_NOTICE (30 days) later,
     time for people to reprice or withdraw; a cut applies at once and cancels an announced rise."""
     lid = env.list()
-    res = env.d.set_fee(env.admin, 2000)
+    res = env.d.market.setFee(2000, sender=env.admin)
     effective = res.timestamp + 30 * DAY
     assert_events(res, "FeeRiseAnnounced", currentFeeBps=500, newFeeBps=2000, effectiveAt=effective)
     state = env.d.state()
@@ -169,10 +172,10 @@ def test_a_fee_rise_takes_effect_only_after_the_notice(env: DataEnv) -> None:
     assert_events(buy(), "AccessPurchased", fee=FEE)
     assert_events(buy(), "AccessPurchased", fee=eur("2.4"))  # at `effective`
     assert env.d.state().fee_bps == 2000 and env.d.state().announced_fee_bps == 0
-    res = env.d.set_fee(env.admin, 1000)  # a cut applies at once
+    res = env.d.market.setFee(1000, sender=env.admin)  # a cut applies at once
     assert_events(res, "FeeUpdated", oldFeeBps=2000, newFeeBps=1000)
-    env.d.set_fee(env.admin, 1500)  # announce a rise, then cut back: the rise is cancelled
-    env.d.set_fee(env.admin, 1000)
+    env.d.market.setFee(1500, sender=env.admin)  # announce a rise, then cut back: the rise is cancelled
+    env.d.market.setFee(1000, sender=env.admin)
     env.chain.travel_to(env.chain.timestamp + 30 * DAY)
     assert env.d.state().fee_bps == 1000 and env.d.state().announced_fee_bps == 0
     env.invariant()
@@ -210,12 +213,12 @@ def test_record_access_around_expiry(env: DataEnv, offset: int, ok: bool) -> Non
     t = env.d.buy_access(env.mobility, lid).timestamp + PERIOD
     env.chain.set_next_block_timestamp(t + offset)
     if ok:
-        assert_events(env.d.record_access(env.mobility, lid), "DataAccessed", listingId=lid, expires=t)
+        assert_events(env.d.market.recordAccess(lid, sender=env.mobility), "DataAccessed", listingId=lid, expires=t)
     else:
         with reverts("NoAccess", listingId=lid, buyer=env.mobility.address, expires=t):
-            env.d.record_access(env.mobility, lid)
+            env.d.market.recordAccess(lid, sender=env.mobility)
     with reverts("NoAccess", listingId=lid, buyer=env.energy.address, expires=0):
-        env.d.record_access(env.energy, lid)
+        env.d.market.recordAccess(lid, sender=env.energy)
 
 
 def test_renewal_extends_from_the_later_of_now_and_expiry(env: DataEnv) -> None:
@@ -262,7 +265,7 @@ def test_lenient_revocation_lets_paid_access_run_to_expiry(env: DataEnv) -> None
     lid = env.list(strict=False)
     t0 = env.d.buy_access(env.mobility, lid).timestamp
     env.chain.travel_to(t0 + 100)
-    res = env.d.revoke_consent(env.cyclist, lid)
+    res = env.d.market.revokeConsent(lid, sender=env.cyclist)
     assert_events(res, "ConsentRevoked", listingId=lid, strict=False)
     assert env.d.listing(lid).status == "revoked" and env.d.listing(lid).revoked_at == 0
     with reverts("ListingNotActive", listingId=lid, status=4):
@@ -270,11 +273,11 @@ def test_lenient_revocation_lets_paid_access_run_to_expiry(env: DataEnv) -> None
     with reverts("ListingNotActive", listingId=lid, status=4):
         env.d.buy_access(env.energy, lid)  # no new buyer
     with reverts("AlreadyRevoked", listingId=lid):
-        env.d.revoke_consent(env.cyclist, lid)
+        env.d.market.revokeConsent(lid, sender=env.cyclist)
     with reverts("ListingClosed", listingId=lid, status=4):
         env.d.update_price(env.cyclist, lid, Decimal(1))
     with reverts("NotRevokedStrict", listingId=lid):
-        env.d.claim_refund(env.mobility, lid)
+        env.d.market.claimRefund(lid, sender=env.mobility)
     env.chain.travel_to(t0 + PERIOD - 1)
     assert env.d.access(lid, env.mobility.address).has_access
     env.chain.travel_to(t0 + PERIOD)
@@ -290,25 +293,25 @@ def test_strict_revocation_ends_access_and_refunds_unused_time(env: DataEnv) -> 
     assert env.d.balance(env.admin.address) == Decimal("0.6")  # the fee is earned at purchase
     r = t0 + PERIOD // 3
     env.chain.set_next_block_timestamp(r)
-    assert_events(env.d.revoke_consent(env.cyclist, lid), "ConsentRevoked", strict=True, revokedAt=r)
+    assert_events(env.d.market.revokeConsent(lid, sender=env.cyclist), "ConsentRevoked", strict=True, revokedAt=r)
     access = env.d.access(lid, env.mobility.address)
     assert not access.has_access and access.expires == r and access.paid_until == t0 + PERIOD
     with reverts("NoAccess", listingId=lid, buyer=env.mobility.address, expires=r):
-        env.d.record_access(env.mobility, lid)
+        env.d.market.recordAccess(lid, sender=env.mobility)
     with reverts("ListingNotActive", listingId=lid, status=4):
         env.d.buy_access(env.mobility, lid)
     env.chain.travel_to(r + 1000)  # claiming later changes nothing
-    res = env.d.claim_refund(env.mobility, lid)
+    res = env.d.market.claimRefund(lid, sender=env.mobility)
     assert_events(res, "EscrowReleased", listingId=lid, buyer=env.mobility.address, toOwner=3_800_000, refund=7_600_000)
     assert env.d.balance(env.mobility.address) == Decimal("7.6")
     assert env.d.balance(env.cyclist.address) == Decimal("3.8")
     with reverts("NoRefund", listingId=lid, buyer=env.mobility.address):
-        env.d.claim_refund(env.mobility, lid)
+        env.d.market.claimRefund(lid, sender=env.mobility)
     with reverts("NoRefund", listingId=lid, buyer=env.energy.address):
-        env.d.claim_refund(env.energy, lid)  # never bought
+        env.d.market.claimRefund(lid, sender=env.energy)  # never bought
     env.invariant()
     before = env.d.wallet(env.mobility.address)
-    env.d.withdraw(env.mobility)
+    env.d.market.withdraw(sender=env.mobility)
     assert env.d.wallet(env.mobility.address) - before == Decimal("7.6")
     env.invariant()
 
@@ -322,8 +325,10 @@ def test_strict_renewal_then_revocation_refunds_the_blended_unused_value(env: Da
     assert_events(res, "EscrowReleased", toOwner=5_700_000, refund=0)
     assert env.d.access(lid, env.mobility.address).escrow == Decimal("17.1")
     env.chain.set_next_block_timestamp(t0 + PERIOD)
-    env.d.revoke_consent(env.cyclist, lid)
-    assert_events(env.d.claim_refund(env.mobility, lid), "EscrowReleased", toOwner=5_700_000, refund=11_400_000)
+    env.d.market.revokeConsent(lid, sender=env.cyclist)
+    assert_events(
+        env.d.market.claimRefund(lid, sender=env.mobility), "EscrowReleased", toOwner=5_700_000, refund=11_400_000
+    )
     assert env.d.balance(env.cyclist.address) == Decimal("11.4")
     env.invariant()
 
@@ -332,22 +337,26 @@ def test_strict_refund_rounds_in_the_buyers_favour(env: DataEnv) -> None:
     lid = env.list(strict=True, price=Decimal("0.000007"), period=3)  # share 7 units over 3 s
     t0 = env.d.buy_access(env.mobility, lid).timestamp
     env.chain.set_next_block_timestamp(t0 + 1)
-    env.d.revoke_consent(env.cyclist, lid)
-    assert_events(env.d.claim_refund(env.mobility, lid), "EscrowReleased", toOwner=2, refund=5)
+    env.d.market.revokeConsent(lid, sender=env.cyclist)
+    assert_events(env.d.market.claimRefund(lid, sender=env.mobility), "EscrowReleased", toOwner=2, refund=5)
 
 
 def test_strict_release_streams_the_share_to_the_person(env: DataEnv) -> None:
     lid = env.list(strict=True)
     t0 = env.d.buy_access(env.mobility, lid).timestamp
     env.chain.set_next_block_timestamp(t0 + PERIOD // 4)
-    assert_events(env.d.release(env.stranger, lid, env.mobility.address), "EscrowReleased", toOwner=2_850_000)
+    assert_events(
+        env.d.market.release(lid, env.mobility.address, sender=env.stranger), "EscrowReleased", toOwner=2_850_000
+    )
     env.chain.set_next_block_timestamp(t0 + PERIOD + 1)
-    assert_events(env.d.release(env.stranger, lid, env.mobility.address), "EscrowReleased", toOwner=8_550_000)
+    assert_events(
+        env.d.market.release(lid, env.mobility.address, sender=env.stranger), "EscrowReleased", toOwner=8_550_000
+    )
     assert env.d.balance(env.cyclist.address) == Decimal("11.4")
-    res = env.d.release(env.stranger, lid, env.mobility.address)  # nothing left: no event
+    res = env.d.market.release(lid, env.mobility.address, sender=env.stranger)  # nothing left: no event
     assert not res.events_named("EscrowReleased")
     with reverts("ListingNotFound", listingId=42):
-        env.d.release(env.stranger, 42, env.mobility.address)
+        env.d.market.release(42, env.mobility.address, sender=env.stranger)
     env.invariant()
 
 
@@ -363,15 +372,17 @@ def test_many_small_releases_lose_nothing(env: DataEnv, revoke: bool) -> None:
     releases = 20
     for i in range(releases):
         env.chain.set_next_block_timestamp(t0 + 3 * i + 1)
-        for event in env.d.release(env.stranger, lid, env.mobility.address).events_named("EscrowReleased"):
+        for event in env.d.market.release(lid, env.mobility.address, sender=env.stranger).events_named(
+            "EscrowReleased"
+        ):
             to_owner += event.args["toOwner"]
     end = t0 + 80 if revoke else t0 + 97
     env.chain.set_next_block_timestamp(end)
     if revoke:
-        env.d.revoke_consent(env.cyclist, lid)
-        (event,) = env.d.claim_refund(env.mobility, lid).events_named("EscrowReleased")
+        env.d.market.revokeConsent(lid, sender=env.cyclist)
+        (event,) = env.d.market.claimRefund(lid, sender=env.mobility).events_named("EscrowReleased")
     else:
-        (event,) = env.d.release(env.stranger, lid, env.mobility.address).events_named("EscrowReleased")
+        (event,) = env.d.market.release(lid, env.mobility.address, sender=env.stranger).events_named("EscrowReleased")
     to_owner += event.args["toOwner"]
     refund += event.args["refund"]
     assert to_owner + refund == share
@@ -385,10 +396,10 @@ def test_strict_revocation_after_expiry_refunds_nothing(env: DataEnv) -> None:
     lid = env.list(strict=True)
     t0 = env.d.buy_access(env.mobility, lid).timestamp
     env.chain.set_next_block_timestamp(t0 + PERIOD)
-    env.d.revoke_consent(env.cyclist, lid)
+    env.d.market.revokeConsent(lid, sender=env.cyclist)
     with reverts("NoRefund", listingId=lid, buyer=env.mobility.address):
-        env.d.claim_refund(env.mobility, lid)
-    env.d.release(env.stranger, lid, env.mobility.address)
+        env.d.market.claimRefund(lid, sender=env.mobility)
+    env.d.market.release(lid, env.mobility.address, sender=env.stranger)
     assert env.d.balance(env.cyclist.address) == Decimal("11.4")
     env.invariant()
 
@@ -396,11 +407,11 @@ def test_strict_revocation_after_expiry_refunds_nothing(env: DataEnv) -> None:
 def test_strict_revocation_of_a_withdrawn_listing_still_ends_access(env: DataEnv) -> None:
     lid = env.list(strict=True)
     env.d.buy_access(env.mobility, lid)
-    env.d.withdraw_listing(env.cyclist, lid)
+    env.d.market.withdrawListing(lid, sender=env.cyclist)
     assert env.d.access(lid, env.mobility.address).has_access
-    env.d.revoke_consent(env.cyclist, lid)
+    env.d.market.revokeConsent(lid, sender=env.cyclist)
     assert not env.d.access(lid, env.mobility.address).has_access
-    env.d.claim_refund(env.mobility, lid)
+    env.d.market.claimRefund(lid, sender=env.mobility)
     assert env.d.balance(env.mobility.address) > 0
     env.invariant()
 
@@ -410,13 +421,13 @@ def test_withdraw_pays_once(env: DataEnv) -> None:
     lid = env.list()
     env.d.buy_access(env.mobility, lid)
     before = env.d.wallet(env.cyclist.address)
-    assert_events(env.d.withdraw(env.cyclist), "Withdrawal", account=env.cyclist.address, amount=SHARE)
+    assert_events(env.d.market.withdraw(sender=env.cyclist), "Withdrawal", account=env.cyclist.address, amount=SHARE)
     assert env.d.wallet(env.cyclist.address) - before == Decimal("11.4")
     with reverts("NothingToWithdraw", account=env.cyclist.address):
-        env.d.withdraw(env.cyclist)
-    assert_events(env.d.withdraw(env.admin), "Withdrawal", amount=FEE)
+        env.d.market.withdraw(sender=env.cyclist)
+    assert_events(env.d.market.withdraw(sender=env.admin), "Withdrawal", amount=FEE)
     with reverts("NothingToWithdraw", account=env.admin.address):
-        env.d.withdraw(env.admin)
+        env.d.market.withdraw(sender=env.admin)
     assert env.d.wallet(env.d.market.address) == 0
     env.invariant()
 

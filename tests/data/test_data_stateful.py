@@ -136,12 +136,12 @@ class DataMachine(RuleBasedStateMachine):
         end = max([a.expires for a in model.access.values()] + [self.chain.timestamp]) + 1
         self.chain.travel_to(end)
         for lid, buyer in model.access:
-            self.d.release(self.env.stranger, lid, buyer)
+            self.d.market.release(lid, buyer, sender=self.env.stranger)
             model.settle(lid, buyer, model.listings[lid].revoked_at or end, True)
         for who in self.everyone:
             due = model.pending.get(who.address, 0)
             if due:
-                assert_events(self.d.withdraw(who), "Withdrawal", account=who.address, amount=due)
+                assert_events(self.d.market.withdraw(sender=who), "Withdrawal", account=who.address, amount=due)
         assert int(self.d.stablecoin.balanceOf(self.d.market)) == 0
         self.seen["way out"] += 1
 
@@ -230,31 +230,31 @@ class DataMachine(RuleBasedStateMachine):
         if action == "pause":
             if status != "active":
                 with reverts("ListingNotActive", listingId=lid, status=code):
-                    self.d.pause_listing(owner, lid)  # type: ignore[arg-type]
+                    self.d.market.pauseListing(lid, sender=owner)  # type: ignore[arg-type]
                 return
-            self.d.pause_listing(owner, lid)  # type: ignore[arg-type]
+            self.d.market.pauseListing(lid, sender=owner)  # type: ignore[arg-type]
             listing.status = "paused"
         elif action == "resume":
             if status != "paused":
                 with reverts("ListingNotPaused", listingId=lid, status=code):
-                    self.d.resume_listing(owner, lid)  # type: ignore[arg-type]
+                    self.d.market.resumeListing(lid, sender=owner)  # type: ignore[arg-type]
                 return
-            self.d.resume_listing(owner, lid)  # type: ignore[arg-type]
+            self.d.market.resumeListing(lid, sender=owner)  # type: ignore[arg-type]
             listing.status = "active"
         elif action == "withdraw":
             if status not in ("active", "paused"):
                 with reverts("ListingClosed", listingId=lid, status=code):
-                    self.d.withdraw_listing(owner, lid)  # type: ignore[arg-type]
+                    self.d.market.withdrawListing(lid, sender=owner)  # type: ignore[arg-type]
                 return
-            self.d.withdraw_listing(owner, lid)  # type: ignore[arg-type]
+            self.d.market.withdrawListing(lid, sender=owner)  # type: ignore[arg-type]
             listing.status = "withdrawn"
         else:
             if status == "revoked":
                 with reverts("AlreadyRevoked", listingId=lid):
-                    self.d.revoke_consent(owner, lid)  # type: ignore[arg-type]
+                    self.d.market.revokeConsent(lid, sender=owner)  # type: ignore[arg-type]
                 return
             ts = self.next_ts()
-            self.d.revoke_consent(owner, lid)  # type: ignore[arg-type]
+            self.d.market.revokeConsent(lid, sender=owner)  # type: ignore[arg-type]
             listing.status = "revoked"
             if listing.strict:
                 listing.revoked_at = ts
@@ -277,16 +277,16 @@ class DataMachine(RuleBasedStateMachine):
         listing, who = self.m.listings[lid], self.buyers[buyer]
         if not (listing.status == "revoked" and listing.strict):
             with reverts("NotRevokedStrict", listingId=lid):
-                self.d.claim_refund(who, lid)
+                self.d.market.claimRefund(lid, sender=who)
             return
         snapshot = self.m.copy()
         self.next_ts()
         _, refund = snapshot.settle(lid, who.address, listing.revoked_at, True)
         if refund == 0:
             with reverts("NoRefund", listingId=lid, buyer=who.address):
-                self.d.claim_refund(who, lid)
+                self.d.market.claimRefund(lid, sender=who)
             return
-        self.d.claim_refund(who, lid)
+        self.d.market.claimRefund(lid, sender=who)
         self.m = snapshot
         self.seen["refund"] += 1
 
@@ -297,7 +297,7 @@ class DataMachine(RuleBasedStateMachine):
         who = self.buyers[buyer].address
         ts = self.next_ts()
         listing = self.m.listings[lid]
-        self.d.release(self.env.stranger, lid, who)
+        self.d.market.release(lid, who, sender=self.env.stranger)
         self.m.settle(lid, who, listing.revoked_at or ts, True)
 
     @rule(index=st.integers(0, 5))
@@ -306,9 +306,9 @@ class DataMachine(RuleBasedStateMachine):
         amount = self.m.pending.get(who.address, 0)
         if amount == 0:
             with reverts("NothingToWithdraw", account=who.address):
-                self.d.withdraw(who)
+                self.d.market.withdraw(sender=who)
             return
-        self.d.withdraw(who)
+        self.d.market.withdraw(sender=who)
         self.wallets[who.address] += amount
         self.m.pending[who.address] = 0
 
@@ -318,11 +318,11 @@ class DataMachine(RuleBasedStateMachine):
         just before a purchase it sees coming, which must still pay the fee in force."""
         if fee > 2000:
             with reverts("FeeAboveCap", feeBps=fee, capBps=2000):
-                self.d.set_fee(self.env.admin, fee)
+                self.d.market.setFee(fee, sender=self.env.admin)
             return
         ts = self.next_ts()
         current = self.m.fee_at(ts)
-        self.d.set_fee(self.env.admin, fee)
+        self.d.market.setFee(fee, sender=self.env.admin)
         if fee > current:
             self.m.fee_bps, self.m.next_fee, self.m.next_fee_at = current, fee, ts + FEE_NOTICE
             self.seen["fee rise"] += 1
@@ -335,7 +335,7 @@ class DataMachine(RuleBasedStateMachine):
     def platform_redirects_fees(self, to_stranger: bool) -> None:
         """Future fees go elsewhere; what was credited stays with its owner."""
         recipient = self.env.stranger if to_stranger else self.env.admin
-        self.d.set_fee_recipient(self.env.admin, recipient.address)
+        self.d.market.setFeeRecipient(recipient.address, sender=self.env.admin)
         self.m.recipient = recipient.address
 
     @precondition(lambda self: self.m.listings)
@@ -359,13 +359,16 @@ class DataMachine(RuleBasedStateMachine):
         who = data.draw(st.sampled_from([self.env.stranger, *self.buyers]))
         d, market = self.d, self.d.market
         errors = {
-            "pause": ("NotListingOwner", lambda: d.pause_listing(who, lid)),
-            "resume": ("NotListingOwner", lambda: d.resume_listing(who, lid)),
-            "withdraw listing": ("NotListingOwner", lambda: d.withdraw_listing(who, lid)),
-            "revoke": ("NotListingOwner", lambda: d.revoke_consent(who, lid)),
+            "pause": ("NotListingOwner", lambda: d.market.pauseListing(lid, sender=who)),
+            "resume": ("NotListingOwner", lambda: d.market.resumeListing(lid, sender=who)),
+            "withdraw listing": ("NotListingOwner", lambda: d.market.withdrawListing(lid, sender=who)),
+            "revoke": ("NotListingOwner", lambda: d.market.revokeConsent(lid, sender=who)),
             "reprice": ("NotListingOwner", lambda: d.update_price(who, lid, Decimal(1))),
-            "set fee": ("AccessControlUnauthorizedAccount", lambda: d.set_fee(who, 2000)),
-            "redirect fees": ("AccessControlUnauthorizedAccount", lambda: d.set_fee_recipient(who, who.address)),
+            "set fee": ("AccessControlUnauthorizedAccount", lambda: d.market.setFee(2000, sender=who)),
+            "redirect fees": (
+                "AccessControlUnauthorizedAccount",
+                lambda: d.market.setFeeRecipient(who.address, sender=who),
+            ),
             "grant platform": (
                 "AccessControlUnauthorizedAccount",
                 lambda: market.grantRole(market.PLATFORM_ROLE(), who, sender=who),
@@ -375,9 +378,9 @@ class DataMachine(RuleBasedStateMachine):
             errors["claim"] = (
                 "NoRefund" if self.m.listings[lid].status == "revoked" and self.m.listings[lid].strict
                 else "NotRevokedStrict",
-                lambda: d.claim_refund(who, lid),
+                lambda: d.market.claimRefund(lid, sender=who),
             )  # fmt: skip
-            errors["use data"] = ("NoAccess", lambda: d.record_access(who, lid))
+            errors["use data"] = ("NoAccess", lambda: d.market.recordAccess(lid, sender=who))
             errors["buy without allowance"] = (
                 "ERC20InsufficientAllowance" if self.m.listings[lid].status == "active" else "ListingNotActive",
                 lambda: market.buyAccess(lid, 1, 2**48, sender=who),

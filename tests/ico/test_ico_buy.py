@@ -68,7 +68,7 @@ def test_hard_cap(open_ico: Ico):
     d.fund_investor(ico.platform, extra, D(20_000))
     d.buy(ico.carol, D(20_000))
     d.buy(extra, D(20_000))
-    d.acknowledge_risk(ico.alice)
+    d.registry.acknowledgeRisk(sender=ico.alice)
     d.buy(ico.alice, D(9_000))
     with reverts("HardCapExceeded", available=eur(1_000)):
         d.buy(ico.alice, D("1000.000001"))
@@ -102,7 +102,7 @@ def test_unverified_buyer_rejected(open_ico: Ico):
         ico.driver.buy(ico.dave, D(500))
     ico.driver.verify_investor(ico.platform, ico.dave, retail=False, net_worth=D(0))
     ico.driver.buy(ico.dave, D(500))
-    ico.driver.unverify_investor(ico.platform, ico.dave)
+    ico.driver.registry.unverify(ico.dave, sender=ico.platform)
     with reverts("NotVerified", buyer=ico.dave):
         ico.driver.buy(ico.dave, D(500))
     assert ico.driver.investor(ico.dave).contributed == D(500)  # open purchases stand
@@ -125,7 +125,7 @@ def test_retail_acknowledgment_threshold(open_ico: Ico, who: str, limit: D):
     d.buy(investor, D(100))  # total exactly at the limit
     with reverts("RiskAcknowledgmentRequired", buyer=investor, limit=eur(limit)):
         d.buy(investor, D("0.000001"))  # one unit above
-    res = d.acknowledge_risk(investor)
+    res = d.registry.acknowledgeRisk(sender=investor)
     assert_events(res, "RiskAcknowledged", investor=investor)
     d.buy(investor, D("0.000001"))
     assert d.investor(investor).contributed == limit + D("0.000001")

@@ -30,7 +30,7 @@ def test_ether_value_rounds_down_and_dust_is_refunded_in_full(open_ico: Ico):
     res = ico.sale.buyWithEther(sender=ico.alice, value=value)
     assert_events(res, "TokensPurchased", eurValue=eur(100), weiPaid=value)
     before = ico.chain.balance(ico.alice)
-    res = d.revoke(ico.alice, 0)
+    res = d.sale.revoke(0, sender=ico.alice)
     assert_events(res, "PurchaseRevoked", eurValue=eur(100), weiPaid=value)
     # the sender pays no fee (maxPriorityFee 0, base fee burnt): compare against the gas cost
     assert ico.chain.balance(ico.sale) == 0
@@ -44,9 +44,9 @@ def test_mixed_payments_refund_both(ico: Ico):
     d.buy(ico.carol, D(1_000))
     d.buy_with_ether(ico.carol, D(1))
     ico.after_windows()
-    d.finalise(ico.eve)
+    d.sale.finalise(sender=ico.eve)
     assert not d.state().successful
-    res = d.refund(ico.carol)
+    res = d.sale.refund(sender=ico.carol)
     assert_events(res, "Refunded", buyer=ico.carol, stableAmount=eur(1_000), weiAmount=wei(1))
     assert d.stablecoin.balanceOf(ico.carol) == eur(30_000)
     assert ico.chain.balance(ico.sale) == 0
@@ -58,13 +58,13 @@ def test_mixed_payments_success_splits_fee(ico: Ico):
     d.buy(ico.carol, D(8_000))
     d.buy_with_ether(ico.carol, D(2))  # EUR 4,000
     ico.after_windows()
-    res = d.finalise(ico.eve)
+    res = d.sale.finalise(sender=ico.eve)
     assert_events(res, "SaleFinalised", raised=eur(12_000), feeStable=eur(200), feeWei=wei("0.05"))
-    d.withdraw_proceeds(ico.sme)
-    d.withdraw_fee(ico.platform)
+    d.sale.withdrawProceeds(sender=ico.sme)
+    d.sale.withdrawFee(sender=ico.platform)
     assert d.stablecoin.balanceOf(ico.sme) == eur(7_800)
     assert ico.chain.balance(ico.sale) == 0 and d.stablecoin.balanceOf(ico.sale) == 0
-    d.claim(ico.carol)
+    d.sale.claim(sender=ico.carol)
     assert d.token.balanceOf(ico.carol) == tokens(24_000)
 
 
@@ -96,7 +96,7 @@ def test_revoke_a_later_ether_purchase(open_ico: Ico):
     d.buy_with_ether(ico.alice, D("0.25"))  # EUR 500, purchase 1
     d.buy_with_ether(ico.alice, D("0.5"))  # EUR 1,000, purchase 2
     assert ico.sale.purchase(ico.alice, 1)[:2] == (eur(500), wei("0.25"))
-    res = d.revoke(ico.alice, 1)
+    res = d.sale.revoke(1, sender=ico.alice)
     assert_events(res, "PurchaseRevoked", index=1, eurValue=eur(500), weiPaid=wei("0.25"))
     pos = d.investor(ico.alice)
     assert pos.contributed == D(1_500) and pos.ether_paid == D("0.5")

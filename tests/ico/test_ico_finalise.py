@@ -30,21 +30,21 @@ def test_finalise_only_after_closing(ico: Ico, offset: int, ok: bool):
     reach_goal(ico)  # the reflection periods end long before closing
     ico.chain.set_next_block_timestamp(ico.closing + offset)
     if ok:
-        res = ico.driver.finalise(ico.eve)
+        res = ico.driver.sale.finalise(sender=ico.eve)
         assert_events(res, "SaleFinalised", caller=ico.eve, successful=True, raised=eur(11_000))
     else:
         with reverts("SaleNotClosed", closingTime=ico.closing):
-            ico.driver.finalise(ico.eve)
+            ico.driver.sale.finalise(sender=ico.eve)
 
 
 def test_finalise_only_once(ico: Ico):
     reach_goal(ico)
     ico.after_windows()
-    ico.driver.finalise(ico.eve)
+    ico.driver.sale.finalise(sender=ico.eve)
     with reverts("AlreadyFinalised"):
-        ico.driver.finalise(ico.eve)
+        ico.driver.sale.finalise(sender=ico.eve)
     with reverts("AlreadyFinalised"):
-        ico.driver.finalise(ico.sme)
+        ico.driver.sale.finalise(sender=ico.sme)
 
 
 def test_finalise_waits_for_the_last_reflection_period(ico: Ico):
@@ -54,18 +54,18 @@ def test_finalise_waits_for_the_last_reflection_period(ico: Ico):
     assert ico.driver.state().reflection_ends == window_end
     ico.chain.set_next_block_timestamp(window_end)
     with reverts("ReflectionPeriodRunning", until=window_end):
-        ico.driver.finalise(ico.eve)
+        ico.driver.sale.finalise(sender=ico.eve)
     ico.chain.set_next_block_timestamp(window_end + 1)
-    ico.driver.finalise(ico.eve)
+    ico.driver.sale.finalise(sender=ico.eve)
 
 
 def test_success_claims_proceeds_fee_and_vesting(ico: Ico):
     reach_goal(ico)
     d = ico.driver
     with reverts("NotFinalised"):
-        d.claim(ico.carol)
+        d.sale.claim(sender=ico.carol)
     ico.after_windows()
-    res = d.finalise(ico.eve)
+    res = d.sale.finalise(sender=ico.eve)
     fee = eur(11_000) * 250 // 10_000
     assert_events(res, "SaleFinalised", successful=True, feeStable=fee, feeWei=0)
     assert_events(res, "OfferSettled", sale=ico.sale, raised=eur(11_000))
@@ -76,28 +76,28 @@ def test_success_claims_proceeds_fee_and_vesting(ico: Ico):
     assert d.token.balanceOf(d.vesting) == tokens(1_000_000)
     # post-delivery: nothing minted for buyers until they claim
     assert d.token.balanceOf(ico.carol) == 0
-    res = d.claim(ico.carol)
+    res = d.sale.claim(sender=ico.carol)
     assert_events(res, "TokensClaimed", buyer=ico.carol, tokens=tokens(18_000))
     assert d.token.balanceOf(ico.carol) == tokens(18_000)
     with reverts("AlreadyClaimed", buyer=ico.carol):
-        d.claim(ico.carol)
-    d.claim(ico.alice)
+        d.sale.claim(sender=ico.carol)
+    d.sale.claim(sender=ico.alice)
     assert d.token.balanceOf(ico.alice) == tokens(4_000)
     with reverts("NothingOwed", buyer=ico.bob):
-        d.claim(ico.bob)
+        d.sale.claim(sender=ico.bob)
     # no refunds when the goal is reached
     with reverts("GoalReached"):
-        d.refund(ico.alice)
+        d.sale.refund(sender=ico.alice)
     # proceeds and fee, pulled once
-    res = d.withdraw_proceeds(ico.sme)
+    res = d.sale.withdrawProceeds(sender=ico.sme)
     assert_events(res, "ProceedsWithdrawn", to=ico.sme, stableAmount=eur(10_725), weiAmount=0)
     assert d.stablecoin.balanceOf(ico.sme) == eur(10_725)
     with reverts("NothingToWithdraw", account=ico.sme.address):
-        d.withdraw_proceeds(ico.sme)
-    d.withdraw_fee(ico.platform)
+        d.sale.withdrawProceeds(sender=ico.sme)
+    d.sale.withdrawFee(sender=ico.platform)
     assert d.stablecoin.balanceOf(ico.platform) == fee
     with reverts("NothingToWithdraw", account=ico.platform.address):
-        d.withdraw_fee(ico.platform)
+        d.sale.withdrawFee(sender=ico.platform)
     assert d.stablecoin.balanceOf(ico.sale) == 0
     assert d.token.totalSupply() == tokens(1_000_000 + 22_000)
 
@@ -106,7 +106,7 @@ def test_team_vesting_cliff(ico: Ico):
     reach_goal(ico)
     ico.after_windows()
     d = ico.driver
-    d.finalise(ico.eve)
+    d.sale.finalise(sender=ico.eve)
     start = int(d.vesting.start())
     assert start == ico.closing and int(d.vesting.cliff()) == start + 365 * DAY
     ico.chain.set_next_block_timestamp(start + 365 * DAY - 1)
@@ -124,27 +124,27 @@ def test_goal_missed_refunds_once(ico: Ico):
     miss_goal(ico)
     d = ico.driver
     with reverts("NotFinalised"):
-        d.refund(ico.carol)
+        d.sale.refund(sender=ico.carol)
     ico.after_windows()
-    res = d.finalise(ico.eve)
+    res = d.sale.finalise(sender=ico.eve)
     assert_events(res, "SaleFinalised", successful=False, raised=eur(5_000))
     assert_events(res, "OfferSettled", raised=0)
     assert d.token.balanceOf(d.vesting) == 0  # no team tokens
     with reverts("GoalNotReached"):
-        d.claim(ico.carol)
-    res = d.refund(ico.carol)
+        d.sale.claim(sender=ico.carol)
+    res = d.sale.refund(sender=ico.carol)
     assert_events(res, "Refunded", buyer=ico.carol, stableAmount=eur(3_000), weiAmount=0)
     assert d.stablecoin.balanceOf(ico.carol) == eur(30_000)
     with reverts("AlreadyRefunded", buyer=ico.carol):
-        d.refund(ico.carol)
-    d.refund(ico.alice)
+        d.sale.refund(sender=ico.carol)
+    d.sale.refund(sender=ico.alice)
     assert d.stablecoin.balanceOf(ico.alice) == eur(30_000)
     with reverts("NothingOwed", buyer=ico.bob):
-        d.refund(ico.bob)
+        d.sale.refund(sender=ico.bob)
     with reverts("NothingToWithdraw", account=ico.sme.address):
-        d.withdraw_proceeds(ico.sme)
+        d.sale.withdrawProceeds(sender=ico.sme)
     with reverts("NothingToWithdraw", account=ico.platform.address):
-        d.withdraw_fee(ico.platform)
+        d.sale.withdrawFee(sender=ico.platform)
     assert d.stablecoin.balanceOf(ico.sale) == 0
     assert d.token.totalSupply() == 0
 
@@ -153,7 +153,7 @@ def test_goal_exactly_reached_is_success(ico: Ico):
     ico.open()
     ico.driver.buy(ico.carol, D(10_000))
     ico.after_windows()
-    ico.driver.finalise(ico.eve)
+    ico.driver.sale.finalise(sender=ico.eve)
     assert ico.driver.state().successful
 
 
@@ -161,7 +161,7 @@ def test_goal_missed_by_one_unit(ico: Ico):
     ico.open()
     ico.driver.buy(ico.carol, D("9999.999999"))
     ico.after_windows()
-    ico.driver.finalise(ico.eve)
+    ico.driver.sale.finalise(sender=ico.eve)
     state = ico.driver.state()
     assert state.finalised and not state.successful
 
@@ -169,6 +169,6 @@ def test_goal_missed_by_one_unit(ico: Ico):
 def test_no_buys_after_finalisation(ico: Ico):
     reach_goal(ico)
     ico.after_windows()
-    ico.driver.finalise(ico.eve)
+    ico.driver.sale.finalise(sender=ico.eve)
     with reverts("SaleNotOpen"):
         ico.driver.buy(ico.bob, D(100))

@@ -28,8 +28,8 @@ def test_gas_report(ico: Ico, gas_report):
 
     extra = chain.accounts[8]
     rec("InvestorRegistry.verify", d.verify_investor(ico.platform, extra, retail=True, net_worth=D(50_000)).gas_used)
-    rec("InvestorRegistry.acknowledgeRisk", d.acknowledge_risk(extra).gas_used)
-    rec("InvestorRegistry.unverify", d.unverify_investor(ico.platform, extra).gas_used)
+    rec("InvestorRegistry.acknowledgeRisk", d.registry.acknowledgeRisk(sender=extra).gas_used)
+    rec("InvestorRegistry.unverify", d.registry.unverify(extra, sender=ico.platform).gas_used)
     rec("SmeToken.grantRole", d.token.grantRole(d.token.MINTER_ROLE(), ico.sme, sender=ico.sme).gas_used)
     rec("SmeToken.mint", d.token.mint(ico.sme, 10**18, sender=ico.sme).gas_used)
     rec("SmeToken.burn", d.token.burn(10**17, sender=ico.sme).gas_used)
@@ -70,16 +70,16 @@ def test_gas_report(ico: Ico, gas_report):
     rec("TokenSale.buyWithEther", ether_buy.gas_used)
     assert ether_buy.gas_used < BUY_CEILING, ether_buy.gas_used
     rec("TokenSale.buyWithPermit", d.buy_with_permit(ico.bob, D(100)).gas_used)
-    rec("TokenSale.revoke", d.revoke(ico.alice, 1).gas_used)
-    rec("TokenSale.revoke", d.revoke(ico.bob, 0).gas_used)
-    rec("TokenSale.pause", d.pause(ico.platform).gas_used)
-    rec("TokenSale.unpause", d.unpause(ico.platform).gas_used)
+    rec("TokenSale.revoke", d.sale.revoke(1, sender=ico.alice).gas_used)
+    rec("TokenSale.revoke", d.sale.revoke(0, sender=ico.bob).gas_used)
+    rec("TokenSale.pause", d.sale.pause(sender=ico.platform).gas_used)
+    rec("TokenSale.unpause", d.sale.unpause(sender=ico.platform).gas_used)
     d.buy(ico.carol, D(12_000))
     ico.after_windows()
-    rec("TokenSale.finalise", d.finalise(ico.eve).gas_used)
-    rec("TokenSale.claim", d.claim(ico.carol).gas_used)
-    rec("TokenSale.withdrawProceeds", d.withdraw_proceeds(ico.sme).gas_used)
-    rec("TokenSale.withdrawFee", d.withdraw_fee(ico.platform).gas_used)
+    rec("TokenSale.finalise", d.sale.finalise(sender=ico.eve).gas_used)
+    rec("TokenSale.claim", d.sale.claim(sender=ico.carol).gas_used)
+    rec("TokenSale.withdrawProceeds", d.sale.withdrawProceeds(sender=ico.sme).gas_used)
+    rec("TokenSale.withdrawFee", d.sale.withdrawFee(sender=ico.platform).gas_used)
     chain.travel_to(int(d.vesting.cliff()) + 30 * 86_400)
     rec("TeamVesting.release", d.release_vested(ico.eve).gas_used)
     rec(
@@ -102,8 +102,8 @@ def test_gas_refund_and_failed_sale_paths(ico: Ico, gas_report):
     d.buy(ico.carol, D(1_000))
     d.buy_with_ether(ico.carol, D(1))
     ico.after_windows()
-    gas_report.record("TokenSale.finalise", d.finalise(ico.eve).gas_used)
-    gas_report.record("TokenSale.refund", d.refund(ico.carol).gas_used)
+    gas_report.record("TokenSale.finalise", d.sale.finalise(sender=ico.eve).gas_used)
+    gas_report.record("TokenSale.refund", d.sale.refund(sender=ico.carol).gas_used)
     assert d.stablecoin.balanceOf(ico.carol) == eur(30_000)
 
 

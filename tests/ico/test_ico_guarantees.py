@@ -18,7 +18,7 @@ def succeed(ico: Ico) -> None:
     ico.open()
     ico.driver.buy(ico.carol, D(12_000))
     ico.after_windows()
-    ico.driver.finalise(ico.eve)
+    ico.driver.sale.finalise(sender=ico.eve)
 
 
 def test_registration_mints_what_the_sale_can_deliver_to_the_sale(ico: Ico):
@@ -30,9 +30,9 @@ def test_registration_mints_what_the_sale_can_deliver_to_the_sale(ico: Ico):
 def test_issuer_revoking_the_sales_minter_role_after_success_cannot_stop_claims(ico: Ico):
     d, token = ico.driver, ico.driver.token
     succeed(ico)
-    d.withdraw_proceeds(ico.sme)
+    d.sale.withdrawProceeds(sender=ico.sme)
     token.revokeRole(token.MINTER_ROLE(), ico.sale, sender=ico.sme)
-    res = d.claim(ico.carol)
+    res = d.sale.claim(sender=ico.carol)
     assert_events(res, "TokensClaimed", buyer=ico.carol, tokens=tokens(24_000))
     assert token.balanceOf(ico.carol) == tokens(24_000)
 
@@ -40,10 +40,10 @@ def test_issuer_revoking_the_sales_minter_role_after_success_cannot_stop_claims(
 def test_issuer_minting_the_rest_of_the_cap_cannot_stop_claims(ico: Ico):
     d, token = ico.driver, ico.driver.token
     succeed(ico)
-    d.withdraw_proceeds(ico.sme)
+    d.sale.withdrawProceeds(sender=ico.sme)
     token.grantRole(token.MINTER_ROLE(), ico.sme, sender=ico.sme)
     token.mint(ico.sme, token.cap() - token.totalSupply(), sender=ico.sme)  # the cap is full
-    d.claim(ico.carol)
+    d.sale.claim(sender=ico.carol)
     assert token.balanceOf(ico.carol) == tokens(24_000)
     assert token.balanceOf(ico.sale) == 0  # every sold token delivered, the unsold ones burnt
 
@@ -58,8 +58,8 @@ def test_issuer_revoking_the_minter_role_before_finalisation_cannot_block_it(ico
     token.grantRole(token.MINTER_ROLE(), ico.sme, sender=ico.sme)
     token.mint(ico.sme, token.cap() - token.totalSupply(), sender=ico.sme)
     ico.after_windows()
-    d.finalise(ico.eve)
-    d.claim(ico.carol)
+    d.sale.finalise(sender=ico.eve)
+    d.sale.claim(sender=ico.carol)
     assert token.balanceOf(ico.carol) == tokens(24_000)
     assert token.balanceOf(d.vesting) == tokens(1_000_000)
 
@@ -77,9 +77,9 @@ def test_failed_sale_burns_everything_it_holds(ico: Ico):
     ico.open()
     d.buy(ico.carol, D(1_000))
     ico.after_windows()
-    d.finalise(ico.eve)
+    d.sale.finalise(sender=ico.eve)
     assert token.totalSupply() == 0 and token.balanceOf(ico.sale) == 0
-    d.refund(ico.carol)
+    d.sale.refund(sender=ico.carol)
 
 
 def test_registration_needs_the_minter_role(chain):
@@ -105,7 +105,7 @@ def test_token_admin_cannot_take_or_burn_a_holders_tokens(ico: Ico):
     them, and cannot re-enter the sale's reserve either."""
     d, token = ico.driver, ico.driver.token
     succeed(ico)
-    d.claim(ico.carol)
+    d.sale.claim(sender=ico.carol)
     d.grant_minter(ico.sme, ico.sme)
     with reverts("ERC20InsufficientAllowance"):
         token.transferFrom(ico.carol, ico.sme, 1, sender=ico.sme)

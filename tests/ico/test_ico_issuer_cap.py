@@ -68,7 +68,7 @@ def test_settled_sale_counts_for_what_it_raised(chain):
     first.open()
     first.driver.buy(first.carol, D(20_000))
     first.after_windows()
-    first.driver.finalise(first.eve)
+    first.driver.sale.finalise(sender=first.eve)
     ledger = first.driver.ledger
     assert ledger.usedInWindow(first.sme, t0 + 40 * DAY) == eur(20_000)
     second = second_sale(chain, first, big(t0 + 40 * DAY, D(4_980_000)), register=True)
@@ -82,7 +82,7 @@ def test_failed_sale_frees_the_cap(chain):
     t0 = chain.timestamp + DAY
     first = deploy_ico(chain, big(t0, D(5_000_000)))
     first.after_windows()
-    first.driver.finalise(first.eve)
+    first.driver.sale.finalise(sender=first.eve)
     assert not first.driver.state().successful
     assert first.driver.ledger.usedInWindow(first.sme, t0) == 0
     second_sale(chain, first, big(t0 + 40 * DAY, D(5_000_000)), register=True)
@@ -190,7 +190,7 @@ def test_white_paper_required_from_one_million(chain):
 def test_finalised_sale_cannot_be_registered(chain):
     ico = deploy_ico(chain, register=False)
     ico.after_windows()
-    ico.driver.finalise(ico.eve)
+    ico.driver.sale.finalise(sender=ico.eve)
     with reverts("AlreadyFinalised"):
         ico.driver.register_sale(ico.platform)
     assert ico.driver.ledger.usedInWindow(ico.sme, ico.opening) == 0
@@ -209,7 +209,7 @@ def test_driver_reads_the_issuer_cap_ledger(chain):
     first.open()
     first.driver.buy(first.carol, D(20_000))
     first.after_windows()
-    first.driver.finalise(first.eve)
+    first.driver.sale.finalise(sender=first.eve)
     second = second_sale(chain, first, big(t0 + 40 * DAY, D(100_000)), register=True)
     view = second.issuer_cap()
     assert (view.used, view.available) == (D(120_000), D(4_880_000))

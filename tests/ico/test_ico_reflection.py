@@ -20,14 +20,14 @@ def test_revoke_boundary(open_ico: Ico, elapsed: int, ok: bool):
     bought = d.buy(ico.alice, D(800)).timestamp
     ico.chain.set_next_block_timestamp(bought + elapsed)
     if ok:
-        res = d.revoke(ico.alice, 0)
+        res = d.sale.revoke(0, sender=ico.alice)
         assert_events(res, "PurchaseRevoked", buyer=ico.alice, index=0, eurValue=eur(800), weiPaid=0)
         assert d.stablecoin.balanceOf(ico.alice) == eur(30_000)
         assert d.state().raised == 0 and d.state().escrowed == 0
         assert d.investor(ico.alice).contributed == 0
     else:
         with reverts("ReflectionPeriodOver", deadline=bought + 4 * DAY):
-            d.revoke(ico.alice, 0)
+            d.sale.revoke(0, sender=ico.alice)
 
 
 def test_day_4_succeeds_day_5_fails(open_ico: Ico):
@@ -37,10 +37,10 @@ def test_day_4_succeeds_day_5_fails(open_ico: Ico):
     t0 = d.buy(ico.alice, D(300)).timestamp
     d.buy(ico.alice, D(300))
     ico.chain.set_next_block_timestamp(t0 + 3 * DAY + 12 * 3_600)  # day 4
-    d.revoke(ico.alice, 0)
+    d.sale.revoke(0, sender=ico.alice)
     ico.chain.set_next_block_timestamp(t0 + 4 * DAY + 12 * 3_600)  # day 5
     with reverts("ReflectionPeriodOver"):
-        d.revoke(ico.alice, 1)
+        d.sale.revoke(1, sender=ico.alice)
 
 
 def test_revoke_one_of_several_purchases(open_ico: Ico):
@@ -49,23 +49,23 @@ def test_revoke_one_of_several_purchases(open_ico: Ico):
     d.buy(ico.alice, D(300))
     d.buy(ico.alice, D(400))
     d.buy(ico.alice, D(500))
-    d.revoke(ico.alice, 1)
+    d.sale.revoke(1, sender=ico.alice)
     pos = d.investor(ico.alice)
     assert pos.contributed == D(800) and pos.purchases == 3 and pos.tokens_owed == D(1_600)
     assert ico.sale.purchase(ico.alice, 1)[4] is True
     assert ico.sale.purchase(ico.alice, 0)[4] is False
     assert d.state().raised == D(800) and d.stablecoin.balanceOf(ico.sale) == eur(800)
     with reverts("AlreadyRevoked", index=1):
-        d.revoke(ico.alice, 1)
+        d.sale.revoke(1, sender=ico.alice)
     with reverts("UnknownPurchase", buyer=ico.alice, index=3):
-        d.revoke(ico.alice, 3)
+        d.sale.revoke(3, sender=ico.alice)
 
 
 def test_sophisticated_purchase_is_not_revocable(open_ico: Ico):
     ico = open_ico
     ico.driver.buy(ico.carol, D(500))
     with reverts("NotRevocable", index=0):
-        ico.driver.revoke(ico.carol, 0)
+        ico.driver.sale.revoke(0, sender=ico.carol)
 
 
 def test_revoke_frees_room_under_caps(open_ico: Ico):
@@ -74,7 +74,7 @@ def test_revoke_frees_room_under_caps(open_ico: Ico):
     d.buy(ico.bob, D(1_000))
     with reverts("RiskAcknowledgmentRequired"):
         d.buy(ico.bob, D(100))
-    d.revoke(ico.bob, 0)
+    d.sale.revoke(0, sender=ico.bob)
     d.buy(ico.bob, D(1_000))  # the limit counts open contributions
     assert d.investor(ico.bob).contributed == D(1_000)
 
@@ -82,8 +82,8 @@ def test_revoke_frees_room_under_caps(open_ico: Ico):
 def test_revoke_allowed_while_paused(open_ico: Ico):
     ico = open_ico
     ico.driver.buy(ico.alice, D(500))
-    ico.driver.pause(ico.platform)
-    ico.driver.revoke(ico.alice, 0)
+    ico.driver.sale.pause(sender=ico.platform)
+    ico.driver.sale.revoke(0, sender=ico.alice)
     assert ico.driver.state().raised == 0
 
 
@@ -95,8 +95,8 @@ def test_mica_window_is_a_parameter(chain):
     t0 = ico.driver.buy(ico.alice, D(500)).timestamp
     assert ico.sale.reflectionPeriod() == 14 * DAY
     ico.chain.set_next_block_timestamp(t0 + 14 * DAY)
-    ico.driver.revoke(ico.alice, 0)
+    ico.driver.sale.revoke(0, sender=ico.alice)
     t1 = ico.driver.buy(ico.alice, D(500)).timestamp
     ico.chain.set_next_block_timestamp(t1 + 14 * DAY + 1)
     with reverts("ReflectionPeriodOver"):
-        ico.driver.revoke(ico.alice, 1)
+        ico.driver.sale.revoke(1, sender=ico.alice)

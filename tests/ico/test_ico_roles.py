@@ -64,19 +64,19 @@ def test_ledger_settle_only_by_registered_sale(ico: Ico):
 def test_pause_blocks_buys_and_unpause_restores(open_ico: Ico):
     ico = open_ico
     d = ico.driver
-    res = d.pause(ico.platform)
+    res = d.sale.pause(sender=ico.platform)
     assert_events(res, "Paused", account=ico.platform)
     assert d.state().paused
     with reverts("EnforcedPause"):
-        d.pause(ico.platform)
+        d.sale.pause(sender=ico.platform)
     with reverts("EnforcedPause"):
         d.buy(ico.carol, D(500))
     with reverts("EnforcedPause"):
         d.buy_with_ether(ico.carol, D(1))
-    res = d.unpause(ico.platform)
+    res = d.sale.unpause(sender=ico.platform)
     assert_events(res, "Unpaused", account=ico.platform)
     with reverts("ExpectedPause"):
-        d.unpause(ico.platform)
+        d.sale.unpause(sender=ico.platform)
     d.buy(ico.carol, D(500))
     assert d.state().raised == D(500)
 
@@ -88,10 +88,10 @@ def test_pause_after_closing_never_locks_refunds(ico: Ico):
     ico.open()
     d.buy(ico.carol, D(1_000))
     ico.after_windows()
-    d.pause(ico.platform)
-    res = d.finalise(ico.eve)
+    d.sale.pause(sender=ico.platform)
+    res = d.sale.finalise(sender=ico.eve)
     assert_events(res, "SaleFinalised", successful=False)
-    d.refund(ico.carol)
+    d.sale.refund(sender=ico.carol)
     assert d.stablecoin.balanceOf(ico.carol) == eur(30_000)
 
 
@@ -100,13 +100,13 @@ def test_pause_never_blocks_revoke_finalise_claim_or_withdrawals(ico: Ico):
     ico.open()
     d.buy(ico.carol, D(12_000))
     d.buy(ico.alice, D(1_000))
-    d.pause(ico.platform)
-    d.revoke(ico.alice, 0)  # in her reflection period
+    d.sale.pause(sender=ico.platform)
+    d.sale.revoke(0, sender=ico.alice)  # in her reflection period
     ico.after_windows()
-    d.finalise(ico.eve)
-    d.claim(ico.carol)
-    d.withdraw_proceeds(ico.sme)
-    d.withdraw_fee(ico.platform)
+    d.sale.finalise(sender=ico.eve)
+    d.sale.claim(sender=ico.carol)
+    d.sale.withdrawProceeds(sender=ico.sme)
+    d.sale.withdrawFee(sender=ico.platform)
     assert d.token.balanceOf(ico.carol) == 24_000 * 10**18
     assert d.stablecoin.balanceOf(ico.sme) == eur(12_000) - eur(300)
     assert d.stablecoin.balanceOf(ico.alice) == eur(30_000)

@@ -207,7 +207,7 @@ class SaleMachine(RuleBasedStateMachine):
     @rule(name=st.sampled_from(NAMES))
     def acknowledge(self, name: str) -> None:
         """The investor records the risk acknowledgment: no retail limit from now on."""
-        self.d.acknowledge_risk(self.account(name))
+        self.d.registry.acknowledgeRisk(sender=self.account(name))
         self.investors[name].limit = 2**256
 
     @precondition(lambda self: not self.finalised)
@@ -281,7 +281,7 @@ class SaleMachine(RuleBasedStateMachine):
             error = "SaleNotClosed"
         elif t <= self.windows_end:
             error = "ReflectionPeriodRunning"
-        self.expect(error, lambda: self.d.finalise(self.account(caller)))
+        self.expect(error, lambda: self.d.sale.finalise(sender=self.account(caller)))
         if error is None:
             self.finalised = True
             raised = self.raised
@@ -311,7 +311,7 @@ class SaleMachine(RuleBasedStateMachine):
             error = "AlreadyClaimed"
         elif inv.contributed == 0:
             error = "NothingOwed"
-        self.expect(error, lambda: self.d.claim(self.account(name)))
+        self.expect(error, lambda: self.d.sale.claim(sender=self.account(name)))
         if error is None:
             inv.settled = True
 
@@ -328,7 +328,7 @@ class SaleMachine(RuleBasedStateMachine):
             error = "AlreadyRefunded"
         elif inv.contributed == 0:
             error = "NothingOwed"
-        self.expect(error, lambda: self.d.refund(self.account(name)))
+        self.expect(error, lambda: self.d.sale.refund(sender=self.account(name)))
         if error is None:
             inv.settled = True
             self.wei_paid_out += inv.open_wei
@@ -341,9 +341,9 @@ class SaleMachine(RuleBasedStateMachine):
         if self.due[stable_key] == 0 and self.due[wei_key] == 0:
             error = "NothingToWithdraw"
         if who == "issuer":
-            self.expect(error, lambda: self.d.withdraw_proceeds(self.ico.sme))
+            self.expect(error, lambda: self.d.sale.withdrawProceeds(sender=self.ico.sme))
         else:
-            self.expect(error, lambda: self.d.withdraw_fee(self.ico.platform))
+            self.expect(error, lambda: self.d.sale.withdrawFee(sender=self.ico.platform))
         if error is None:
             self.wei_paid_out += self.due[wei_key]
             self.received[who] += self.due[stable_key]
@@ -357,7 +357,7 @@ class SaleMachine(RuleBasedStateMachine):
     def pauser_toggles(self, on: bool) -> None:
         """The platform pauses or unpauses at any time; a pause stops purchases only."""
         error = ("EnforcedPause" if self.paused else None) if on else (None if self.paused else "ExpectedPause")
-        self.expect(error, lambda: (self.d.pause if on else self.d.unpause)(self.ico.platform))
+        self.expect(error, lambda: (self.sale.pause if on else self.sale.unpause)(sender=self.ico.platform))
         if error is None:
             self.paused = on
 
@@ -366,7 +366,7 @@ class SaleMachine(RuleBasedStateMachine):
         """The platform withdraws an investor's verification: later buys fail, nothing they bought is touched."""
         inv = self.investors[name]
         error = None if inv.verified else "InvestorNotVerified"
-        self.expect(error, lambda: self.d.unverify_investor(self.ico.platform, self.account(name)))
+        self.expect(error, lambda: self.d.registry.unverify(self.account(name), sender=self.ico.platform))
         inv.verified = False
 
     @rule()

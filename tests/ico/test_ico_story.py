@@ -42,12 +42,12 @@ def test_sme_raises_funds(chain):
 
     chain.travel_to(opening)
     sale.buy(investor_a, D(45_000))
-    sale.acknowledge_risk(investor_b)
+    sale.registry.acknowledgeRisk(sender=investor_b)
     sale.buy(investor_b, D(4_000))  # beyond EUR 3,000, acknowledged
     sale.buy_with_ether(investor_b, D(2))  # EUR 5,000
     sale.buy(investor_c, D(800))
     chain.travel_to(chain.timestamp + 2 * DAY)
-    sale.revoke(investor_c, 0)  # changed their mind on day 3
+    sale.sale.revoke(0, sender=investor_c)  # changed their mind on day 3
     assert sale.investor(investor_c).stablecoin_balance == D(60_000)
 
     state = sale.state()
@@ -55,17 +55,17 @@ def test_sme_raises_funds(chain):
     assert state.escrowed == D(49_000) and state.escrowed_ether == D(2)
 
     chain.travel_to(state.closing + 1)
-    sale.finalise(keeper)
+    sale.sale.finalise(sender=keeper)
     state = sale.state()
     assert state.finalised and state.successful
     assert state.proceeds_due == D(49_000) * D("0.97") and state.fee_due == D(49_000) * D("0.03")
     assert state.proceeds_due_ether == D("1.94") and state.fee_due_ether == D("0.06")
 
-    sale.withdraw_proceeds(sme)
-    sale.withdraw_fee(platform)
+    sale.sale.withdrawProceeds(sender=sme)
+    sale.sale.withdrawFee(sender=platform)
     assert sale.stablecoin.balanceOf(sme) == 47_530 * 10**6
-    sale.claim(investor_a)
-    sale.claim(investor_b)
+    sale.sale.claim(sender=investor_a)
+    sale.sale.claim(sender=investor_b)
     assert sale.investor(investor_a).token_balance == D(180_000)
     assert sale.investor(investor_b).token_balance == D(36_000)
     assert sale.investor(investor_c).tokens_owed == 0

@@ -66,16 +66,16 @@ def test_registry_verify_records_profile_and_events(ico: Ico):
     assert verified_at == res.timestamp
     pos = ico.driver.investor(ico.dave)
     assert pos.verified and pos.retail and pos.retail_limit == D("2100.025")
-    res = ico.driver.unverify_investor(ico.platform, ico.dave)
+    res = ico.driver.registry.unverify(ico.dave, sender=ico.platform)
     assert_events(res, "InvestorUnverified", investor=ico.dave, verifier=ico.platform)
     assert not reg.isVerified(ico.dave)
     with reverts("InvestorNotVerified", investor=ico.dave):
-        ico.driver.unverify_investor(ico.platform, ico.dave)
+        ico.driver.registry.unverify(ico.dave, sender=ico.platform)
 
 
 def test_acknowledgment_is_recorded_by_the_investor_and_survives_reverification(ico: Ico):
     reg = ico.driver.registry
-    ico.driver.acknowledge_risk(ico.bob)
+    ico.driver.registry.acknowledgeRisk(sender=ico.bob)
     assert reg.profile(ico.bob)[2] is True
     ico.driver.verify_investor(ico.platform, ico.bob, retail=True, net_worth=D(20_000))
     assert reg.profile(ico.bob)[2] is True

@@ -17,7 +17,7 @@ ZERO = "0x" + "00" * 20
 def bill_until_ended(env, lease_id):
     while env.driver.statement(lease_id).status not in ("ended", "settled"):
         env.chain.travel_to(max(env.driver.statement(lease_id).next_bill_at, env.chain.timestamp + 1))
-        env.driver.run_billing(env.keeper, lease_id)
+        env.driver.lease.runBilling(lease_id, sender=env.keeper)
 
 
 @pytest.mark.parametrize(
@@ -38,9 +38,9 @@ def test_notice_end_date(env, notice_after, periods):
     # keep billing current up to the notice
     while env.driver.statement(lease_id).next_bill_at < start + notice_after:
         env.chain.set_next_block_timestamp(env.driver.statement(lease_id).next_bill_at)
-        env.driver.run_billing(env.keeper, lease_id)
+        env.driver.lease.runBilling(lease_id, sender=env.keeper)
     env.chain.set_next_block_timestamp(start + notice_after)
-    res = env.driver.give_notice(env.lessee, lease_id)
+    res = env.driver.lease.giveNotice(lease_id, sender=env.lessee)
     end_at = start + periods * PLAN.period
     assert_events(res, "NoticeGiven", leaseId=lease_id, endAt=end_at)
     assert env.driver.statement(lease_id).end_at == end_at
@@ -49,9 +49,9 @@ def test_notice_end_date(env, notice_after, periods):
 def test_notice_rules(env):
     lease_id = env.subscribe()
     with reverts("NotLessee", leaseId=lease_id, caller=env.lessor):
-        env.driver.give_notice(env.lessor, lease_id)
+        env.driver.lease.giveNotice(lease_id, sender=env.lessor)
     with reverts("UnknownLease", leaseId=9):
-        env.driver.give_notice(env.lessee, 9)
+        env.driver.lease.giveNotice(9, sender=env.lessee)
     with reverts("NoNotice", leaseId=lease_id):
         env.driver.revoke_notice(env.lessee, lease_id)
     assert not env.driver.lease.isRenewable(lease_id)
@@ -60,7 +60,7 @@ def test_notice_rules(env):
     assert end_at > 0
     assert env.driver.lease.isRenewable(lease_id)
     with reverts("NoticeAlreadyGiven", leaseId=lease_id, endAt=end_at):
-        env.driver.give_notice(env.lessee, lease_id)
+        env.driver.lease.giveNotice(lease_id, sender=env.lessee)
     with reverts("NotLessee", caller=env.lessor):
         env.driver.revoke_notice(env.lessor, lease_id)
     res = env.driver.revoke_notice(env.lessee, lease_id)  # ERC-5643 renew = withdraw the notice
@@ -73,29 +73,29 @@ def test_notice_rules(env):
 def test_final_billing_ends_lease_and_use_right(env):
     lease = env.driver.lease
     lease_id = env.subscribe(top_up=Decimal(10000))
-    env.driver.give_notice(env.lessee, lease_id)
+    env.driver.lease.giveNotice(lease_id, sender=env.lessee)
     end_at = env.driver.statement(lease_id).end_at
     for _ in range(2):
         env.chain.travel_to(env.driver.statement(lease_id).next_bill_at)
-        env.driver.run_billing(env.keeper, lease_id)
+        env.driver.lease.runBilling(lease_id, sender=env.keeper)
     # last period: the use right ends at the end date, without grace
     assert lease.expiresAt(lease_id) == end_at
     env.read(50)
     env.chain.travel_to(end_at - 1)
     assert lease.userOf(lease_id) == env.lessee.address
     env.chain.set_next_block_timestamp(end_at)
-    res = env.driver.run_billing(env.keeper, lease_id)
+    res = env.driver.lease.runBilling(lease_id, sender=env.keeper)
     assert_events(res, "Billed", periodEnd=end_at, hoursBilled=50, charge=eur(1500))
     assert_events(res, "LeaseEnded", leaseId=lease_id, endAt=end_at, terminated=False)
     assert_events(res, "UpdateUser", tokenId=lease_id, user=ZERO, expires=0)
     st = env.driver.statement(lease_id)
     assert (st.status, st.user, st.expires, st.billed) == ("ended", ZERO, end_at, 3500)
     with reverts("LeaseNotRunning", leaseId=lease_id):
-        env.driver.run_billing(env.keeper, lease_id)
+        env.driver.lease.runBilling(lease_id, sender=env.keeper)
     with reverts("LeaseNotRunning"):
-        env.driver.give_notice(env.lessee, lease_id)
+        env.driver.lease.giveNotice(lease_id, sender=env.lessee)
     with reverts("LeaseNotRunning"):
-        env.driver.set_user(env.lessee, lease_id, env.lessee, 2**40)
+        env.driver.lease.setUser(lease_id, env.lessee, 2**40, sender=env.lessee)
     assert not lease.isRenewable(lease_id)
     env.chain.mine()
     assert lease.userOf(lease_id) == ZERO
@@ -104,22 +104,22 @@ def test_final_billing_ends_lease_and_use_right(env):
 def test_settle_returns_deposit_and_balance(env):
     lease_id = env.subscribe(top_up=Decimal(4000))
     with reverts("LeaseNotEnded", leaseId=lease_id):
-        env.driver.settle(env.keeper, lease_id)
-    env.driver.give_notice(env.lessee, lease_id)
+        env.driver.lease.settle(lease_id, sender=env.keeper)
+    env.driver.lease.giveNotice(lease_id, sender=env.lessee)
     bill_until_ended(env, lease_id)
     assert env.driver.statement(lease_id).balance == 1000
     before = env.driver.balance_of(env.lessee)
-    res = env.driver.settle(env.stranger, lease_id)
+    res = env.driver.lease.settle(lease_id, sender=env.stranger)
     assert_events(res, "LeaseSettled", leaseId=lease_id, fromDeposit=0, refund=eur(4000), unpaid=0)
     assert env.driver.lease.refundOf(env.lessee) == eur(4000)
     assert env.driver.lease.leaseOfMachine(env.machine_id) == 0
-    res = env.driver.withdraw_deposit(env.lessee)
+    res = env.driver.lease.withdrawRefund(sender=env.lessee)
     assert_events(res, "RefundWithdrawn", lessee=env.lessee, amount=eur(4000))
     assert env.driver.balance_of(env.lessee) == before + 4000
     with reverts("NothingToWithdraw", account=env.lessee):
-        env.driver.withdraw_deposit(env.lessee)
+        env.driver.lease.withdrawRefund(sender=env.lessee)
     with reverts("LeaseNotEnded", leaseId=lease_id):
-        env.driver.settle(env.keeper, lease_id)
+        env.driver.lease.settle(lease_id, sender=env.keeper)
     with reverts("LeaseNotRunning", leaseId=lease_id):
         env.driver.top_up(env.lessee, Decimal(1), lease_id=lease_id)
     st = env.driver.statement(lease_id)
@@ -131,13 +131,13 @@ def test_settle_returns_deposit_and_balance(env):
 
 def test_deposit_pays_what_is_owed(env):
     lease_id = env.subscribe(top_up=Decimal(1000))
-    env.driver.give_notice(env.lessee, lease_id)
+    env.driver.lease.giveNotice(lease_id, sender=env.lessee)
     env.read(100)  # 1000 EUR of hours in the first period
     bill_until_ended(env, lease_id)
     st = env.driver.statement(lease_id)
     assert st.outstanding > 0
     owed = st.outstanding
-    res = env.driver.settle(env.keeper, lease_id)
+    res = env.driver.lease.settle(lease_id, sender=env.keeper)
     assert_events(res, "LeaseSettled", fromDeposit=eur(min(owed, Decimal(3000))))
     st = env.driver.statement(lease_id)
     assert st.outstanding == max(owed - 3000, 0)
@@ -147,10 +147,10 @@ def test_deposit_pays_what_is_owed(env):
 
 def test_debt_beyond_deposit_stays_outstanding(env):
     lease_id = env.subscribe()
-    env.driver.give_notice(env.lessee, lease_id)
+    env.driver.lease.giveNotice(lease_id, sender=env.lessee)
     env.read(500)  # 5000 EUR of hours
     bill_until_ended(env, lease_id)
-    res = env.driver.settle(env.keeper, lease_id)
+    res = env.driver.lease.settle(lease_id, sender=env.keeper)
     st = env.driver.statement(lease_id)
     assert_events(res, "LeaseSettled", fromDeposit=eur(3000), refund=0, unpaid=eur(st.outstanding))
     assert (st.billed, st.paid, st.outstanding) == (8000, 3000, 5000)
@@ -171,20 +171,20 @@ def test_terminate_suspended_lease(env):
     lease_id = env.subscribe()
     due = env.driver.statement(lease_id).next_bill_at
     env.chain.set_next_block_timestamp(due)
-    env.driver.run_billing(env.keeper, lease_id)
+    env.driver.lease.runBilling(lease_id, sender=env.keeper)
     with reverts("NotSuspended", leaseId=lease_id):
-        env.driver.terminate(env.lessor, lease_id)
+        env.driver.lease.terminate(lease_id, sender=env.lessor)
     env.chain.set_next_block_timestamp(due + PLAN.grace)
-    env.driver.suspend(env.keeper, lease_id)
+    env.driver.lease.suspend(lease_id, sender=env.keeper)
     with reverts("NotLessor", leaseId=lease_id, caller=env.stranger):
-        env.driver.terminate(env.stranger, lease_id)
+        env.driver.lease.terminate(lease_id, sender=env.stranger)
     with reverts("NotLessor", caller=env.lessee):
-        env.driver.terminate(env.lessee, lease_id)
+        env.driver.lease.terminate(lease_id, sender=env.lessee)
     with reverts("UnknownLease", leaseId=8):
-        env.driver.terminate(env.lessor, 8)
-    res = env.driver.terminate(env.lessor, lease_id)
+        env.driver.lease.terminate(8, sender=env.lessor)
+    res = env.driver.lease.terminate(lease_id, sender=env.lessor)
     assert_events(res, "LeaseEnded", leaseId=lease_id, endAt=res.timestamp, terminated=True)
-    env.driver.settle(env.keeper, lease_id)
+    env.driver.lease.settle(lease_id, sender=env.keeper)
     st = env.driver.statement(lease_id)
     assert (st.status, st.paid, st.outstanding) == ("settled", 1000, 0)
     assert env.driver.lease.refundOf(env.lessee) == eur(2000)
@@ -193,12 +193,12 @@ def test_terminate_suspended_lease(env):
 @pytest.mark.parametrize(("offset", "renewable"), [(-1, True), (0, False), (1, False)])
 def test_notice_can_be_withdrawn_until_end_date(env, offset, renewable):
     lease_id = env.subscribe(top_up=Decimal(10000))
-    env.driver.give_notice(env.lessee, lease_id)
+    env.driver.lease.giveNotice(lease_id, sender=env.lessee)
     end_at = env.driver.statement(lease_id).end_at
     # keep billing up to the last period, so that the lease is still running at its end date
     while env.driver.statement(lease_id).next_bill_at < end_at:
         env.chain.set_next_block_timestamp(env.driver.statement(lease_id).next_bill_at)
-        env.driver.run_billing(env.keeper, lease_id)
+        env.driver.lease.runBilling(lease_id, sender=env.keeper)
     env.chain.travel_to(end_at + offset - 1)
     assert env.driver.lease.isRenewable(lease_id) is (end_at + offset - 1 < end_at)
     env.chain.set_next_block_timestamp(end_at + offset)
@@ -212,21 +212,21 @@ def test_notice_can_be_withdrawn_until_end_date(env, offset, renewable):
 
 def test_settlement_applies_pending_sla_credit(env):
     lease_id = env.subscribe(top_up=Decimal(2000))
-    env.driver.give_notice(env.lessee, lease_id)
+    env.driver.lease.giveNotice(lease_id, sender=env.lessee)
     end_at = env.driver.statement(lease_id).end_at
     while env.driver.statement(lease_id).next_bill_at < end_at:
         env.chain.set_next_block_timestamp(env.driver.statement(lease_id).next_bill_at)
-        env.driver.run_billing(env.keeper, lease_id)
+        env.driver.lease.runBilling(lease_id, sender=env.keeper)
     env.chain.set_next_block_timestamp(end_at - 3600)
     ticket = env.driver.ticket_id(env.driver.report_fault(env.device, lease_id=lease_id, description_hash="leak"))
     env.chain.set_next_block_timestamp(end_at)
-    env.driver.run_billing(env.keeper, lease_id)  # final bill, SLA not yet missed
+    env.driver.lease.runBilling(lease_id, sender=env.keeper)  # final bill, SLA not yet missed
     st = env.driver.statement(lease_id)
     assert (st.status, st.outstanding, st.credits) == ("ended", 1000, 0)
     env.chain.set_next_block_timestamp(end_at - 3600 + PLAN.sla + 1)
     env.driver.close_ticket(env.lessor, ticket, "late fix")
     assert env.driver.statement(lease_id).pending_credit == 200
-    res = env.driver.settle(env.keeper, lease_id)
+    res = env.driver.lease.settle(lease_id, sender=env.keeper)
     assert_events(res, "CreditApplied", leaseId=lease_id, amount=eur(200))
     assert_events(res, "LeaseSettled", fromDeposit=eur(800), refund=eur(2200), unpaid=0)
     st = env.driver.statement(lease_id)

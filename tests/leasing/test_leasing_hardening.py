@@ -20,7 +20,7 @@ U64_MAX = 2**64 - 1
 def bill_until_ended(env, lease_id):
     while env.driver.statement(lease_id).status not in ("ended", "settled"):
         env.chain.travel_to(max(env.driver.statement(lease_id).next_bill_at, env.chain.timestamp + 1))
-        env.driver.run_billing(env.keeper, lease_id)
+        env.driver.lease.runBilling(lease_id, sender=env.keeper)
 
 
 def lessor_is_also_manufacturer(env):
@@ -35,13 +35,13 @@ def test_lessor_cannot_rebind_a_leased_meter_to_drain_the_prepaid_balance(env):
     lessor_is_also_manufacturer(env)
     lease_id = env.subscribe(top_up=Decimal(9000))
     with reverts("InCustody", machineId=env.machine_id, custodian=env.driver.lease.address):
-        env.driver.bind_device(env.lessor, env.machine_id, env.lessor)
+        env.driver.registry.bindDevice(env.machine_id, env.lessor, sender=env.lessor)
     # a proposal alone changes nothing: the lessor's own key still cannot sign readings
-    env.driver.propose_device(env.lessor, env.machine_id, env.lessor)
+    env.driver.registry.proposeDevice(env.machine_id, env.lessor, sender=env.lessor)
     with reverts("InvalidDeviceSignature", signer=env.lessor):
         env.driver.post_reading(env.keeper, env.lessor, env.machine_id, 10**12)
     env.chain.travel_to(env.driver.statement(lease_id).next_bill_at)
-    env.driver.run_billing(env.keeper, lease_id)
+    env.driver.lease.runBilling(lease_id, sender=env.keeper)
     st = env.driver.statement(lease_id)
     assert (st.billed, st.balance, st.status) == (PLAN.period_fee, Decimal(9000) - PLAN.period_fee, "active")
     assert env.driver.machine(env.machine_id).device == env.device.address
@@ -50,19 +50,19 @@ def test_lessor_cannot_rebind_a_leased_meter_to_drain_the_prepaid_balance(env):
 def test_a_leased_meter_changes_only_with_the_lessees_consent(env):
     lease_id = env.subscribe()
     with reverts("NotInCustody", machineId=env.machine2_id):
-        env.driver.propose_device(env.manufacturer, env.machine2_id, env.device2)
+        env.driver.registry.proposeDevice(env.machine2_id, env.device2, sender=env.manufacturer)
     with reverts("AccessControlUnauthorizedAccount", account=env.lessor):
-        env.driver.propose_device(env.lessor, env.machine_id, env.device2)
-    res = env.driver.propose_device(env.manufacturer, env.machine_id, env.device2)
+        env.driver.registry.proposeDevice(env.machine_id, env.device2, sender=env.lessor)
+    res = env.driver.registry.proposeDevice(env.machine_id, env.device2, sender=env.manufacturer)
     assert_events(res, "DeviceProposed", machineId=env.machine_id, device=env.device2)
     assert env.driver.machine(env.machine_id).proposed_device == env.device2.address
     with reverts("NotLessee", leaseId=lease_id, caller=env.lessor):
-        env.driver.approve_device(env.lessor, lease_id, env.device2)
+        env.driver.lease.approveDevice(lease_id, env.device2, sender=env.lessor)
     with reverts("NotProposed", machineId=env.machine_id, device=env.stranger):
-        env.driver.approve_device(env.lessee, lease_id, env.stranger)  # not what was proposed
+        env.driver.lease.approveDevice(lease_id, env.stranger, sender=env.lessee)  # not what was proposed
     with reverts("NotCustodian", machineId=env.machine_id, caller=env.manufacturer):
         env.driver.registry.acceptDevice(env.machine_id, env.device2, sender=env.manufacturer)
-    res = env.driver.approve_device(env.lessee, lease_id, env.device2)
+    res = env.driver.lease.approveDevice(lease_id, env.device2, sender=env.lessee)
     assert_events(res, "DeviceBound", machineId=env.machine_id, device=env.device2)
     state = env.driver.machine(env.machine_id)
     assert (state.device, state.proposed_device) == (env.device2.address, ZERO)
@@ -72,7 +72,7 @@ def test_a_leased_meter_changes_only_with_the_lessees_consent(env):
 def test_subscription_refuses_a_meter_rebound_just_before_it(env):
     lessor_is_also_manufacturer(env)
     seen = env.driver.registry.deviceOf(env.machine_id)
-    env.driver.bind_device(env.lessor, env.machine_id, env.lessor)  # front-runs the subscription
+    env.driver.registry.bindDevice(env.machine_id, env.lessor, sender=env.lessor)  # front-runs the subscription
     with reverts("DeviceMismatch", machineId=env.machine_id, device=seen):
         env.driver.subscribe(env.lessee, env.machine_id, env.plan_id, device=seen)
 
@@ -87,15 +87,15 @@ def test_custody_is_the_lease_contracts_alone_and_ends_with_the_lease(env):
     for call in (registry.releaseCustody, lambda m, **kw: registry.meter(m, 1, **kw)):
         with reverts("NotCustodian", machineId=env.machine_id, caller=env.admin):
             call(env.machine_id, sender=env.admin)
-    env.driver.give_notice(env.lessee, lease_id)
+    env.driver.lease.giveNotice(lease_id, sender=env.lessee)
     env.driver.top_up(env.lessee, Decimal(10000), lease_id=lease_id)
     bill_until_ended(env, lease_id)
     with reverts("InCustody"):  # ended, not settled: still the lease's
-        env.driver.bind_device(env.manufacturer, env.machine_id, env.device2)
-    res = env.driver.settle(env.keeper, lease_id)
+        env.driver.registry.bindDevice(env.machine_id, env.device2, sender=env.manufacturer)
+    res = env.driver.lease.settle(lease_id, sender=env.keeper)
     assert_events(res, "CustodyReleased", machineId=env.machine_id, custodian=env.driver.lease.address)
     assert env.driver.machine(env.machine_id).custodian == ZERO
-    env.driver.bind_device(env.manufacturer, env.machine_id, env.device2)
+    env.driver.registry.bindDevice(env.machine_id, env.device2, sender=env.manufacturer)
 
 
 # --- finding 5: readings bound to the time they were taken ------------------------------------------------------
@@ -103,17 +103,17 @@ def test_custody_is_the_lease_contracts_alone_and_ends_with_the_lease(env):
 
 def test_hours_of_lease_one_relayed_under_lease_two_are_refused(env):
     first = env.subscribe(top_up=Decimal(10000))
-    env.driver.give_notice(env.lessee, first)
+    env.driver.lease.giveNotice(first, sender=env.lessee)
     env.chain.travel_to(env.chain.timestamp + 10 * DAY)
     late = env.driver.sign_reading(env.device, env.machine_id, 200, taken_at=env.chain.timestamp)  # kept back
     bill_until_ended(env, first)
-    env.driver.settle(env.keeper, first)
+    env.driver.lease.settle(first, sender=env.keeper)
     second = env.subscribe(lessee=env.other)
     sealed = env.driver.machine(env.machine_id).sealed_until
     with reverts("StaleReading", machineId=env.machine_id, takenAt=late[0][3], notAfter=sealed):
         env.driver.registry.reportUsage(*late, sender=env.keeper)
     env.chain.travel_to(env.driver.statement(second).next_bill_at)
-    res = env.driver.run_billing(env.keeper, second)
+    res = env.driver.lease.runBilling(second, sender=env.keeper)
     assert_events(res, "Billed", leaseId=second, hoursBilled=0, charge=eur(PLAN.period_fee))
 
 
@@ -125,10 +125,10 @@ def test_hours_are_billed_in_the_period_they_were_worked_not_relayed(env):
     env.chain.set_next_block_timestamp(due + 2 * HOUR)
     env.driver.post_reading(env.keeper, env.device, env.machine_id, 102)  # taken after the period end
     assert (env.driver.registry.hoursAt(env.machine_id, due), env.driver.registry.hoursOf(env.machine_id)) == (100, 102)
-    res = env.driver.run_billing(env.keeper, lease_id)  # the keeper bills after relaying it
+    res = env.driver.lease.runBilling(lease_id, sender=env.keeper)  # the keeper bills after relaying it
     assert_events(res, "Billed", leaseId=lease_id, periodEnd=due, hoursBilled=100)
     env.chain.travel_to(env.driver.statement(lease_id).next_bill_at)
-    res = env.driver.run_billing(env.keeper, lease_id)
+    res = env.driver.lease.runBilling(lease_id, sender=env.keeper)
     assert_events(res, "Billed", leaseId=lease_id, hoursBilled=2)
 
 
@@ -165,16 +165,18 @@ def test_terminate_bills_the_hours_of_the_grace_period(env):
     lease_id = env.subscribe()
     due = env.driver.statement(lease_id).next_bill_at
     env.chain.set_next_block_timestamp(due)
-    env.driver.run_billing(env.keeper, lease_id)  # unpaid: late, the lessee keeps the use right for the grace
+    env.driver.lease.runBilling(
+        lease_id, sender=env.keeper
+    )  # unpaid: late, the lessee keeps the use right for the grace
     env.chain.set_next_block_timestamp(due + 3 * DAY)
     env.driver.post_reading(env.keeper, env.device, env.machine_id, 40)
     env.chain.set_next_block_timestamp(due + PLAN.grace)
-    env.driver.suspend(env.keeper, lease_id)
-    res = env.driver.terminate(env.lessor, lease_id)
+    env.driver.lease.suspend(lease_id, sender=env.keeper)
+    res = env.driver.lease.terminate(lease_id, sender=env.lessor)
     assert_events(res, "Billed", leaseId=lease_id, hoursBilled=40, charge=eur(40 * PLAN.hourly_fee))
     st = env.driver.statement(lease_id)
     assert (st.status, st.billed, st.outstanding) == ("ended", PLAN.period_fee + 40 * PLAN.hourly_fee, 1400)
-    res = env.driver.settle(env.keeper, lease_id)
+    res = env.driver.lease.settle(lease_id, sender=env.keeper)
     assert_events(res, "LeaseSettled", fromDeposit=eur(1400), refund=eur(1600), unpaid=0)
 
 
@@ -188,19 +190,19 @@ def test_a_huge_counter_bills_no_more_hours_than_the_period_has(env):
     env.chain.set_next_block_timestamp(due - HOUR)
     env.driver.post_reading(env.keeper, env.device, env.machine_id, 80 * 24)  # 80 days of hours in one month
     env.chain.set_next_block_timestamp(due)
-    res = env.driver.run_billing(env.keeper, lease_id)
+    res = env.driver.lease.runBilling(lease_id, sender=env.keeper)
     assert_events(res, "Billed", leaseId=lease_id, hoursBilled=PLAN.period // HOUR)
 
 
 def test_absurd_terms_never_brick_billing_or_the_deposit(env):
     plan = env.driver.plan_id(env.driver.publish_plan(env.lessor, hourly_fee=Decimal(U64_MAX) / 10**6))
     lease_id = env.driver.lease_id(env.driver.subscribe(env.lessee, env.machine_id, plan))
-    env.driver.give_notice(env.lessee, lease_id)
+    env.driver.lease.giveNotice(lease_id, sender=env.lessee)
     env.read(720)
     bill_until_ended(env, lease_id)  # reverted (SafeCast) before: the lease could never end
     st = env.driver.statement(lease_id)
     assert st.billed == Decimal(U64_MAX) / 10**6 and st.paid + st.outstanding == st.billed - st.credits
-    env.driver.settle(env.keeper, lease_id)
+    env.driver.lease.settle(lease_id, sender=env.keeper)
     assert env.driver.statement(lease_id).status == "settled"
 
 
@@ -214,11 +216,11 @@ def test_revoked_roles_cannot_lock_a_running_lease(env):
     for role in (registry.CUSTODIAN_ROLE(), registry.MAINTAINER_ROLE()):
         registry.revokeRole(role, env.driver.lease, sender=env.admin)
     env.driver.close_ticket(env.lessor, ticket, "fixed")  # logged on the twin as its custodian
-    env.driver.give_notice(env.lessee, lease_id)
+    env.driver.lease.giveNotice(lease_id, sender=env.lessee)
     bill_until_ended(env, lease_id)
-    env.driver.settle(env.keeper, lease_id)
-    env.driver.withdraw_deposit(env.lessee)
-    env.driver.withdraw_earnings(env.lessor)
+    env.driver.lease.settle(lease_id, sender=env.keeper)
+    env.driver.lease.withdrawRefund(sender=env.lessee)
+    env.driver.lease.withdrawEarnings(sender=env.lessor)
     assert env.driver.balance_of(env.driver.lease) == 0
 
 

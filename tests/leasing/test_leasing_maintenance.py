@@ -93,7 +93,7 @@ def test_close_at_sla_deadline_boundary(env, offset, credited):
     assert bool(res.events_named("SlaCreditGranted")) is credited
     assert env.driver.statement(lease_id).pending_credit == (PLAN.sla_credit if credited else 0)
     env.chain.travel_to(env.driver.statement(lease_id).next_bill_at)
-    res = env.driver.run_billing(env.keeper, lease_id)
+    res = env.driver.lease.runBilling(lease_id, sender=env.keeper)
     st = env.driver.statement(lease_id)
     if credited:
         assert_events(res, "CreditApplied", leaseId=lease_id, amount=eur(PLAN.sla_credit))
@@ -111,7 +111,7 @@ def test_open_ticket_past_deadline_credited_at_billing(env, offset, credited):
     due = env.driver.statement(lease_id).next_bill_at
     ticket_id, _ = open_ticket(env, lease_id, at=due - PLAN.sla + offset)
     env.chain.set_next_block_timestamp(due)
-    res = env.driver.run_billing(env.keeper, lease_id)
+    res = env.driver.lease.runBilling(lease_id, sender=env.keeper)
     assert bool(res.events_named("SlaCreditGranted")) is credited
     st = env.driver.statement(lease_id)
     assert st.credits == (200 if credited else 0)
@@ -122,7 +122,7 @@ def test_open_ticket_past_deadline_credited_at_billing(env, offset, credited):
     assert_events(res, "TicketClosed", late=True)
     assert len(res.events_named("SlaCreditGranted")) == (0 if credited else 1)
     env.chain.travel_to(st.next_bill_at)
-    env.driver.run_billing(env.keeper, lease_id)
+    env.driver.lease.runBilling(lease_id, sender=env.keeper)
     st = env.driver.statement(lease_id)
     assert (st.credits, st.billed) == (200, 2000)
     assert st.paid + st.outstanding == st.billed - st.credits
@@ -135,11 +135,11 @@ def test_credit_larger_than_bill_carries_over(env):
     env.chain.increase_time(PLAN.sla + 1)
     env.driver.close_ticket(env.lessor, ticket_id, "late fix")
     env.chain.travel_to(env.driver.statement(lease_id).next_bill_at)
-    env.driver.run_billing(env.keeper, lease_id)
+    env.driver.lease.runBilling(lease_id, sender=env.keeper)
     st = env.driver.statement(lease_id)
     assert (st.billed, st.credits, st.pending_credit, st.outstanding, st.status) == (1000, 1000, 500, 0, "active")
     env.chain.travel_to(st.next_bill_at)
-    env.driver.run_billing(env.keeper, lease_id)
+    env.driver.lease.runBilling(lease_id, sender=env.keeper)
     st = env.driver.statement(lease_id)
     assert (st.billed, st.credits, st.pending_credit, st.outstanding, st.status) == (2000, 1500, 0, 500, "late")
     assert st.paid + st.outstanding == st.billed - st.credits
@@ -147,11 +147,11 @@ def test_credit_larger_than_bill_carries_over(env):
 
 def test_no_fault_on_ended_lease(env):
     lease_id = env.subscribe(top_up=Decimal(10000))
-    env.driver.give_notice(env.lessee, lease_id)
+    env.driver.lease.giveNotice(lease_id, sender=env.lessee)
     end_at = env.driver.statement(lease_id).end_at
     while env.driver.statement(lease_id).status != "ended":
         env.chain.travel_to(env.driver.statement(lease_id).next_bill_at)
-        env.driver.run_billing(env.keeper, lease_id)
+        env.driver.lease.runBilling(lease_id, sender=env.keeper)
     assert env.driver.statement(lease_id).next_bill_at == end_at + PLAN.period
     with reverts("LeaseNotRunning", leaseId=lease_id):
         env.driver.report_fault(env.lessee, lease_id=lease_id)

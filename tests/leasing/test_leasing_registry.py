@@ -46,10 +46,10 @@ def test_duplicate_serial_and_bad_inputs_rejected(env):
 
 def test_bind_device_only_manufacturer(env):
     with reverts("AccessControlUnauthorizedAccount", account=env.lessee):
-        env.driver.bind_device(env.lessee, env.machine_id, env.lessee)
+        env.driver.registry.bindDevice(env.machine_id, env.lessee, sender=env.lessee)
     with reverts("UnknownMachine", machineId=99):
-        env.driver.bind_device(env.manufacturer, 99, env.device2)
-    res = env.driver.bind_device(env.manufacturer, env.machine_id, env.device2)
+        env.driver.registry.bindDevice(99, env.device2, sender=env.manufacturer)
+    res = env.driver.registry.bindDevice(env.machine_id, env.device2, sender=env.manufacturer)
     assert_events(res, "DeviceBound", machineId=env.machine_id, device=env.device2)
     # the old device can no longer report, the new one can
     with reverts("InvalidDeviceSignature", signer=env.device):

@@ -56,12 +56,12 @@ def test_plan_terms_validated(env):
 
 def test_retire_plan(env):
     with reverts("NotPlanLessor", planId=env.plan_id, caller=env.stranger):
-        env.driver.retire_plan(env.stranger, env.plan_id)
+        env.driver.lease.retirePlan(env.plan_id, sender=env.stranger)
     with reverts("UnknownPlan", planId=42):
-        env.driver.retire_plan(env.lessor, 42)
-    assert_events(env.driver.retire_plan(env.lessor, env.plan_id), "PlanRetired", planId=env.plan_id)
+        env.driver.lease.retirePlan(42, sender=env.lessor)
+    assert_events(env.driver.lease.retirePlan(env.plan_id, sender=env.lessor), "PlanRetired", planId=env.plan_id)
     with reverts("PlanNotActive", planId=env.plan_id):
-        env.driver.retire_plan(env.lessor, env.plan_id)
+        env.driver.lease.retirePlan(env.plan_id, sender=env.lessor)
     with reverts("PlanNotActive", planId=env.plan_id):
         env.driver.subscribe(env.lessee, env.machine_id, env.plan_id)
 
@@ -119,11 +119,11 @@ def test_lease_token_not_transferable(env):
 def test_lessor_cannot_set_user(env):
     lease_id = env.subscribe()
     with reverts("NotLessee", leaseId=lease_id, caller=env.lessor):
-        env.driver.set_user(env.lessor, lease_id, env.lessor, 2**40)
+        env.driver.lease.setUser(lease_id, env.lessor, 2**40, sender=env.lessor)
     with reverts("NotLessee", leaseId=lease_id, caller=env.stranger):
-        env.driver.set_user(env.stranger, lease_id, env.stranger, 2**40)
+        env.driver.lease.setUser(lease_id, env.stranger, 2**40, sender=env.stranger)
     with reverts("UnknownLease", leaseId=9):
-        env.driver.set_user(env.lessee, 9, env.lessee, 2**40)
+        env.driver.lease.setUser(9, env.lessee, 2**40, sender=env.lessee)
     assert env.driver.lease.userOf(lease_id) == env.lessee.address
 
 
@@ -131,12 +131,12 @@ def test_lessee_names_operator_capped_by_paid_period(env):
     lease = env.driver.lease
     lease_id = env.subscribe()
     lease_expires = lease.expiresAt(lease_id)
-    res = env.driver.set_user(env.lessee, lease_id, env.other, 2**63)
+    res = env.driver.lease.setUser(lease_id, env.other, 2**63, sender=env.lessee)
     assert_events(res, "UpdateUser", tokenId=lease_id, user=env.other, expires=lease_expires)
     assert lease.userOf(lease_id) == env.other.address
     assert lease.userExpires(lease_id) == lease_expires  # never beyond what is paid
     short = env.chain.timestamp + 10 * DAY
-    env.driver.set_user(env.lessee, lease_id, env.other, short)
+    env.driver.lease.setUser(lease_id, env.other, short, sender=env.lessee)
     assert lease.userExpires(lease_id) == short
     env.chain.travel_to(short - 1)
     assert lease.userOf(lease_id) == env.other.address
@@ -144,9 +144,9 @@ def test_lessee_names_operator_capped_by_paid_period(env):
     assert lease.userOf(lease_id) == "0x" + "00" * 20
     # an approved address may set the user too
     env.driver.lease.approve(env.keeper, lease_id, sender=env.lessee)
-    env.driver.set_user(env.keeper, lease_id, env.keeper, 2**63)
+    env.driver.lease.setUser(lease_id, env.keeper, 2**63, sender=env.keeper)
     assert lease.userOf(lease_id) == env.keeper.address
-    env.driver.set_user(env.lessee, lease_id, "0x" + "00" * 20, 0)
+    env.driver.lease.setUser(lease_id, "0x" + "00" * 20, 0, sender=env.lessee)
     assert lease.userOf(lease_id) == "0x" + "00" * 20
     assert lease.userExpires(lease_id) == 0
 
@@ -160,10 +160,10 @@ def test_use_right_expiry_boundary_when_not_billed(env):
     env.chain.travel_to(expires)
     assert lease.userOf(lease_id) == "0x" + "00" * 20  # expired: keepers must bill on time
     with reverts("UseRightExpired", leaseId=lease_id):
-        env.driver.set_user(env.lessee, lease_id, env.other, 2**40)
+        env.driver.lease.setUser(lease_id, env.other, 2**40, sender=env.lessee)
     env.chain.mine()
     assert lease.userOf(lease_id) == "0x" + "00" * 20  # t+1
-    env.driver.run_billing(env.keeper, lease_id)  # late billing restores it
+    env.driver.lease.runBilling(lease_id, sender=env.keeper)  # late billing restores it
     assert lease.userOf(lease_id) == env.lessee.address
 
 
@@ -189,9 +189,9 @@ def test_admin_roles_guarded(env):
 def test_billing_keeps_the_lessees_cap_on_its_user(env):
     lease_id = env.subscribe(top_up=Decimal(5000))
     cap = env.chain.timestamp + 40 * DAY
-    env.driver.set_user(env.lessee, lease_id, env.other, cap)
+    env.driver.lease.setUser(lease_id, env.other, cap, sender=env.lessee)
     env.chain.travel_to(env.driver.statement(lease_id).next_bill_at)
-    res = env.driver.run_billing(env.keeper, lease_id)
+    res = env.driver.lease.runBilling(lease_id, sender=env.keeper)
     st = env.driver.statement(lease_id)
     assert_events(res, "UpdateUser", tokenId=lease_id, user=env.other, expires=cap)
     assert_events(res, "SubscriptionUpdate", tokenId=lease_id, expiration=st.expires)

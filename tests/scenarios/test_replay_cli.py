@@ -64,11 +64,11 @@ def test_wrong_check_value_fails(write_scenario, tmp_path: Path) -> None:
 
 def test_bad_input_exits_2_without_traceback_or_report(write_scenario, tmp_path: Path) -> None:
     good = write_scenario(BASE, "good.yaml")
-    bad = write_scenario(BASE.replace("do: sale.buy", "do: sale.purchase"), "bad.yaml")
+    bad = write_scenario(BASE.replace("do: sale.buy", "do: sale.acquire"), "bad.yaml")
     report = tmp_path / "never.html"
     result = run_cli("replay", good, bad, "--report", report)
     assert result.returncode == 2
-    assert f"{bad}:23: the ico driver has no action 'purchase'" in result.stderr.replace("\n", "")
+    assert f"{bad}:23: the ico driver has no action 'acquire'" in result.stderr.replace("\n", "")
     assert "Traceback" not in result.stderr
     assert not report.exists() and not report.with_suffix(".json").exists()
 

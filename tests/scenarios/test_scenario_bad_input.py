@@ -36,7 +36,7 @@ CASES = [
         "unknown actor 'alicia'",
     ),
     ("unknown set", ("do: sale.buy", "do: shop.buy"), 23, "'shop.buy': expected <contract set>.<action>"),
-    ("unknown action", ("do: sale.buy", "do: sale.purchase"), 23, "the ico driver has no action 'purchase'"),
+    ("unknown action", ("do: sale.buy", "do: sale.acquire"), 23, "the ico driver has no action 'acquire'"),
     ("lifecycle method", ("do: sale.buy", "do: sale.attach"), 23, "the ico driver has no action 'attach'"),
     ("unknown driver", ("driver: ico", "driver: icoo"), 11, "unknown driver 'icoo'"),
     ("unknown argument", ("{amount: 1500 EUR}", "{amount: 1500 EUR, colour: red}"), 24, "unknown argument 'colour'"),

@@ -53,7 +53,7 @@ def test_full_fill_settles_atomically(m):
     with reverts("OfferNotOpen", offerId=offer_id):
         m.driver.fill(m.taker, offer_id=offer_id, amount=D(1))
     with reverts("OfferNotOpen", offerId=offer_id):
-        m.driver.cancel(m.maker, offer_id=offer_id)
+        m.driver.exchange.cancel(offer_id, sender=m.maker)
 
 
 def test_partial_fills_at_the_exact_rate(m):
@@ -103,7 +103,7 @@ def test_cancel_after_partial_fill_returns_the_rest(m):
     offer_id, _ = make_offer(m)
     m.driver.fill(m.taker, offer_id=offer_id, amount=D(120))
     before = m.mkh.balanceOf(m.maker)
-    result = m.driver.cancel(m.maker, offer_id=offer_id)
+    result = m.driver.exchange.cancel(offer_id, sender=m.maker)
     assert_events(result, "OfferCancelled", offerId=offer_id, maker=m.maker.address, refunded=180 * E18)
     assert m.mkh.balanceOf(m.maker) == before + 180 * E18
     assert m.mkh.balanceOf(m.ex) == 0
@@ -114,9 +114,9 @@ def test_cancel_after_partial_fill_returns_the_rest(m):
 
 def test_double_cancel_and_fill_of_a_cancelled_offer_revert(m):
     offer_id, _ = make_offer(m)
-    m.driver.cancel(m.maker, offer_id=offer_id)
+    m.driver.exchange.cancel(offer_id, sender=m.maker)
     with reverts("OfferNotOpen", offerId=offer_id):
-        m.driver.cancel(m.maker, offer_id=offer_id)
+        m.driver.exchange.cancel(offer_id, sender=m.maker)
     with reverts("OfferNotOpen", offerId=offer_id):
         m.driver.fill(m.taker, offer_id=offer_id, amount=D(1))
 
@@ -124,7 +124,7 @@ def test_double_cancel_and_fill_of_a_cancelled_offer_revert(m):
 def test_only_the_maker_cancels(m):
     offer_id, _ = make_offer(m)
     with reverts("NotMaker", offerId=offer_id, caller=m.taker.address):
-        m.driver.cancel(m.taker, offer_id=offer_id)
+        m.driver.exchange.cancel(offer_id, sender=m.taker)
     assert m.driver.offer_state(offer_id).status == "open"
 
 
@@ -193,12 +193,12 @@ def test_ether_offer_proceeds_are_pulled_by_the_maker(m):
     assert m.driver.proceeds(m.artist.address) == D("0.2")
     assert m.art.balanceOf(m.taker) == 304 * E18
 
-    withdrawal = m.driver.withdraw(m.artist)
+    withdrawal = m.driver.exchange.withdraw(sender=m.artist)
     assert_events(withdrawal, "Withdrawn", maker=m.artist.address, amount=2 * E18 // 10)
     assert m.chain.balance(m.artist) == maker_eth + 2 * E18 // 10  # fee-free dev blocks
     assert m.ex.proceedsOf(m.artist) == 0 and m.ex.totalProceeds() == 0 and m.chain.balance(m.ex) == 0
     with reverts("NothingToWithdraw", account=m.artist.address):
-        m.driver.withdraw(m.artist)
+        m.driver.exchange.withdraw(sender=m.artist)
 
 
 def test_ether_fill_must_send_the_exact_price(m):
@@ -219,7 +219,7 @@ def test_proceeds_accumulate_across_offers_and_withdraw_once(m):
     m.driver.fill(m.taker, offer_id=a, amount=D(1))
     m.driver.fill(m.other, offer_id=b, amount=D(2))
     assert m.driver.proceeds(m.artist.address) == D(2)
-    assert_events(m.driver.withdraw(m.artist), "Withdrawn", amount=2 * E18)
+    assert_events(m.driver.exchange.withdraw(sender=m.artist), "Withdrawn", amount=2 * E18)
 
 
 def test_an_sme_token_or_the_stablecoin_trades_too(m):
@@ -248,7 +248,7 @@ def test_offer_terms_cannot_change_under_a_taker(m):
     offer_id, _ = make_offer(m)  # 300 MKH for 30 ART
     quoted = m.ex.priceOf(offer_id, 100 * E18)
     m.art.approve(m.ex, 2**256 - 1, sender=m.taker)  # a standing allowance: the worst case for the taker
-    m.driver.cancel(m.maker, offer_id=offer_id)
+    m.driver.exchange.cancel(offer_id, sender=m.maker)
     dearer, _ = make_offer(m, price=D(300))
     assert dearer != offer_id
     with reverts("OfferNotOpen", offerId=offer_id):

@@ -43,8 +43,8 @@ def test_a_dispute_freezes_the_milestone(env: Env) -> None:
     d.dispute(env.firm, mission_id, 0, "not what we ordered")
     env.chain.travel_to(submitted_at + TIMEOUT + 1)
     for action in (
-        lambda: d.release_after_timeout(env.stranger, mission_id, 0),
-        lambda: d.approve(env.firm, mission_id, 0),
+        lambda: d.escrow.releaseAfterTimeout(mission_id, 0, sender=env.stranger),
+        lambda: d.escrow.approveMilestone(mission_id, 0, sender=env.firm),
         lambda: d.reject(env.firm, mission_id, 0, "no"),
         lambda: d.submit(env.freelancer, mission_id, 0, "v2"),
     ):
@@ -59,20 +59,20 @@ def test_only_the_arbiter_resolves(env: Env) -> None:
     role = d.escrow.ARBITER_ROLE()
     for who in (env.stranger, env.firm, env.freelancer, env.admin):
         with reverts("AccessControlUnauthorizedAccount", account=who.address, neededRole=role):
-            d.resolve(who, mission_id, 0, 5000)
+            d.escrow.resolveDispute(mission_id, 0, 5000, sender=who)
     with reverts("BpsTooHigh", bps=10_001):
-        d.resolve(env.arbiter, mission_id, 0, 10_001)
-    d.resolve(env.arbiter, mission_id, 0, 5000)
+        d.escrow.resolveDispute(mission_id, 0, 10_001, sender=env.arbiter)
+    d.escrow.resolveDispute(mission_id, 0, 5000, sender=env.arbiter)
     with reverts("WrongMilestoneStatus", status=6):
-        d.resolve(env.arbiter, mission_id, 0, 5000)  # resolved once
+        d.escrow.resolveDispute(mission_id, 0, 5000, sender=env.arbiter)  # resolved once
     with reverts("WrongMilestoneStatus", status=6):
-        d.release_after_timeout(env.stranger, mission_id, 0)
+        d.escrow.releaseAfterTimeout(mission_id, 0, sender=env.stranger)
 
 
 def test_resolve_without_dispute_reverts(env: Env) -> None:
     mission_id, _ = env.submitted()
     with reverts("WrongMilestoneStatus", missionId=mission_id, milestone=0, status=1):
-        env.driver.resolve(env.arbiter, mission_id, 0, 5000)
+        env.driver.escrow.resolveDispute(mission_id, 0, 5000, sender=env.arbiter)
 
 
 def test_admin_grants_the_arbiter_role(env: Env) -> None:
@@ -83,7 +83,7 @@ def test_admin_grants_the_arbiter_role(env: Env) -> None:
     esc.grantRole(esc.ARBITER_ROLE(), env.stranger, sender=env.admin)
     mission_id, _ = env.submitted()
     d.dispute(env.firm, mission_id, 0, "x")
-    d.resolve(env.stranger, mission_id, 0, 10_000)
+    d.escrow.resolveDispute(mission_id, 0, 10_000, sender=env.stranger)
     assert d.milestone(mission_id, 0).status == "split"
 
 
@@ -98,7 +98,7 @@ def test_split_arithmetic(env: Env, amount: str, bps: int) -> None:
     to_freelancer = units * bps // 10_000
     to_firm = units - to_freelancer
     fee = to_freelancer * FEE_BPS // 10_000
-    res = d.resolve(env.arbiter, mission_id, 0, bps)
+    res = d.escrow.resolveDispute(mission_id, 0, bps, sender=env.arbiter)
     assert_events(
         res,
         "DisputeResolved",
@@ -125,12 +125,12 @@ def test_mission_closes_after_a_dispute(env: Env) -> None:
     d = env.driver
     mission_id, _ = env.submitted(("600", "400"))
     d.submit(env.freelancer, mission_id, 1, "d1")
-    d.approve(env.firm, mission_id, 1)
+    d.escrow.approveMilestone(mission_id, 1, sender=env.firm)
     d.dispute(env.firm, mission_id, 0, "half done")
-    res = d.resolve(env.arbiter, mission_id, 0, 2500)
+    res = d.escrow.resolveDispute(mission_id, 0, 2500, sender=env.arbiter)
     assert_events(res, "MissionClosed", missionId=mission_id, paid=eur(550), refunded=eur(450))
     m = d.mission(mission_id)
     assert (m.status, m.paid + m.refunded) == ("closed", m.total)
     for who in (env.firm, env.freelancer, env.admin):
-        d.withdraw(who)
+        d.escrow.withdraw(sender=who)
     assert d.state().held == 0

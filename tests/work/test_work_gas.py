@@ -38,34 +38,36 @@ def test_work_gas(env: Env, gas_report) -> None:  # type: ignore[no-untyped-def]
     amounts = [Decimal(1000), Decimal(2500), Decimal(1500)]
     res = rec("MissionEscrow.postMission", d.post_mission(env.firm, "m1", amounts, ACCEPT_WINDOW, TIMEOUT))
     m1 = d.mission_id(res)
-    rec("MissionEscrow.cancelMission", d.cancel(env.firm, m1))
+    rec("MissionEscrow.cancelMission", d.escrow.cancelMission(m1, sender=env.firm))
     res = d.post_mission(env.firm, "m2", amounts, ACCEPT_WINDOW, TIMEOUT, env.freelancer)
     m2 = d.mission_id(res)
-    rec("MissionEscrow.acceptMission", d.accept(env.freelancer, m2))
+    rec("MissionEscrow.acceptMission", d.escrow.acceptMission(m2, sender=env.freelancer))
     rec("MissionEscrow.submitMilestone", d.submit(env.freelancer, m2, 0, "d0"))
-    rec("MissionEscrow.approveMilestone", d.approve(env.firm, m2, 0))  # first credits: fresh slots
+    rec(
+        "MissionEscrow.approveMilestone", d.escrow.approveMilestone(m2, 0, sender=env.firm)
+    )  # first credits: fresh slots
     rec("MissionEscrow.submitMilestone", d.submit(env.freelancer, m2, 1, "d1"))
     rec("MissionEscrow.rejectMilestone", d.reject(env.firm, m2, 1, "no"))
     rec("MissionEscrow.submitMilestone", d.submit(env.freelancer, m2, 1, "d1 v2"))
     env.chain.increase_time(TIMEOUT)
-    rec("MissionEscrow.releaseAfterTimeout", d.release_after_timeout(env.stranger, m2, 1))
+    rec("MissionEscrow.releaseAfterTimeout", d.escrow.releaseAfterTimeout(m2, 1, sender=env.stranger))
     rec("MissionEscrow.submitMilestone", d.submit(env.freelancer, m2, 2, "d2"))
     rec("MissionEscrow.openDispute", d.dispute(env.firm, m2, 2, "bad"))
-    rec("MissionEscrow.resolveDispute", d.resolve(env.arbiter, m2, 2, 5000))  # closes the mission
-    rec("MissionEscrow.withdraw", d.withdraw(env.freelancer))
+    rec("MissionEscrow.resolveDispute", d.escrow.resolveDispute(m2, 2, 5000, sender=env.arbiter))  # closes the mission
+    rec("MissionEscrow.withdraw", d.escrow.withdraw(sender=env.freelancer))
 
     m3 = d.mission_id(d.post_mission(env.firm, "m3", amounts, ACCEPT_WINDOW, TIMEOUT))
-    d.accept(env.other, m3)
+    d.escrow.acceptMission(m3, sender=env.other)
     d.submit(env.other, m3, 0, "d0")
-    rec("MissionEscrow.abandonMission", d.abandon(env.other, m3))
-    rec("MissionEscrow.reclaimUnstarted", d.reclaim(env.firm, m3))
+    rec("MissionEscrow.abandonMission", d.escrow.abandonMission(m3, sender=env.other))
+    rec("MissionEscrow.reclaimUnstarted", d.escrow.reclaimUnstarted(m3, sender=env.firm))
 
     m4 = d.mission_id(d.post_mission(env.firm, "m4", amounts, ACCEPT_WINDOW, TIMEOUT))
-    d.accept(env.freelancer, m4)
+    d.escrow.acceptMission(m4, sender=env.freelancer)
     d.submit(env.freelancer, m4, 0, "d0")
     d.dispute(env.firm, m4, 0, "bad")
     env.chain.increase_time(30 * 86_400)  # no ruling within ARBITER_TIMEOUT
-    rec("MissionEscrow.settleLapsedDispute", d.settle_lapsed_dispute(env.stranger, m4, 0))
+    rec("MissionEscrow.settleLapsedDispute", d.escrow.settleLapsedDispute(m4, 0, sender=env.stranger))
 
     for key, ceiling in CEILINGS.items():
         assert seen[key] < ceiling, f"{key} used {seen[key]} gas (ceiling {ceiling})"

@@ -83,12 +83,12 @@ def test_post_without_allowance_reverts(env: Env) -> None:
 def test_first_come_accepts(env: Env) -> None:
     d = env.driver
     mission_id = env.post()
-    res = d.accept(env.freelancer, mission_id)
+    res = d.escrow.acceptMission(mission_id, sender=env.freelancer)
     assert_events(res, "MissionAccepted", missionId=mission_id, freelancer=env.freelancer.address)
     m = d.mission(mission_id)
     assert (m.status, m.freelancer, m.last_activity) == ("active", env.freelancer.address, res.timestamp)
     with reverts("WrongMissionStatus", missionId=mission_id, status=2):
-        d.accept(env.other, mission_id)
+        d.escrow.acceptMission(mission_id, sender=env.other)
 
 
 def test_only_the_named_freelancer_accepts(env: Env) -> None:
@@ -96,15 +96,15 @@ def test_only_the_named_freelancer_accepts(env: Env) -> None:
     mission_id = env.post(named=env.other)
     assert d.mission(mission_id).freelancer == env.other.address
     with reverts("NotNamedFreelancer", caller=env.freelancer.address, named=env.other.address):
-        d.accept(env.freelancer, mission_id)
-    d.accept(env.other, mission_id)
+        d.escrow.acceptMission(mission_id, sender=env.freelancer)
+    d.escrow.acceptMission(mission_id, sender=env.other)
     assert d.mission(mission_id).freelancer == env.other.address
 
 
 def test_firm_cannot_accept_its_own_mission(env: Env) -> None:
     mission_id = env.post()
     with reverts("FirmCannotAccept"):
-        env.driver.accept(env.firm, mission_id)
+        env.driver.escrow.acceptMission(mission_id, sender=env.firm)
 
 
 @pytest.mark.parametrize("offset, ok", [(-1, True), (0, True), (1, False)])
@@ -114,11 +114,11 @@ def test_acceptance_deadline(env: Env, offset: int, ok: bool) -> None:
     accept_by = d.mission(mission_id).accept_by
     env.chain.set_next_block_timestamp(accept_by + offset)
     if ok:
-        d.accept(env.freelancer, mission_id)
+        d.escrow.acceptMission(mission_id, sender=env.freelancer)
         assert d.mission(mission_id).status == "active"
     else:
         with reverts("AcceptanceDeadlinePassed", acceptBy=accept_by):
-            d.accept(env.freelancer, mission_id)
+            d.escrow.acceptMission(mission_id, sender=env.freelancer)
 
 
 def test_cancel_before_acceptance_refunds_in_full(env: Env) -> None:
@@ -126,17 +126,17 @@ def test_cancel_before_acceptance_refunds_in_full(env: Env) -> None:
     before = d.balance(env.firm)
     mission_id = env.post()
     with reverts("NotFirm", caller=env.stranger.address):
-        d.cancel(env.stranger, mission_id)
-    res = d.cancel(env.firm, mission_id)
+        d.escrow.cancelMission(mission_id, sender=env.stranger)
+    res = d.escrow.cancelMission(mission_id, sender=env.firm)
     assert_events(res, "MissionCancelled", missionId=mission_id, refund=eur(5000))
     m = d.mission(mission_id)
     assert (m.status, m.refunded, m.paid, m.settled_count) == ("cancelled", D(5000), D(0), 3)
     assert d.credit(env.firm) == D(5000)
     with reverts("WrongMissionStatus", status=3):
-        d.cancel(env.firm, mission_id)
+        d.escrow.cancelMission(mission_id, sender=env.firm)
     with reverts("WrongMissionStatus", status=3):
-        d.accept(env.freelancer, mission_id)
-    d.withdraw(env.firm)
+        d.escrow.acceptMission(mission_id, sender=env.freelancer)
+    d.escrow.withdraw(sender=env.firm)
     assert d.balance(env.firm) == before
     assert d.state().balanced and d.state().held == 0
 
@@ -145,14 +145,14 @@ def test_cancel_after_the_deadline_nobody_accepted(env: Env) -> None:
     d = env.driver
     mission_id = env.post()
     env.chain.travel_to(d.mission(mission_id).accept_by + 1)
-    d.cancel(env.firm, mission_id)
+    d.escrow.cancelMission(mission_id, sender=env.firm)
     assert d.credit(env.firm) == D(5000)
 
 
 def test_cancel_after_acceptance_reverts(env: Env) -> None:
     mission_id = env.active()
     with reverts("WrongMissionStatus", missionId=mission_id, status=2):
-        env.driver.cancel(env.firm, mission_id)
+        env.driver.escrow.cancelMission(mission_id, sender=env.firm)
 
 
 # --- submission ---------------------------------------------------------------------------------------------------
@@ -182,10 +182,10 @@ def test_approve_credits_the_freelancer_less_the_fee(env: Env) -> None:
     d = env.driver
     mission_id, _ = env.submitted()
     with reverts("NotFirm", caller=env.freelancer.address):
-        d.approve(env.freelancer, mission_id, 0)
+        d.escrow.approveMilestone(mission_id, 0, sender=env.freelancer)
     with reverts("NotFirm", caller=env.stranger.address):
-        d.approve(env.stranger, mission_id, 0)
-    res = d.approve(env.firm, mission_id, 0)
+        d.escrow.approveMilestone(mission_id, 0, sender=env.stranger)
+    res = d.escrow.approveMilestone(mission_id, 0, sender=env.firm)
     assert_events(res, "MilestoneApproved", missionId=mission_id, milestone=0)
     assert_events(res, "Paid", missionId=mission_id, milestone=0, net=eur(970), fee=eur(30))
     assert d.credit(env.freelancer) == D(970)
@@ -194,9 +194,9 @@ def test_approve_credits_the_freelancer_less_the_fee(env: Env) -> None:
     m = d.mission(mission_id)
     assert (m.paid, m.settled_count, m.status) == (D(1000), 1, "active")
     with reverts("WrongMilestoneStatus", missionId=mission_id, milestone=0, status=4):
-        d.approve(env.firm, mission_id, 0)  # double approve
+        d.escrow.approveMilestone(mission_id, 0, sender=env.firm)  # double approve
     with reverts("WrongMilestoneStatus", status=4):
-        d.release_after_timeout(env.stranger, mission_id, 0)
+        d.escrow.releaseAfterTimeout(mission_id, 0, sender=env.stranger)
     with reverts("WrongMilestoneStatus", status=4):
         d.submit(env.freelancer, mission_id, 0, "again")
     assert d.state().balanced
@@ -205,14 +205,14 @@ def test_approve_credits_the_freelancer_less_the_fee(env: Env) -> None:
 def test_approve_unsubmitted_reverts(env: Env) -> None:
     mission_id = env.active()
     with reverts("WrongMilestoneStatus", missionId=mission_id, milestone=1, status=0):
-        env.driver.approve(env.firm, mission_id, 1)
+        env.driver.escrow.approveMilestone(mission_id, 1, sender=env.firm)
 
 
 def test_firm_may_still_approve_after_the_timeout(env: Env) -> None:
     d = env.driver
     mission_id, submitted_at = env.submitted()
     env.chain.travel_to(submitted_at + TIMEOUT + 10)
-    d.approve(env.firm, mission_id, 0)
+    d.escrow.approveMilestone(mission_id, 0, sender=env.firm)
     assert d.milestone(mission_id, 0).status == "paid"
 
 
@@ -222,20 +222,20 @@ def test_full_mission_closes_and_everyone_withdraws(env: Env) -> None:
     mission_id = env.active()
     for index in range(3):
         d.submit(env.freelancer, mission_id, index, f"deliverable {index}")
-        res = d.approve(env.firm, mission_id, index)
+        res = d.escrow.approveMilestone(mission_id, index, sender=env.firm)
     assert_events(res, "MissionClosed", count=1, missionId=mission_id, paid=eur(5000), refunded=0)
     m = d.mission(mission_id)
     assert (m.status, m.paid + m.refunded, m.settled_count) == ("closed", m.total, 3)
     with reverts("WrongMissionStatus", status=4):
         d.submit(env.freelancer, mission_id, 0, "late")
-    res = d.withdraw(env.freelancer)
+    res = d.escrow.withdraw(sender=env.freelancer)
     assert_events(res, "CreditWithdrawn", account=env.freelancer.address, amount=eur(4850))
     assert d.balance(env.freelancer) == wallet + D(4850)
-    d.withdraw(env.admin)
+    d.escrow.withdraw(sender=env.admin)
     state = d.state()
     assert state.balanced and state.held == 0 and state.owed == 0
     with reverts("NothingToWithdraw", account=env.freelancer.address):
-        d.withdraw(env.freelancer)
+        d.escrow.withdraw(sender=env.freelancer)
 
 
 # --- rejection ----------------------------------------------------------------------------------------------------
@@ -249,14 +249,14 @@ def test_reject_then_resubmit_then_approve(env: Env) -> None:
     ms = d.milestone(mission_id, 0)
     assert (ms.status, ms.releasable_at) == ("rejected", 0)
     with reverts("WrongMilestoneStatus", status=2):
-        d.approve(env.firm, mission_id, 0)
+        d.escrow.approveMilestone(mission_id, 0, sender=env.firm)
     with reverts("WrongMilestoneStatus", status=2):
-        d.release_after_timeout(env.stranger, mission_id, 0)
+        d.escrow.releaseAfterTimeout(mission_id, 0, sender=env.stranger)
     with reverts("WrongMilestoneStatus", status=2):
         d.reject(env.firm, mission_id, 0, "twice")
     res = d.submit(env.freelancer, mission_id, 0, "v2")
     assert d.milestone(mission_id, 0).submitted_at == res.timestamp  # the timeout restarts
-    d.approve(env.firm, mission_id, 0)
+    d.escrow.approveMilestone(mission_id, 0, sender=env.firm)
     assert d.credit(env.freelancer) == D(970)
 
 
@@ -280,18 +280,18 @@ def test_release_after_timeout_boundary(env: Env, offset: int, ok: bool) -> None
     mission_id, submitted_at = env.submitted()
     env.chain.set_next_block_timestamp(submitted_at + TIMEOUT + offset)
     if ok:
-        res = d.release_after_timeout(env.stranger, mission_id, 0)  # anyone
+        res = d.escrow.releaseAfterTimeout(mission_id, 0, sender=env.stranger)  # anyone
         assert_events(res, "MilestoneReleased", missionId=mission_id, milestone=0, caller=env.stranger.address)
         assert_events(res, "Paid", net=eur(970), fee=eur(30))
         assert d.milestone(mission_id, 0).status == "paid"
         assert d.credit(env.freelancer) == D(970)
         with reverts("WrongMilestoneStatus", status=4):
-            d.release_after_timeout(env.freelancer, mission_id, 0)  # double release
+            d.escrow.releaseAfterTimeout(mission_id, 0, sender=env.freelancer)  # double release
         with reverts("WrongMilestoneStatus", status=4):
-            d.approve(env.firm, mission_id, 0)
+            d.escrow.approveMilestone(mission_id, 0, sender=env.firm)
     else:
         with reverts("TimeoutNotReached", releasableAt=submitted_at + TIMEOUT):
-            d.release_after_timeout(env.stranger, mission_id, 0)
+            d.escrow.releaseAfterTimeout(mission_id, 0, sender=env.stranger)
         assert d.credit(env.freelancer) == 0
 
 
@@ -299,11 +299,11 @@ def test_release_of_unsubmitted_or_unknown_milestone_reverts(env: Env) -> None:
     d = env.driver
     mission_id = env.active()
     with reverts("WrongMilestoneStatus", status=0):
-        d.release_after_timeout(env.stranger, mission_id, 0)
+        d.escrow.releaseAfterTimeout(mission_id, 0, sender=env.stranger)
     with reverts("UnknownMilestone", missionId=mission_id, milestone=7):
-        d.release_after_timeout(env.stranger, mission_id, 7)
+        d.escrow.releaseAfterTimeout(mission_id, 7, sender=env.stranger)
     with reverts("UnknownMilestone", missionId=999, milestone=0):
-        d.release_after_timeout(env.stranger, 999, 0)
+        d.escrow.releaseAfterTimeout(999, 0, sender=env.stranger)
 
 
 # --- abandonment and inactivity -----------------------------------------------------------------------------------
@@ -314,33 +314,33 @@ def test_abandon_then_reclaim_unstarted(env: Env) -> None:
     d.submit(env.freelancer, mission_id, 1, "d1")
     d.reject(env.firm, mission_id, 1, "no")
     with reverts("NotReclaimable", missionId=mission_id):
-        d.reclaim(env.firm, mission_id)
+        d.escrow.reclaimUnstarted(mission_id, sender=env.firm)
     with reverts("NotFreelancer", caller=env.stranger.address):
-        d.abandon(env.stranger, mission_id)
-    res = d.abandon(env.freelancer, mission_id)
+        d.escrow.abandonMission(mission_id, sender=env.stranger)
+    res = d.escrow.abandonMission(mission_id, sender=env.freelancer)
     assert_events(res, "MissionAbandoned", missionId=mission_id, freelancer=env.freelancer.address)
     assert d.mission(mission_id).abandoned
     with reverts("WrongMissionStatus"):
-        d.abandon(env.freelancer, mission_id)
+        d.escrow.abandonMission(mission_id, sender=env.freelancer)
     with reverts("WrongMissionStatus"):
         d.submit(env.freelancer, mission_id, 2, "after leaving")
     with reverts("NotFirm"):
-        d.reclaim(env.stranger, mission_id)
-    res = d.reclaim(env.firm, mission_id)
+        d.escrow.reclaimUnstarted(mission_id, sender=env.stranger)
+    res = d.escrow.reclaimUnstarted(mission_id, sender=env.firm)
     assert_events(res, "MilestoneRefunded", count=1, milestone=2)  # the rejected one keeps its response window
     assert [d.milestone(mission_id, i).status for i in range(3)] == ["submitted", "rejected", "refunded"]
     assert d.credit(env.firm) == D(1500)
     with reverts("NotReclaimable"):
-        d.reclaim(env.firm, mission_id)  # nothing left to refund yet
+        d.escrow.reclaimUnstarted(mission_id, sender=env.firm)  # nothing left to refund yet
     env.chain.set_next_block_timestamp(d.milestone(mission_id, 1).deadline)
-    assert_events(d.reclaim(env.firm, mission_id), "MilestoneRefunded", count=1, milestone=1)
+    assert_events(d.escrow.reclaimUnstarted(mission_id, sender=env.firm), "MilestoneRefunded", count=1, milestone=1)
     assert d.credit(env.firm) == D(4000)
     assert d.mission(mission_id).status == "active"
-    d.approve(env.firm, mission_id, 0)  # the submitted work is still paid
+    d.escrow.approveMilestone(mission_id, 0, sender=env.firm)  # the submitted work is still paid
     m = d.mission(mission_id)
     assert (m.status, m.paid, m.refunded) == ("closed", D(1000), D(4000))
     with reverts("WrongMissionStatus", status=4):
-        d.reclaim(env.firm, mission_id)
+        d.escrow.reclaimUnstarted(mission_id, sender=env.firm)
     assert d.state().balanced
 
 
@@ -351,18 +351,18 @@ def test_reclaim_after_inactivity(env: Env, offset: int, ok: bool) -> None:
     last = d.mission(mission_id).last_activity
     env.chain.set_next_block_timestamp(last + INACTIVITY + offset)
     if ok:
-        d.reclaim(env.firm, mission_id)
+        d.escrow.reclaimUnstarted(mission_id, sender=env.firm)
         m = d.mission(mission_id)
         assert (m.status, m.refunded) == ("closed", D(5000))
     else:
         with reverts("NotReclaimable", missionId=mission_id):
-            d.reclaim(env.firm, mission_id)
+            d.escrow.reclaimUnstarted(mission_id, sender=env.firm)
 
 
 def test_reclaim_on_open_mission_reverts(env: Env) -> None:
     mission_id = env.post()
     with reverts("WrongMissionStatus", status=1):
-        env.driver.reclaim(env.firm, mission_id)
+        env.driver.escrow.reclaimUnstarted(mission_id, sender=env.firm)
 
 
 # --- administration -----------------------------------------------------------------------------------------------
@@ -379,7 +379,7 @@ def test_fee_is_capped_admin_only_and_snapshotted_per_mission(env: Env) -> None:
     assert d.mission(old).fee_bps == FEE_BPS and d.mission(new).fee_bps == 1000
     for mission_id in (old, new):
         d.submit(env.freelancer, mission_id, 0, "x")
-        d.approve(env.firm, mission_id, 0)
+        d.escrow.approveMilestone(mission_id, 0, sender=env.firm)
     assert d.credit(env.freelancer) == net(D(1000))[0] + D(900)
     assert d.credit(env.admin) == D(30) + D(100)
 
@@ -388,7 +388,7 @@ def test_zero_fee_credits_everything(env: Env) -> None:
     d, esc = env.driver, env.driver.escrow
     esc.setFee(0, sender=env.admin)
     mission_id, _ = env.submitted(("1000",))
-    res = d.approve(env.firm, mission_id, 0)
+    res = d.escrow.approveMilestone(mission_id, 0, sender=env.firm)
     assert_events(res, "Paid", net=eur(1000), fee=0)
     assert d.credit(env.admin) == 0
 
@@ -401,7 +401,7 @@ def test_treasury_change(env: Env) -> None:
         esc.setTreasury(env.stranger, sender=env.stranger)
     esc.setTreasury(env.stranger, sender=env.admin)
     mission_id, _ = env.submitted(("1000",))
-    d.approve(env.firm, mission_id, 0)
+    d.escrow.approveMilestone(mission_id, 0, sender=env.firm)
     assert d.credit(env.stranger) == D(30)
     assert d.state().balanced
 

@@ -29,7 +29,7 @@ def test_reject_then_reclaim_at_once_is_refused_with_a_long_approval_timeout(env
     env.chain.set_next_block_timestamp(submitted_at + INACTIVITY)
     rejected_at = d.reject(env.firm, mission_id, 0, "keep it, pay nothing").timestamp
     with reverts("NotReclaimable", missionId=mission_id):
-        d.reclaim(env.firm, mission_id)
+        d.escrow.reclaimUnstarted(mission_id, sender=env.firm)
     assert d.milestone(mission_id, 0).status == "rejected" and d.credit(env.firm) == 0
     assert d.milestone(mission_id, 0).deadline == rejected_at + RESPONSE
     env.chain.set_next_block_timestamp(rejected_at + RESPONSE - 1)
@@ -48,7 +48,7 @@ def test_after_a_rejection_the_freelancer_has_the_response_window(
     if freelancer_in_time:
         env.chain.set_next_block_timestamp(deadline - 2)  # a reverted transaction mines its block too
         with reverts("NotReclaimable", missionId=mission_id):
-            d.reclaim(env.firm, mission_id)
+            d.escrow.reclaimUnstarted(mission_id, sender=env.firm)
         assert_events(d.dispute(env.freelancer, mission_id, 0, "unfair"), "DisputeOpened")  # at deadline - 1
     else:
         env.chain.set_next_block_timestamp(deadline)
@@ -56,7 +56,9 @@ def test_after_a_rejection_the_freelancer_has_the_response_window(
             d.submit(env.freelancer, mission_id, 0, "too late")
         with reverts("DeadlinePassed", deadline=deadline):
             d.dispute(env.freelancer, mission_id, 0, "too late")
-        res = d.reclaim(env.firm, mission_id)  # the rejection stands: only this milestone comes back
+        res = d.escrow.reclaimUnstarted(
+            mission_id, sender=env.firm
+        )  # the rejection stands: only this milestone comes back
         assert_events(res, "MilestoneRefunded", count=1, milestone=0, amount=eur(1000))
         assert [d.milestone(mission_id, i).status for i in range(3)] == ["refunded", "pending", "pending"]
     assert d.state().balanced
@@ -70,14 +72,16 @@ def test_waiting_on_the_firm_is_not_inactivity(env: Env) -> None:
     submitted_at = d.submit(env.freelancer, mission_id, 0, "d0").timestamp
     env.chain.set_next_block_timestamp(submitted_at + INACTIVITY + 1)
     with reverts("NotReclaimable", missionId=mission_id):
-        d.reclaim(env.firm, mission_id)
+        d.escrow.reclaimUnstarted(mission_id, sender=env.firm)
     env.chain.set_next_block_timestamp(submitted_at + LONG - 1)
-    approved_at = d.approve(env.firm, mission_id, 0).timestamp
+    approved_at = d.escrow.approveMilestone(mission_id, 0, sender=env.firm).timestamp
     with reverts("NotReclaimable", missionId=mission_id):
-        d.reclaim(env.firm, mission_id)  # right after paying, the freelancer has a full inactivity period again
+        d.escrow.reclaimUnstarted(
+            mission_id, sender=env.firm
+        )  # right after paying, the freelancer has a full inactivity period again
     assert d.mission(mission_id).last_activity == approved_at
     env.chain.set_next_block_timestamp(approved_at + INACTIVITY)
-    assert_events(d.reclaim(env.firm, mission_id), "MilestoneRefunded", count=2)
+    assert_events(d.escrow.reclaimUnstarted(mission_id, sender=env.firm), "MilestoneRefunded", count=2)
     assert d.mission(mission_id).status == "closed" and d.state().balanced
 
 
@@ -87,7 +91,7 @@ def test_a_pending_dispute_is_not_inactivity(env: Env) -> None:
     d.dispute(env.firm, mission_id, 0, "x")
     env.chain.set_next_block_timestamp(submitted_at + INACTIVITY)
     with reverts("NotReclaimable", missionId=mission_id):
-        d.reclaim(env.firm, mission_id)
+        d.escrow.reclaimUnstarted(mission_id, sender=env.firm)
 
 
 # --- finding 13: disputes only within the window, and a dispute always ends -----------------------------------
@@ -102,7 +106,7 @@ def test_the_firm_disputes_only_within_its_approval_window(env: Env, offset: int
         return
     with reverts("DeadlinePassed", deadline=releasable_at):
         d.dispute(env.firm, mission_id, 0, "blocks the release")
-    assert_events(d.release_after_timeout(env.stranger, mission_id, 0), "MilestoneReleased")
+    assert_events(d.escrow.releaseAfterTimeout(mission_id, 0, sender=env.stranger), "MilestoneReleased")
 
 
 def test_the_freelancer_cannot_freeze_its_own_submission(env: Env) -> None:
@@ -134,31 +138,37 @@ def test_a_dispute_nobody_rules_on_is_split_half_and_half(env: Env, offset: int)
     if offset < 0:
         env.chain.set_next_block_timestamp(deadline - 2)  # a reverted transaction mines its block too
         with reverts("DeadlineNotReached", deadline=deadline):
-            d.settle_lapsed_dispute(env.stranger, mission_id, 0)
-        assert_events(d.resolve(env.arbiter, mission_id, 0, 10_000), "DisputeResolved", toFreelancer=eur(1000))
+            d.escrow.settleLapsedDispute(mission_id, 0, sender=env.stranger)
+        assert_events(
+            d.escrow.resolveDispute(mission_id, 0, 10_000, sender=env.arbiter),
+            "DisputeResolved",
+            toFreelancer=eur(1000),
+        )
         return
     env.chain.set_next_block_timestamp(deadline)
     with reverts("DeadlinePassed", deadline=deadline):
-        d.resolve(env.arbiter, mission_id, 0, 10_000)  # the default outcome is fixed: no late ruling races it
-    res = d.settle_lapsed_dispute(env.stranger, mission_id, 0)
+        d.escrow.resolveDispute(
+            mission_id, 0, 10_000, sender=env.arbiter
+        )  # the default outcome is fixed: no late ruling races it
+    res = d.escrow.settleLapsedDispute(mission_id, 0, sender=env.stranger)
     assert_events(res, "DisputeLapsed", missionId=mission_id, milestone=0, caller=env.stranger.address)
     assert_events(res, "DisputeResolved", freelancerBps=5000, toFreelancer=eur(500), toFirm=eur(500))
     assert d.credit(env.firm) == D(500) and d.credit(env.freelancer) == D("485")
     with reverts("WrongMilestoneStatus", status=6):
-        d.settle_lapsed_dispute(env.stranger, mission_id, 0)
+        d.escrow.settleLapsedDispute(mission_id, 0, sender=env.stranger)
     assert d.state().balanced
 
 
 def test_an_arbiter_never_rules_on_its_own_mission(env: Env) -> None:
     d = env.driver
     mission_id = env.post()
-    d.accept(env.arbiter, mission_id)  # the arbiter took the open mission as freelancer
+    d.escrow.acceptMission(mission_id, sender=env.arbiter)  # the arbiter took the open mission as freelancer
     d.submit(env.arbiter, mission_id, 0, "d0")
     d.dispute(env.firm, mission_id, 0, "x")
     with reverts("ArbiterIsParty", arbiter=env.arbiter.address):
-        d.resolve(env.arbiter, mission_id, 0, 10_000)
+        d.escrow.resolveDispute(mission_id, 0, 10_000, sender=env.arbiter)
     esc = d.escrow
     esc.grantRole(esc.ARBITER_ROLE(), env.firm, sender=env.admin)
     with reverts("ArbiterIsParty", arbiter=env.firm.address):
-        d.resolve(env.firm, mission_id, 0, 0)
+        d.escrow.resolveDispute(mission_id, 0, 0, sender=env.firm)
     esc.revokeRole(esc.ARBITER_ROLE(), env.firm, sender=env.admin)

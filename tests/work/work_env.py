@@ -45,7 +45,7 @@ class Env:
     def active(self, amounts: tuple[str, ...] = ("1000", "2500", "1500"), timeout: int = TIMEOUT) -> int:
         """A mission accepted by `freelancer`."""
         mission_id = self.post(amounts, timeout=timeout)
-        self.driver.accept(self.freelancer, mission_id)
+        self.driver.escrow.acceptMission(mission_id, sender=self.freelancer)
         return mission_id
 
     def submitted(self, amounts: tuple[str, ...] = ("1000", "2500", "1500")) -> tuple[int, int]:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import signal
 import time
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from s4chain.project import Project
 
 if TYPE_CHECKING:
     from s4chain.chain.base import Chain
+    from s4chain.compiler.artifacts import ArtifactStore
     from s4chain.scenarios.loader import LoadedScenario
 
 app = typer.Typer(
@@ -106,7 +108,8 @@ def node_command(
     fail(f"anvil exited unexpectedly with code {node.process.returncode}")
 
 
-def _load_all(paths: list[Path]) -> list[LoadedScenario]:
+def _load_all(paths: list[Path], compiled: Callable[[], ArtifactStore]) -> list[LoadedScenario]:
+    """The scenario files, checked; actions that are contract functions against the compiled ABIs."""
     from s4chain.scenarios.loader import load_scenario
 
     loaded: list[LoadedScenario] = []
@@ -115,7 +118,7 @@ def _load_all(paths: list[Path]) -> list[LoadedScenario]:
         files = sorted(given.glob("*.yaml")) if given.is_dir() else [given]
         if not files:
             fail(f"{given}: a folder with no .yaml scenario files")
-        loaded.extend(load_scenario(path) for path in files)
+        loaded.extend(load_scenario(path, lambda name: compiled().get(name).abi) for path in files)
     return loaded
 
 
@@ -164,12 +167,16 @@ def _run(
     from s4chain.reports.writer import check_report_path, write_report
     from s4chain.scenarios.journal import JournalWriter, journal_path
 
-    loaded = _load_all(paths)  # every file is checked before anything is sent
+    @functools.cache
+    def compiled() -> ArtifactStore:
+        try:
+            return compile_project(project).store
+        except CompilerError as exc:
+            fail(f"contracts do not compile:\n{exc}")
+
+    loaded = _load_all(paths, compiled)  # every file is checked before anything is sent
     check_report_path(report)  # now, not after the replay
-    try:
-        store = compile_project(project).store
-    except CompilerError as exc:
-        fail(f"contracts do not compile:\n{exc}")
+    store = compiled()
     if rpc:
         node = RpcChain(rpc, store, rpc_timeout or RPC_TIMEOUT)
         hold_node_lock(node, command)  # one run at a time on a node

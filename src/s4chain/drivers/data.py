@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from eth_account.signers.local import LocalAccount
 from eth_utils import to_checksum_address
@@ -88,6 +88,14 @@ class MarketState(BaseModel):
 class DataMarketDriver:
     """The deployed `DataMarket` and the euro stablecoin it is paid in."""
 
+    # The set's contracts; a scenario action that is no method here calls the function of that name in one
+    # of them (docs/scenarios.md, "Actions").
+    CONTRACTS: ClassVar[tuple[str, ...]] = ("DataMarket", "EuroStablecoin")
+    # Actions that are one contract function under another name (or with other argument names).
+    ACTIONS: ClassVar[dict[str, str]] = {
+        "set_fee": "DataMarket.setFee(fee_bps)",
+    }
+
     chain: Chain
     market: Contract
     stablecoin: Contract
@@ -137,20 +145,7 @@ class DataMarketDriver:
         """Mint `amount` test euros to `account` (sent by the admin, the stablecoin's minter)."""
         return self.stablecoin.mint(account, eur(amount), sender=self.admin)
 
-    def withdraw(self, account: LocalAccount) -> TxResult:
-        """Withdraw the account's whole pull balance (earnings, fees or refunds)."""
-        return self.market.withdraw(sender=account)
-
     # --- platform ---------------------------------------------------------------------------------------------
-    def set_fee(self, platform: LocalAccount, fee_bps: int) -> TxResult:
-        """Set the platform fee of future purchases (basis points, within the cap): a cut applies at once, a rise
-        30 days later (`FeeRiseAnnounced`)."""
-        return self.market.setFee(fee_bps, sender=platform)
-
-    def set_fee_recipient(self, platform: LocalAccount, recipient: str) -> TxResult:
-        """Credit the fees of future purchases to `recipient`."""
-        return self.market.setFeeRecipient(to_checksum_address(recipient), sender=platform)
-
     # --- people -----------------------------------------------------------------------------------------------
     def list_data(
         self,
@@ -171,22 +166,6 @@ class DataMarketDriver:
         """Set the price per period of future purchases, in euros."""
         return self.market.updatePrice(listing_id, eur(price), sender=owner)
 
-    def pause_listing(self, owner: LocalAccount, listing_id: int) -> TxResult:
-        """Stop sales of a listing for now."""
-        return self.market.pauseListing(listing_id, sender=owner)
-
-    def resume_listing(self, owner: LocalAccount, listing_id: int) -> TxResult:
-        """Resume sales of a paused listing."""
-        return self.market.resumeListing(listing_id, sender=owner)
-
-    def withdraw_listing(self, owner: LocalAccount, listing_id: int) -> TxResult:
-        """Take a listing off sale for good (paid access runs until its expiry)."""
-        return self.market.withdrawListing(listing_id, sender=owner)
-
-    def revoke_consent(self, owner: LocalAccount, listing_id: int) -> TxResult:
-        """Revoke consent: no new access or renewal; on a strict listing current access also ends now."""
-        return self.market.revokeConsent(listing_id, sender=owner)
-
     # --- buyers -----------------------------------------------------------------------------------------------
     def buy_access(
         self, buyer: LocalAccount, listing_id: int, periods: int = 1, max_price: Decimal | None = None
@@ -199,18 +178,6 @@ class DataMarketDriver:
         with self.chain.one_block():  # the purchase lands at the step's time, not a block later
             self.stablecoin.approve(self.market, price * periods, sender=buyer)
             return self.market.buyAccess(listing_id, periods, most, sender=buyer)
-
-    def claim_refund(self, buyer: LocalAccount, listing_id: int) -> TxResult:
-        """After a strict revocation, credit the buyer the person's share of the unused time (then `withdraw`)."""
-        return self.market.claimRefund(listing_id, sender=buyer)
-
-    def record_access(self, buyer: LocalAccount, listing_id: int) -> TxResult:
-        """Record a use of the data on chain (reverts with `NoAccess` without valid access)."""
-        return self.market.recordAccess(listing_id, sender=buyer)
-
-    def release(self, caller: LocalAccount, listing_id: int, buyer: str) -> TxResult:
-        """Strict listings: release the escrow earned so far by `buyer`'s access to the person (anyone may)."""
-        return self.market.release(listing_id, to_checksum_address(buyer), sender=caller)
 
     # --- reads ------------------------------------------------------------------------------------------------
     def _created(self) -> dict[int, dict[str, Any]]:

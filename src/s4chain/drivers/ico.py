@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import KW_ONLY, dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak, to_checksum_address
@@ -170,6 +170,21 @@ class IssuerCapState(BaseModel):
 class TokenSaleDriver:
     """The deployed UC1 contracts and the actions of the SME, the platform and the investors."""
 
+    # The set's contracts; a scenario action that is no method here calls the function of that name in one
+    # of them (docs/scenarios.md, "Actions").
+    CONTRACTS: ClassVar[tuple[str, ...]] = (
+        "TokenSale",
+        "EuroStablecoin",
+        "InvestorRegistry",
+        "IssuerCapLedger",
+        "SmeToken",
+        "TeamVesting",
+    )
+    # Actions that are one contract function under another name (or with other argument names).
+    ACTIONS: ClassVar[dict[str, str]] = {
+        "unverify_investor": "InvestorRegistry.unverify",
+    }
+
     chain: Chain
     params: TokenSaleParams
     _: KW_ONLY
@@ -298,31 +313,11 @@ class TokenSaleDriver:
         """Record `investor` as verified, retail or sophisticated, with a declared net worth in euros."""
         return self.registry.verify(investor, retail, eur(net_worth), sender=platform)
 
-    def unverify_investor(self, platform: LocalAccount, investor: LocalAccount | str) -> TxResult:
-        """Withdraw `investor`'s verification."""
-        return self.registry.unverify(investor, sender=platform)
-
     def fund_investor(self, platform: LocalAccount, investor: LocalAccount | str, amount: Decimal) -> TxResult:
         """Mint `amount` euros of stablecoin to `investor` (test chains and scenarios; needs MINTER_ROLE)."""
         return self.stablecoin.mint(investor, eur(amount), sender=platform)
 
-    def pause(self, platform: LocalAccount) -> TxResult:
-        """Pause the sale (PAUSER_ROLE)."""
-        return self.sale.pause(sender=platform)
-
-    def unpause(self, platform: LocalAccount) -> TxResult:
-        """Unpause the sale (PAUSER_ROLE)."""
-        return self.sale.unpause(sender=platform)
-
-    def withdraw_fee(self, platform: LocalAccount) -> TxResult:
-        """Withdraw the platform fee after a successful sale (FEE_COLLECTOR_ROLE)."""
-        return self.sale.withdrawFee(sender=platform)
-
     # --- investors ---------------------------------------------------------------------------------------------
-    def acknowledge_risk(self, investor: LocalAccount) -> TxResult:
-        """Record, as `investor`, the risk acknowledgment that lets a retail investor go beyond the limit."""
-        return self.registry.acknowledgeRisk(sender=investor)
-
     def approve(self, investor: LocalAccount, amount: Decimal) -> TxResult:
         """Let the sale take `amount` euros of `investor`'s stablecoin."""
         return self.stablecoin.approve(self.sale, eur(amount), sender=investor)
@@ -344,27 +339,7 @@ class TokenSaleDriver:
         """Buy with `ether` ether, worth ether x eur_per_eth euros (rounded down to the euro unit)."""
         return self.sale.buyWithEther(sender=investor, value=wei(ether))
 
-    def revoke(self, investor: LocalAccount, index: int) -> TxResult:
-        """Revoke `investor`'s purchase number `index` (from 0) within its reflection period."""
-        return self.sale.revoke(index, sender=investor)
-
-    def claim(self, investor: LocalAccount) -> TxResult:
-        """Claim `investor`'s tokens after a successful finalisation."""
-        return self.sale.claim(sender=investor)
-
-    def refund(self, investor: LocalAccount) -> TxResult:
-        """Pull `investor`'s full refund after a finalisation that missed the goal."""
-        return self.sale.refund(sender=investor)
-
     # --- SME, keepers ------------------------------------------------------------------------------------------
-    def finalise(self, caller: LocalAccount) -> TxResult:
-        """Finalise the sale (anyone, once, after closing and after the last reflection period)."""
-        return self.sale.finalise(sender=caller)
-
-    def withdraw_proceeds(self, sme: LocalAccount) -> TxResult:
-        """Withdraw the proceeds, net of the platform fee, as the SME (ISSUER_ROLE)."""
-        return self.sale.withdrawProceeds(sender=sme)
-
     def grant_minter(self, sme: LocalAccount, account: LocalAccount | str) -> TxResult:
         """As the token's admin, let `account` mint the SME token (within what is left of its cap)."""
         return self.token.grantRole(self.token.MINTER_ROLE(), account, sender=sme)

@@ -20,7 +20,7 @@ import warnings
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import IntEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from eth_account.signers.local import LocalAccount
 from pydantic import BaseModel, ConfigDict, Field
@@ -151,6 +151,15 @@ def _event_arg(result: TxResult, event: str, arg: str) -> int:
 class LeasingDriver:
     """The deployed leasing contracts and the actions of lessor, lessee, device, keeper and technician."""
 
+    # The set's contracts; a scenario action that is no method here calls the function of that name in one
+    # of them (docs/scenarios.md, "Actions").
+    CONTRACTS: ClassVar[tuple[str, ...]] = ("MachineLease", "EuroStablecoin", "MachineRegistry")
+    # Actions that are one contract function under another name (or with other argument names).
+    ACTIONS: ClassVar[dict[str, str]] = {
+        "set_user": "MachineLease.setUser(lease_id, user, expires)",
+        "withdraw_deposit": "MachineLease.withdrawRefund",
+    }
+
     chain: Chain
     registry: Contract
     lease: Contract
@@ -257,14 +266,6 @@ class LeasingDriver:
         owner = owner or self.lessor or manufacturer
         return self.registry.registerMachine(owner, serial, model, address_of(device), interval, sender=manufacturer)
 
-    def bind_device(self, manufacturer: LocalAccount, machine_id: int, device: LocalAccount | str) -> TxResult:
-        """Bind another IoT device to a machine that is not leased (a leased one reverts `InCustody`)."""
-        return self.registry.bindDevice(machine_id, address_of(device), sender=manufacturer)
-
-    def propose_device(self, manufacturer: LocalAccount, machine_id: int, device: LocalAccount | str) -> TxResult:
-        """Propose another IoT device for a leased machine; it is bound once the lessee approves it."""
-        return self.registry.proposeDevice(machine_id, address_of(device), sender=manufacturer)
-
     def publish_plan(
         self,
         lessor: LocalAccount,
@@ -293,21 +294,9 @@ class LeasingDriver:
         plan = self.params.plan.model_copy(update={k: v for k, v in given.items() if v is not None})
         return self.lease.publishPlan(plan.terms(), sender=lessor)
 
-    def retire_plan(self, lessor: LocalAccount, plan_id: int) -> TxResult:
-        """Stop new subscriptions to a plan."""
-        return self.lease.retirePlan(plan_id, sender=lessor)
-
     def close_ticket(self, lessor: LocalAccount, ticket_id: int, report_hash: bytes | str) -> TxResult:
         """Close a fault ticket with the intervention report (logged on the twin)."""
         return self.lease.closeTicket(ticket_id, as_hash(report_hash), sender=lessor)
-
-    def terminate(self, lessor: LocalAccount, lease_id: int) -> TxResult:
-        """End a suspended lease."""
-        return self.lease.terminate(lease_id, sender=lessor)
-
-    def withdraw_earnings(self, lessor: LocalAccount) -> TxResult:
-        """Pull the lessor's earnings."""
-        return self.lease.withdrawEarnings(sender=lessor)
 
     # --- money ------------------------------------------------------------------------------------------------
     def fund(self, account: LocalAccount, amount: Decimal) -> TxResult:
@@ -359,25 +348,9 @@ class LeasingDriver:
             self.stablecoin.approve(self.lease, units, sender=lessee)
             return self.lease.topUp(lease_id, units, sender=lessee)
 
-    def give_notice(self, lessee: LocalAccount, lease_id: int) -> TxResult:
-        """Give notice (ERC-5643 cancel)."""
-        return self.lease.giveNotice(lease_id, sender=lessee)
-
     def revoke_notice(self, lessee: LocalAccount, lease_id: int) -> TxResult:
         """Withdraw a notice (ERC-5643 renew)."""
         return self.lease.renewSubscription(lease_id, 0, sender=lessee)
-
-    def set_user(self, lessee: LocalAccount, lease_id: int, user: LocalAccount | str, expires: int) -> TxResult:
-        """Name the operator of the machine (ERC-4907)."""
-        return self.lease.setUser(lease_id, address_of(user), expires, sender=lessee)
-
-    def approve_device(self, lessee: LocalAccount, lease_id: int, device: LocalAccount | str) -> TxResult:
-        """Consent to the device the manufacturer proposed for the leased machine (it is bound at once)."""
-        return self.lease.approveDevice(lease_id, address_of(device), sender=lessee)
-
-    def withdraw_deposit(self, lessee: LocalAccount) -> TxResult:
-        """Pull the refunded deposit and prepaid balance of settled leases."""
-        return self.lease.withdrawRefund(sender=lessee)
 
     # --- device -----------------------------------------------------------------------------------------------
     def domain(self) -> dict[str, Any]:
@@ -425,18 +398,6 @@ class LeasingDriver:
         return self.registry.reportUsage(reading, signature, sender=relayer)
 
     # --- keeper -----------------------------------------------------------------------------------------------
-    def run_billing(self, keeper: LocalAccount, lease_id: int) -> TxResult:
-        """Bill the lease's next period (once its end is reached)."""
-        return self.lease.runBilling(lease_id, sender=keeper)
-
-    def suspend(self, keeper: LocalAccount, lease_id: int) -> TxResult:
-        """Suspend a lease whose grace period ended unpaid."""
-        return self.lease.suspend(lease_id, sender=keeper)
-
-    def settle(self, caller: LocalAccount, lease_id: int) -> TxResult:
-        """Settle an ended lease: the deposit pays what is owed, the rest is refundable."""
-        return self.lease.settle(lease_id, sender=caller)
-
     # --- maintenance ------------------------------------------------------------------------------------------
     def report_fault(
         self,

@@ -12,7 +12,7 @@ tokens (Decimal), converted with the token's own decimals (18 for personal token
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal
+from typing import ClassVar, Literal
 
 from eth_account.signers.local import LocalAccount
 from eth_utils import is_address, to_checksum_address
@@ -78,6 +78,10 @@ class ExchangeState(BaseModel):
 
 class TokenExchangeDriver:
     """The UC2 contracts (TokenFactory, P2PExchange) and the tokens created through them."""
+
+    # The set's contracts; a scenario action that is no method here calls the function of that name in one
+    # of them (docs/scenarios.md, "Actions").
+    CONTRACTS: ClassVar[tuple[str, ...]] = ("P2PExchange", "TokenFactory")
 
     def __init__(self, chain: Chain, factory: Contract, exchange: Contract) -> None:
         self.chain = chain
@@ -210,14 +214,6 @@ class TokenExchangeDriver:
         if approve:
             self._ensure_allowance(taker, buy_token, price)
         return self.exchange.fill(offer_id, units, sender=taker)
-
-    def cancel(self, maker: LocalAccount, *, offer_id: int) -> TxResult:
-        """Cancel an offer; what remains of its escrow goes back to the maker."""
-        return self.exchange.cancel(offer_id, sender=maker)
-
-    def withdraw(self, maker: LocalAccount) -> TxResult:
-        """Withdraw the maker's ether proceeds (pull payment)."""
-        return self.exchange.withdraw(sender=maker)
 
     # --- reads ----------------------------------------------------------------------------------------------
     def offer_state(self, offer_id: int) -> OfferState:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import IntEnum
+from typing import ClassVar
 
 from eth_account.signers.local import LocalAccount
 from eth_utils import to_checksum_address
@@ -114,6 +115,19 @@ class EscrowState(BaseModel):
 class MissionDriver:
     """The deployed escrow and the actions of firm, freelancer, arbiter and anyone."""
 
+    # The set's contracts; a scenario action that is no method here calls the function of that name in one
+    # of them (docs/scenarios.md, "Actions").
+    CONTRACTS: ClassVar[tuple[str, ...]] = ("MissionEscrow", "EuroStablecoin")
+    # Actions that are one contract function under another name (or with other argument names).
+    ACTIONS: ClassVar[dict[str, str]] = {
+        "cancel": "MissionEscrow.cancelMission",
+        "approve": "MissionEscrow.approveMilestone",
+        "reclaim": "MissionEscrow.reclaimUnstarted",
+        "accept": "MissionEscrow.acceptMission",
+        "abandon": "MissionEscrow.abandonMission",
+        "resolve": "MissionEscrow.resolveDispute",
+    }
+
     chain: Chain
     escrow: Contract
     stablecoin: Contract
@@ -172,10 +186,6 @@ class MissionDriver:
         """Mint `amount` test euros to `account` (sent by the admin, the stablecoin's minter)."""
         return self.stablecoin.mint(account, eur(amount), sender=self.admin)
 
-    def withdraw(self, account: LocalAccount) -> TxResult:
-        """Pull the account's whole credit (payments, refunds, fees) from the escrow."""
-        return self.escrow.withdraw(sender=account)
-
     # --- firm -------------------------------------------------------------------------------------------------
     def post_mission(
         self,
@@ -201,56 +211,21 @@ class MissionDriver:
                 as_hash(description), amounts, accept_by, approval_timeout, named, sender=firm
             )
 
-    def cancel(self, firm: LocalAccount, mission_id: int) -> TxResult:
-        """Cancel a mission nobody accepted: the total is credited back to the firm."""
-        return self.escrow.cancelMission(mission_id, sender=firm)
-
-    def approve(self, firm: LocalAccount, mission_id: int, milestone: int) -> TxResult:
-        """Approve a submitted milestone: its amount, less the fee, is credited to the freelancer."""
-        return self.escrow.approveMilestone(mission_id, milestone, sender=firm)
-
     def reject(self, firm: LocalAccount, mission_id: int, milestone: int, reason: str) -> TxResult:
         """Reject a submitted milestone within the approval timeout (the reason is sent as its hash); the
         freelancer then has 14 days to resubmit or dispute."""
         return self.escrow.rejectMilestone(mission_id, milestone, as_hash(reason), sender=firm)
 
-    def reclaim(self, firm: LocalAccount, mission_id: int) -> TxResult:
-        """Refund the rejected milestones whose response window passed unanswered, and the never-submitted ones
-        after the freelancer abandoned (or went idle with nothing awaiting the firm or the arbiter)."""
-        return self.escrow.reclaimUnstarted(mission_id, sender=firm)
-
     # --- freelancer -------------------------------------------------------------------------------------------
-    def accept(self, freelancer: LocalAccount, mission_id: int) -> TxResult:
-        """Accept an open mission."""
-        return self.escrow.acceptMission(mission_id, sender=freelancer)
-
     def submit(self, freelancer: LocalAccount, mission_id: int, milestone: int, deliverable: str) -> TxResult:
         """Submit (or resubmit) a milestone's deliverable (sent as its hash); starts the approval timeout."""
         return self.escrow.submitMilestone(mission_id, milestone, as_hash(deliverable), sender=freelancer)
 
-    def abandon(self, freelancer: LocalAccount, mission_id: int) -> TxResult:
-        """Give up the mission; the firm may then reclaim the unstarted milestones."""
-        return self.escrow.abandonMission(mission_id, sender=freelancer)
-
     # --- anyone / parties / arbiter ---------------------------------------------------------------------------
-    def release_after_timeout(self, caller: LocalAccount, mission_id: int, milestone: int) -> TxResult:
-        """Release a submitted milestone to the freelancer once the firm let its approval timeout pass."""
-        return self.escrow.releaseAfterTimeout(mission_id, milestone, sender=caller)
-
     def dispute(self, party: LocalAccount, mission_id: int, milestone: int, reason: str) -> TxResult:
         """Open a dispute: on a submitted milestone (firm or freelancer) within the approval window, on a rejected
         one (freelancer) within the 14-day response window."""
         return self.escrow.openDispute(mission_id, milestone, as_hash(reason), sender=party)
-
-    def resolve(self, arbiter: LocalAccount, mission_id: int, milestone: int, freelancer_bps: int) -> TxResult:
-        """Settle a dispute before its deadline: `freelancer_bps` of the milestone to the freelancer (less the fee),
-        the rest to the firm."""
-        return self.escrow.resolveDispute(mission_id, milestone, freelancer_bps, sender=arbiter)
-
-    def settle_lapsed_dispute(self, caller: LocalAccount, mission_id: int, milestone: int) -> TxResult:
-        """Settle a dispute no arbiter ruled on in time (30 days): half to the freelancer (less the fee), half to
-        the firm (anyone may)."""
-        return self.escrow.settleLapsedDispute(mission_id, milestone, sender=caller)
 
     # --- reads ------------------------------------------------------------------------------------------------
     def mission(self, mission_id: int) -> MissionState:

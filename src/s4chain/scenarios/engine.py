@@ -25,6 +25,15 @@ from s4chain.chain.reverts import ContractRevert
 from s4chain.drivers.registry import driver_class, main_contract
 from s4chain.errors import S4ChainError
 from s4chain.inputs.values import Resolver, ValueProblem
+from s4chain.scenarios.actions import (
+    ContractCall,
+    call_arguments,
+    driver_method,
+    find_call,
+    main_first,
+    same_name,
+    takes_actor,
+)
 from s4chain.scenarios.loader import LoadedScenario, Schedule
 from s4chain.scenarios.model import Check, Expectation, assign_accounts
 
@@ -150,6 +159,8 @@ class Replayer:
         self.resolver = Resolver(loaded.start, self.actors, {})
         self.drivers: dict[str, Any] = {}
         self._exported: dict[str, int] = {}  # set name -> how many off-chain state items were handed out
+        self._contracts: dict[str, dict[str, Any]] = {}  # set name -> its contracts, the main one first
+        self._calls: dict[tuple[str, str], ContractCall] = {}  # (set, action) -> the contract function it calls
 
     def planned_steps(self) -> int:
         """How many steps (repeats and bot runs included) `run` will execute."""
@@ -285,6 +296,7 @@ class Replayer:
         self.drivers[name] = driver
         run.drivers[name] = driver_name
         contracts = driver.contracts()
+        self._contracts[name] = main_first(contracts, main_contract(driver_name))
         run.deployments[name] = {key: c.address for key, c in contracts.items()}
         run.names.update({c.address: f"{name}.{key}" for key, c in contracts.items()})
         self.resolver.addresses[name] = contracts[main_contract(driver_name)].address
@@ -296,10 +308,35 @@ class Replayer:
             int(self.chain.w3.eth.get_block(n)["gasUsed"]) for n in range(first_block, self.chain.block_number + 1)
         )
 
+    def _target(self, set_name: str, action: str) -> Any:
+        """What `set.action` calls: the driver's method, else one of the set's contract functions (the loader
+        checked that there is one)."""
+        driver = self.drivers[set_name]
+        method = driver_method(driver, action)
+        if method is not None:
+            return method
+        key = (set_name, action)
+        if key not in self._calls:
+            abis = {name: contract.abi for name, contract in self._contracts[set_name].items()}
+            call = find_call(action, abis, getattr(driver, "ACTIONS", None))
+            if call is None:  # the dry run found it in a contract this set was deployed without (no vesting)
+                raise LookupError(f"no contract of set {set_name!r} has a function {action!r}")
+            self._calls[key] = call
+        return self._calls[key]
+
+    def _invoke(self, set_name: str, target: Any, actor: LocalAccount | None, values: dict[str, Any]) -> Any:
+        if isinstance(target, ContractCall):
+            return target.invoke(self._contracts[set_name][target.contract], self.resolver, values, actor)
+        arguments = call_arguments(self.resolver, target, values, actor is not None)
+        return target(actor, **arguments) if actor is not None else target(**arguments)
+
     def _execute(self, planned: _Planned) -> StepRecord:
         set_name, _, action = planned.do.partition(".")
-        method = getattr(self.drivers[set_name], action)
-        acts = Resolver.takes_actor(method)
+        try:
+            target = self._target(set_name, action)
+        except LookupError as exc:
+            target = exc
+        acts = not isinstance(target, LookupError) and takes_actor(target)
         first_block = self.chain.block_number + 1
         now = self.chain.timestamp
         if planned.at > now:
@@ -311,10 +348,9 @@ class Replayer:
         record = StepRecord(planned.index, planned.line, max(planned.at, now), planned.actor, planned.do, planned.note)
         caught: ContractRevert | None = None
         try:
-            if acts:
-                result = method(self.actors[planned.actor], **self.resolver.call_arguments(method, planned.args, 1))
-            else:
-                result = method(**self.resolver.call_arguments(method, planned.args))
+            if isinstance(target, LookupError):
+                raise target
+            result = self._invoke(set_name, target, self.actors[planned.actor] if acts else None, planned.args)
             record.value = _plain(result) if not hasattr(result, "tx_hash") else None
         except ContractRevert as exc:
             caught = exc
@@ -381,18 +417,30 @@ class Replayer:
 
     def _check(self, check: Check) -> str | None:
         set_name, _, action = check.call.partition(".")
-        method = getattr(self.drivers[set_name], action)
         try:
-            result = method(**self.resolver.call_arguments(method, check.args))
+            target = self._target(set_name, action)
+            result = self._invoke(set_name, target, None, check.args)
         except ContractRevert as exc:
             return f"check {check.call} failed: {exc}"
         except BAD_VALUE as exc:
             return f"check {check.call} failed: {_value_problem(exc)}"
         hints = typing.get_type_hints(type(result)) if isinstance(result, BaseModel) else {}
         for key, expected in check.equals.items():
-            actual = getattr(result, key, None) if hints else (result.get(key) if isinstance(result, dict) else None)
+            if hints:
+                actual = getattr(result, key, None)
+            elif isinstance(result, dict):
+                actual = next((v for k, v in result.items() if same_name(k, key)), None)
+            else:
+                actual = result if key == "value" else None  # a read with one output: `equals: {value: ...}`
             try:
-                wanted = self.resolver.coerce(expected, hints[key]) if key in hints else expected
+                if key in hints:
+                    wanted = self.resolver.coerce(expected, hints[key])
+                elif isinstance(target, ContractCall):
+                    wanted = target.expected(self.resolver, check.args, key, expected)
+                elif key == "value" and not isinstance(result, dict):  # a driver read's one value, by its type
+                    wanted = self.resolver.coerce(expected, typing.get_type_hints(target).get("return", Any))
+                else:
+                    wanted = expected
             except (ValueProblem, ValueError) as exc:
                 return f"check {check.call}.{key}: {exc}"
             if actual != wanted:

@@ -4,9 +4,9 @@ problem is reported as `file:line: ...` before anything is sent to a chain."""
 
 from __future__ import annotations
 
-import inspect
+import functools
 import typing
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,9 +15,21 @@ from typing import Any
 from pydantic import ValidationError
 
 from s4chain.chain.accounts import dev_accounts
-from s4chain.drivers.registry import UnknownDriverError, driver_class
+from s4chain.compiler.artifacts import ArtifactNotFoundError, ArtifactStore
+from s4chain.drivers.registry import UnknownDriverError, driver_class, main_contract
 from s4chain.inputs.values import Resolver, ValueProblem, parse_duration, to_timestamp
 from s4chain.inputs.yaml_lines import InputFileError, LineMap, Location, load_yaml_with_lines
+from s4chain.project import Project, ProjectNotFoundError
+from s4chain.scenarios.actions import (
+    Abi,
+    ContractCall,
+    call_arguments,
+    camel,
+    driver_actions,
+    driver_method,
+    find_call,
+    takes_actor,
+)
 from s4chain.scenarios.model import MAX_RUNS, Expectation, Scenario, assign_accounts
 
 MAX_PLANNED = 20_000  # steps, repeats and bot runs of one file: a replay's work is bounded by its file
@@ -45,10 +57,6 @@ class Schedule:
         return self.first + (self.times - 1) * self.every
 
 
-# Driver classmethods the engine calls itself (s4chain.drivers.usecase.Driver), never a scenario step.
-_LIFECYCLE = ("deploy", "attach")
-
-
 class ScheduleProblem(ValueError):
     def __init__(self, location: Location, message: str) -> None:
         self.location = location
@@ -73,7 +81,18 @@ class LoadedScenario:
         return (schedule for _, schedule in _schedules(self.scenario, self.start))
 
 
-def load_scenario(path: Path) -> LoadedScenario:
+AbiSource = Callable[[str], Abi]  # a contract's name -> its ABI
+
+
+def compiled_abis(artifacts_dir: Path) -> AbiSource:
+    """ABIs from the compiled artifacts in `artifacts_dir`, read when first needed."""
+    store = functools.cache(lambda: ArtifactStore.load(artifacts_dir))
+    return lambda name: store().get(name).abi
+
+
+def load_scenario(path: Path, abi: AbiSource | None = None) -> LoadedScenario:
+    """Load and check a scenario file. Actions that are contract functions are checked against `abi` (by
+    default, the artifacts in the build folder of the project around the working directory)."""
     data, lines = load_yaml_with_lines(path, kind="scenario", error=ScenarioFileError)
     if not isinstance(data, dict):
         expected = "expected a mapping with name, description, use_case, start, actors, contracts and steps"
@@ -87,8 +106,21 @@ def load_scenario(path: Path) -> LoadedScenario:
         more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
         raise ScenarioFileError(path, lines.line_of(location), f"{shown}: {_schema_message(error)}{more}") from None
     loaded = LoadedScenario(path, scenario, lines)
-    _Checker(loaded).check()
+    _Checker(loaded, abi or _default_abis()).check()
     return loaded
+
+
+@functools.cache
+def _default_abis() -> AbiSource:
+    try:
+        return compiled_abis(Project.discover().build_dir / "artifacts")
+    except ProjectNotFoundError as exc:
+        message = str(exc)
+
+        def missing(name: str) -> Abi:
+            raise ArtifactNotFoundError(f"no project: {message}")
+
+        return missing
 
 
 def _schedules(scenario: Scenario, start: int) -> Iterator[tuple[Location, Schedule]]:
@@ -177,8 +209,9 @@ def _named_field(problem: Exception) -> str:
 class _Checker:
     """Dry-runs the scenario: the dev accounts stand in for the actors, placeholders for contract addresses."""
 
-    def __init__(self, loaded: LoadedScenario) -> None:
+    def __init__(self, loaded: LoadedScenario, abi: AbiSource) -> None:
         self.loaded = loaded
+        self.abi = abi
         self.scenario = loaded.scenario
         actors = assign_accounts(self.scenario.actors, dev_accounts())
         self.resolver = Resolver(loaded.start, actors, {}, frozenset(self.scenario.contracts))
@@ -219,26 +252,44 @@ class _Checker:
             self.fail((*location, "with", _named_field(exc)), f"contracts.{name}.with: {_problem_text(exc)}")
 
     def _method(self, location: Location, field: str, reference: str, what: str) -> Any:
+        """The driver method or contract function `reference` (`set.action`) calls."""
         set_name, _, action = reference.partition(".")
         spec = self.scenario.contracts.get(set_name)
         if spec is None or not action:
             sets = ", ".join(self.scenario.contracts)
             self.fail((*location, field), f"{reference!r}: expected <contract set>.<{what}> with a set among {sets}")
         driver = driver_class(spec.driver)
-        method = getattr(driver, action, None)
-        if action.startswith("_") or action in _LIFECYCLE or not callable(method):
-            names = sorted(
-                n for n, _ in inspect.getmembers(driver, callable) if not n.startswith("_") and n not in _LIFECYCLE
+        method = driver_method(driver, action)
+        if method is not None:
+            return method
+        try:
+            call = find_call(action, self._abis(spec.driver), getattr(driver, "ACTIONS", None))
+        except (ArtifactNotFoundError, OSError) as exc:
+            problem = f"{reference}: is no driver method, and the contracts' ABIs to look it up in are missing ({exc})"
+            self.fail((*location, field), f"{problem}; compile the contracts first (s4chain compile)")
+        if call is None:
+            known = ", ".join(driver_actions(driver))
+            contracts = ", ".join(self._abis(spec.driver))
+            names = " or ".join(repr(n) for n in dict.fromkeys((action, camel(action))))
+            self.fail(
+                (*location, field),
+                f"the {spec.driver} driver has no {what} {action!r} ({known}), and no function {names} "
+                f"is in its contracts ({contracts})",
             )
-            self.fail((*location, field), f"the {spec.driver} driver has no {what} {action!r} ({', '.join(names)})")
-        return method
+        return call
+
+    def _abis(self, driver_name: str) -> dict[str, Abi]:
+        """The ABIs of a set's contracts, its main contract first, from the compiled artifacts."""
+        main = main_contract(driver_name)
+        names = dict.fromkeys((main, *getattr(driver_class(driver_name), "CONTRACTS", ())))
+        return {name: self.abi(name) for name in names}
 
     def _action(self, location: Location, actor: str, do: str, args: dict[str, Any]) -> None:
         if actor not in self.scenario.actors:
             self.fail((*location, "actor"), f"unknown actor {actor!r} (actors: {', '.join(self.scenario.actors)})")
-        method = self._method(location, "do", do, "action")
+        target = self._method(location, "do", do, "action")
         try:
-            self.resolver.call_arguments(method, args, skip=1 if Resolver.takes_actor(method) else 0)
+            call_arguments(self.resolver, target, args, takes_actor(target))
         except (ValueProblem, ValueError) as exc:
             self.fail((*location, "with", _named_field(exc)), f"{do}: {_problem_text(exc)}")
 
@@ -254,8 +305,10 @@ class _Checker:
                         self.fail((*location, "expect", "events", index, "args", key), f"{event.name}.{key}: {exc}")
         for index, check in enumerate(expect.checks):
             where: Location = (*location, "expect", "checks", index)
-            method = self._method(where, "call", check.call, "read method")
+            target = self._method(where, "call", check.call, "read method")
+            if isinstance(target, ContractCall) and not target.reads:
+                self.fail((*where, "call"), f"{check.call}: {target.label} is no view function, so no read")
             try:
-                self.resolver.call_arguments(method, check.args)
+                call_arguments(self.resolver, target, check.args, False)
             except (ValueProblem, ValueError) as exc:
                 self.fail((*where, "args", _named_field(exc)), f"{check.call}: {_problem_text(exc)}")

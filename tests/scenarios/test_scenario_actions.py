@@ -1,0 +1,152 @@
+"""An action that is no driver method calls the contract function of that name (docs/scenarios.md, "Actions"):
+sent by the actor, or read when it is a view, with its arguments checked against the ABI by the dry run."""
+
+from __future__ import annotations
+
+import pytest
+from eth_utils import keccak
+
+from s4chain.chain import Chain
+from s4chain.scenarios.engine import Replayer
+from s4chain.scenarios.loader import load_scenario
+from s4chain.scenarios.yaml_lines import ScenarioFileError
+from tests.scenarios.conftest import BASE
+
+PAUSER_ROLE = "0x" + keccak(text="PAUSER_ROLE").hex()
+
+FALLBACK_STEPS = f"""\
+  - actor: alice
+    do: sale.pause
+    expect: {{revert: AccessControlUnauthorizedAccount}}
+  - actor: platform
+    do: sale.grant_role
+    with: {{role: "{PAUSER_ROLE}", account: alice}}
+    expect:
+      events: [{{name: RoleGranted, args: {{account: "@alice"}}}}]
+      checks:
+        - {{call: sale.has_role, args: {{role: "{PAUSER_ROLE}", account: "@alice"}}, equals: {{value: true}}}}
+  - actor: alice
+    do: sale.pause
+    expect:
+      events: [Paused]
+      checks:
+        - {{call: sale.paused, equals: {{value: true}}}}
+        - {{call: sale.position, args: {{buyer: alice}}, equals: {{contributed: 1500000000, purchase_count: 1}}}}
+  - actor: alice
+    do: sale.balanceOf
+    with: {{account: "@alice"}}
+  - actor: platform
+    do: sale.unpause
+"""
+
+
+def test_a_scenario_drives_contract_functions_and_reads_views(write_scenario, chain: Chain) -> None:
+    text = BASE + FALLBACK_STEPS
+    run = Replayer(chain, load_scenario(write_scenario(text))).run()
+    assert [s.outcome for s in run.steps] == ["ok"] * 8, [s.problem for s in run.steps]
+    denied, granted, paused, balance, unpaused = run.steps[3:]
+    assert denied.revert == "AccessControlUnauthorizedAccount" and denied.transactions
+    assert [e["name"] for e in granted.events] == ["RoleGranted"]
+    assert [e["name"] for e in paused.events] == ["Paused"]
+    assert balance.value == 500_000_000 and not balance.transactions  # EuroStablecoin.balanceOf: a read, 500 EUR
+    assert [e["name"] for e in unpaused.events] == ["Unpaused"]
+
+
+def test_a_check_on_a_view_fails_on_a_wrong_value(write_scenario, chain: Chain) -> None:
+    text = BASE + FALLBACK_STEPS.replace("equals: {value: true}}", "equals: {value: false}}", 1)
+    run = Replayer(chain, load_scenario(write_scenario(text))).run()
+    assert run.failures[0].problem == "check sale.has_role.value: expected False, got True"
+
+
+BAD = [
+    # (what, the step, expected words)
+    ("unknown action", "{actor: alice, do: sale.frobnicate}", "the ico driver has no action 'frobnicate' (approve,"),
+    ("missing argument", "{actor: alice, do: sale.revoke}", "sale.revoke: TokenSale.revoke takes (index), got (none)"),
+    (
+        "unknown argument",
+        "{actor: alice, do: sale.revoke, with: {idx: 0}}",
+        "TokenSale.revoke takes (index), got (idx)",
+    ),
+    (
+        "beyond the ABI type",
+        '{actor: alice, do: sale.available_at, with: {issuer: "@sme", when: 18446744073709551616}}',
+        "when: 18446744073709551616 is out of range for uint64 (0 to 2**64 - 1)",
+    ),
+    ("no address", "{actor: alice, do: sale.balance_of, with: {account: nobody}}", "account: 'nobody' is no actor"),
+    ("bad bytes32", '{actor: platform, do: sale.grant_role, with: {role: "0x12", account: alice}}', "32-byte hash"),
+]
+
+
+@pytest.mark.parametrize("what, step, words", BAD, ids=[case[0] for case in BAD])
+def test_the_dry_run_checks_contract_actions(write_scenario, what: str, step: str, words: str) -> None:
+    path = write_scenario(BASE + f"  - {step}\n")
+    with pytest.raises(ScenarioFileError) as caught:
+        load_scenario(path)
+    assert caught.value.line == BASE.count("\n") + 1
+    assert words in str(caught.value)
+
+
+def test_a_check_must_read(write_scenario) -> None:
+    text = BASE.replace("call: sale.state, equals: {raised: 1500 EUR}", "call: sale.pause, equals: {value: 1}")
+    with pytest.raises(ScenarioFileError, match=r"TokenSale\.pause is no view function, so no read"):
+        load_scenario(write_scenario(text))
+
+
+def test_a_payable_function_takes_value_in_ether(write_scenario, chain: Chain) -> None:
+    text = BASE.replace("team_allocation: 0 tokens}", "team_allocation: 0 tokens, accept_ether: true}") + (
+        "  - actor: alice\n"
+        "    do: sale.buyWithEther\n"
+        "    with: {value: 0.25 ETH}\n"
+        "    expect:\n"
+        "      events: [{name: TokensPurchased, args: {weiPaid: 250000000000000000}}]\n"
+        "      checks:\n"
+        "        - {call: sale.position, args: {buyer: alice}, equals: {wei_paid: 250000000000000000}}\n"
+    )
+    run = Replayer(chain, load_scenario(write_scenario(text))).run()
+    assert not run.failures, [s.problem for s in run.failures]
+
+
+def test_an_amount_with_a_unit_is_no_raw_abi_integer(write_scenario) -> None:
+    """`100 EUR` for a uint256 would silently be 100 units (EUR 0.0001): refused, the driver's actions convert."""
+    path = write_scenario(BASE + "  - {actor: alice, do: sale.transfer, with: {to: sme, value: 100 EUR}}\n")
+    with pytest.raises(ScenarioFileError, match="value: '100 EUR': uint256 takes raw on-chain units"):
+        load_scenario(path)
+
+
+DATA = """\
+name: Wallet
+description: A driver read with one value, checked by its type.
+use_case: UC5
+start: 2031-05-05T08:00:00Z
+actors:
+  platform: {role: platform, account: 0}
+  buyer: {role: buyer}
+contracts:
+  data:
+    driver: data
+    with: {admin: platform}
+steps:
+  - actor: buyer
+    do: data.fund
+    with: {amount: 1000 EUR}
+    expect:
+      checks:
+        - {call: data.wallet, args: {account: "@buyer"}, equals: {value: WANTED}}
+"""
+
+
+@pytest.mark.parametrize("wanted, problem", [("1000 EUR", None), ("999 EUR", "expected 999, got 1000")])
+def test_a_driver_read_with_one_value_is_checked_as_value(
+    write_scenario, chain: Chain, wanted: str, problem: str | None
+) -> None:
+    run = Replayer(chain, load_scenario(write_scenario(DATA.replace("WANTED", wanted)))).run()
+    assert run.steps[0].problem == (problem and f"check data.wallet.value: {problem}")
+
+
+def test_a_function_of_a_contract_the_set_lacks_is_a_failed_step(write_scenario, chain: Chain) -> None:
+    """The dry run finds `releasable` in TeamVesting, which a sale without team allocation does not deploy."""
+    text = BASE + "  - {actor: alice, do: sale.releasable}\n  - {actor: alice, do: sale.paused}\n"
+    run = Replayer(chain, load_scenario(write_scenario(text))).run()
+    assert [s.outcome for s in run.steps] == ["ok", "ok", "ok", "failed", "ok"]
+    assert run.steps[3].problem == "sale.releasable: no contract of set 'sale' has a function 'releasable'"
+    assert run.steps[4].value is False
