@@ -26,6 +26,10 @@ def coin(s4_chain):
     coin = s4_chain.deploy("EuroStablecoin", admin)
     coin.mint(holder, 100)
     return coin
+
+@pytest.fixture(scope="session")
+def notes():
+    return []  # set up mid-module and kept for the session: it must not hold back the module's revert
 """
 
 FIXTURES = """
@@ -53,7 +57,7 @@ def test_second_sees_the_fixture_state(coin, holder, s4_chain):
     assert coin.balanceOf(holder) == 70
 
 
-def test_third_sees_the_fixture_state_too(coin, s4_chain):
+def test_third_sees_the_fixture_state_too(coin, s4_chain, notes):
     assert coin.balanceOf(s4_chain.accounts[1]) == 100  # no function-scoped fixture: anchored all the same
 
 

@@ -10,7 +10,7 @@ way).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -19,8 +19,9 @@ from s4chain.chain.base import Chain
 
 
 @dataclass
-class _Anchor:
+class Anchor:
     snapshot_id: Any
+    state: tuple[int, int]  # the chain's block number and next block time when it was taken
     released: bool = False
 
 
@@ -30,21 +31,31 @@ class ChainAnchors:
     def __init__(self) -> None:
         self.chain: Chain | None = None
         self.examples = False
-        self._stack: list[_Anchor] = []
+        self._stack: list[Anchor] = []
 
-    def anchor(self) -> Callable[[], None]:
-        """Take a snapshot; the function returned reverts to it (once the anchors taken after it are released)."""
+    def _state(self) -> tuple[int, int]:
+        assert self.chain is not None
+        return self.chain.block_number, self.chain.next_block_time
+
+    def anchor(self) -> Anchor:
+        """Take a snapshot, reverted by `release` (once the anchors taken after it are released)."""
         if self.chain is None:
             raise RuntimeError("no session chain to anchor")
-        entry = _Anchor(self.chain.snapshot())
+        entry = Anchor(self.chain.snapshot(), self._state())
         self._stack.append(entry)
+        return entry
 
-        def release() -> None:
+    def release(self, entry: Anchor) -> None:
+        entry.released = True
+        while self._stack and self._stack[-1].released and self.chain is not None:
+            self.chain.revert(self._stack.pop().snapshot_id)
+
+    def drop_if_untouched(self, entry: Anchor) -> None:
+        """Forget the latest anchor if the chain has not moved since: a wider fixture that did not touch the chain
+        (a node, a report) must not hold the anchors of the fixtures torn down before it."""
+        if self._stack and self._stack[-1] is entry and self._state() == entry.state:
+            self._stack.pop()
             entry.released = True
-            while self._stack and self._stack[-1].released and self.chain is not None:
-                self.chain.revert(self._stack.pop().snapshot_id)
-
-        return release
 
     @contextmanager
     def example(self) -> Iterator[None]:
@@ -52,11 +63,11 @@ class ChainAnchors:
         if not (self.examples and self.chain is not None):
             yield
             return
-        release = self.anchor()
+        entry = self.anchor()
         try:
             yield
         finally:
-            release()
+            self.release(entry)
 
 
 # The anchors of the running pytest session (a stack: pytester runs sessions inside a session).

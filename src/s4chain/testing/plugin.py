@@ -18,13 +18,14 @@ Isolation is automatic, as in Titanoboa's plugin: once the session chain exists,
 enclosing fixture's snapshot is reverted, for tests that must build on each other.
 
 The test suites follow one convention per contract family: `tests/<family>/<family>_env.py` holds the deployed
-world as a dataclass `<Family>Env` built by `build_<family>_env(chain, ...)`, and the family's conftest exposes it
-as one module-scoped fixture (its name kept from before: `env`, `ico`, `w`, `m`).
+world as a dataclass `<Family>Env` built by `build_<family>_env(chain, ...)`, and the family's conftest exposes it as
+one module-scoped fixture over `s4_chain` (its historical name kept: `env`, `ico`, `w`, `m`; a new family: `env`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator
+from functools import partial
 
 import pytest
 from eth_account.signers.local import LocalAccount
@@ -76,12 +77,17 @@ def _isolates(node: pytest.Item | pytest.Collector | None) -> bool:
 @pytest.hookimpl(wrapper=True)
 def pytest_fixture_setup(fixturedef: pytest.FixtureDef[object], request: pytest.FixtureRequest) -> object:
     anchors = request.config.stash[_ANCHORS]
-    if anchors.chain is not None and _isolates(request.node):
-        if fixturedef.scope != "function":
-            fixturedef.addfinalizer(anchors.anchor())
-        elif isinstance(request.node, pytest.Item):
+    if anchors.chain is None or not _isolates(request.node):
+        return (yield)
+    if fixturedef.scope == "function":
+        if isinstance(request.node, pytest.Item):
             _anchor_test(request.node, anchors)
-    return (yield)
+        return (yield)
+    anchor = anchors.anchor()
+    fixturedef.addfinalizer(partial(anchors.release, anchor))  # before the fixture's own teardown: runs after it
+    value = yield
+    anchors.drop_if_untouched(anchor)
+    return value
 
 
 def _uses_chain(item: pytest.Item) -> bool:
@@ -94,7 +100,7 @@ def _anchor_test(item: pytest.Item, anchors: ChainAnchors) -> None:
     if item.stash.get(_ANCHORED, False) or not _uses_chain(item):
         return
     item.stash[_ANCHORED] = True
-    item.addfinalizer(anchors.anchor())
+    item.addfinalizer(partial(anchors.release, anchors.anchor()))
 
 
 @pytest.hookimpl(wrapper=True)
