@@ -36,8 +36,8 @@ from s4chain.chain.inprocess import InProcessChain
 from s4chain.chain.rpc import RpcChain
 from s4chain.compiler import ArtifactStore, CompilerError, compile_project
 from s4chain.project import Project
+from s4chain.testing.anchors import SESSIONS, ChainAnchors, isolate_hypothesis_examples
 from s4chain.testing.gas import GasReport
-from s4chain.testing.isolation import SESSIONS, ChainAnchors, isolate_hypothesis_examples
 
 _GAS_REPORT = GasReport()
 _ANCHORS = pytest.StashKey[ChainAnchors]()
