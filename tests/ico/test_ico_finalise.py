@@ -2,31 +2,55 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal as D
 
 import pytest
-from ico_env import Ico
+from ico_env import IcoEnv
 
+from s4chain.chain import TxResult
 from s4chain.drivers.ico import DAY
 from s4chain.drivers.units import eur, tokens
 from s4chain.testing import assert_events, reverts
 
 
-def reach_goal(ico: Ico) -> None:
+def reach_goal(ico: IcoEnv) -> None:
     """Carol (sophisticated) 9,000 + Alice (retail) 2,000 = 11,000 >= goal 10,000, bought on opening day."""
     ico.open()
     ico.driver.buy(ico.carol, D(9_000))
     ico.driver.buy(ico.alice, D(2_000))
 
 
-def miss_goal(ico: Ico) -> None:
+def miss_goal(ico: IcoEnv) -> None:
     ico.open()
     ico.driver.buy(ico.carol, D(3_000))
     ico.driver.buy(ico.alice, D(2_000))
 
 
+def finalise_after_windows(ico: IcoEnv, pay: Callable) -> TxResult:
+    """`pay` (claim or refund) is refused before finalisation; then anyone finalises after the windows."""
+    with reverts("NotFinalised"):
+        pay(ico.carol)
+    ico.after_windows()
+    return ico.driver.finalise(ico.eve)
+
+
+def pays_once(ico: IcoEnv, pay: Callable, twice: str, holding: Callable, *, carol: int, alice: int) -> TxResult:
+    """`pay` (claim or refund) pays carol and then alice what the sale owes them, once (`twice`: the error of a
+    second call), and nothing to bob, who bought nothing; returns carol's result."""
+    res = pay(ico.carol)
+    assert holding(ico.carol) == carol
+    with reverts(twice, buyer=ico.carol):
+        pay(ico.carol)
+    pay(ico.alice)
+    assert holding(ico.alice) == alice
+    with reverts("NothingOwed", buyer=ico.bob):
+        pay(ico.bob)
+    return res
+
+
 @pytest.mark.parametrize(("offset", "ok"), [(-1, False), (0, False), (1, True)])
-def test_finalise_only_after_closing(ico: Ico, offset: int, ok: bool):
+def test_finalise_only_after_closing(ico: IcoEnv, offset: int, ok: bool):
     reach_goal(ico)  # the reflection periods end long before closing
     ico.chain.set_next_block_timestamp(ico.closing + offset)
     if ok:
@@ -37,7 +61,7 @@ def test_finalise_only_after_closing(ico: Ico, offset: int, ok: bool):
             ico.driver.finalise(ico.eve)
 
 
-def test_finalise_only_once(ico: Ico):
+def test_finalise_only_once(ico: IcoEnv):
     reach_goal(ico)
     ico.after_windows()
     ico.driver.finalise(ico.eve)
@@ -47,7 +71,7 @@ def test_finalise_only_once(ico: Ico):
         ico.driver.finalise(ico.sme)
 
 
-def test_finalise_waits_for_the_last_reflection_period(ico: Ico):
+def test_finalise_waits_for_the_last_reflection_period(ico: IcoEnv):
     ico.chain.travel_to(ico.closing - 10)
     res = ico.driver.buy(ico.bob, D(500))  # retail, 10 s before closing
     window_end = res.timestamp + 4 * DAY
@@ -59,13 +83,10 @@ def test_finalise_waits_for_the_last_reflection_period(ico: Ico):
     ico.driver.finalise(ico.eve)
 
 
-def test_success_claims_proceeds_fee_and_vesting(ico: Ico):
+def test_success_claims_proceeds_fee_and_vesting(ico: IcoEnv):
     reach_goal(ico)
     d = ico.driver
-    with reverts("NotFinalised"):
-        d.claim(ico.carol)
-    ico.after_windows()
-    res = d.finalise(ico.eve)
+    res = finalise_after_windows(ico, d.claim)
     fee = eur(11_000) * 250 // 10_000
     assert_events(res, "SaleFinalised", successful=True, feeStable=fee, feeWei=0)
     assert_events(res, "OfferSettled", sale=ico.sale, raised=eur(11_000))
@@ -76,15 +97,8 @@ def test_success_claims_proceeds_fee_and_vesting(ico: Ico):
     assert d.token.balanceOf(d.vesting) == tokens(1_000_000)
     # post-delivery: nothing minted for buyers until they claim
     assert d.token.balanceOf(ico.carol) == 0
-    res = d.claim(ico.carol)
+    res = pays_once(ico, d.claim, "AlreadyClaimed", d.token.balanceOf, carol=tokens(18_000), alice=tokens(4_000))
     assert_events(res, "TokensClaimed", buyer=ico.carol, tokens=tokens(18_000))
-    assert d.token.balanceOf(ico.carol) == tokens(18_000)
-    with reverts("AlreadyClaimed", buyer=ico.carol):
-        d.claim(ico.carol)
-    d.claim(ico.alice)
-    assert d.token.balanceOf(ico.alice) == tokens(4_000)
-    with reverts("NothingOwed", buyer=ico.bob):
-        d.claim(ico.bob)
     # no refunds when the goal is reached
     with reverts("GoalReached"):
         d.refund(ico.alice)
@@ -102,7 +116,7 @@ def test_success_claims_proceeds_fee_and_vesting(ico: Ico):
     assert d.token.totalSupply() == tokens(1_000_000 + 22_000)
 
 
-def test_team_vesting_cliff(ico: Ico):
+def test_team_vesting_cliff(ico: IcoEnv):
     reach_goal(ico)
     ico.after_windows()
     d = ico.driver
@@ -120,27 +134,17 @@ def test_team_vesting_cliff(ico: Ico):
     assert d.token.balanceOf(ico.team) == tokens(1_000_000)
 
 
-def test_goal_missed_refunds_once(ico: Ico):
+def test_goal_missed_refunds_once(ico: IcoEnv):
     miss_goal(ico)
     d = ico.driver
-    with reverts("NotFinalised"):
-        d.refund(ico.carol)
-    ico.after_windows()
-    res = d.finalise(ico.eve)
+    res = finalise_after_windows(ico, d.refund)
     assert_events(res, "SaleFinalised", successful=False, raised=eur(5_000))
     assert_events(res, "OfferSettled", raised=0)
     assert d.token.balanceOf(d.vesting) == 0  # no team tokens
     with reverts("GoalNotReached"):
         d.claim(ico.carol)
-    res = d.refund(ico.carol)
+    res = pays_once(ico, d.refund, "AlreadyRefunded", d.stablecoin.balanceOf, carol=eur(30_000), alice=eur(30_000))
     assert_events(res, "Refunded", buyer=ico.carol, stableAmount=eur(3_000), weiAmount=0)
-    assert d.stablecoin.balanceOf(ico.carol) == eur(30_000)
-    with reverts("AlreadyRefunded", buyer=ico.carol):
-        d.refund(ico.carol)
-    d.refund(ico.alice)
-    assert d.stablecoin.balanceOf(ico.alice) == eur(30_000)
-    with reverts("NothingOwed", buyer=ico.bob):
-        d.refund(ico.bob)
     with reverts("NothingToWithdraw"):
         d.withdraw_proceeds(ico.sme)
     with reverts("NothingToWithdraw"):
@@ -149,7 +153,7 @@ def test_goal_missed_refunds_once(ico: Ico):
     assert d.token.totalSupply() == 0
 
 
-def test_goal_exactly_reached_is_success(ico: Ico):
+def test_goal_exactly_reached_is_success(ico: IcoEnv):
     ico.open()
     ico.driver.buy(ico.carol, D(10_000))
     ico.after_windows()
@@ -157,7 +161,7 @@ def test_goal_exactly_reached_is_success(ico: Ico):
     assert ico.driver.state().successful
 
 
-def test_goal_missed_by_one_unit(ico: Ico):
+def test_goal_missed_by_one_unit(ico: IcoEnv):
     ico.open()
     ico.driver.buy(ico.carol, D("9999.999999"))
     ico.after_windows()
@@ -166,7 +170,7 @@ def test_goal_missed_by_one_unit(ico: Ico):
     assert state.finalised and not state.successful
 
 
-def test_no_buys_after_finalisation(ico: Ico):
+def test_no_buys_after_finalisation(ico: IcoEnv):
     reach_goal(ico)
     ico.after_windows()
     ico.driver.finalise(ico.eve)
