@@ -18,20 +18,13 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 import pytest
-from data_env import DataEnv, build_data_env
-from hypothesis import settings
+from data_env import DataEnv
 from hypothesis import strategies as st
-from hypothesis.stateful import (
-    RuleBasedStateMachine,
-    initialize,
-    invariant,
-    precondition,
-    rule,
-    run_state_machine_as_test,
-)
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from s4chain.chain import Chain
-from s4chain.testing import assert_events, isolation, reverts
+from s4chain.testing import assert_events, reverts
+from s4chain.testing.stateful import run_machine
 
 STATUS = {"active": 1, "paused": 2, "withdrawn": 3, "revoked": 4}
 FEE_NOTICE = 30 * 86_400
@@ -112,7 +105,6 @@ class DataMachine(RuleBasedStateMachine):
         super().__init__()
         self.chain: Chain = self.env.chain
         self.d = self.env.d
-        self.snapshot = self.chain.snapshot()
         self.m = Model()
         self.m.recipient = self.env.admin.address
         self.owners = (self.env.cyclist, self.env.household)
@@ -121,12 +113,6 @@ class DataMachine(RuleBasedStateMachine):
         for buyer in self.buyers:
             self.d.stablecoin.approve(self.d.market, 2**200, sender=buyer)  # standing allowances: front-run bait
         self.wallets = {who.address: int(self.d.stablecoin.balanceOf(who)) for who in self.everyone}
-
-    def teardown(self) -> None:
-        try:
-            self.everyone_can_leave()
-        finally:
-            self.chain.revert(self.snapshot)
 
     def everyone_can_leave(self) -> None:
         """At the end of every run, whatever the others did: once every access has ended, anyone's `release` and
@@ -144,6 +130,8 @@ class DataMachine(RuleBasedStateMachine):
                 assert_events(self.d.market.withdraw(sender=who), "Withdrawal", account=who.address, amount=due)
         assert int(self.d.stablecoin.balanceOf(self.d.market)) == 0
         self.seen["way out"] += 1
+
+    teardown = everyone_can_leave  # hypothesis ends every run with it; the s4chain plugin then reverts the run
 
     def next_ts(self, delta: int = 1) -> int:
         ts = self.chain.timestamp + delta
@@ -226,28 +214,19 @@ class DataMachine(RuleBasedStateMachine):
     def owner_action_on(self, lid: int, action: str) -> None:
         listing = self.m.listings[lid]
         owner, status = listing.owner, listing.status
-        code = STATUS[status]
-        if action == "pause":
-            if status != "active":
-                with reverts("ListingNotActive", listingId=lid, status=code):
-                    self.d.market.pauseListing(lid, sender=owner)  # type: ignore[arg-type]
+        moves = {  # action: (the owner's call, the statuses it works from, the error from any other, the status after)
+            "pause": (self.d.market.pauseListing, ("active",), "ListingNotActive", "paused"),
+            "resume": (self.d.market.resumeListing, ("paused",), "ListingNotPaused", "active"),
+            "withdraw": (self.d.market.withdrawListing, ("active", "paused"), "ListingClosed", "withdrawn"),
+        }
+        if action in moves:
+            send, works_from, error, after = moves[action]
+            if status not in works_from:
+                with reverts(error, listingId=lid, status=STATUS[status]):
+                    send(lid, sender=owner)  # type: ignore[arg-type]
                 return
-            self.d.market.pauseListing(lid, sender=owner)  # type: ignore[arg-type]
-            listing.status = "paused"
-        elif action == "resume":
-            if status != "paused":
-                with reverts("ListingNotPaused", listingId=lid, status=code):
-                    self.d.market.resumeListing(lid, sender=owner)  # type: ignore[arg-type]
-                return
-            self.d.market.resumeListing(lid, sender=owner)  # type: ignore[arg-type]
-            listing.status = "active"
-        elif action == "withdraw":
-            if status not in ("active", "paused"):
-                with reverts("ListingClosed", listingId=lid, status=code):
-                    self.d.market.withdrawListing(lid, sender=owner)  # type: ignore[arg-type]
-                return
-            self.d.market.withdrawListing(lid, sender=owner)  # type: ignore[arg-type]
-            listing.status = "withdrawn"
+            send(lid, sender=owner)  # type: ignore[arg-type]
+            listing.status = after
         else:
             if status == "revoked":
                 with reverts("AlreadyRevoked", listingId=lid):
@@ -420,13 +399,9 @@ class DataMachine(RuleBasedStateMachine):
 
 
 @pytest.mark.slow
-def test_data_market_state_machine(s4_chain: Chain) -> None:
-    with isolation(s4_chain):
-        DataMachine.env = build_data_env(s4_chain)
-        run_state_machine_as_test(
-            DataMachine,
-            settings=settings(max_examples=20, stateful_step_count=20, deadline=None),
-        )
+def test_data_market_state_machine(env: DataEnv) -> None:
+    DataMachine.env = env
+    run_machine(DataMachine, examples=20, steps=20)
     seen = DataMachine.seen
     for what in ("buy", "strict buy", "revoke", "refund", "front-run refused", "fee rise", "outsider", "way out"):
         assert seen[what], f"the runs never got to {what}: {dict(seen)}"

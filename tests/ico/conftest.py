@@ -1,30 +1,22 @@
-"""Fixtures of the UC1 (token sale) suite: one sale deployed per module, every test isolated by the `chain` fixture."""
+"""Fixtures of the UC1 (token sale) suite: one sale deployed per module; the s4chain plugin gives every test the
+state right after the deployment."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from ico_env import Ico, deploy_ico
+from ico_env import IcoEnv, build_ico_env
 
 from s4chain.chain import Chain
-from s4chain.testing import isolation
 
 
 @pytest.fixture(scope="module")
-def ico_module(s4_chain: Chain) -> Iterator[Ico]:
-    with isolation(s4_chain):
-        yield deploy_ico(s4_chain)
+def ico(s4_chain: Chain) -> IcoEnv:
+    """The module's sale."""
+    return build_ico_env(s4_chain)
 
 
 @pytest.fixture
-def ico(chain: Chain, ico_module: Ico) -> Ico:
-    """The module's sale; everything a test does is reverted after it."""
-    return ico_module
-
-
-@pytest.fixture
-def open_ico(ico: Ico) -> Ico:
+def open_ico(ico: IcoEnv) -> IcoEnv:
     """The sale at opening time."""
     ico.open()
     return ico

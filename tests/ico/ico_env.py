@@ -15,7 +15,7 @@ FUNDING = D(30_000)
 
 
 @dataclass
-class Ico:
+class IcoEnv:
     """The deployed sale and its cast."""
 
     chain: Chain
@@ -68,7 +68,7 @@ PARAMS = TokenSaleParams(
 )
 
 
-def deploy_ico(chain: Chain, params: TokenSaleParams = PARAMS, **kwargs: object) -> Ico:
+def build_ico_env(chain: Chain, params: TokenSaleParams = PARAMS, **kwargs: object) -> IcoEnv:
     a = chain.accounts
     platform, sme, team, alice, bob, carol, dave, eve = a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]
     opening = chain.timestamp + DAY
@@ -81,4 +81,4 @@ def deploy_ico(chain: Chain, params: TokenSaleParams = PARAMS, **kwargs: object)
         driver.verify_investor(platform, carol, retail=False, net_worth=D(2_000_000))
         for investor in (alice, bob, carol, dave):
             driver.fund_investor(platform, investor, FUNDING)
-    return Ico(chain, driver, platform, sme, team, alice, bob, carol, dave, eve)
+    return IcoEnv(chain, driver, platform, sme, team, alice, bob, carol, dave, eve)

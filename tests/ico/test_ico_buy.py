@@ -5,14 +5,14 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 import pytest
-from ico_env import Ico, deploy_ico
+from ico_env import IcoEnv, build_ico_env
 
 from s4chain.drivers.permit import sign_permit
 from s4chain.drivers.units import eur
 from s4chain.testing import assert_events, reverts
 
 
-def test_deployment_state(ico: Ico):
+def test_deployment_state(ico: IcoEnv):
     state = ico.driver.state()
     assert state.registered and not state.paused and not state.finalised
     assert (state.goal, state.hard_cap, state.raised) == (D(10_000), D(50_000), D(0))
@@ -20,7 +20,7 @@ def test_deployment_state(ico: Ico):
     assert ico.driver.token.hasRole(ico.driver.token.MINTER_ROLE(), ico.sale)
 
 
-def test_buy_records_purchase_and_escrows(open_ico: Ico):
+def test_buy_records_purchase_and_escrows(open_ico: IcoEnv):
     ico = open_ico
     res = ico.driver.buy(ico.alice, D(1_500))
     assert_events(res, "TokensPurchased", count=1, buyer=ico.alice, index=0, eurValue=eur(1_500), weiPaid=0)
@@ -33,34 +33,29 @@ def test_buy_records_purchase_and_escrows(open_ico: Ico):
     assert ico.sale.purchase(ico.alice, 0) == (eur(1_500), 0, res.timestamp, True, False)
 
 
-@pytest.mark.parametrize(("offset", "ok"), [(-1, False), (0, True), (1, True)])
-def test_opening_boundary(ico: Ico, offset: int, ok: bool):
+WINDOW_EDGES = [
+    ("opening", -1, False), ("opening", 0, True), ("opening", 1, True),
+    ("closing", -1, True), ("closing", 0, True), ("closing", 1, False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("edge", "offset", "ok"), WINDOW_EDGES)
+def test_sale_window_boundary(ico: IcoEnv, edge: str, offset: int, ok: bool):
+    at = getattr(ico, edge) + offset
+    if edge == "closing":
+        ico.chain.travel_to(ico.closing - 5)
     ico.driver.approve(ico.carol, D(500))
-    ico.chain.set_next_block_timestamp(ico.opening + offset)
+    ico.chain.set_next_block_timestamp(at)
     if ok:
         res = ico.driver.buy(ico.carol, D(500), approve=False)
-        assert res.timestamp == ico.opening + offset
+        assert res.timestamp == at
         assert ico.driver.state().raised == D(500)
     else:
         with reverts("SaleNotOpen", openingTime=ico.opening, closingTime=ico.closing):
             ico.driver.buy(ico.carol, D(500), approve=False)
 
 
-@pytest.mark.parametrize(("offset", "ok"), [(-1, True), (0, True), (1, False)])
-def test_closing_boundary(ico: Ico, offset: int, ok: bool):
-    ico.chain.travel_to(ico.closing - 5)
-    ico.driver.approve(ico.carol, D(500))
-    ico.chain.set_next_block_timestamp(ico.closing + offset)
-    if ok:
-        res = ico.driver.buy(ico.carol, D(500), approve=False)
-        assert res.timestamp == ico.closing + offset
-        assert ico.driver.state().raised == D(500)
-    else:
-        with reverts("SaleNotOpen"):
-            ico.driver.buy(ico.carol, D(500), approve=False)
-
-
-def test_hard_cap(open_ico: Ico):
+def test_hard_cap(open_ico: IcoEnv):
     ico = open_ico
     d = ico.driver
     extra = ico.chain.accounts[8]
@@ -78,7 +73,7 @@ def test_hard_cap(open_ico: Ico):
         d.buy(ico.bob, D(100))
 
 
-def test_investor_maximum_and_minimum(open_ico: Ico):
+def test_investor_maximum_and_minimum(open_ico: IcoEnv):
     ico = open_ico
     d = ico.driver
     with reverts("BelowInvestorMinimum", minimum=eur(100)):
@@ -91,12 +86,12 @@ def test_investor_maximum_and_minimum(open_ico: Ico):
     assert d.investor(ico.carol).contributed == D(20_000)
 
 
-def test_zero_amount_rejected(open_ico: Ico):
+def test_zero_amount_rejected(open_ico: IcoEnv):
     with reverts("ZeroAmount"):
         open_ico.driver.buy(open_ico.carol, D(0))
 
 
-def test_unverified_buyer_rejected(open_ico: Ico):
+def test_unverified_buyer_rejected(open_ico: IcoEnv):
     ico = open_ico
     with reverts("NotVerified", buyer=ico.dave):
         ico.driver.buy(ico.dave, D(500))
@@ -108,7 +103,7 @@ def test_unverified_buyer_rejected(open_ico: Ico):
     assert ico.driver.investor(ico.dave).contributed == D(500)  # open purchases stand
 
 
-def test_retail_limit_is_max_of_1000_and_5_percent(ico: Ico):
+def test_retail_limit_is_max_of_1000_and_5_percent(ico: IcoEnv):
     assert ico.sale.retailLimit(0) == eur(1_000)
     assert ico.sale.retailLimit(eur(20_000)) == eur(1_000)
     assert ico.sale.retailLimit(eur(20_020)) == eur(1_001)
@@ -116,7 +111,7 @@ def test_retail_limit_is_max_of_1000_and_5_percent(ico: Ico):
 
 
 @pytest.mark.parametrize(("who", "limit"), [("alice", D(5_000)), ("bob", D(1_000))])
-def test_retail_acknowledgment_threshold(open_ico: Ico, who: str, limit: D):
+def test_retail_acknowledgment_threshold(open_ico: IcoEnv, who: str, limit: D):
     ico = open_ico
     d = ico.driver
     investor = getattr(ico, who)
@@ -131,13 +126,13 @@ def test_retail_acknowledgment_threshold(open_ico: Ico, who: str, limit: D):
     assert d.investor(investor).contributed == limit + D("0.000001")
 
 
-def test_sophisticated_investor_has_no_retail_limit(open_ico: Ico):
+def test_sophisticated_investor_has_no_retail_limit(open_ico: IcoEnv):
     open_ico.driver.buy(open_ico.carol, D(15_000))
     assert open_ico.driver.investor(open_ico.carol).contributed == D(15_000)
 
 
 def test_unregistered_sale_rejects_buys(chain):
-    ico = deploy_ico(chain, register=False)
+    ico = build_ico_env(chain, register=False)
     ico.driver.verify_investor(ico.platform, ico.carol, retail=False, net_worth=D(0))
     ico.driver.fund_investor(ico.platform, ico.carol, D(1_000))
     ico.open()
@@ -151,7 +146,7 @@ def test_unregistered_sale_rejects_buys(chain):
         ico.driver.register_sale(ico.platform)
 
 
-def test_buy_with_permit_in_one_transaction(open_ico: Ico, gas_report):
+def test_buy_with_permit_in_one_transaction(open_ico: IcoEnv, gas_report):
     ico = open_ico
     d = ico.driver
     assert d.stablecoin.allowance(ico.alice, ico.sale) == 0
@@ -162,7 +157,7 @@ def test_buy_with_permit_in_one_transaction(open_ico: Ico, gas_report):
     assert d.stablecoin.allowance(ico.alice, ico.sale) == 0
 
 
-def test_buy_with_front_run_permit_still_works(open_ico: Ico):
+def test_buy_with_front_run_permit_still_works(open_ico: IcoEnv):
     ico = open_ico
     d = ico.driver
     deadline = ico.chain.timestamp + 600

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 import pytest
-from ico_env import PARAMS, Ico, deploy_ico
+from ico_env import PARAMS, IcoEnv, build_ico_env
 from pydantic import ValidationError
 
 from s4chain.chain import ContractRevert
@@ -14,7 +14,7 @@ from s4chain.drivers.ico import TokenSaleParams, rate_of
 ZERO = "0x" + "00" * 20
 
 
-def config(ico: Ico, **changes):
+def config(ico: IcoEnv, **changes):
     """The sale's constructor tuple with some fields changed."""
     s = ico.sale
     fields = {
@@ -42,7 +42,7 @@ def config(ico: Ico, **changes):
     return tuple(fields.values())
 
 
-def test_same_config_deploys(ico: Ico):
+def test_same_config_deploys(ico: IcoEnv):
     sale = ico.chain.deploy("TokenSale", config(ico), sender=ico.sme)
     assert sale.hardCap() == ico.sale.hardCap()
 
@@ -70,7 +70,7 @@ def test_same_config_deploys(ico: Ico):
         ({"closingTime": 2**48 - 4 * 86_400}, "InvalidConfig:times"),
     ],
 )
-def test_invalid_config_rejected(ico: Ico, changes: dict, error: str | None):
+def test_invalid_config_rejected(ico: IcoEnv, changes: dict, error: str | None):
     if error is None:  # the boundary case that still deploys
         ico.chain.deploy("TokenSale", config(ico, **changes), sender=ico.sme)
         return
@@ -82,7 +82,7 @@ def test_invalid_config_rejected(ico: Ico, changes: dict, error: str | None):
         assert info.value.arguments["what"] == what
 
 
-def test_only_the_issuer_deploys_a_sale_in_its_name(ico: Ico):
+def test_only_the_issuer_deploys_a_sale_in_its_name(ico: IcoEnv):
     """Else anyone could deploy sales naming an SME as issuer and, once registered, hold its 12-month cap."""
     with pytest.raises(ContractRevert) as info:
         ico.chain.deploy("TokenSale", config(ico), sender=ico.eve)
@@ -92,7 +92,7 @@ def test_only_the_issuer_deploys_a_sale_in_its_name(ico: Ico):
 def test_token_cap_check_counts_tokens_already_minted(chain):
     """A sale must fit in what is left of the token's cap, not in the whole cap: tokens the SME minted before
     (or another sale holds) count."""
-    ico = deploy_ico(chain, register=False)
+    ico = build_ico_env(chain, register=False)
     token = ico.driver.token
     token.grantRole(token.MINTER_ROLE(), ico.sme, sender=ico.sme)
     token.mint(ico.sme, token.cap() - 10**23, sender=ico.sme)  # leaves 100,000 tokens: the hard cap only
@@ -103,7 +103,7 @@ def test_token_cap_check_counts_tokens_already_minted(chain):
     chain.deploy("TokenSale", config(ico, teamAllocation=0), sender=ico.sme)
 
 
-def test_ledger_needs_a_cap(ico: Ico):
+def test_ledger_needs_a_cap(ico: IcoEnv):
     with pytest.raises(ContractRevert) as info:
         ico.chain.deploy("IssuerCapLedger", ico.platform, 0, sender=ico.platform)
     assert info.value.error_name == "InvalidCap"
@@ -122,7 +122,7 @@ def test_params_validation():
     assert TokenSaleParams(reflection_seconds=60).reflection_period == 60
 
 
-def test_driver_reads(ico: Ico):
+def test_driver_reads(ico: IcoEnv):
     d = ico.driver
     assert set(d.contracts()) == {
         "EuroStablecoin",
@@ -148,7 +148,7 @@ def test_driver_reads(ico: Ico):
 
 
 def test_driver_deploys_with_defaults(chain):
-    ico = deploy_ico(chain, PARAMS.model_copy(update={"team_allocation": D(0)}))
+    ico = build_ico_env(chain, PARAMS.model_copy(update={"team_allocation": D(0)}))
     assert ico.driver.vesting is None
     assert "TeamVesting" not in ico.driver.contracts()
     with pytest.raises(RuntimeError):

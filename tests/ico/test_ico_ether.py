@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-from ico_env import PARAMS, Ico, deploy_ico
+from ico_env import PARAMS, IcoEnv, build_ico_env
 
 from s4chain.drivers.ico import wei
 from s4chain.drivers.units import eur, tokens
 from s4chain.testing import assert_events, reverts
 
 
-def test_buy_with_ether(open_ico: Ico):
+def test_buy_with_ether(open_ico: IcoEnv):
     ico = open_ico
     d = ico.driver
     res = d.buy_with_ether(ico.carol, D("1.5"))
@@ -23,7 +23,7 @@ def test_buy_with_ether(open_ico: Ico):
     assert state.raised == D(3_000) and state.escrowed == 0 and state.escrowed_ether == D("1.5")
 
 
-def test_ether_value_rounds_down_and_dust_is_refunded_in_full(open_ico: Ico):
+def test_ether_value_rounds_down_and_dust_is_refunded_in_full(open_ico: IcoEnv):
     ico = open_ico
     d = ico.driver
     value = wei("0.05") + 123  # EUR 100 and 123 wei of dust
@@ -38,7 +38,7 @@ def test_ether_value_rounds_down_and_dust_is_refunded_in_full(open_ico: Ico):
     assert d.state().raised == 0 and d.state().escrowed_ether == 0
 
 
-def test_mixed_payments_refund_both(ico: Ico):
+def test_mixed_payments_refund_both(ico: IcoEnv):
     d = ico.driver
     ico.open()
     d.buy(ico.carol, D(1_000))
@@ -52,7 +52,7 @@ def test_mixed_payments_refund_both(ico: Ico):
     assert ico.chain.balance(ico.sale) == 0
 
 
-def test_mixed_payments_success_splits_fee(ico: Ico):
+def test_mixed_payments_success_splits_fee(ico: IcoEnv):
     d = ico.driver
     ico.open()
     d.buy(ico.carol, D(8_000))
@@ -69,18 +69,18 @@ def test_mixed_payments_success_splits_fee(ico: Ico):
 
 
 def test_ether_not_accepted_when_disabled(chain):
-    ico = deploy_ico(chain, PARAMS.model_copy(update={"accept_ether": False}))
+    ico = build_ico_env(chain, PARAMS.model_copy(update={"accept_ether": False}))
     ico.open()
     with reverts("EtherNotAccepted"):
         ico.driver.buy_with_ether(ico.carol, D(1))
 
 
-def test_ether_worth_less_than_a_euro_unit_rejected(open_ico: Ico):
+def test_ether_worth_less_than_a_euro_unit_rejected(open_ico: IcoEnv):
     with reverts("ZeroAmount"):
         open_ico.sale.buyWithEther(sender=open_ico.carol, value=1)
 
 
-def test_plain_ether_transfer_rejected(open_ico: Ico):
+def test_plain_ether_transfer_rejected(open_ico: IcoEnv):
     import pytest
 
     from s4chain.chain import ContractRevert
@@ -89,7 +89,7 @@ def test_plain_ether_transfer_rejected(open_ico: Ico):
         open_ico.chain.send(open_ico.sale.address, b"", sender=open_ico.carol, value=wei(1))
 
 
-def test_revoke_a_later_ether_purchase(open_ico: Ico):
+def test_revoke_a_later_ether_purchase(open_ico: IcoEnv):
     ico = open_ico
     d = ico.driver
     d.buy(ico.alice, D(500))

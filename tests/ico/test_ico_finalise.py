@@ -2,31 +2,64 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal as D
 
 import pytest
-from ico_env import Ico
+from eth_account.signers.local import LocalAccount
+from ico_env import IcoEnv
 
-from s4chain.drivers.ico import DAY
+from s4chain.chain import TxResult
+from s4chain.drivers.ico import DAY, TokenSaleDriver
 from s4chain.drivers.units import eur, tokens
 from s4chain.testing import assert_events, reverts
 
 
-def reach_goal(ico: Ico) -> None:
+def reach_goal(ico: IcoEnv) -> None:
     """Carol (sophisticated) 9,000 + Alice (retail) 2,000 = 11,000 >= goal 10,000, bought on opening day."""
     ico.open()
     ico.driver.buy(ico.carol, D(9_000))
     ico.driver.buy(ico.alice, D(2_000))
 
 
-def miss_goal(ico: Ico) -> None:
+def miss_goal(ico: IcoEnv) -> None:
     ico.open()
     ico.driver.buy(ico.carol, D(3_000))
     ico.driver.buy(ico.alice, D(2_000))
 
 
+def claim_of(d: TokenSaleDriver) -> Callable[[LocalAccount], TxResult]:
+    return lambda buyer: d.sale.claim(sender=buyer)
+
+
+def refund_of(d: TokenSaleDriver) -> Callable[[LocalAccount], TxResult]:
+    return lambda buyer: d.sale.refund(sender=buyer)
+
+
+def finalise_after_windows(ico: IcoEnv, pay: Callable) -> TxResult:
+    """`pay` (claim or refund) is refused before finalisation; then anyone finalises after the windows."""
+    with reverts("NotFinalised"):
+        pay(ico.carol)
+    ico.after_windows()
+    return ico.driver.sale.finalise(sender=ico.eve)
+
+
+def pays_once(ico: IcoEnv, pay: Callable, twice: str, holding: Callable, *, carol: int, alice: int) -> TxResult:
+    """`pay` (claim or refund) pays carol and then alice what the sale owes them, once (`twice`: the error of a
+    second call), and nothing to bob, who bought nothing; returns carol's result."""
+    res = pay(ico.carol)
+    assert holding(ico.carol) == carol
+    with reverts(twice, buyer=ico.carol):
+        pay(ico.carol)
+    pay(ico.alice)
+    assert holding(ico.alice) == alice
+    with reverts("NothingOwed", buyer=ico.bob):
+        pay(ico.bob)
+    return res
+
+
 @pytest.mark.parametrize(("offset", "ok"), [(-1, False), (0, False), (1, True)])
-def test_finalise_only_after_closing(ico: Ico, offset: int, ok: bool):
+def test_finalise_only_after_closing(ico: IcoEnv, offset: int, ok: bool):
     reach_goal(ico)  # the reflection periods end long before closing
     ico.chain.set_next_block_timestamp(ico.closing + offset)
     if ok:
@@ -37,7 +70,7 @@ def test_finalise_only_after_closing(ico: Ico, offset: int, ok: bool):
             ico.driver.sale.finalise(sender=ico.eve)
 
 
-def test_finalise_only_once(ico: Ico):
+def test_finalise_only_once(ico: IcoEnv):
     reach_goal(ico)
     ico.after_windows()
     ico.driver.sale.finalise(sender=ico.eve)
@@ -47,7 +80,7 @@ def test_finalise_only_once(ico: Ico):
         ico.driver.sale.finalise(sender=ico.sme)
 
 
-def test_finalise_waits_for_the_last_reflection_period(ico: Ico):
+def test_finalise_waits_for_the_last_reflection_period(ico: IcoEnv):
     ico.chain.travel_to(ico.closing - 10)
     res = ico.driver.buy(ico.bob, D(500))  # retail, 10 s before closing
     window_end = res.timestamp + 4 * DAY
@@ -59,13 +92,10 @@ def test_finalise_waits_for_the_last_reflection_period(ico: Ico):
     ico.driver.sale.finalise(sender=ico.eve)
 
 
-def test_success_claims_proceeds_fee_and_vesting(ico: Ico):
+def test_success_claims_proceeds_fee_and_vesting(ico: IcoEnv):
     reach_goal(ico)
     d = ico.driver
-    with reverts("NotFinalised"):
-        d.sale.claim(sender=ico.carol)
-    ico.after_windows()
-    res = d.sale.finalise(sender=ico.eve)
+    res = finalise_after_windows(ico, claim_of(d))
     fee = eur(11_000) * 250 // 10_000
     assert_events(res, "SaleFinalised", successful=True, feeStable=fee, feeWei=0)
     assert_events(res, "OfferSettled", sale=ico.sale, raised=eur(11_000))
@@ -76,15 +106,8 @@ def test_success_claims_proceeds_fee_and_vesting(ico: Ico):
     assert d.token.balanceOf(d.vesting) == tokens(1_000_000)
     # post-delivery: nothing minted for buyers until they claim
     assert d.token.balanceOf(ico.carol) == 0
-    res = d.sale.claim(sender=ico.carol)
+    res = pays_once(ico, claim_of(d), "AlreadyClaimed", d.token.balanceOf, carol=tokens(18_000), alice=tokens(4_000))
     assert_events(res, "TokensClaimed", buyer=ico.carol, tokens=tokens(18_000))
-    assert d.token.balanceOf(ico.carol) == tokens(18_000)
-    with reverts("AlreadyClaimed", buyer=ico.carol):
-        d.sale.claim(sender=ico.carol)
-    d.sale.claim(sender=ico.alice)
-    assert d.token.balanceOf(ico.alice) == tokens(4_000)
-    with reverts("NothingOwed", buyer=ico.bob):
-        d.sale.claim(sender=ico.bob)
     # no refunds when the goal is reached
     with reverts("GoalReached"):
         d.sale.refund(sender=ico.alice)
@@ -102,7 +125,7 @@ def test_success_claims_proceeds_fee_and_vesting(ico: Ico):
     assert d.token.totalSupply() == tokens(1_000_000 + 22_000)
 
 
-def test_team_vesting_cliff(ico: Ico):
+def test_team_vesting_cliff(ico: IcoEnv):
     reach_goal(ico)
     ico.after_windows()
     d = ico.driver
@@ -120,27 +143,17 @@ def test_team_vesting_cliff(ico: Ico):
     assert d.token.balanceOf(ico.team) == tokens(1_000_000)
 
 
-def test_goal_missed_refunds_once(ico: Ico):
+def test_goal_missed_refunds_once(ico: IcoEnv):
     miss_goal(ico)
     d = ico.driver
-    with reverts("NotFinalised"):
-        d.sale.refund(sender=ico.carol)
-    ico.after_windows()
-    res = d.sale.finalise(sender=ico.eve)
+    res = finalise_after_windows(ico, refund_of(d))
     assert_events(res, "SaleFinalised", successful=False, raised=eur(5_000))
     assert_events(res, "OfferSettled", raised=0)
     assert d.token.balanceOf(d.vesting) == 0  # no team tokens
     with reverts("GoalNotReached"):
         d.sale.claim(sender=ico.carol)
-    res = d.sale.refund(sender=ico.carol)
+    res = pays_once(ico, refund_of(d), "AlreadyRefunded", d.stablecoin.balanceOf, carol=eur(30_000), alice=eur(30_000))
     assert_events(res, "Refunded", buyer=ico.carol, stableAmount=eur(3_000), weiAmount=0)
-    assert d.stablecoin.balanceOf(ico.carol) == eur(30_000)
-    with reverts("AlreadyRefunded", buyer=ico.carol):
-        d.sale.refund(sender=ico.carol)
-    d.sale.refund(sender=ico.alice)
-    assert d.stablecoin.balanceOf(ico.alice) == eur(30_000)
-    with reverts("NothingOwed", buyer=ico.bob):
-        d.sale.refund(sender=ico.bob)
     with reverts("NothingToWithdraw", account=ico.sme.address):
         d.sale.withdrawProceeds(sender=ico.sme)
     with reverts("NothingToWithdraw", account=ico.platform.address):
@@ -149,7 +162,7 @@ def test_goal_missed_refunds_once(ico: Ico):
     assert d.token.totalSupply() == 0
 
 
-def test_goal_exactly_reached_is_success(ico: Ico):
+def test_goal_exactly_reached_is_success(ico: IcoEnv):
     ico.open()
     ico.driver.buy(ico.carol, D(10_000))
     ico.after_windows()
@@ -157,7 +170,7 @@ def test_goal_exactly_reached_is_success(ico: Ico):
     assert ico.driver.state().successful
 
 
-def test_goal_missed_by_one_unit(ico: Ico):
+def test_goal_missed_by_one_unit(ico: IcoEnv):
     ico.open()
     ico.driver.buy(ico.carol, D("9999.999999"))
     ico.after_windows()
@@ -166,7 +179,7 @@ def test_goal_missed_by_one_unit(ico: Ico):
     assert state.finalised and not state.successful
 
 
-def test_no_buys_after_finalisation(ico: Ico):
+def test_no_buys_after_finalisation(ico: IcoEnv):
     reach_goal(ico)
     ico.after_windows()
     ico.driver.sale.finalise(sender=ico.eve)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-from ico_env import Ico
+from ico_env import IcoEnv
 
 from s4chain.drivers.permit import sign_permit
 from s4chain.drivers.units import eur
@@ -16,7 +16,7 @@ from s4chain.drivers.units import eur
 BUY_CEILING = 120_000
 
 
-def test_gas_report(ico: Ico, gas_report):
+def test_gas_report(ico: IcoEnv, gas_report):
     d = ico.driver
     chain = ico.chain
     rec = gas_report.record
@@ -96,7 +96,7 @@ def test_gas_report(ico: Ico, gas_report):
     )
 
 
-def test_gas_refund_and_failed_sale_paths(ico: Ico, gas_report):
+def test_gas_refund_and_failed_sale_paths(ico: IcoEnv, gas_report):
     d = ico.driver
     ico.open()
     d.buy(ico.carol, D(1_000))
@@ -108,8 +108,8 @@ def test_gas_refund_and_failed_sale_paths(ico: Ico, gas_report):
 
 
 def test_gas_ledger_and_registration(chain, gas_report):
-    from ico_env import deploy_ico
+    from ico_env import build_ico_env
 
-    ico = deploy_ico(chain, register=False)
+    ico = build_ico_env(chain, register=False)
     gas_report.record("IssuerCapLedger.registerOffer", ico.driver.register_sale(ico.platform).gas_used)
     assert ico.driver.state().registered

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal as D
 
 import pytest
-from ico_env import PARAMS, deploy_ico
+from ico_env import PARAMS, build_ico_env
 from pydantic import ValidationError
 
 from s4chain.drivers.ico import DAY, TokenSaleDriver, TokenSaleParams, white_paper_hash_of
@@ -48,7 +48,7 @@ def second_sale(chain, first, params: TokenSaleParams, register: bool = False) -
 
 def test_second_sale_beyond_the_cap_rejected(chain):
     t0 = chain.timestamp + DAY
-    first = deploy_ico(chain, big(t0, D(4_000_000)))
+    first = build_ico_env(chain, big(t0, D(4_000_000)))
     ledger = first.driver.ledger
     assert ledger.usedInWindow(first.sme, t0) == eur(4_000_000)
     assert ledger.availableAt(first.sme, t0 + 40 * DAY) == eur(1_000_000)
@@ -64,7 +64,7 @@ def test_second_sale_beyond_the_cap_rejected(chain):
 
 def test_settled_sale_counts_for_what_it_raised(chain):
     t0 = chain.timestamp + DAY
-    first = deploy_ico(chain, big(t0, D(4_000_000), goal=D(10_000)))
+    first = build_ico_env(chain, big(t0, D(4_000_000), goal=D(10_000)))
     first.open()
     first.driver.buy(first.carol, D(20_000))
     first.after_windows()
@@ -80,7 +80,7 @@ def test_settled_sale_counts_for_what_it_raised(chain):
 
 def test_failed_sale_frees_the_cap(chain):
     t0 = chain.timestamp + DAY
-    first = deploy_ico(chain, big(t0, D(5_000_000)))
+    first = build_ico_env(chain, big(t0, D(5_000_000)))
     first.after_windows()
     first.driver.sale.finalise(sender=first.eve)
     assert not first.driver.state().successful
@@ -91,7 +91,7 @@ def test_failed_sale_frees_the_cap(chain):
 @pytest.mark.parametrize(("delay", "ok"), [(WINDOW - 1, False), (WINDOW, True)])
 def test_cap_rolls_after_12_months(chain, delay: int, ok: bool):
     t0 = chain.timestamp + DAY
-    first = deploy_ico(chain, big(t0, D(5_000_000)))
+    first = build_ico_env(chain, big(t0, D(5_000_000)))
     later = second_sale(chain, first, big(t0 + delay, D(1_000_000)))
     first.open()  # a sale is registered at most a year ahead of its opening
     if ok:
@@ -110,7 +110,7 @@ def test_twelve_calendar_months_across_29_february_count_in_full(chain):
     assert second_opening - first_opening == 365 * DAY
     assert chain.timestamp < first_opening - DAY
     chain.travel_to(first_opening - DAY)
-    first = deploy_ico(chain, big(first_opening, D(5_000_000)))
+    first = build_ico_env(chain, big(first_opening, D(5_000_000)))
     chain.travel_to(second_opening - DAY)
     later = second_sale(chain, first, big(second_opening, D(1_000_000)))
     with reverts("IssuerCapExceeded", used=eur(5_000_000)):
@@ -122,7 +122,7 @@ def test_twelve_calendar_months_across_29_february_count_in_full(chain):
 
 def test_offers_registered_in_opening_order(chain):
     t0 = chain.timestamp + 10 * DAY
-    first = deploy_ico(chain, big(t0, D(100_000)))
+    first = build_ico_env(chain, big(t0, D(100_000)))
     earlier = second_sale(chain, first, big(t0 - DAY, D(100_000)))
     with reverts("OfferOutOfOrder"):
         earlier.register_sale(first.platform)
@@ -133,7 +133,7 @@ def test_an_offer_far_ahead_cannot_shut_the_issuer_out(chain):
     refused every earlier sale of the issuer until then. A sale may open at most a window (366 days) after
     registration."""
     now = chain.timestamp
-    first = deploy_ico(chain, big(now + 10 * WINDOW, D(100_000)), register=False)
+    first = build_ico_env(chain, big(now + 10 * WINDOW, D(100_000)), register=False)
     with reverts("OfferTooFarAhead", start=now + 10 * WINDOW):
         first.driver.register_sale(first.platform)
     assert not first.driver.ledger.isRegistered(first.sale)
@@ -151,7 +151,7 @@ def test_an_offer_far_ahead_cannot_shut_the_issuer_out(chain):
 
 def test_other_issuers_have_their_own_cap(chain):
     t0 = chain.timestamp + DAY
-    first = deploy_ico(chain, big(t0, D(5_000_000)))
+    first = build_ico_env(chain, big(t0, D(5_000_000)))
     other_sme = chain.accounts[8]
     other = TokenSaleDriver.deploy(
         chain,
@@ -166,8 +166,8 @@ def test_other_issuers_have_their_own_cap(chain):
 
 
 def test_sale_on_another_ledger_rejected(chain):
-    first = deploy_ico(chain)
-    foreign = deploy_ico(chain, register=False)
+    first = build_ico_env(chain)
+    foreign = build_ico_env(chain, register=False)
     with reverts("WrongLedger"):
         first.driver.ledger.registerOffer(foreign.sale, sender=first.platform)
 
@@ -181,14 +181,14 @@ def test_white_paper_required_from_one_million(chain):
     from s4chain.chain import ContractRevert
 
     with pytest.raises(ContractRevert) as info:
-        deploy_ico(chain, params)
+        build_ico_env(chain, params)
     assert info.value.error_name == "WhitePaperRequired"
-    ico = deploy_ico(chain, big(chain.timestamp + DAY, D(1_000_000)))
+    ico = build_ico_env(chain, big(chain.timestamp + DAY, D(1_000_000)))
     assert ico.sale.whitePaperHash() == bytes.fromhex(PAPER[2:])
 
 
 def test_finalised_sale_cannot_be_registered(chain):
-    ico = deploy_ico(chain, register=False)
+    ico = build_ico_env(chain, register=False)
     ico.after_windows()
     ico.driver.sale.finalise(sender=ico.eve)
     with reverts("AlreadyFinalised"):
@@ -199,7 +199,7 @@ def test_finalised_sale_cannot_be_registered(chain):
 def test_driver_reads_the_issuer_cap_ledger(chain):
     """`issuer_cap` (issue 11, item 16): the room left for an issuer and the offers of its window."""
     t0 = chain.timestamp + DAY
-    first = deploy_ico(chain, big(t0, D(4_000_000), goal=D(10_000)))
+    first = build_ico_env(chain, big(t0, D(4_000_000), goal=D(10_000)))
     view = first.driver.issuer_cap()  # this sale's issuer, at its opening
     assert (view.issuer, view.when, view.window_start) == (first.sme.address, t0, t0 - WINDOW)
     assert (view.cap, view.used, view.available) == (D(5_000_000), D(4_000_000), D(1_000_000))

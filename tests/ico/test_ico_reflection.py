@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 import pytest
-from ico_env import Ico, deploy_ico
+from ico_env import IcoEnv, build_ico_env
 
 from s4chain.drivers.ico import DAY
 from s4chain.drivers.units import eur
@@ -14,7 +14,7 @@ from s4chain.testing import assert_events, reverts
 
 
 @pytest.mark.parametrize(("elapsed", "ok"), [(4 * DAY - 1, True), (4 * DAY, True), (4 * DAY + 1, False)])
-def test_revoke_boundary(open_ico: Ico, elapsed: int, ok: bool):
+def test_revoke_boundary(open_ico: IcoEnv, elapsed: int, ok: bool):
     ico = open_ico
     d = ico.driver
     bought = d.buy(ico.alice, D(800)).timestamp
@@ -30,7 +30,7 @@ def test_revoke_boundary(open_ico: Ico, elapsed: int, ok: bool):
             d.sale.revoke(0, sender=ico.alice)
 
 
-def test_day_4_succeeds_day_5_fails(open_ico: Ico):
+def test_day_4_succeeds_day_5_fails(open_ico: IcoEnv):
     """Day 1 is the day of the purchase; "day 4" ends exactly 4 x 24 h after it, then day 5 begins."""
     ico = open_ico
     d = ico.driver
@@ -43,7 +43,7 @@ def test_day_4_succeeds_day_5_fails(open_ico: Ico):
         d.sale.revoke(1, sender=ico.alice)
 
 
-def test_revoke_one_of_several_purchases(open_ico: Ico):
+def test_revoke_one_of_several_purchases(open_ico: IcoEnv):
     ico = open_ico
     d = ico.driver
     d.buy(ico.alice, D(300))
@@ -61,14 +61,14 @@ def test_revoke_one_of_several_purchases(open_ico: Ico):
         d.sale.revoke(3, sender=ico.alice)
 
 
-def test_sophisticated_purchase_is_not_revocable(open_ico: Ico):
+def test_sophisticated_purchase_is_not_revocable(open_ico: IcoEnv):
     ico = open_ico
     ico.driver.buy(ico.carol, D(500))
     with reverts("NotRevocable", index=0):
         ico.driver.sale.revoke(0, sender=ico.carol)
 
 
-def test_revoke_frees_room_under_caps(open_ico: Ico):
+def test_revoke_frees_room_under_caps(open_ico: IcoEnv):
     ico = open_ico
     d = ico.driver
     d.buy(ico.bob, D(1_000))
@@ -79,7 +79,7 @@ def test_revoke_frees_room_under_caps(open_ico: Ico):
     assert d.investor(ico.bob).contributed == D(1_000)
 
 
-def test_revoke_allowed_while_paused(open_ico: Ico):
+def test_revoke_allowed_while_paused(open_ico: IcoEnv):
     ico = open_ico
     ico.driver.buy(ico.alice, D(500))
     ico.driver.sale.pause(sender=ico.platform)
@@ -90,7 +90,7 @@ def test_revoke_allowed_while_paused(open_ico: Ico):
 def test_mica_window_is_a_parameter(chain):
     from ico_env import PARAMS
 
-    ico = deploy_ico(chain, PARAMS.model_copy(update={"reflection_days": 14}))
+    ico = build_ico_env(chain, PARAMS.model_copy(update={"reflection_days": 14}))
     ico.open()
     t0 = ico.driver.buy(ico.alice, D(500)).timestamp
     assert ico.sale.reflectionPeriod() == 14 * DAY

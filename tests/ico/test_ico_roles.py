@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 import pytest
-from ico_env import Ico
+from ico_env import IcoEnv
 
 from s4chain.drivers.units import eur
 from s4chain.testing import assert_events, reverts
@@ -39,7 +39,7 @@ def _role(contract, name: str) -> bytes:
     ],
 )
 @pytest.mark.parametrize("who", ["eve", "alice", "sme_or_platform"])
-def test_wrong_role_rejected(ico: Ico, contract: str, call, role: str, who: str):
+def test_wrong_role_rejected(ico: IcoEnv, contract: str, call, role: str, who: str):
     target = {"sale": ico.sale, "registry": ico.driver.registry, "ledger": ico.driver.ledger, "token": ico.driver.token}
     if who == "sme_or_platform":  # the other party: the SME cannot pause, the platform cannot take the proceeds
         account = ico.platform if role in ("ISSUER_ROLE", "MINTER_ROLE") else ico.sme
@@ -49,19 +49,19 @@ def test_wrong_role_rejected(ico: Ico, contract: str, call, role: str, who: str)
         call(ico, account)
 
 
-def test_platform_cannot_grant_itself_the_issuer_role(ico: Ico):
+def test_platform_cannot_grant_itself_the_issuer_role(ico: IcoEnv):
     role = ico.sale.ISSUER_ROLE()
     assert ico.sale.getRoleAdmin(role) == role
     with reverts("AccessControlUnauthorizedAccount", account=ico.platform, neededRole=role):
         ico.sale.grantRole(role, ico.platform, sender=ico.platform)
 
 
-def test_ledger_settle_only_by_registered_sale(ico: Ico):
+def test_ledger_settle_only_by_registered_sale(ico: IcoEnv):
     with reverts("UnknownOffer", sale=ico.eve):
         ico.driver.ledger.settleOffer(0, sender=ico.eve)
 
 
-def test_pause_blocks_buys_and_unpause_restores(open_ico: Ico):
+def test_pause_blocks_buys_and_unpause_restores(open_ico: IcoEnv):
     ico = open_ico
     d = ico.driver
     res = d.sale.pause(sender=ico.platform)
@@ -81,7 +81,7 @@ def test_pause_blocks_buys_and_unpause_restores(open_ico: Ico):
     assert d.state().raised == D(500)
 
 
-def test_pause_after_closing_never_locks_refunds(ico: Ico):
+def test_pause_after_closing_never_locks_refunds(ico: IcoEnv):
     """Finding 2 (issue 11): a pause after closing blocked `finalise`, and `refund` needs a finalised sale, so a
     failed sale's refunds were locked for as long as the pauser liked."""
     d = ico.driver
@@ -95,7 +95,7 @@ def test_pause_after_closing_never_locks_refunds(ico: Ico):
     assert d.stablecoin.balanceOf(ico.carol) == eur(30_000)
 
 
-def test_pause_never_blocks_revoke_finalise_claim_or_withdrawals(ico: Ico):
+def test_pause_never_blocks_revoke_finalise_claim_or_withdrawals(ico: IcoEnv):
     d = ico.driver
     ico.open()
     d.buy(ico.carol, D(12_000))

@@ -15,22 +15,14 @@ from dataclasses import dataclass, field
 
 import pytest
 from eth_utils import keccak
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import (
-    RuleBasedStateMachine,
-    initialize,
-    invariant,
-    precondition,
-    rule,
-    run_state_machine_as_test,
-)
-from ico_env import FUNDING, PARAMS, Ico, deploy_ico
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from ico_env import FUNDING, PARAMS, IcoEnv, build_ico_env
 
 from s4chain.chain import ContractRevert
 from s4chain.drivers.ico import DAY
 from s4chain.drivers.units import eur
-from s4chain.testing import isolation
+from s4chain.testing.stateful import run_machine
 
 MAX_UINT = 2**256 - 1
 NAMES = ("carol", "alice", "bob", "dave")
@@ -94,7 +86,7 @@ class Investor:
 
 
 class SaleMachine(RuleBasedStateMachine):
-    ico: Ico
+    ico: IcoEnv
 
     def __init__(self) -> None:
         super().__init__()
@@ -102,7 +94,6 @@ class SaleMachine(RuleBasedStateMachine):
         self.chain = ico.chain
         self.d = ico.driver
         self.sale = ico.sale
-        self.snapshot = self.chain.snapshot()
         self.rate = int(self.sale.rate())
         self.goal = int(self.sale.goal())
         self.hard_cap = int(self.sale.hardCap())
@@ -138,9 +129,6 @@ class SaleMachine(RuleBasedStateMachine):
         self.reserve = self.hard_cap * self.rate + self.team  # minted to the sale at its registration
         self.sme_minted = 0
         self.chain.travel_to(ico.opening)  # before-opening rejections are tested in test_ico_buy.py
-
-    def teardown(self) -> None:
-        self.chain.revert(self.snapshot)
 
     # --- helpers ---------------------------------------------------------------------------------------------
     def account(self, name: str):
@@ -301,37 +289,30 @@ class SaleMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.finalised)
     @rule(name=st.sampled_from(NAMES))
     def claim(self, name: str) -> None:
-        inv = self.investors[name]
-        error: str | None = None
-        if not self.finalised:
-            error = "NotFinalised"
-        elif not self.successful:
-            error = "GoalNotReached"
-        elif inv.settled:
-            error = "AlreadyClaimed"
-        elif inv.contributed == 0:
-            error = "NothingOwed"
+        error = self.settlement_error(name, successful=True, twice="AlreadyClaimed")
         self.expect(error, lambda: self.d.sale.claim(sender=self.account(name)))
         if error is None:
-            inv.settled = True
+            self.investors[name].settled = True
 
     @precondition(lambda self: self.finalised)
     @rule(name=st.sampled_from(NAMES))
     def refund(self, name: str) -> None:
-        inv = self.investors[name]
-        error: str | None = None
-        if not self.finalised:
-            error = "NotFinalised"
-        elif self.successful:
-            error = "GoalReached"
-        elif inv.settled:
-            error = "AlreadyRefunded"
-        elif inv.contributed == 0:
-            error = "NothingOwed"
+        error = self.settlement_error(name, successful=False, twice="AlreadyRefunded")
         self.expect(error, lambda: self.d.sale.refund(sender=self.account(name)))
         if error is None:
-            inv.settled = True
-            self.wei_paid_out += inv.open_wei
+            self.investors[name].settled = True
+            self.wei_paid_out += self.investors[name].open_wei
+
+    def settlement_error(self, name: str, successful: bool, twice: str) -> str | None:
+        """The error of a claim (`successful`) or a refund by `name`, or None when it pays (`twice`: the error of
+        a second one)."""
+        if not self.finalised:
+            return "NotFinalised"
+        if self.successful != successful:
+            return "GoalReached" if self.successful else "GoalNotReached"
+        if self.investors[name].settled:
+            return twice
+        return "NothingOwed" if self.investors[name].contributed == 0 else None
 
     @precondition(lambda self: self.finalised)
     @rule(who=st.sampled_from(["issuer", "fee"]))
@@ -503,19 +484,10 @@ class SaleMachine(RuleBasedStateMachine):
 def machine_ico(s4_chain):
     """A smaller sale than the other modules', so that examples reach the goal, the hard cap and both outcomes."""
     params = PARAMS.model_copy(update={"goal": 3_000, "hard_cap": 30_000, "max_per_investor": 15_000})
-    with isolation(s4_chain):
-        yield deploy_ico(s4_chain, params)
+    return build_ico_env(s4_chain, params)
 
 
 @pytest.mark.slow
-def test_sale_state_machine(chain, machine_ico: Ico):
+def test_sale_state_machine(machine_ico: IcoEnv):
     SaleMachine.ico = machine_ico
-    run_state_machine_as_test(
-        SaleMachine,
-        settings=settings(
-            max_examples=15,
-            stateful_step_count=25,
-            deadline=None,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-        ),
-    )
+    run_machine(SaleMachine, examples=15, steps=25)

@@ -5,21 +5,21 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 import pytest
-from ico_env import Ico
+from ico_env import IcoEnv
 
 from s4chain.drivers.permit import sign_permit
 from s4chain.drivers.units import eur, tokens
 from s4chain.testing import assert_events, reverts
 
 
-def test_token_metadata_and_cap(ico: Ico):
+def test_token_metadata_and_cap(ico: IcoEnv):
     token = ico.driver.token
     assert (token.name(), token.symbol(), token.decimals()) == ("Usinage Martin Token", "UMT", 18)
     assert token.cap() == tokens(10_000_000)
     assert token.hasRole(token.DEFAULT_ADMIN_ROLE(), ico.sme)
 
 
-def test_mint_up_to_the_cap_only(ico: Ico):
+def test_mint_up_to_the_cap_only(ico: IcoEnv):
     token = ico.driver.token
     token.grantRole(token.MINTER_ROLE(), ico.sme, sender=ico.sme)
     held = token.balanceOf(ico.sale)  # minted to the sale at its registration
@@ -32,7 +32,7 @@ def test_mint_up_to_the_cap_only(ico: Ico):
     assert token.totalSupply() == tokens(10_000_000)
 
 
-def test_burn_from_needs_allowance(ico: Ico):
+def test_burn_from_needs_allowance(ico: IcoEnv):
     token = ico.driver.token
     token.grantRole(token.MINTER_ROLE(), ico.sme, sender=ico.sme)
     token.mint(ico.alice, tokens(10), sender=ico.sme)
@@ -43,7 +43,7 @@ def test_burn_from_needs_allowance(ico: Ico):
     assert token.balanceOf(ico.alice) == tokens(9)
 
 
-def test_permit(ico: Ico):
+def test_permit(ico: IcoEnv):
     token = ico.driver.token
     owner, spender = ico.alice, ico.eve
     deadline = ico.chain.timestamp + 3_600
@@ -55,7 +55,7 @@ def test_permit(ico: Ico):
         token.permit(owner, spender, value, deadline, v, r, s, sender=ico.eve)
 
 
-def test_registry_verify_records_profile_and_events(ico: Ico):
+def test_registry_verify_records_profile_and_events(ico: IcoEnv):
     reg = ico.driver.registry
     res = ico.driver.verify_investor(ico.platform, ico.dave, retail=True, net_worth=D("42000.5"))
     assert_events(
@@ -73,7 +73,7 @@ def test_registry_verify_records_profile_and_events(ico: Ico):
         ico.driver.registry.unverify(ico.dave, sender=ico.platform)
 
 
-def test_acknowledgment_is_recorded_by_the_investor_and_survives_reverification(ico: Ico):
+def test_acknowledgment_is_recorded_by_the_investor_and_survives_reverification(ico: IcoEnv):
     reg = ico.driver.registry
     ico.driver.registry.acknowledgeRisk(sender=ico.bob)
     assert reg.profile(ico.bob)[2] is True
@@ -82,7 +82,7 @@ def test_acknowledgment_is_recorded_by_the_investor_and_survives_reverification(
     assert reg.profile(ico.alice)[2] is False  # nobody acknowledges for someone else
 
 
-def test_registry_rejects_bad_input(ico: Ico):
+def test_registry_rejects_bad_input(ico: IcoEnv):
     with reverts("InvalidInvestor"):
         ico.driver.registry.verify("0x" + "00" * 20, True, 0, sender=ico.platform)
     with reverts("NetWorthTooLarge"):
@@ -90,7 +90,7 @@ def test_registry_rejects_bad_input(ico: Ico):
 
 
 @pytest.mark.parametrize("contract", ["sale", "registry", "ledger", "token"])
-def test_only_admins_grant_roles(ico: Ico, contract: str):
+def test_only_admins_grant_roles(ico: IcoEnv, contract: str):
     target = {"sale": ico.sale, "registry": ico.driver.registry, "ledger": ico.driver.ledger, "token": ico.driver.token}
     c = target[contract]
     admin = c.DEFAULT_ADMIN_ROLE()

@@ -1,22 +1,15 @@
-"""Fixtures of the UC3 leasing suites: one deployment per module, reverted after it."""
+"""Fixtures of the UC3 leasing suites, deployed once per module; the s4chain plugin
+gives every test the state right after the deployment."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from leasing_env import Env, build_env
+from leasing_env import LeasingEnv, build_leasing_env
 
 from s4chain.chain import Chain
-from s4chain.testing import isolation
 
 
 @pytest.fixture(scope="module")
-def env_module(s4_chain: Chain) -> Iterator[Env]:
-    with isolation(s4_chain):
-        yield build_env(s4_chain)
-
-
-@pytest.fixture
-def env(chain: Chain, env_module: Env) -> Env:
-    return env_module
+def env(s4_chain: Chain) -> LeasingEnv:
+    """The deployment."""
+    return build_leasing_env(s4_chain)

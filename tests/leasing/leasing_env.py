@@ -24,7 +24,7 @@ PLAN = PlanParams(
 
 
 @dataclass
-class Env:
+class LeasingEnv:
     chain: Chain
     driver: LeasingDriver
     admin: LocalAccount
@@ -48,6 +48,24 @@ class Env:
             self.driver.top_up(lessee, top_up, lease_id=lease_id)
         return lease_id
 
+    def bill_due(self, lease_id: int) -> int:
+        """Run the lease's next billing exactly at its due time; returns that time."""
+        due = self.driver.statement(lease_id).next_bill_at
+        self.chain.set_next_block_timestamp(due)
+        self.driver.lease.runBilling(lease_id, sender=self.keeper)
+        return due
+
+    def bill_until(self, lease_id: int, until: int) -> None:
+        """Bill every period due before `until`, each at its due time, so that the lease still runs then."""
+        while self.driver.statement(lease_id).next_bill_at < until:
+            self.bill_due(lease_id)
+
+    def bill_until_ended(self, lease_id: int) -> None:
+        """Bill the lease, each bill as soon as it is due, until it has ended."""
+        while self.driver.statement(lease_id).status not in ("ended", "settled"):
+            self.chain.travel_to(max(self.driver.statement(lease_id).next_bill_at, self.chain.timestamp + 1))
+            self.driver.lease.runBilling(lease_id, sender=self.keeper)
+
     def read(self, hours: int, machine_id: int | None = None, relayer: LocalAccount | None = None) -> TxResult:
         """The machine's meter reports `hours`, the clock moved on first if the machine could not have worked them."""
         machine_id = machine_id or self.machine_id
@@ -63,7 +81,7 @@ class Env:
             self.chain.set_next_block_timestamp(earliest)
 
 
-def build_env(chain: Chain) -> Env:
+def build_leasing_env(chain: Chain) -> LeasingEnv:
     a = chain.accounts
     admin, lessor, lessee, keeper, other, technician, stranger = a[0], a[1], a[2], a[3], a[4], a[5], a[6]
     device, device2, manufacturer = LeasingDriver.device_accounts(chain)  # the third device key is not a device here
@@ -80,7 +98,7 @@ def build_env(chain: Chain) -> Env:
     plan_id = driver.plan_id(driver.publish_plan(lessor))
     for account in (lessee, other):
         driver.fund(account, Decimal("100000"))
-    return Env(
+    return LeasingEnv(
         chain, driver, admin, lessor, manufacturer, lessee, keeper, other, technician, stranger, device, device2,
         machine_id, machine2_id, plan_id,
     )  # fmt: skip

@@ -93,9 +93,7 @@ def test_unpaid_bill_starts_grace_then_use_right_lapses(env):
 def test_suspend_at_grace_end_not_before(env):
     lease = env.driver.lease
     lease_id = env.subscribe()
-    due = env.driver.statement(lease_id).next_bill_at
-    env.chain.set_next_block_timestamp(due)
-    env.driver.lease.runBilling(lease_id, sender=env.keeper)
+    due = env.bill_due(lease_id)
     grace_end = due + PLAN.grace
     env.chain.set_next_block_timestamp(grace_end - 1)
     with reverts("GraceNotOver", leaseId=lease_id, graceEnds=grace_end):
@@ -116,9 +114,7 @@ def test_suspend_at_grace_end_not_before(env):
 
 def test_suspend_after_grace_end(env):
     lease_id = env.subscribe()
-    due = env.driver.statement(lease_id).next_bill_at
-    env.chain.set_next_block_timestamp(due)
-    env.driver.lease.runBilling(lease_id, sender=env.keeper)
+    due = env.bill_due(lease_id)
     env.chain.set_next_block_timestamp(due + PLAN.grace + 1)
     env.driver.lease.suspend(lease_id, sender=env.stranger)
     assert env.driver.statement(lease_id).status == "suspended"
@@ -147,9 +143,7 @@ def test_payment_within_grace_restores_active(env):
 def test_reinstatement_after_suspension(env):
     lease = env.driver.lease
     lease_id = env.subscribe()
-    due = env.driver.statement(lease_id).next_bill_at
-    env.chain.set_next_block_timestamp(due)
-    env.driver.lease.runBilling(lease_id, sender=env.keeper)
+    due = env.bill_due(lease_id)
     env.chain.set_next_block_timestamp(due + PLAN.grace)
     env.driver.lease.suspend(lease_id, sender=env.keeper)
     res = env.driver.top_up(env.other, Decimal(1000), lease_id=lease_id)  # anyone may pay for the lessee
@@ -164,9 +158,7 @@ def test_reinstatement_after_suspension(env):
 
 def test_next_bill_after_unpaid_grace_suspends_first(env):
     lease_id = env.subscribe()
-    due = env.driver.statement(lease_id).next_bill_at
-    env.chain.set_next_block_timestamp(due)
-    env.driver.lease.runBilling(lease_id, sender=env.keeper)
+    due = env.bill_due(lease_id)
     env.chain.set_next_block_timestamp(due + PLAN.period)
     res = env.driver.lease.runBilling(lease_id, sender=env.keeper)
     assert_events(res, "Suspended", leaseId=lease_id)

@@ -14,12 +14,6 @@ from s4chain.testing import assert_events, reverts
 ZERO = "0x" + "00" * 20
 
 
-def bill_until_ended(env, lease_id):
-    while env.driver.statement(lease_id).status not in ("ended", "settled"):
-        env.chain.travel_to(max(env.driver.statement(lease_id).next_bill_at, env.chain.timestamp + 1))
-        env.driver.lease.runBilling(lease_id, sender=env.keeper)
-
-
 @pytest.mark.parametrize(
     ("notice_after", "periods"),
     [
@@ -36,9 +30,7 @@ def test_notice_end_date(env, notice_after, periods):
     start = res.timestamp
     env.driver.top_up(env.lessee, Decimal(20000), lease_id=lease_id)
     # keep billing current up to the notice
-    while env.driver.statement(lease_id).next_bill_at < start + notice_after:
-        env.chain.set_next_block_timestamp(env.driver.statement(lease_id).next_bill_at)
-        env.driver.lease.runBilling(lease_id, sender=env.keeper)
+    env.bill_until(lease_id, start + notice_after)
     env.chain.set_next_block_timestamp(start + notice_after)
     res = env.driver.lease.giveNotice(lease_id, sender=env.lessee)
     end_at = start + periods * PLAN.period
@@ -106,7 +98,7 @@ def test_settle_returns_deposit_and_balance(env):
     with reverts("LeaseNotEnded", leaseId=lease_id):
         env.driver.lease.settle(lease_id, sender=env.keeper)
     env.driver.lease.giveNotice(lease_id, sender=env.lessee)
-    bill_until_ended(env, lease_id)
+    env.bill_until_ended(lease_id)
     assert env.driver.statement(lease_id).balance == 1000
     before = env.driver.balance_of(env.lessee)
     res = env.driver.lease.settle(lease_id, sender=env.stranger)
@@ -133,7 +125,7 @@ def test_deposit_pays_what_is_owed(env):
     lease_id = env.subscribe(top_up=Decimal(1000))
     env.driver.lease.giveNotice(lease_id, sender=env.lessee)
     env.read(100)  # 1000 EUR of hours in the first period
-    bill_until_ended(env, lease_id)
+    env.bill_until_ended(lease_id)
     st = env.driver.statement(lease_id)
     assert st.outstanding > 0
     owed = st.outstanding
@@ -149,7 +141,7 @@ def test_debt_beyond_deposit_stays_outstanding(env):
     lease_id = env.subscribe()
     env.driver.lease.giveNotice(lease_id, sender=env.lessee)
     env.read(500)  # 5000 EUR of hours
-    bill_until_ended(env, lease_id)
+    env.bill_until_ended(lease_id)
     res = env.driver.lease.settle(lease_id, sender=env.keeper)
     st = env.driver.statement(lease_id)
     assert_events(res, "LeaseSettled", fromDeposit=eur(3000), refund=0, unpaid=eur(st.outstanding))
@@ -196,9 +188,7 @@ def test_notice_can_be_withdrawn_until_end_date(env, offset, renewable):
     env.driver.lease.giveNotice(lease_id, sender=env.lessee)
     end_at = env.driver.statement(lease_id).end_at
     # keep billing up to the last period, so that the lease is still running at its end date
-    while env.driver.statement(lease_id).next_bill_at < end_at:
-        env.chain.set_next_block_timestamp(env.driver.statement(lease_id).next_bill_at)
-        env.driver.lease.runBilling(lease_id, sender=env.keeper)
+    env.bill_until(lease_id, end_at)
     env.chain.travel_to(end_at + offset - 1)
     assert env.driver.lease.isRenewable(lease_id) is (end_at + offset - 1 < end_at)
     env.chain.set_next_block_timestamp(end_at + offset)
@@ -214,9 +204,7 @@ def test_settlement_applies_pending_sla_credit(env):
     lease_id = env.subscribe(top_up=Decimal(2000))
     env.driver.lease.giveNotice(lease_id, sender=env.lessee)
     end_at = env.driver.statement(lease_id).end_at
-    while env.driver.statement(lease_id).next_bill_at < end_at:
-        env.chain.set_next_block_timestamp(env.driver.statement(lease_id).next_bill_at)
-        env.driver.lease.runBilling(lease_id, sender=env.keeper)
+    env.bill_until(lease_id, end_at)
     env.chain.set_next_block_timestamp(end_at - 3600)
     ticket = env.driver.ticket_id(env.driver.report_fault(env.device, lease_id=lease_id, description_hash="leak"))
     env.chain.set_next_block_timestamp(end_at)

@@ -17,12 +17,6 @@ ZERO = "0x" + "00" * 20
 U64_MAX = 2**64 - 1
 
 
-def bill_until_ended(env, lease_id):
-    while env.driver.statement(lease_id).status not in ("ended", "settled"):
-        env.chain.travel_to(max(env.driver.statement(lease_id).next_bill_at, env.chain.timestamp + 1))
-        env.driver.lease.runBilling(lease_id, sender=env.keeper)
-
-
 def lessor_is_also_manufacturer(env):
     """The set-up every driver, test and scenario used to have: the lessor holds the manufacturer role too."""
     env.driver.registry.grantRole(env.driver.registry.MANUFACTURER_ROLE(), env.lessor, sender=env.admin)
@@ -89,7 +83,7 @@ def test_custody_is_the_lease_contracts_alone_and_ends_with_the_lease(env):
             call(env.machine_id, sender=env.admin)
     env.driver.lease.giveNotice(lease_id, sender=env.lessee)
     env.driver.top_up(env.lessee, Decimal(10000), lease_id=lease_id)
-    bill_until_ended(env, lease_id)
+    env.bill_until_ended(lease_id)
     with reverts("InCustody"):  # ended, not settled: still the lease's
         env.driver.registry.bindDevice(env.machine_id, env.device2, sender=env.manufacturer)
     res = env.driver.lease.settle(lease_id, sender=env.keeper)
@@ -106,7 +100,7 @@ def test_hours_of_lease_one_relayed_under_lease_two_are_refused(env):
     env.driver.lease.giveNotice(first, sender=env.lessee)
     env.chain.travel_to(env.chain.timestamp + 10 * DAY)
     late = env.driver.sign_reading(env.device, env.machine_id, 200, taken_at=env.chain.timestamp)  # kept back
-    bill_until_ended(env, first)
+    env.bill_until_ended(first)
     env.driver.lease.settle(first, sender=env.keeper)
     second = env.subscribe(lessee=env.other)
     sealed = env.driver.machine(env.machine_id).sealed_until
@@ -199,7 +193,7 @@ def test_absurd_terms_never_brick_billing_or_the_deposit(env):
     lease_id = env.driver.lease_id(env.driver.subscribe(env.lessee, env.machine_id, plan))
     env.driver.lease.giveNotice(lease_id, sender=env.lessee)
     env.read(720)
-    bill_until_ended(env, lease_id)  # reverted (SafeCast) before: the lease could never end
+    env.bill_until_ended(lease_id)  # reverted (SafeCast) before: the lease could never end
     st = env.driver.statement(lease_id)
     assert st.billed == Decimal(U64_MAX) / 10**6 and st.paid + st.outstanding == st.billed - st.credits
     env.driver.lease.settle(lease_id, sender=env.keeper)
@@ -217,7 +211,7 @@ def test_revoked_roles_cannot_lock_a_running_lease(env):
         registry.revokeRole(role, env.driver.lease, sender=env.admin)
     env.driver.close_ticket(env.lessor, ticket, "fixed")  # logged on the twin as its custodian
     env.driver.lease.giveNotice(lease_id, sender=env.lessee)
-    bill_until_ended(env, lease_id)
+    env.bill_until_ended(lease_id)
     env.driver.lease.settle(lease_id, sender=env.keeper)
     env.driver.lease.withdrawRefund(sender=env.lessee)
     env.driver.lease.withdrawEarnings(sender=env.lessor)

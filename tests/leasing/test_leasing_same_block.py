@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from leasing_env import build_env
+from leasing_env import build_leasing_env
 
 from s4chain.chain import Chain
 
 
 def test_subscribe_and_top_up_land_at_the_time_set(both_chains: Chain) -> None:
-    env = build_env(both_chains)
+    env = build_leasing_env(both_chains)
     assert int(env.driver.lease.planOf(env.plan_id)[6]) > 0  # a deposit: approved first
     at = both_chains.timestamp + 3_600
     both_chains.set_next_block_timestamp(at)

@@ -13,26 +13,22 @@ every run each lease is wound up by its lessee (notice, billing, settlement) and
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from eth_account.signers.local import LocalAccount
-from hypothesis import HealthCheck, event, seed, settings
+from hypothesis import event, seed
 from hypothesis import strategies as st
-from hypothesis.stateful import (
-    RuleBasedStateMachine,
-    initialize,
-    invariant,
-    precondition,
-    rule,
-    run_state_machine_as_test,
-)
-from leasing_env import PLAN, Env, build_env
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from leasing_env import PLAN, LeasingEnv
 
 from s4chain.chain import Chain, ContractRevert
 from s4chain.drivers.leasing import DAY, HOUR, LeaseStatement
 from s4chain.drivers.units import eur
-from s4chain.testing import isolation, reverts
+from s4chain.testing import reverts
+from s4chain.testing.stateful import run_machine
 
 ZERO = "0x" + "00" * 20
 RUNNING = ("active", "late", "suspended")
@@ -49,14 +45,13 @@ RUNS = int.from_bytes(
 
 @seed(RUNS)
 class LeasingMachine(RuleBasedStateMachine):
-    env: Env
+    env: LeasingEnv
     seen: Counter[str] = Counter()  # what the runs went through, checked at the end
 
     def __init__(self) -> None:
         super().__init__()
         self.chain: Chain = self.env.chain
         self.d = self.env.driver
-        self.snapshot = self.chain.snapshot()
         self.machines = (self.env.machine_id, self.env.machine2_id)
         self.devices = {self.env.machine_id: self.env.device, self.env.machine2_id: self.env.device2}
         self.lessees = {self.env.machine_id: self.env.lessee, self.env.machine2_id: self.env.other}
@@ -83,12 +78,6 @@ class LeasingMachine(RuleBasedStateMachine):
             if account is self.env.lessor:
                 held -= eur(s.paid)
         return held
-
-    def teardown(self) -> None:
-        try:
-            self.wind_up()
-        finally:
-            self.chain.revert(self.snapshot)
 
     def wind_up(self) -> None:
         """A way out for everyone whatever happened: each lessee gives notice and bills its lease to the end, anyone
@@ -118,7 +107,19 @@ class LeasingMachine(RuleBasedStateMachine):
             assert self.d.registry.custodianOf(machine) == ZERO
         self.seen["wound up"] += 1
 
+    teardown = wind_up  # hypothesis ends every run with it; the s4chain plugin then reverts the run
+
     # --- helpers
+    def only_when(self, lease_id: int, status: str, error: str, send: Callable[[], object]) -> LeaseStatement | None:
+        """Send if the lease is in `status` and return its statement from before; else expect `error`."""
+        before = self.d.statement(lease_id)
+        if before.status != status:
+            with reverts(error, leaseId=lease_id):
+                send()
+            return None
+        send()
+        return before
+
     def next_ts(self) -> int:
         """Pin the next transaction's time, so that predictions use the time it will run at."""
         ts = self.chain.timestamp + 1
@@ -363,12 +364,11 @@ class LeasingMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def settle(self, data: st.DataObject) -> None:
         lease_id = data.draw(st.sampled_from(self.leases))
-        before = self.d.statement(lease_id)
-        if before.status != "ended":
-            with reverts("LeaseNotEnded", leaseId=lease_id):
-                self.d.lease.settle(lease_id, sender=self.env.keeper)
+        before = self.only_when(
+            lease_id, "ended", "LeaseNotEnded", partial(self.d.lease.settle, lease_id, sender=self.env.keeper)
+        )
+        if before is None:
             return
-        self.d.lease.settle(lease_id, sender=self.env.keeper)
         after = self.d.statement(lease_id)
         assert after.status == "settled" and after.deposit == 0 and after.balance == 0
         credit = min(before.pending_credit, before.outstanding)
@@ -434,12 +434,11 @@ class LeasingMachine(RuleBasedStateMachine):
     def lessor_terminates(self, data: st.DataObject) -> None:
         """Allowed only once the lease is suspended; it then bills the hours up to now."""
         lease_id = data.draw(st.sampled_from(self.leases))
-        before = self.d.statement(lease_id)
-        if before.status != "suspended":
-            with reverts("NotSuspended", leaseId=lease_id):
-                self.d.lease.terminate(lease_id, sender=self.env.lessor)
+        before = self.only_when(
+            lease_id, "suspended", "NotSuspended", partial(self.d.lease.terminate, lease_id, sender=self.env.lessor)
+        )
+        if before is None:
             return
-        self.d.lease.terminate(lease_id, sender=self.env.lessor)
         after = self.d.statement(lease_id)
         assert after.status == "ended" and after.billed >= before.billed
         self.seen["terminated"] += 1
@@ -515,22 +514,12 @@ class LeasingMachine(RuleBasedStateMachine):
 
 
 @pytest.mark.slow
-def test_leasing_state_machine(s4_chain: Chain) -> None:
-    with isolation(s4_chain):
-        env = build_env(s4_chain)
-        LeasingMachine.env = env
-        run_state_machine_as_test(
-            LeasingMachine,
-            settings=settings(
-                max_examples=10,
-                stateful_step_count=40,
-                deadline=None,
-                derandomize=True,  # the same runs every time, so the coverage check below is stable
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-            ),
-        )
-        seen = LeasingMachine.seen
-        print(dict(seen))
-        # the runs did reach the interesting states (the rarer transitions have their own deterministic tests)
-        assert sum(n for k, n in seen.items() if k.startswith("bill ")) > 0
-        assert seen["bill active->late"] > 0
+def test_leasing_state_machine(env: LeasingEnv) -> None:
+    LeasingMachine.env = env
+    # derandomized: the same runs every time, so the coverage check below is stable
+    run_machine(LeasingMachine, examples=10, steps=40, derandomize=True)
+    seen = LeasingMachine.seen
+    print(dict(seen))
+    # the runs did reach the interesting states (the rarer transitions have their own deterministic tests)
+    assert sum(n for k, n in seen.items() if k.startswith("bill ")) > 0
+    assert seen["bill active->late"] > 0

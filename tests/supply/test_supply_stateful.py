@@ -19,18 +19,11 @@ from dataclasses import dataclass, field
 
 import pytest
 from eth_utils import to_checksum_address
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import (
-    RuleBasedStateMachine,
-    initialize,
-    invariant,
-    precondition,
-    rule,
-    run_state_machine_as_test,
-)
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from s4chain.chain import ContractRevert
+from s4chain.testing.stateful import run_machine
 
 NONE, ACTIVE, IN_TRANSIT, AGGREGATED, CONSUMED, DISAGGREGATED, DESTROYED = range(7)
 INTENSITY = [62, 22, 31, 16, 602]
@@ -71,16 +64,12 @@ def test_supply_state_machine(w):
     class SupplyMachine(RuleBasedStateMachine):
         def __init__(self) -> None:
             super().__init__()
-            self.snapshot = w.chain.snapshot()
             self.lots: dict[int, LotModel] = {}
             self.seen_co2: dict[int, int] = {}
             self.commissioned_mass = 0
             self.legs_co2 = 0
             self.destroyed_ids: set[int] = set()
             self.touched: set[int] = set()
-
-        def teardown(self) -> None:
-            w.chain.revert(self.snapshot)
 
         # -- helpers ----------------------------------------------------------------------------------------
         def attempt(self, expected_ok: bool, send):
@@ -472,12 +461,4 @@ def test_supply_state_machine(w):
             assert live <= self.commissioned_mass
 
     examples = int(os.environ.get("S4_SUPPLY_EXAMPLES", "15"))
-    run_state_machine_as_test(
-        SupplyMachine,
-        settings=settings(
-            max_examples=examples,
-            stateful_step_count=25,
-            deadline=None,
-            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-        ),
-    )
+    run_machine(SupplyMachine, examples=examples, steps=25)

@@ -19,11 +19,11 @@ import os
 from dataclasses import dataclass
 
 import pytest
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from s4chain.chain import ContractRevert
+from s4chain.testing.stateful import run_machine
 
 ETH = "0x" + "00" * 20
 
@@ -65,15 +65,11 @@ def test_exchange_state_machine(m):
     class ExchangeMachine(RuleBasedStateMachine):
         def __init__(self) -> None:
             super().__init__()
-            self.snapshot = chain.snapshot()
             self.offers: dict[int, OfferModel] = {}
             self.balances = dict(balances0)
             self.proceeds: dict[str, int] = {}
             self.supplies = dict(supplies0)
             self.donated = dict.fromkeys(tokens, 0)
-
-        def teardown(self) -> None:
-            chain.revert(self.snapshot)
 
         def move(self, token_address: str, frm: str, to: str, amount: int) -> None:
             self.balances[(token_address, frm)] -= amount
@@ -263,12 +259,4 @@ def test_exchange_state_machine(m):
                 assert (int(raw[5]), bool(raw[6])) == (o.remaining, o.cancelled)
 
     examples = int(os.environ.get("S4_TOKENS_EXAMPLES", "15"))
-    run_state_machine_as_test(
-        ExchangeMachine,
-        settings=settings(
-            max_examples=examples,
-            stateful_step_count=25,
-            deadline=None,
-            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-        ),
-    )
+    run_machine(ExchangeMachine, examples=examples, steps=25)

@@ -15,7 +15,7 @@ E18 = 10**18
 
 
 @dataclass
-class Market:
+class TokensEnv:
     """The factory, the exchange, two personal tokens and the cast."""
 
     chain: Chain
@@ -39,10 +39,10 @@ class Market:
         return self.driver.tokens["ART"]
 
 
-def build_market(chain: Chain) -> Market:
+def build_tokens_env(chain: Chain) -> TokensEnv:
     a = chain.accounts
     driver = TokenExchangeDriver.deploy(chain, TokenParams(), admin=a[0])
-    market = Market(chain, driver, a[0], a[1], a[2], a[3], a[4])
+    market = TokensEnv(chain, driver, a[0], a[1], a[2], a[3], a[4])
     driver.create_token(market.maker, name="Maker Hours", symbol="MKH", supply=D(10_000), cap=D(20_000))
     driver.create_token(market.artist, name="Lumen Art", symbol="ART", supply=D(1_000))
     driver.transfer(market.maker, token="MKH", to=market.taker.address, amount=D(1_000))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from work_env import FEE_BPS, TIMEOUT, Env
+from work_env import FEE_BPS, TIMEOUT, WorkEnv
 
 from s4chain.drivers.arguments import as_hash
 from s4chain.drivers.units import eur
@@ -14,7 +14,7 @@ from s4chain.testing import assert_events, reverts
 D = Decimal
 
 
-def test_only_parties_open_disputes_on_submitted_or_rejected(env: Env) -> None:
+def test_only_parties_open_disputes_on_submitted_or_rejected(env: WorkEnv) -> None:
     d = env.driver
     mission_id, _ = env.submitted()
     with reverts("NotParty", caller=env.stranger.address):
@@ -37,7 +37,7 @@ def test_only_parties_open_disputes_on_submitted_or_rejected(env: Env) -> None:
     assert d.milestone(mission_id, 1).status == "disputed"
 
 
-def test_a_dispute_freezes_the_milestone(env: Env) -> None:
+def test_a_dispute_freezes_the_milestone(env: WorkEnv) -> None:
     d = env.driver
     mission_id, submitted_at = env.submitted()
     d.dispute(env.firm, mission_id, 0, "not what we ordered")
@@ -52,7 +52,7 @@ def test_a_dispute_freezes_the_milestone(env: Env) -> None:
             action()
 
 
-def test_only_the_arbiter_resolves(env: Env) -> None:
+def test_only_the_arbiter_resolves(env: WorkEnv) -> None:
     d = env.driver
     mission_id, _ = env.submitted()
     d.dispute(env.firm, mission_id, 0, "x")
@@ -69,13 +69,13 @@ def test_only_the_arbiter_resolves(env: Env) -> None:
         d.escrow.releaseAfterTimeout(mission_id, 0, sender=env.stranger)
 
 
-def test_resolve_without_dispute_reverts(env: Env) -> None:
+def test_resolve_without_dispute_reverts(env: WorkEnv) -> None:
     mission_id, _ = env.submitted()
     with reverts("WrongMilestoneStatus", missionId=mission_id, milestone=0, status=1):
         env.driver.escrow.resolveDispute(mission_id, 0, 5000, sender=env.arbiter)
 
 
-def test_admin_grants_the_arbiter_role(env: Env) -> None:
+def test_admin_grants_the_arbiter_role(env: WorkEnv) -> None:
     d = env.driver
     esc = d.escrow
     with reverts("AccessControlUnauthorizedAccount"):
@@ -90,7 +90,7 @@ def test_admin_grants_the_arbiter_role(env: Env) -> None:
 @pytest.mark.parametrize(
     "amount, bps", [("1000", 0), ("1000", 10_000), ("1000", 5000), ("333.333333", 3333), ("0.000001", 9999), ("7", 1)]
 )
-def test_split_arithmetic(env: Env, amount: str, bps: int) -> None:
+def test_split_arithmetic(env: WorkEnv, amount: str, bps: int) -> None:
     d = env.driver
     mission_id, _ = env.submitted((amount, "10"))
     d.dispute(env.firm, mission_id, 0, "split it")
@@ -121,7 +121,7 @@ def test_split_arithmetic(env: Env, amount: str, bps: int) -> None:
     assert d.state().balanced
 
 
-def test_mission_closes_after_a_dispute(env: Env) -> None:
+def test_mission_closes_after_a_dispute(env: WorkEnv) -> None:
     d = env.driver
     mission_id, _ = env.submitted(("600", "400"))
     d.submit(env.freelancer, mission_id, 1, "d1")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from work_env import ACCEPT_WINDOW, TIMEOUT, Env
+from work_env import ACCEPT_WINDOW, TIMEOUT, WorkEnv
 
 from s4chain.chain import TxResult
 
@@ -20,7 +20,7 @@ CEILINGS = {
 }
 
 
-def test_work_gas(env: Env, gas_report) -> None:  # type: ignore[no-untyped-def]
+def test_work_gas(env: WorkEnv, gas_report) -> None:  # type: ignore[no-untyped-def]
     d, esc = env.driver, env.driver.escrow
     seen: dict[str, int] = {}
 

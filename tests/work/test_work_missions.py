@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from work_env import ACCEPT_WINDOW, FEE_BPS, INACTIVITY, TIMEOUT, Env, net
+from work_env import ACCEPT_WINDOW, FEE_BPS, INACTIVITY, TIMEOUT, WorkEnv, net
 
 from s4chain.drivers.units import eur
 from s4chain.drivers.work import ZERO_ADDRESS, as_hash
@@ -16,7 +16,7 @@ D = Decimal
 
 
 # --- posting ----------------------------------------------------------------------------------------------------
-def test_post_escrows_the_total(env: Env) -> None:
+def test_post_escrows_the_total(env: WorkEnv) -> None:
     d = env.driver
     before = d.balance(env.firm)
     res = d.post_mission(env.firm, "maintenance", [D("1000"), D("2500.5")], ACCEPT_WINDOW, TIMEOUT)
@@ -47,17 +47,17 @@ def test_post_escrows_the_total(env: Env) -> None:
 
 
 @pytest.mark.parametrize("count", [0, 11])
-def test_post_bad_milestone_count(env: Env, count: int) -> None:
+def test_post_bad_milestone_count(env: WorkEnv, count: int) -> None:
     with reverts("BadMilestoneCount", count=count):
         env.post(tuple(["10"] * count))
 
 
-def test_post_ten_milestones_is_the_maximum(env: Env) -> None:
+def test_post_ten_milestones_is_the_maximum(env: WorkEnv) -> None:
     mission_id = env.post(tuple(["10"] * 10))
     assert env.driver.mission(mission_id).milestone_count == 10
 
 
-def test_post_rejects_zero_amount_past_deadline_bad_timeout_and_self_naming(env: Env) -> None:
+def test_post_rejects_zero_amount_past_deadline_bad_timeout_and_self_naming(env: WorkEnv) -> None:
     d, esc = env.driver, env.driver.escrow
     with reverts("ZeroAmount"):
         env.post(("10", "0"))
@@ -73,14 +73,14 @@ def test_post_rejects_zero_amount_past_deadline_bad_timeout_and_self_naming(env:
         env.post(("10",), named=env.firm)
 
 
-def test_post_without_allowance_reverts(env: Env) -> None:
+def test_post_without_allowance_reverts(env: WorkEnv) -> None:
     esc = env.driver.escrow
     with reverts("ERC20InsufficientAllowance"):
         esc.postMission(as_hash("x"), [eur(100)], env.chain.timestamp + 100, TIMEOUT, ZERO_ADDRESS, sender=env.firm)
 
 
 # --- acceptance and cancellation -----------------------------------------------------------------------------------
-def test_first_come_accepts(env: Env) -> None:
+def test_first_come_accepts(env: WorkEnv) -> None:
     d = env.driver
     mission_id = env.post()
     res = d.escrow.acceptMission(mission_id, sender=env.freelancer)
@@ -91,7 +91,7 @@ def test_first_come_accepts(env: Env) -> None:
         d.escrow.acceptMission(mission_id, sender=env.other)
 
 
-def test_only_the_named_freelancer_accepts(env: Env) -> None:
+def test_only_the_named_freelancer_accepts(env: WorkEnv) -> None:
     d = env.driver
     mission_id = env.post(named=env.other)
     assert d.mission(mission_id).freelancer == env.other.address
@@ -101,14 +101,14 @@ def test_only_the_named_freelancer_accepts(env: Env) -> None:
     assert d.mission(mission_id).freelancer == env.other.address
 
 
-def test_firm_cannot_accept_its_own_mission(env: Env) -> None:
+def test_firm_cannot_accept_its_own_mission(env: WorkEnv) -> None:
     mission_id = env.post()
     with reverts("FirmCannotAccept"):
         env.driver.escrow.acceptMission(mission_id, sender=env.firm)
 
 
 @pytest.mark.parametrize("offset, ok", [(-1, True), (0, True), (1, False)])
-def test_acceptance_deadline(env: Env, offset: int, ok: bool) -> None:
+def test_acceptance_deadline(env: WorkEnv, offset: int, ok: bool) -> None:
     d = env.driver
     mission_id = env.post()
     accept_by = d.mission(mission_id).accept_by
@@ -121,7 +121,7 @@ def test_acceptance_deadline(env: Env, offset: int, ok: bool) -> None:
             d.escrow.acceptMission(mission_id, sender=env.freelancer)
 
 
-def test_cancel_before_acceptance_refunds_in_full(env: Env) -> None:
+def test_cancel_before_acceptance_refunds_in_full(env: WorkEnv) -> None:
     d = env.driver
     before = d.balance(env.firm)
     mission_id = env.post()
@@ -141,7 +141,7 @@ def test_cancel_before_acceptance_refunds_in_full(env: Env) -> None:
     assert d.state().balanced and d.state().held == 0
 
 
-def test_cancel_after_the_deadline_nobody_accepted(env: Env) -> None:
+def test_cancel_after_the_deadline_nobody_accepted(env: WorkEnv) -> None:
     d = env.driver
     mission_id = env.post()
     env.chain.travel_to(d.mission(mission_id).accept_by + 1)
@@ -149,14 +149,14 @@ def test_cancel_after_the_deadline_nobody_accepted(env: Env) -> None:
     assert d.credit(env.firm) == D(5000)
 
 
-def test_cancel_after_acceptance_reverts(env: Env) -> None:
+def test_cancel_after_acceptance_reverts(env: WorkEnv) -> None:
     mission_id = env.active()
     with reverts("WrongMissionStatus", missionId=mission_id, status=2):
         env.driver.escrow.cancelMission(mission_id, sender=env.firm)
 
 
 # --- submission ---------------------------------------------------------------------------------------------------
-def test_submit_roles_and_states(env: Env) -> None:
+def test_submit_roles_and_states(env: WorkEnv) -> None:
     d = env.driver
     open_id = env.post()
     with reverts("WrongMissionStatus", status=1):
@@ -178,7 +178,7 @@ def test_submit_roles_and_states(env: Env) -> None:
 
 
 # --- approval -----------------------------------------------------------------------------------------------------
-def test_approve_credits_the_freelancer_less_the_fee(env: Env) -> None:
+def test_approve_credits_the_freelancer_less_the_fee(env: WorkEnv) -> None:
     d = env.driver
     mission_id, _ = env.submitted()
     with reverts("NotFirm", caller=env.freelancer.address):
@@ -202,13 +202,13 @@ def test_approve_credits_the_freelancer_less_the_fee(env: Env) -> None:
     assert d.state().balanced
 
 
-def test_approve_unsubmitted_reverts(env: Env) -> None:
+def test_approve_unsubmitted_reverts(env: WorkEnv) -> None:
     mission_id = env.active()
     with reverts("WrongMilestoneStatus", missionId=mission_id, milestone=1, status=0):
         env.driver.escrow.approveMilestone(mission_id, 1, sender=env.firm)
 
 
-def test_firm_may_still_approve_after_the_timeout(env: Env) -> None:
+def test_firm_may_still_approve_after_the_timeout(env: WorkEnv) -> None:
     d = env.driver
     mission_id, submitted_at = env.submitted()
     env.chain.travel_to(submitted_at + TIMEOUT + 10)
@@ -216,7 +216,7 @@ def test_firm_may_still_approve_after_the_timeout(env: Env) -> None:
     assert d.milestone(mission_id, 0).status == "paid"
 
 
-def test_full_mission_closes_and_everyone_withdraws(env: Env) -> None:
+def test_full_mission_closes_and_everyone_withdraws(env: WorkEnv) -> None:
     d = env.driver
     wallet = d.balance(env.freelancer)
     mission_id = env.active()
@@ -239,7 +239,7 @@ def test_full_mission_closes_and_everyone_withdraws(env: Env) -> None:
 
 
 # --- rejection ----------------------------------------------------------------------------------------------------
-def test_reject_then_resubmit_then_approve(env: Env) -> None:
+def test_reject_then_resubmit_then_approve(env: WorkEnv) -> None:
     d = env.driver
     mission_id, _ = env.submitted()
     with reverts("NotFirm"):
@@ -260,11 +260,18 @@ def test_reject_then_resubmit_then_approve(env: Env) -> None:
     assert d.credit(env.freelancer) == D(970)
 
 
-@pytest.mark.parametrize("offset, ok", [(-1, True), (0, False), (1, False)])
-def test_reject_window(env: Env, offset: int, ok: bool) -> None:
-    d = env.driver
+def submitted_near_timeout(env: WorkEnv, offset: int) -> tuple[int, int]:
+    """A submitted milestone 0, the next block pinned `offset` seconds from its timeout; (mission id, submission
+    time)."""
     mission_id, submitted_at = env.submitted()
     env.chain.set_next_block_timestamp(submitted_at + TIMEOUT + offset)
+    return mission_id, submitted_at
+
+
+@pytest.mark.parametrize("offset, ok", [(-1, True), (0, False), (1, False)])
+def test_reject_window(env: WorkEnv, offset: int, ok: bool) -> None:
+    d = env.driver
+    mission_id, submitted_at = submitted_near_timeout(env, offset)
     if ok:
         d.reject(env.firm, mission_id, 0, "late but in time")
         assert d.milestone(mission_id, 0).status == "rejected"
@@ -275,10 +282,9 @@ def test_reject_window(env: Env, offset: int, ok: bool) -> None:
 
 # --- release after timeout ----------------------------------------------------------------------------------------
 @pytest.mark.parametrize("offset, ok", [(-1, False), (0, True), (1, True)])
-def test_release_after_timeout_boundary(env: Env, offset: int, ok: bool) -> None:
+def test_release_after_timeout_boundary(env: WorkEnv, offset: int, ok: bool) -> None:
     d = env.driver
-    mission_id, submitted_at = env.submitted()
-    env.chain.set_next_block_timestamp(submitted_at + TIMEOUT + offset)
+    mission_id, submitted_at = submitted_near_timeout(env, offset)
     if ok:
         res = d.escrow.releaseAfterTimeout(mission_id, 0, sender=env.stranger)  # anyone
         assert_events(res, "MilestoneReleased", missionId=mission_id, milestone=0, caller=env.stranger.address)
@@ -295,7 +301,7 @@ def test_release_after_timeout_boundary(env: Env, offset: int, ok: bool) -> None
         assert d.credit(env.freelancer) == 0
 
 
-def test_release_of_unsubmitted_or_unknown_milestone_reverts(env: Env) -> None:
+def test_release_of_unsubmitted_or_unknown_milestone_reverts(env: WorkEnv) -> None:
     d = env.driver
     mission_id = env.active()
     with reverts("WrongMilestoneStatus", status=0):
@@ -307,7 +313,7 @@ def test_release_of_unsubmitted_or_unknown_milestone_reverts(env: Env) -> None:
 
 
 # --- abandonment and inactivity -----------------------------------------------------------------------------------
-def test_abandon_then_reclaim_unstarted(env: Env) -> None:
+def test_abandon_then_reclaim_unstarted(env: WorkEnv) -> None:
     d = env.driver
     mission_id = env.active()
     d.submit(env.freelancer, mission_id, 0, "d0")
@@ -345,7 +351,7 @@ def test_abandon_then_reclaim_unstarted(env: Env) -> None:
 
 
 @pytest.mark.parametrize("offset, ok", [(-1, False), (0, True), (1, True)])
-def test_reclaim_after_inactivity(env: Env, offset: int, ok: bool) -> None:
+def test_reclaim_after_inactivity(env: WorkEnv, offset: int, ok: bool) -> None:
     d = env.driver
     mission_id = env.active()
     last = d.mission(mission_id).last_activity
@@ -359,14 +365,14 @@ def test_reclaim_after_inactivity(env: Env, offset: int, ok: bool) -> None:
             d.escrow.reclaimUnstarted(mission_id, sender=env.firm)
 
 
-def test_reclaim_on_open_mission_reverts(env: Env) -> None:
+def test_reclaim_on_open_mission_reverts(env: WorkEnv) -> None:
     mission_id = env.post()
     with reverts("WrongMissionStatus", status=1):
         env.driver.escrow.reclaimUnstarted(mission_id, sender=env.firm)
 
 
 # --- administration -----------------------------------------------------------------------------------------------
-def test_fee_is_capped_admin_only_and_snapshotted_per_mission(env: Env) -> None:
+def test_fee_is_capped_admin_only_and_snapshotted_per_mission(env: WorkEnv) -> None:
     d, esc = env.driver, env.driver.escrow
     old = env.active(("1000",))
     with reverts("AccessControlUnauthorizedAccount", account=env.stranger.address):
@@ -384,7 +390,7 @@ def test_fee_is_capped_admin_only_and_snapshotted_per_mission(env: Env) -> None:
     assert d.credit(env.admin) == D(30) + D(100)
 
 
-def test_zero_fee_credits_everything(env: Env) -> None:
+def test_zero_fee_credits_everything(env: WorkEnv) -> None:
     d, esc = env.driver, env.driver.escrow
     esc.setFee(0, sender=env.admin)
     mission_id, _ = env.submitted(("1000",))
@@ -393,7 +399,7 @@ def test_zero_fee_credits_everything(env: Env) -> None:
     assert d.credit(env.admin) == 0
 
 
-def test_treasury_change(env: Env) -> None:
+def test_treasury_change(env: WorkEnv) -> None:
     d, esc = env.driver, env.driver.escrow
     with reverts("ZeroAddress"):
         esc.setTreasury(ZERO_ADDRESS, sender=env.admin)
@@ -406,7 +412,7 @@ def test_treasury_change(env: Env) -> None:
     assert d.state().balanced
 
 
-def test_constructor_checks(env: Env) -> None:
+def test_constructor_checks(env: WorkEnv) -> None:
     chain, coin = env.chain, env.driver.stablecoin
     with reverts("ZeroAddress"):
         chain.deploy("MissionEscrow", ZERO_ADDRESS, coin, env.admin, 300, sender=env.admin)
@@ -414,6 +420,6 @@ def test_constructor_checks(env: Env) -> None:
         chain.deploy("MissionEscrow", env.admin, coin, env.admin, 1001, sender=env.admin)
 
 
-def test_driver_reads_unknown_mission(env: Env) -> None:
+def test_driver_reads_unknown_mission(env: WorkEnv) -> None:
     with pytest.raises(ValueError, match="no mission"):
         env.driver.mission(12345)

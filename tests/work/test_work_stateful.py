@@ -23,14 +23,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
-from hypothesis import HealthCheck, seed, settings
+from hypothesis import seed
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
-from work_env import ACCEPT_WINDOW, DAY, FEE_BPS, INACTIVITY, TIMEOUT, Env, build_env
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from work_env import ACCEPT_WINDOW, DAY, FEE_BPS, INACTIVITY, TIMEOUT, WorkEnv
 
 from s4chain.chain import Chain, ContractRevert, TxResult
 from s4chain.drivers.units import eur
-from s4chain.testing import isolation
+from s4chain.testing.stateful import run_machine
 
 RESPONSE = 14 * DAY
 ARBITER = 30 * DAY
@@ -81,14 +81,13 @@ RUNS = int.from_bytes(
 
 @seed(RUNS)
 class WorkMachine(RuleBasedStateMachine):
-    env: Env
+    env: WorkEnv
     seen: Counter[str] = Counter()
 
     def __init__(self) -> None:
         super().__init__()
         self.chain: Chain = self.env.chain
         self.d = self.env.driver
-        self.snapshot = self.chain.snapshot()
         self.models: dict[int, Model] = {}
         e = self.env
         self.parties = {a.address: a for a in (e.firm, e.freelancer, e.other, e.arbiter, e.stranger, e.admin)}
@@ -98,12 +97,6 @@ class WorkMachine(RuleBasedStateMachine):
         self.fee_bps = FEE_BPS
         self.treasury = e.admin.address
         self.arbiter_active = True
-
-    def teardown(self) -> None:
-        try:
-            self.everyone_can_leave()
-        finally:
-            self.chain.revert(self.snapshot)
 
     def held(self) -> int:
         return int(self.d.stablecoin.balanceOf(self.d.escrow))
@@ -420,6 +413,8 @@ class WorkMachine(RuleBasedStateMachine):
         assert self.held() == self.base
         WorkMachine.seen["way out"] += 1
 
+    teardown = everyone_can_leave  # hypothesis ends every run with it; the s4chain plugin then reverts the run
+
     # --- invariants
     @invariant()
     def escrow_holds_unsettled_plus_credits(self) -> None:
@@ -439,22 +434,13 @@ class WorkMachine(RuleBasedStateMachine):
 
 
 @pytest.mark.slow
-def test_work_state_machine(s4_chain: Chain) -> None:
+def test_work_state_machine(env: WorkEnv) -> None:
     WorkMachine.seen = Counter()
-    with isolation(s4_chain):
-        WorkMachine.env = build_env(s4_chain)
-        run_state_machine_as_test(
-            WorkMachine,
-            settings=settings(
-                max_examples=25,
-                stateful_step_count=40,
-                deadline=None,
-                derandomize=True,  # the same runs in CI, the coverage check below cannot flake
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-            ),
-        )
-        state = WorkMachine.env.driver.state()  # the module's deployment is back to its start
-        assert state.balanced and state.mission_count == 0
+    WorkMachine.env = env
+    # derandomized: the same runs in CI, the coverage check below cannot flake
+    run_machine(WorkMachine, examples=25, steps=40, derandomize=True)
+    state = env.driver.state()  # the plugin reverted every run: the module's deployment is back to its start
+    assert state.balanced and state.mission_count == 0
     seen = WorkMachine.seen
     for action in (
         "post", "accept", "submit", "approve", "reject", "release", "dispute", "resolve", "lapse", "reclaim",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from work_env import DAY, INACTIVITY, TIMEOUT, Env
+from work_env import DAY, INACTIVITY, TIMEOUT, WorkEnv
 
 from s4chain.drivers.units import eur
 from s4chain.testing import assert_events, reverts
@@ -21,7 +21,7 @@ LONG = 90 * DAY  # the longest approval timeout
 
 
 # --- finding 12: the firm cannot keep delivered work and take the money back ------------------------------------
-def test_reject_then_reclaim_at_once_is_refused_with_a_long_approval_timeout(env: Env) -> None:
+def test_reject_then_reclaim_at_once_is_refused_with_a_long_approval_timeout(env: WorkEnv) -> None:
     """The exploit: timeout 90 days, the firm waits 60 days after the submission, rejects and reclaims."""
     d = env.driver
     mission_id = env.active(timeout=LONG)
@@ -39,7 +39,7 @@ def test_reject_then_reclaim_at_once_is_refused_with_a_long_approval_timeout(env
 
 @pytest.mark.parametrize(("offset", "freelancer_in_time"), [(-1, True), (0, False)])
 def test_after_a_rejection_the_freelancer_has_the_response_window(
-    env: Env, offset: int, freelancer_in_time: bool
+    env: WorkEnv, offset: int, freelancer_in_time: bool
 ) -> None:
     d = env.driver
     mission_id, _ = env.submitted()
@@ -64,7 +64,7 @@ def test_after_a_rejection_the_freelancer_has_the_response_window(
     assert d.state().balanced
 
 
-def test_waiting_on_the_firm_is_not_inactivity(env: Env) -> None:
+def test_waiting_on_the_firm_is_not_inactivity(env: WorkEnv) -> None:
     """The freelancer's submission waits 90 days for the firm: its other milestones are not reclaimable meanwhile,
     and a decision restarts the inactivity clock."""
     d = env.driver
@@ -85,7 +85,7 @@ def test_waiting_on_the_firm_is_not_inactivity(env: Env) -> None:
     assert d.mission(mission_id).status == "closed" and d.state().balanced
 
 
-def test_a_pending_dispute_is_not_inactivity(env: Env) -> None:
+def test_a_pending_dispute_is_not_inactivity(env: WorkEnv) -> None:
     d = env.driver
     mission_id, submitted_at = env.submitted()
     d.dispute(env.firm, mission_id, 0, "x")
@@ -96,7 +96,7 @@ def test_a_pending_dispute_is_not_inactivity(env: Env) -> None:
 
 # --- finding 13: disputes only within the window, and a dispute always ends -----------------------------------
 @pytest.mark.parametrize(("offset", "ok"), [(-1, True), (0, False), (1, False)])
-def test_the_firm_disputes_only_within_its_approval_window(env: Env, offset: int, ok: bool) -> None:
+def test_the_firm_disputes_only_within_its_approval_window(env: WorkEnv, offset: int, ok: bool) -> None:
     d = env.driver
     mission_id, submitted_at = env.submitted()
     releasable_at = submitted_at + TIMEOUT
@@ -109,7 +109,7 @@ def test_the_firm_disputes_only_within_its_approval_window(env: Env, offset: int
     assert_events(d.escrow.releaseAfterTimeout(mission_id, 0, sender=env.stranger), "MilestoneReleased")
 
 
-def test_the_freelancer_cannot_freeze_its_own_submission(env: Env) -> None:
+def test_the_freelancer_cannot_freeze_its_own_submission(env: WorkEnv) -> None:
     """A dispute by the freelancer right after submitting would pre-empt the firm's answer (and, with an absent
     arbiter, lock in half of a milestone the firm would have rejected)."""
     d = env.driver
@@ -119,7 +119,7 @@ def test_the_freelancer_cannot_freeze_its_own_submission(env: Env) -> None:
     assert_events(d.reject(env.firm, mission_id, 0, "not done"), "MilestoneRejected")
 
 
-def test_the_firm_cannot_dispute_its_own_rejection(env: Env) -> None:
+def test_the_firm_cannot_dispute_its_own_rejection(env: WorkEnv) -> None:
     """A dispute by the firm on a rejected milestone would take away the freelancer's resubmission."""
     d = env.driver
     mission_id, _ = env.submitted()
@@ -129,7 +129,7 @@ def test_the_firm_cannot_dispute_its_own_rejection(env: Env) -> None:
 
 
 @pytest.mark.parametrize("offset", [-1, 0])
-def test_a_dispute_nobody_rules_on_is_split_half_and_half(env: Env, offset: int) -> None:
+def test_a_dispute_nobody_rules_on_is_split_half_and_half(env: WorkEnv, offset: int) -> None:
     d = env.driver
     mission_id, _ = env.submitted()
     opened_at = d.dispute(env.firm, mission_id, 0, "x").timestamp
@@ -159,7 +159,7 @@ def test_a_dispute_nobody_rules_on_is_split_half_and_half(env: Env, offset: int)
     assert d.state().balanced
 
 
-def test_an_arbiter_never_rules_on_its_own_mission(env: Env) -> None:
+def test_an_arbiter_never_rules_on_its_own_mission(env: WorkEnv) -> None:
     d = env.driver
     mission_id = env.post()
     d.escrow.acceptMission(mission_id, sender=env.arbiter)  # the arbiter took the open mission as freelancer

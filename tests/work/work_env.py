@@ -18,7 +18,7 @@ INACTIVITY = 60 * DAY
 
 
 @dataclass
-class Env:
+class WorkEnv:
     chain: Chain
     driver: MissionDriver
     admin: LocalAccount  # also the treasury
@@ -55,13 +55,13 @@ class Env:
         return mission_id, res.timestamp
 
 
-def build_env(chain: Chain) -> Env:
+def build_work_env(chain: Chain) -> WorkEnv:
     a = chain.accounts
     admin, firm, freelancer, other, arbiter, stranger, firm2 = a[0], a[1], a[2], a[3], a[4], a[5], a[6]
     driver = MissionDriver.deploy(chain, WorkParams(fee_bps=FEE_BPS), admin, arbiter=arbiter)
     for account in (firm, firm2):
         driver.fund(account, Decimal("100000"))
-    return Env(chain, driver, admin, firm, freelancer, other, arbiter, stranger, firm2)
+    return WorkEnv(chain, driver, admin, firm, freelancer, other, arbiter, stranger, firm2)
 
 
 def net(gross: Decimal, fee_bps: int = FEE_BPS) -> tuple[Decimal, Decimal]:

@@ -2,14 +2,30 @@
 
 Fixtures: `gas_report` (record gas per function; printed at the end, written to build/gas-report.json),
 `s4_project`, `compiled` (the project's artifacts, compiled once per session), `s4_chain` (the
-session's chain), `chain` (the same chain, with everything a test does reverted after it), `accounts`, and
-`anvil` (an anvil node on a free loopback port). `--s4-rpc URL` runs the suite against a node instead of the
-in-process chain.
+session's chain), `chain` (the same chain, for a test), `accounts`, and `anvil` (an anvil node on a free
+loopback port). `--s4-rpc URL` runs the suite against a node instead of the in-process chain.
+
+Isolation is automatic, as in Titanoboa's plugin: once the session chain exists,
+- a fixture of a wider scope than a test (module, class, package, session) is anchored: a snapshot before it runs,
+  reverted when it is torn down, so a module-scoped deploy fixture is simply `@pytest.fixture(scope="module")`
+  returning what it deployed;
+- every test that uses the chain runs, with its function-scoped fixtures, inside a snapshot reverted after it: each
+  test sees the state right after the wider fixtures ran, whatever the tests before it did;
+- every hypothesis example of such a test runs inside its own snapshot, `@given` examples and each run of a
+  `RuleBasedStateMachine` alike (its `teardown` runs before the revert), so a state machine needs no snapshot of
+  its own.
+`@pytest.mark.ignore_isolation` on a test (or a module, for its fixtures) opts out: what it does stays until the
+enclosing fixture's snapshot is reverted, for tests that must build on each other.
+
+The test suites follow one convention per contract family: `tests/<family>/<family>_env.py` holds the deployed
+world as a dataclass `<Family>Env` built by `build_<family>_env(chain, ...)`, and the family's conftest exposes it as
+one module-scoped fixture over `s4_chain` (its historical name kept: `env`, `ico`, `w`, `m`; a new family: `env`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
+from functools import partial
 
 import pytest
 from eth_account.signers.local import LocalAccount
@@ -20,10 +36,15 @@ from s4chain.chain.inprocess import InProcessChain
 from s4chain.chain.rpc import RpcChain
 from s4chain.compiler import ArtifactStore, CompilerError, compile_project
 from s4chain.project import Project
-from s4chain.testing.asserts import isolation
+from s4chain.testing.anchors import SESSIONS, ChainAnchors, isolate_hypothesis_examples
 from s4chain.testing.gas import GasReport
 
 _GAS_REPORT = GasReport()
+_ANCHORS = pytest.StashKey[ChainAnchors]()
+_ANCHORED = pytest.StashKey[bool]()  # on a test whose anchor is open
+_OPT_OUT = "ignore_isolation"
+
+isolate_hypothesis_examples()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -34,6 +55,65 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="run contract tests against the JSON-RPC node at URL instead of the in-process chain",
     )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", f"{_OPT_OUT}: no automatic snapshot and revert around this test, its fixtures and examples"
+    )
+    config.stash[_ANCHORS] = ChainAnchors()
+    SESSIONS.append(config.stash[_ANCHORS])
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _ANCHORS in config.stash:
+        SESSIONS.remove(config.stash[_ANCHORS])
+
+
+def _isolates(node: pytest.Item | pytest.Collector | None) -> bool:
+    return node is not None and node.get_closest_marker(_OPT_OUT) is None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef: pytest.FixtureDef[object], request: pytest.FixtureRequest) -> object:
+    anchors = request.config.stash[_ANCHORS]
+    if anchors.chain is None or not _isolates(request.node):
+        return (yield)
+    if fixturedef.scope == "function":
+        if isinstance(request.node, pytest.Item):
+            _anchor_test(request.node, anchors)
+        return (yield)
+    anchor = anchors.anchor()
+    fixturedef.addfinalizer(partial(anchors.release, anchor))  # before the fixture's own teardown: runs after it
+    value = yield
+    anchors.drop_if_untouched(anchor)
+    return value
+
+
+def _uses_chain(item: pytest.Item) -> bool:
+    return "s4_chain" in getattr(item, "fixturenames", ())
+
+
+def _anchor_test(item: pytest.Item, anchors: ChainAnchors) -> None:
+    """Open the test's anchor once, before its first function-scoped fixture (the wider ones are set up by then:
+    pytest sets fixtures up widest scope first); it is reverted after the last one is torn down."""
+    if item.stash.get(_ANCHORED, False) or not _uses_chain(item):
+        return
+    item.stash[_ANCHORED] = True
+    item.addfinalizer(partial(anchors.release, anchors.anchor()))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    anchors = item.config.stash[_ANCHORS]
+    isolated = anchors.chain is not None and _isolates(item) and _uses_chain(item)
+    if isolated:
+        _anchor_test(item, anchors)  # a test without function-scoped fixtures
+    anchors.examples = isolated
+    try:
+        return (yield)
+    finally:
+        anchors.examples = False
 
 
 @pytest.fixture(scope="session")
@@ -50,15 +130,18 @@ def compiled(s4_project: Project) -> ArtifactStore:
 
 
 @pytest.fixture(scope="session")
-def s4_chain(pytestconfig: pytest.Config, compiled: ArtifactStore) -> Chain:
+def s4_chain(pytestconfig: pytest.Config, compiled: ArtifactStore) -> Iterator[Chain]:
     url = pytestconfig.getoption("--s4-rpc")
-    return RpcChain(url, compiled) if url else InProcessChain(compiled)
+    anchors = pytestconfig.stash[_ANCHORS]
+    anchors.chain = RpcChain(url, compiled) if url else InProcessChain(compiled)
+    yield anchors.chain
+    anchors.chain = None
 
 
 @pytest.fixture
-def chain(s4_chain: Chain) -> Iterator[Chain]:
-    with isolation(s4_chain):
-        yield s4_chain
+def chain(s4_chain: Chain) -> Chain:
+    """The session chain; the plugin reverts everything the test does after it."""
+    return s4_chain
 
 
 @pytest.fixture
