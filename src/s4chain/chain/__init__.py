@@ -2,8 +2,8 @@
 
 from s4chain.chain.accounts import DEV_CHAIN_ID, DEV_MNEMONIC, dev_accounts
 from s4chain.chain.anvil import AnvilError, AnvilNode, anvil_binary
-from s4chain.chain.base import Chain, DeploymentError, PendingBlock
-from s4chain.chain.contract import Contract, TxResult
+from s4chain.chain.base import Chain, DeploymentError, DeployRequest, DeployStrategy, PendingBlock, Recording
+from s4chain.chain.contract import Contract, EventCountError, TxResult
 from s4chain.chain.errors import NodeError, NodeUnreachableError, RpcError, TransactionUnconfirmedError
 from s4chain.chain.events import DecodedEvent
 from s4chain.chain.inprocess import InProcessChain
@@ -28,7 +28,10 @@ __all__ = [
     "ContractRevert",
     "CustomErrorRevert",
     "DecodedEvent",
+    "DeployRequest",
+    "DeployStrategy",
     "DeploymentError",
+    "EventCountError",
     "InProcessChain",
     "NodeError",
     "NodeInUseError",
@@ -36,6 +39,7 @@ __all__ = [
     "NodeUnreachableError",
     "PanicRevert",
     "PendingBlock",
+    "Recording",
     "RevertWithReason",
     "RpcChain",
     "RpcError",
