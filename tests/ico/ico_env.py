@@ -47,7 +47,7 @@ class IcoEnv:
 
     def after_windows(self) -> None:
         """Move past closing time and the last reflection period."""
-        end = max(self.closing, int(self.driver.sale.status()[4])) + 1
+        end = max(self.closing, int(self.driver.sale.status().windowsEnd)) + 1
         if end > self.chain.timestamp:
             self.chain.travel_to(end)
 

@@ -52,8 +52,8 @@ def test_revoke_one_of_several_purchases(open_ico: IcoEnv):
     d.sale.revoke(1, sender=ico.alice)
     pos = d.investor(ico.alice)
     assert pos.contributed == D(800) and pos.purchases == 3 and pos.tokens_owed == D(1_600)
-    assert ico.sale.purchase(ico.alice, 1)[4] is True
-    assert ico.sale.purchase(ico.alice, 0)[4] is False
+    assert ico.sale.purchase(ico.alice, 1).revoked is True
+    assert ico.sale.purchase(ico.alice, 0).revoked is False
     assert d.state().raised == D(800) and d.stablecoin.balanceOf(ico.sale) == eur(800)
     with reverts("AlreadyRevoked", index=1):
         d.sale.revoke(1, sender=ico.alice)

@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
-from eth_utils import keccak
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 from ico_env import FUNDING, PARAMS, IcoEnv, build_ico_env
@@ -35,24 +34,6 @@ WEI = st.one_of(
     st.integers(min_value=5 * 10**16, max_value=4 * 10**18),
     st.sampled_from([10**18, 10**18 + 1, 5 * 10**17 - 1, 10**14, 1]),
 )
-
-
-class View:
-    """A view called with a precomputed selector: the invariants call many views after every step, and the
-    generic ABI lookup of `Contract` costs more than the EVM call itself."""
-
-    def __init__(self, chain, address: str, signature: str, outputs: list[str]) -> None:
-        self.chain = chain
-        self.address = address
-        self.inputs = signature[signature.index("(") + 1 : -1].split(",") if not signature.endswith("()") else []
-        self.selector = keccak(text=signature)[:4]
-        self.outputs = outputs
-
-    def __call__(self, *args):
-        args = tuple(a.address if hasattr(a, "address") else a for a in args)
-        raw = self.chain.call(self.address, self.selector + self.chain.w3.codec.encode(self.inputs, args))
-        values = self.chain.w3.codec.decode(self.outputs, raw)
-        return values[0] if len(values) == 1 else values
 
 
 @dataclass
@@ -117,14 +98,13 @@ class SaleMachine(RuleBasedStateMachine):
         self.windows_end = 0
         self.due = {"issuer_stable": 0, "issuer_wei": 0, "fee_stable": 0, "fee_wei": 0}
         self.wei_paid_out = 0
-        chain, sale = self.chain, self.sale.address
-        self.v_status = View(chain, sale, "status()", ["(uint256,uint256,uint256,uint256,uint256,bool,bool,bool,bool)"])
-        self.v_position = View(chain, sale, "position(address)", ["uint256", "uint256", "uint256", "uint256", "bool"])
-        self.v_coin = View(chain, self.d.stablecoin.address, "balanceOf(address)", ["uint256"])
-        self.v_token = View(chain, self.d.token.address, "balanceOf(address)", ["uint256"])
-        self.v_payouts = View(chain, sale, "payouts()", ["(uint128,uint128,uint128,uint128)"])
+        self.v_status = self.sale.status
+        self.v_position = self.sale.position
+        self.v_coin = self.d.stablecoin.balanceOf
+        self.v_token = self.d.token.balanceOf
+        self.v_payouts = self.sale.payouts
         self.received = {"issuer": 0, "fee": 0}
-        self.v_supply = View(chain, self.d.token.address, "totalSupply()", ["uint256"])
+        self.v_supply = self.d.token.totalSupply
         self.token_cap = int(self.d.token.cap())
         self.reserve = self.hard_cap * self.rate + self.team  # minted to the sale at its registration
         self.sme_minted = 0
@@ -413,17 +393,17 @@ class SaleMachine(RuleBasedStateMachine):
     @invariant()
     def invariants(self) -> None:
         status = self.v_status()
-        raised, tokens_sold = status[0], status[1]
+        raised = status.raised
         assert raised == self.raised
-        assert tokens_sold == raised * self.rate  # tokens owed == raised x price
+        assert status.tokensSold == raised * self.rate  # tokens owed == raised x price
         assert raised <= self.hard_cap
-        assert status[7] == self.finalised and status[8] == self.successful
+        assert status.finalised == self.finalised and status.successful == self.successful
         # every position and balance as the model says: nobody paid twice, nothing lost
         supply = 0
         for name, inv in self.investors.items():
             addr = self.account(name)
-            contributed, wei, _eur, count, settled = self.v_position(addr)
-            assert (contributed, wei, count, settled) == (
+            position = self.v_position(addr)
+            assert (position.contributed, position.weiPaid, position.purchaseCount, position.settled) == (
                 inv.contributed,
                 inv.open_wei,
                 len(inv.purchases),

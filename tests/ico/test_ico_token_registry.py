@@ -76,10 +76,10 @@ def test_registry_verify_records_profile_and_events(ico: IcoEnv):
 def test_acknowledgment_is_recorded_by_the_investor_and_survives_reverification(ico: IcoEnv):
     reg = ico.driver.registry
     ico.driver.registry.acknowledgeRisk(sender=ico.bob)
-    assert reg.profile(ico.bob)[2] is True
+    assert reg.profile(ico.bob).acknowledged is True
     ico.driver.verify_investor(ico.platform, ico.bob, retail=True, net_worth=D(20_000))
-    assert reg.profile(ico.bob)[2] is True
-    assert reg.profile(ico.alice)[2] is False  # nobody acknowledges for someone else
+    assert reg.profile(ico.bob).acknowledged is True
+    assert reg.profile(ico.alice).acknowledged is False  # nobody acknowledges for someone else
 
 
 def test_registry_rejects_bad_input(ico: IcoEnv):

@@ -11,7 +11,7 @@ from s4chain.chain import Chain
 
 def test_subscribe_and_top_up_land_at_the_time_set(both_chains: Chain) -> None:
     env = build_leasing_env(both_chains)
-    assert int(env.driver.lease.planOf(env.plan_id)[6]) > 0  # a deposit: approved first
+    assert int(env.driver.lease.planOf(env.plan_id).deposit) > 0  # a deposit: approved first
     at = both_chains.timestamp + 3_600
     both_chains.set_next_block_timestamp(at)
     subscribed = env.driver.subscribe(env.lessee, env.machine_id, env.plan_id)

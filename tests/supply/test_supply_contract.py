@@ -153,8 +153,8 @@ def test_disaggregate_shares_pallet_legs_by_mass_and_gives_custody_to_the_pallet
     assert_events(result, "PalletDisaggregated", palletId=pallet, by=w.warehouse, lotIds=[a, b])
     la, lb, lp = w.driver.lot(a), w.driver.lot(b), w.driver.lot(pallet)
     assert (la.status, la.holder, la.container, la.disposition) == ("active", w.warehouse.address, 0, "active")
-    assert int(w.sc.getLot(a)[12]) == leg * 300 // 1000
-    assert int(w.sc.getLot(b)[12]) == leg - leg * 300 // 1000  # the remainder: nothing lost to rounding
+    assert int(w.sc.getLot(a).co2Mg) == leg * 300 // 1000
+    assert int(w.sc.getLot(b).co2Mg) == leg - leg * 300 // 1000  # the remainder: nothing lost to rounding
     assert lb.holder == w.warehouse.address
     assert (lp.status, lp.disposition) == ("disaggregated", "inactive")
     assert list(w.sc.contentsOf(pallet)) == []
@@ -198,8 +198,8 @@ def test_transform_consumes_inputs_links_outputs_and_shares_co2_by_mass(w):
         state = w.driver.lot(lot)
         assert (state.status, state.disposition, state.outputs) == ("consumed", "inactive", [out1, out2])
     share1 = co2_in * 700 // 1300
-    assert int(w.sc.getLot(out1)[12]) == share1
-    assert int(w.sc.getLot(out2)[12]) == co2_in - share1
+    assert int(w.sc.getLot(out1).co2Mg) == share1
+    assert int(w.sc.getLot(out2).co2Mg) == co2_in - share1
     o = w.driver.lot(out1)
     assert (o.holder, o.producer, o.status, o.quantity, o.mass_kg) == (
         w.maker.address,

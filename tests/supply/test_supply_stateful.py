@@ -18,7 +18,6 @@ import os
 from dataclasses import dataclass, field
 
 import pytest
-from eth_utils import to_checksum_address
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
@@ -158,10 +157,10 @@ def test_supply_state_machine(w):
             if h and lot is not None:
                 sender = self.party(lot.holder, sender)
             ok = self.usable(i, sender) and receiver != sender and receiver != w.outsider
-            holder_before = sc.getLot(i)[0].lower()
+            holder_before = sc.getLot(i).holder.lower()
             result = self.attempt(ok, lambda: sc.ship(i, receiver, b"\0" * 32, DOC, sender=sender))
             if result:
-                shipped = result.events_named("LotShipped")[0]
+                shipped = result.event("LotShipped")
                 assert shipped.args["from"].lower() == holder_before == lot.holder.lower()  # custody continuity
                 lot.status, lot.pending, lot.shipped_at = IN_TRANSIT, receiver.address, result.timestamp
                 self.touched.add(i)
@@ -178,7 +177,7 @@ def test_supply_state_machine(w):
             ok = lot is not None and lot.status == IN_TRANSIT and lot.pending == who.address
             result = self.attempt(ok, lambda: sc.confirmReceipt(i, DOC, sender=who))
             if result:
-                assert result.events_named("LotReceived")[0].args["from"] == lot.holder
+                assert result.event("LotReceived").args["from"] == lot.holder
                 lot.status, lot.holder, lot.pending = ACTIVE, who.address, None
                 self.touched.add(i)
 
@@ -407,7 +406,7 @@ def test_supply_state_machine(w):
                 lambda: sc.returnLot(i, w.maker if who != w.maker else w.retailer, DOC, sender=who),
             )
             self.attempt(False, attempts[k % len(attempts)])
-            assert sc.getLot(i)[2] == DESTROYED
+            assert sc.getLot(i).status == DESTROYED
 
         # -- invariants ---------------------------------------------------------------------------------------
         @invariant()
@@ -415,34 +414,33 @@ def test_supply_state_machine(w):
             for i in self.touched:
                 lot = self.lots[i]
                 raw = sc.getLot(i)
-                assert raw[2] == lot.status, (i, raw, lot)
-                assert raw[0].lower() == lot.holder.lower(), (i, raw, lot)  # exactly one holder, the model's
-                assert bool(raw[5] & 1) == lot.recalled, (i, raw, lot)
-                assert int(raw[12]) == lot.co2, (i, raw, lot)
-                assert bool(raw[5] & 2) == lot.nc, (i, raw, lot)  # non-conformance is carried, never lost
-                assert int(raw[12]) >= self.seen_co2.get(i, 0)  # CO2e never decreases
-                self.seen_co2[i] = int(raw[12])
+                assert raw.status == lot.status, (i, raw, lot)
+                assert raw.holder.lower() == lot.holder.lower(), (i, raw, lot)  # exactly one holder, the model's
+                assert bool(raw.flags & 1) == lot.recalled, (i, raw, lot)
+                assert int(raw.co2Mg) == lot.co2, (i, raw, lot)
+                assert bool(raw.flags & 2) == lot.nc, (i, raw, lot)  # non-conformance is carried, never lost
+                assert int(raw.co2Mg) >= self.seen_co2.get(i, 0)  # CO2e never decreases
+                self.seen_co2[i] = int(raw.co2Mg)
                 assert self.way_out(i, raw), (i, raw, lot)
             self.touched.clear()
 
         def way_out(self, i: int, raw) -> bool:
             """Whether the lot's party can move it on now (checked by a call): a holder destroys, a receiver
             refuses, a packed lot's pallet is unpacked (or released by an auditor when recalled)."""
-            status, holder, pending = raw[2], raw[0], raw[6]
             try:
-                if status == ACTIVE:
-                    sc.destroy.call(i, DOC, sender=by_address[to_checksum_address(holder)])
-                elif status == IN_TRANSIT:
-                    sc.cancelShipment.call(i, DOC, sender=by_address[to_checksum_address(pending)])
-                elif status == AGGREGATED:
-                    pallet = sc.getLot(raw[1])
-                    if pallet[2] == IN_TRANSIT:
-                        return self.way_out(raw[1], pallet)
-                    keeper = by_address[to_checksum_address(pallet[0])]
-                    if pallet[5] & 1:
-                        sc.releasePallet.call(raw[1], DOC, sender=w.auditor)
+                if raw.status == ACTIVE:
+                    sc.destroy.call(i, DOC, sender=by_address[raw.holder])
+                elif raw.status == IN_TRANSIT:
+                    sc.cancelShipment.call(i, DOC, sender=by_address[raw.pendingReceiver])
+                elif raw.status == AGGREGATED:
+                    pallet = sc.getLot(raw.container)
+                    if pallet.status == IN_TRANSIT:
+                        return self.way_out(raw.container, pallet)
+                    keeper = by_address[pallet.holder]
+                    if pallet.flags & 1:
+                        sc.releasePallet.call(raw.container, DOC, sender=w.auditor)
                     else:
-                        sc.disaggregate.call(raw[1], DOC, sender=keeper)
+                        sc.disaggregate.call(raw.container, DOC, sender=keeper)
             except ContractRevert:
                 return False
             return True

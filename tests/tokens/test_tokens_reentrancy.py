@@ -44,7 +44,7 @@ def test_reentrant_cancel_from_the_sold_tokens_transfer_is_blocked(m, hostile):
     hostile.arm(m.ex, m.ex.cancel.encode(1), sender=m.taker)
     with reverts("ReentrancyGuardReentrantCall"):
         m.ex.fill(1, 50 * E18, sender=m.taker)
-    assert m.ex.getOffer(1)[5] == 100 * E18
+    assert m.ex.getOffer(1).remaining == 100 * E18
     assert hostile.balanceOf(m.ex) == 100 * E18
 
 
@@ -55,11 +55,11 @@ def test_reentrant_fill_from_the_price_tokens_transfer_from_is_blocked(m, hostil
     hostile.arm(m.ex, m.ex.fill.encode(1, 10 * E18), sender=m.taker)
     with reverts("ReentrancyGuardReentrantCall"):
         m.ex.fill(1, 50 * E18, sender=m.taker)
-    assert m.ex.getOffer(1)[5] == 100 * E18
+    assert m.ex.getOffer(1).remaining == 100 * E18
     # the revert rolled the token's disarming back too: disarm it, and the same fill goes through
     hostile.arm("0x" + "00" * 20, b"", sender=m.taker)
     m.ex.fill(1, 50 * E18, sender=m.taker)
-    assert m.ex.getOffer(1)[5] == 50 * E18
+    assert m.ex.getOffer(1).remaining == 50 * E18
 
 
 def test_reentrant_make_offer_during_escrow_is_blocked(m, hostile):

@@ -91,7 +91,7 @@ def test_exchange_state_machine(m):
                     return
                 raise AssertionError("an offer of a token for itself went through")
             result = ex.makeOffer(sell, x, buy, y, sender=maker)
-            offer_id = int(result.events_named("OfferCreated")[0].args["offerId"])
+            offer_id = int(result.event("OfferCreated").args["offerId"])
             assert offer_id == len(self.offers) + 1
             self.offers[offer_id] = OfferModel(maker.address, sell, buy, x, y, x)
             self.move(sell, maker.address, ex.address, x)
@@ -117,7 +117,7 @@ def test_exchange_state_machine(m):
                 assert exc.error_name == expected, f"fill reverted with {exc.error_name}, expected {expected}"
                 return
             assert expected is None, f"fill went through, expected {expected}"
-            event = result.events_named("OfferFilled")[0].args
+            event = result.event("OfferFilled").args
             assert event["paid"] == price >= 1
             assert price * o.x >= amount * o.y  # the maker is never short-changed
             o.remaining -= amount
@@ -146,7 +146,7 @@ def test_exchange_state_machine(m):
                 assert exc.error_name == expected
                 return
             assert expected is None
-            assert result.events_named("OfferCancelled")[0].args["refunded"] == o.remaining
+            assert result.event("OfferCancelled").args["refunded"] == o.remaining
             self.move(o.sell, ex.address, o.maker, o.remaining)
             o.remaining, o.cancelled = 0, True
 
@@ -255,8 +255,8 @@ def test_exchange_state_machine(m):
         @invariant()
         def offers_match(self):
             for offer_id, o in self.offers.items():
-                raw = ex.getOffer(offer_id)
-                assert (int(raw[5]), bool(raw[6])) == (o.remaining, o.cancelled)
+                offer = ex.getOffer(offer_id)
+                assert (int(offer.remaining), bool(offer.cancelled)) == (o.remaining, o.cancelled)
 
     examples = int(os.environ.get("S4_TOKENS_EXAMPLES", "15"))
     run_machine(ExchangeMachine, examples=examples, steps=25)

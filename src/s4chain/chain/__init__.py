@@ -2,8 +2,8 @@
 
 from s4chain.chain.accounts import DEV_CHAIN_ID, DEV_MNEMONIC, dev_accounts
 from s4chain.chain.anvil import AnvilError, AnvilNode, anvil_binary
-from s4chain.chain.base import Chain, DeploymentError, PendingBlock
-from s4chain.chain.contract import Contract, TxResult
+from s4chain.chain.base import Chain, DeploymentError, DeployRequest, DeployStrategy, PendingBlock, Recording
+from s4chain.chain.contract import Contract, EventCountError, TxResult
 from s4chain.chain.errors import (
     NodeError,
     NodeTimeoutError,
@@ -34,7 +34,10 @@ __all__ = [
     "ContractRevert",
     "CustomErrorRevert",
     "DecodedEvent",
+    "DeployRequest",
+    "DeployStrategy",
     "DeploymentError",
+    "EventCountError",
     "InProcessChain",
     "NodeError",
     "NodeInUseError",
@@ -43,6 +46,7 @@ __all__ = [
     "NodeUnreachableError",
     "PanicRevert",
     "PendingBlock",
+    "Recording",
     "RevertWithReason",
     "RpcChain",
     "RpcError",

@@ -7,7 +7,10 @@ block, and raised as a decoded exception.
 
 Writes happen exactly once: a transaction is known by its hash, and after a transport fault the node is asked what
 became of it before anything else (see `_send_signed`); a node that cannot tell raises a `NodeError`.
-`one_block()` puts several transactions (an approval and the action it pays for) into one block.
+`one_block()` puts several transactions (an approval and the action it pays for) into one block; `recording()`
+collects every transaction and block mined inside it, so that an action of several transactions is known by all
+of them (the replay engine builds its step records from it). `deploying_with(strategy)` routes every `deploy`
+inside it through a deploy strategy (`s4chain.deployment` reuses contracts already on chain with one).
 """
 
 from __future__ import annotations
@@ -46,11 +49,6 @@ RECEIPT_TIMEOUT = 60.0
 RECEIPT_PAUSES = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1)
 RESEND_PAUSE = 0.05
 
-# (chain, artifact, constructor args, sender, value, proceed) -> Contract; `proceed()` deploys for real.
-DeployInterceptor = Callable[
-    ["Chain", Artifact, tuple[Any, ...], "LocalAccount | None", int, Callable[[], Contract]], Contract
-]
-
 
 class CallReverted(Exception):
     def __init__(self, data: bytes) -> None:
@@ -67,6 +65,60 @@ class PendingBlock:
     gas: int = 0  # the gas limits sent so far
 
 
+@dataclass
+class Recording:
+    """What the chain mined while `Chain.recording()` was open: every transaction (reverted ones too, with
+    `reverted` set) and every block, empty ones included."""
+
+    results: list[TxResult] = field(default_factory=list)
+    block_times: dict[int, int] = field(default_factory=dict)  # block number -> timestamp
+
+    def _add(self, result: TxResult) -> None:
+        self.results.append(result)
+        self.block_times[result.block_number] = result.timestamp
+
+    @property
+    def transactions(self) -> list[TxResult]:
+        """The transactions in chain order (a block's own order may differ from the order they were sent in)."""
+        return sorted(self.results, key=lambda r: (r.block_number, r.transaction_index))
+
+    @property
+    def blocks(self) -> list[int]:
+        return sorted(self.block_times)
+
+    @property
+    def gas_used(self) -> int:
+        return sum(result.gas_used for result in self.results)
+
+    @property
+    def events(self) -> list[DecodedEvent]:
+        return [event for result in self.transactions for event in result.events]
+
+    @property
+    def timestamp(self) -> int | None:
+        """The time of the last block mined, if any."""
+        return self.block_times[max(self.block_times)] if self.block_times else None
+
+
+@dataclass(frozen=True)
+class DeployRequest:
+    """One `Chain.deploy` call as a deploy strategy sees it; `proceed()` deploys it for real."""
+
+    chain: Chain
+    artifact: Artifact
+    args: tuple[Any, ...]
+    sender: LocalAccount | None
+    value: int
+
+    def proceed(self) -> Contract:
+        return self.chain._deploy_artifact(self.artifact, self.args, self.sender, self.value)
+
+
+# What `deploy` returns instead, inside `Chain.deploying_with`: `request.proceed()`, or another Contract (one
+# already deployed, say).
+DeployStrategy = Callable[[DeployRequest], Contract]
+
+
 class DeploymentError(S4ChainError):
     """A deployment that cannot start: an abstract contract or an interface, or unlinked libraries."""
 
@@ -75,9 +127,6 @@ class Chain(ABC):
     """A chain with the dev accounts, time control, snapshots and decoded reverts and events."""
 
     backend_name = "chain"
-    # When set, every `deploy` call goes through it instead (see `deploy`); e.g. `s4chain.deployment` reuses
-    # contracts already on chain and records each confirmed one.
-    deploy_interceptor: DeployInterceptor | None = None
     # When set, called with (sender, nonce, signed bytes, hash) after a transaction is signed and before it is
     # sent: e.g. `s4chain.deployment` records a deployment as sent, so that one whose answer is lost is settled
     # by its hash later (see `settle`).
@@ -99,6 +148,8 @@ class Chain(ABC):
         self.one_second_blocks = False
         self._next_timestamp: int | None = None
         self._block: PendingBlock | None = None
+        self._recordings: list[Recording] = []
+        self._strategies: list[DeployStrategy] = []
         # How long a sent transaction may stay unconfirmed (not mined, or its fate unknown) before
         # TransactionUnconfirmedError.
         self.confirm_timeout = RECEIPT_TIMEOUT
@@ -152,6 +203,10 @@ class Chain(ABC):
             self._pin_block_time()
             self._mine_block()
             self._next_timestamp = None
+            if self._recordings:
+                latest = self.w3.eth.get_block("latest")
+                for recording in self._recordings:
+                    recording.block_times[int(latest["number"])] = int(latest["timestamp"])
 
     def _pin_block_time(self) -> None:
         if self.one_second_blocks and self._next_timestamp is None:
@@ -257,18 +312,38 @@ class Chain(ABC):
 
     def _mined(self, tx_hash: str, receipt: Any, replay: dict[str, Any]) -> TxResult | Exception:
         """The result of a mined transaction, or its decoded revert (`replay`: the transaction as a call)."""
-        if receipt["status"] != 1:
+        reverted = receipt["status"] != 1
+        if reverted and not self._recordings:
             return self._revert_of(replay, int(receipt["blockNumber"]), tx_hash)
         block = self.w3.eth.get_block(receipt["blockNumber"])
         address = receipt.get("contractAddress")
-        return TxResult(
+        result = TxResult(
             tx_hash=tx_hash,
             block_number=int(receipt["blockNumber"]),
             timestamp=int(block["timestamp"]),
             gas_used=int(receipt["gasUsed"]),
-            events=self.events.decode_all(list(receipt["logs"])),
+            logs=tuple(receipt["logs"]),
+            decoder=self.events.decode_all,
             contract_address=to_checksum_address(address) if address else None,
+            reverted=reverted,
+            transaction_index=int(receipt["transactionIndex"]),
         )
+        for recording in self._recordings:
+            recording._add(result)
+        if reverted:
+            return self._revert_of(replay, result.block_number, tx_hash)
+        return result
+
+    # --- what a step mined ------------------------------------------------------------------------------------
+    @contextmanager
+    def recording(self) -> Iterator[Recording]:
+        """Collect every transaction (reverted ones too) and every block mined inside; recordings nest."""
+        recording = Recording()
+        self._recordings.append(recording)
+        try:
+            yield recording
+        finally:
+            self._recordings.remove(recording)
 
     def _receipt(self, tx_hash: str) -> Any:
         """Wait for the receipt, polling soon and then less often (web3's waiter sleeps 100 ms before looking,
@@ -417,6 +492,9 @@ class Chain(ABC):
             self._block = None
             with suppress(NodeError):  # a node gone mid-block: the body's error says more (which transaction)
                 self._close_block(block)
+                if self._recordings:  # what the block holds is mined all the same
+                    for result, replay in block.sent:
+                        self._mined(result.tx_hash, self._receipt(result.tx_hash), replay)
             raise
         self._block = None
         self._close_block(block)
@@ -458,15 +536,20 @@ class Chain(ABC):
     ) -> Contract:
         """Deploy a compiled contract by name (or artifact) and return it; `deployment` holds the receipt.
 
-        With a `deploy_interceptor`, returns `interceptor(self, artifact, args, sender, value, proceed)` instead,
-        where `proceed()` performs the deployment; the interceptor may also return another Contract (e.g. one
-        already deployed) without calling it."""
-        artifact = self._artifact(contract)
-        if self.deploy_interceptor is not None:
-            return self.deploy_interceptor(
-                self, artifact, args, sender, value, lambda: self._deploy_artifact(artifact, args, sender, value)
-            )
-        return self._deploy_artifact(artifact, args, sender, value)
+        Inside `deploying_with(strategy)`, returns `strategy(request)` instead (see `DeployRequest`)."""
+        request = DeployRequest(self, self._artifact(contract), args, sender, value)
+        if self._strategies:
+            return self._strategies[-1](request)
+        return request.proceed()
+
+    @contextmanager
+    def deploying_with(self, strategy: DeployStrategy) -> Iterator[None]:
+        """Route every `deploy` inside through `strategy` (the innermost one, when they nest)."""
+        self._strategies.append(strategy)
+        try:
+            yield
+        finally:
+            self._strategies.pop()
 
     def _deploy_artifact(
         self, artifact: Artifact, args: tuple[Any, ...], sender: LocalAccount | None, value: int

@@ -1,7 +1,7 @@
 """Deploy contract sets through their drivers, recording each confirmed contract and reusing what is on chain.
 
-Every `chain.deploy` a driver makes goes through `Chain.deploy_interceptor`. For each contract (keyed by set and
-contract name) the interceptor reuses the recorded one when all of these hold, and deploys it otherwise:
+Every `chain.deploy` a driver makes goes through a deploy strategy (`Chain.deploying_with`). For each contract
+(keyed by set and contract name) it reuses the recorded one when all of these hold, and deploys it otherwise:
 
 - the set's params are those recorded (changed params redeploy the whole set);
 - the artifact's creation bytecode hash is the recorded one (a recompiled, changed contract is redeployed);
@@ -27,12 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from eth_account.signers.local import LocalAccount
 from eth_utils import to_checksum_address
 from pydantic import BaseModel
 from web3.exceptions import Web3Exception
 
-from s4chain.chain.base import Chain
+from s4chain.chain.base import Chain, DeployRequest
 from s4chain.chain.contract import Contract
 from s4chain.chain.errors import NodeUnreachableError, RpcError, TransactionUnconfirmedError
 from s4chain.chain.reverts import ContractRevert
@@ -242,10 +241,10 @@ class Deployer:
         self.records.sets[spec.name] = live
         self.save()
         outcome = SetOutcome(spec.name, "deployed")
-        interceptor = _Interceptor(self, spec.name, previous, live, outcome)
-        self.chain.deploy_interceptor = interceptor
+        strategy = _ReuseOrDeploy(self, spec.name, previous, live, outcome)
         try:
-            spec.deploy(self.chain, params, roles)
+            with self.chain.deploying_with(strategy):
+                spec.deploy(self.chain, params, roles)
         except TransactionUnconfirmedError as exc:
             # Never sent again under another nonce (that would leave an orphan contract): it is named instead.
             raise NodeStoppedError(
@@ -267,9 +266,7 @@ class Deployer:
                     account, self.chain.balance(account), 0, f"deploying {spec.name} (the node refused: {exc})"
                 ) from None
             raise DeployFailedError(f"{spec.name}: the node refused a transaction: {exc}; {self._kept()}") from None
-        finally:
-            self.chain.deploy_interceptor = None
-        live.contracts = interceptor.seen
+        live.contracts = strategy.seen
         live.complete = True
         self.save()
         if any(c.action == "reused" for c in outcome.contracts):
@@ -312,8 +309,8 @@ class Deployer:
         return None
 
 
-class _Interceptor:
-    """The `deploy_interceptor` of one set's deployment."""
+class _ReuseOrDeploy:
+    """The deploy strategy of one set's deployment: reuse the recorded contract, or deploy and record it."""
 
     def __init__(
         self, deployer: Deployer, set_name: str, previous: dict[str, ContractRecord], live: SetRecord, out: SetOutcome
@@ -334,20 +331,13 @@ class _Interceptor:
             n += 1
         return f"{name}#{n}"
 
-    def __call__(
-        self,
-        chain: Chain,
-        artifact: Artifact,
-        args: tuple[Any, ...],
-        sender: LocalAccount | None,
-        value: int,
-        proceed: Callable[[], Contract],
-    ) -> Contract:
+    def __call__(self, request: DeployRequest) -> Contract:
         owner = self.deployer
+        chain, artifact, args, value = request.chain, request.artifact, request.args, request.value
         key = self._key(artifact.contract_name)
         label = f"{self.set_name}/{key}"
         args_json = json_args(list(args))
-        account = sender.address if sender is not None else chain.accounts[0].address
+        account = request.sender.address if request.sender is not None else chain.accounts[0].address
         old = self.previous.get(key)
         if old is not None and self.first_deployed is not None:
             problem: str | None = f"comes after {self.first_deployed}, deployed in this run"
@@ -376,7 +366,7 @@ class _Interceptor:
 
         chain.on_signed = sent
         try:
-            contract = proceed()
+            contract = request.proceed()
         except NodeUnreachableError:
             raise  # its fate unknown: the pending entry stays, for the next run to settle
         except InsufficientFundsError as exc:

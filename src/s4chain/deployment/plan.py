@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from s4chain.chain.base import Chain
+from s4chain.chain.base import DeployRequest
 from s4chain.chain.contract import Contract, as_address
 from s4chain.chain.inprocess import InProcessChain
 from s4chain.compiler.artifacts import Artifact
@@ -63,18 +63,16 @@ class DeployPlan:
         return rows
 
 
-class _Recorder:
-    """A deploy interceptor noting each deployment's artifact, arguments, value and gas."""
+class _Noting:
+    """A deploy strategy that deploys, noting each deployment's artifact, arguments, value and gas."""
 
     def __init__(self, into: list[tuple[Artifact, tuple[Any, ...], int, int]]) -> None:
         self.into = into
 
-    def __call__(
-        self, chain: Chain, artifact: Artifact, args: tuple[Any, ...], sender: Any, value: int, proceed: Any
-    ) -> Contract:
-        contract: Contract = proceed()
+    def __call__(self, request: DeployRequest) -> Contract:
+        contract = request.proceed()
         assert contract.deployment is not None
-        self.into.append((artifact, args, value, contract.deployment.gas_used))
+        self.into.append((request.artifact, request.args, request.value, contract.deployment.gas_used))
         return contract
 
 
@@ -100,15 +98,10 @@ def plan_deploy(
             plan.skipped.append(spec.name)
             continue
         deployments: list[tuple[Artifact, tuple[Any, ...], int, int]] = []
-        first = dry.block_number + 1
-        dry.deploy_interceptor = _Recorder(deployments)
-        try:
+        with dry.recording() as sent, dry.deploying_with(_Noting(deployments)):
             spec.deploy(dry, set_params, spec.role_accounts(dry))
-        finally:
-            dry.deploy_interceptor = None
-        set_gas = sum(int(dry.w3.eth.get_block(n)["gasUsed"]) for n in range(first, dry.block_number + 1))
-        setup_gas = set_gas - sum(gas for *_, gas in deployments)
-        setup_count = dry.block_number + 1 - first - len(deployments)
+        setup_gas = sent.gas_used - sum(gas for *_, gas in deployments)
+        setup_count = len(sent.results) - len(deployments)
         for artifact, args, value, simulated in deployments:
             factory = target.w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
             data = bytes.fromhex(factory.constructor(*as_address(args)).data_in_transaction[2:])

@@ -135,10 +135,7 @@ class DataMarketDriver:
     @staticmethod
     def listing_id(result: TxResult) -> int:
         """The id of the listing a `list_data` transaction created."""
-        events = result.events_named("ListingCreated")
-        if not events:
-            raise ValueError(f"no ListingCreated event in {result.tx_hash}")
-        return int(events[0].args["listingId"])
+        return int(result.event("ListingCreated").args["listingId"])
 
     # --- money ------------------------------------------------------------------------------------------------
     def fund(self, account: LocalAccount, amount: Decimal) -> TxResult:
@@ -173,7 +170,7 @@ class DataMarketDriver:
         """Approve `periods` periods at the listing's current price, then buy (or extend) access, paying at most
         `max_price` euros per period (default: the price read here, so a rise before the purchase lands fails it
         with `PriceAboveMax` instead of charging more)."""
-        price = int(self.market.listingOf(listing_id)[1])
+        price = int(self.market.listingOf(listing_id).price)
         most = price if max_price is None else eur(max_price)
         with self.chain.one_block():  # the purchase lands at the step's time, not a block later
             self.stablecoin.approve(self.market, price * periods, sender=buyer)
@@ -188,15 +185,15 @@ class DataMarketDriver:
         }
 
     def _listing(self, listing_id: int, created: dict[str, Any] | None) -> ListingState:
-        owner, price, period, status, strict = self.market.listingOf(listing_id)
+        listing = self.market.listingOf(listing_id)
         created = created or {}
         return ListingState(
             listing_id=listing_id,
-            owner=to_checksum_address(owner),
-            price=euros(price),
-            period=int(period),
-            status=STATUSES[int(status)],
-            strict=bool(strict),
+            owner=listing.owner,
+            price=euros(listing.price),
+            period=int(listing.period),
+            status=STATUSES[int(listing.status)],
+            strict=bool(listing.strict),
             revoked_at=int(self.market.revokedAt(listing_id)),
             content_hash="0x" + bytes(created.get("contentHash", b"\0" * 32)).hex(),
             terms_hash="0x" + bytes(created.get("termsHash", b"\0" * 32)).hex(),
@@ -210,14 +207,14 @@ class DataMarketDriver:
     def access(self, listing_id: int, buyer: str) -> AccessState:
         """A buyer's access to a listing, now."""
         who = to_checksum_address(buyer)
-        paid_until, _, escrow = self.market.accessOf(listing_id, who)
+        access = self.market.accessOf(listing_id, who)
         return AccessState(
             listing_id=listing_id,
             buyer=who,
             has_access=bool(self.market.hasAccess(listing_id, who)),
             expires=int(self.market.expiresAt(listing_id, who)),
-            paid_until=int(paid_until),
-            escrow=euros(escrow),
+            paid_until=int(access.expires),
+            escrow=euros(access.escrow),
         )
 
     def balance(self, account: str) -> Decimal:
@@ -246,7 +243,7 @@ class DataMarketDriver:
                     accounts[to_checksum_address(event.args[key])] = None
             if event.name == "AccessPurchased":
                 pairs.add((int(event.args["listingId"]), to_checksum_address(event.args["buyer"])))
-        escrowed = sum((int(self.market.accessOf(i, b)[2]) for i, b in pairs), 0)
+        escrowed = sum((int(self.market.accessOf(i, b).escrow) for i, b in pairs), 0)
         announced = self.market.announcedFee()
         return MarketState(
             listing_count=count,

@@ -399,12 +399,12 @@ class TokenSaleDriver:
         window = int(self.ledger.WINDOW())
         offers = []
         for index in reversed(range(int(self.ledger.offerCount(who)))):  # newest first, as the ledger sums
-            sale, start, settled, amount = self.ledger.offerAt(who, index)
-            if start + window <= at:
+            offer = self.ledger.offerAt(who, index)
+            if offer.start + window <= at:
                 break
-            if start <= at:
-                sale = to_checksum_address(sale)
-                offers.append(LedgerOffer(sale=sale, start=start, settled=settled, amount=eur_from_units(amount)))
+            if offer.start <= at:
+                amount = eur_from_units(offer.amount)
+                offers.append(LedgerOffer(sale=offer.sale, start=offer.start, settled=offer.settled, amount=amount))
         return IssuerCapState(
             issuer=who,
             when=at,
@@ -418,17 +418,18 @@ class TokenSaleDriver:
     def investor(self, address: LocalAccount | str) -> InvestorPosition:
         """`address` in the registry and in the sale."""
         addr = address.address if isinstance(address, LocalAccount) else address
-        verified, retail, acknowledged, _verified_at, net_worth = self.registry.profile(addr)
+        profile = self.registry.profile(addr)
         contributed, wei_paid, _ether_eur, purchases, settled = self.sale.position(addr)
         rate = int(self.sale.rate())
-        failed = bool(self.sale.status()[7]) and not bool(self.sale.status()[8])
+        status = self.sale.status()
+        failed = bool(status.finalised) and not bool(status.successful)
         return InvestorPosition(
             address=addr,
-            verified=verified,
-            retail=retail,
-            acknowledged=acknowledged,
-            net_worth=eur_from_units(net_worth),
-            retail_limit=eur_from_units(self.sale.retailLimit(net_worth)),
+            verified=profile.verified,
+            retail=profile.retail,
+            acknowledged=profile.acknowledged,
+            net_worth=eur_from_units(profile.netWorth),
+            retail_limit=eur_from_units(self.sale.retailLimit(profile.netWorth)),
             contributed=eur_from_units(contributed),
             ether_paid=ether_from_wei(wei_paid),
             purchases=purchases,

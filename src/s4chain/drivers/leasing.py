@@ -140,13 +140,6 @@ class MachineState(BaseModel):
     proposed_device: str  # a device awaiting the lessee's consent, else the zero address
 
 
-def _event_arg(result: TxResult, event: str, arg: str) -> int:
-    events = result.events_named(event)
-    if not events:
-        raise ValueError(f"no {event} event in {result.tx_hash}")
-    return int(events[0].args[arg])
-
-
 @dataclass(eq=False)
 class LeasingDriver:
     """The deployed leasing contracts and the actions of lessor, lessee, device, keeper and technician."""
@@ -234,22 +227,22 @@ class LeasingDriver:
     @staticmethod
     def machine_id(result: TxResult) -> int:
         """The machine id minted by a `register_machine` transaction."""
-        return _event_arg(result, "MachineRegistered", "machineId")
+        return int(result.event("MachineRegistered").args["machineId"])
 
     @staticmethod
     def plan_id(result: TxResult) -> int:
         """The plan id of a `publish_plan` transaction."""
-        return _event_arg(result, "PlanPublished", "planId")
+        return int(result.event("PlanPublished").args["planId"])
 
     @staticmethod
     def lease_id(result: TxResult) -> int:
         """The lease id of a `subscribe` transaction."""
-        return _event_arg(result, "Subscribed", "leaseId")
+        return int(result.event("Subscribed").args["leaseId"])
 
     @staticmethod
     def ticket_id(result: TxResult) -> int:
         """The ticket id of a `report_fault` transaction."""
-        return _event_arg(result, "FaultReported", "ticketId")
+        return int(result.event("FaultReported").args["ticketId"])
 
     # --- manufacturer / lessor --------------------------------------------------------------------------------
     def register_machine(
@@ -314,7 +307,7 @@ class LeasingDriver:
         """Approve the plan's deposit and subscribe to `machine_id`, accepting `device` as its meter (default: the
         device bound now; the subscription reverts `DeviceMismatch` if it was rebound in between)."""
         meter = address_of(device) if device is not None else self.registry.deviceOf(machine_id)
-        deposit = int(self.lease.planOf(plan_id)[6])
+        deposit = int(self.lease.planOf(plan_id).deposit)
         with self.chain.one_block():  # the subscription lands at the step's time, not a block later
             if deposit:
                 self.stablecoin.approve(self.lease, deposit, sender=lessee)
@@ -330,7 +323,7 @@ class LeasingDriver:
         ]
         for event in reversed(subscribed):
             lease_id = int(event.args["leaseId"])
-            if self.lease.leaseOf.call(lease_id)[4] != LeaseStatus.SETTLED:
+            if self.lease.leaseOf(lease_id).status != LeaseStatus.SETTLED:
                 return lease_id
         return 0
 
@@ -424,51 +417,30 @@ class LeasingDriver:
     # --- reads ------------------------------------------------------------------------------------------------
     def statement(self, lease_id: int) -> LeaseStatement:
         """The lease's account, status and use right."""
-        (
-            plan_id,
-            machine_id,
-            next_bill_at,
-            _hours,
-            status,
-            end_at,
-            _late_since,
-            balance,
-            outstanding,
-            billed,
-            paid,
-            credits,
-            pending,
-            deposit,
-            open_ticket,
-            _user,
-            _cap,
-            started_at,
-        ) = self.lease.leaseOf.call(lease_id)
-        if status == LeaseStatus.NONE:
+        lease = self.lease.leaseOf(lease_id)
+        if lease.status == LeaseStatus.NONE:
             raise ValueError(f"no lease {lease_id}")
-
-        lessee, user, user_expires, expires = self.lease.useRightOf.call(lease_id)
-
+        use = self.lease.useRightOf(lease_id)
         return LeaseStatement(
             lease_id=lease_id,
-            machine_id=machine_id,
-            plan_id=plan_id,
-            lessee=lessee,
-            status=LeaseStatus(status).name.lower(),
-            billed=euros(billed),
-            paid=euros(paid),
-            outstanding=euros(outstanding),
-            credits=euros(credits),
-            pending_credit=euros(pending),
-            balance=euros(balance),
-            deposit=euros(deposit),
-            user=user,
-            expires=int(expires),
-            user_expires=int(user_expires),
-            started_at=started_at,
-            next_bill_at=next_bill_at,
-            end_at=end_at,
-            open_ticket=open_ticket,
+            machine_id=lease.machineId,
+            plan_id=lease.planId,
+            lessee=use.lessee,
+            status=LeaseStatus(lease.status).name.lower(),
+            billed=euros(lease.billed),
+            paid=euros(lease.paid),
+            outstanding=euros(lease.outstanding),
+            credits=euros(lease.credits),
+            pending_credit=euros(lease.pendingCredit),
+            balance=euros(lease.balance),
+            deposit=euros(lease.deposit),
+            user=use.user,
+            expires=int(use.expires),
+            user_expires=int(use.userExpiry),
+            started_at=lease.startedAt,
+            next_bill_at=lease.nextBillAt,
+            end_at=lease.endAt,
+            open_ticket=lease.openTicket,
         )
 
     def machine(self, machine_id: int) -> MachineState:

@@ -17,7 +17,6 @@ from itertools import islice
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
-from eth_utils import to_checksum_address
 
 from s4chain.chain import Chain, Contract, DecodedEvent, TxResult
 from s4chain.drivers import epcis
@@ -136,7 +135,7 @@ class SupplyChainDriver:
 
     def _what(self, lot_id: int) -> dict[str, Any]:
         """epcList for pallets, quantityList for lots (class-level identifiers)."""
-        if self.contract.getLot(lot_id)[4] == 1:  # kind Pallet
+        if self.contract.getLot(lot_id).kind == 1:  # kind Pallet
             return {"epcs": [self.uri(lot_id)]}
         return {"epcs": [], "quantities": [self._quantity(lot_id)]}
 
@@ -395,27 +394,26 @@ class SupplyChainDriver:
     def lot(self, lot_id: int) -> LotState:
         """What the chain stores about a lot."""
         raw = self.contract.getLot(lot_id)
-        (holder, container, status, disposition, kind, flags, pending, mass, tmin, tmax, producer, quantity) = raw[:12]
-        first, count = int(raw[13]), int(raw[14])
+        status = STATUSES[raw.status]
         return LotState(
             lot_id=lot_id,
-            holder=to_checksum_address(holder),
+            holder=raw.holder,
             custodian=self.contract.custodianOf(lot_id),
-            container=int(container) if STATUSES[status] == "aggregated" else 0,
-            shipped_at=int(container) if STATUSES[status] == "in_transit" else None,
-            status=STATUSES[status],
-            disposition=epcis.DISPOSITIONS[disposition],
-            kind="pallet" if kind == 1 else "lot",
-            recalled=bool(flags & 1),
-            non_conformant=bool(flags & 2),
-            pending_receiver=None if int(pending, 16) == 0 else to_checksum_address(pending),
-            mass_kg=int(mass),
-            temp_min=None if tmin == INT16_MIN else Decimal(tmin) / 100,
-            temp_max=None if tmax == INT16_MAX else Decimal(tmax) / 100,
-            producer=to_checksum_address(producer),
-            quantity=int(quantity),
+            container=int(raw.container) if status == "aggregated" else 0,
+            shipped_at=int(raw.container) if status == "in_transit" else None,
+            status=status,
+            disposition=epcis.DISPOSITIONS[raw.disposition],
+            kind="pallet" if raw.kind == 1 else "lot",
+            recalled=bool(raw.flags & 1),
+            non_conformant=bool(raw.flags & 2),
+            pending_receiver=None if int(raw.pendingReceiver, 16) == 0 else raw.pendingReceiver,
+            mass_kg=int(raw.massKg),
+            temp_min=None if raw.tempMin == INT16_MIN else Decimal(raw.tempMin) / 100,
+            temp_max=None if raw.tempMax == INT16_MAX else Decimal(raw.tempMax) / 100,
+            producer=raw.producer,
+            quantity=int(raw.quantity),
             co2_kg=Decimal(int(self.contract.co2Of(lot_id))) / MG_PER_KG,
-            outputs=list(range(first, first + count)),
+            outputs=list(range(int(raw.firstOutput), int(raw.firstOutput) + int(raw.outputCount))),
         )
 
     def pending_recall(self, lot_id: int) -> list[int]:

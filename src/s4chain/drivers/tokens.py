@@ -113,12 +113,12 @@ class TokenExchangeDriver:
     @staticmethod
     def created_token(result: TxResult) -> str:
         """The address of the token a `create_token` transaction made (from its TokenCreated event)."""
-        return str(result.events_named("TokenCreated")[0].args["token"])
+        return str(result.event("TokenCreated").args["token"])
 
     @staticmethod
     def offer_id(result: TxResult) -> int:
         """The id of the offer an `offer` transaction made (from its OfferCreated event)."""
-        return int(result.events_named("OfferCreated")[0].args["offerId"])
+        return int(result.event("OfferCreated").args["offerId"])
 
     def token(self, ref: str) -> Contract:
         """A token by symbol (one the driver created, or any the factory made) or by address (any ERC-20). A

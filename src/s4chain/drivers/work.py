@@ -176,10 +176,7 @@ class MissionDriver:
     @staticmethod
     def mission_id(result: TxResult) -> int:
         """The mission id of a `post_mission` transaction."""
-        events = result.events_named("MissionPosted")
-        if not events:
-            raise ValueError(f"no MissionPosted event in {result.tx_hash}")
-        return int(events[0].args["missionId"])
+        return int(result.event("MissionPosted").args["missionId"])
 
     # --- money ------------------------------------------------------------------------------------------------
     def fund(self, account: LocalAccount, amount: Decimal) -> TxResult:
@@ -266,16 +263,17 @@ class MissionDriver:
 
     def milestone(self, mission_id: int, milestone: int) -> MilestoneState:
         """One milestone of a mission (0-based)."""
-        amount, status, submitted_at, deadline = self.escrow.milestoneOf(mission_id, milestone)
+        stored = self.escrow.milestoneOf(mission_id, milestone)
+        status = stored.status
         waiting = status in (MilestoneStatus.SUBMITTED, MilestoneStatus.REJECTED, MilestoneStatus.DISPUTED)
         return MilestoneState(
             mission_id=mission_id,
             milestone=milestone,
-            amount=euros(amount),
+            amount=euros(stored.amount),
             status=MilestoneStatus(status).name.lower(),
-            submitted_at=submitted_at,
-            releasable_at=deadline if status == MilestoneStatus.SUBMITTED else 0,
-            deadline=deadline if waiting else 0,
+            submitted_at=stored.submittedAt,
+            releasable_at=stored.deadline if status == MilestoneStatus.SUBMITTED else 0,
+            deadline=stored.deadline if waiting else 0,
         )
 
     def balance(self, account: LocalAccount | str) -> Decimal:

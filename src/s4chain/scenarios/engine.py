@@ -16,11 +16,10 @@ from typing import Any, Protocol, runtime_checkable
 
 from eth_abi.exceptions import EncodingError
 from eth_account.signers.local import LocalAccount
-from hexbytes import HexBytes
 from pydantic import BaseModel
 from web3.exceptions import MismatchedABI, Web3ValidationError
 
-from s4chain.chain.base import Chain
+from s4chain.chain.base import Chain, Recording
 from s4chain.chain.reverts import ContractRevert
 from s4chain.drivers.registry import driver_class, main_contract
 from s4chain.errors import S4ChainError
@@ -193,14 +192,15 @@ class Replayer:
         if resume is None:
             if before_step is not None:
                 before_step()
-            first_block = self.chain.block_number + 1
-            try:
-                self._deploy(run)
-            except (ContractRevert, *BAD_VALUE) as exc:
-                # A set the chain refuses (a constructor's revert, say) fails the run's setup, not the process.
-                run.steps.append(self._failed_setup(run, exc, first_block))
-                run.seconds = time.perf_counter() - started
-                return run
+            with self.chain.recording() as setup:
+                try:
+                    self._deploy(run)
+                except (ContractRevert, *BAD_VALUE) as exc:
+                    # A set the chain refuses (a constructor's revert, say) fails the run's setup, not the process.
+                    run.steps.append(self._failed_setup(run, exc, setup))
+                    run.seconds = time.perf_counter() - started
+                    return run
+            run.deployment_gas = setup.gas_used
             if on_deployed is not None:
                 on_deployed(run)
         else:
@@ -227,7 +227,6 @@ class Replayer:
                 f"({self.chain.timestamp}); both backends only move forward in time"
             )
         self.chain.set_next_block_timestamp(self.loaded.start)
-        first_block = self.chain.block_number + 1
         for name, spec in scenario.contracts.items():
             driver = self.attached.get(spec.driver)
             if isinstance(driver, OffChainState):  # what it made for an earlier file is that file's
@@ -238,9 +237,8 @@ class Replayer:
                 arguments = self.resolver.call_arguments(driver_type.deploy, spec.args, skip=2)
                 driver = driver_type.deploy(self.chain, params, **arguments)
             self._register(run, name, spec.driver, driver)
-        run.deployment_gas = self._gas_since(first_block)
 
-    def _failed_setup(self, run: ScenarioRun, exc: Exception, first_block: int) -> StepRecord:
+    def _failed_setup(self, run: ScenarioRun, exc: Exception, setup: Recording) -> StepRecord:
         """The deployment that failed, as a failed step before the first one (the steps are not run)."""
         name, spec = list(self.loaded.scenario.contracts.items())[len(run.deployments)]
         record = StepRecord(
@@ -254,7 +252,7 @@ class Replayer:
             problem=f"deployment failed: {_value_problem(exc)}",
             revert=exc.error_name if isinstance(exc, ContractRevert) else None,
         )
-        self._collect(record, first_block)
+        self._collect(record, setup)
         return record
 
     def _reattach(self, run: ScenarioRun, resume: ResumePoint) -> None:
@@ -303,11 +301,6 @@ class Replayer:
         for key, contract in contracts.items():
             self.resolver.addresses[f"{name}.{key}"] = contract.address
 
-    def _gas_since(self, first_block: int) -> int:
-        return sum(
-            int(self.chain.w3.eth.get_block(n)["gasUsed"]) for n in range(first_block, self.chain.block_number + 1)
-        )
-
     def _target(self, set_name: str, action: str) -> Any:
         """What `set.action` calls: the driver's method, else one of the set's contract functions (the loader
         checked that there is one)."""
@@ -337,49 +330,43 @@ class Replayer:
         except LookupError as exc:
             target = exc
         acts = not isinstance(target, LookupError) and takes_actor(target)
-        first_block = self.chain.block_number + 1
         now = self.chain.timestamp
-        if planned.at > now:
-            if acts:
-                self.chain.set_next_block_timestamp(planned.at)  # the step's first transaction lands at `at`
-            else:
-                # A read step sees the chain at its time: an empty block is mined there (on every backend).
-                self.chain.travel_to(planned.at)
         record = StepRecord(planned.index, planned.line, max(planned.at, now), planned.actor, planned.do, planned.note)
         caught: ContractRevert | None = None
-        try:
-            if isinstance(target, LookupError):
-                raise target
-            result = self._invoke(set_name, target, self.actors[planned.actor] if acts else None, planned.args)
-            record.value = _plain(result) if not hasattr(result, "tx_hash") else None
-        except ContractRevert as exc:
-            caught = exc
-            record.revert = exc.error_name
-        except BAD_VALUE as exc:
-            record.outcome, record.problem = "failed", f"{planned.do}: {_value_problem(exc)}"
-        self._collect(record, first_block)
+        with self.chain.recording() as mined:
+            if planned.at > now:
+                if acts:
+                    self.chain.set_next_block_timestamp(planned.at)  # the step's first transaction lands at `at`
+                else:
+                    # A read step sees the chain at its time: an empty block is mined there (on every backend).
+                    self.chain.travel_to(planned.at)
+            try:
+                if isinstance(target, LookupError):
+                    raise target
+                result = self._invoke(set_name, target, self.actors[planned.actor] if acts else None, planned.args)
+                record.value = _plain(result) if not hasattr(result, "tx_hash") else None
+            except ContractRevert as exc:
+                caught = exc
+                record.revert = exc.error_name
+            except BAD_VALUE as exc:
+                record.outcome, record.problem = "failed", f"{planned.do}: {_value_problem(exc)}"
+        self._collect(record, mined)
         if record.outcome == "ok":
             self._judge(record, planned.expect, caught)
         return record
 
-    def _collect(self, record: StepRecord, first_block: int) -> None:
-        w3 = self.chain.w3
-        for number in range(first_block, self.chain.block_number + 1):
-            block = w3.eth.get_block(number)
-            record.blocks.append(number)
-            record.gas_used += int(block["gasUsed"])
-            record.transactions.extend(HexBytes(typing.cast(bytes, h)).to_0x_hex() for h in block["transactions"])
-            record.at = int(block["timestamp"])  # the step's time is its last block's
-        if record.blocks:
-            for event in self.chain.get_events(from_block=first_block):
-                record.events.append(
-                    {
-                        "name": event.name,
-                        "address": event.address,
-                        "args": _plain(event.args),
-                        "block": event.block_number,
-                    }
-                )
+    def _collect(self, record: StepRecord, mined: Recording) -> None:
+        """The step's transactions (all of them, reverted ones too), blocks, gas, events and time, from what the
+        chain recorded while it ran."""
+        record.blocks.extend(mined.blocks)
+        record.gas_used += mined.gas_used
+        record.transactions.extend(result.tx_hash for result in mined.transactions)
+        if mined.timestamp is not None:
+            record.at = mined.timestamp  # the step's time is its last block's
+        for event in mined.events:
+            record.events.append(
+                {"name": event.name, "address": event.address, "args": _plain(event.args), "block": event.block_number}
+            )
 
     def _judge(self, record: StepRecord, expect: Expectation, caught: ContractRevert | None) -> None:
         if expect.revert is not None:
