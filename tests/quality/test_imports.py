@@ -31,14 +31,6 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("cli",),
 )
 
-# Module cycles known to be on their way out. Each is a pair of modules importing each other.
-KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset(
-    {
-        # Removed by the contract-layer step of issue 13 (branch h-contract); the lead drops this at merge.
-        frozenset({"s4chain.chain.base", "s4chain.chain.contract"}),
-    }
-)
-
 
 def _modules() -> dict[str, Path]:
     modules = {}
@@ -129,15 +121,6 @@ def _cycles(graph: dict[str, dict[str, int]]) -> list[list[str]]:
     return components
 
 
-def _without_known(graph: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
-    """`graph` without one direction of each known cycle, so that any other cycle through them still shows."""
-    trimmed = {module: dict(edges) for module, edges in graph.items()}
-    for pair in KNOWN_CYCLES:
-        first, second = sorted(pair)
-        trimmed[second].pop(first, None)
-    return trimmed
-
-
 def test_every_part_has_a_layer() -> None:
     for module in _graph():
         _rank(_part(module))
@@ -145,17 +128,9 @@ def test_every_part_has_a_layer() -> None:
 
 def test_no_import_cycle() -> None:
     graph = _graph()
-    cycles = _cycles(_without_known(graph))
+    cycles = _cycles(graph)
     shown = [" -> ".join(cycle) for cycle in cycles]
     assert not cycles, "import cycles:\n" + "\n".join(shown)
-
-
-def test_known_cycles_are_still_there() -> None:
-    """A known cycle that is gone must leave KNOWN_CYCLES, so that it cannot come back unnoticed."""
-    graph = _graph()
-    for pair in KNOWN_CYCLES:
-        first, second = sorted(pair)
-        assert first in graph[second] and second in graph[first], f"{first} <-> {second} is gone: drop it here"
 
 
 def _violations(graph: dict[str, dict[str, int]]) -> list[str]:
