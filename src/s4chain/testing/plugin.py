@@ -35,11 +35,11 @@ from s4chain.chain.base import Chain
 from s4chain.chain.inprocess import InProcessChain
 from s4chain.chain.rpc import RpcChain
 from s4chain.compiler import ArtifactStore, CompilerError, compile_project
-from s4chain.project import Project
+from s4chain.project import Project, ProjectNotFoundError
 from s4chain.testing.anchors import SESSIONS, ChainAnchors, isolate_hypothesis_examples
 from s4chain.testing.gas import GasReport
 
-_GAS_REPORT = GasReport()
+_GAS_REPORT = pytest.StashKey[GasReport]()  # per session: a pytester run inside a suite keeps its own
 _ANCHORS = pytest.StashKey[ChainAnchors]()
 _ANCHORED = pytest.StashKey[bool]()  # on a test whose anchor is open
 _OPT_OUT = "ignore_isolation"
@@ -62,6 +62,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", f"{_OPT_OUT}: no automatic snapshot and revert around this test, its fixtures and examples"
     )
     config.stash[_ANCHORS] = ChainAnchors()
+    config.stash[_GAS_REPORT] = GasReport()
     SESSIONS.append(config.stash[_ANCHORS])
 
 
@@ -160,14 +161,19 @@ def anvil(s4_project: Project) -> Iterator[AnvilNode]:
 
 
 @pytest.fixture(scope="session")
-def gas_report() -> GasReport:
-    return _GAS_REPORT
+def gas_report(pytestconfig: pytest.Config) -> GasReport:
+    return pytestconfig.stash[_GAS_REPORT]
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
-    if not _GAS_REPORT.entries:
+    report = config.stash[_GAS_REPORT]
+    if not report.entries:
         return
     terminalreporter.section("gas used (highest per function)")
-    for line in _GAS_REPORT.lines():
+    for line in report.lines():
         terminalreporter.write_line(line)
-    _GAS_REPORT.write(Project.discover(config.rootpath).build_dir / "gas-report.json")
+    try:
+        build_dir = Project.discover(config.rootpath).build_dir
+    except ProjectNotFoundError:  # a suite outside a project (its gas still printed above)
+        return
+    report.write(build_dir / "gas-report.json")
