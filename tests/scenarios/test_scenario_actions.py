@@ -8,8 +8,7 @@ from eth_utils import keccak
 
 from s4chain.chain import Chain
 from s4chain.scenarios.engine import Replayer
-from s4chain.scenarios.loader import load_scenario
-from s4chain.scenarios.yaml_lines import ScenarioFileError
+from s4chain.scenarios.loader import ScenarioFileError, load_scenario
 from tests.scenarios.conftest import BASE
 
 PAUSER_ROLE = "0x" + keccak(text="PAUSER_ROLE").hex()

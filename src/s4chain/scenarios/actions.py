@@ -21,7 +21,7 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import is_hex_address, to_checksum_address
 
 from s4chain.drivers.units import to_units
-from s4chain.scenarios.values import MAX_ITEMS, Resolver, ValueProblem
+from s4chain.inputs.values import MAX_ITEMS, Resolver, ValueProblem
 
 Abi = Sequence[Mapping[str, Any]]
 _ALIAS = re.compile(r"^\s*(\w+)\.(\w+)\s*(?:\(([\w\s,]*)\))?\s*$")
