@@ -90,9 +90,12 @@ class ContractCall:
             for e in self.overloads
         )
 
-    def arguments(self, resolver: Resolver, values: Mapping[str, Any]) -> tuple[list[Any], int]:
-        """The ABI arguments in order, and the wei to send, from a scenario's `with:` values."""
-        entry = self._entry(values)
+    def arguments(
+        self, resolver: Resolver, values: Mapping[str, Any], entry: Mapping[str, Any] | None = None
+    ) -> tuple[list[Any], int]:
+        """The ABI arguments in order, and the wei to send, from a scenario's `with:` values (for `entry`, the
+        overload those values name, when the caller has found it already)."""
+        entry = entry if entry is not None else self._entry(values)
         written = {_key(k): k for k in values}  # problems name an argument as the file does
         arguments = []
         for name, parameter in zip(self.parameters(entry), entry["inputs"], strict=True):
@@ -112,7 +115,7 @@ class ContractCall:
     def invoke(self, contract: Any, resolver: Resolver, values: Mapping[str, Any], actor: LocalAccount | None) -> Any:
         """Send the function (as `actor`) or call it (a view); a read's result as `read_result` gives it."""
         entry = self._entry(values)
-        arguments, wei = self.arguments(resolver, values)
+        arguments, wei = self.arguments(resolver, values, entry)
         function = getattr(contract, self.function)
         if self.reads:
             return read_result(entry, function.call(*arguments))
