@@ -13,7 +13,7 @@ import pytest
 from deploy_support import ChainIdAnvil, DeployCli, rpc
 from tests.faults.proxy import FaultyProxy, Kind
 from tests.scenarios.conftest import BASE
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from s4chain.cli.main import app
 from s4chain.deployment.records import PendingDeployment, load_records
@@ -42,6 +42,20 @@ def stop_mid_deploy(proxy: FaultyProxy, deploy_cli: DeployCli, records_dir: Path
     assert pending.transaction_hash in stopped.output
     proxy.clear()  # the node answers again
     return pending
+
+
+def lose_a_deployment(dev_node: ChainIdAnvil, deploy_cli: DeployCli, records_dir: Path) -> PendingDeployment:
+    """A deploy whose deployment never reaches the node, which then hangs: the deploy gives up, leaving it pending."""
+    with FaultyProxy(dev_node.url) as proxy:
+        proxy.inject(SEND, Kind.DROP_BEFORE, then_down=True, down_as=Kind.HANG)
+        return stop_mid_deploy(proxy, deploy_cli, records_dir)
+
+
+def replay_on_records(scenario: Path, dev_node: ChainIdAnvil, records_dir: Path, project: Project) -> Result:
+    """`s4chain replay --use-deployments` of `scenario` on the node, with the records in `records_dir`."""
+    report = scenario.with_suffix(".html")
+    replay = ["replay", str(scenario), "--rpc", dev_node.url, "--use-deployments", "--records-dir", str(records_dir)]
+    return CliRunner().invoke(app, [*replay, "--report", str(report), "--project", str(project.root)])
 
 
 def test_a_deployment_landing_after_the_deploy_gave_up_is_recorded_and_not_sent_again(
@@ -110,9 +124,7 @@ def test_a_lost_deployment_whose_nonce_was_taken_is_deployed_anew(
 def test_a_damaged_pending_entry_is_refused_with_exit_2(
     dev_node: ChainIdAnvil, deploy_cli: DeployCli, records_dir: Path, damage: object, field: str
 ) -> None:
-    with FaultyProxy(dev_node.url) as proxy:
-        proxy.inject(SEND, Kind.DROP_BEFORE, then_down=True, down_as=Kind.HANG)
-        pending = stop_mid_deploy(proxy, deploy_cli, records_dir)
+    pending = lose_a_deployment(dev_node, deploy_cli, records_dir)
     path = records_dir / "31337.json"
     assert callable(damage)
     broken = path.read_text().replace(pending.raw_transaction, damage(pending.raw_transaction))
@@ -127,13 +139,10 @@ def test_a_damaged_pending_entry_is_refused_with_exit_2(
 def test_replay_with_deployments_settles_a_pending_deployment(
     dev_node: ChainIdAnvil, deploy_cli: DeployCli, records_dir: Path, tmp_path: Path, s4_project: Project
 ) -> None:
-    with FaultyProxy(dev_node.url) as proxy:
-        proxy.inject(SEND, Kind.DROP_BEFORE, then_down=True, down_as=Kind.HANG)
-        pending = stop_mid_deploy(proxy, deploy_cli, records_dir)
+    pending = lose_a_deployment(dev_node, deploy_cli, records_dir)
     scenario = tmp_path / "s.yaml"
     scenario.write_text(BASE)  # the sale: deployed by the replay, the supply set being incomplete
-    replay = ["replay", str(scenario), "--rpc", dev_node.url, "--use-deployments", "--records-dir", str(records_dir)]
-    result = CliRunner().invoke(app, [*replay, "--report", str(tmp_path / "r.html"), "--project", str(s4_project.root)])
+    result = replay_on_records(scenario, dev_node, records_dir, s4_project)
     assert result.exit_code == 0, result.output
     record = load_records(records_dir / "31337.json").sets["supply"]
     assert not record.pending and record.contracts["SupplyChain"].transaction_hash == pending.transaction_hash
@@ -142,16 +151,13 @@ def test_replay_with_deployments_settles_a_pending_deployment(
 def test_a_pending_deployment_of_another_chain_is_never_sent(
     dev_node: ChainIdAnvil, deploy_cli: DeployCli, records_dir: Path, tmp_path: Path, s4_project: Project
 ) -> None:
-    with FaultyProxy(dev_node.url) as proxy:
-        proxy.inject(SEND, Kind.DROP_BEFORE, then_down=True, down_as=Kind.HANG)
-        pending = stop_mid_deploy(proxy, deploy_cli, records_dir)
+    pending = lose_a_deployment(dev_node, deploy_cli, records_dir)
     path = records_dir / "31337.json"
     records = load_records(path)
     path.write_text(path.read_text().replace(records.genesis_hash, "0x" + "ab" * 32))  # a restarted dev node's
     scenario = tmp_path / "s.yaml"
     scenario.write_text(BASE)
-    replay = ["replay", str(scenario), "--rpc", dev_node.url, "--use-deployments", "--records-dir", str(records_dir)]
-    result = CliRunner().invoke(app, [*replay, "--report", str(tmp_path / "r.html"), "--project", str(s4_project.root)])
+    result = replay_on_records(scenario, dev_node, records_dir, s4_project)
     assert result.exit_code == 2, result.output
     assert "genesis" in result.output and "Traceback" not in result.output
     assert rpc(dev_node.url, "eth_getTransactionByHash", pending.transaction_hash) is None
