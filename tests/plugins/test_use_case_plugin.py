@@ -16,7 +16,7 @@ import pytest
 from s4chain.chain import InProcessChain
 from s4chain.compiler import compile_project
 from s4chain.deployment import Deployer, attach_drivers, contract_sets, open_records
-from s4chain.drivers import data, ico, leasing, supply, tokens, work
+from s4chain.drivers import contract, data, ico, leasing, supply, tokens, work
 from s4chain.drivers.registry import UnknownDriverError, UseCaseLoadError, driver_class, main_contract, use_cases
 from s4chain.project import Project
 from tests.plugins.conftest import write_dist_info
@@ -35,7 +35,8 @@ def s4chain_cli(*args: str | Path, cwd: Path, site: Path | None) -> subprocess.C
     return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False, timeout=300)
 
 
-def test_the_six_built_ins_are_registered_in_the_order_of_their_codes() -> None:
+def test_the_built_ins_are_registered_in_the_order_of_their_codes() -> None:
+    """The six S4 use cases, then the generic driver for any compiled contract."""
     registered = use_cases()
     assert [(u.code, name) for name, u in registered.items()] == [
         ("UC1", "ico"),
@@ -44,8 +45,9 @@ def test_the_six_built_ins_are_registered_in_the_order_of_their_codes() -> None:
         ("UC4", "supply"),
         ("UC5", "data"),
         ("UC6", "work"),
+        ("any", "contract"),
     ]
-    for module in (ico, tokens, leasing, supply, data, work):
+    for module in (ico, tokens, leasing, supply, data, work, contract):
         assert registered[module.USE_CASE.name] is module.USE_CASE
     assert driver_class("ico") is ico.TokenSaleDriver and main_contract("leasing") == "MachineLease"
     with pytest.raises(UnknownDriverError, match=r"unknown driver 'dao' \(known: ico \(UC1\), tokens \(UC2\)"):

@@ -178,7 +178,7 @@ class Deployer:
         self.settle_pending()  # before anything new is sent: a new transaction could take a lost one's nonce
         outcomes = []
         for spec in sets:
-            outcomes.append(self.deploy_set(spec, params.get(spec.name) or spec.params_model()))
+            outcomes.append(self.deploy_set(spec, params.get(spec.name) or spec.default_params()))
         return DeployResult(self.records, self.path, outcomes)
 
     def settle_pending(self) -> None:

@@ -87,7 +87,7 @@ def plan_deploy(
     dry = InProcessChain(target.artifacts)
     dry.accounts = dry.accounts[:1]  # one key plays every role, as on the target
     for spec in sets:
-        set_params = params.get(spec.name) or spec.params_model()
+        set_params = params.get(spec.name) or spec.default_params()
         old = records.sets.get(spec.name)
         if (
             old is not None

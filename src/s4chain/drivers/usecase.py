@@ -62,8 +62,10 @@ class UseCase:
     name: str  # "ico": a scenario set's `driver`, the set `s4chain deploy --only` knows, the records' `driver`
     driver: type[Driver]
     params: type[BaseModel]  # the deploy parameters: a scenario set's `params`, a --params file's section
-    contracts: tuple[str, ...]  # the contracts every deployment has (attaching to a recorded set needs them)
-    main_contract: str  # the contract a bare `@set` stands for in a scenario
+    # The contracts every deployment has (attaching to a recorded set needs them), and the one a bare `@set` stands
+    # for in a scenario; none for a driver whose sets each name their contract (`contract:`, the generic driver).
+    contracts: tuple[str, ...]
+    main_contract: str
     roles: tuple[str, ...] = ("admin",)  # the accounts `s4chain deploy` passes by name; role i is account i
     attach_roles: tuple[str, ...] = ()  # the recorded roles `driver.attach` cannot do without
     charts: tuple[str, ...] = ()  # "module:function" drawing a report chart for each set of this use case
@@ -72,11 +74,16 @@ class UseCase:
     def __post_init__(self) -> None:
         if not self.code or not self.name:
             raise ValueError("a use case needs a code and a name")
-        if self.main_contract not in self.contracts:
+        if self.contracts and self.main_contract not in self.contracts:
             raise ValueError(f"use case {self.name}: main_contract {self.main_contract} is not among its contracts")
         for chart in self.charts:
             if not _CHART.match(chart):
                 raise ValueError(f"use case {self.name}: chart {chart!r} is not a 'module:function' reference")
+
+    @property
+    def names_contract(self) -> bool:
+        """Whether each set of this use case names the contract it deploys (`contract:`, the generic driver)."""
+        return not self.contracts
 
     def deploy(self, chain: Chain, params: BaseModel, roles: Roles) -> Driver:
         """Deploy a set of this use case as `s4chain deploy` does, with `roles` by role name."""

@@ -18,16 +18,16 @@ from decimal import Decimal
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
-from eth_utils import is_hex_address, to_checksum_address
+from eth_utils import to_checksum_address
 
+from s4chain.drivers.abi_values import Units, abi_value
+from s4chain.drivers.abi_values import name_key as _key
+from s4chain.drivers.abi_values import same_name as same_name  # where it was before
 from s4chain.drivers.units import to_units
-from s4chain.inputs.values import MAX_ITEMS, Resolver, ValueProblem
+from s4chain.inputs.values import Resolver, ValueProblem
 
 Abi = Sequence[Mapping[str, Any]]
 _ALIAS = re.compile(r"^\s*(\w+)\.(\w+)\s*(?:\(([\w\s,]*)\))?\s*$")
-_SIZED = re.compile(r"^(u?int|bytes)(\d+)$")
-_WITH_UNIT = re.compile(r"\s*-?[\d_]+(?:\.\d+)?\s*[A-Za-z]+\s*")  # 1500 EUR, 2.5 ETH...
-_DURATION = re.compile(r"(?:\s*\d+\s*[smhdw])+\s*")  # ...but 48h, 1d 12h are seconds
 ETHER_DECIMALS = 18
 
 
@@ -35,16 +35,6 @@ def camel(name: str) -> str:
     """`grant_role` -> `grantRole`."""
     head, *rest = name.split("_")
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
-
-
-def _key(name: str) -> str:
-    """The form two argument names are compared in: `_lease_id`, `leaseId` and `lease_id` are one name."""
-    return name.lstrip("_").replace("_", "").lower()
-
-
-def same_name(one: str, other: str) -> bool:
-    """Whether two argument or field names are one: `_lease_id`, `leaseId` and `lease_id` are."""
-    return _key(one) == _key(other)
 
 
 def _input_name(entry: Mapping[str, Any], index: int) -> str:
@@ -59,6 +49,7 @@ class ContractCall:
     function: str
     overloads: tuple[Mapping[str, Any], ...]
     names: tuple[str, ...] | None = None  # the scenario's names for the inputs, when a driver declares them
+    units: Units | None = None  # the token units its amounts may have (`100 MTK`), the generic driver's
 
     @property
     def label(self) -> str:
@@ -101,7 +92,7 @@ class ContractCall:
         for name, parameter in zip(self.parameters(entry), entry["inputs"], strict=True):
             key = written[_key(name)]
             try:
-                arguments.append(abi_value(resolver, values[key], parameter))
+                arguments.append(abi_value(resolver, values[key], parameter, self.units))
             except (ValueProblem, ValueError) as exc:
                 raise ValueProblem(f"{key}: {exc}") from exc
         wei = 0
@@ -127,7 +118,7 @@ class ContractCall:
         if len(outputs) == 1:  # the result is the output itself, `value` in a check; a struct, its fields
             outputs = outputs[0]["components"] if outputs[0]["type"] == "tuple" else [{**outputs[0], "name": "value"}]
         found = [o for o in outputs if same_name(o.get("name") or "", key)]
-        return abi_value(resolver, wanted, found[0]) if found else wanted
+        return abi_value(resolver, wanted, found[0], self.units) if found else wanted
 
 
 def read_result(entry: Mapping[str, Any], raw: Any) -> Any:
@@ -150,76 +141,6 @@ def _named(value: Any, output: Mapping[str, Any]) -> Any:
     if kind == "address":
         return to_checksum_address(value)
     return value
-
-
-def abi_value(resolver: Resolver, value: Any, parameter: Mapping[str, Any]) -> Any:
-    """A scenario value as the ABI type of `parameter` wants it: an actor's name or `@name` (or 0x hex) for an
-    address; a whole number, a duration (48h) or a time (+4d) for an integer, checked against its width; true or
-    false for a bool; 0x hex for bytes (other text for a bytes32 is hashed, like document hashes); a list for an
-    array; a mapping of the fields (or a list) for a struct."""
-    kind = str(parameter["type"])
-    if kind.endswith("]"):
-        inner = {**parameter, "type": kind[: kind.rindex("[")]}
-        if not isinstance(value, list):
-            raise ValueProblem(f"{value!r} is not a list ({kind})")
-        if len(value) > MAX_ITEMS:
-            raise ValueProblem(f"a list of {len(value):,} items (at most {MAX_ITEMS:,})")
-        size = kind[kind.rindex("[") + 1 : -1]
-        if size and len(value) != int(size):
-            raise ValueProblem(f"a list of {len(value)} items where {kind} has {size}")
-        return [abi_value(resolver, v, inner) for v in value]
-    if kind == "tuple":
-        components = parameter["components"]
-        if isinstance(value, dict):
-            by_key = {_key(k): v for k, v in value.items()}
-            names = [str(c.get("name") or f"arg{i}") for i, c in enumerate(components)]
-            unknown = set(by_key) - {_key(n) for n in names}
-            if unknown or len(by_key) != len(names):
-                raise ValueProblem(f"expected the fields {', '.join(names)}, got {', '.join(value)}")
-            value = [by_key[_key(n)] for n in names]
-        if not isinstance(value, list) or len(value) != len(components):
-            raise ValueProblem(f"{value!r} is not a struct of {len(components)} fields")
-        return tuple(abi_value(resolver, v, c) for v, c in zip(value, components, strict=True))
-    if kind == "address":
-        if isinstance(value, str) and value in resolver.actors:
-            return str(resolver.actors[value].address)
-        address = resolver.coerce(value, str) if isinstance(value, str) else value
-        if not isinstance(address, str) or not is_hex_address(address):
-            raise ValueProblem(f"{value!r} is no actor of this scenario, @name or 0x address")
-        return to_checksum_address(address)
-    if kind == "bool":
-        if not isinstance(value, bool):
-            raise ValueProblem(f"{value!r} is not true or false")
-        return value
-    if kind == "string":
-        return resolver.coerce(value, str)
-    if kind == "bytes":
-        if not (isinstance(value, str) and re.fullmatch(r"0x([0-9a-fA-F]{2})*", value)):
-            raise ValueProblem(f"{value!r} is not bytes (expected 0x and hex digits)")
-        return bytes.fromhex(value[2:])
-    sized = _SIZED.match(kind)
-    if sized and sized.group(1) == "bytes":
-        width = int(sized.group(2))
-        if width == 32:
-            return resolver.coerce(value, bytes)
-        if not (isinstance(value, str) and re.fullmatch(rf"0x[0-9a-fA-F]{{{2 * width}}}", value)):
-            raise ValueProblem(f"{value!r} is not {kind} (expected 0x and {2 * width} hex digits)")
-        return bytes.fromhex(value[2:])
-    if kind in ("uint", "int") or sized:
-        signed = kind.startswith("int")
-        bits = int(sized.group(2)) if sized else 256
-        if isinstance(value, str) and _WITH_UNIT.fullmatch(value) and not _DURATION.fullmatch(value):
-            raise ValueProblem(
-                f"{value!r}: {kind} takes raw on-chain units, not an amount with a unit (the driver's actions "
-                "convert units)"
-            )
-        number: int = resolver.coerce(value, int, signed=signed)
-        low, end = (-(2 ** (bits - 1)), 2 ** (bits - 1)) if signed else (0, 2**bits)
-        if not low <= number < end:
-            shown = f"-2**{bits - 1} to 2**{bits - 1} - 1" if signed else f"0 to 2**{bits} - 1"
-            raise ValueProblem(f"{value!r} is out of range for {kind} ({shown})")
-        return number
-    raise ValueProblem(f"the ABI type {kind} is not supported in scenario files")
 
 
 def find_call(action: str, abis: Mapping[str, Abi], aliases: Mapping[str, str] | None = None) -> ContractCall | None:

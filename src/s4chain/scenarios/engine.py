@@ -4,6 +4,7 @@ against what the scenario expects."""
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import inspect
 import itertools
@@ -21,7 +22,7 @@ from web3.exceptions import MismatchedABI, Web3ValidationError
 
 from s4chain.chain.base import Chain, Recording
 from s4chain.chain.reverts import ContractRevert
-from s4chain.drivers.registry import driver_class, main_contract
+from s4chain.drivers.registry import driver_class
 from s4chain.errors import S4ChainError
 from s4chain.inputs.values import Resolver, ValueProblem
 from s4chain.scenarios.actions import (
@@ -34,7 +35,7 @@ from s4chain.scenarios.actions import (
     takes_actor,
 )
 from s4chain.scenarios.loader import LoadedScenario, Schedule
-from s4chain.scenarios.model import Check, Expectation, assign_accounts
+from s4chain.scenarios.model import Check, ContractSet, Expectation, assign_accounts
 
 
 @dataclass
@@ -233,10 +234,10 @@ class Replayer:
                 self._exported[name] = len(driver.export_state())
             if driver is None:
                 driver_type = driver_class(spec.driver)
-                params = self.resolver.coerce(spec.params, typing.get_type_hints(driver_type.deploy)["params"])
+                params = spec.deploy_params(self.resolver, self._abi)
                 arguments = self.resolver.call_arguments(driver_type.deploy, spec.args, skip=2)
                 driver = driver_type.deploy(self.chain, params, **arguments)
-            self._register(run, name, spec.driver, driver)
+            self._register(run, name, spec, driver)
 
     def _failed_setup(self, run: ScenarioRun, exc: Exception, setup: Recording) -> StepRecord:
         """The deployment that failed, as a failed step before the first one (the steps are not run)."""
@@ -265,13 +266,13 @@ class Replayer:
                     "replay without --resume"
                 )
             driver_type = driver_class(spec.driver)
-            params = self.resolver.coerce(spec.params, typing.get_type_hints(driver_type.deploy)["params"])
+            params = spec.deploy_params(self.resolver, self._abi)
             arguments = self.resolver.call_arguments(driver_type.deploy, spec.args, skip=2)
             # The roles its deployment had: the deployer (accounts[0]) as admin unless `with:` named others.
             roles = {"admin": self.chain.accounts[0]}
             roles.update({k: v for k, v in arguments.items() if isinstance(v, LocalAccount)})
             contracts = {key: self.chain.at(key, address) for key, address in addresses.items()}
-            self._register(run, name, spec.driver, driver_type.attach(self.chain, contracts, params, roles))
+            self._register(run, name, spec, driver_type.attach(self.chain, contracts, params, roles))
         run.deployment_gas = resume.deployment_gas
         run.steps = list(resume.steps)
         for name, driver in self.drivers.items():
@@ -290,14 +291,17 @@ class Replayer:
                     self._exported[name] = self._exported.get(name, 0) + len(items)
         return fresh
 
-    def _register(self, run: ScenarioRun, name: str, driver_name: str, driver: Any) -> None:
+    def _abi(self, contract: str) -> Any:
+        return self.chain.artifacts.get(contract).abi
+
+    def _register(self, run: ScenarioRun, name: str, spec: ContractSet, driver: Any) -> None:
         self.drivers[name] = driver
-        run.drivers[name] = driver_name
+        run.drivers[name] = spec.driver
         contracts = driver.contracts()
-        self._contracts[name] = main_first(contracts, main_contract(driver_name))
+        self._contracts[name] = main_first(contracts, spec.main_contract)
         run.deployments[name] = {key: c.address for key, c in contracts.items()}
         run.names.update({c.address: f"{name}.{key}" for key, c in contracts.items()})
-        self.resolver.addresses[name] = contracts[main_contract(driver_name)].address
+        self.resolver.addresses[name] = contracts[spec.main_contract].address
         for key, contract in contracts.items():
             self.resolver.addresses[f"{name}.{key}"] = contract.address
 
@@ -314,7 +318,8 @@ class Replayer:
             call = find_call(action, abis, getattr(driver, "ACTIONS", None))
             if call is None:  # the dry run found it in a contract this set was deployed without (no vesting)
                 raise LookupError(f"no contract of set {set_name!r} has a function {action!r}")
-            self._calls[key] = call
+            units = getattr(driver, "units", None)  # the token units of the generic driver's contract
+            self._calls[key] = dataclasses.replace(call, units=units) if units else call
         return self._calls[key]
 
     def _invoke(self, set_name: str, target: Any, actor: LocalAccount | None, values: dict[str, Any]) -> Any:

@@ -4,6 +4,7 @@ problem is reported as `file:line: ...` before anything is sent to a chain."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import typing
 from collections.abc import Callable, Iterator
@@ -16,7 +17,8 @@ from pydantic import ValidationError
 
 from s4chain.chain.accounts import dev_accounts
 from s4chain.compiler.artifacts import ArtifactNotFoundError, ArtifactStore
-from s4chain.drivers.registry import UnknownDriverError, driver_class, main_contract
+from s4chain.drivers.contract import checked_units
+from s4chain.drivers.registry import UnknownDriverError, driver_class
 from s4chain.inputs.values import Resolver, ValueProblem, parse_duration, to_timestamp
 from s4chain.inputs.yaml_lines import InputFileError, LineMap, Location, load_yaml_with_lines
 from s4chain.project import Project, ProjectNotFoundError
@@ -30,7 +32,7 @@ from s4chain.scenarios.actions import (
     find_call,
     takes_actor,
 )
-from s4chain.scenarios.model import MAX_RUNS, Expectation, Scenario, assign_accounts
+from s4chain.scenarios.model import MAX_RUNS, ContractSet, Expectation, Scenario, assign_accounts
 
 MAX_PLANNED = 20_000  # steps, repeats and bot runs of one file: a replay's work is bounded by its file
 MAX_SPAN = 100 * 365 * 86_400  # every step and bot run lies within 100 years of the start...
@@ -221,7 +223,7 @@ class _Checker:
 
     def check(self) -> None:
         for name, spec in self.scenario.contracts.items():
-            self._contract_set(name, spec.driver, spec.params, spec.args)
+            self._contract_set(name, spec)
         for index, step in enumerate(self.scenario.steps):
             location: Location = ("steps", index)
             self._action(location, step.actor, step.do, step.args)
@@ -236,18 +238,20 @@ class _Checker:
         except ScheduleProblem as exc:
             self.fail(exc.location, str(exc))
 
-    def _contract_set(self, name: str, driver_name: str, params: dict[str, Any], args: dict[str, Any]) -> None:
+    def _contract_set(self, name: str, spec: ContractSet) -> None:
         location: Location = ("contracts", name)
         try:
-            driver = driver_class(driver_name)
+            driver = driver_class(spec.driver)
         except UnknownDriverError as exc:
             self.fail((*location, "driver"), str(exc))
         try:
-            self.resolver.coerce(params, typing.get_type_hints(driver.deploy)["params"])
+            spec.deploy_params(self.resolver, self.abi)
+        except (ArtifactNotFoundError, OSError) as exc:
+            self.fail((*location, "contract"), f"contracts.{name}.contract: {exc}; compile the contracts first")
         except (ValueProblem, ValueError) as exc:
             self.fail((*location, "params", _named_field(exc)), f"contracts.{name}.params: {_problem_text(exc)}")
         try:
-            self.resolver.call_arguments(driver.deploy, args, skip=2)
+            self.resolver.call_arguments(driver.deploy, spec.args, skip=2)
         except (ValueProblem, ValueError) as exc:
             self.fail((*location, "with", _named_field(exc)), f"contracts.{name}.with: {_problem_text(exc)}")
 
@@ -263,13 +267,15 @@ class _Checker:
         if method is not None:
             return method
         try:
-            call = find_call(action, self._abis(spec.driver), getattr(driver, "ACTIONS", None))
+            call = find_call(action, self._abis(spec), getattr(driver, "ACTIONS", None))
         except (ArtifactNotFoundError, OSError) as exc:
             problem = f"{reference}: is no driver method, and the contracts' ABIs to look it up in are missing ({exc})"
             self.fail((*location, field), f"{problem}; compile the contracts first (s4chain compile)")
+        if call is not None and spec.contract is not None:
+            call = dataclasses.replace(call, units=checked_units(self.abi(spec.contract)))
         if call is None:
             known = ", ".join(driver_actions(driver))
-            contracts = ", ".join(self._abis(spec.driver))
+            contracts = ", ".join(self._abis(spec))
             names = " or ".join(repr(n) for n in dict.fromkeys((action, camel(action))))
             self.fail(
                 (*location, field),
@@ -278,10 +284,9 @@ class _Checker:
             )
         return call
 
-    def _abis(self, driver_name: str) -> dict[str, Abi]:
+    def _abis(self, spec: ContractSet) -> dict[str, Abi]:
         """The ABIs of a set's contracts, its main contract first, from the compiled artifacts."""
-        main = main_contract(driver_name)
-        names = dict.fromkeys((main, *getattr(driver_class(driver_name), "CONTRACTS", ())))
+        names = dict.fromkeys((spec.main_contract, *getattr(driver_class(spec.driver), "CONTRACTS", ())))
         return {name: self.abi(name) for name in names}
 
     def _action(self, location: Location, actor: str, do: str, args: dict[str, Any]) -> None:

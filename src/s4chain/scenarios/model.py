@@ -9,7 +9,9 @@ from eth_account.signers.local import LocalAccount
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from s4chain.drivers.contract import USE_CASE as CONTRACT_USE_CASE
 from s4chain.drivers.registry import use_cases
+from s4chain.drivers.sets import SetSpec
 from s4chain.inputs.values import parse_duration
 
 
@@ -22,17 +24,7 @@ class Actor(Strict):
     account: int | None = Field(default=None, ge=0, le=9, description="Dev account index; by default, in order.")
 
 
-class ContractSet(Strict):
-    driver: str = Field(
-        description="Which use case's driver deploys and operates the set, by name: one registered in "
-        "s4chain.drivers.registry (ico, tokens, leasing, supply, data, work, or one a package adds)."
-    )
-    params: dict[str, Any] = Field(default_factory=dict, description="The driver's deployment parameters.")
-    args: dict[str, Any] = Field(
-        default_factory=dict, alias="with", description="Other deploy arguments: roles by actor name, @addresses."
-    )
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+ContractSet = SetSpec  # a scenario's contract set is the one model of a set (s4chain.drivers.sets)
 
 
 class EventExpectation(Strict):
@@ -110,7 +102,10 @@ class Bot(Strict):
 class Scenario(Strict):
     name: str
     description: str
-    use_case: str = Field(description="The use case's code: UC1 to UC7, or one a package registers.")
+    use_case: str = Field(
+        description="The use case's code: UC1 to UC7, or one a package registers; `any` (the default) when every "
+        "contract set uses driver `contract`."
+    )
     start: datetime = Field(description="Fixed start date (UTC); must lie ahead of a fresh node's clock.")
     actors: dict[str, Actor] = Field(min_length=1, max_length=10)
     contracts: dict[str, ContractSet] = Field(min_length=1)
@@ -118,6 +113,18 @@ class Scenario(Strict):
     bots: list[Bot] = Field(default_factory=list)
 
     _use_case = field_validator("use_case")(_registered_use_case)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _generic_use_case(cls, data: Any) -> Any:
+        """A scenario of the generic driver's sets only needs no use case code: it is the generic one's."""
+        if isinstance(data, dict) and "use_case" not in data and isinstance(data.get("contracts"), dict):
+            sets = data["contracts"].values()
+            registered = use_cases()
+            drivers = [registered.get(str(s.get("driver"))) if isinstance(s, dict) else None for s in sets]
+            if drivers and all(d is not None and d.names_contract for d in drivers):
+                return {**data, "use_case": CONTRACT_USE_CASE.code}
+        return data
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
