@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from s4chain.chain import Chain, Contract
 from s4chain.compiler.artifacts import ArtifactNotFoundError
-from s4chain.drivers.registry import UnknownDriverError, known, use_case, use_cases
+from s4chain.drivers.registry import UnknownDriverError, use_case, use_cases
 from s4chain.drivers.sets import AbiSource, SetSpec
 from s4chain.drivers.usecase import UseCase
 from s4chain.errors import S4ChainError
@@ -123,6 +123,6 @@ def select_sets(only: list[str] | None, declared: Mapping[str, ContractSet] | No
         return list(sets.values())
     unknown = [name for name in only if name not in sets]
     if unknown:
-        listed = ", ".join([known(), *(declared or {})])
+        listed = ", ".join(f"{name} ({spec.use_case.code})" for name, spec in sets.items())
         raise UnknownSetError(f"unknown contract set(s) {', '.join(unknown)} (known: {listed})")
     return [spec for name, spec in sets.items() if name in only]

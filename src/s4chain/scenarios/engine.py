@@ -230,6 +230,8 @@ class Replayer:
         self.chain.set_next_block_timestamp(self.loaded.start)
         for name, spec in scenario.contracts.items():
             driver = self.attached.get(spec.driver)
+            if driver is not None and spec.main_contract not in driver.contracts():
+                driver = None  # a recorded generic set of another contract
             if isinstance(driver, OffChainState):  # what it made for an earlier file is that file's
                 self._exported[name] = len(driver.export_state())
             if driver is None:
