@@ -19,6 +19,7 @@ from s4chain.deployment import Deployer, attach_drivers, open_records, select_se
 from s4chain.deployment.sets import ProjectSetError, UnknownSetError, declared_sets
 from s4chain.drivers.contract import ContractDriver
 from s4chain.project import Project
+from s4chain.scenarios.engine import Replayer
 from s4chain.scenarios.loader import ScenarioFileError, load_scenario
 
 TOKEN = """// SPDX-License-Identifier: MIT
@@ -253,3 +254,21 @@ def test_a_bad_declared_set_is_refused_naming_its_field(
     with pytest.raises(ProjectSetError) as error:
         declared_sets({"token": table}, lambda name: store.get(name).abi)
     assert message in str(error.value)
+
+
+def test_constructor_arguments_in_order_and_another_deployer(user_project: Project, tmp_path: Path) -> None:
+    """`params` as a list in the constructor's order; `with: {admin: bob}`: bob deploys, so bob holds the supply."""
+    store = compile_project(user_project).store
+    path = edited(
+        user_project,
+        tmp_path,
+        "params: {name: My Token, symbol: MTK, initialSupply: 1000000 MTK}",
+        "params: [My Token, MTK, 2.5 MTK]\n    with: {admin: bob}",
+    )
+    chain = InProcessChain(store)
+    replayer = Replayer(chain, load_scenario(path, lambda name: store.get(name).abi))
+    run = replayer.run()
+    token = replayer.drivers["token"].contract
+    assert token.balanceOf.call(replayer.actors["bob"].address) == 25 * 10**17
+    assert token.balanceOf.call(replayer.actors["issuer"].address) == 0
+    assert run.steps[0].revert == "ERC20InsufficientBalance"  # the issuer holds nothing now
