@@ -17,10 +17,10 @@ from s4chain.cli.main import app
 from s4chain.compiler import compile_project
 from s4chain.deployment import Deployer, attach_drivers, open_records, select_sets
 from s4chain.deployment.sets import ProjectSetError, UnknownSetError, declared_sets
-from s4chain.drivers.contract import ContractDriver
+from s4chain.drivers.contract import ContractDriver, UnitMismatchError
 from s4chain.project import Project
 from s4chain.scenarios.engine import Replayer
-from s4chain.scenarios.loader import ScenarioFileError, load_scenario
+from s4chain.scenarios.loader import LoadedScenario, ScenarioFileError, load_scenario
 
 TOKEN = """// SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
@@ -31,6 +31,18 @@ import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 contract MyToken is ERC20 {
     constructor(string memory name_, string memory symbol_, uint256 initialSupply) ERC20(name_, symbol_) {
         _mint(msg.sender, initialSupply);
+    }
+}
+
+/// @title A token whose decimals() is not its constructor's business: six, like most dollar stablecoins.
+contract MyUsd is ERC20 {
+    constructor(string memory name_, string memory symbol_, uint256 supply) ERC20(name_, symbol_) {
+        _mint(msg.sender, supply);
+    }
+
+    /// @notice Six decimals.
+    function decimals() public pure override returns (uint8) {
+        return 6;
     }
 }
 """
@@ -212,7 +224,8 @@ def test_a_declared_set_deploys_records_and_attaches(user_project: Project) -> N
     result = Deployer(chain, open_records(chain, None)).deploy(select_sets(["token"], declared))
     record = result.records.sets["token"]
     assert record.driver == "contract" and record.complete and list(record.contracts) == ["MyToken"]
-    assert record.params == {"contract": "MyToken", "arguments": ["My Token", "MTK", 1_000_000 * 10**18]}
+    arguments = ["My Token", "MTK", 1_000_000 * 10**18]
+    assert record.params == {"contract": "MyToken", "arguments": arguments, "units": {"MTK": 18}}
     [driver] = attach_drivers(chain, result.records).values()
     assert isinstance(driver, ContractDriver) and driver.units == {"MTK": 18}
     assert driver.contract.balanceOf.call(chain.accounts[0].address) == 1_000_000 * 10**18
@@ -272,3 +285,31 @@ def test_constructor_arguments_in_order_and_another_deployer(user_project: Proje
     assert token.balanceOf.call(replayer.actors["bob"].address) == 25 * 10**17
     assert token.balanceOf.call(replayer.actors["issuer"].address) == 0
     assert run.steps[0].revert == "ERC20InsufficientBalance"  # the issuer holds nothing now
+
+
+USD = "contract: MyUsd\n    params: {name: Dollar, symbol: USD, supply: %s}"
+
+
+def test_a_constructor_amount_counted_in_other_decimals_than_the_tokens_fails_the_setup(
+    user_project: Project, tmp_path: Path
+) -> None:
+    """`1000 USD` in the constructor counts with 18 decimals (the token is not there to ask); MyUsd's decimals()
+    is 6, so the replay stops at its setup saying so, and `s4chain deploy` refuses the same set (exit 2)."""
+    store = compile_project(user_project).store
+    old = "contract: MyToken\n    params: {name: My Token, symbol: MTK, initialSupply: 1000000 MTK}"
+
+    def loaded(supply: str | int) -> LoadedScenario:
+        return load_scenario(edited(user_project, tmp_path, old, USD % supply), lambda name: store.get(name).abi)
+
+    wrong = Replayer(InProcessChain(store), loaded("1000 USD"))
+    [setup] = wrong.run().steps
+    assert setup.index == -1 and setup.outcome == "failed"
+    assert "counted with 18 decimals, but the deployed token is USD with 6 decimals" in str(setup.problem)
+    raw = Replayer(InProcessChain(store), loaded(10**9))
+    raw.run()
+    assert raw.drivers["token"].units == {"USD": 6}  # raw units deploy; steps count with decimals() from then on
+    table = {"driver": "contract", "contract": "MyUsd", "params": ["Dollar", "USD", "1000 USD"]}
+    declared = declared_sets({"usd": table}, lambda name: store.get(name).abi)
+    chain = InProcessChain(store)
+    with pytest.raises(UnitMismatchError, match="write those amounts in raw units"):
+        Deployer(chain, open_records(chain, None)).deploy(select_sets(["usd"], declared))

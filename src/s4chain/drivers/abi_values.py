@@ -20,6 +20,14 @@ _DURATION = re.compile(r"(?:\s*\d+\s*[smhdw])+\s*")  # ...but 48h, 1d 12h are se
 Units = Mapping[str, int]  # a token's symbol (upper case) -> its decimals: `100 MTK` is 100 * 10**decimals
 
 
+def unit_of(value: Any) -> str | None:
+    """The unit of an amount written with one (`100 MTK` -> `MTK`); None for anything else (`48h` is seconds)."""
+    if not isinstance(value, str) or _DURATION.fullmatch(value):
+        return None
+    amount = _WITH_UNIT.fullmatch(value)
+    return amount.group(1).upper() if amount else None
+
+
 def name_key(name: str) -> str:
     """The form two argument names are compared in: `_lease_id`, `leaseId` and `lease_id` are one name."""
     return name.lstrip("_").replace("_", "").lower()
@@ -87,15 +95,15 @@ def abi_value(resolver: Resolver, value: Any, parameter: Mapping[str, Any], unit
     if kind in ("uint", "int") or sized:
         signed = kind.startswith("int")
         bits = int(sized.group(2)) if sized else 256
-        amount = _WITH_UNIT.fullmatch(value) if isinstance(value, str) and not _DURATION.fullmatch(value) else None
-        if amount and units and amount.group(1).upper() in units:
+        unit = unit_of(value)
+        if unit is not None and units and unit in units:
             try:
-                number: int = to_units(to_decimal(value[: amount.start(1)].strip()), units[amount.group(1).upper()])
+                number: int = to_units(to_decimal(str(value).strip()[: -len(unit)].strip()), units[unit])
             except ValueError as exc:
                 raise ValueProblem(f"{value!r}: {exc}") from exc
-        elif amount and units:
+        elif unit is not None and units:
             raise ValueProblem(f"{value!r}: the unit is none of this contract's ({', '.join(units)})")
-        elif amount:
+        elif unit is not None:
             raise ValueProblem(
                 f"{value!r}: {kind} takes raw on-chain units, not an amount with a unit (the driver's actions "
                 "convert units)"

@@ -24,12 +24,18 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from s4chain.chain import Chain, Contract
 from s4chain.chain.reverts import ContractRevert
-from s4chain.drivers.abi_values import Units, abi_value, same_name
+from s4chain.drivers.abi_values import Units, abi_value, same_name, unit_of
 from s4chain.drivers.units import TOKEN_DECIMALS
 from s4chain.drivers.usecase import Contracts, Roles, UseCase
+from s4chain.errors import S4ChainError
 from s4chain.inputs.values import Resolver, ValueProblem
 
 Abi = Sequence[Mapping[str, Any]]
+
+
+class UnitMismatchError(S4ChainError, ValueError):
+    """A constructor's amounts were counted in other units than the deployed token has: the replay fails its
+    setup with this message, `s4chain deploy` stops with it (the set stays incomplete in the records)."""
 
 
 class ContractParams(BaseModel):
@@ -40,6 +46,9 @@ class ContractParams(BaseModel):
 
     contract: str = Field(min_length=1)
     arguments: list[Any] = Field(default_factory=list)
+    # The token units the constructor's amounts were counted in (`1000000 MTK` with 18 decimals), which the
+    # deployed token's symbol() and decimals() must confirm.
+    units: dict[str, int] = Field(default_factory=dict)
 
     @classmethod
     def resolve(cls, resolver: Resolver, contract: str, abi: Abi, given: Mapping[str, Any] | Sequence[Any]) -> Self:
@@ -55,7 +64,8 @@ class ContractParams(BaseModel):
                 arguments.append(_json(abi_value(resolver, value, parameter, units)))
             except (ValueProblem, ValueError) as exc:
                 raise ValueProblem(f"{name}: {exc}", (name,), str(exc)) from exc
-        return cls(contract=contract, arguments=arguments)
+        counted = {unit: units[unit] for value in values if (unit := unit_of(value)) is not None and unit in units}
+        return cls(contract=contract, arguments=arguments, units=counted)
 
 
 def _in_order(contract: str, inputs: list[Mapping[str, Any]], given: Mapping[str, Any] | Sequence[Any]) -> list[Any]:
@@ -148,7 +158,15 @@ class ContractDriver:
     @classmethod
     def deploy(cls, chain: Chain, params: ContractParams, /, admin: LocalAccount | None = None) -> Self:
         """Deploy `params.contract` with its arguments, sent by `admin` (by default the chain's first account)."""
-        return cls(chain.deploy(params.contract, *params.arguments, sender=admin))
+        driver = cls(chain.deploy(params.contract, *params.arguments, sender=admin))
+        for unit, decimals in params.units.items():
+            if driver.units and driver.units.get(unit) != decimals:
+                token = ", ".join(f"{symbol} with {places} decimals" for symbol, places in driver.units.items())
+                raise UnitMismatchError(
+                    f"{params.contract}: its constructor's amounts in {unit} were counted with {decimals} decimals, "
+                    f"but the deployed token is {token}: write those amounts in raw units (or pass `decimals`)"
+                )
+        return driver
 
     @classmethod
     def attach(cls, chain: Chain, contracts: Contracts, params: ContractParams, roles: Roles) -> Self:
