@@ -88,9 +88,6 @@ class MarketState(BaseModel):
 class DataMarketDriver:
     """The deployed `DataMarket` and the euro stablecoin it is paid in."""
 
-    # The set's contracts; a scenario action that is no method here calls the function of that name in one
-    # of them (docs/scenarios.md, "Actions").
-    CONTRACTS: ClassVar[tuple[str, ...]] = ("DataMarket", "EuroStablecoin")
     # Actions that are one contract function under another name (or with other argument names).
     ACTIONS: ClassVar[dict[str, str]] = {
         "set_fee": "DataMarket.setFee(fee_bps)",

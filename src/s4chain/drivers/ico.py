@@ -170,16 +170,6 @@ class IssuerCapState(BaseModel):
 class TokenSaleDriver:
     """The deployed UC1 contracts and the actions of the SME, the platform and the investors."""
 
-    # The set's contracts; a scenario action that is no method here calls the function of that name in one
-    # of them (docs/scenarios.md, "Actions").
-    CONTRACTS: ClassVar[tuple[str, ...]] = (
-        "TokenSale",
-        "EuroStablecoin",
-        "InvestorRegistry",
-        "IssuerCapLedger",
-        "SmeToken",
-        "TeamVesting",
-    )
     # Actions that are one contract function under another name (or with other argument names).
     ACTIONS: ClassVar[dict[str, str]] = {
         "unverify_investor": "InvestorRegistry.unverify",
@@ -456,7 +446,8 @@ USE_CASE = UseCase(
     name="ico",
     driver=TokenSaleDriver,
     params=TokenSaleParams,
-    contracts=("EuroStablecoin", "InvestorRegistry", "IssuerCapLedger", "SmeToken", "TokenSale"),
+    contracts=("TokenSale", "EuroStablecoin", "InvestorRegistry", "IssuerCapLedger", "SmeToken"),
+    optional_contracts=("TeamVesting",),  # with a team allocation
     main_contract="TokenSale",
     roles=("platform", "sme"),
     charts=("s4chain.reports.charts:sale_raise",),

@@ -144,9 +144,6 @@ class MachineState(BaseModel):
 class LeasingDriver:
     """The deployed leasing contracts and the actions of lessor, lessee, device, keeper and technician."""
 
-    # The set's contracts; a scenario action that is no method here calls the function of that name in one
-    # of them (docs/scenarios.md, "Actions").
-    CONTRACTS: ClassVar[tuple[str, ...]] = ("MachineLease", "EuroStablecoin", "MachineRegistry")
     # Actions that are one contract function under another name (or with other argument names).
     ACTIONS: ClassVar[dict[str, str]] = {
         "set_user": "MachineLease.setUser(lease_id, user, expires)",
@@ -474,7 +471,7 @@ USE_CASE = UseCase(
     name="leasing",
     driver=LeasingDriver,
     params=LeasingParams,
-    contracts=("MachineRegistry", "MachineLease", "EuroStablecoin"),
+    contracts=("MachineLease", "EuroStablecoin", "MachineRegistry"),
     main_contract="MachineLease",
     roles=("admin", "manufacturer", "lessor"),
     attach_roles=("admin",),

@@ -12,7 +12,7 @@ tokens (Decimal), converted with the token's own decimals (18 for personal token
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import ClassVar, Literal
+from typing import Literal
 
 from eth_account.signers.local import LocalAccount
 from eth_utils import is_address, to_checksum_address
@@ -78,10 +78,6 @@ class ExchangeState(BaseModel):
 
 class TokenExchangeDriver:
     """The UC2 contracts (TokenFactory, P2PExchange) and the tokens created through them."""
-
-    # The set's contracts; a scenario action that is no method here calls the function of that name in one
-    # of them (docs/scenarios.md, "Actions").
-    CONTRACTS: ClassVar[tuple[str, ...]] = ("P2PExchange", "TokenFactory")
 
     def __init__(self, chain: Chain, factory: Contract, exchange: Contract) -> None:
         self.chain = chain
@@ -316,6 +312,6 @@ USE_CASE = UseCase(
     name="tokens",
     driver=TokenExchangeDriver,
     params=TokenParams,
-    contracts=("TokenFactory", "P2PExchange"),
+    contracts=("P2PExchange", "TokenFactory"),
     main_contract="P2PExchange",
 )

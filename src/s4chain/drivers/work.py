@@ -115,9 +115,6 @@ class EscrowState(BaseModel):
 class MissionDriver:
     """The deployed escrow and the actions of firm, freelancer, arbiter and anyone."""
 
-    # The set's contracts; a scenario action that is no method here calls the function of that name in one
-    # of them (docs/scenarios.md, "Actions").
-    CONTRACTS: ClassVar[tuple[str, ...]] = ("MissionEscrow", "EuroStablecoin")
     # Actions that are one contract function under another name (or with other argument names).
     ACTIONS: ClassVar[dict[str, str]] = {
         "cancel": "MissionEscrow.cancelMission",

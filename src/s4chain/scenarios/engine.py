@@ -21,7 +21,7 @@ from web3.exceptions import MismatchedABI, Web3ValidationError
 
 from s4chain.chain.base import Chain, Recording
 from s4chain.chain.reverts import ContractRevert
-from s4chain.drivers.registry import driver_class, main_contract
+from s4chain.drivers.registry import driver_class, use_case
 from s4chain.errors import S4ChainError
 from s4chain.inputs.values import Resolver, ValueProblem
 from s4chain.scenarios.actions import (
@@ -29,7 +29,7 @@ from s4chain.scenarios.actions import (
     call_arguments,
     driver_method,
     find_call,
-    main_first,
+    in_call_order,
     same_name,
     takes_actor,
 )
@@ -294,10 +294,11 @@ class Replayer:
         self.drivers[name] = driver
         run.drivers[name] = driver_name
         contracts = driver.contracts()
-        self._contracts[name] = main_first(contracts, main_contract(driver_name))
+        declared = use_case(driver_name)
+        self._contracts[name] = in_call_order(contracts, declared)
         run.deployments[name] = {key: c.address for key, c in contracts.items()}
         run.names.update({c.address: f"{name}.{key}" for key, c in contracts.items()})
-        self.resolver.addresses[name] = contracts[main_contract(driver_name)].address
+        self.resolver.addresses[name] = contracts[declared.main_contract].address
         for key, contract in contracts.items():
             self.resolver.addresses[f"{name}.{key}"] = contract.address
 

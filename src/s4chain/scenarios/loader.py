@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from s4chain.chain.accounts import dev_accounts
 from s4chain.compiler.artifacts import ArtifactNotFoundError, ArtifactStore
-from s4chain.drivers.registry import UnknownDriverError, driver_class, main_contract
+from s4chain.drivers.registry import UnknownDriverError, driver_class, use_case
 from s4chain.inputs.values import Resolver, ValueProblem, parse_duration, to_timestamp
 from s4chain.inputs.yaml_lines import InputFileError, LineMap, Location, load_yaml_with_lines
 from s4chain.project import Project, ProjectNotFoundError
@@ -279,10 +279,9 @@ class _Checker:
         return call
 
     def _abis(self, driver_name: str) -> dict[str, Abi]:
-        """The ABIs of a set's contracts, its main contract first, from the compiled artifacts."""
-        main = main_contract(driver_name)
-        names = dict.fromkeys((main, *getattr(driver_class(driver_name), "CONTRACTS", ())))
-        return {name: self.abi(name) for name in names}
+        """The ABIs of a set's contracts, in the order a step's action is looked for in them (`call_order`), from
+        the compiled artifacts."""
+        return {name: self.abi(name) for name in use_case(driver_name).call_order}
 
     def _action(self, location: Location, actor: str, do: str, args: dict[str, Any]) -> None:
         if actor not in self.scenario.actors:
