@@ -10,7 +10,7 @@ import itertools
 import json
 import time
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -20,8 +20,10 @@ from pydantic import BaseModel
 from web3.exceptions import MismatchedABI, Web3ValidationError
 
 from s4chain.chain.base import Chain, Recording
+from s4chain.chain.contract import Contract
 from s4chain.chain.reverts import ContractRevert
 from s4chain.drivers.registry import driver_class, use_case
+from s4chain.drivers.usecase import Driver
 from s4chain.errors import S4ChainError
 from s4chain.inputs.values import Resolver, ValueProblem
 from s4chain.scenarios.actions import (
@@ -150,15 +152,15 @@ class Replayer:
     """Replays one scenario on `chain`. `attached` maps driver names to drivers already deployed (from deployment
     records): a set of that driver uses it instead of deploying its own."""
 
-    def __init__(self, chain: Chain, loaded: LoadedScenario, attached: dict[str, Any] | None = None) -> None:
+    def __init__(self, chain: Chain, loaded: LoadedScenario, attached: Mapping[str, Driver] | None = None) -> None:
         self.chain = chain
         self.loaded = loaded
         self.attached = attached or {}
         self.actors = assign_accounts(loaded.scenario.actors, chain.accounts)
         self.resolver = Resolver(loaded.start, self.actors, {})
-        self.drivers: dict[str, Any] = {}
+        self.drivers: dict[str, Driver] = {}
         self._exported: dict[str, int] = {}  # set name -> how many off-chain state items were handed out
-        self._contracts: dict[str, dict[str, Any]] = {}  # set name -> its contracts, the main one first
+        self._contracts: dict[str, dict[str, Contract]] = {}  # set name -> its contracts, in `call_order`
         self._calls: dict[tuple[str, str], ContractCall] = {}  # (set, action) -> the contract function it calls
 
     def planned_steps(self) -> int:
@@ -290,7 +292,7 @@ class Replayer:
                     self._exported[name] = self._exported.get(name, 0) + len(items)
         return fresh
 
-    def _register(self, run: ScenarioRun, name: str, driver_name: str, driver: Any) -> None:
+    def _register(self, run: ScenarioRun, name: str, driver_name: str, driver: Driver) -> None:
         self.drivers[name] = driver
         run.drivers[name] = driver_name
         contracts = driver.contracts()
