@@ -245,8 +245,8 @@ class DataMarketDriver:
         return MarketState(
             listing_count=count,
             fee_bps=int(self.market.feeBps()),
-            announced_fee_bps=int(announced[0]),
-            announced_fee_at=int(announced[1]),
+            announced_fee_bps=int(announced.newFeeBps),
+            announced_fee_at=int(announced.effectiveAt),
             fee_cap_bps=int(self.market.feeCapBps()),
             fee_recipient=recipient,
             listings=[self._listing(i, created.get(i)) for i in range(1, count + 1)],

@@ -409,7 +409,7 @@ class TokenSaleDriver:
         """`address` in the registry and in the sale."""
         addr = address.address if isinstance(address, LocalAccount) else address
         profile = self.registry.profile(addr)
-        contributed, wei_paid, _ether_eur, purchases, settled = self.sale.position(addr)
+        position = self.sale.position(addr)
         rate = int(self.sale.rate())
         status = self.sale.status()
         failed = bool(status.finalised) and not bool(status.successful)
@@ -420,11 +420,11 @@ class TokenSaleDriver:
             acknowledged=profile.acknowledged,
             net_worth=eur_from_units(profile.netWorth),
             retail_limit=eur_from_units(self.sale.retailLimit(profile.netWorth)),
-            contributed=eur_from_units(contributed),
-            ether_paid=ether_from_wei(wei_paid),
-            purchases=purchases,
-            settled=settled,
-            tokens_owed=Decimal(0) if settled or failed else tokens_from_units(contributed * rate),
+            contributed=eur_from_units(position.contributed),
+            ether_paid=ether_from_wei(position.weiPaid),
+            purchases=position.purchaseCount,
+            settled=position.settled,
+            tokens_owed=Decimal(0) if position.settled or failed else tokens_from_units(position.contributed * rate),
             token_balance=tokens_from_units(self.token.balanceOf(addr)),
             stablecoin_balance=eur_from_units(self.stablecoin.balanceOf(addr)),
         )
