@@ -207,3 +207,26 @@ def test_call_order_puts_the_main_contract_first_and_each_contract_once() -> Non
     assert moved.call_order == ("TokenSale", "EuroStablecoin", "SmeToken", "TeamVesting")
     with pytest.raises(ValueError, match="use case ico: SmeToken both in contracts and optional"):
         replace(ico, optional_contracts=("SmeToken", "TeamVesting"))
+
+
+def test_a_step_of_several_transactions_records_them_all_without_reading_logs(
+    write_scenario, chain: Chain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`sale.buy` approves, then buys: the step has both transactions, their gas and their events, from what the
+    chain recorded while they were mined; the replay reads no logs back (issue 13)."""
+    log_reads: list[object] = []
+    get_logs = chain.w3.eth.get_logs
+    monkeypatch.setattr(chain.w3.eth, "get_logs", lambda *a, **k: log_reads.append(a) or get_logs(*a, **k))
+    per_step: list[int] = []
+    replayer = Replayer(chain, load_scenario(write_scenario(BASE)))
+    run = replayer.run(
+        before_step=lambda: per_step.append(-len(log_reads)), on_step=lambda _: per_step.append(len(log_reads))
+    )
+    assert [s.outcome for s in run.steps] == ["ok"] * 3, [s.problem for s in run.steps]
+    buy = run.steps[2]
+    receipts = [chain.w3.eth.get_transaction_receipt(tx) for tx in buy.transactions]  # type: ignore[arg-type]
+    assert len(receipts) == 2 and buy.gas_used == sum(int(r["gasUsed"]) for r in receipts)
+    assert [e["name"] for e in buy.events] == ["Approval", "TokensPurchased", "Transfer"]
+    assert buy.blocks == sorted({int(r["blockNumber"]) for r in receipts})
+    steps = per_step[1:]  # the first before_step comes before the deployment
+    assert [steps[i] + steps[i + 1] for i in range(0, len(steps), 2)] == [0, 0, 0]
