@@ -140,3 +140,24 @@ def test_a_deploy_strategy_sees_every_deploy_and_may_skip_it(chain: Chain) -> No
         assert chain.deploy("EuroStablecoin", alice).address == coin.address
     assert chain.block_number == block  # nothing was sent
     assert chain.deploy("EuroStablecoin", alice).address != coin.address  # outside: deploys again
+
+
+def test_a_deployment_s_on_signed_sees_its_transaction_and_nothing_else(chain: Chain) -> None:
+    """What `s4chain deploy` records as sent before sending: passed with the one deployment, not set on the chain."""
+    alice, bob = chain.accounts[:2]
+    signed: list[tuple[str, int, bytes, str]] = []
+
+    def deploy_noting(request: DeployRequest) -> Contract:
+        return request.proceed(on_signed=lambda *seen: signed.append(seen))
+
+    with chain.deploying_with(deploy_noting):
+        coin = chain.deploy("EuroStablecoin", alice, sender=bob)
+    assert coin.deployment is not None
+    [(sender, nonce, raw, tx_hash)] = signed
+    sent = chain.w3.eth.get_transaction(tx_hash)  # type: ignore[arg-type]
+    assert (sender, nonce, tx_hash) == (bob.address, sent["nonce"], coin.deployment.tx_hash)
+    assert "0x" + keccak(raw).hex() == tx_hash  # the signed bytes themselves, which `settle` sends again
+    coin.mint(bob, 5, sender=alice)
+    with chain.deploying_with(deploy_noting):
+        chain.deploy("EuroStablecoin", alice, sender=bob).mint(bob, 5, sender=alice)
+    assert len(signed) == 2  # the second deployment, not the mints

@@ -3,10 +3,15 @@ sent by the actor, or read when it is a view, with its arguments checked against
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from eth_utils import keccak
 
 from s4chain.chain import Chain
+from s4chain.compiler.artifacts import ArtifactStore
+from s4chain.drivers.registry import use_case, use_cases
+from s4chain.scenarios.actions import find_call, in_call_order
 from s4chain.scenarios.engine import Replayer
 from s4chain.scenarios.loader import ScenarioFileError, load_scenario
 from tests.scenarios.conftest import BASE
@@ -149,3 +154,79 @@ def test_a_function_of_a_contract_the_set_lacks_is_a_failed_step(write_scenario,
     assert [s.outcome for s in run.steps] == ["ok", "ok", "ok", "failed", "ok"]
     assert run.steps[3].problem == "sale.releasable: no contract of set 'sale' has a function 'releasable'"
     assert run.steps[4].value is False
+
+
+# Where a set's action that is no driver method is looked for: the first contract, in this order, with a function
+# of its name answers it (several have `balanceOf`, `grantRole`, `symbol`...).
+CALL_ORDER = {
+    "ico": ("TokenSale", "EuroStablecoin", "InvestorRegistry", "IssuerCapLedger", "SmeToken", "TeamVesting"),
+    "tokens": ("P2PExchange", "TokenFactory"),
+    "leasing": ("MachineLease", "EuroStablecoin", "MachineRegistry"),
+    "supply": ("SupplyChain",),
+    "data": ("DataMarket", "EuroStablecoin"),
+    "work": ("MissionEscrow", "EuroStablecoin"),
+}
+# Actions that several contracts of a set have, and the function each stands for.
+SHARED = [
+    ("ico", "balance_of", "EuroStablecoin.balanceOf"),  # not the SME token's
+    ("ico", "mint", "EuroStablecoin.mint"),
+    ("ico", "grant_role", "TokenSale.grantRole"),
+    ("ico", "unverify_investor", "InvestorRegistry.unverify"),  # a declared alias comes first
+    ("leasing", "balance_of", "MachineLease.balanceOf"),  # not the stablecoin's or the registry's
+    ("leasing", "eip712Domain", "EuroStablecoin.eip712Domain"),  # not the registry's
+    ("leasing", "owner_of", "MachineLease.ownerOf"),
+    ("data", "has_role", "DataMarket.hasRole"),
+    ("work", "supports_interface", "MissionEscrow.supportsInterface"),
+]
+
+
+def test_the_use_cases_declare_where_actions_are_looked_for() -> None:
+    declared = {name: declaration.call_order for name, declaration in use_cases().items() if name in CALL_ORDER}
+    assert declared == CALL_ORDER
+
+
+@pytest.mark.parametrize("driver, action, function", SHARED, ids=[f"{d}.{a}" for d, a, _ in SHARED])
+def test_an_action_several_contracts_have_is_the_first_in_call_order(
+    compiled: ArtifactStore, driver: str, action: str, function: str
+) -> None:
+    """The dry run (ABIs from the artifacts, in `call_order`) and the replay (a deployed set's contracts, in
+    whatever order its driver's `contracts()` gives them, put in `call_order`) find the same function."""
+    declaration = use_case(driver)
+    aliases = getattr(declaration.driver, "ACTIONS", None)
+    dry_run = {name: compiled.get(name).abi for name in declaration.call_order}
+    deployed = {name: dry_run[name] for name in sorted(dry_run, reverse=True)}  # as a driver might list them
+    replay = in_call_order(deployed, declaration.call_order)
+    for abis in (dry_run, replay):
+        call = find_call(action, abis, aliases)
+        assert call is not None and call.label == function
+
+
+def test_call_order_puts_the_main_contract_first_and_each_contract_once() -> None:
+    ico = use_case("ico")
+    moved = replace(ico, contracts=("EuroStablecoin", "SmeToken", "TokenSale"), optional_contracts=("TeamVesting",))
+    assert moved.call_order == ("TokenSale", "EuroStablecoin", "SmeToken", "TeamVesting")
+    with pytest.raises(ValueError, match="use case ico: SmeToken both in contracts and optional"):
+        replace(ico, optional_contracts=("SmeToken", "TeamVesting"))
+
+
+def test_a_step_of_several_transactions_records_them_all_without_reading_logs(
+    write_scenario, chain: Chain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`sale.buy` approves, then buys: the step has both transactions, their gas and their events, from what the
+    chain recorded while they were mined; the replay reads no logs back (issue 13)."""
+    log_reads: list[object] = []
+    get_logs = chain.w3.eth.get_logs
+    monkeypatch.setattr(chain.w3.eth, "get_logs", lambda *a, **k: log_reads.append(a) or get_logs(*a, **k))
+    per_step: list[int] = []
+    replayer = Replayer(chain, load_scenario(write_scenario(BASE)))
+    run = replayer.run(
+        before_step=lambda: per_step.append(-len(log_reads)), on_step=lambda _: per_step.append(len(log_reads))
+    )
+    assert [s.outcome for s in run.steps] == ["ok"] * 3, [s.problem for s in run.steps]
+    buy = run.steps[2]
+    receipts = [chain.w3.eth.get_transaction_receipt(tx) for tx in buy.transactions]  # type: ignore[arg-type]
+    assert len(receipts) == 2 and buy.gas_used == sum(int(r["gasUsed"]) for r in receipts)
+    assert [e["name"] for e in buy.events] == ["Approval", "TokensPurchased", "Transfer"]
+    assert buy.blocks == sorted({int(r["blockNumber"]) for r in receipts})
+    steps = per_step[1:]  # the first before_step comes before the deployment
+    assert [steps[i] + steps[i + 1] for i in range(0, len(steps), 2)] == [0, 0, 0]

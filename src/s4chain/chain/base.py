@@ -10,7 +10,8 @@ became of it before anything else (see `_send_signed`); a node that cannot tell 
 `one_block()` puts several transactions (an approval and the action it pays for) into one block; `recording()`
 collects every transaction and block mined inside it, so that an action of several transactions is known by all
 of them (the replay engine builds its step records from it). `deploying_with(strategy)` routes every `deploy`
-inside it through a deploy strategy (`s4chain.deployment` reuses contracts already on chain with one).
+inside it through a deploy strategy (`s4chain.deployment` reuses contracts already on chain with one, and
+records each deployment as sent through `DeployRequest.proceed(on_signed=...)` before it is sent).
 """
 
 from __future__ import annotations
@@ -100,6 +101,12 @@ class Recording:
         return self.block_times[max(self.block_times)] if self.block_times else None
 
 
+# Called with (sender, nonce, signed bytes, hash) once a transaction is signed and before it is sent: e.g.
+# `s4chain.deployment` records a deployment as sent, so that one whose answer is lost is settled by its hash
+# later (see `Chain.settle`). Called again if the node refuses the nonce and the transaction is signed anew.
+OnSigned = Callable[[str, int, bytes, str], None]
+
+
 @dataclass(frozen=True)
 class DeployRequest:
     """One `Chain.deploy` call as a deploy strategy sees it; `proceed()` deploys it for real."""
@@ -110,8 +117,9 @@ class DeployRequest:
     sender: LocalAccount | None
     value: int
 
-    def proceed(self) -> Contract:
-        return self.chain._deploy_artifact(self.artifact, self.args, self.sender, self.value)
+    def proceed(self, on_signed: OnSigned | None = None) -> Contract:
+        """Deploy it; `on_signed` sees the deployment's transaction once signed, before it is sent."""
+        return self.chain._deploy_artifact(self.artifact, self.args, self.sender, self.value, on_signed)
 
 
 # What `deploy` returns instead, inside `Chain.deploying_with`: `request.proceed()`, or another Contract (one
@@ -127,10 +135,6 @@ class Chain(ABC):
     """A chain with the dev accounts, time control, snapshots and decoded reverts and events."""
 
     backend_name = "chain"
-    # When set, called with (sender, nonce, signed bytes, hash) after a transaction is signed and before it is
-    # sent: e.g. `s4chain.deployment` records a deployment as sent, so that one whose answer is lost is settled
-    # by its hash later (see `settle`).
-    on_signed: Callable[[str, int, bytes, str], None] | None = None
 
     def __init__(self, w3: Web3, accounts: tuple[LocalAccount, ...], artifacts: ArtifactStore | None = None) -> None:
         self.w3 = w3
@@ -269,9 +273,16 @@ class Chain(ABC):
             raise self.errors.decode(reverted.data, address=to_checksum_address(to)) from None
 
     def send(
-        self, to: str | None, data: bytes, sender: LocalAccount | None = None, value: int = 0, gas: int | None = None
+        self,
+        to: str | None,
+        data: bytes,
+        sender: LocalAccount | None = None,
+        value: int = 0,
+        gas: int | None = None,
+        on_signed: OnSigned | None = None,
     ) -> TxResult:
         """Sign and send a transaction, exactly once, and wait for it; a revert raises its decoded error.
+        `on_signed` sees it once signed, before it is sent.
 
         Inside `one_block`, the result is handed out at once and completed when the block is mined (a revert
         is raised then)."""
@@ -294,7 +305,7 @@ class Chain(ABC):
         else:
             self._block.gas += tx["gas"]
         try:
-            tx_hash = "0x" + bytes(self._send_signed(account, tx)).hex()
+            tx_hash = "0x" + bytes(self._send_signed(account, tx, on_signed)).hex()
         finally:
             if self._block is None:
                 self._next_timestamp = None  # the time pinned was for this transaction's block
@@ -367,7 +378,7 @@ class Chain(ABC):
         except NodeUnreachableError as exc:
             raise TransactionUnconfirmedError(tx_hash, f"transaction {tx_hash} was sent, then: {exc}") from exc
 
-    def _send_signed(self, account: LocalAccount, tx: dict[str, Any]) -> HexBytes:
+    def _send_signed(self, account: LocalAccount, tx: dict[str, Any], on_signed: OnSigned | None = None) -> HexBytes:
         """Sign with the next nonce and send, exactly once; returns the transaction's hash.
 
         Nonces are counted locally to save a round trip per transaction. A transaction is known by its hash,
@@ -380,8 +391,8 @@ class Chain(ABC):
             if nonce is None:
                 nonce = int(self.w3.eth.get_transaction_count(account.address, "pending"))
             signed = account.sign_transaction({**tx, "nonce": nonce})
-            if self.on_signed is not None:
-                self.on_signed(account.address, nonce, bytes(signed.raw_transaction), signed.hash.to_0x_hex())
+            if on_signed is not None:
+                on_signed(account.address, nonce, bytes(signed.raw_transaction), signed.hash.to_0x_hex())
             try:
                 delivered = self._deliver(signed.raw_transaction, signed.hash.to_0x_hex(), account.address, nonce)
             except TransactionRefused as exc:
@@ -552,7 +563,12 @@ class Chain(ABC):
             self._strategies.pop()
 
     def _deploy_artifact(
-        self, artifact: Artifact, args: tuple[Any, ...], sender: LocalAccount | None, value: int
+        self,
+        artifact: Artifact,
+        args: tuple[Any, ...],
+        sender: LocalAccount | None,
+        value: int,
+        on_signed: OnSigned | None = None,
     ) -> Contract:
         if not artifact.is_deployable:
             raise DeploymentError(f"{artifact.fully_qualified_name} is abstract or an interface: nothing to deploy")
@@ -563,7 +579,7 @@ class Chain(ABC):
         self.register_abi(artifact.abi)
         factory = self.w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
         data = factory.constructor(*as_address(args)).data_in_transaction
-        result = self.send(None, bytes.fromhex(data[2:]), sender=sender, value=value)
+        result = self.send(None, bytes.fromhex(data[2:]), sender=sender, value=value, on_signed=on_signed)
         assert result.contract_address is not None
         self._register_contract(artifact.abi, result.contract_address)
         return Contract(self, result.contract_address, artifact.abi, artifact.contract_name, deployment=result)

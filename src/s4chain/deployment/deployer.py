@@ -364,9 +364,8 @@ class _ReuseOrDeploy:
             self.live.pending[key] = PendingDeployment.model_validate({**pending, **entry})
             owner.save()
 
-        chain.on_signed = sent
         try:
-            contract = request.proceed()
+            contract = request.proceed(on_signed=sent)
         except NodeUnreachableError:
             raise  # its fate unknown: the pending entry stays, for the next run to settle
         except InsufficientFundsError as exc:
@@ -375,8 +374,6 @@ class _ReuseOrDeploy:
         except BaseException:
             self.live.pending.pop(key, None)  # refused or reverted: it took no contract's place
             raise
-        finally:
-            chain.on_signed = None
         self.live.pending.pop(key, None)
         result = contract.deployment
         assert result is not None

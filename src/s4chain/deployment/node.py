@@ -16,7 +16,7 @@ from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
 
 from s4chain.chain.accounts import dev_accounts
-from s4chain.chain.base import TX_GAS_LIMIT, Chain
+from s4chain.chain.base import TX_GAS_LIMIT, Chain, OnSigned
 from s4chain.chain.rpc import RPC_TIMEOUT, RpcChain, RpcError, connect
 from s4chain.chain.safety import UnsafeChainError, is_local_dev_chain
 from s4chain.compiler.artifacts import ArtifactStore
@@ -97,7 +97,7 @@ class DeployChain(RpcChain):
         """The limit sent for an estimate: 20 % headroom (estimates are tight; a storage refund can shift)."""
         return estimate + estimate // 5
 
-    def _send_signed(self, account: LocalAccount, tx: dict[str, Any]) -> HexBytes:
+    def _send_signed(self, account: LocalAccount, tx: dict[str, Any], on_signed: OnSigned | None = None) -> HexBytes:
         tx = dict(tx)
         max_fee, priority = self.fees()
         tx["maxFeePerGas"], tx["maxPriorityFeePerGas"] = max_fee, priority
@@ -107,7 +107,7 @@ class DeployChain(RpcChain):
             if estimate is not None:  # else it reverts: sent as it is, so that the revert is decoded
                 tx["gas"] = self.gas_limit(estimate)
                 self.require_funds(account.address, tx["gas"] * max_fee + int(tx["value"]), "this transaction")
-        return super()._send_signed(account, tx)
+        return super()._send_signed(account, tx, on_signed)
 
     def require_funds(self, address: str, cost: int, what: str) -> None:
         balance = self.balance(address)

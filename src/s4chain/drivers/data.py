@@ -88,9 +88,6 @@ class MarketState(BaseModel):
 class DataMarketDriver:
     """The deployed `DataMarket` and the euro stablecoin it is paid in."""
 
-    # The set's contracts; a scenario action that is no method here calls the function of that name in one
-    # of them (docs/scenarios.md, "Actions").
-    CONTRACTS: ClassVar[tuple[str, ...]] = ("DataMarket", "EuroStablecoin")
     # Actions that are one contract function under another name (or with other argument names).
     ACTIONS: ClassVar[dict[str, str]] = {
         "set_fee": "DataMarket.setFee(fee_bps)",
@@ -248,8 +245,8 @@ class DataMarketDriver:
         return MarketState(
             listing_count=count,
             fee_bps=int(self.market.feeBps()),
-            announced_fee_bps=int(announced[0]),
-            announced_fee_at=int(announced[1]),
+            announced_fee_bps=int(announced.newFeeBps),
+            announced_fee_at=int(announced.effectiveAt),
             fee_cap_bps=int(self.market.feeCapBps()),
             fee_recipient=recipient,
             listings=[self._listing(i, created.get(i)) for i in range(1, count + 1)],

@@ -170,16 +170,6 @@ class IssuerCapState(BaseModel):
 class TokenSaleDriver:
     """The deployed UC1 contracts and the actions of the SME, the platform and the investors."""
 
-    # The set's contracts; a scenario action that is no method here calls the function of that name in one
-    # of them (docs/scenarios.md, "Actions").
-    CONTRACTS: ClassVar[tuple[str, ...]] = (
-        "TokenSale",
-        "EuroStablecoin",
-        "InvestorRegistry",
-        "IssuerCapLedger",
-        "SmeToken",
-        "TeamVesting",
-    )
     # Actions that are one contract function under another name (or with other argument names).
     ACTIONS: ClassVar[dict[str, str]] = {
         "unverify_investor": "InvestorRegistry.unverify",
@@ -419,7 +409,7 @@ class TokenSaleDriver:
         """`address` in the registry and in the sale."""
         addr = address.address if isinstance(address, LocalAccount) else address
         profile = self.registry.profile(addr)
-        contributed, wei_paid, _ether_eur, purchases, settled = self.sale.position(addr)
+        position = self.sale.position(addr)
         rate = int(self.sale.rate())
         status = self.sale.status()
         failed = bool(status.finalised) and not bool(status.successful)
@@ -430,11 +420,11 @@ class TokenSaleDriver:
             acknowledged=profile.acknowledged,
             net_worth=eur_from_units(profile.netWorth),
             retail_limit=eur_from_units(self.sale.retailLimit(profile.netWorth)),
-            contributed=eur_from_units(contributed),
-            ether_paid=ether_from_wei(wei_paid),
-            purchases=purchases,
-            settled=settled,
-            tokens_owed=Decimal(0) if settled or failed else tokens_from_units(contributed * rate),
+            contributed=eur_from_units(position.contributed),
+            ether_paid=ether_from_wei(position.weiPaid),
+            purchases=position.purchaseCount,
+            settled=position.settled,
+            tokens_owed=Decimal(0) if position.settled or failed else tokens_from_units(position.contributed * rate),
             token_balance=tokens_from_units(self.token.balanceOf(addr)),
             stablecoin_balance=eur_from_units(self.stablecoin.balanceOf(addr)),
         )
@@ -456,7 +446,8 @@ USE_CASE = UseCase(
     name="ico",
     driver=TokenSaleDriver,
     params=TokenSaleParams,
-    contracts=("EuroStablecoin", "InvestorRegistry", "IssuerCapLedger", "SmeToken", "TokenSale"),
+    contracts=("TokenSale", "EuroStablecoin", "InvestorRegistry", "IssuerCapLedger", "SmeToken"),
+    optional_contracts=("TeamVesting",),  # with a team allocation
     main_contract="TokenSale",
     roles=("platform", "sme"),
     charts=("s4chain.reports.charts:sale_raise",),

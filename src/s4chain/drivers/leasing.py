@@ -144,9 +144,6 @@ class MachineState(BaseModel):
 class LeasingDriver:
     """The deployed leasing contracts and the actions of lessor, lessee, device, keeper and technician."""
 
-    # The set's contracts; a scenario action that is no method here calls the function of that name in one
-    # of them (docs/scenarios.md, "Actions").
-    CONTRACTS: ClassVar[tuple[str, ...]] = ("MachineLease", "EuroStablecoin", "MachineRegistry")
     # Actions that are one contract function under another name (or with other argument names).
     ACTIONS: ClassVar[dict[str, str]] = {
         "set_user": "MachineLease.setUser(lease_id, user, expires)",
@@ -445,25 +442,25 @@ class LeasingDriver:
 
     def machine(self, machine_id: int) -> MachineState:
         """The machine's digital twin."""
-        serial, model = self.registry.describe(machine_id)
-        count, last_document, last_service, interval = self.registry.maintenanceOf(machine_id)
-        last_reading_at, sealed_until = self.registry.readingTimesOf(machine_id)
+        described = self.registry.describe(machine_id)
+        maintenance = self.registry.maintenanceOf(machine_id)
+        readings = self.registry.readingTimesOf(machine_id)
         return MachineState(
             machine_id=machine_id,
             owner=self.registry.ownerOf(machine_id),
-            serial=serial,
-            model=model,
+            serial=described.serial,
+            model=described.model,
             device=self.registry.deviceOf(machine_id),
             hours=int(self.registry.hoursOf(machine_id)),
             nonce=int(self.registry.nonceOf(machine_id)),
-            maintenance_count=int(count),
-            last_document="0x" + bytes(last_document).hex(),
-            last_service_hours=int(last_service),
-            service_interval=int(interval),
+            maintenance_count=int(maintenance.count),
+            last_document="0x" + bytes(maintenance.lastDocument).hex(),
+            last_service_hours=int(maintenance.lastServiceHours),
+            service_interval=int(maintenance.serviceInterval),
             maintenance_due=bool(self.registry.maintenanceDue(machine_id)),
             lease_id=int(self.lease.leaseOfMachine(machine_id)),
-            last_reading_at=int(last_reading_at),
-            sealed_until=int(sealed_until),
+            last_reading_at=int(readings.lastReadingAt),
+            sealed_until=int(readings.sealedUntil),
             custodian=self.registry.custodianOf(machine_id),
             proposed_device=self.registry.proposedDeviceOf(machine_id),
         )
@@ -474,7 +471,7 @@ USE_CASE = UseCase(
     name="leasing",
     driver=LeasingDriver,
     params=LeasingParams,
-    contracts=("MachineRegistry", "MachineLease", "EuroStablecoin"),
+    contracts=("MachineLease", "EuroStablecoin", "MachineRegistry"),
     main_contract="MachineLease",
     roles=("admin", "manufacturer", "lessor"),
     attach_roles=("admin",),

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from pydantic_core import PydanticCustomError
 
 from s4chain.drivers.contract import ContractParams
-from s4chain.drivers.registry import driver_class, main_contract, use_cases
+from s4chain.drivers.registry import driver_class, main_contract, use_case, use_cases
 from s4chain.inputs.values import Resolver
 
 AbiSource = Callable[[str], Sequence[Mapping[str, Any]]]  # a compiled contract's name -> its ABI
@@ -66,6 +66,12 @@ class SetSpec(BaseModel):
     def main_contract(self) -> str:
         """The contract a bare `@set` stands for, and where a set's actions are looked up first."""
         return self.contract or main_contract(self.driver)
+
+    @property
+    def call_order(self) -> tuple[str, ...]:
+        """The contracts a step's action (or check) that is no driver method is looked for in, in order: the set's
+        own contract for the generic driver, else its use case's `call_order`."""
+        return (self.contract,) if self.contract else use_case(self.driver).call_order
 
     def deploy_params(self, resolver: Resolver, abi: AbiSource) -> BaseModel:
         """The params the driver's `deploy` takes, from what the file wrote (values as `resolver` reads them; the

@@ -281,7 +281,7 @@ class SupplyChainDriver:
             disposition="in_progress",
             epcs=[self.uri(lot_id)],
             po=po,
-            source=state[0],
+            source=state.holder,
             destination=actor.address,
         )
         return self.contract.confirmReceipt(lot_id, self._seal(event), sender=actor)
@@ -297,8 +297,8 @@ class SupplyChainDriver:
             disposition=None,
             epcs=[self.uri(lot_id)],
             po=None,
-            source=state[0],
-            destination=state[6],
+            source=state.holder,
+            destination=state.pendingReceiver,
         )
         return self.contract.cancelShipment(lot_id, self._seal(event), sender=actor)
 

@@ -12,7 +12,7 @@ tokens (Decimal), converted with the token's own decimals (18 for personal token
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import ClassVar, Literal
+from typing import Literal
 
 from eth_account.signers.local import LocalAccount
 from eth_utils import is_address, to_checksum_address
@@ -78,10 +78,6 @@ class ExchangeState(BaseModel):
 
 class TokenExchangeDriver:
     """The UC2 contracts (TokenFactory, P2PExchange) and the tokens created through them."""
-
-    # The set's contracts; a scenario action that is no method here calls the function of that name in one
-    # of them (docs/scenarios.md, "Actions").
-    CONTRACTS: ClassVar[tuple[str, ...]] = ("P2PExchange", "TokenFactory")
 
     def __init__(self, chain: Chain, factory: Contract, exchange: Contract) -> None:
         self.chain = chain
@@ -204,38 +200,38 @@ class TokenExchangeDriver:
     def fill(self, taker: LocalAccount, *, offer_id: int, amount: Decimal, approve: bool = True) -> TxResult:
         """Buy `amount` of an offer's sold token at its rate: ether is sent with the call, an ERC-20 price is
         approved first (unless `approve` is false) and paid straight to the maker."""
-        maker, sell_token, buy_token, *_ = self.exchange.getOffer(offer_id)
-        if int(maker, 16) == 0:  # no such offer: let the exchange say so (OfferNotOpen)
+        offer = self.exchange.getOffer(offer_id)
+        if int(offer.maker, 16) == 0:  # no such offer: let the exchange say so (OfferNotOpen)
             return self.exchange.fill(offer_id, to_units(amount, 18), sender=taker)
-        units = to_units(amount, self.decimals(sell_token))
+        units = to_units(amount, self.decimals(offer.sellToken))
         price = int(self.exchange.priceOf(offer_id, units))
-        if int(buy_token, 16) == 0:
+        if int(offer.buyToken, 16) == 0:
             return self.exchange.fill(offer_id, units, sender=taker, value=price)
         if approve:
-            self._ensure_allowance(taker, buy_token, price)
+            self._ensure_allowance(taker, offer.buyToken, price)
         return self.exchange.fill(offer_id, units, sender=taker)
 
     # --- reads ----------------------------------------------------------------------------------------------
     def offer_state(self, offer_id: int) -> OfferState:
         """An offer's terms and state (status `none` if it does not exist). (The read is not called `offer`:
         that name is the action making an offer.)"""
-        maker, sell_token, buy_token, sell_amount, buy_amount, remaining, cancelled = self.exchange.getOffer(offer_id)
-        exists = int(maker, 16) != 0
-        sell_name, buy_name = self._name_of(sell_token), self._name_of(buy_token)
-        sell_dec = self.decimals(sell_token) if exists else 18
-        buy_dec = self.decimals(buy_token) if exists and int(buy_token, 16) else ETHER_DECIMALS
+        offer = self.exchange.getOffer(offer_id)
+        exists = int(offer.maker, 16) != 0
+        sell_name, buy_name = self._name_of(offer.sellToken), self._name_of(offer.buyToken)
+        sell_dec = self.decimals(offer.sellToken) if exists else 18
+        buy_dec = self.decimals(offer.buyToken) if exists and int(offer.buyToken, 16) else ETHER_DECIMALS
         if not exists:
             status: OfferStatus = "none"
-        elif cancelled:
+        elif offer.cancelled:
             status = "cancelled"
-        elif remaining == 0:
+        elif offer.remaining == 0:
             status = "filled"
         else:
             status = "open"
         sold = 0
         if exists:
-            sold = int(sell_amount) - int(remaining)
-            if cancelled:
+            sold = int(offer.sellAmount) - int(offer.remaining)
+            if offer.cancelled:
                 sold = sum(
                     int(e.args["amount"])
                     for e in self.chain.get_events(address=self.exchange.address)
@@ -244,12 +240,12 @@ class TokenExchangeDriver:
         return OfferState(
             offer_id=offer_id,
             status=status,
-            maker=to_checksum_address(maker),
+            maker=to_checksum_address(offer.maker),
             sell=sell_name if exists else "",
             buy=buy_name if exists else "",
-            sell_amount=_plain(from_units(int(sell_amount), sell_dec)),
-            price_amount=_plain(from_units(int(buy_amount), buy_dec)),
-            remaining=_plain(from_units(int(remaining), sell_dec)),
+            sell_amount=_plain(from_units(int(offer.sellAmount), sell_dec)),
+            price_amount=_plain(from_units(int(offer.buyAmount), buy_dec)),
+            remaining=_plain(from_units(int(offer.remaining), sell_dec)),
             filled=_plain(from_units(sold, sell_dec)),
         )
 
@@ -316,6 +312,6 @@ USE_CASE = UseCase(
     name="tokens",
     driver=TokenExchangeDriver,
     params=TokenParams,
-    contracts=("TokenFactory", "P2PExchange"),
+    contracts=("P2PExchange", "TokenFactory"),
     main_contract="P2PExchange",
 )

@@ -62,20 +62,25 @@ class UseCase:
     name: str  # "ico": a scenario set's `driver`, the set `s4chain deploy --only` knows, the records' `driver`
     driver: type[Driver]
     params: type[BaseModel]  # the deploy parameters: a scenario set's `params`, a --params file's section
-    # The contracts every deployment has (attaching to a recorded set needs them), and the one a bare `@set` stands
-    # for in a scenario; none for a driver whose sets each name their contract (`contract:`, the generic driver).
+    # The contracts every deployment has (attaching to a recorded set needs them), in the order a scenario action
+    # that is no driver method looks for a function of its name (after `main_contract`; see `call_order`).
     contracts: tuple[str, ...]
+    # The contract a bare `@set` stands for in a scenario; none for a driver whose sets each name their contract
+    # (`contract:`, the generic driver).
     main_contract: str
     roles: tuple[str, ...] = ("admin",)  # the accounts `s4chain deploy` passes by name; role i is account i
     attach_roles: tuple[str, ...] = ()  # the recorded roles `driver.attach` cannot do without
     charts: tuple[str, ...] = ()  # "module:function" drawing a report chart for each set of this use case
     deploy_set: DeploySet | None = None  # `s4chain deploy`'s way, when not `driver.deploy(chain, params, **roles)`
+    optional_contracts: tuple[str, ...] = ()  # the contracts some deployments have (a sale's vesting wallet)
 
     def __post_init__(self) -> None:
         if not self.code or not self.name:
             raise ValueError("a use case needs a code and a name")
         if self.contracts and self.main_contract not in self.contracts:
             raise ValueError(f"use case {self.name}: main_contract {self.main_contract} is not among its contracts")
+        if both := set(self.contracts) & set(self.optional_contracts):
+            raise ValueError(f"use case {self.name}: {', '.join(sorted(both))} both in contracts and optional")
         for chart in self.charts:
             if not _CHART.match(chart):
                 raise ValueError(f"use case {self.name}: chart {chart!r} is not a 'module:function' reference")
@@ -84,6 +89,13 @@ class UseCase:
     def names_contract(self) -> bool:
         """Whether each set of this use case names the contract it deploys (`contract:`, the generic driver)."""
         return not self.contracts
+
+    @property
+    def call_order(self) -> tuple[str, ...]:
+        """Where a scenario action (or check) that is no driver method is looked for, in this order: the main
+        contract, then `contracts` and `optional_contracts` as declared. The first contract with a function of
+        that name answers it (`balanceOf` of a sale set is the stablecoin's, declared before the SME token)."""
+        return tuple(dict.fromkeys((self.main_contract, *self.contracts, *self.optional_contracts)))
 
     def deploy(self, chain: Chain, params: BaseModel, roles: Roles) -> Driver:
         """Deploy a set of this use case as `s4chain deploy` does, with `roles` by role name."""

@@ -115,9 +115,6 @@ class EscrowState(BaseModel):
 class MissionDriver:
     """The deployed escrow and the actions of firm, freelancer, arbiter and anyone."""
 
-    # The set's contracts; a scenario action that is no method here calls the function of that name in one
-    # of them (docs/scenarios.md, "Actions").
-    CONTRACTS: ClassVar[tuple[str, ...]] = ("MissionEscrow", "EuroStablecoin")
     # Actions that are one contract function under another name (or with other argument names).
     ACTIONS: ClassVar[dict[str, str]] = {
         "cancel": "MissionEscrow.cancelMission",
@@ -227,38 +224,24 @@ class MissionDriver:
     # --- reads ------------------------------------------------------------------------------------------------
     def mission(self, mission_id: int) -> MissionState:
         """A mission's record."""
-        (
-            firm,
-            accept_by,
-            count,
-            settled,
-            status,
-            abandoned,
-            freelancer,
-            timeout,
-            last_activity,
-            total,
-            paid,
-            fee_bps,
-            refunded,
-        ) = self.escrow.missionOf(mission_id)
-        if status == MissionStatus.NONE:
+        record = self.escrow.missionOf(mission_id)
+        if record.status == MissionStatus.NONE:
             raise ValueError(f"no mission {mission_id}")
         return MissionState(
             mission_id=mission_id,
-            firm=to_checksum_address(firm),
-            freelancer=to_checksum_address(freelancer),
-            status=MissionStatus(status).name.lower(),
-            milestone_count=count,
-            settled_count=settled,
-            total=euros(total),
-            paid=euros(paid),
-            refunded=euros(refunded),
-            fee_bps=fee_bps,
-            accept_by=accept_by,
-            approval_timeout=timeout,
-            last_activity=last_activity,
-            abandoned=abandoned,
+            firm=to_checksum_address(record.firm),
+            freelancer=to_checksum_address(record.freelancer),
+            status=MissionStatus(record.status).name.lower(),
+            milestone_count=record.milestoneCount,
+            settled_count=record.settledCount,
+            total=euros(record.total),
+            paid=euros(record.paid),
+            refunded=euros(record.refunded),
+            fee_bps=record.feeBps,
+            accept_by=record.acceptBy,
+            approval_timeout=record.approvalTimeout,
+            last_activity=record.lastActivity,
+            abandoned=record.abandoned,
         )
 
     def milestone(self, mission_id: int, milestone: int) -> MilestoneState:
@@ -296,15 +279,15 @@ class MissionDriver:
         parties = {address_of(self.escrow.treasury())}
         for mission_id in range(1, count + 1):
             record = self.escrow.missionOf(mission_id)
-            parties.add(to_checksum_address(record[0]))
-            if int(record[6], 16):
-                parties.add(to_checksum_address(record[6]))
-            if record[4] in (MissionStatus.CANCELLED, MissionStatus.CLOSED):
+            parties.add(to_checksum_address(record.firm))
+            if int(record.freelancer, 16):
+                parties.add(to_checksum_address(record.freelancer))
+            if record.status in (MissionStatus.CANCELLED, MissionStatus.CLOSED):
                 continue
-            for index in range(record[2]):
-                amount, status, *_ = self.escrow.milestoneOf(mission_id, index)
-                if status < MilestoneStatus.PAID:
-                    locked += amount
+            for index in range(record.milestoneCount):
+                milestone = self.escrow.milestoneOf(mission_id, index)
+                if milestone.status < MilestoneStatus.PAID:
+                    locked += milestone.amount
         for event in self.chain.get_events(address=self.escrow.address):
             if event.name == "TreasuryChanged":
                 parties.add(address_of(event.args["treasury"]))

@@ -3,10 +3,11 @@ transactions), else one function of the set's contracts, found by its ABI.
 
 A contract function is found under the name a driver declares for it in `ACTIONS` (`"accept":
 "MissionEscrow.acceptMission"`, with `(name, ...)` after it where the scenario's argument names differ from the
-ABI's), else by its own name in the set's main contract, then in the others: `grant_role` or `grantRole` ->
-`grantRole`. Its arguments are named after its ABI inputs (snake_case or camelCase, a leading underscore
-ignored) and take the scenario's values (see `abi_value`); the acting actor sends it unless it is a view, which
-is a read. Nothing here is specific to one use case: any compiled contract's ABI can be driven this way.
+ABI's), else by its own name in the set's contracts, in the use case's `call_order` (the main contract, then
+the others as declared): `grant_role` or `grantRole` -> `grantRole`. Its arguments are named after its ABI
+inputs (snake_case or camelCase, a leading underscore ignored) and take the scenario's values (see
+`abi_value`); the acting actor sends it unless it is a view, which is a read. Nothing here is specific to one
+use case: any compiled contract's ABI can be driven this way.
 """
 
 from __future__ import annotations
@@ -145,7 +146,7 @@ def _named(value: Any, output: Mapping[str, Any]) -> Any:
 
 def find_call(action: str, abis: Mapping[str, Abi], aliases: Mapping[str, str] | None = None) -> ContractCall | None:
     """The contract function `action` stands for: a declared alias, else the first contract (in the order of
-    `abis`: the set's main contract first) with a function named `action` or its camelCase form."""
+    `abis`: the use case's `call_order`) with a function named `action` or its camelCase form."""
     declared = (aliases or {}).get(action)
     if declared is not None:
         match = _ALIAS.match(declared)
@@ -202,6 +203,7 @@ def driver_actions(driver: Any) -> list[str]:
     return sorted(names | set(getattr(driver, "ACTIONS", {})))
 
 
-def main_first(contracts: Mapping[str, Any], main: str) -> dict[str, Any]:
-    """The set's contracts with its main one (what a bare `@set` names) first, where calls are looked up first."""
-    return {name: contracts[name] for name in sorted(contracts, key=lambda n: n != main)}
+def in_call_order(contracts: Mapping[str, Any], call_order: Sequence[str]) -> dict[str, Any]:
+    """The set's contracts a step's action is looked for in, in the set's `call_order` (the first with a
+    function of that name answers it)."""
+    return {name: contracts[name] for name in call_order if name in contracts}

@@ -11,7 +11,7 @@ import itertools
 import json
 import time
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -21,8 +21,10 @@ from pydantic import BaseModel
 from web3.exceptions import MismatchedABI, Web3ValidationError
 
 from s4chain.chain.base import Chain, Recording
+from s4chain.chain.contract import Contract
 from s4chain.chain.reverts import ContractRevert
 from s4chain.drivers.registry import driver_class
+from s4chain.drivers.usecase import Driver
 from s4chain.errors import S4ChainError
 from s4chain.inputs.values import Resolver, ValueProblem
 from s4chain.scenarios.actions import (
@@ -30,7 +32,7 @@ from s4chain.scenarios.actions import (
     call_arguments,
     driver_method,
     find_call,
-    main_first,
+    in_call_order,
     same_name,
     takes_actor,
 )
@@ -151,15 +153,15 @@ class Replayer:
     """Replays one scenario on `chain`. `attached` maps driver names to drivers already deployed (from deployment
     records): a set of that driver uses it instead of deploying its own."""
 
-    def __init__(self, chain: Chain, loaded: LoadedScenario, attached: dict[str, Any] | None = None) -> None:
+    def __init__(self, chain: Chain, loaded: LoadedScenario, attached: Mapping[str, Driver] | None = None) -> None:
         self.chain = chain
         self.loaded = loaded
         self.attached = attached or {}
         self.actors = assign_accounts(loaded.scenario.actors, chain.accounts)
         self.resolver = Resolver(loaded.start, self.actors, {})
-        self.drivers: dict[str, Any] = {}
+        self.drivers: dict[str, Driver] = {}
         self._exported: dict[str, int] = {}  # set name -> how many off-chain state items were handed out
-        self._contracts: dict[str, dict[str, Any]] = {}  # set name -> its contracts, the main one first
+        self._contracts: dict[str, dict[str, Contract]] = {}  # set name -> its contracts, in `call_order`
         self._calls: dict[tuple[str, str], ContractCall] = {}  # (set, action) -> the contract function it calls
 
     def planned_steps(self) -> int:
@@ -296,11 +298,11 @@ class Replayer:
     def _abi(self, contract: str) -> Any:
         return self.chain.artifacts.get(contract).abi
 
-    def _register(self, run: ScenarioRun, name: str, spec: ContractSet, driver: Any) -> None:
+    def _register(self, run: ScenarioRun, name: str, spec: ContractSet, driver: Driver) -> None:
         self.drivers[name] = driver
         run.drivers[name] = spec.driver
         contracts = driver.contracts()
-        self._contracts[name] = main_first(contracts, spec.main_contract)
+        self._contracts[name] = in_call_order(contracts, spec.call_order)
         run.deployments[name] = {key: c.address for key, c in contracts.items()}
         run.names.update({c.address: f"{name}.{key}" for key, c in contracts.items()})
         self.resolver.addresses[name] = contracts[spec.main_contract].address

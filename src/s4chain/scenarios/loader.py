@@ -285,9 +285,9 @@ class _Checker:
         return call
 
     def _abis(self, spec: ContractSet) -> dict[str, Abi]:
-        """The ABIs of a set's contracts, its main contract first, from the compiled artifacts."""
-        names = dict.fromkeys((spec.main_contract, *getattr(driver_class(spec.driver), "CONTRACTS", ())))
-        return {name: self.abi(name) for name in names}
+        """The ABIs of a set's contracts, in the order a step's action is looked for in them (`call_order`), from
+        the compiled artifacts."""
+        return {name: self.abi(name) for name in spec.call_order}
 
     def _action(self, location: Location, actor: str, do: str, args: dict[str, Any]) -> None:
         if actor not in self.scenario.actors:
