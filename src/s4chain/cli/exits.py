@@ -29,6 +29,11 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+def note(line: str) -> None:
+    """A progress line, on stderr: stdout keeps the results."""
+    err.print(line, highlight=False, markup=False, soft_wrap=True)
+
+
 def fail(message: str, code: int = USAGE_ERROR) -> NoReturn:
     err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
