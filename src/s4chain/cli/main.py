@@ -171,11 +171,14 @@ def node_command(
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         node.start()
-        out.print(f"anvil ({binary}) listening on [bold]{node.url}[/] (chain id {chain_id}, hardfork {EVM_VERSION})")
+        out.print(
+            f"anvil ({binary}) listening on [bold]{node.url}[/] (chain id {chain_id}, hardfork {EVM_VERSION})",
+            soft_wrap=True,  # one line a log or a test can find, whatever the path's length
+        )
         shown = ", ".join(a.address for a in dev_accounts(min(accounts, 3)))
-        out.print(f"dev accounts: {shown}{', ...' if accounts > 3 else ''} ({accounts} in all)")
+        out.print(f"dev accounts: {shown}{', ...' if accounts > 3 else ''} ({accounts} in all)", soft_wrap=True)
         if dump_state is not None:
-            out.print(f"the state goes to {dump_state} when the node stops")
+            out.print(f"the state goes to {dump_state} when the node stops", soft_wrap=True)
         out.print("Ctrl-C to stop")
         assert node.process is not None
         while node.process.poll() is None:
