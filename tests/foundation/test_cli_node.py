@@ -130,11 +130,14 @@ def test_node_options_accounts_balance_and_state_dump_then_load(tmp_path: Path) 
         _rpc(port, "anvil_setBalance", holder, hex(12345))
         _rpc(port, "evm_mine")
         mined = int(_rpc(port, "eth_blockNumber"), 16)
+        genesis = _rpc(port, "eth_getBlockByNumber", "0x0", False)["hash"]
     assert state.is_file()  # written when the node stopped
 
     port = free_port()
     with _serve(["--load-state", str(state), "--block-time", "0.2"], port):
         assert int(_rpc(port, "eth_getBalance", holder, "latest"), 16) == 12345  # the dumped state is back
+        # The same chain to deployment records (docs/deployment.md), which tell chains apart by their genesis.
+        assert _rpc(port, "eth_getBlockByNumber", "0x0", False)["hash"] == genesis
         first = int(_rpc(port, "eth_blockNumber"), 16)
         assert first >= mined
         time.sleep(1.0)
