@@ -13,9 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import typer
 from typer.testing import CliRunner, Result
 
 from s4chain.chain.anvil import free_port
+from s4chain.cli.exits import exit_codes
 from s4chain.cli.main import app
 from s4chain.compiler import SOLC_VERSION
 from s4chain.project import Project
@@ -186,3 +188,15 @@ def test_as_a_process(where: str, args: tuple[str, ...], code: int, phrase: str,
 def test_node_without_any_anvil(empty: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(empty))  # no anvil on it, and no node_modules here
     no_traceback(run(empty, "node"), 2, "anvil not found", "npm install @foundry-rs/anvil")
+
+
+def test_an_aborted_prompt_is_exit_2_not_1() -> None:
+    """typer's Abort (Ctrl-C or end of input at deploy's password prompt) would exit 1, which says a deploy
+    failed once started; nothing was sent."""
+
+    def prompt() -> None:
+        raise typer.Abort
+
+    with pytest.raises(typer.Exit) as stopped:
+        exit_codes(prompt)()
+    assert stopped.value.exit_code == 2

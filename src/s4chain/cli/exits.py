@@ -86,10 +86,10 @@ def exit_codes(command: Callable[P, R]) -> Callable[P, R]:
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
-        except (typer.Exit, typer.Abort, typer.exceptions.TyperException):  # the CLI's own ways out
-            raise
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, typer.Abort):  # Abort: Ctrl-C or end of input at a prompt (typer would exit 1)
             fail("interrupted")
+        except (typer.Exit, typer.exceptions.TyperException):  # the CLI's own ways out
+            raise
         except Exception as exc:  # the one place that sees every error of every command
             line = describe(exc)
             if line is None:
