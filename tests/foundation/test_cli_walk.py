@@ -9,14 +9,15 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import typer
+from rich.console import Console
 from typer.testing import CliRunner, Result
 
 from s4chain.chain.anvil import free_port
+from s4chain.cli import exits
 from s4chain.cli.exits import exit_codes
 from s4chain.cli.main import app
 from s4chain.compiler import SOLC_VERSION
@@ -37,6 +38,7 @@ contract MyToken is ERC20 {
 """
 COMMANDS = ("compile", "node", "replay", "demo", "deploy")  # every command of s4chain.cli.main
 DEAD_RPC = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+TERMINAL = Console(stderr=True, force_terminal=True, width=200)
 
 
 def run(folder: Path, *args: str) -> Result:
@@ -71,7 +73,7 @@ def empty(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def own_project(tmp_path_factory: pytest.TempPathFactory, s4_project: Project) -> Iterator[tuple[Path, Result]]:
+def own_project(tmp_path_factory: pytest.TempPathFactory, s4_project: Project) -> tuple[Path, Result]:
     """A project of one's own, node_modules linked from this repository, with its first (cold) compile."""
     root = tmp_path_factory.mktemp("mytoken")
     (root / "contracts").mkdir()
@@ -79,7 +81,10 @@ def own_project(tmp_path_factory: pytest.TempPathFactory, s4_project: Project) -
     (root / "scenarios").mkdir()
     shutil.copy(SCENARIO, root / "scenarios" / SCENARIO.name)
     (root / "node_modules").symlink_to(s4_project.node_modules)
-    yield root, run(root, "compile")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(exits, "err", TERMINAL)  # progress is for a person at a terminal
+        cold = run(root, "compile")
+    return root, cold
 
 
 @pytest.fixture
@@ -103,7 +108,9 @@ def test_compile_progress_when_cold_quiet_when_warm(own_project: tuple[Path, Res
     stderr = no_traceback(cold, 0, "1 source file(s) compiled")
     assert f"compiling 1 source file(s) with solc {SOLC_VERSION}" in stderr
     assert "contracts/MyToken.sol" in stderr and "solc finished in" in stderr
-    warm = run(root, "compile")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(exits, "err", TERMINAL)
+        warm = run(root, "compile")
     assert no_traceback(warm, 0, "1 from cache") == ""
 
 

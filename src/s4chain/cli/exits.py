@@ -30,8 +30,10 @@ R = TypeVar("R")
 
 
 def note(line: str) -> None:
-    """A progress line, on stderr: stdout keeps the results."""
-    err.print(line, highlight=False, markup=False, soft_wrap=True)
+    """A progress line on stderr for a person at a terminal; a log or a pipe gets only results and errors (an
+    error is the one line on stderr)."""
+    if err.is_terminal:
+        err.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
 def fail(message: str, code: int = USAGE_ERROR) -> NoReturn:
