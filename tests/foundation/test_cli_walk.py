@@ -20,7 +20,7 @@ from s4chain.chain.anvil import free_port
 from s4chain.cli import exits
 from s4chain.cli.exits import exit_codes
 from s4chain.cli.main import app
-from s4chain.compiler import SOLC_VERSION
+from s4chain.compiler import SOLC_VERSION, ArtifactStore
 from s4chain.project import Project
 
 REPO = Path(__file__).resolve().parents[2]
@@ -36,7 +36,7 @@ contract MyToken is ERC20 {
     }
 }
 """
-COMMANDS = ("compile", "node", "replay", "demo", "deploy")  # every command of s4chain.cli.main
+COMMANDS = [command.name or "" for command in app.registered_commands]  # a command added later is walked too
 DEAD_RPC = f"http://127.0.0.1:{free_port()}"  # nothing listens there
 TERMINAL = Console(stderr=True, force_terminal=True, width=200)
 
@@ -96,6 +96,7 @@ def test_version_and_short_help(empty: Path) -> None:
     from importlib.metadata import version
 
     assert run(empty, "--version").stdout == f"s4chain {version('s4chain')}\n"
+    assert {"compile", "node", "replay", "demo", "deploy"} <= set(COMMANDS)
     for command in COMMANDS:
         result = run(empty, command, "-h")
         no_traceback(result, 0)
@@ -170,7 +171,7 @@ def test_compile_without_solc_says_what_to_install(empty: Path) -> None:
     no_traceback(run(root, "compile"), 2, f"npm install solc@{SOLC_VERSION} @openzeppelin/contracts")
 
 
-def test_deploy_to_a_dead_node_in_the_s4_project(s4_project: Project, compiled: object) -> None:
+def test_deploy_to_a_dead_node_in_the_s4_project(s4_project: Project, compiled: ArtifactStore) -> None:
     result = run(s4_project.root, "deploy", "--only", "tokens", "--rpc", DEAD_RPC)
     no_traceback(result, 2, f"no JSON-RPC node answers at {DEAD_RPC}")
 
