@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import requests
 
-from s4chain.chain.anvil import anvil_binary, free_port
+from s4chain.chain.anvil import AnvilNode, anvil_binary, free_port
 from s4chain.project import Project
 
 ANVIL = anvil_binary(Project.discover(Path(__file__)).node_modules)
@@ -161,3 +161,32 @@ def test_node_runs_the_anvil_on_the_path_without_node_modules(tmp_path: Path) ->
     with _serve([], port, cwd=tmp_path, env=env) as banner:
         assert f"anvil ({bin_dir / 'anvil'}) listening" in banner
         assert _chain_id(port) == 31337
+
+
+def test_node_forks_another_node_at_a_block() -> None:
+    holder = "0x00000000000000000000000000000000000000bb"
+    with AnvilNode(ANVIL, keep_history=True) as upstream:  # a real chain to fork, with its past states
+        upstream_port = int(upstream.url.rsplit(":", 1)[1])
+        payer = _rpc(upstream_port, "eth_accounts")[0]
+        _rpc(upstream_port, "eth_sendTransaction", {"from": payer, "to": holder, "value": hex(111)})  # a block
+        forked_at = int(_rpc(upstream_port, "eth_blockNumber"), 16)
+        _rpc(upstream_port, "eth_sendTransaction", {"from": payer, "to": holder, "value": hex(111)})  # the next
+        port = free_port()
+        args = ["--fork-url", upstream.url, "--fork-block-number", str(forked_at)]
+        with _serve(args, port):
+            assert int(_rpc(port, "eth_getBalance", holder, "latest"), 16) == 111  # as at the fork block
+            assert int(_rpc(port, "eth_blockNumber"), 16) == forked_at
+
+
+def test_a_node_that_cannot_start_says_why_in_one_line() -> None:
+    port = free_port()
+    result = subprocess.run(
+        [sys.executable, "-m", "s4chain.cli", "node", "--port", str(port), "--fork-url", f"http://127.0.0.1:{port}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    lines = result.stderr.splitlines()
+    assert result.returncode == 2 and len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: anvil exited with code 1 at start: "), result.stderr

@@ -117,7 +117,8 @@ class AnvilNode:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 stderr = self.process.stderr.read().decode(errors="replace") if self.process.stderr else ""
-                raise AnvilError(f"anvil exited with code {self.process.returncode} at start: {stderr.strip()}")
+                said = " ".join(line.strip() for line in stderr.splitlines() if line.strip())  # one error line
+                raise AnvilError(f"anvil exited with code {self.process.returncode} at start: {said}")
             if self.is_ready():
                 self._drop_history_contract()
                 return self
