@@ -50,7 +50,7 @@ def main(
         typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
     ] = False,
 ) -> None:
-    """Replay the S4 'Industrie 4.0 & blockchain' scenario on a real EVM."""
+    """The options before a command (the app's help text is `app`'s)."""
 
 
 ProjectOption = Annotated[
