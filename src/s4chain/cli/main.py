@@ -141,6 +141,8 @@ def node_command(
 ) -> None:
     """Run anvil on 127.0.0.1 with the dev mnemonic and the pinned hardfork (Ctrl-C stops it): the one in
     node_modules (npm @foundry-rs/anvil), else the one on the PATH."""
+    from rich.markup import escape
+
     from s4chain.chain.accounts import DEV_CHAIN_ID, dev_accounts
     from s4chain.chain.anvil import AnvilNode, anvil_binary
     from s4chain.compiler import EVM_VERSION
@@ -172,7 +174,8 @@ def node_command(
     try:
         node.start()
         out.print(
-            f"anvil ({binary}) listening on [bold]{node.url}[/] (chain id {chain_id}, hardfork {EVM_VERSION})",
+            f"anvil ({escape(str(binary))}) listening on [bold]{node.url}[/] (chain id {chain_id}, hardfork "
+            f"{EVM_VERSION})",
             soft_wrap=True,  # one line a log or a test can find, whatever the path's length
         )
         shown = ", ".join(a.address for a in dev_accounts(min(accounts, 3)))
