@@ -1,8 +1,9 @@
-"""Starting and stopping anvil from node_modules (npm `@foundry-rs/anvil`)."""
+"""Starting and stopping anvil: from node_modules (npm `@foundry-rs/anvil`), or the one on the PATH."""
 
 from __future__ import annotations
 
 import platform
+import shutil
 import socket
 import subprocess
 import time
@@ -27,13 +28,21 @@ class AnvilError(S4ChainError):
 
 
 def anvil_binary(node_modules: Path) -> Path:
-    """The platform binary that `@foundry-rs/anvil` ships in an optional package (no download needed)."""
+    """The anvil to run: the platform binary that `@foundry-rs/anvil` ships in an optional package of
+    `node_modules` (not its `.bin/anvil` node wrapper, whose child outlives a stop), else an `anvil` on the PATH
+    (Foundry's own install)."""
     system = {"Linux": "linux", "Darwin": "darwin", "Windows": "win32"}.get(platform.system(), "linux")
     arch = {"x86_64": "amd64", "AMD64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(platform.machine(), "amd64")
     binary = node_modules / "@foundry-rs" / f"anvil-{system}-{arch}" / "bin" / "anvil"
-    if not binary.is_file():
-        raise AnvilError(f"anvil not found at {binary}: run `npm ci` to install @foundry-rs/anvil")
-    return binary
+    if binary.is_file():
+        return binary
+    on_path = shutil.which("anvil")
+    if on_path is not None:
+        return Path(on_path)
+    raise AnvilError(
+        f"anvil not found at {binary} nor on the PATH: run `npm install @foundry-rs/anvil` in {node_modules.parent} "
+        "(`npm ci` where its package.json lists it), or install Foundry"
+    )
 
 
 def free_port(host: str = LOOPBACK) -> int:
@@ -52,10 +61,11 @@ def port_is_free(port: int, host: str = LOOPBACK) -> bool:
 
 
 class AnvilNode:
-    """An anvil process with the dev mnemonic, chain id 31337 and the pinned hardfork. `keep_history=False` (the
-    default) starts it with `--prune-history`: anvil then stops copying its whole database into a state history
-    at every block, the cost that grows with the chain (docs/performance.md); state at past blocks is kept only
-    for the last few, which no s4chain read needs (snapshots and reverts are unaffected)."""
+    """An anvil process with the dev mnemonic, chain id 31337 (or `chain_id`) and the pinned hardfork.
+    `keep_history=False` (the default) starts it with `--prune-history`: anvil then stops copying its whole
+    database into a state history at every block, the cost that grows with the chain (docs/performance.md); state
+    at past blocks is kept only for the last few, which no s4chain read needs (snapshots and reverts are
+    unaffected)."""
 
     def __init__(
         self,
@@ -64,12 +74,14 @@ class AnvilNode:
         host: str = LOOPBACK,
         extra_args: tuple[str, ...] = (),
         keep_history: bool = False,
+        chain_id: int = DEV_CHAIN_ID,
     ) -> None:
         self.binary = binary
         self.host = host
         self.port = port if port is not None else free_port(host)
         self.extra_args = extra_args
         self.keep_history = keep_history
+        self.chain_id = chain_id
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -84,7 +96,7 @@ class AnvilNode:
             "--port",
             str(self.port),
             "--chain-id",
-            str(DEV_CHAIN_ID),
+            str(self.chain_id),
             "--mnemonic",
             DEV_MNEMONIC,
             "--hardfork",
@@ -105,7 +117,8 @@ class AnvilNode:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 stderr = self.process.stderr.read().decode(errors="replace") if self.process.stderr else ""
-                raise AnvilError(f"anvil exited with code {self.process.returncode} at start: {stderr.strip()}")
+                said = " ".join(line.strip() for line in stderr.splitlines() if line.strip())  # one error line
+                raise AnvilError(f"anvil exited with code {self.process.returncode} at start: {said}")
             if self.is_ready():
                 self._drop_history_contract()
                 return self

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from s4chain.cli.exits import fail
+from s4chain.cli.exits import fail, note
 from s4chain.cli.options import RpcTimeoutOption
 from s4chain.project import Project
 
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from s4chain.compiler.artifacts import ArtifactStore
     from s4chain.deployment.deployer import DeployResult
     from s4chain.deployment.sets import ContractSet
+    from s4chain.drivers.usecase import UseCase
 
 out = Console()
 
@@ -33,6 +34,38 @@ DEPLOY_FAILED = 1
 
 def say(message: str) -> None:
     out.print(message, highlight=False, markup=False, soft_wrap=True)
+
+
+def absent_contracts(store: ArtifactStore, use_case: UseCase) -> list[str]:
+    """The contracts `use_case` deploys that the project does not compile."""
+    present = {artifact.contract_name for artifact in store}
+    return [name for name in use_case.contracts if name not in present]
+
+
+def what_compiles(store: ArtifactStore) -> str:
+    """Why a built-in set cannot deploy in a project of one's own, and what the project has instead."""
+    names = ", ".join(sorted({artifact.contract_name for artifact in store})) or "no contract"
+    return (
+        f"this project compiles {names}; the built-in sets deploy the S4 scenario's contracts, which live in "
+        "the contracts/ folder of the s4chain repository"
+    )
+
+
+def _require_contracts(store: ArtifactStore, sets: list[ContractSet]) -> None:
+    """Refuse, before anything is sent, sets whose contracts the project lacks (a project of one's own)."""
+    from s4chain.deployment.sets import contract_sets
+
+    absent = {spec.name: absent_contracts(store, spec.use_case) for spec in sets}
+    lacking = {name: contracts for name, contracts in absent.items() if contracts}
+    if not lacking:
+        return
+    contracts = ", ".join(dict.fromkeys(c for names in lacking.values() for c in names))
+    ready = [spec.name for spec in contract_sets().values() if not absent_contracts(store, spec.use_case)]
+    choice = f"sets that can deploy here: {', '.join(ready)} (--only SET)" if ready else "no set can deploy here"
+    fail(
+        f"set(s) {', '.join(lacking)} need contracts this project does not have ({contracts}): "
+        f"{what_compiles(store)}; {choice}; known sets: {', '.join(contract_sets())}"
+    )
 
 
 def _password_prompt() -> Callable[[str], str] | None:
@@ -90,9 +123,10 @@ def deploy_command(
     sets = select_sets(only)
     params: dict[str, BaseModel] = load_params(params_file, param or ()) if params_file or param else {}
     try:
-        store = compile_project(project).store
+        store = compile_project(project, progress=note).store
     except CompilerError as exc:
         fail(f"contracts do not compile:\n{exc}")
+    _require_contracts(store, sets)
     if rpc is None:
         if keystore is not None:
             fail("--keystore is for --rpc: the embedded chain uses the dev accounts")

@@ -29,6 +29,13 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+def note(line: str) -> None:
+    """A progress line on stderr for a person at a terminal; a log or a pipe gets only results and errors (an
+    error is the one line on stderr)."""
+    if err.is_terminal:
+        err.print(line, highlight=False, markup=False, soft_wrap=True)
+
+
 def fail(message: str, code: int = USAGE_ERROR) -> NoReturn:
     err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
@@ -81,10 +88,10 @@ def exit_codes(command: Callable[P, R]) -> Callable[P, R]:
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
-        except (typer.Exit, typer.Abort, typer.exceptions.TyperException):  # the CLI's own ways out
-            raise
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, typer.Abort):  # Abort: Ctrl-C or end of input at a prompt (typer would exit 1)
             fail("interrupted")
+        except (typer.Exit, typer.exceptions.TyperException):  # the CLI's own ways out
+            raise
         except Exception as exc:  # the one place that sees every error of every command
             line = describe(exc)
             if line is None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
-from s4chain.cli.exits import err, fail, map_errors
+from s4chain.cli.exits import err, fail, map_errors, note
 from s4chain.cli.options import RpcTimeoutOption
 from s4chain.project import Project
 
@@ -28,9 +28,29 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Every command inherits it: `s4chain compile -h` as well as `s4chain -h`.
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 # Logs and CI are not terminals; rich would wrap them at 80 columns, folding the summary table's names.
 out = Console() if Console().is_terminal else Console(width=120)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        out.print(f"s4chain {version('s4chain')}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    _version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """The options before a command (the app's help text is `app`'s)."""
 
 
 ProjectOption = Annotated[
@@ -48,7 +68,7 @@ def compile_command(
 
     project = Project.discover(project_root)
     try:
-        result = compile_project(project, force=force)
+        result = compile_project(project, force=force, progress=note)
     except CompilerError as exc:
         for diagnostic in exc.diagnostics:
             err.print(str(diagnostic), highlight=False, markup=False, soft_wrap=True)
@@ -72,6 +92,43 @@ def _interrupt(_signum: int, _frame: object) -> None:
 @app.command("node")
 def node_command(
     port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1.", min=1, max=65535)] = 8545,
+    accounts: Annotated[
+        int, typer.Option("--accounts", min=1, help="How many dev accounts of the dev mnemonic to fund.")
+    ] = 10,
+    balance: Annotated[
+        int | None, typer.Option("--balance", min=0, help="Ether of every dev account (anvil's default: 10000).")
+    ] = None,
+    block_time: Annotated[
+        float | None,
+        typer.Option(
+            "--block-time",
+            min=0.001,
+            help="Mine a block every this many seconds (default: one block per transaction, at once).",
+        ),
+    ] = None,
+    chain_id: Annotated[
+        int | None,
+        typer.Option(
+            "--chain-id",
+            min=1,
+            help="Chain id (default 31337). s4chain sends with the public dev keys only to chain id 31337: "
+            "another id is treated as a real chain (deploy asks for a key of your own).",
+        ),
+    ] = None,
+    fork_url: Annotated[
+        str | None, typer.Option("--fork-url", help="Start from the state of the chain at this JSON-RPC URL.")
+    ] = None,
+    fork_block_number: Annotated[
+        int | None, typer.Option("--fork-block-number", min=0, help="With --fork-url: fork at this block.")
+    ] = None,
+    dump_state: Annotated[
+        Path | None,
+        typer.Option("--dump-state", help="Write the chain's state to this JSON file when the node stops."),
+    ] = None,
+    load_state: Annotated[
+        Path | None,
+        typer.Option("--load-state", help="Start from a state written by --dump-state.", exists=True, dir_okay=False),
+    ] = None,
     keep_history: Annotated[
         bool,
         typer.Option(
@@ -82,19 +139,49 @@ def node_command(
     ] = False,
     project_root: ProjectOption = None,
 ) -> None:
-    """Run anvil from node_modules on 127.0.0.1 with the dev mnemonic and the pinned hardfork (Ctrl-C stops it)."""
+    """Run anvil on 127.0.0.1 with the dev mnemonic and the pinned hardfork (Ctrl-C stops it): the one in
+    node_modules (npm @foundry-rs/anvil), else the one on the PATH."""
+    from rich.markup import escape
+
     from s4chain.chain.accounts import DEV_CHAIN_ID, dev_accounts
     from s4chain.chain.anvil import AnvilNode, anvil_binary
     from s4chain.compiler import EVM_VERSION
+    from s4chain.project import ProjectNotFoundError
 
-    project = Project.discover(project_root)
-    node = AnvilNode(anvil_binary(project.node_modules), port=port, keep_history=keep_history)
+    if fork_block_number is not None and fork_url is None:
+        fail("--fork-block-number needs --fork-url")
+    chain_id = chain_id or DEV_CHAIN_ID
+    try:
+        node_modules = Project.discover(project_root).node_modules
+    except ProjectNotFoundError:  # a node needs no project: then only an anvil on the PATH can serve
+        if project_root is not None:
+            raise
+        node_modules = Path.cwd() / "node_modules"
+    options = {
+        "--accounts": accounts,
+        "--balance": balance,
+        "--block-time": block_time,
+        "--fork-url": fork_url,
+        "--fork-block-number": fork_block_number,
+        "--dump-state": dump_state,
+        "--load-state": load_state,
+    }
+    extra = tuple(arg for name, value in options.items() if value is not None for arg in (name, str(value)))
+    binary = anvil_binary(node_modules)
+    node = AnvilNode(binary, port=port, extra_args=extra, keep_history=keep_history, chain_id=chain_id)
     # SIGTERM (docker stop, kill) ends the node like Ctrl-C does.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         node.start()
-        out.print(f"anvil listening on [bold]{node.url}[/] (chain id {DEV_CHAIN_ID}, hardfork {EVM_VERSION})")
-        out.print(f"dev accounts: {', '.join(a.address for a in dev_accounts()[:3])}, ... (10 in all)")
+        out.print(
+            f"anvil ({escape(str(binary))}) listening on [bold]{node.url}[/] (chain id {chain_id}, hardfork "
+            f"{EVM_VERSION})",
+            soft_wrap=True,  # one line a log or a test can find, whatever the path's length
+        )
+        shown = ", ".join(a.address for a in dev_accounts(min(accounts, 3)))
+        out.print(f"dev accounts: {shown}{', ...' if accounts > 3 else ''} ({accounts} in all)", soft_wrap=True)
+        if dump_state is not None:
+            out.print(f"the state goes to {dump_state} when the node stops", soft_wrap=True)
         out.print("Ctrl-C to stop")
         assert node.process is not None
         while node.process.poll() is None:
@@ -120,6 +207,25 @@ def _load_all(paths: list[Path], compiled: Callable[[], ArtifactStore]) -> list[
             fail(f"{given}: a folder with no .yaml scenario files")
         loaded.extend(load_scenario(path, lambda name: compiled().get(name).abi) for path in files)
     return loaded
+
+
+def _require_contracts(loaded: list[LoadedScenario], store: ArtifactStore) -> None:
+    """Refuse, before anything is sent, a scenario whose sets need contracts the project lacks (an S4 scenario
+    copied into a project of one's own): the replay would only fail at its first step."""
+    from s4chain.cli.deploy import absent_contracts, what_compiles
+    from s4chain.drivers.registry import use_cases
+
+    known = use_cases()
+    for scenario in loaded:
+        for name, contract_set in scenario.scenario.contracts.items():
+            use_case = known.get(contract_set.driver)
+            absent = absent_contracts(store, use_case) if use_case is not None else []
+            if absent:
+                line = scenario.lines.line_of(("contracts", name))
+                fail(
+                    f"{scenario.path}:{line}: set '{name}' (driver {contract_set.driver}) needs contracts this "
+                    f"project does not have ({', '.join(absent)}): {what_compiles(store)}"
+                )
 
 
 def _attached_drivers(chain: Chain, records_dir: Path) -> dict[str, Any]:
@@ -170,13 +276,14 @@ def _run(
     @functools.cache
     def compiled() -> ArtifactStore:
         try:
-            return compile_project(project).store
+            return compile_project(project, progress=note).store
         except CompilerError as exc:
             fail(f"contracts do not compile:\n{exc}")
 
     loaded = _load_all(paths, compiled)  # every file is checked before anything is sent
     check_report_path(report)  # now, not after the replay
     store = compiled()
+    _require_contracts(loaded, store)
     if rpc:
         node = RpcChain(rpc, store, rpc_timeout or RPC_TIMEOUT)
         hold_node_lock(node, command)  # one run at a time on a node

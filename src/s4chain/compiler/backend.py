@@ -70,9 +70,16 @@ def select_backend(project: Project) -> SolcBackend:
         return SolcBackend("native", candidate, _cached_version(project, candidate, [candidate]))
     solc_package = project.node_modules / "solc" / "package.json"
     if not solc_package.is_file():
+        # `npm ci` only helps where a package.json says to install solc.
+        manifest = project.root / "package.json"
+        install = (
+            f"run `npm ci` in {project.root}"
+            if manifest.is_file() and '"solc"' in manifest.read_text(encoding="utf-8", errors="replace")
+            else f"run `npm install solc@{SOLC_VERSION} @openzeppelin/contracts` in {project.root} "
+            "(or `s4chain init`, which writes a package.json with both)"
+        )
         raise CompilerNotFoundError(
-            f"no solc found: set S4CHAIN_SOLC to a solc binary, or run `npm ci` in {project.root} "
-            "to install solc-js into node_modules"
+            f"no solc found: {install} to install solc-js into node_modules, or set S4CHAIN_SOLC to a solc binary"
         )
     version = _cached_version(project, SOLC_JS_WRAPPER, [SOLC_JS_WRAPPER, solc_package])
     return SolcBackend("solc-js", SOLC_JS_WRAPPER, version)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,19 +112,26 @@ def _artifacts_of(unit: SourceFile, output: dict[str, Any], key: str, compiler: 
 
 
 def compile_project(
-    project: Project, settings: CompilerSettings = DEFAULT_SETTINGS, *, force: bool = False
+    project: Project,
+    settings: CompilerSettings = DEFAULT_SETTINGS,
+    *,
+    force: bool = False,
+    progress: Callable[[str], None] | None = None,
 ) -> CompileResult:
     """Bring `build/artifacts` up to date with `contracts/`; raise CompilerError, writing nothing, on errors.
+    `progress` hears a line before solc runs and one after (nothing when every unit comes from the cache).
 
     One compile at a time per project (a lock in build/): a second waits, then finds the first one's cache."""
     started = time.perf_counter()
     with locked(project.build_dir / LOCK_FILE):
-        result = _compile(project, settings, force)
+        result = _compile(project, settings, force, progress or (lambda _line: None))
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _compile(project: Project, settings: CompilerSettings, force: bool) -> CompileResult:
+def _compile(
+    project: Project, settings: CompilerSettings, force: bool, progress: Callable[[str], None]
+) -> CompileResult:
     graph = SourceGraph(project)
     units = graph.project_units()
     backend = select_backend(project)
@@ -157,7 +165,12 @@ def _compile(project: Project, settings: CompilerSettings, force: bool) -> Compi
                 "outputSelection": {u: {"*": OUTPUT_SELECTION} for u in stale},
             },
         }
+        # A cold compile of the S4 contracts takes tens of seconds with solc-js: say what is going on.
+        names = ", ".join(stale[:3]) + (f" and {len(stale) - 3} more" if len(stale) > 3 else "")
+        progress(f"compiling {len(stale)} source file(s) with solc {backend.version} ({backend.kind}): {names}")
+        solc_started = time.perf_counter()
         output = run_standard_json(backend, project, standard_input)
+        progress(f"solc finished in {time.perf_counter() - solc_started:.1f} s")
         diagnostics = _diagnostics(output, graph)
         errors = [d for d in diagnostics if d.severity == "error"]
         if errors:
