@@ -12,6 +12,7 @@ import time
 import typing
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
 
 from eth_abi.exceptions import EncodingError
@@ -34,7 +35,7 @@ from s4chain.scenarios.actions import (
     takes_actor,
 )
 from s4chain.scenarios.loader import LoadedScenario, Schedule
-from s4chain.scenarios.model import Check, Expectation, assign_accounts
+from s4chain.scenarios.model import Check, ContractSet, Expectation, assign_accounts
 
 
 @dataclass
@@ -68,6 +69,7 @@ class ScenarioRun:
     final_states: dict[str, Any] = field(default_factory=dict)  # set name -> the driver's state() at the end
     names: dict[str, str] = field(default_factory=dict)  # address -> actor or `set.Contract`, for reports
     start: int = 0
+    time_shift: int = 0  # seconds the file's dates were moved forward by (`--shift-time`)
     deployment_gas: int = 0
     steps: list[StepRecord] = field(default_factory=list)
     seconds: float = 0.0
@@ -146,6 +148,43 @@ class ScenarioSetupError(S4ChainError):
     """The scenario cannot start on this chain (its start lies behind the chain's clock, say)."""
 
 
+def utc(moment: int) -> str:
+    """Unix seconds as a UTC date, as messages and reports show a chain's time."""
+    return f"{datetime.fromtimestamp(moment, UTC):%Y-%m-%d %H:%M:%S} UTC"
+
+
+def start_problem(loaded: LoadedScenario, clock: int, deployed: bool = False) -> str | None:
+    """Why `loaded` cannot start on a chain whose clock reads `clock` (None: it can), with the ways out.
+    `deployed`: every set of the file was deployed before, at its start (`deploy --scenario`), so the clock may
+    be past the start, as after the replay's own deployment, but not past the first step timed after it."""
+    if loaded.start > clock:
+        return None
+    if deployed:
+        later = [s.first for s in loaded.schedules() if s.first > loaded.start]
+        if not later or clock < min(later):
+            return None
+        return (
+            f"{loaded.path}: its sets were deployed at its start, {utc(loaded.start)}, but the chain's clock "
+            f"({utc(clock)}) is past its step at {utc(min(later))}: it was replayed on this node already? Deploy "
+            "it again on a fresh node (restart `s4chain node`), or with --shift-time auto on both deploy and replay"
+        )
+    shifted = f" (its dates moved forward by {loaded.shift:,} s)" if loaded.shift else ""
+    return (
+        f"{loaded.path}: the scenario starts at {utc(loaded.start)}{shifted}, not ahead of the chain's clock "
+        f"({utc(clock)}): a chain's time only moves forward, and an earlier replay on this node moved it there. "
+        "Ways out: replay on a fresh node (restart `s4chain node`), or move the scenario's dates forward as a "
+        "whole with --shift-time auto (to just after the node's clock) or --shift-time DURATION (e.g. 365d)"
+    )
+
+
+def deploy_inputs(resolver: Resolver, spec: ContractSet) -> tuple[Any, dict[str, Any]]:
+    """A scenario set's driver params and its other deploy arguments (`with:`), as its driver's `deploy` takes
+    them: what the replay deploys with, and what `deploy --scenario` records and `--use-deployments` compares."""
+    deploy = driver_class(spec.driver).deploy
+    params = resolver.coerce(spec.params, typing.get_type_hints(deploy)["params"])
+    return params, resolver.call_arguments(deploy, spec.args, skip=2)
+
+
 class Replayer:
     """Replays one scenario on `chain`. `attached` maps driver names to drivers already deployed (from deployment
     records): a set of that driver uses it instead of deploying its own."""
@@ -155,7 +194,7 @@ class Replayer:
         self.loaded = loaded
         self.attached = attached or {}
         self.actors = assign_accounts(loaded.scenario.actors, chain.accounts)
-        self.resolver = Resolver(loaded.start, self.actors, {})
+        self.resolver = Resolver(loaded.start, self.actors, {}, shift=loaded.shift)
         self.drivers: dict[str, Any] = {}
         self._exported: dict[str, int] = {}  # set name -> how many off-chain state items were handed out
         self._contracts: dict[str, dict[str, Any]] = {}  # set name -> its contracts, the main one first
@@ -187,7 +226,7 @@ class Replayer:
         )
         started = time.perf_counter()
         self.chain.one_second_blocks = True
-        run.start = self.loaded.start
+        run.start, run.time_shift = self.loaded.start, self.loaded.shift
         run.names.update({account.address: name for name, account in self.actors.items()})
         if resume is None:
             if before_step is not None:
@@ -221,21 +260,19 @@ class Replayer:
 
     def _deploy(self, run: ScenarioRun) -> None:
         scenario = self.loaded.scenario
-        if self.loaded.start <= self.chain.timestamp:
-            raise ScenarioSetupError(
-                f"{self.loaded.path}: start {scenario.start.isoformat()} is not ahead of the chain's clock "
-                f"({self.chain.timestamp}); both backends only move forward in time"
-            )
-        self.chain.set_next_block_timestamp(self.loaded.start)
+        deployed = all(spec.driver in self.attached for spec in scenario.contracts.values())
+        problem = start_problem(self.loaded, self.chain.timestamp, deployed)
+        if problem is not None:
+            raise ScenarioSetupError(problem)
+        if self.loaded.start > self.chain.timestamp:
+            self.chain.set_next_block_timestamp(self.loaded.start)
         for name, spec in scenario.contracts.items():
             driver = self.attached.get(spec.driver)
             if isinstance(driver, OffChainState):  # what it made for an earlier file is that file's
                 self._exported[name] = len(driver.export_state())
             if driver is None:
-                driver_type = driver_class(spec.driver)
-                params = self.resolver.coerce(spec.params, typing.get_type_hints(driver_type.deploy)["params"])
-                arguments = self.resolver.call_arguments(driver_type.deploy, spec.args, skip=2)
-                driver = driver_type.deploy(self.chain, params, **arguments)
+                params, arguments = deploy_inputs(self.resolver, spec)
+                driver = driver_class(spec.driver).deploy(self.chain, params, **arguments)
             self._register(run, name, spec.driver, driver)
 
     def _failed_setup(self, run: ScenarioRun, exc: Exception, setup: Recording) -> StepRecord:
@@ -265,8 +302,7 @@ class Replayer:
                     "replay without --resume"
                 )
             driver_type = driver_class(spec.driver)
-            params = self.resolver.coerce(spec.params, typing.get_type_hints(driver_type.deploy)["params"])
-            arguments = self.resolver.call_arguments(driver_type.deploy, spec.args, skip=2)
+            params, arguments = deploy_inputs(self.resolver, spec)
             # The roles its deployment had: the deployer (accounts[0]) as admin unless `with:` named others.
             roles = {"admin": self.chain.accounts[0]}
             roles.update({k: v for k, v in arguments.items() if isinstance(v, LocalAccount)})
