@@ -1,0 +1,91 @@
+"""`s4chain deploy --scenario` then `s4chain replay --use-deployments`: every S4 scenario replays on the sets
+deployed for it, with the outcomes of the in-process replay; a recorded set that is not the scenario's is refused
+field by field, or deployed afresh with --redeploy-differing, never used silently."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from deploy_support import rpc
+from tests.scenarios.conftest import run_cli
+from typer.testing import CliRunner, Result
+
+from s4chain.chain import AnvilNode, anvil_binary
+from s4chain.cli.main import app
+from s4chain.deployment.records import load_records
+from s4chain.project import Project
+
+pytestmark = [pytest.mark.anvil, pytest.mark.slow]
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+SALE = SCENARIOS / "01-sme-token-sale-succeeds.yaml"
+
+
+def outcomes(report: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Per scenario, what each step did: action, outcome, revert and the events' names."""
+    data = json.loads(report.read_text())
+    return {
+        s["file"]: [(t["action"], t["outcome"], t["revert"], [e["name"] for e in t["events"]]) for t in s["steps"]]
+        for s in data["scenarios"]
+    }
+
+
+def cli(*args: str | Path) -> Result:
+    """The CLI in this process: no interpreter start nor imports per command."""
+    return CliRunner().invoke(app, [str(arg) for arg in args])
+
+
+def test_every_scenario_replays_on_the_sets_deploy_recorded_for_it(s4_project: Project, tmp_path: Path) -> None:
+    files = sorted(SCENARIOS.glob("*.yaml"))
+    in_process = cli("replay", *files, "--report", tmp_path / "in-process.html")
+    assert in_process.exit_code == 0, in_process.output[-3000:]
+    expected = outcomes(tmp_path / "in-process.json")
+    with AnvilNode(anvil_binary(s4_project.node_modules)) as node:
+        fresh = rpc(node.url, "evm_snapshot")
+        for file in files:
+            records_dir, report = tmp_path / file.stem, tmp_path / f"{file.stem}.html"
+            deployed = cli("deploy", "--rpc", node.url, "--scenario", file, "--records-dir", records_dir)
+            assert deployed.exit_code == 0, deployed.output[-3000:]
+            replay = ("replay", "--rpc", node.url, "--use-deployments", "--records-dir", records_dir, file)
+            replayed = cli(*replay, "--report", report)
+            assert replayed.exit_code == 0, replayed.output[-3000:]
+            assert "deployed by this replay" not in replayed.output  # every set came from the records
+            [scenario] = json.loads(report.with_suffix(".json").read_text())["scenarios"]
+            assert outcomes(report.with_suffix(".json")) == {scenario["file"]: expected[scenario["file"]]}
+            records = load_records(records_dir / "31337.json")
+            for name, addresses in scenario["deployments"].items():
+                recorded = records.sets[f"{file.stem}/{name}"].contracts
+                assert addresses == {key: c.address for key, c in recorded.items()}
+            # Back to the fresh node: each file from the same clock as in-process, no --shift-time.
+            assert rpc(node.url, "evm_revert", fresh) is True
+            fresh = rpc(node.url, "evm_snapshot")
+
+
+def test_recorded_sets_that_differ_from_the_scenario_are_refused_field_by_field(
+    s4_project: Project, tmp_path: Path
+) -> None:
+    records_dir = tmp_path / "deployments"
+    with AnvilNode(anvil_binary(s4_project.node_modules)) as node:
+        assert run_cli("deploy", "--rpc", node.url, "--only", "ico", "--records-dir", records_dir).returncode == 0
+        replay = ("replay", "--rpc", node.url, "--use-deployments", "--records-dir", records_dir, SALE)
+        refused = run_cli(*replay, "--report", tmp_path / "refused.html")
+        redeployed = run_cli(*replay, "--redeploy-differing", "--report", tmp_path / "redeployed.html")
+    # Before the fix the replay ran on the plain deploy's sale: 17 steps failed with SaleNotOpen.
+    assert refused.returncode == 2, refused.stdout[-3000:] + refused.stderr[-3000:]
+    assert "Traceback" not in refused.stderr and not (tmp_path / "refused.json").exists()
+    message = refused.stderr
+    assert f"{SALE}:21: set sale (ico), recorded as ico:" in message
+    assert "params.opening: recorded (none), scenario 1930294800 (2031-03-03 09:00:00 UTC)" in message
+    assert "params.goal: recorded 100000, scenario 20000" in message
+    assert "with.team: recorded (none), scenario 0x" in message and "(team)" in message
+    assert "s4chain deploy --rpc URL --scenario" in message and "--redeploy-differing" in message
+    assert redeployed.returncode == 0, redeployed.stdout[-3000:] + redeployed.stderr[-3000:]
+    assert "set sale (ico): deployed afresh by this replay (--redeploy-differing): ico differs in" in " ".join(
+        redeployed.stdout.split()
+    )
+    recorded = load_records(records_dir / "31337.json").sets["ico"].contracts["TokenSale"].address
+    [scenario] = json.loads((tmp_path / "redeployed.json").read_text())["scenarios"]
+    assert scenario["deployments"]["sale"]["TokenSale"] != recorded
