@@ -120,7 +120,7 @@ def _run(
     shift: TimeShift | None = None,
     redeploy_differing: bool = False,
 ) -> None:
-    from s4chain.chain.inprocess import InProcessChain
+    from s4chain.chain.inprocess import GENESIS_TIMESTAMP, InProcessChain
     from s4chain.chain.rpc import RPC_TIMEOUT, RpcChain
     from s4chain.cli.replay import (
         hold_node_lock,
@@ -165,9 +165,9 @@ def _run(
         )
         journal = journal or JournalWriter.fresh(where, node)  # once the replay is sure to start
     else:
-        # A fresh embedded chain per file, so each starts from genesis (about now).
+        # A fresh embedded chain per file, so each starts from genesis.
         make_chain = lambda: InProcessChain(store)  # noqa: E731
-        loaded, attached = plan_replay(loaded, int(time.time()), shift)
+        loaded, attached = plan_replay(loaded, GENESIS_TIMESTAMP, shift)
         journal = None
     for line in shifted_notes(loaded):
         out.print(line, highlight=False, markup=False, soft_wrap=True)

@@ -171,9 +171,10 @@ def start_problem(loaded: LoadedScenario, clock: int, deployed: bool = False) ->
     shifted = f" (its dates moved forward by {loaded.shift:,} s)" if loaded.shift else ""
     return (
         f"{loaded.path}: the scenario starts at {utc(loaded.start)}{shifted}, not ahead of the chain's clock "
-        f"({utc(clock)}): a chain's time only moves forward, and an earlier replay on this node moved it there. "
-        "Ways out: replay on a fresh node (restart `s4chain node`), or move the scenario's dates forward as a "
-        "whole with --shift-time auto (to just after the node's clock) or --shift-time DURATION (e.g. 365d)"
+        f"({utc(clock)}), and a chain's time only moves forward (on a node, an earlier replay keeps its last "
+        "file's state). Ways out: move the scenario's dates forward as a whole with --shift-time auto (to just "
+        "after the chain's clock) or --shift-time DURATION (e.g. 365d), or replay on a fresh node (restart "
+        "`s4chain node`)"
     )
 
 
