@@ -72,7 +72,7 @@ def test_recorded_sets_that_differ_from_the_scenario_are_refused_field_by_field(
     assert "params.opening: recorded (none), scenario 1930294800 (2031-03-03 09:00:00 UTC)" in message
     assert "params.goal: recorded 100000, scenario 20000" in message
     assert "with.team: recorded (none), scenario 0x" in message and "(team)" in message
-    assert "s4chain deploy --rpc URL --scenario" in message and "--redeploy-differing" in message
+    assert f"s4chain deploy --rpc {node.url} --scenario {SALE}" in message and "--redeploy-differing" in message
     assert redeployed.returncode == 0, redeployed.stdout[-3000:] + redeployed.stderr[-3000:]
     assert "set sale (ico): deployed afresh by this replay (--redeploy-differing): ico differs in" in " ".join(
         redeployed.stdout.split()

@@ -147,7 +147,7 @@ def _complete(records: DeploymentRecords, key: str, driver: str) -> bool:
     return record is not None and record.complete and record.driver == driver
 
 
-def refusal(plan: Plan, records_path: Path) -> str:
+def refusal(plan: Plan, records_path: Path, url: str) -> str:
     """The message listing every differing field, recorded against scenario, and the ways out."""
     lines = [f"--use-deployments: the sets recorded in {records_path} are not the scenarios' (nothing was sent):"]
     for choice in plan.differing:
@@ -157,10 +157,11 @@ def refusal(plan: Plan, records_path: Path) -> str:
         )
         for diff in choice.differs:
             lines.append(f"    {diff.field}: recorded {label(diff.recorded)}, scenario {label(diff.wanted)}")
-    files = " ".join(dict.fromkeys(str(c.item.path) for c in plan.differing))
+    files = " ".join(f"--scenario {path}" for path in dict.fromkeys(str(c.item.path) for c in plan.differing))
     lines += [
         "ways out:",
-        f"  - record the scenarios' sets first: s4chain deploy --rpc URL --scenario {files}",
+        f"  - record the scenario's sets first (before its start on the node's clock): s4chain deploy --rpc {url} "
+        f"{files}",
         "  - or deploy the differing sets afresh in this replay (the records stay as they are): --redeploy-differing",
         "  - or replay without --use-deployments (every set deployed afresh)",
     ]
@@ -168,7 +169,7 @@ def refusal(plan: Plan, records_path: Path) -> str:
 
 
 def notes(plan: Plan) -> Iterator[str]:
-    """One line per set the replay deploys itself although --use-deployments was given."""
+    """One line per set: the recorded set it uses, or why the replay deploys it itself."""
     for choice in (c for choices in plan.choices.values() for c in choices):
         item = choice.item
         where = f"{item.path}:{choice.line}: set {item.name} ({item.use_case.name})"

@@ -318,7 +318,7 @@ def use_deployments(
     path, records, attached = opened
     plan = plan_sets(loaded, records, chain)
     if plan.differing and not redeploy:
-        fail(refusal(plan, path))
+        fail(refusal(plan, path, str(getattr(chain, "url", "URL"))))
     for line in notes(plan):
         console.print(line, highlight=False, markup=False, soft_wrap=True)
     return drivers_for(plan, attached), plan.all_attached
