@@ -141,9 +141,10 @@ def _deploy_scenarios(loaded: list[LoadedScenario], shift: TimeShift | None, dep
     """Deploy each scenario's sets as its replay would (params, `with:`, `@set` addresses, one-second blocks from
     its start on), keyed `<file stem>/<set>`, one file after the other; with `shift`, its dates moved forward
     (auto: to just after the clock), recorded for the replay to take. Refused for a file whose start is not
-    ahead of the chain's clock, unless its sets are in the records already (a deploy resumed or repeated)."""
+    ahead of the chain's clock, unless contracts of its sets are on chain already (a deploy resumed or repeated).
+    """
     from s4chain.cli.deployments import ScenarioSets
-    from s4chain.cli.replay import auto_shift, shifted_notes
+    from s4chain.cli.replay import auto_shift, recorded_shift, shifted_notes
     from s4chain.deployment.deployer import DeployResult, SetOutcome
     from s4chain.deployment.records import scenario_key
     from s4chain.deployment.sets import ContractSet
@@ -158,10 +159,16 @@ def _deploy_scenarios(loaded: list[LoadedScenario], shift: TimeShift | None, dep
                 f"{given.path}: {len(given.scenario.actors)} actors, but the deploy has {len(chain.accounts)} "
                 "account(s): --scenario deploys as the scenario's actors, a local dev chain's accounts (no key)"
             )
-        seconds = auto_shift(given.start, chain.timestamp) if shift == "auto" else shift or 0
+        again = recorded_shift(given, deployer.records)  # a deploy of this file ran before: its dates stay
+        if again is not None and shift in (None, "auto"):
+            seconds = again
+        else:
+            seconds = auto_shift(given.start, chain.timestamp) if shift == "auto" else shift or 0
         item = replace(given, shift=seconds)
-        keys = [scenario_key(item.path, name) for name in item.scenario.contracts]
-        if not any(key in deployer.records.sets for key in keys):
+        recorded = [deployer.records.sets.get(scenario_key(item.path, name)) for name in item.scenario.contracts]
+        # A deploy of this file ran before and its contracts are still there: it goes on from the clock.
+        live = any(r is not None and any(chain.code_at(c.address) for c in r.contracts.values()) for r in recorded)
+        if not live:
             problem = start_problem(item, chain.timestamp)
             if problem is not None:
                 done = " (the sets of the files before it are deployed and recorded)" if outcomes else ""

@@ -231,7 +231,7 @@ def place_in_time(
     placed = []
     for item in loaded:
         entry = journal.entries.get(str(item.path)) if journal is not None else None
-        recorded = _recorded_shift(item, records) if records is not None else None
+        recorded = recorded_shift(item, records) if records is not None else None
         if entry is not None:
             seconds = entry.shift
         elif recorded is not None and shift in (None, "auto"):
@@ -244,7 +244,8 @@ def place_in_time(
     return placed
 
 
-def _recorded_shift(item: LoadedScenario, records: DeploymentRecords) -> int | None:
+def recorded_shift(item: LoadedScenario, records: DeploymentRecords) -> int | None:
+    """The shift `deploy --scenario` recorded for the file's sets (None: none recorded, or not one)."""
     from s4chain.deployment.records import scenario_key
 
     shifts = {
