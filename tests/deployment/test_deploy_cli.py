@@ -107,3 +107,24 @@ def test_embedded_chain_by_default_prints_and_writes_nothing(deploy_cli: DeployC
     assert "embedded chain" in result.output and "SupplyChain" in result.output
     assert "1 contract(s) deployed, records: not written" in result.output
     assert not records_dir.exists()
+
+
+def test_scenario_deploys_its_sets_as_its_replay_would_on_the_embedded_chain(deploy_cli: DeployCli) -> None:
+    scenario = Path(__file__).resolve().parents[2] / "scenarios" / "07-freelance-maintenance-mission.yaml"
+    result = deploy_cli("--scenario", str(scenario))
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())
+    # Keyed by file and set; the work set borrows the lease set's stablecoin (`@lease.EuroStablecoin`).
+    assert "07-freelance-maintenance-mission/lease EuroStablecoin" in output
+    assert "07-freelance-maintenance-mission/work MissionEscrow" in output
+    assert "07-freelance-maintenance-mission/work EuroStablecoin" not in output  # borrowed, not deployed
+
+
+def test_scenario_takes_its_sets_from_the_file_and_shift_time_needs_one(deploy_cli: DeployCli) -> None:
+    scenario = Path(__file__).resolve().parents[2] / "scenarios" / "04-cold-chain-farm-to-shelf.yaml"
+    mixed = deploy_cli("--scenario", str(scenario), "--only", "supply")
+    assert mixed.exit_code == 2 and "--scenario takes the sets and their params from the scenario" in mixed.output
+    alone = deploy_cli("--shift-time", "auto")
+    assert alone.exit_code == 2 and "--shift-time moves a scenario's dates: it goes with --scenario" in alone.output
+    bad = deploy_cli("--scenario", str(scenario), "--shift-time", "soon")
+    assert bad.exit_code == 2 and "--shift-time 'soon': expected auto or a duration" in bad.output

@@ -81,11 +81,23 @@ def test_unreachable_node_exits_2(write_scenario, tmp_path: Path) -> None:
 
 
 def test_start_behind_the_chain_clock_exits_2(write_scenario, tmp_path: Path) -> None:
-    result = run_cli(
-        "replay", write_scenario(BASE.replace("2031-03-03", "2029-03-03")), "--report", tmp_path / "r.html"
-    )
+    scenario = write_scenario(BASE.replace("2031-03-03", "2029-03-03"))
+    result = run_cli("replay", scenario, "--report", tmp_path / "r.html")
     assert result.returncode == 2
-    assert "is not ahead of the chain's clock" in result.stderr
+    message = " ".join(result.stderr.split())
+    assert (
+        f"error: {scenario}: the scenario starts at 2029-03-03 08:00:00 UTC, not ahead of the chain's clock "
+        "(2030-01-01 00:00:00 UTC)" in message
+    )
+    assert "--shift-time auto" in message and "Traceback" not in message
+    assert "0/" not in result.stdout  # refused before any progress bar
+    shifted = run_cli("replay", scenario, "--report", tmp_path / "r.html", "--shift-time", "auto")
+    assert shifted.returncode == 0, shifted.stdout[-3000:] + shifted.stderr[-3000:]
+    assert f"{scenario}: dates moved forward by 304 days 0 s (--shift-time): starts 2030-01-01 08:00:00 UTC" in (
+        " ".join(shifted.stdout.split())
+    )
+    [run] = json.loads((tmp_path / "r.json").read_text())["scenarios"]
+    assert run["time_shift"] == 304 * 86_400 and "Dates shifted" in (tmp_path / "r.html").read_text()
 
 
 def test_checks_run_after_an_expected_revert(write_scenario, tmp_path: Path) -> None:

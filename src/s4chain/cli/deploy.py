@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -22,10 +24,12 @@ from s4chain.project import Project
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from s4chain.cli.replay import TimeShift
     from s4chain.compiler.artifacts import ArtifactStore
-    from s4chain.deployment.deployer import DeployResult
+    from s4chain.deployment.deployer import Deployer, DeployResult
     from s4chain.deployment.sets import ContractSet
     from s4chain.drivers.usecase import UseCase
+    from s4chain.scenarios.loader import LoadedScenario
 
 out = Console()
 
@@ -49,6 +53,24 @@ def what_compiles(store: ArtifactStore) -> str:
         f"this project compiles {names}; the built-in sets deploy the S4 scenario's contracts, which live in "
         "the contracts/ folder of the s4chain repository"
     )
+
+
+def require_scenario_contracts(loaded: list[LoadedScenario], store: ArtifactStore) -> None:
+    """Refuse, before anything is sent, a scenario whose sets need contracts the project lacks (an S4 scenario
+    copied into a project of one's own): the replay would only fail at its first step."""
+    from s4chain.drivers.registry import use_cases
+
+    known = use_cases()
+    for scenario in loaded:
+        for name, contract_set in scenario.scenario.contracts.items():
+            use_case = known.get(contract_set.driver)
+            absent = absent_contracts(store, use_case) if use_case is not None else []
+            if absent:
+                line = scenario.lines.line_of(("contracts", name))
+                fail(
+                    f"{scenario.path}:{line}: set '{name}' (driver {contract_set.driver}) needs contracts this "
+                    f"project does not have ({', '.join(absent)}): {what_compiles(store)}"
+                )
 
 
 def _require_contracts(store: ArtifactStore, sets: list[ContractSet]) -> None:
@@ -109,41 +131,124 @@ def deploy_command(
     records_dir: Annotated[
         Path | None, typer.Option("--records-dir", help="Where <chainId>.json records live (default: deployments/).")
     ] = None,
+    scenario: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--scenario",
+            help="Deploy the contract sets this scenario file (or folder of them) declares, with its params and "
+            "`with:` values, recorded as <file stem>/<set> for `replay --use-deployments`; repeatable. Needs a "
+            "local dev chain (the actors are its accounts) whose clock is before the scenario's start.",
+        ),
+    ] = None,
+    shift_time: Annotated[
+        str | None,
+        typer.Option(
+            "--shift-time",
+            help="With --scenario: move the scenario's dates forward as a whole, auto (to just after the chain's "
+            "clock, in whole days, only when needed) or a duration (365d); recorded, and taken by "
+            "`replay --use-deployments`.",
+        ),
+    ] = None,
     rpc_timeout: RpcTimeoutOption = None,
     project_root: Annotated[
         Path | None, typer.Option("--project", help="Project root (default: found upward from here).")
     ] = None,
 ) -> None:
     """Deploy the S4 contract sets; records go to deployments/<chainId>.json and a re-run reuses what is there."""
+    from s4chain.cli.replay import load_all, parse_shift
     from s4chain.compiler import CompilerError, compile_project
     from s4chain.deployment.params import load_params
     from s4chain.deployment.sets import select_sets
 
     project = Project.discover(project_root)
+    if scenario and (only or params_file or param):
+        fail("--scenario takes the sets and their params from the scenario files: drop --only, --params, --param")
+    if shift_time is not None and not scenario:
+        fail("--shift-time moves a scenario's dates: it goes with --scenario")
     sets = select_sets(only)
     params: dict[str, BaseModel] = load_params(params_file, param or ()) if params_file or param else {}
     try:
         store = compile_project(project, progress=note).store
     except CompilerError as exc:
         fail(f"contracts do not compile:\n{exc}")
-    _require_contracts(store, sets)
+    what: Deployment
+    if scenario:
+        loaded = load_all(scenario, lambda: store)
+        require_scenario_contracts(loaded, store)
+        what = partial(_deploy_scenarios, loaded, parse_shift(shift_time) if shift_time else None)
+    else:
+        _require_contracts(store, sets)
+        what = lambda deployer: deployer.deploy(sets, params)  # noqa: E731
     if rpc is None:
         if keystore is not None:
             fail("--keystore is for --rpc: the embedded chain uses the dev accounts")
-        _deploy_embedded(store, sets, params)
+        _deploy_embedded(store, what)
         return
     records = records_dir or project.root / "deployments"
-    _deploy_node(rpc, store, sets, params, keystore, yes, records, command, rpc_timeout)
+    _deploy_node(rpc, store, sets, params, keystore, yes, records, command, rpc_timeout, what)
 
 
-def _deploy_embedded(store: ArtifactStore, sets: list[ContractSet], params: dict[str, BaseModel]) -> None:
+Deployment = Callable[["Deployer"], "DeployResult"]  # what a deploy sends, given the Deployer
+
+
+def _deploy_scenarios(loaded: list[LoadedScenario], shift: TimeShift | None, deployer: Deployer) -> DeployResult:
+    """Deploy each scenario's sets as its replay would (params, `with:`, `@set` addresses, one-second blocks from
+    its start on), keyed `<file stem>/<set>`, one file after the other; with `shift`, its dates moved forward
+    (auto: to just after the clock), recorded for the replay to take. Refused for a file whose start is not
+    ahead of the chain's clock, unless contracts of its sets are on chain already (a deploy resumed or repeated).
+    """
+    from s4chain.cli.deployments import ScenarioSets
+    from s4chain.cli.replay import auto_shift, recorded_shift, shifted_notes
+    from s4chain.deployment.deployer import DeployResult, SetOutcome
+    from s4chain.deployment.records import scenario_key
+    from s4chain.deployment.sets import ContractSet
+    from s4chain.scenarios.engine import start_problem
+
+    chain = deployer.chain
+    deployer.settle_pending()  # before anything new is sent: a new transaction could take a lost one's nonce
+    outcomes: list[SetOutcome] = []
+    for given in loaded:
+        if len(given.scenario.actors) > len(chain.accounts):
+            fail(
+                f"{given.path}: {len(given.scenario.actors)} actors, but the deploy has {len(chain.accounts)} "
+                "account(s): --scenario deploys as the scenario's actors, a local dev chain's accounts (no key)"
+            )
+        again = recorded_shift(given, deployer.records)  # a deploy of this file ran before: its dates stay
+        if again is not None and shift in (None, "auto"):
+            seconds = again
+        else:
+            seconds = auto_shift(given.start, chain.timestamp) if shift == "auto" else shift or 0
+        item = replace(given, shift=seconds)
+        recorded = [deployer.records.sets.get(scenario_key(item.path, name)) for name in item.scenario.contracts]
+        # A deploy of this file ran before and its contracts are still there: it goes on from the clock.
+        live = any(r is not None and any(chain.code_at(c.address) for c in r.contracts.values()) for r in recorded)
+        if not live:
+            problem = start_problem(item, chain.timestamp)
+            if problem is not None:
+                done = " (the sets of the files before it are deployed and recorded)" if outcomes else ""
+                fail(problem.replace("replay on a fresh node", "deploy to a fresh node") + done)
+            chain.one_second_blocks = True  # as the replay's own deployment: from its start, a block a second
+            chain.set_next_block_timestamp(item.start)
+        for line in shifted_notes([item]):
+            say(line)
+        sets = ScenarioSets(item, chain)
+        for each in sets:
+            outcome = deployer.deploy_set(
+                ContractSet(each.use_case), each.params, key=each.key, arguments=each.arguments, time_shift=seconds
+            )
+            sets.located(each, {c.key: c.record.address for c in outcome.contracts})
+            outcomes.append(outcome)
+    return DeployResult(deployer.records, deployer.path, outcomes)
+
+
+def _deploy_embedded(store: ArtifactStore, what: Deployment) -> None:
     from s4chain.chain.inprocess import InProcessChain
     from s4chain.deployment.deployer import Deployer, DeployFailedError, open_records
 
     chain = InProcessChain(store)
     say("deploying to the embedded chain (in this process): records are printed, not written")
     try:
-        result = Deployer(chain, open_records(chain, None), None, log=say).deploy(sets, params)
+        result = what(Deployer(chain, open_records(chain, None), None, log=say))
     except DeployFailedError as exc:
         fail(str(exc), DEPLOY_FAILED)
     _print_result(result)
@@ -159,6 +264,7 @@ def _deploy_node(
     records_dir: Path,
     command: typer.Context | None = None,
     rpc_timeout: float | None = None,
+    what: Deployment | None = None,
 ) -> None:
     from s4chain.chain.rpc import RPC_TIMEOUT, NodeUnreachableError, RpcError
     from s4chain.chain.safety import UnsafeChainError
@@ -193,6 +299,8 @@ def _deploy_node(
     say(f"deploying to {rpc}: chain id {chain.chain_id}, {chain.client_version} ({kind}); records: {path}")
     try:
         if not chain.is_dev_chain:
+            if what is not None:
+                fail("--scenario needs a local dev chain: the scenario's actors are its accounts")
             plan = plan_deploy(chain, records, sets, params)
             say("what will be sent:")
             for line in plan.lines():
@@ -201,7 +309,8 @@ def _deploy_node(
                 chain.require_funds(plan.deployer, plan.max_cost, "the deployment")
                 if not yes:
                     fail("nothing sent: review the summary above and run again with --yes to send it")
-        result = Deployer(chain, records, path, log=say).deploy(sets, params)
+        deployer = Deployer(chain, records, path, log=say)
+        result = what(deployer) if what is not None else deployer.deploy(sets, params)
     except DeployFailedError as exc:
         fail(str(exc), DEPLOY_FAILED)
     except (NodeStoppedError, RecordsWriteError) as exc:  # a node's or a disk's fault: exit 2, as for a replay

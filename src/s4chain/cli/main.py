@@ -8,7 +8,7 @@ import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -19,8 +19,8 @@ from s4chain.project import Project
 
 if TYPE_CHECKING:
     from s4chain.chain.base import Chain
+    from s4chain.cli.replay import TimeShift
     from s4chain.compiler.artifacts import ArtifactStore
-    from s4chain.scenarios.loader import LoadedScenario
 
 app = typer.Typer(
     name="s4chain",
@@ -195,67 +195,6 @@ def node_command(
     fail(f"anvil exited unexpectedly with code {node.process.returncode}")
 
 
-def _load_all(paths: list[Path], compiled: Callable[[], ArtifactStore]) -> list[LoadedScenario]:
-    """The scenario files, checked; actions that are contract functions against the compiled ABIs."""
-    from s4chain.scenarios.loader import load_scenario
-
-    loaded: list[LoadedScenario] = []
-    for given in paths:
-        # A folder stands for the scenario files in it.
-        files = sorted(given.glob("*.yaml")) if given.is_dir() else [given]
-        if not files:
-            fail(f"{given}: a folder with no .yaml scenario files")
-        loaded.extend(load_scenario(path, lambda name: compiled().get(name).abi) for path in files)
-    return loaded
-
-
-def _require_contracts(loaded: list[LoadedScenario], store: ArtifactStore) -> None:
-    """Refuse, before anything is sent, a scenario whose sets need contracts the project lacks (an S4 scenario
-    copied into a project of one's own): the replay would only fail at its first step."""
-    from s4chain.cli.deploy import absent_contracts, what_compiles
-    from s4chain.drivers.registry import use_cases
-
-    known = use_cases()
-    for scenario in loaded:
-        for name, contract_set in scenario.scenario.contracts.items():
-            use_case = known.get(contract_set.driver)
-            absent = absent_contracts(store, use_case) if use_case is not None else []
-            if absent:
-                line = scenario.lines.line_of(("contracts", name))
-                fail(
-                    f"{scenario.path}:{line}: set '{name}' (driver {contract_set.driver}) needs contracts this "
-                    f"project does not have ({', '.join(absent)}): {what_compiles(store)}"
-                )
-
-
-def _attached_drivers(chain: Chain, records_dir: Path) -> dict[str, Any]:
-    """Drivers over the contract sets `s4chain deploy` recorded for this chain, by driver name."""
-    from s4chain.deployment.attach import attach_drivers
-    from s4chain.deployment.deployer import Deployer
-    from s4chain.deployment.records import (
-        RecordsFileError,
-        StaleRecordsError,
-        load_records,
-        records_path,
-        verify_chain,
-    )
-    from s4chain.deployment.sets import SETS
-
-    path = records_path(chain.chain_id, records_dir)
-    if not path.is_file():
-        fail(f"--use-deployments: no records at {path}; run `s4chain deploy --rpc URL` first")
-    records = load_records(path)  # its errors name the file
-    complete = [name for name, record in records.sets.items() if record.complete]
-    try:
-        verify_chain(records, chain)  # before a pending deployment is sent again: to its own chain only
-        if any(record.pending for record in records.sets.values()):  # sent by an interrupted deploy
-            Deployer(chain, records, path, log=lambda line: out.print(line, highlight=False)).settle_pending()
-        drivers = attach_drivers(chain, records, complete)
-    except (RecordsFileError, StaleRecordsError) as exc:
-        fail(f"--use-deployments: {path}: {exc}")
-    return {SETS[name].driver: driver for name, driver in drivers.items()}
-
-
 def _run(
     paths: list[Path],
     project: Project,
@@ -265,10 +204,22 @@ def _run(
     resume: bool = False,
     command: typer.Context | None = None,
     rpc_timeout: float | None = None,
+    shift: TimeShift | None = None,
+    redeploy_differing: bool = False,
 ) -> None:
-    from s4chain.chain.inprocess import InProcessChain
+    from s4chain.chain.inprocess import GENESIS_TIMESTAMP, InProcessChain
     from s4chain.chain.rpc import RPC_TIMEOUT, RpcChain
-    from s4chain.cli.replay import hold_node_lock, print_failures, replay_all, summary_table
+    from s4chain.cli.deploy import require_scenario_contracts
+    from s4chain.cli.replay import (
+        hold_node_lock,
+        load_all,
+        node_clock,
+        plan_replay,
+        print_failures,
+        replay_all,
+        shifted_notes,
+        summary_table,
+    )
     from s4chain.compiler import CompilerError, compile_project
     from s4chain.reports.writer import check_report_path, write_report
     from s4chain.scenarios.journal import JournalWriter, journal_path
@@ -280,22 +231,35 @@ def _run(
         except CompilerError as exc:
             fail(f"contracts do not compile:\n{exc}")
 
-    loaded = _load_all(paths, compiled)  # every file is checked before anything is sent
+    loaded = load_all(paths, compiled)  # every file is checked before anything is sent
     check_report_path(report)  # now, not after the replay
     store = compiled()
-    _require_contracts(loaded, store)
+    require_scenario_contracts(loaded, store)
     if rpc:
         node = RpcChain(rpc, store, rpc_timeout or RPC_TIMEOUT)
         hold_node_lock(node, command)  # one run at a time on a node
 
         make_chain: Callable[[], Chain] = lambda: node  # noqa: E731
-        attached = _attached_drivers(node, records_dir) if records_dir else None
         where = journal_path(report)
-        journal = JournalWriter.resume(where, node) if resume else JournalWriter.fresh(where, node)
+        journal = JournalWriter.resume(where, node) if resume else None
+        loaded, attached = plan_replay(
+            loaded,
+            node_clock(node, journal),
+            shift,
+            journal=journal,
+            node=node,
+            records_dir=records_dir,
+            redeploy=redeploy_differing,
+            console=out,
+        )
+        journal = journal or JournalWriter.fresh(where, node)  # once the replay is sure to start
     else:
         # A fresh embedded chain per file, so each starts from genesis.
         make_chain = lambda: InProcessChain(store)  # noqa: E731
-        attached = journal = None
+        loaded, attached = plan_replay(loaded, GENESIS_TIMESTAMP, shift)
+        journal = None
+    for line in shifted_notes(loaded):
+        out.print(line, highlight=False, markup=False, soft_wrap=True)
 
     runs = replay_all(loaded, make_chain, out, shared_chain=rpc is not None, attached=attached, journal=journal)
     out.print(summary_table(runs))
@@ -334,6 +298,22 @@ def replay_command(
             "confirmed steps again.",
         ),
     ] = False,
+    redeploy_differing: Annotated[
+        bool,
+        typer.Option(
+            "--redeploy-differing",
+            help="With --use-deployments: a set whose recorded params or `with:` differ from the scenario's is "
+            "deployed afresh by this replay (each is named; the records stay as they are) instead of refused.",
+        ),
+    ] = False,
+    shift_time: Annotated[
+        str | None,
+        typer.Option(
+            "--shift-time",
+            help="Move every date of each scenario forward as a whole: auto (to just after the chain's clock, in "
+            "whole days, only when needed) or a duration (365d). The report says so; a resume keeps the shift.",
+        ),
+    ] = None,
     rpc_timeout: RpcTimeoutOption = None,
     project_root: ProjectOption = None,
 ) -> None:
@@ -346,8 +326,13 @@ def replay_command(
         fail("--use-deployments needs --rpc URL: records describe a node's chain")
     if resume and not rpc:
         fail("--resume needs --rpc URL: an in-process chain ends with its process, so there is nothing to resume")
+    if redeploy_differing and not use_deployments:
+        fail("--redeploy-differing goes with --use-deployments: without it every set is deployed afresh anyway")
+    from s4chain.cli.replay import parse_shift
+
+    shift = parse_shift(shift_time) if shift_time is not None else None
     chosen_records = (records_dir or project.root / "deployments") if use_deployments else None
-    _run(files, project, rpc, report, chosen_records, resume, command, rpc_timeout)
+    _run(files, project, rpc, report, chosen_records, resume, command, rpc_timeout, shift, redeploy_differing)
 
 
 @app.command("demo")

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from eth_account.signers.local import LocalAccount
 from eth_utils import to_checksum_address
 from pydantic import BaseModel
 from web3.exceptions import Web3Exception
@@ -219,59 +220,92 @@ class Deployer:
         )
 
     # --- one set ----------------------------------------------------------------------------------------------
-    def deploy_set(self, spec: ContractSet, params: BaseModel) -> SetOutcome:
+    def deploy_set(
+        self,
+        spec: ContractSet,
+        params: BaseModel,
+        *,
+        key: str | None = None,
+        arguments: dict[str, Any] | None = None,
+        time_shift: int = 0,
+    ) -> SetOutcome:
+        """Deploy (or reuse) one set, recorded under `key` (default: the set's name). With `arguments` (a
+        scenario's `with:`, as `s4chain deploy --scenario` gives them), the driver deploys with those instead of
+        the set's roles: the accounts among them are recorded as roles, the rest as `args`; `time_shift` is
+        recorded as the scenario's."""
+        name = key or spec.name
         params_json = params.model_dump(mode="json")
-        roles = spec.role_accounts(self.chain)
-        old = self.records.sets.get(spec.name)
-        if old is not None and old.params != params_json:
-            self.log(f"{spec.name}: parameters changed since the recorded deployment: redeploying the set")
+        if arguments is None:
+            role_accounts = spec.role_accounts(self.chain)
+            roles: dict[str, str] = {role: account.address for role, account in role_accounts.items()}
+            args: dict[str, Any] = {}
+        else:
+            roles = {k: v.address for k, v in arguments.items() if isinstance(v, LocalAccount)}
+            args = {k: json_args(v) for k, v in arguments.items() if not isinstance(v, LocalAccount)}
+        old = self.records.sets.get(name)
+        if old is not None and (old.params, old.roles, old.args) != (params_json, roles, args):
+            self.log(f"{name}: parameters changed since the recorded deployment: redeploying the set")
             old = None
         if old is not None and old.complete and self.is_unchanged(old):
-            self.log(f"{spec.name}: unchanged on chain ({len(old.contracts)} contracts), nothing to send")
-            reused = [ContractOutcome(spec.name, k, "reused", "", r) for k, r in old.contracts.items()]
-            return SetOutcome(spec.name, "unchanged", reused)
+            self.log(f"{name}: unchanged on chain ({len(old.contracts)} contracts), nothing to send")
+            reused = [ContractOutcome(name, k, "reused", "", r) for k, r in old.contracts.items()]
+            return SetOutcome(name, "unchanged", reused)
         previous = dict(old.contracts) if old is not None else {}
         live = SetRecord(
             driver=spec.driver,
             complete=False,
             params=params_json,
-            roles={role: account.address for role, account in roles.items()},
+            roles=roles,
+            args=args,
+            time_shift=time_shift,
             contracts=dict(previous),
         )
-        self.records.sets[spec.name] = live
+        self.records.sets[name] = live
         self.save()
-        outcome = SetOutcome(spec.name, "deployed")
-        strategy = _ReuseOrDeploy(self, spec.name, previous, live, outcome)
+        outcome = SetOutcome(name, "deployed")
+        strategy = _ReuseOrDeploy(self, name, previous, live, outcome)
         try:
             with self.chain.deploying_with(strategy):
-                spec.deploy(self.chain, params, roles)
+                if arguments is None:
+                    spec.deploy(self.chain, params, role_accounts)
+                else:
+                    driver = spec.use_case.driver.deploy(self.chain, params, **arguments)
+                    self._record_borrowed(strategy, driver.contracts())
         except TransactionUnconfirmedError as exc:
             # Never sent again under another nonce (that would leave an orphan contract): it is named instead.
             raise NodeStoppedError(
-                f"the node at {node_url(self.chain)} stopped answering while deploying {spec.name}: {exc}; "
+                f"the node at {node_url(self.chain)} stopped answering while deploying {name}: {exc}; "
                 f"{self._kept()} and this transaction as sent: once the node answers, run deploy again, which "
                 f"looks it up and continues"
             ) from None
         except NodeUnreachableError as exc:
             raise NodeStoppedError(
-                f"the node at {node_url(self.chain)} stopped answering while deploying {spec.name} ({exc}); "
+                f"the node at {node_url(self.chain)} stopped answering while deploying {name} ({exc}); "
                 f"{self._kept()}; run deploy again to continue"
             ) from None
         except ContractRevert as exc:
-            raise DeployFailedError(f"{spec.name}: a transaction reverted: {exc}; {self._kept()}") from None
+            raise DeployFailedError(f"{name}: a transaction reverted: {exc}; {self._kept()}") from None
         except (RpcError, Web3Exception) as exc:
             if "insufficient funds" in str(exc).lower():
-                account = roles[spec.roles[0]].address
+                account = next(iter(roles.values()), self.chain.accounts[0].address)
                 raise InsufficientFundsError(
-                    account, self.chain.balance(account), 0, f"deploying {spec.name} (the node refused: {exc})"
+                    account, self.chain.balance(account), 0, f"deploying {name} (the node refused: {exc})"
                 ) from None
-            raise DeployFailedError(f"{spec.name}: the node refused a transaction: {exc}; {self._kept()}") from None
+            raise DeployFailedError(f"{name}: the node refused a transaction: {exc}; {self._kept()}") from None
         live.contracts = strategy.seen
         live.complete = True
         self.save()
         if any(c.action == "reused" for c in outcome.contracts):
             outcome.status = "updated"
         return outcome
+
+    def _record_borrowed(self, strategy: _ReuseOrDeploy, contracts: dict[str, Contract]) -> None:
+        """A contract a set uses without deploying it (another set's, given by a scenario's `@set.Contract`) is
+        recorded in this set too, as that set recorded it: attaching to this set needs it."""
+        recorded = {c.address: c for s in self.records.sets.values() for c in s.contracts.values()}
+        for key, contract in contracts.items():
+            if key not in strategy.seen and contract.address in recorded:
+                strategy.seen[key] = recorded[contract.address]
 
     def _kept(self) -> str:
         count = sum(len(s.contracts) for s in self.records.sets.values())

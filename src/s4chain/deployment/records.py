@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -123,6 +124,9 @@ class SetRecord(BaseModel):
     complete: bool = False  # every contract and setup transaction of the set confirmed
     params: dict[str, Any] = Field(default_factory=dict)  # the driver's params, as JSON
     roles: dict[str, str] = Field(default_factory=dict)  # role -> address (platform, sme, admin, ...)
+    # The other deploy arguments a scenario's `with:` gave (`deploy --scenario`): addresses, lists, as JSON.
+    args: dict[str, Any] = Field(default_factory=dict)
+    time_shift: int = 0  # seconds the scenario's dates were moved forward by (`deploy --scenario --shift-time`)
     contracts: dict[str, ContractRecord] = Field(default_factory=dict)
     pending: dict[str, PendingDeployment] = Field(default_factory=dict)  # contract key -> sent, not confirmed
 
@@ -173,6 +177,40 @@ class DeploymentRecords(BaseModel):
                 except ArtifactNotFoundError as exc:
                     raise StaleRecordsError(f"{set_name}/{key}: {exc} (recorded as {record.source})") from None
         return attached
+
+
+def scenario_key(scenario: Path, set_name: str) -> str:
+    """The records' key of a set `s4chain deploy --scenario` deployed for a scenario file: `<file stem>/<set>`
+    (a plain deploy's sets are keyed by their use case's name, `ico`)."""
+    return f"{scenario.stem}/{set_name}"
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A field whose recorded value is not the one a scenario deploys with (`params.opening`, `with.team`);
+    None where one side has no such field."""
+
+    field: str
+    recorded: Any
+    wanted: Any
+
+
+def differences(record: SetRecord, params: dict[str, Any], arguments: dict[str, Any]) -> list[Difference]:
+    """What differs between a recorded set and the `params` (as JSON) and deploy `arguments` (roles and other
+    arguments together, as JSON) a scenario gives, field by field (nested params by their dotted path)."""
+    found = _leaf_differences("params", record.params, params)
+    recorded = {**record.roles, **record.args}
+    for name in dict.fromkeys([*recorded, *arguments]):
+        if recorded.get(name) != arguments.get(name):
+            found.append(Difference(f"with.{name}", recorded.get(name), arguments.get(name)))
+    return found
+
+
+def _leaf_differences(path: str, recorded: Any, wanted: Any) -> list[Difference]:
+    if isinstance(recorded, dict) and isinstance(wanted, dict):
+        keys = dict.fromkeys([*recorded, *wanted])
+        return [d for key in keys for d in _leaf_differences(f"{path}.{key}", recorded.get(key), wanted.get(key))]
+    return [] if recorded == wanted else [Difference(path, recorded, wanted)]
 
 
 class StaleRecordsError(S4ChainError):

@@ -126,8 +126,12 @@ class Resolver:
         actors: dict[str, LocalAccount] | None = None,
         addresses: dict[str, str] | None = None,
         planned_sets: frozenset[str] = frozenset(),
+        shift: int = 0,
     ) -> None:
         self.start = start
+        # Seconds every absolute date moves forward (`replay --shift-time`); `start` is already moved, so `+4d`
+        # moves with it.
+        self.shift = shift
         self.actors = actors if actors is not None else {}
         self.addresses = addresses if addresses is not None else {}
         # Before deployment (when a file is checked) a set's addresses are not known yet: any @set or
@@ -202,7 +206,7 @@ class Resolver:
         if isinstance(value, int):
             return value
         if isinstance(value, datetime | date):
-            return to_timestamp(value, self.start)
+            return to_timestamp(value, self.start) + self.shift
         if isinstance(value, str):
             if _RELATIVE.match(value):
                 return to_timestamp(value, self.start)
@@ -212,7 +216,7 @@ class Resolver:
             if amount and "." not in amount.group(1) and (amount.group(2) or "").upper() in {"", *UNITS}:
                 return int(amount.group(1).replace("_", ""))
             try:
-                return to_timestamp(value, self.start)
+                return to_timestamp(value, self.start) + self.shift
             except ValueProblem:
                 pass
         raise ValueProblem(f"{value!r} is not a whole number, a duration (48h) or a time (+4d)")

@@ -35,6 +35,7 @@ def report_data(runs: list[ScenarioRun]) -> dict[str, Any]:
                 "final_states": run.final_states,
                 "names": run.names,
                 "start": run.start,
+                "time_shift": run.time_shift,
                 "summary": run_summary(run),
                 "steps": [asdict(step) for step in run.steps],
             }

@@ -80,11 +80,22 @@ def _scenario_section(scenario: dict[str, Any]) -> str:
 <p>{html.escape(scenario["description"])}</p>
 <p>{summary["steps"]} steps, {summary["transactions"]} transactions, {summary["gas"]:,} gas,
 <span class="{"failed" if summary["failures"] else "ok"}">{summary["failures"]} failure(s)</span>,
-{summary["seconds"]} s on the {html.escape(scenario["backend"])} chain (id {scenario["chain_id"]}).</p>
+{summary["seconds"]} s on the {html.escape(scenario["backend"])} chain (id {scenario["chain_id"]}).
+{_shifted(scenario)}</p>
 <ul>{deployed}</ul>
 <div class=chart>{"".join(set_charts(scenario))}{gas_per_step(scenario)}</div>
 <table><tr><th>#</th><th>line</th><th>time</th><th>actor</th><th>action</th><th>gas</th><th>outcome</th>
 <th>events</th></tr>{"".join(rows)}</table>"""
+
+
+def _shifted(scenario: dict[str, Any]) -> str:
+    shift = int(scenario.get("time_shift", 0))
+    if not shift:
+        return ""
+    return (
+        f" <strong>Dates shifted</strong> {shift // 86_400:,} days {shift % 86_400:,} s forward from the file's "
+        "(--shift-time): the times shown are the shifted ones."
+    )
 
 
 def render_html(data: dict[str, Any]) -> str:

@@ -13,6 +13,7 @@ import time
 import typing
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
 
 from eth_abi.exceptions import EncodingError
@@ -24,6 +25,7 @@ from s4chain.chain.base import Chain, Recording
 from s4chain.chain.contract import Contract
 from s4chain.chain.reverts import ContractRevert
 from s4chain.drivers.registry import driver_class
+from s4chain.drivers.sets import AbiSource
 from s4chain.drivers.usecase import Driver
 from s4chain.errors import S4ChainError
 from s4chain.inputs.values import Resolver, ValueProblem
@@ -71,6 +73,7 @@ class ScenarioRun:
     final_states: dict[str, Any] = field(default_factory=dict)  # set name -> the driver's state() at the end
     names: dict[str, str] = field(default_factory=dict)  # address -> actor or `set.Contract`, for reports
     start: int = 0
+    time_shift: int = 0  # seconds the file's dates were moved forward by (`--shift-time`)
     deployment_gas: int = 0
     steps: list[StepRecord] = field(default_factory=list)
     seconds: float = 0.0
@@ -149,6 +152,44 @@ class ScenarioSetupError(S4ChainError):
     """The scenario cannot start on this chain (its start lies behind the chain's clock, say)."""
 
 
+def utc(moment: int) -> str:
+    """Unix seconds as a UTC date, as messages and reports show a chain's time."""
+    return f"{datetime.fromtimestamp(moment, UTC):%Y-%m-%d %H:%M:%S} UTC"
+
+
+def start_problem(loaded: LoadedScenario, clock: int, deployed: bool = False) -> str | None:
+    """Why `loaded` cannot start on a chain whose clock reads `clock` (None: it can), with the ways out.
+    `deployed`: every set of the file was deployed before, at its start (`deploy --scenario`), so the clock may
+    be past the start, as after the replay's own deployment, but not past the first step timed after it."""
+    if loaded.start > clock:
+        return None
+    if deployed:
+        later = [s.first for s in loaded.schedules() if s.first > loaded.start]
+        if not later or clock < min(later):
+            return None
+        return (
+            f"{loaded.path}: its sets were deployed at its start, {utc(loaded.start)}, but the chain's clock "
+            f"({utc(clock)}) is past its step at {utc(min(later))}: it was replayed on this node already? Deploy "
+            "it again on a fresh node (restart `s4chain node`), or with --shift-time auto on both deploy and replay"
+        )
+    shifted = f" (its dates moved forward by {loaded.shift:,} s)" if loaded.shift else ""
+    return (
+        f"{loaded.path}: the scenario starts at {utc(loaded.start)}{shifted}, not ahead of the chain's clock "
+        f"({utc(clock)}), and a chain's time only moves forward (on a node, an earlier replay keeps its last "
+        "file's state). Ways out: move the scenario's dates forward as a whole with --shift-time auto (to just "
+        "after the chain's clock) or --shift-time DURATION (e.g. 365d), or replay on a fresh node (restart "
+        "`s4chain node`)"
+    )
+
+
+def deploy_inputs(resolver: Resolver, spec: ContractSet, abi: AbiSource) -> tuple[BaseModel, dict[str, Any]]:
+    """A scenario set's driver params and its other deploy arguments (`with:`), as its driver's `deploy` takes
+    them: what the replay deploys with, and what `deploy --scenario` records and `--use-deployments` compares
+    (`abi` gives the generic driver's constructor)."""
+    deploy = driver_class(spec.driver).deploy
+    return spec.deploy_params(resolver, abi), resolver.call_arguments(deploy, spec.args, skip=2)
+
+
 class Replayer:
     """Replays one scenario on `chain`. `attached` maps driver names to drivers already deployed (from deployment
     records): a set of that driver uses it instead of deploying its own."""
@@ -158,7 +199,7 @@ class Replayer:
         self.loaded = loaded
         self.attached = attached or {}
         self.actors = assign_accounts(loaded.scenario.actors, chain.accounts)
-        self.resolver = Resolver(loaded.start, self.actors, {})
+        self.resolver = Resolver(loaded.start, self.actors, {}, shift=loaded.shift)
         self.drivers: dict[str, Driver] = {}
         self._exported: dict[str, int] = {}  # set name -> how many off-chain state items were handed out
         self._contracts: dict[str, dict[str, Contract]] = {}  # set name -> its contracts, in `call_order`
@@ -190,7 +231,7 @@ class Replayer:
         )
         started = time.perf_counter()
         self.chain.one_second_blocks = True
-        run.start = self.loaded.start
+        run.start, run.time_shift = self.loaded.start, self.loaded.shift
         run.names.update({account.address: name for name, account in self.actors.items()})
         if resume is None:
             if before_step is not None:
@@ -224,12 +265,12 @@ class Replayer:
 
     def _deploy(self, run: ScenarioRun) -> None:
         scenario = self.loaded.scenario
-        if self.loaded.start <= self.chain.timestamp:
-            raise ScenarioSetupError(
-                f"{self.loaded.path}: start {scenario.start.isoformat()} is not ahead of the chain's clock "
-                f"({self.chain.timestamp}); both backends only move forward in time"
-            )
-        self.chain.set_next_block_timestamp(self.loaded.start)
+        deployed = all(spec.driver in self.attached for spec in scenario.contracts.values())
+        problem = start_problem(self.loaded, self.chain.timestamp, deployed)
+        if problem is not None:
+            raise ScenarioSetupError(problem)
+        if self.loaded.start > self.chain.timestamp:
+            self.chain.set_next_block_timestamp(self.loaded.start)
         for name, spec in scenario.contracts.items():
             driver = self.attached.get(spec.driver)
             if driver is not None and spec.main_contract not in driver.contracts():
@@ -237,10 +278,8 @@ class Replayer:
             if isinstance(driver, OffChainState):  # what it made for an earlier file is that file's
                 self._exported[name] = len(driver.export_state())
             if driver is None:
-                driver_type = driver_class(spec.driver)
-                params = spec.deploy_params(self.resolver, self._abi)
-                arguments = self.resolver.call_arguments(driver_type.deploy, spec.args, skip=2)
-                driver = driver_type.deploy(self.chain, params, **arguments)
+                params, arguments = deploy_inputs(self.resolver, spec, self._abi)
+                driver = driver_class(spec.driver).deploy(self.chain, params, **arguments)
             self._register(run, name, spec, driver)
 
     def _failed_setup(self, run: ScenarioRun, exc: Exception, setup: Recording) -> StepRecord:
@@ -270,8 +309,7 @@ class Replayer:
                     "replay without --resume"
                 )
             driver_type = driver_class(spec.driver)
-            params = spec.deploy_params(self.resolver, self._abi)
-            arguments = self.resolver.call_arguments(driver_type.deploy, spec.args, skip=2)
+            params, arguments = deploy_inputs(self.resolver, spec, self._abi)
             # The roles its deployment had: the deployer (accounts[0]) as admin unless `with:` named others.
             roles = {"admin": self.chain.accounts[0]}
             roles.update({k: v for k, v in arguments.items() if isinstance(v, LocalAccount)})

@@ -79,6 +79,7 @@ class JournalEntry(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     sha256: str  # of the scenario file, which must not change between the run and its resumption
+    shift: int = 0  # seconds the file's dates were moved forward by (`--shift-time`): a resume keeps them
     snapshot: Any = None  # the node's snapshot taken before the file, to undo it once done
     start_head: Head | None = None  # the head then
     head: Head | None = None  # the head after the last journaled change on the node
@@ -97,6 +98,7 @@ class Start(_Line):
     event: Literal["start"] = "start"
     file: str
     sha256: str
+    shift: int = 0
     snapshot: Any
     head: Head
 
@@ -251,8 +253,17 @@ class JournalWriter:
         return [by_name[name] for name in self.entries] + [i for i in loaded if str(i.path) not in self.entries]
 
     # --- what a replay tells --------------------------------------------------------------------------------
-    def start(self, scenario: Path, snapshot: Any, chain: Chain) -> None:
-        self._append(Start(file=str(scenario), sha256=file_digest(scenario), snapshot=snapshot, head=head_of(chain)))
+    def start(self, scenario: Path, snapshot: Any, chain: Chain, shift: int = 0) -> None:
+        """A file starts, its dates moved forward by `shift` seconds."""
+        self._append(
+            Start(
+                file=str(scenario),
+                sha256=file_digest(scenario),
+                shift=shift,
+                snapshot=snapshot,
+                head=head_of(chain),
+            )
+        )
 
     def starting(self, scenario: Path, chain: Chain) -> None:
         """Before a step or the deployment: it is under way, with a snapshot before the deployment and, every
@@ -411,7 +422,7 @@ def _holds(chain: Chain, head: Head) -> bool:
 def _apply(entries: dict[str, JournalEntry], line: Any) -> None:
     if isinstance(line, Start):
         entries[line.file] = JournalEntry(
-            sha256=line.sha256, snapshot=line.snapshot, start_head=line.head, head=line.head
+            sha256=line.sha256, shift=line.shift, snapshot=line.snapshot, start_head=line.head, head=line.head
         )
         return
     if isinstance(line, Entry):

@@ -70,17 +70,18 @@ class LoadedScenario:
     path: Path
     scenario: Scenario
     lines: LineMap
+    shift: int = 0  # seconds every date of the file is moved forward by (`replay --shift-time`)
 
     @property
     def start(self) -> int:
-        return to_timestamp(self.scenario.start, 0)
+        return to_timestamp(self.scenario.start, 0) + self.shift
 
     def step_line(self, index: int) -> int:
         return self.lines.line_of(("steps", index))
 
     def schedules(self) -> Iterator[Schedule]:
         """Each step's schedule, in order, then each bot's (the file was checked when loaded)."""
-        return (schedule for _, schedule in _schedules(self.scenario, self.start))
+        return (schedule for _, schedule in _schedules(self.scenario, self.start, self.shift))
 
 
 AbiSource = Callable[[str], Abi]  # a contract's name -> its ABI
@@ -125,15 +126,16 @@ def _default_abis() -> AbiSource:
         return missing
 
 
-def _schedules(scenario: Scenario, start: int) -> Iterator[tuple[Location, Schedule]]:
+def _schedules(scenario: Scenario, start: int, shift: int = 0) -> Iterator[tuple[Location, Schedule]]:
     """The steps' schedules (a step without `at` runs at the time of the step before it), then the bots';
-    raises ScheduleProblem where a schedule goes back in time, leaves the scenario's span or plans too much."""
+    raises ScheduleProblem where a schedule goes back in time, leaves the scenario's span or plans too much.
+    Absolute dates move by `shift` seconds, as `start` did (`+4d` after the unmoved start, moved)."""
     end = min(start + MAX_SPAN, LAST_MOMENT)
     planned = 0
 
     def moment(location: Location, value: str | datetime) -> int:
         try:
-            when = to_timestamp(value, start)
+            when = to_timestamp(value, start - shift) + shift
         except ValueProblem as exc:
             raise ScheduleProblem(location, str(exc)) from None
         if when > end:
