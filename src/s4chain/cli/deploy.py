@@ -185,7 +185,8 @@ def deploy_command(
         _deploy_embedded(store, what)
         return
     records = records_dir or project.root / "deployments"
-    _deploy_node(rpc, store, sets, params, keystore, yes, records, command, rpc_timeout, what)
+    # On a node a plain deploy is planned and summarised first (what=None); a scenario's deploy is not.
+    _deploy_node(rpc, store, sets, params, keystore, yes, records, command, rpc_timeout, what if scenario else None)
 
 
 Deployment = Callable[["Deployer"], "DeployResult"]  # what a deploy sends, given the Deployer
