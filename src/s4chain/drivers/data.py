@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from s4chain.chain import Chain, Contract, TxResult
 from s4chain.drivers.arguments import as_hash
+from s4chain.drivers.shared import MintsTestEuros, created_id
 from s4chain.drivers.units import eur, euros
 from s4chain.drivers.usecase import Contracts, Roles, UseCase
 
@@ -85,7 +86,7 @@ class MarketState(BaseModel):
 
 
 @dataclass(eq=False)
-class DataMarketDriver:
+class DataMarketDriver(MintsTestEuros):
     """The deployed `DataMarket` and the euro stablecoin it is paid in."""
 
     # The set's contracts; a scenario action that is no method here calls the function of that name in one
@@ -132,15 +133,7 @@ class DataMarketDriver:
         """The driver over a deployed market, administered by the recorded admin."""
         return cls(chain, contracts["DataMarket"], contracts["EuroStablecoin"], roles["admin"], params)
 
-    @staticmethod
-    def listing_id(result: TxResult) -> int:
-        """The id of the listing a `list_data` transaction created."""
-        return int(result.event("ListingCreated").args["listingId"])
-
-    # --- money ------------------------------------------------------------------------------------------------
-    def fund(self, account: LocalAccount, amount: Decimal) -> TxResult:
-        """Mint `amount` test euros to `account` (sent by the admin, the stablecoin's minter)."""
-        return self.stablecoin.mint(account, eur(amount), sender=self.admin)
+    listing_id = created_id("ListingCreated", "listingId")  # of a `list_data` transaction
 
     # --- platform ---------------------------------------------------------------------------------------------
     # --- people -----------------------------------------------------------------------------------------------
