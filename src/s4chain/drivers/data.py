@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from s4chain.chain import Chain, Contract, TxResult
 from s4chain.drivers.arguments import as_hash
-from s4chain.drivers.shared import MintsTestEuros, created_id
+from s4chain.drivers.shared import MintsTestEuros, created_id, euro_stablecoin
 from s4chain.drivers.units import eur, euros
 from s4chain.drivers.usecase import Contracts, Roles, UseCase
 
@@ -117,10 +117,7 @@ class DataMarketDriver(MintsTestEuros):
         stablecoin is deployed here)."""
         params = params or DataParams()
         admin = admin or chain.accounts[0]
-        if stablecoin is None:
-            coin = chain.deploy("EuroStablecoin", admin, sender=admin)
-        else:
-            coin = chain.at("EuroStablecoin", to_checksum_address(stablecoin))
+        coin = euro_stablecoin(chain, admin, stablecoin)
         market = chain.deploy("DataMarket", admin, coin, params.fee_bps, params.fee_cap_bps, sender=admin)
         return cls(chain, market, coin, admin, params)
 

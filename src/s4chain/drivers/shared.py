@@ -1,12 +1,14 @@
-"""What several drivers do alike: read the id a transaction created from its event, and mint test euros."""
+"""What several drivers do alike: read the id a transaction created from its event, deploy or find the euro
+stablecoin, mint test euros."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from eth_account.signers.local import LocalAccount
+from eth_utils import to_checksum_address
 
-from s4chain.chain import Contract, TxResult
+from s4chain.chain import Chain, Contract, TxResult
 from s4chain.drivers.units import eur
 
 
@@ -19,6 +21,13 @@ def created_id(event: str, arg: str) -> staticmethod[[TxResult], int]:
 
     read.__doc__ = f"The `{arg}` of the `{event}` event the transaction emitted."
     return staticmethod(read)
+
+
+def euro_stablecoin(chain: Chain, admin: LocalAccount, address: str | None) -> Contract:
+    """The `EuroStablecoin` at `address`, or, without one, a fresh one deployed by `admin` (its minter)."""
+    if address is None:
+        return chain.deploy("EuroStablecoin", admin, sender=admin)
+    return chain.at("EuroStablecoin", to_checksum_address(address))
 
 
 class MintsTestEuros:

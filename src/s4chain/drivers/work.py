@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from s4chain.chain import Chain, Contract, TxResult
 from s4chain.drivers.arguments import address_of, as_hash
-from s4chain.drivers.shared import MintsTestEuros, created_id
+from s4chain.drivers.shared import MintsTestEuros, created_id, euro_stablecoin
 from s4chain.drivers.units import eur, euros
 from s4chain.drivers.usecase import Contracts, Roles, UseCase
 
@@ -155,10 +155,7 @@ class MissionDriver(MintsTestEuros):
         params = params or WorkParams()
         admin = admin or chain.accounts[0]
         arbiter = arbiter or admin
-        if stablecoin is None:
-            coin = chain.deploy("EuroStablecoin", admin, sender=admin)
-        else:
-            coin = chain.at("EuroStablecoin", to_checksum_address(stablecoin))
+        coin = euro_stablecoin(chain, admin, stablecoin)
         escrow = chain.deploy("MissionEscrow", admin, coin, admin, params.fee_bps, sender=admin)
         escrow.grantRole(escrow.ARBITER_ROLE(), arbiter, sender=admin)
         return cls(chain, escrow, coin, admin, arbiter, params)
