@@ -13,18 +13,16 @@ and the platform can take out exactly what the model says is theirs, and the mar
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 import pytest
 from data_env import DataEnv
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from hypothesis.stateful import initialize, invariant, precondition, rule
 
-from s4chain.chain import Chain
 from s4chain.testing import assert_events, reverts
-from s4chain.testing.stateful import run_machine
+from s4chain.testing.stateful import EnvMachine, run_machine
 
 STATUS = {"active": 1, "paused": 2, "withdrawn": 3, "revoked": 4}
 FEE_NOTICE = 30 * 86_400
@@ -97,13 +95,9 @@ class Model:
         return r if r and r < a.expires else a.expires
 
 
-class DataMachine(RuleBasedStateMachine):
-    env: DataEnv
-    seen: Counter[str] = Counter()  # what the runs went through, checked at the end
-
+class DataMachine(EnvMachine[DataEnv]):
     def __init__(self) -> None:
         super().__init__()
-        self.chain: Chain = self.env.chain
         self.d = self.env.d
         self.m = Model()
         self.m.recipient = self.env.admin.address
@@ -400,8 +394,7 @@ class DataMachine(RuleBasedStateMachine):
 
 @pytest.mark.slow
 def test_data_market_state_machine(env: DataEnv) -> None:
-    DataMachine.env = env
-    run_machine(DataMachine, examples=20, steps=20)
+    run_machine(DataMachine, env=env, examples=20, steps=20)
     seen = DataMachine.seen
     for what in ("buy", "strict buy", "revoke", "refund", "front-run refused", "fee rise", "outsider", "way out"):
         assert seen[what], f"the runs never got to {what}: {dict(seen)}"

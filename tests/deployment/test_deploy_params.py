@@ -7,6 +7,7 @@ import typing
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from deploy_support import DeployCli
 
 from s4chain.chain import InProcessChain
@@ -60,22 +61,36 @@ def test_a_params_file_deploys_what_the_same_scenario_values_deploy(tmp_path: Pa
     assert sale.sale.reflectionPeriod() == 2 * 86_400 + 12 * 3_600
 
 
-def test_bad_values_in_a_params_file_name_the_file_line_and_field(deploy_cli: DeployCli, tmp_path: Path) -> None:
+BAD_PARAMS = {
+    # a params file: (its line, the message there)
+    "ico:\n  goal: lots\n": ("params.yaml:2:", "ico.goal"),
+    "ico:\n  gaol: 5\n": ("params.yaml:2:", "ico.gaol: unknown parameter"),
+    "leasing: {}\nwarehouse:\n  x: 1\n": ("params.yaml:2:", "unknown contract set 'warehouse'"),
+    "supply:\n  intensities:\n    teleport: 3\n": ("params.yaml:3:", "supply.intensities.teleport"),
+    "ico: [1, 2]\n": ("params.yaml:1:", "ico: expected a mapping"),
+    "ico:\n  hard_cap: 2000000\n": (
+        "params.yaml:1:",
+        "ico: Value error, a hard cap of EUR 1,000,000 or more needs white_paper_hash",
+    ),
+    "ico: {goal: 1\n": ("params.yaml:2:", "invalid YAML"),
+    "ico:\n  duration: 30 parsecs\n": ("params.yaml:2:", "ico.duration: '30 parsecs' is not a whole number"),
+    "ico:\n  goal: 20000 USD\n": ("params.yaml:2:", "ico.goal: '20000 USD' is not an amount"),
+    "ico:\n  goal: 0.0000001 EUR\n": ("params.yaml:2:", "ico.goal: '0.0000001 EUR' has more than 6 decimals"),
+    "ico:\n  opening: +1h\n": ("params.yaml:2:", "ico.opening: '+1h' is a time after a scenario's start"),
+    "leasing:\n  plan:\n    deposit: 5000 EUR\n    period: -3d\n": ("params.yaml:4:", "leasing.plan.period"),
+    "supply:\n  intensities:\n    rail: 17 EUR per km\n": ("params.yaml:3:", "supply.intensities.rail"),
+}
+
+
+@pytest.mark.parametrize("text", list(BAD_PARAMS), ids=range(len(BAD_PARAMS)))
+def test_bad_params_files_name_the_file_line_and_field(deploy_cli: DeployCli, tmp_path: Path, text: str) -> None:
     params = tmp_path / "params.yaml"
-    cases = {
-        "ico:\n  duration: 30 parsecs\n": ("params.yaml:2:", "ico.duration: '30 parsecs' is not a whole number"),
-        "ico:\n  goal: 20000 USD\n": ("params.yaml:2:", "ico.goal: '20000 USD' is not an amount"),
-        "ico:\n  goal: 0.0000001 EUR\n": ("params.yaml:2:", "ico.goal: '0.0000001 EUR' has more than 6 decimals"),
-        "ico:\n  opening: +1h\n": ("params.yaml:2:", "ico.opening: '+1h' is a time after a scenario's start"),
-        "leasing:\n  plan:\n    deposit: 5000 EUR\n    period: -3d\n": ("params.yaml:4:", "leasing.plan.period"),
-        "supply:\n  intensities:\n    rail: 17 EUR per km\n": ("params.yaml:3:", "supply.intensities.rail"),
-    }
-    for text, (where, what) in cases.items():
-        params.write_text(text)
-        result = deploy_cli("--params", str(params))
-        assert result.exit_code == 2, (text, result.output)
-        assert f"{where} {what}" in " ".join(result.output.split()), (text, result.output)
-        assert "Traceback" not in result.output
+    params.write_text(text)
+    result = deploy_cli("--params", str(params))
+    where, what = BAD_PARAMS[text]
+    assert result.exit_code == 2, result.output
+    assert f"{where} {what}" in " ".join(result.output.split()), result.output
+    assert "Traceback" not in result.output
 
 
 def test_param_options_read_values_as_the_file_does_and_win_over_it(tmp_path: Path) -> None:

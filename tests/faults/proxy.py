@@ -12,7 +12,6 @@ import time
 from dataclasses import dataclass, field
 from enum import StrEnum
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 
 import requests
@@ -112,9 +111,7 @@ class FaultyProxy:
     def __enter__(self) -> FaultyProxy:
         return self.start()
 
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, *_: object) -> None:  # stopped however the block ended
         self.stop()
 
     # --- one request --------------------------------------------------------------------------------------------

@@ -269,19 +269,22 @@ class SaleMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.finalised)
     @rule(name=st.sampled_from(NAMES))
     def claim(self, name: str) -> None:
-        error = self.settlement_error(name, successful=True, twice="AlreadyClaimed")
-        self.expect(error, lambda: self.d.sale.claim(sender=self.account(name)))
-        if error is None:
-            self.investors[name].settled = True
+        self.settle(name, self.d.sale.claim, successful=True, twice="AlreadyClaimed")
 
     @precondition(lambda self: self.finalised)
     @rule(name=st.sampled_from(NAMES))
     def refund(self, name: str) -> None:
-        error = self.settlement_error(name, successful=False, twice="AlreadyRefunded")
-        self.expect(error, lambda: self.d.sale.refund(sender=self.account(name)))
+        if self.settle(name, self.d.sale.refund, successful=False, twice="AlreadyRefunded"):
+            self.wei_paid_out += self.investors[name].open_wei
+
+    def settle(self, name: str, send, successful: bool, twice: str) -> bool:
+        """`name` claims (`send`: the sale's claim) or is refunded, which pays only as `settlement_error` says;
+        whether it paid."""
+        error = self.settlement_error(name, successful, twice)
+        self.expect(error, lambda: send(sender=self.account(name)))
         if error is None:
             self.investors[name].settled = True
-            self.wei_paid_out += self.investors[name].open_wei
+        return error is None
 
     def settlement_error(self, name: str, successful: bool, twice: str) -> str | None:
         """The error of a claim (`successful`) or a refund by `name`, or None when it pays (`twice`: the error of

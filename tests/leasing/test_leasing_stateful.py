@@ -12,23 +12,21 @@ every run each lease is wound up by its lessee (notice, billing, settlement) and
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from decimal import Decimal
-from functools import partial
 
 import pytest
 from eth_account.signers.local import LocalAccount
 from hypothesis import event, seed
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from hypothesis.stateful import initialize, invariant, precondition, rule
 from leasing_env import PLAN, LeasingEnv
 
-from s4chain.chain import Chain, ContractRevert
+from s4chain.chain import ContractRevert
 from s4chain.drivers.leasing import DAY, HOUR, LeaseStatement
 from s4chain.drivers.units import eur
 from s4chain.testing import reverts
-from s4chain.testing.stateful import run_machine
+from s4chain.testing.stateful import EnvMachine, run_machine
 
 ZERO = "0x" + "00" * 20
 RUNNING = ("active", "late", "suspended")
@@ -37,20 +35,13 @@ RUNNING = ("active", "late", "suspended")
 # The runs the machine made when derandomize drew its seed from its source (before the tests called the
 # contracts in place of the drivers' pass-through methods), pinned: an edit of the source no longer picks
 # other runs, which the coverage check below was not made for.
-RUNS = int.from_bytes(
-    bytes.fromhex("7480b098e35a275e9f9c2226563d6d75d76a873cdbb5a78bd0b60bfb1198fecbf3198e0c404e76e6c09b7105cd49bc53"),
-    "big",
-)
+RUNS = int("7480b098e35a275e9f9c2226563d6d75d76a873cdbb5a78bd0b60bfb1198fecbf3198e0c404e76e6c09b7105cd49bc53", 16)
 
 
 @seed(RUNS)
-class LeasingMachine(RuleBasedStateMachine):
-    env: LeasingEnv
-    seen: Counter[str] = Counter()  # what the runs went through, checked at the end
-
+class LeasingMachine(EnvMachine[LeasingEnv]):
     def __init__(self) -> None:
         super().__init__()
-        self.chain: Chain = self.env.chain
         self.d = self.env.driver
         self.machines = (self.env.machine_id, self.env.machine2_id)
         self.devices = {self.env.machine_id: self.env.device, self.env.machine2_id: self.env.device2}
@@ -110,15 +101,19 @@ class LeasingMachine(RuleBasedStateMachine):
     teardown = wind_up  # hypothesis ends every run with it; the s4chain plugin then reverts the run
 
     # --- helpers
-    def only_when(self, lease_id: int, status: str, error: str, send: Callable[[], object]) -> LeaseStatement | None:
-        """Send if the lease is in `status` and return its statement from before; else expect `error`."""
+    def only_when(
+        self, data: st.DataObject, status: str, error: str, send: Callable[..., object], sender: LocalAccount
+    ) -> tuple[LeaseStatement, LeaseStatement] | None:
+        """Draw a lease and have `sender` send `send(lease_id)`: if the lease is in `status`, its statements before
+        and after; else expect `error` (and None)."""
+        lease_id = data.draw(st.sampled_from(self.leases))
         before = self.d.statement(lease_id)
         if before.status != status:
             with reverts(error, leaseId=lease_id):
-                send()
+                send(lease_id, sender=sender)
             return None
-        send()
-        return before
+        send(lease_id, sender=sender)
+        return before, self.d.statement(lease_id)
 
     def next_ts(self) -> int:
         """Pin the next transaction's time, so that predictions use the time it will run at."""
@@ -363,18 +358,13 @@ class LeasingMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.leases)
     @rule(data=st.data())
     def settle(self, data: st.DataObject) -> None:
-        lease_id = data.draw(st.sampled_from(self.leases))
-        before = self.only_when(
-            lease_id, "ended", "LeaseNotEnded", partial(self.d.lease.settle, lease_id, sender=self.env.keeper)
-        )
-        if before is None:
-            return
-        after = self.d.statement(lease_id)
-        assert after.status == "settled" and after.deposit == 0 and after.balance == 0
-        credit = min(before.pending_credit, before.outstanding)
-        assert after.outstanding == max(before.outstanding - credit - before.deposit, 0)
-        assert after.credits == before.credits + credit and after.pending_credit == 0
-        self.seen["settle"] += 1
+        if moved := self.only_when(data, "ended", "LeaseNotEnded", self.d.lease.settle, self.env.keeper):
+            before, after = moved
+            assert after.status == "settled" and after.deposit == 0 and after.balance == 0
+            credit = min(before.pending_credit, before.outstanding)
+            assert after.outstanding == max(before.outstanding - credit - before.deposit, 0)
+            assert after.credits == before.credits + credit and after.pending_credit == 0
+            self.seen["settle"] += 1
 
     @rule(who=st.sampled_from(["lessor", "lessee", "other"]))
     def withdraw(self, who: str) -> None:
@@ -433,15 +423,10 @@ class LeasingMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def lessor_terminates(self, data: st.DataObject) -> None:
         """Allowed only once the lease is suspended; it then bills the hours up to now."""
-        lease_id = data.draw(st.sampled_from(self.leases))
-        before = self.only_when(
-            lease_id, "suspended", "NotSuspended", partial(self.d.lease.terminate, lease_id, sender=self.env.lessor)
-        )
-        if before is None:
-            return
-        after = self.d.statement(lease_id)
-        assert after.status == "ended" and after.billed >= before.billed
-        self.seen["terminated"] += 1
+        if moved := self.only_when(data, "suspended", "NotSuspended", self.d.lease.terminate, self.env.lessor):
+            before, after = moved
+            assert after.status == "ended" and after.billed >= before.billed
+            self.seen["terminated"] += 1
 
     @precondition(lambda self: self.leases)
     @rule(data=st.data())
@@ -515,9 +500,8 @@ class LeasingMachine(RuleBasedStateMachine):
 
 @pytest.mark.slow
 def test_leasing_state_machine(env: LeasingEnv) -> None:
-    LeasingMachine.env = env
     # derandomized: the same runs every time, so the coverage check below is stable
-    run_machine(LeasingMachine, examples=10, steps=40, derandomize=True)
+    run_machine(LeasingMachine, env=env, examples=10, steps=40, derandomize=True)
     seen = LeasingMachine.seen
     print(dict(seen))
     # the runs did reach the interesting states (the rarer transitions have their own deterministic tests)

@@ -25,12 +25,12 @@ from dataclasses import dataclass, field
 import pytest
 from hypothesis import seed
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import invariant, precondition, rule
 from work_env import ACCEPT_WINDOW, DAY, FEE_BPS, INACTIVITY, TIMEOUT, WorkEnv
 
-from s4chain.chain import Chain, ContractRevert, TxResult
+from s4chain.chain import ContractRevert, TxResult
 from s4chain.drivers.units import eur
-from s4chain.testing.stateful import run_machine
+from s4chain.testing.stateful import EnvMachine, run_machine
 
 RESPONSE = 14 * DAY
 ARBITER = 30 * DAY
@@ -73,20 +73,13 @@ class Model:
 # The runs the machine made when derandomize drew its seed from its source (before the tests called the
 # contracts in place of the drivers' pass-through methods), pinned: an edit of the source no longer picks
 # other runs, which the coverage check below was not made for.
-RUNS = int.from_bytes(
-    bytes.fromhex("4430b0cf3e267191339a679b21384886554020117bccd902ea3e37d0dee2dc8245e697a1484cea87dceaa34ba3ca469e"),
-    "big",
-)
+RUNS = int("4430b0cf3e267191339a679b21384886554020117bccd902ea3e37d0dee2dc8245e697a1484cea87dceaa34ba3ca469e", 16)
 
 
 @seed(RUNS)
-class WorkMachine(RuleBasedStateMachine):
-    env: WorkEnv
-    seen: Counter[str] = Counter()
-
+class WorkMachine(EnvMachine[WorkEnv]):
     def __init__(self) -> None:
         super().__init__()
-        self.chain: Chain = self.env.chain
         self.d = self.env.driver
         self.models: dict[int, Model] = {}
         e = self.env
@@ -435,10 +428,8 @@ class WorkMachine(RuleBasedStateMachine):
 
 @pytest.mark.slow
 def test_work_state_machine(env: WorkEnv) -> None:
-    WorkMachine.seen = Counter()
-    WorkMachine.env = env
     # derandomized: the same runs in CI, the coverage check below cannot flake
-    run_machine(WorkMachine, examples=25, steps=40, derandomize=True)
+    run_machine(WorkMachine, env=env, examples=25, steps=40, derandomize=True)
     state = env.driver.state()  # the plugin reverted every run: the module's deployment is back to its start
     assert state.balanced and state.mission_count == 0
     seen = WorkMachine.seen

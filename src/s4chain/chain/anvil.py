@@ -8,7 +8,6 @@ import socket
 import subprocess
 import time
 from pathlib import Path
-from types import TracebackType
 
 import requests
 
@@ -156,7 +155,5 @@ class AnvilNode:
     def __enter__(self) -> AnvilNode:
         return self.start() if self.process is None else self
 
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, *_: object) -> None:  # stopped however the block ended
         self.stop()

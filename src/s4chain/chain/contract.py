@@ -84,13 +84,9 @@ class Backend(Protocol):
     @property
     def chain_id(self) -> int: ...
 
+    # Only what a contract's view call passes (`Chain.call` takes more, a `value` too).
     def call(
-        self,
-        to: str,
-        data: bytes,
-        sender: LocalAccount | None = None,
-        value: int = 0,
-        block: int | str = "latest",
+        self, to: str, data: bytes, *, sender: LocalAccount | None = None, block: int | str = "latest"
     ) -> bytes: ...
 
     def send(

@@ -14,7 +14,6 @@ import fcntl
 import os
 import tempfile
 from pathlib import Path
-from types import TracebackType
 
 from s4chain.chain.base import Chain
 from s4chain.chain.errors import NodeError, RpcError
@@ -71,9 +70,7 @@ class NodeLock:
     def __enter__(self) -> NodeLock:
         return self.acquire()
 
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, *_: object) -> None:  # released however the block ended
         self.release()
 
 

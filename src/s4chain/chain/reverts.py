@@ -33,55 +33,45 @@ PANIC_MEANINGS = {
 class ContractRevert(Exception):
     """A call or transaction reverted. `data` is the raw revert data; `tx_hash` is set for mined transactions."""
 
+    # The name a scenario or a test expects: the custom error's name, `Error` or `Panic`.
+    error_name: str = "Revert"
+
     def __init__(self, message: str, data: bytes, tx_hash: str | None = None) -> None:
         self.data = data
         self.tx_hash = tx_hash
         self.message = message
         super().__init__(message)
 
-    @property
-    def error_name(self) -> str:
-        """The name a scenario or a test expects: the custom error's name, `Error` or `Panic`."""
-        return "Revert"
-
 
 class RevertWithReason(ContractRevert):
     """`require(cond, "reason")` or `revert("reason")`."""
+
+    error_name = "Error"
 
     def __init__(self, reason: str, data: bytes, tx_hash: str | None = None) -> None:
         self.reason = reason
         super().__init__(f"reverted: {reason}", data, tx_hash)
 
-    @property
-    def error_name(self) -> str:
-        return "Error"
-
 
 class PanicRevert(ContractRevert):
     """A Solidity panic: failed assert, overflow, division by zero, bad index..."""
+
+    error_name = "Panic"
 
     def __init__(self, code: int, data: bytes, tx_hash: str | None = None) -> None:
         self.code = code
         self.meaning = PANIC_MEANINGS.get(code, "unknown panic code")
         super().__init__(f"panic 0x{code:02x}: {self.meaning}", data, tx_hash)
 
-    @property
-    def error_name(self) -> str:
-        return "Panic"
-
 
 class CustomErrorRevert(ContractRevert):
     """A custom error, decoded by name and arguments."""
 
     def __init__(self, name: str, arguments: dict[str, Any], data: bytes, tx_hash: str | None = None) -> None:
-        self.name = name
+        self.name = self.error_name = name
         self.arguments = arguments
         shown = ", ".join(f"{key}={_show(value)}" for key, value in arguments.items())
         super().__init__(f"reverted with {name}({shown})", data, tx_hash)
-
-    @property
-    def error_name(self) -> str:
-        return self.name
 
 
 class UnknownRevert(ContractRevert):

@@ -146,23 +146,16 @@ def open_records(chain: Chain, path: Path | None, log: Log = lambda _: None) -> 
     return records
 
 
+@dataclass(eq=False)
 class Deployer:
     """Deploys contract sets on `chain`, keeping `records` (written to `path` after each contract, if given)."""
 
-    def __init__(
-        self,
-        chain: Chain,
-        records: DeploymentRecords,
-        path: Path | None = None,
-        log: Log = lambda _: None,
-        on_record: OnRecord | None = None,
-    ) -> None:
-        self.chain = chain
-        self.records = records
-        self.path = path
-        self.log = log
-        self.on_record = on_record
-        self.deployed = 0  # contracts deployed by this Deployer
+    chain: Chain
+    records: DeploymentRecords
+    path: Path | None = None
+    log: Log = lambda _: None
+    on_record: OnRecord | None = None
+    deployed: int = field(default=0, init=False)  # contracts deployed by this Deployer
 
     def save(self) -> None:
         if self.path is None:

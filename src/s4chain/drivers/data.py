@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from s4chain.chain import Chain, Contract, TxResult
 from s4chain.drivers.arguments import as_hash
+from s4chain.drivers.shared import MintsTestEuros, created_id, euro_stablecoin
 from s4chain.drivers.units import eur, euros
 from s4chain.drivers.usecase import Contracts, Roles, UseCase
 
@@ -85,7 +86,7 @@ class MarketState(BaseModel):
 
 
 @dataclass(eq=False)
-class DataMarketDriver:
+class DataMarketDriver(MintsTestEuros):
     """The deployed `DataMarket` and the euro stablecoin it is paid in."""
 
     # Actions that are one contract function under another name (or with other argument names).
@@ -113,10 +114,7 @@ class DataMarketDriver:
         stablecoin is deployed here)."""
         params = params or DataParams()
         admin = admin or chain.accounts[0]
-        if stablecoin is None:
-            coin = chain.deploy("EuroStablecoin", admin, sender=admin)
-        else:
-            coin = chain.at("EuroStablecoin", to_checksum_address(stablecoin))
+        coin = euro_stablecoin(chain, admin, stablecoin)
         market = chain.deploy("DataMarket", admin, coin, params.fee_bps, params.fee_cap_bps, sender=admin)
         return cls(chain, market, coin, admin, params)
 
@@ -129,15 +127,7 @@ class DataMarketDriver:
         """The driver over a deployed market, administered by the recorded admin."""
         return cls(chain, contracts["DataMarket"], contracts["EuroStablecoin"], roles["admin"], params)
 
-    @staticmethod
-    def listing_id(result: TxResult) -> int:
-        """The id of the listing a `list_data` transaction created."""
-        return int(result.event("ListingCreated").args["listingId"])
-
-    # --- money ------------------------------------------------------------------------------------------------
-    def fund(self, account: LocalAccount, amount: Decimal) -> TxResult:
-        """Mint `amount` test euros to `account` (sent by the admin, the stablecoin's minter)."""
-        return self.stablecoin.mint(account, eur(amount), sender=self.admin)
+    listing_id = created_id("ListingCreated", "listingId")  # of a `list_data` transaction
 
     # --- platform ---------------------------------------------------------------------------------------------
     # --- people -----------------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from s4chain.chain import Chain, Contract, TxResult
 from s4chain.drivers.arguments import address_of, as_hash
+from s4chain.drivers.shared import MintsTestEuros, created_id
 from s4chain.drivers.units import eur, euros, from_units
 from s4chain.drivers.usecase import Contracts, Roles, UseCase
 
@@ -141,7 +142,7 @@ class MachineState(BaseModel):
 
 
 @dataclass(eq=False)
-class LeasingDriver:
+class LeasingDriver(MintsTestEuros):
     """The deployed leasing contracts and the actions of lessor, lessee, device, keeper and technician."""
 
     # Actions that are one contract function under another name (or with other argument names).
@@ -221,25 +222,10 @@ class LeasingDriver:
         return tuple(chain.accounts[7:10])
 
     # --- ids from receipts ------------------------------------------------------------------------------------
-    @staticmethod
-    def machine_id(result: TxResult) -> int:
-        """The machine id minted by a `register_machine` transaction."""
-        return int(result.event("MachineRegistered").args["machineId"])
-
-    @staticmethod
-    def plan_id(result: TxResult) -> int:
-        """The plan id of a `publish_plan` transaction."""
-        return int(result.event("PlanPublished").args["planId"])
-
-    @staticmethod
-    def lease_id(result: TxResult) -> int:
-        """The lease id of a `subscribe` transaction."""
-        return int(result.event("Subscribed").args["leaseId"])
-
-    @staticmethod
-    def ticket_id(result: TxResult) -> int:
-        """The ticket id of a `report_fault` transaction."""
-        return int(result.event("FaultReported").args["ticketId"])
+    machine_id = created_id("MachineRegistered", "machineId")  # of a `register_machine` transaction
+    plan_id = created_id("PlanPublished", "planId")  # of a `publish_plan` transaction
+    lease_id = created_id("Subscribed", "leaseId")  # of a `subscribe` transaction
+    ticket_id = created_id("FaultReported", "ticketId")  # of a `report_fault` transaction
 
     # --- manufacturer / lessor --------------------------------------------------------------------------------
     def register_machine(
@@ -289,10 +275,6 @@ class LeasingDriver:
         return self.lease.closeTicket(ticket_id, as_hash(report_hash), sender=lessor)
 
     # --- money ------------------------------------------------------------------------------------------------
-    def fund(self, account: LocalAccount, amount: Decimal) -> TxResult:
-        """Mint test euros to `account` (by the admin, the stablecoin's minter)."""
-        return self.stablecoin.mint(account, eur(amount), sender=self.admin)
-
     def balance_of(self, account: LocalAccount | Contract | str) -> Decimal:
         """Stablecoin balance in euros."""
         return from_units(int(self.stablecoin.balanceOf(address_of(account))), EURO_DECIMALS)

@@ -218,16 +218,19 @@ class SupplyChainDriver:
 
     def disaggregate(self, actor: LocalAccount, *, pallet_id: int) -> TxResult:
         """Unpack a pallet (AggregationEvent DELETE, unpacking)."""
-        children = [int(i) for i in self.contract.contentsOf(pallet_id)]
+        return self.contract.disaggregate(pallet_id, self._unpacking(pallet_id, "active"), sender=actor)
+
+    def _unpacking(self, pallet_id: int, disposition: str | None) -> bytes:
+        """The sealed AggregationEvent DELETE (unpacking) of a pallet and what it holds."""
         event = epcis.aggregation_event(
             timestamp=self._now(),
             action="DELETE",
             step="unpacking",
-            disposition="active",
+            disposition=disposition,
             parent=self.uri(pallet_id),
-            children=[self.uri(i) for i in children],
+            children=[self.uri(int(i)) for i in self.contract.contentsOf(pallet_id)],
         )
-        return self.contract.disaggregate(pallet_id, self._seal(event), sender=actor)
+        return self._seal(event)
 
     def transform(
         self, actor: LocalAccount, *, inputs: list[int], outputs: list[LotSpec | dict[str, Any]], location: str = ""
@@ -248,20 +251,28 @@ class SupplyChainDriver:
         abi_outputs = [spec.to_abi() for spec in specs]
         return self._remember(self.contract.transform(inputs, abi_outputs, self._seal(event), sender=actor))
 
+    def _transaction(
+        self, lot_id: int, action: str, step: str, disposition: str | None, po: str | None, source: str, to: str
+    ) -> bytes:
+        """The sealed TransactionEvent of one lot, now: its EPCIS action, business step and disposition, the
+        purchase order, the parties it goes from and to."""
+        event = epcis.transaction_event(
+            timestamp=self._now(),
+            action=action,
+            step=step,
+            disposition=disposition,
+            epcs=[self.uri(lot_id)],
+            po=po,
+            source=source,
+            destination=to,
+        )
+        return self._seal(event)
+
     def ship(self, actor: LocalAccount, *, lot_id: int, receiver: LocalAccount | str, po: str) -> TxResult:
         """Ship a lot to `receiver` under purchase order `po` (TransactionEvent ADD, shipping)."""
         to = receiver if isinstance(receiver, str) else receiver.address
-        event = epcis.transaction_event(
-            timestamp=self._now(),
-            action="ADD",
-            step="shipping",
-            disposition="in_transit",
-            epcs=[self.uri(lot_id)],
-            po=po,
-            source=actor.address,
-            destination=to,
-        )
-        return self.contract.ship(lot_id, to, text32(po), self._seal(event), sender=actor)
+        sealed = self._transaction(lot_id, "ADD", "shipping", "in_transit", po, actor.address, to)
+        return self.contract.ship(lot_id, to, text32(po), sealed, sender=actor)
 
     def receive(self, actor: LocalAccount, *, lot_id: int) -> TxResult:
         """Confirm receipt of a lot shipped to `actor` (TransactionEvent OBSERVE, receiving)."""
@@ -274,33 +285,15 @@ class SupplyChainDriver:
             ),
             None,
         )
-        event = epcis.transaction_event(
-            timestamp=self._now(),
-            action="OBSERVE",
-            step="receiving",
-            disposition="in_progress",
-            epcs=[self.uri(lot_id)],
-            po=po,
-            source=state.holder,
-            destination=actor.address,
-        )
-        return self.contract.confirmReceipt(lot_id, self._seal(event), sender=actor)
+        sealed = self._transaction(lot_id, "OBSERVE", "receiving", "in_progress", po, state.holder, actor.address)
+        return self.contract.confirmReceipt(lot_id, sealed, sender=actor)
 
     def cancel_shipment(self, actor: LocalAccount, *, lot_id: int) -> TxResult:
         """Cancel an unconfirmed shipment (TransactionEvent DELETE, void_shipping): the receiver refusing it, or
         the sender or an auditor once `SHIPMENT_TIMEOUT` has passed. The lot is active again with its sender."""
         state = self.contract.getLot(lot_id)
-        event = epcis.transaction_event(
-            timestamp=self._now(),
-            action="DELETE",
-            step="void_shipping",
-            disposition=None,
-            epcs=[self.uri(lot_id)],
-            po=None,
-            source=state.holder,
-            destination=state.pendingReceiver,
-        )
-        return self.contract.cancelShipment(lot_id, self._seal(event), sender=actor)
+        sealed = self._transaction(lot_id, "DELETE", "void_shipping", None, None, state.holder, state.pendingReceiver)
+        return self.contract.cancelShipment(lot_id, sealed, sender=actor)
 
     def record_leg(self, actor: LocalAccount, *, lot_id: int, mode: Mode, distance_km: int, mass_kg: int) -> TxResult:
         """Record a transport leg and its CO2e (ObjectEvent OBSERVE, transporting)."""
@@ -357,31 +350,13 @@ class SupplyChainDriver:
     def release_pallet(self, actor: LocalAccount, *, pallet_id: int) -> TxResult:
         """Unpack a recalled pallet after inspection (an auditor; AggregationEvent DELETE, unpacking): recalled
         lots stay recalled, their packing mates are released."""
-        children = [int(i) for i in self.contract.contentsOf(pallet_id)]
-        event = epcis.aggregation_event(
-            timestamp=self._now(),
-            action="DELETE",
-            step="unpacking",
-            disposition=None,
-            parent=self.uri(pallet_id),
-            children=[self.uri(i) for i in children],
-        )
-        return self.contract.releasePallet(pallet_id, self._seal(event), sender=actor)
+        return self.contract.releasePallet(pallet_id, self._unpacking(pallet_id, None), sender=actor)
 
     def return_lot(self, actor: LocalAccount, *, lot_id: int, receiver: LocalAccount | str) -> TxResult:
         """Ship a recalled lot back to `receiver` (TransactionEvent ADD, shipping, disposition returned)."""
         to = receiver if isinstance(receiver, str) else receiver.address
-        event = epcis.transaction_event(
-            timestamp=self._now(),
-            action="ADD",
-            step="shipping",
-            disposition="returned",
-            epcs=[self.uri(lot_id)],
-            po=None,
-            source=actor.address,
-            destination=to,
-        )
-        return self.contract.returnLot(lot_id, to, self._seal(event), sender=actor)
+        sealed = self._transaction(lot_id, "ADD", "shipping", "returned", None, actor.address, to)
+        return self.contract.returnLot(lot_id, to, sealed, sender=actor)
 
     def destroy(self, actor: LocalAccount, *, lot_id: int) -> TxResult:
         """Destroy a lot or pallet (ObjectEvent DELETE, destroying)."""

@@ -19,6 +19,7 @@ from eth_utils import is_address, to_checksum_address
 from pydantic import BaseModel
 
 from s4chain.chain import Chain, Contract, TxResult
+from s4chain.drivers.shared import created_id
 from s4chain.drivers.units import from_units, to_units
 from s4chain.drivers.usecase import Contracts, Roles, UseCase
 
@@ -111,10 +112,7 @@ class TokenExchangeDriver:
         """The address of the token a `create_token` transaction made (from its TokenCreated event)."""
         return str(result.event("TokenCreated").args["token"])
 
-    @staticmethod
-    def offer_id(result: TxResult) -> int:
-        """The id of the offer an `offer` transaction made (from its OfferCreated event)."""
-        return int(result.event("OfferCreated").args["offerId"])
+    offer_id = created_id("OfferCreated", "offerId")  # of an `offer` transaction
 
     def token(self, ref: str) -> Contract:
         """A token by symbol (one the driver created, or any the factory made) or by address (any ERC-20). A

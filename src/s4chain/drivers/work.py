@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from s4chain.chain import Chain, Contract, TxResult
 from s4chain.drivers.arguments import address_of, as_hash
+from s4chain.drivers.shared import MintsTestEuros, created_id, euro_stablecoin
 from s4chain.drivers.units import eur, euros
 from s4chain.drivers.usecase import Contracts, Roles, UseCase
 
@@ -112,7 +113,7 @@ class EscrowState(BaseModel):
 
 
 @dataclass(eq=False)
-class MissionDriver:
+class MissionDriver(MintsTestEuros):
     """The deployed escrow and the actions of firm, freelancer, arbiter and anyone."""
 
     # Actions that are one contract function under another name (or with other argument names).
@@ -151,10 +152,7 @@ class MissionDriver:
         params = params or WorkParams()
         admin = admin or chain.accounts[0]
         arbiter = arbiter or admin
-        if stablecoin is None:
-            coin = chain.deploy("EuroStablecoin", admin, sender=admin)
-        else:
-            coin = chain.at("EuroStablecoin", to_checksum_address(stablecoin))
+        coin = euro_stablecoin(chain, admin, stablecoin)
         escrow = chain.deploy("MissionEscrow", admin, coin, admin, params.fee_bps, sender=admin)
         escrow.grantRole(escrow.ARBITER_ROLE(), arbiter, sender=admin)
         return cls(chain, escrow, coin, admin, arbiter, params)
@@ -170,15 +168,7 @@ class MissionDriver:
         arbiter = roles.get("arbiter", admin)
         return cls(chain, contracts["MissionEscrow"], contracts["EuroStablecoin"], admin, arbiter, params)
 
-    @staticmethod
-    def mission_id(result: TxResult) -> int:
-        """The mission id of a `post_mission` transaction."""
-        return int(result.event("MissionPosted").args["missionId"])
-
-    # --- money ------------------------------------------------------------------------------------------------
-    def fund(self, account: LocalAccount, amount: Decimal) -> TxResult:
-        """Mint `amount` test euros to `account` (sent by the admin, the stablecoin's minter)."""
-        return self.stablecoin.mint(account, eur(amount), sender=self.admin)
+    mission_id = created_id("MissionPosted", "missionId")  # of a `post_mission` transaction
 
     # --- firm -------------------------------------------------------------------------------------------------
     def post_mission(

@@ -49,6 +49,19 @@ class JournalError(S4ChainError):
 
 class _Line(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    event: str  # what the line tells: a `Literal` in each kind of line, the union's discriminator
+
+
+class _FileLine(_Line):
+    """A line about one scenario file of the replay."""
+
+    file: str
+
+
+class _HeadLine(_FileLine):
+    """A line that leaves the node's head at `head`."""
+
+    head: Head
 
 
 class Header(_Line):
@@ -94,78 +107,62 @@ class JournalEntry(BaseModel):
     undone: bool = False  # reverted to `snapshot` after it ran
 
 
-class Start(_Line):
+class Start(_HeadLine):
     event: Literal["start"] = "start"
-    file: str
     sha256: str
     shift: int = 0
     snapshot: Any
-    head: Head
 
 
-class Starting(_Line):
+class Starting(_HeadLine):
     """A step (or the deployment) is about to send. `snapshot`, taken before it (always before the deployment),
     undoes it: before a step it is a checkpoint."""
 
     event: Literal["in_flight"] = "in_flight"
-    file: str
     snapshot: Any = None
-    head: Head
 
 
-class Deployed(_Line):
+class Deployed(_HeadLine):
     event: Literal["deployed"] = "deployed"
-    file: str
     deployments: dict[str, dict[str, str]]
     deployment_gas: int
     state: dict[str, list[Any]]
-    head: Head
 
 
-class Stepped(_Line):
+class Stepped(_HeadLine):
     event: Literal["step"] = "step"
-    file: str
     record: StepRecord
     state: dict[str, list[Any]]
-    head: Head
 
 
-class InFlightUndone(_Line):
+class InFlightUndone(_HeadLine):
     event: Literal["in_flight_undone"] = "in_flight_undone"
-    file: str
-    head: Head
 
 
-class Rewound(_Line):
+class Rewound(_HeadLine):
     """On resume, the node was reverted to the checkpoint taken when `steps` steps were confirmed (the steps
     after it are to be run again) and snapshotted anew there."""
 
     event: Literal["rewound"] = "rewound"
-    file: str
     snapshot: Any
-    head: Head
     steps: int
 
 
-class Finished(_Line):
+class Finished(_FileLine):
     event: Literal["finished"] = "finished"
-    file: str
     run: ScenarioRun
 
 
-class Undone(_Line):
+class Undone(_HeadLine):
     """The file, once finished, was reverted to its own snapshot (another file follows it)."""
 
     event: Literal["undone"] = "undone"
-    file: str
-    head: Head
 
 
-class Entry(_Line):
+class Entry(_FileLine):
     """A whole entry, as the compacted journal holds it."""
 
     event: Literal["entry"] = "entry"
-    file: str
     entry: JournalEntry
 
 
@@ -389,7 +386,7 @@ class JournalWriter:
         except OSError as exc:
             raise JournalError(f"cannot write the journal {self.path}: {exc.strerror}") from None
 
-    def _append(self, line: _Line) -> None:
+    def _append(self, line: _FileLine) -> None:
         """Write a line and make it durable, then apply it; on a disk error the file is cut back to its last
         whole line (a torn one is dropped on read anyway) and the replay stops, to be resumed once fixed."""
         data = line.model_dump_json().encode() + b"\n"
@@ -419,7 +416,7 @@ def _holds(chain: Chain, head: Head) -> bool:
     return "0x" + bytes(chain.w3.eth.get_block(head[0])["hash"]).hex() == head[1]
 
 
-def _apply(entries: dict[str, JournalEntry], line: Any) -> None:
+def _apply(entries: dict[str, JournalEntry], line: _FileLine) -> None:
     if isinstance(line, Start):
         entries[line.file] = JournalEntry(
             sha256=line.sha256, shift=line.shift, snapshot=line.snapshot, start_head=line.head, head=line.head
