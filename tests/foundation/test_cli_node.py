@@ -26,12 +26,14 @@ ANVIL = anvil_binary(Project.discover(Path(__file__)).node_modules)
 pytestmark = pytest.mark.anvil
 
 
-def _node(port: int) -> subprocess.Popen[str]:
+def _node(port: int, *args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "s4chain.cli", "node", "--port", str(port)],
+        [sys.executable, "-m", "s4chain.cli", "node", "--port", str(port), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        cwd=cwd,
+        env=env,
     )
 
 
@@ -49,24 +51,9 @@ def _chain_id(port: int) -> int | None:
 
 def test_node_serves_the_dev_chain_and_stops_on_ctrl_c() -> None:
     port = free_port()
-    process = _node(port)
-    assert process.stdout is not None
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(process.stdout or []), daemon=True)
-    reader.start()
-    try:
-        # Ready means the node answers and the command said so (Ctrl-C before its banner would race it).
-        deadline = time.monotonic() + 20
-        while not any("Ctrl-C to stop" in line for line in lines) and time.monotonic() < deadline:
-            time.sleep(0.05)
+    with _serve([], port) as lines:
         assert _chain_id(port) == 31337
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=10)
-        reader.join(timeout=5)
-    finally:
-        process.kill()
     stdout = "".join(lines)
-    assert process.returncode == 0, stdout + (process.stderr.read() if process.stderr else "")
     assert f"http://127.0.0.1:{port}" in stdout
     assert "anvil stopped" in stdout
     assert _chain_id(port) is None  # the anvil process is gone with it
@@ -90,16 +77,13 @@ def _rpc(port: int, method: str, *params: object) -> Any:
 
 
 @contextmanager
-def _serve(args: list[str], port: int, cwd: Path | None = None, env: dict[str, str] | None = None) -> Iterator[str]:
-    """`s4chain node --port PORT ARGS` until its banner is out; yields its output so far; Ctrl-C at the end."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "s4chain.cli", "node", "--port", str(port), *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=cwd,
-        env=env,
-    )
+def _serve(
+    args: list[str], port: int, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> Iterator[list[str]]:
+    """`s4chain node --port PORT ARGS` until its banner is out (ready means the node answers and the command
+    said so: Ctrl-C before its banner would race it); yields its output lines, which go on filling until the
+    node stopped; Ctrl-C at the end."""
+    process = _node(port, *args, cwd=cwd, env=env)
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(process.stdout or []), daemon=True)
     reader.start()
@@ -108,7 +92,7 @@ def _serve(args: list[str], port: int, cwd: Path | None = None, env: dict[str, s
         while not any("Ctrl-C to stop" in line for line in lines) and time.monotonic() < deadline:
             assert process.poll() is None, process.stderr.read() if process.stderr else ""
             time.sleep(0.05)
-        yield "".join(lines)
+        yield lines
         process.send_signal(signal.SIGINT)
         process.wait(timeout=10)
         reader.join(timeout=5)
@@ -121,7 +105,8 @@ def test_node_options_accounts_balance_and_state_dump_then_load(tmp_path: Path) 
     state = tmp_path / "state.json"
     holder = "0x00000000000000000000000000000000000000aa"
     port = free_port()
-    with _serve(["--accounts", "3", "--balance", "7", "--dump-state", str(state)], port) as banner:
+    with _serve(["--accounts", "3", "--balance", "7", "--dump-state", str(state)], port) as lines:
+        banner = "".join(lines)
         assert f"anvil ({ANVIL}) listening on http://127.0.0.1:{port}" in banner
         assert "(3 in all)" in banner and str(state) in banner
         accounts = _rpc(port, "eth_accounts")
@@ -146,7 +131,8 @@ def test_node_options_accounts_balance_and_state_dump_then_load(tmp_path: Path) 
 
 def test_node_chain_id(tmp_path: Path) -> None:
     port = free_port()
-    with _serve(["--chain-id", "1337"], port) as banner:
+    with _serve(["--chain-id", "1337"], port) as lines:
+        banner = "".join(lines)
         assert "chain id 1337" in banner
         assert _chain_id(port) == 1337
 
@@ -158,7 +144,8 @@ def test_node_runs_the_anvil_on_the_path_without_node_modules(tmp_path: Path) ->
     (bin_dir / "anvil").symlink_to(ANVIL)
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
     port = free_port()
-    with _serve([], port, cwd=tmp_path, env=env) as banner:
+    with _serve([], port, cwd=tmp_path, env=env) as lines:
+        banner = "".join(lines)
         assert f"anvil ({bin_dir / 'anvil'}) listening" in banner
         assert _chain_id(port) == 31337
 
