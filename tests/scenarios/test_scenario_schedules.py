@@ -104,22 +104,20 @@ def test_the_plan_is_made_lazily(write_scenario) -> None:
     assert sum(1 for _ in _plan(loaded)) == MAX_PLANNED - 997  # 3 steps and 19 x 1000 repeats
 
 
-TIMED_READS = """\
-  - at: +1d
+def _read_step(at: str, is_open: bool) -> str:
+    """A step at `at` in which alice reads the sale's state and checks it is open (else closed)."""
+    return f"""\
+  - at: {at}
     actor: alice
     do: sale.state
     expect:
       checks:
-        - {call: sale.state, equals: {is_open: true, has_closed: false}}
-  - at: +3d
-    actor: alice
-    do: sale.state
-    expect:
-      checks:
-        - {call: sale.state, equals: {is_open: false, has_closed: true}}
-  - actor: alice
-    do: sale.state
+        - {{call: sale.state, equals: {{is_open: {str(is_open).lower()}, has_closed: {str(not is_open).lower()}}}}}
 """
+
+
+# The sale closes at +2d: open at +1d, closed at +3d; then a read with no `at`, right after the one before.
+TIMED_READS = _read_step("+1d", True) + _read_step("+3d", False) + "  - actor: alice\n    do: sale.state\n"
 
 
 @pytest.mark.anvil
