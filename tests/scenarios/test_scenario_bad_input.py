@@ -4,6 +4,7 @@ expected, before anything is sent to a chain."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -17,64 +18,69 @@ def test_the_base_scenario_is_valid(write_scenario) -> None:
     assert [step.do for step in loaded.scenario.steps] == ["sale.verify_investor", "sale.fund_investor", "sale.buy"]
 
 
+class Case(NamedTuple):
+    """BASE with `old` replaced by `new` is reported as `words` at `line`, by default the line `old` ends on."""
+
+    what: str
+    old: str
+    new: str
+    words: str
+    line: int | None = None
+
+    def expected_line(self) -> int:
+        end = BASE.index(self.old) + len(self.old.rstrip("\n"))
+        return self.line or BASE[:end].count("\n") + 1
+
+
 CASES = [
-    # (what, change to BASE, expected line, expected words)
-    ("missing field", ("use_case: UC1\n", ""), 1, "use_case: this field is required"),
-    ("unknown field", ("use_case: UC1\n", "use_case: UC1\ncolour: blue\n"), 4, "colour: unknown field"),
-    ("wrong type", ("use_case: UC1", "use_case: [UC1]"), 3, "use_case: Input should be a valid string"),
-    ("bad use case", ("use_case: UC1", "use_case: UC9"), 3, "use_case: unknown use case 'UC9' (known: UC1 (ico), "),
-    (
+    Case("missing field", "use_case: UC1\n", "", "use_case: this field is required", line=1),
+    Case("unknown field", "use_case: UC1\n", "use_case: UC1\ncolour: blue\n", "colour: unknown field", line=4),
+    Case("wrong type", "use_case: UC1", "use_case: [UC1]", "use_case: Input should be a valid string"),
+    Case("bad use case", "use_case: UC1", "use_case: UC9", "use_case: unknown use case 'UC9' (known: UC1 (ico), "),
+    Case(
         "bad start date",
-        ("start: 2031-03-03T08:00:00Z", "start: next tuesday"),
-        4,
+        "start: 2031-03-03T08:00:00Z",
+        "start: next tuesday",
         "start: Input should be a valid datetime",
     ),
-    (
-        "unknown actor",
-        ("  - at: +2h\n    actor: alice", "  - at: +2h\n    actor: alicia"),
-        22,
-        "unknown actor 'alicia'",
+    Case("unknown actor", "  - at: +2h\n    actor: alice", "  - at: +2h\n    actor: alicia", "unknown actor 'alicia'"),
+    Case("unknown set", "do: sale.buy", "do: shop.buy", "'shop.buy': expected <contract set>.<action>"),
+    Case("unknown action", "do: sale.buy", "do: sale.acquire", "the ico driver has no action 'acquire'"),
+    Case("lifecycle method", "do: sale.buy", "do: sale.attach", "the ico driver has no action 'attach'"),
+    Case("unknown driver", "driver: ico", "driver: icoo", "unknown driver 'icoo'"),
+    Case("unknown argument", "{amount: 1500 EUR}", "{amount: 1500 EUR, colour: red}", "unknown argument 'colour'"),
+    Case("missing argument", "with: {amount: 1500 EUR}", "with: {}", "missing argument 'amount'"),
+    Case("not an amount", "{amount: 1500 EUR}", "{amount: lots}", "amount: 'lots' is not an amount"),
+    Case("unknown unit", "{amount: 1500 EUR}", "{amount: 1500 USD}", "'1500 USD' is not an amount"),
+    Case("negative amount", "goal: 1000 EUR", "goal: -1000 EUR", "is negative; amounts are zero or more"),
+    Case("huge amount", "{amount: 1500 EUR}", "{amount: 10000000000000000000000000 EUR}", "absurdly large"),
+    Case("absurd amount", "{amount: 1500 EUR}", "{amount: 1e400 EUR}", "is not an amount"),
+    Case("unknown parameter", "goal: 1000 EUR", "gaol: 1000 EUR", "unknown parameter 'gaol'"),
+    Case("bad duration", "closing: +2d", "closing: +2 fortnights", "closing"),
+    Case("dates out of order", "at: +2h", "at: 2031-03-01T00:00:00Z", "steps go back in time"),
+    Case(
+        "unknown reference", "{investor: alice, retail: false}", "{investor: '@zed', retail: false}", "'@zed' names no"
     ),
-    ("unknown set", ("do: sale.buy", "do: shop.buy"), 23, "'shop.buy': expected <contract set>.<action>"),
-    ("unknown action", ("do: sale.buy", "do: sale.acquire"), 23, "the ico driver has no action 'acquire'"),
-    ("lifecycle method", ("do: sale.buy", "do: sale.attach"), 23, "the ico driver has no action 'attach'"),
-    ("unknown driver", ("driver: ico", "driver: icoo"), 11, "unknown driver 'icoo'"),
-    ("unknown argument", ("{amount: 1500 EUR}", "{amount: 1500 EUR, colour: red}"), 24, "unknown argument 'colour'"),
-    ("missing argument", ("with: {amount: 1500 EUR}", "with: {}"), 24, "missing argument 'amount'"),
-    ("not an amount", ("{amount: 1500 EUR}", "{amount: lots}"), 24, "amount: 'lots' is not an amount"),
-    ("unknown unit", ("{amount: 1500 EUR}", "{amount: 1500 USD}"), 24, "'1500 USD' is not an amount"),
-    ("negative amount", ("goal: 1000 EUR", "goal: -1000 EUR"), 13, "is negative; amounts are zero or more"),
-    ("huge amount", ("{amount: 1500 EUR}", "{amount: 10000000000000000000000000 EUR}"), 24, "absurdly large"),
-    ("absurd amount", ("{amount: 1500 EUR}", "{amount: 1e400 EUR}"), 24, "is not an amount"),
-    ("unknown parameter", ("goal: 1000 EUR", "gaol: 1000 EUR"), 13, "unknown parameter 'gaol'"),
-    ("bad duration", ("closing: +2d", "closing: +2 fortnights"), 13, "closing"),
-    ("dates out of order", ("at: +2h", "at: 2031-03-01T00:00:00Z"), 21, "steps go back in time"),
-    (
-        "unknown reference",
-        ("{investor: alice, retail: false}", "{investor: '@zed', retail: false}"),
-        17,
-        "'@zed' names no",
-    ),
-    ("bad check", ("call: sale.state", "call: sale.nothing"), 27, "has no read method 'nothing'"),
-    (
+    Case("bad check", "call: sale.state", "call: sale.nothing", "has no read method 'nothing'"),
+    Case(
         "too many actors",
-        ("  alice: {role: investor}\n", "".join(f"  a{i}: {{role: r}}\n" for i in range(9))),
-        5,
+        "  alice: {role: investor}\n",
+        "".join(f"  a{i}: {{role: r}}\n" for i in range(9)),
         "actors: Dictionary should have at most 10 items",
+        line=5,
     ),
-    ("steps not a list", ("steps:\n", "steps: 3\nx:\n"), 14, "steps: Input should be a valid list"),
+    Case("steps not a list", "steps:\n", "steps: 3\nx:\n", "steps: Input should be a valid list"),
 ]
 
 
-@pytest.mark.parametrize(("change", "line", "words"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_bad_scenario_is_reported_at_its_line(write_scenario, change: tuple[str, str], line: int, words: str) -> None:
-    old, new = change
-    assert old in BASE
-    path = write_scenario(BASE.replace(old, new, 1))
+@pytest.mark.parametrize("case", CASES, ids=[c.what for c in CASES])
+def test_bad_scenario_is_reported_at_its_line(write_scenario, case: Case) -> None:
+    assert case.old in BASE
+    path = write_scenario(BASE.replace(case.old, case.new, 1))
     with pytest.raises(ScenarioFileError) as caught:
         load_scenario(path)
-    assert str(caught.value).startswith(f"{path}:{line}: "), str(caught.value)
-    assert words in str(caught.value)
+    assert str(caught.value).startswith(f"{path}:{case.expected_line()}: "), str(caught.value)
+    assert case.words in str(caught.value)
 
 
 def test_yaml_bomb_is_refused_before_expansion(write_scenario) -> None:
