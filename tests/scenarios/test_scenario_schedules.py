@@ -116,7 +116,7 @@ def _read_step(at: str, is_open: bool) -> str:
 """
 
 
-# The sale closes at +2d: open at +1d, closed at +3d; then a read with no `at`, right after the one before.
+# The sale closes at +2d: open at +1d, closed at +3d; then a read with no `at` (at the chain's time).
 TIMED_READS = _read_step("+1d", True) + _read_step("+3d", False) + "  - actor: alice\n    do: sale.state\n"
 
 
