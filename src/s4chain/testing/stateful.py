@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, seed, settings
 from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test
 
 from s4chain.chain import Chain
@@ -38,11 +38,20 @@ class EnvMachine(RuleBasedStateMachine, Generic[Env]):
 
 
 def run_machine(
-    machine: type[RuleBasedStateMachine], *, examples: int, steps: int, env: Any = None, **options: Any
+    machine: type[RuleBasedStateMachine],
+    *,
+    examples: int,
+    steps: int,
+    env: Any = None,
+    runs: int | None = None,
+    **options: Any,
 ) -> None:
     """Run `machine` for `examples` runs of up to `steps` steps; `options` are further hypothesis settings
     (`derandomize=True` for a coverage check that must not flake). `env` goes to an `EnvMachine`, whose `seen`
-    starts afresh."""
+    starts afresh. `runs`, a seed, pins the runs a coverage check was made for: derandomize alone draws its seed
+    from the machine's source, so any edit of the machine would pick other runs."""
+    if runs is not None:
+        seed(runs)(machine)
     if env is not None:
         if not issubclass(machine, EnvMachine):
             raise TypeError(f"{machine.__name__} is no EnvMachine: it takes no env")
