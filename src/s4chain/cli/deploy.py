@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 
 from s4chain.cli.exits import fail, note
-from s4chain.cli.options import RpcTimeoutOption
+from s4chain.cli.options import ProjectOption, RecordsDirOption, RpcTimeoutOption
 from s4chain.project import Project
 
 if TYPE_CHECKING:
@@ -128,9 +128,7 @@ def deploy_command(
     yes: Annotated[
         bool, typer.Option("--yes", help="Send to a chain that is not a local dev chain, after the summary.")
     ] = False,
-    records_dir: Annotated[
-        Path | None, typer.Option("--records-dir", help="Where <chainId>.json records live (default: deployments/).")
-    ] = None,
+    records_dir: RecordsDirOption = None,
     scenario: Annotated[
         list[Path] | None,
         typer.Option(
@@ -150,9 +148,7 @@ def deploy_command(
         ),
     ] = None,
     rpc_timeout: RpcTimeoutOption = None,
-    project_root: Annotated[
-        Path | None, typer.Option("--project", help="Project root (default: found upward from here).")
-    ] = None,
+    project_root: ProjectOption = None,
 ) -> None:
     """Deploy the S4 contract sets; records go to deployments/<chainId>.json and a re-run reuses what is there."""
     from s4chain.cli.replay import load_all, parse_shift

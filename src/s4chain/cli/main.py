@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 
 from s4chain.cli.exits import err, fail, map_errors, note
-from s4chain.cli.options import RpcTimeoutOption
+from s4chain.cli.options import ProjectOption, RecordsDirOption, RpcTimeoutOption
 from s4chain.project import Project
 
 if TYPE_CHECKING:
@@ -51,11 +51,6 @@ def main(
     ] = False,
 ) -> None:
     """The options before a command (the app's help text is `app`'s)."""
-
-
-ProjectOption = Annotated[
-    Path | None, typer.Option("--project", help="Project root (default: found upward from here).")
-]
 
 
 @app.command("compile")
@@ -287,9 +282,7 @@ def replay_command(
             help="With --rpc: use the contract sets `s4chain deploy` recorded for this chain instead of deploying.",
         ),
     ] = False,
-    records_dir: Annotated[
-        Path | None, typer.Option("--records-dir", help="Where <chainId>.json records live (default: deployments/).")
-    ] = None,
+    records_dir: RecordsDirOption = None,
     resume: Annotated[
         bool,
         typer.Option(

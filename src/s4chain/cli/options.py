@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
+ProjectOption = Annotated[
+    Path | None, typer.Option("--project", help="Project root (default: found upward from here).")
+]
+RecordsDirOption = Annotated[
+    Path | None, typer.Option("--records-dir", help="Where <chainId>.json records live (default: deployments/).")
+]
 RpcTimeoutOption = Annotated[
     float | None,
     typer.Option(
