@@ -1,9 +1,10 @@
 """Compile a project's contracts with a content-addressed cache.
 
-Each source unit under `contracts/` gets a key: the hash of the compiler version, the pinned settings and the
-content of the unit and of everything it imports. Its artifacts are stored under `build/cache/<key>.json`, so
-nothing recompiles unless a source, an import or a setting changed, and going back to an earlier version of a
-file finds its artifacts again. All stale units compile together in one solc call.
+Each source unit under the contracts folder gets a compiler (the one its pragmas allow, `backend.choose`) and a
+key: the hash of that compiler's version, the project's settings and the content of the unit and of everything it
+imports. Its artifacts are stored under `build/cache/<key>.json`, so nothing recompiles unless a source, an
+import, a setting or the compiler changed, and going back to an earlier version of a file finds its artifacts
+again. The stale units of one compiler compile together in one solc call.
 """
 
 from __future__ import annotations
@@ -16,9 +17,17 @@ from pathlib import Path
 from typing import Any
 
 from s4chain.compiler.artifacts import Artifact, ArtifactStore, CompilerInfo, artifact_path
-from s4chain.compiler.backend import SolcBackend, run_standard_json, select_backend
+from s4chain.compiler.backend import (
+    Candidate,
+    SolcBackend,
+    backend_of,
+    candidates,
+    check_preferred_installed,
+    choose,
+    run_standard_json,
+)
 from s4chain.compiler.diagnostics import CompilerError, Diagnostic, line_and_column
-from s4chain.compiler.settings import DEFAULT_SETTINGS, OUTPUT_SELECTION, CompilerSettings
+from s4chain.compiler.settings import OUTPUT_SELECTION, CompilerSettings
 from s4chain.compiler.sources import SourceFile, SourceGraph
 from s4chain.files import locked, sha256_hex, write_json_atomic
 from s4chain.project import Project
@@ -32,7 +41,8 @@ class CompileResult:
     compiled_units: list[str] = field(default_factory=list)
     cached_units: list[str] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
-    backend: SolcBackend | None = None
+    backend: SolcBackend | None = None  # the compiler of most units
+    backends: dict[str, SolcBackend] = field(default_factory=dict)  # unit -> its compiler
     seconds: float = 0.0
     repaired: list[Path] = field(default_factory=list)  # damaged cache entries and artifacts, made again
 
@@ -111,31 +121,40 @@ def _artifacts_of(unit: SourceFile, output: dict[str, Any], key: str, compiler: 
 
 
 def compile_project(
-    project: Project, settings: CompilerSettings = DEFAULT_SETTINGS, *, force: bool = False
+    project: Project, settings: CompilerSettings | None = None, *, force: bool = False
 ) -> CompileResult:
-    """Bring `build/artifacts` up to date with `contracts/`; raise CompilerError, writing nothing, on errors.
+    """Bring `build/artifacts` up to date with the contracts folder, with the project's settings unless `settings`
+    says otherwise; raise CompilerError, writing nothing, on errors.
 
     One compile at a time per project (a lock in build/): a second waits, then finds the first one's cache."""
     started = time.perf_counter()
     with locked(project.build_dir / LOCK_FILE):
-        result = _compile(project, settings, force)
+        result = _compile(project, settings or CompilerSettings.of(project.config), force)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _backends(project: Project, closures: dict[str, list[SourceFile]]) -> dict[str, SolcBackend]:
+    """Each unit's compiler; each chosen compiler asked its full version once."""
+    found = candidates(project)
+    check_preferred_installed(project, found)
+    chosen = {unit: choose(project, found, closure, unit) for unit, closure in closures.items()}
+    started: dict[Candidate, SolcBackend] = {c: backend_of(project, c) for c in set(chosen.values())}
+    return {unit: started[candidate] for unit, candidate in chosen.items()}
 
 
 def _compile(project: Project, settings: CompilerSettings, force: bool) -> CompileResult:
     graph = SourceGraph(project)
     units = graph.project_units()
-    backend = select_backend(project)
-    compiler = CompilerInfo(version=backend.version, backend=backend.kind, settings=settings.to_solc())
+    closures = {unit: graph.closure(unit) for unit in units}
+    backends = _backends(project, closures)
+    keys = {unit: _unit_key(backends[unit], settings, closures[unit]) for unit in units}
     cache = cache_dir(project)
 
-    keys: dict[str, str] = {}
-    closures: dict[str, list[SourceFile]] = {}
-    for unit in units:
-        closures[unit] = graph.closure(unit)
-        keys[unit] = _unit_key(backend, settings, closures[unit])
-    result = CompileResult(store=ArtifactStore([]), backend=backend)
+    result = CompileResult(store=ArtifactStore([]), backends=backends)
+    if backends:
+        used = list(backends.values())
+        result.backend = max(set(used), key=used.count)
     by_unit: dict[str, list[Artifact]] = {}
     if not force:
         for unit in units:
@@ -147,32 +166,44 @@ def _compile(project: Project, settings: CompilerSettings, force: bool) -> Compi
                 result.repaired.append(path)
     stale = [u for u in units if u not in by_unit]
 
-    if stale:
-        sources = {s.unit_name: {"content": s.content} for u in stale for s in closures[u]}
-        standard_input = {
-            "language": "Solidity",
-            "sources": sources,
-            "settings": {
-                **settings.to_solc(),
-                "outputSelection": {u: {"*": OUTPUT_SELECTION} for u in stale},
-            },
-        }
-        output = run_standard_json(backend, project, standard_input)
+    fresh: dict[str, list[dict[str, Any]]] = {}
+    errors: list[Diagnostic] = []
+    for backend in sorted({backends[u] for u in stale}, key=lambda b: b.version):
+        group = [u for u in stale if backends[u] == backend]
+        output = _run(project, backend, settings, group, closures)
         diagnostics = _diagnostics(output, graph)
-        errors = [d for d in diagnostics if d.severity == "error"]
-        if errors:
-            raise CompilerError(errors)
-        result.warnings = diagnostics
-        fresh = {unit: _artifacts_of(graph.load(unit), output, keys[unit], compiler) for unit in stale}
-        # Write the cache only once the whole call succeeded: a failure leaves the last good state.
-        for unit, entries in fresh.items():
-            write_json_atomic(cache / f"{keys[unit]}.json", {"unit": unit, "key": keys[unit], "artifacts": entries})
-            by_unit[unit] = [Artifact.model_validate(e) for e in entries]
+        errors.extend(d for d in diagnostics if d.severity == "error")
+        result.warnings.extend(d for d in diagnostics if d.severity != "error")
+        compiler = CompilerInfo(version=backend.version, backend=backend.kind, settings=settings.to_solc())
+        fresh.update({unit: _artifacts_of(graph.load(unit), output, keys[unit], compiler) for unit in group})
+    if errors:
+        raise CompilerError(errors)
+    # Write the cache only once every call succeeded: a failure leaves the last good state.
+    for unit, entries in fresh.items():
+        write_json_atomic(cache / f"{keys[unit]}.json", {"unit": unit, "key": keys[unit], "artifacts": entries})
+        by_unit[unit] = [Artifact.model_validate(e) for e in entries]
 
     result.compiled_units = stale
     result.cached_units = [u for u in units if u not in stale]
     result.store = _publish(project, units, keys, by_unit, result.repaired, force)
     return result
+
+
+def _run(
+    project: Project,
+    backend: SolcBackend,
+    settings: CompilerSettings,
+    group: list[str],
+    closures: dict[str, list[SourceFile]],
+) -> dict[str, Any]:
+    """One solc call compiling the units of `group` (and what they import)."""
+    sources = {s.unit_name: {"content": s.content} for u in group for s in closures[u]}
+    standard_input = {
+        "language": "Solidity",
+        "sources": sources,
+        "settings": {**settings.to_solc(), "outputSelection": {u: {"*": OUTPUT_SELECTION} for u in group}},
+    }
+    return run_standard_json(backend, project, standard_input)
 
 
 def _read_cache(path: Path, unit: str, key: str) -> list[Artifact] | None:
