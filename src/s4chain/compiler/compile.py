@@ -148,7 +148,8 @@ def _compile(project: Project, settings: CompilerSettings, force: bool) -> Compi
     units = graph.project_units()
     closures = {unit: graph.closure(unit) for unit in units}
     backends = _backends(project, closures)
-    keys = {unit: _unit_key(backends[unit], settings, closures[unit]) for unit in units}
+    settings_of = {b: settings.for_solc(b.version) for b in set(backends.values())}
+    keys = {unit: _unit_key(backends[unit], settings_of[backends[unit]], closures[unit]) for unit in units}
     cache = cache_dir(project)
 
     result = CompileResult(store=ArtifactStore([]), backends=backends)
@@ -170,11 +171,12 @@ def _compile(project: Project, settings: CompilerSettings, force: bool) -> Compi
     errors: list[Diagnostic] = []
     for backend in sorted({backends[u] for u in stale}, key=lambda b: b.version):
         group = [u for u in stale if backends[u] == backend]
-        output = _run(project, backend, settings, group, closures)
+        output = _run(project, backend, settings_of[backend], group, closures)
         diagnostics = _diagnostics(output, graph)
         errors.extend(d for d in diagnostics if d.severity == "error")
         result.warnings.extend(d for d in diagnostics if d.severity != "error")
-        compiler = CompilerInfo(version=backend.version, backend=backend.kind, settings=settings.to_solc())
+        solc_settings = settings_of[backend].to_solc()
+        compiler = CompilerInfo(version=backend.version, backend=backend.kind, settings=solc_settings)
         fresh.update({unit: _artifacts_of(graph.load(unit), output, keys[unit], compiler) for unit in group})
     if errors:
         raise CompilerError(errors)
