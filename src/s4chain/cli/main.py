@@ -259,6 +259,8 @@ def demo_command(
 
 
 from s4chain.cli.deploy import deploy_command  # noqa: E402
+from s4chain.cli.init import init_command  # noqa: E402
 
 app.command("deploy")(deploy_command)
+app.command("init")(init_command)
 map_errors(app)
