@@ -170,7 +170,7 @@ steps:
 
 README = """# {name}
 
-An [s4chain](https://pypi.org/project/s4chain/) project: Solidity contracts in `contracts/`, tests in `tests/`,
+An s4chain project: Solidity contracts in `contracts/`, tests in `tests/`,
 scenarios in `scenarios/`, settings in `s4chain.toml`.
 
 Once, to fetch the compiler, OpenZeppelin and anvil that `package.json` pins:
