@@ -10,6 +10,7 @@ this file, so that py-solc-x drives both kinds through the same call.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -103,19 +104,30 @@ def candidates(project: Project) -> list[Candidate]:
     return sorted(found, key=lambda c: (c.version, c.kind == "native"), reverse=True)
 
 
-def _spec(source: SourceFile) -> NpmSpec | None:
-    if source.pragma is None:
-        return None
-    try:
-        return NpmSpec(source.pragma)
-    except ValueError as exc:
-        raise PragmaError(f"{source.unit_name}: cannot read `pragma solidity {source.pragma};` ({exc})") from exc
+@functools.cache
+def _spec(pragma: str) -> NpmSpec:
+    """A pragma's version range, parsed once per process (OpenZeppelin's few pragmas recur in every closure)."""
+    return NpmSpec(pragma)
+
+
+@functools.cache
+def _allows(pragma: str, version: Version) -> bool:
+    return version in _spec(pragma)
 
 
 def choose(project: Project, found: list[Candidate], closure: list[SourceFile], unit: str) -> Candidate:
     """The compiler of `unit` (whose sources, imports included, are `closure`)."""
-    specs = [(s, spec) for s in closure if (spec := _spec(s)) is not None]
-    allowed = [c for c in found if all(c.version in spec for _, spec in specs)]
+    pragmas: dict[str, str] = {}  # unit name -> its pragma
+    for source in closure:
+        if source.pragma is not None:
+            try:
+                _spec(source.pragma)
+            except ValueError as exc:
+                unreadable = f"cannot read `pragma solidity {source.pragma};` ({exc})"
+                raise PragmaError(f"{source.unit_name}: {unreadable}") from exc
+            pragmas[source.unit_name] = source.pragma
+    distinct = set(pragmas.values())
+    allowed = [c for c in found if all(_allows(p, c.version) for p in distinct)]
     preferred = project.config.compiler.version
     for candidate in allowed:
         if str(candidate.version) == preferred:
@@ -124,12 +136,11 @@ def choose(project: Project, found: list[Candidate], closure: list[SourceFile], 
         return allowed[0]
     if not found:
         raise CompilerNotFoundError(_nothing_installed(project))
-    unmet = [(s, spec) for s, spec in specs if not any(c.version in spec for c in found)] or specs
-    pragmas = "; ".join(f"{s.unit_name}: {s.pragma}" for s, _ in unmet)
-    wanted = _suggested(unmet[0][1])
-    installed = ", ".join(str(c) for c in found)
+    unmet = {n: p for n, p in pragmas.items() if not any(_allows(p, c.version) for c in found)} or pragmas
+    shown = "; ".join(f"{name}: {pragma}" for name, pragma in unmet.items())
+    wanted = _suggested(_spec(next(iter(unmet.values()))))
     raise PragmaError(
-        f"{unit}: no installed compiler satisfies the pragma ({pragmas}); installed: {installed}. "
+        f"{unit}: no installed compiler satisfies the pragma ({shown}); installed: {', '.join(map(str, found))}. "
         f"Add one, e.g. `npm install solc-{wanted}@npm:solc@{wanted}` in {project.root}"
     )
 

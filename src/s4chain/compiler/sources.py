@@ -14,7 +14,8 @@ from s4chain.project import Project
 
 _COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.DOTALL)
 _IMPORT = re.compile(r"""\bimport\s+(?:[^;"']*?\bfrom\s+)?["']([^"']+)["']""")
-_PRAGMA = re.compile(r"\bpragma\s+solidity\s+([^;]+);")
+# No leading \b: a literal start lets `re` skip ahead fast (with \b it cost ~0.7 ms per OpenZeppelin file).
+_PRAGMA = re.compile(r"pragma\s+solidity\s+([^;]+);")
 
 
 @dataclass(frozen=True)
