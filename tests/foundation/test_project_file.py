@@ -122,19 +122,27 @@ def test_the_cli_reports_a_bad_file_in_one_line_with_exit_2(tmp_path: Path) -> N
     assert "s4chain.toml: compiler.optimiser: unknown key" in result.stderr
 
 
-def test_the_compiler_uses_the_configured_folders_and_settings(tmp_path: Path, s4_project: Project) -> None:
+def test_the_compiler_uses_the_configured_folders_settings_and_remappings(tmp_path: Path, s4_project: Project) -> None:
     from s4chain.compiler import ArtifactStore, compile_project
 
     (tmp_path / "s4chain.toml").write_text(
-        '[project]\ncontracts = "sol"\nbuild = "out"\n[compiler]\nevm_version = "cancun"\noptimizer_runs = 50\n'
+        '[project]\ncontracts = "sol"\nbuild = "out"\nremappings = ["@oz/=@openzeppelin/contracts/"]\n'
+        '[compiler]\nevm_version = "cancun"\noptimizer_runs = 50\n'
     )
     (tmp_path / "sol").mkdir()
-    (tmp_path / "sol" / "C.sol").write_text("// SPDX-License-Identifier: MIT\npragma solidity ^0.8.24;\ncontract C {}")
+    (tmp_path / "sol" / "C.sol").write_text(
+        "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.24;\n"
+        'import {ERC20} from "@oz/token/ERC20/ERC20.sol";\n'
+        'contract C is ERC20 { constructor() ERC20("C", "C") {} }\n'
+    )
     (tmp_path / "node_modules").symlink_to(s4_project.node_modules)
     project = Project.discover(tmp_path)
     compile_project(project)
-    artifact = ArtifactStore.load(tmp_path / "out" / "artifacts").get("C")
-    assert artifact.source_name == "sol/C.sol"
+    store = ArtifactStore.load(tmp_path / "out" / "artifacts")
+    artifact = store.get("C")
+    assert artifact.source_name == "sol/C.sol" and artifact.is_deployable
+    assert any(entry.get("name") == "transfer" for entry in artifact.abi)  # OpenZeppelin's, through the remapping
     assert artifact.compiler.settings["evmVersion"] == "cancun"
     assert artifact.compiler.settings["optimizer"] == {"enabled": True, "runs": 50}
+    assert artifact.compiler.settings["remappings"] == ["@oz/=@openzeppelin/contracts/"]
     assert not (tmp_path / "build").exists()
