@@ -114,3 +114,17 @@ def test_an_older_solc_compiles_for_the_newest_evm_version_it_knows(version: str
     from s4chain.compiler import CompilerSettings
 
     assert CompilerSettings(evm_version=asked).for_solc(version).evm_version == used
+
+
+def test_progress_names_each_compiler_it_runs(tmp_path: Path, s4_project: Project) -> None:
+    old = "// SPDX-License-Identifier: MIT\npragma solidity 0.8.20;\ncontract Old {}\n"
+    project = _project(tmp_path, s4_project, {"Old.sol": old, "Current.sol": CURRENT})
+    heard: list[str] = []
+    compile_project(project, progress=heard.append)
+    started = [line for line in heard if line.startswith("compiling")]
+    assert len(started) == 2 and len([line for line in heard if line.startswith("solc finished in")]) == 2
+    assert "with solc 0.8.20+" in started[0] and "contracts/Old.sol" in started[0]
+    assert "with solc 0.8.37+" in started[1] and "contracts/Current.sol" in started[1]
+    heard.clear()
+    compile_project(project, progress=heard.append)
+    assert heard == []  # all from the cache

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -121,15 +122,21 @@ def _artifacts_of(unit: SourceFile, output: dict[str, Any], key: str, compiler: 
 
 
 def compile_project(
-    project: Project, settings: CompilerSettings | None = None, *, force: bool = False
+    project: Project,
+    settings: CompilerSettings | None = None,
+    *,
+    force: bool = False,
+    progress: Callable[[str], None] | None = None,
 ) -> CompileResult:
     """Bring `build/artifacts` up to date with the contracts folder, with the project's settings unless `settings`
-    says otherwise; raise CompilerError, writing nothing, on errors.
+    says otherwise; raise CompilerError, writing nothing, on errors. `progress` hears a line before each solc call
+    and one after (nothing when every unit comes from the cache).
 
     One compile at a time per project (a lock in build/): a second waits, then finds the first one's cache."""
     started = time.perf_counter()
     with locked(project.build_dir / LOCK_FILE):
-        result = _compile(project, settings or CompilerSettings.of(project.config), force)
+        chosen = settings or CompilerSettings.of(project.config)
+        result = _compile(project, chosen, force, progress or (lambda _line: None))
     result.seconds = time.perf_counter() - started
     return result
 
@@ -143,7 +150,9 @@ def _backends(project: Project, closures: dict[str, list[SourceFile]]) -> dict[s
     return {unit: started[candidate] for unit, candidate in chosen.items()}
 
 
-def _compile(project: Project, settings: CompilerSettings, force: bool) -> CompileResult:
+def _compile(
+    project: Project, settings: CompilerSettings, force: bool, progress: Callable[[str], None]
+) -> CompileResult:
     graph = SourceGraph(project)
     units = graph.project_units()
     closures = {unit: graph.closure(unit) for unit in units}
@@ -171,7 +180,12 @@ def _compile(project: Project, settings: CompilerSettings, force: bool) -> Compi
     errors: list[Diagnostic] = []
     for backend in sorted({backends[u] for u in stale}, key=lambda b: b.version):
         group = [u for u in stale if backends[u] == backend]
+        # A cold compile of the S4 contracts takes tens of seconds with solc-js: say what is going on.
+        names = ", ".join(group[:3]) + (f" and {len(group) - 3} more" if len(group) > 3 else "")
+        progress(f"compiling {len(group)} source file(s) with solc {backend.version} ({backend.kind}): {names}")
+        solc_started = time.perf_counter()
         output = _run(project, backend, settings_of[backend], group, closures)
+        progress(f"solc finished in {time.perf_counter() - solc_started:.1f} s")
         diagnostics = _diagnostics(output, graph)
         errors.extend(d for d in diagnostics if d.severity == "error")
         result.warnings.extend(d for d in diagnostics if d.severity != "error")
