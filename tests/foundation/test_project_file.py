@@ -146,3 +146,20 @@ def test_the_compiler_uses_the_configured_folders_settings_and_remappings(tmp_pa
     assert artifact.compiler.settings["optimizer"] == {"enabled": True, "runs": 50}
     assert artifact.compiler.settings["remappings"] == ["@oz/=@openzeppelin/contracts/"]
     assert not (tmp_path / "build").exists()
+
+
+@pytest.mark.anvil
+def test_the_anvil_fixture_runs_the_project_s_evm_version(pytester: pytest.Pytester, s4_project: Project) -> None:
+    """A project compiled for cancun gets an anvil on cancun from the plugin (it ran the pinned prague before)."""
+    pytester.makefile(".toml", s4chain='[compiler]\nevm_version = "cancun"\n')
+    (pytester.path / "node_modules").symlink_to(s4_project.node_modules)
+    pytester.makepyfile(
+        test_node="""
+import requests
+
+def test_hardfork(anvil):
+    info = {"jsonrpc": "2.0", "id": 1, "method": "anvil_nodeInfo", "params": []}
+    assert requests.post(anvil.url, json=info, timeout=5).json()["result"]["hardFork"] == "Cancun"
+"""
+    )
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)

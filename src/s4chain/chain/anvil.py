@@ -64,12 +64,14 @@ class AnvilNode:
         host: str = LOOPBACK,
         extra_args: tuple[str, ...] = (),
         keep_history: bool = False,
+        hardfork: str = EVM_VERSION,
     ) -> None:
         self.binary = binary
         self.host = host
         self.port = port if port is not None else free_port(host)
         self.extra_args = extra_args
         self.keep_history = keep_history
+        self.hardfork = hardfork  # the project's evm_version: what its contracts were compiled for
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -88,7 +90,7 @@ class AnvilNode:
             "--mnemonic",
             DEV_MNEMONIC,
             "--hardfork",
-            EVM_VERSION,
+            self.hardfork,
             # Fee-free blocks, as on the in-process chain: ether balances then agree on both backends.
             "--block-base-fee-per-gas",
             "0",
