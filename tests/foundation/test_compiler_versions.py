@@ -128,3 +128,22 @@ def test_progress_names_each_compiler_it_runs(tmp_path: Path, s4_project: Projec
     heard.clear()
     compile_project(project, progress=heard.append)
     assert heard == []  # all from the cache
+
+
+def test_a_native_solc_named_in_the_project_file_compiles(tmp_path: Path, s4_project: Project) -> None:
+    """No native solc can be downloaded here: the solc-compatible wrapper around solc-js stands in for one, driven
+    by py-solc-x as a native binary (its version, 0.8.37, is the project's, so it wins over solc-js 0.8.37)."""
+    from s4chain.compiler.backend import SOLC_JS_WRAPPER
+
+    toml = f'[compiler]\nsolc = "{SOLC_JS_WRAPPER}"\n'
+    project = _project(tmp_path, s4_project, {"Current.sol": CURRENT}, toml)
+    result = compile_project(project)
+    backend = result.backend
+    assert backend is not None and (backend.kind, backend.executable) == ("native", SOLC_JS_WRAPPER)
+    assert result.store.get("Current").compiler.backend == "native"
+
+
+def test_a_native_solc_that_is_not_there_names_the_file_and_key(tmp_path: Path, s4_project: Project) -> None:
+    project = _project(tmp_path, s4_project, {"Current.sol": CURRENT}, '[compiler]\nsolc = "bin/solc"\n')
+    with pytest.raises(CompilerNotFoundError, match=r"s4chain\.toml: compiler\.solc = 'bin/solc': no such file"):
+        compile_project(project)
