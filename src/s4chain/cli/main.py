@@ -67,21 +67,23 @@ def compile_command(
     from s4chain.compiler import CompilerError, compile_project
 
     project = Project.discover(project_root)
+    artifacts = project.build_dir / "artifacts"
+    if artifacts.is_relative_to(project.root):
+        artifacts = artifacts.relative_to(project.root)
     try:
         result = compile_project(project, force=force, progress=note)
     except CompilerError as exc:
         for diagnostic in exc.diagnostics:
             err.print(str(diagnostic), highlight=False, markup=False, soft_wrap=True)
-        fail(f"compilation failed with {len(exc.diagnostics)} error(s); build/artifacts left as it was")
+        fail(f"compilation failed with {len(exc.diagnostics)} error(s); {artifacts} left as it was")
     for warning in result.warnings:
         err.print(str(warning), highlight=False, markup=False, soft_wrap=True)
     for path in result.repaired:
         err.print(f"{path}: damaged, written again", highlight=False, markup=False, soft_wrap=True)
-    backend = result.backend
-    compiler = f"{backend.kind} {backend.version}" if backend else "?"
+    compiler = ", ".join(sorted({f"{b.kind} {b.version}" for b in result.backends.values()}, reverse=True)) or "?"
     out.print(
         f"{len(result.compiled_units)} source file(s) compiled, {len(result.cached_units)} from cache, "
-        f"{len(result.store)} contract(s) in build/artifacts ({compiler}, {result.seconds:.2f} s)"
+        f"{len(result.store)} contract(s) in {artifacts} ({compiler}, {result.seconds:.2f} s)"
     )
 
 
@@ -351,6 +353,8 @@ def demo_command(
 
 
 from s4chain.cli.deploy import deploy_command  # noqa: E402
+from s4chain.cli.init import init_command  # noqa: E402
 
 app.command("deploy")(deploy_command)
+app.command("init")(init_command)
 map_errors(app)

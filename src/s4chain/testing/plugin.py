@@ -153,7 +153,8 @@ def accounts(chain: Chain) -> tuple[LocalAccount, ...]:
 @pytest.fixture(scope="session")
 def anvil(s4_project: Project) -> Iterator[AnvilNode]:
     try:
-        node = AnvilNode(anvil_binary(s4_project.node_modules)).start()
+        hardfork = s4_project.config.compiler.evm_version
+        node = AnvilNode(anvil_binary(s4_project.node_modules), hardfork=hardfork).start()
     except AnvilError as exc:
         pytest.fail(f"anvil: {exc}", pytrace=False)
     yield node
