@@ -167,8 +167,20 @@ def test_own_project(project: Path, args: tuple[str, ...], phrases: tuple[str, .
 def test_compile_without_solc_says_what_to_install(empty: Path) -> None:
     root = empty / "fresh"
     (root / "contracts").mkdir(parents=True, exist_ok=True)
-    (root / "contracts" / "MyToken.sol").write_text(MY_TOKEN)
+    (root / "contracts" / "Plain.sol").write_text(
+        "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\ncontract Plain {}\n"
+    )
     no_traceback(run(root, "compile"), 2, f"npm install solc@{SOLC_VERSION} @openzeppelin/contracts")
+
+
+def test_an_import_of_a_package_not_installed_names_the_package(empty: Path) -> None:
+    root = empty / "fresh"
+    (root / "contracts").mkdir(parents=True, exist_ok=True)
+    (root / "contracts" / "MyToken.sol").write_text(MY_TOKEN)
+    result = run(root, "compile")
+    text = f"{result.stdout}{result.stderr}"
+    assert result.exit_code == 2 and "Traceback" not in text, text
+    assert "install its package: `npm install @openzeppelin/contracts`" in " ".join(text.split())
 
 
 def test_deploy_to_a_dead_node_in_the_s4_project(s4_project: Project, compiled: ArtifactStore) -> None:

@@ -74,6 +74,9 @@ class SourceGraph:
                 line, column = line_and_column(content, len(content[: match.start(1)].encode()))
                 shown = path.relative_to(self.project.root).as_posix()
                 message = f'import "{match.group(1)}" not found (looked in the project root and node_modules)'
+                package = _package_of(target)
+                if package and not (self.project.node_modules / package).is_dir():
+                    message += f"; install its package: `npm install {package}`"
                 raise CompilerError([Diagnostic(shown, line, column, "error", message)])
             imports.append(target)
         pragma = " ".join(m.group(1).strip() for m in _PRAGMA.finditer(code)) or None
@@ -105,3 +108,11 @@ class SourceGraph:
         """How a diagnostic names a unit: its path relative to the project root."""
         path = self._locate(unit_name)
         return path.relative_to(self.project.root).as_posix() if path else unit_name
+
+
+def _package_of(import_path: str) -> str | None:
+    """The npm package an import from node_modules names (`@scope/name` or `name`), or None for a project path."""
+    parts = import_path.split("/")
+    if import_path.startswith("@") and len(parts) > 2:
+        return "/".join(parts[:2])
+    return parts[0] if len(parts) > 1 and not import_path.startswith(("contracts/", "./", "../")) else None
