@@ -26,6 +26,7 @@ COPY src ./src
 RUN pip install -c constraints.txt .
 
 # The contracts (compiled now, so that the container starts from a warm cache) and the scenarios.
+COPY s4chain.toml ./
 COPY contracts ./contracts
 COPY scenarios ./scenarios
 RUN s4chain compile \

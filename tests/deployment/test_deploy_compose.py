@@ -81,7 +81,7 @@ def test_dockerfile_builds_from_node_20_with_python_and_runs_unprivileged(s4_pro
     assert "npm ci" in dockerfile and "pip install -c constraints.txt ." in dockerfile
     assert "python3" in dockerfile and "RUN s4chain compile" in dockerfile
     assert [line for line in lines if line.startswith("USER")] == ["USER node"]
-    for copied in ("package-lock.json", "constraints.txt", "src", "contracts", "scenarios"):
+    for copied in ("package-lock.json", "constraints.txt", "s4chain.toml", "src", "contracts", "scenarios"):
         assert copied in dockerfile
     ignored = (s4_project.root / ".dockerignore").read_text().split()
     for heavy in (".git", ".venv", "node_modules", "build", "reports", "deployments"):

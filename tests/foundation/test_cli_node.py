@@ -177,3 +177,16 @@ def test_a_node_that_cannot_start_says_why_in_one_line() -> None:
     lines = result.stderr.splitlines()
     assert result.returncode == 2 and len(lines) == 1, result.stderr
     assert lines[0].startswith("error: anvil exited with code 1 at start: "), result.stderr
+
+
+def test_node_takes_what_the_project_file_says_unless_an_option_overrides_it(tmp_path: Path) -> None:
+    (tmp_path / "s4chain.toml").write_text(
+        '[compiler]\nevm_version = "cancun"\n\n[node]\naccounts = 2\nbalance = 3\n', encoding="utf-8"
+    )
+    (tmp_path / "node_modules").symlink_to(Path(__file__).resolve().parents[2] / "node_modules")
+    port = free_port()
+    with _serve(["--project", str(tmp_path), "--balance", "5"], port) as banner:
+        assert "hardfork cancun" in banner and "(2 in all)" in banner
+        accounts = _rpc(port, "eth_accounts")
+        assert len(accounts) == 2  # from [node]
+        assert int(_rpc(port, "eth_getBalance", accounts[0], "latest"), 16) == 5 * 10**18  # the option wins

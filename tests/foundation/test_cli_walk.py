@@ -167,8 +167,20 @@ def test_own_project(project: Path, args: tuple[str, ...], phrases: tuple[str, .
 def test_compile_without_solc_says_what_to_install(empty: Path) -> None:
     root = empty / "fresh"
     (root / "contracts").mkdir(parents=True, exist_ok=True)
-    (root / "contracts" / "MyToken.sol").write_text(MY_TOKEN)
+    (root / "contracts" / "Plain.sol").write_text(
+        "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\ncontract Plain {}\n"
+    )
     no_traceback(run(root, "compile"), 2, f"npm install solc@{SOLC_VERSION} @openzeppelin/contracts")
+
+
+def test_an_import_of_a_package_not_installed_names_the_package(empty: Path) -> None:
+    root = empty / "fresh"
+    (root / "contracts").mkdir(parents=True, exist_ok=True)
+    (root / "contracts" / "MyToken.sol").write_text(MY_TOKEN)
+    result = run(root, "compile")
+    text = f"{result.stdout}{result.stderr}"
+    assert result.exit_code == 2 and "Traceback" not in text, text
+    assert "install its package: `npm install @openzeppelin/contracts`" in " ".join(text.split())
 
 
 def test_deploy_to_a_dead_node_in_the_s4_project(s4_project: Project, compiled: ArtifactStore) -> None:
@@ -208,3 +220,32 @@ def test_an_aborted_prompt_is_exit_2_not_1() -> None:
     with pytest.raises(typer.Exit) as stopped:
         exit_codes(prompt)()
     assert stopped.value.exit_code == 2
+
+
+@pytest.fixture(scope="module")
+def initialised(tmp_path_factory: pytest.TempPathFactory, s4_project: Project) -> Path:
+    """A project made by `s4chain init` (node_modules linked from this repository), an S4 scenario copied in."""
+    root = tmp_path_factory.mktemp("initialised")
+    no_traceback(run(root, "init"), 0)
+    (root / "node_modules").symlink_to(s4_project.node_modules)
+    shutil.copy(SCENARIO, root / "scenarios" / SCENARIO.name)
+    return root
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "phrases"),
+    [
+        (("init",), 2, ("nothing written",)),
+        (("compile",), 0, ("1 contract(s) in build/artifacts",)),
+        (("deploy",), 0, ("token    MyToken", "1 contract(s) deployed")),
+        (("deploy", "--only", "ico"), 2, (NEEDS_S4, "sets that can deploy here: token")),
+        (("deploy", "--rpc", DEAD_RPC), 2, (f"no JSON-RPC node answers at {DEAD_RPC}",)),
+        (("deploy", "--scenario", "scenarios/token.yaml"), 0, ("token/token MyToken",)),
+        (("replay", "scenarios/token.yaml"), 0, ("My token changes hands",)),
+        (("replay", "scenarios"), 2, ("needs contracts",)),
+        (("replay", "--rpc", DEAD_RPC, "scenarios/token.yaml"), 2, (f"no JSON-RPC node answers at {DEAD_RPC}",)),
+        (("demo",), 2, ("needs contracts",)),
+    ],
+)
+def test_a_project_made_by_init(initialised: Path, args: tuple[str, ...], code: int, phrases: tuple[str, ...]) -> None:
+    no_traceback(run(initialised, *args), code, *phrases)

@@ -20,6 +20,7 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 # From the bottom up. The parts in one tuple are peers: neither may import the other.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("s4chain", "errors"),  # `s4chain` is the package's own __init__
+    ("config",),  # the project file's settings
     ("files", "project"),
     ("inputs",),  # YAML with line marks, input-file errors, the value language
     ("compiler",),

@@ -1,5 +1,8 @@
 """The Slither gate (scripts/slither_gate.py): it passes on contracts/ once the must_fix list is empty, it fails
-on a known-bad contract and a non-conforming token, and its triage rules hold."""
+on a known-bad contract and a non-conforming token, and its triage rules hold.
+
+The cases marked `slither` run Slither itself (the .venv-slither tool venv): `make lint` runs them, next to the
+gate; `make test` (pytest's default `-m "not slither"`) runs the rest, which check the gate's logic without it."""
 
 from __future__ import annotations
 
@@ -45,7 +48,7 @@ class MustFixOutstandingError(Exception):
     """The gate fails only on the findings slither-triage.yaml lists under must_fix (reported to the lead)."""
 
 
-@pytest.mark.slow
+@pytest.mark.slither
 @pytest.mark.xfail(
     condition=bool(MUST_FIX),
     reason="must_fix findings outstanding (see slither-triage.yaml): " + "; ".join(MUST_FIX),
@@ -153,7 +156,7 @@ def make_project(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
-@pytest.mark.slow
+@pytest.mark.slither
 def test_gate_fails_on_known_bad_contracts(tmp_path):
     project = make_project(tmp_path / "bad", {"BadVault.sol": BAD_VAULT, "BadToken.sol": BAD_TOKEN})
     proc = run_gate("--project", str(project))
@@ -194,7 +197,7 @@ OZ_POOL = """\
 """
 
 
-@pytest.mark.slow
+@pytest.mark.slither
 def test_gate_sees_findings_that_touch_openzeppelin(tmp_path):
     """`slither --filter-paths node_modules` hides this reentrancy (one of its elements, the inherited
     `_balances`, is in node_modules); the gate's --include-paths keeps it."""
@@ -205,7 +208,7 @@ def test_gate_sees_findings_that_touch_openzeppelin(tmp_path):
     assert "contracts/Pool.sol:16: [High] reentrancy-eth: Reentrancy in Pool.withdraw()" in output, output
 
 
-@pytest.mark.slow
+@pytest.mark.slither
 def test_triage_accepts_low_findings_and_reports_stale_entries(tmp_path):
     """Triaged Low/Informational findings pass, an untriaged one fails with a stub, an unmatched entry is stale."""
     vault = BAD_VAULT.replace("require(tx.origin == owner", "require(msg.sender == owner")
@@ -249,7 +252,7 @@ def test_triage_accepts_low_findings_and_reports_stale_entries(tmp_path):
     assert proc.returncode == 1, output
 
 
-@pytest.mark.slow
+@pytest.mark.slither
 def test_compilation_cache_follows_the_sources(tmp_path):
     vault = BAD_VAULT.replace("require(tx.origin == owner", "require(msg.sender == owner")
     project = make_project(tmp_path / "cached", {"Vault.sol": vault})
@@ -263,7 +266,7 @@ def test_compilation_cache_follows_the_sources(tmp_path):
     assert "(cached)" not in third.stdout and "[Medium] tx-origin" in third.stdout, third.stdout + third.stderr
 
 
-@pytest.mark.slow
+@pytest.mark.slither
 def test_compile_errors_are_reported_without_a_traceback(tmp_path):
     broken = "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.24;\n"
     broken += "contract A { function f() external { uint x = } }\n"

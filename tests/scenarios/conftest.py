@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
+import traceback
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
+from s4chain.cli.main import app
 
 BASE = """\
 name: Minimal sale
@@ -53,6 +58,21 @@ def write_scenario(tmp_path: Path):
 
 
 def run_cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """`s4chain ARGS` in this process (typer's CliRunner), answered as `run_cli_process` answers: exit code, stdout,
+    stderr. A process of its own costs about 4 CPU-s of imports and proves nothing more here; an error escaping
+    the command is printed with its traceback on stderr and exits 1, as the interpreter would."""
+    with contextlib.chdir(cwd or Path.cwd()):
+        result = CliRunner().invoke(app, [str(arg) for arg in args])
+    stderr = result.stderr
+    code = result.exit_code
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(result.exception))
+        code = 1
+    return subprocess.CompletedProcess(["s4chain", *map(str, args)], code, result.stdout, stderr)
+
+
+def run_cli_process(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """`python -m s4chain.cli ARGS` as a process: the end-to-end runs (the kill tests start their own)."""
     return subprocess.run(
         [sys.executable, "-m", "s4chain.cli", *map(str, args)], capture_output=True, text=True, check=False, cwd=cwd
     )

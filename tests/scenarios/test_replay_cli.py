@@ -7,7 +7,7 @@ import json
 import re
 from pathlib import Path
 
-from tests.scenarios.conftest import BASE, run_cli
+from tests.scenarios.conftest import BASE, run_cli, run_cli_process
 
 BUY_STEP_EXPECTATION = (
     "with: {amount: 1500 EUR}\n    expect:\n      checks:\n        - {call: sale.state, equals: {raised: 1500 EUR}}"
@@ -16,7 +16,7 @@ BUY_STEP_EXPECTATION = (
 
 def test_passing_scenario_exits_0_and_writes_both_reports(write_scenario, tmp_path: Path) -> None:
     report = tmp_path / "out" / "run.html"
-    result = run_cli("replay", write_scenario(BASE), "--report", report)
+    result = run_cli_process("replay", write_scenario(BASE), "--report", report)  # one true end-to-end run
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Replay summary" in result.stdout
     data = json.loads(report.with_suffix(".json").read_text())

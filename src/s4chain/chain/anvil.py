@@ -74,6 +74,7 @@ class AnvilNode:
         extra_args: tuple[str, ...] = (),
         keep_history: bool = False,
         chain_id: int = DEV_CHAIN_ID,
+        hardfork: str = EVM_VERSION,
     ) -> None:
         self.binary = binary
         self.host = host
@@ -81,6 +82,7 @@ class AnvilNode:
         self.extra_args = extra_args
         self.keep_history = keep_history
         self.chain_id = chain_id
+        self.hardfork = hardfork  # the project's evm_version: what its contracts were compiled for
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -99,7 +101,7 @@ class AnvilNode:
             "--mnemonic",
             DEV_MNEMONIC,
             "--hardfork",
-            EVM_VERSION,
+            self.hardfork,
             # Fee-free blocks, as on the in-process chain: ether balances then agree on both backends.
             "--block-base-fee-per-gas",
             "0",

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from eth.abc import VirtualMachineAPI as VM
 from eth.exceptions import Revert
 from eth.vm.spoof import SpoofTransaction
 from eth_tester import EthereumTester, PyEVMBackend
-from eth_tester.backends.pyevm.main import _execute_and_revert_transaction
+from eth_tester.backends.pyevm.main import _get_block_by_number
 from web3 import Web3
 from web3.providers.eth_tester import EthereumTesterProvider
 from web3.providers.eth_tester.defaults import API_ENDPOINTS
@@ -29,13 +30,30 @@ GENESIS_TIMESTAMP = 1_893_456_000  # 2030-01-01T00:00:00Z
 
 
 class _RevertDataBackend(PyEVMBackend):
-    """PyEVMBackend whose calls report the raw revert data, which eth-tester flattens into a message."""
+    """PyEVMBackend whose calls report the raw revert data, which eth-tester flattens into a message, and run on
+    one VM per mined block: eth-tester builds a VM (its state read afresh through the trie) twice per call."""
+
+    _call_vm: tuple[bytes, VM] | None = None  # (block hash, the VM at that block)
+
+    def _vm_at(self, block_number: Any) -> VM:
+        if block_number == "pending":  # its header changes with every transaction added: no reuse
+            return self.chain.get_vm(at_header=self.chain.get_block().header)
+        header = _get_block_by_number(self.chain, block_number).header
+        if self._call_vm is None or self._call_vm[0] != header.hash:
+            # A mined block's state never changes (its hash covers the state root), and each call is reverted.
+            self._call_vm = (header.hash, self.chain.get_vm(at_header=header))
+        return self._call_vm[1]
 
     def call(self, transaction: dict[str, Any], block_number: Any = "latest") -> bytes:
-        defaulted = {"gas": self._max_available_gas(), **transaction}
+        state = self._vm_at(block_number).state
+        defaulted = {"gas": self._max_available_gas(), "nonce": state.get_nonce(transaction["from"]), **transaction}
         unsigned = self._get_normalized_and_unsigned_evm_transaction(defaulted, block_number)
         spoofed = SpoofTransaction(unsigned, from_=transaction["from"])
-        computation = _execute_and_revert_transaction(self.chain, spoofed, block_number)
+        snapshot = state.snapshot()
+        try:
+            computation = state.apply_transaction(spoofed)  # type: ignore[arg-type]  # a spoofed sender
+        finally:
+            state.revert(snapshot)
         if computation.is_error:
             error = computation.error
             raise CallReverted(error.args[0] if isinstance(error, Revert) and error.args else b"")

@@ -8,7 +8,7 @@ before anything was sent (unreachable node, params file, records file, wrong cha
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -55,6 +55,20 @@ def what_compiles(store: ArtifactStore) -> str:
     )
 
 
+def _chosen_sets(project: Project, store: ArtifactStore, only: list[str] | None) -> list[ContractSet]:
+    """The sets `--only` names among the built-in ones and those the project file declares; without `--only`, the
+    declared ones where the file declares any (a project of one's own), else the built-in ones."""
+    from s4chain.deployment.sets import ProjectSetError, contract_sets, declared_sets, select_sets
+
+    try:
+        declared = declared_sets(project.config.sets, lambda name: store.get(name).abi)
+    except ProjectSetError as exc:
+        fail(f"{project.config_file}: {exc}")
+    sets = select_sets(only, declared) if only or not declared else list(declared.values())
+    _require_contracts(store, sets, {**contract_sets(), **declared})
+    return sets
+
+
 def require_scenario_contracts(loaded: list[LoadedScenario], store: ArtifactStore) -> None:
     """Refuse, before anything is sent, a scenario whose sets need contracts the project lacks (an S4 scenario
     copied into a project of one's own): the replay would only fail at its first step."""
@@ -73,20 +87,18 @@ def require_scenario_contracts(loaded: list[LoadedScenario], store: ArtifactStor
                 )
 
 
-def _require_contracts(store: ArtifactStore, sets: list[ContractSet]) -> None:
+def _require_contracts(store: ArtifactStore, sets: list[ContractSet], known: Mapping[str, ContractSet]) -> None:
     """Refuse, before anything is sent, sets whose contracts the project lacks (a project of one's own)."""
-    from s4chain.deployment.sets import contract_sets
-
     absent = {spec.name: absent_contracts(store, spec.use_case) for spec in sets}
     lacking = {name: contracts for name, contracts in absent.items() if contracts}
     if not lacking:
         return
     contracts = ", ".join(dict.fromkeys(c for names in lacking.values() for c in names))
-    ready = [spec.name for spec in contract_sets().values() if not absent_contracts(store, spec.use_case)]
+    ready = [name for name, spec in known.items() if not absent_contracts(store, spec.use_case)]
     choice = f"sets that can deploy here: {', '.join(ready)} (--only SET)" if ready else "no set can deploy here"
     fail(
         f"set(s) {', '.join(lacking)} need contracts this project does not have ({contracts}): "
-        f"{what_compiles(store)}; {choice}; known sets: {', '.join(contract_sets())}"
+        f"{what_compiles(store)}; {choice}; known sets: {', '.join(known)}"
     )
 
 
@@ -154,26 +166,24 @@ def deploy_command(
     from s4chain.cli.replay import load_all, parse_shift
     from s4chain.compiler import CompilerError, compile_project
     from s4chain.deployment.params import load_params
-    from s4chain.deployment.sets import select_sets
 
     project = Project.discover(project_root)
     if scenario and (only or params_file or param):
         fail("--scenario takes the sets and their params from the scenario files: drop --only, --params, --param")
     if shift_time is not None and not scenario:
         fail("--shift-time moves a scenario's dates: it goes with --scenario")
-    sets = select_sets(only)
     params: dict[str, BaseModel] = load_params(params_file, param or ()) if params_file or param else {}
     try:
         store = compile_project(project, progress=note).store
     except CompilerError as exc:
         fail(f"contracts do not compile:\n{exc}")
+    sets = [] if scenario else _chosen_sets(project, store, only)  # a scenario's deploy takes the file's sets
     what: Deployment
     if scenario:
         loaded = load_all(scenario, lambda: store)
         require_scenario_contracts(loaded, store)
         what = partial(_deploy_scenarios, loaded, parse_shift(shift_time) if shift_time else None)
     else:
-        _require_contracts(store, sets)
         what = lambda deployer: deployer.deploy(sets, params)  # noqa: E731
     if rpc is None:
         if keystore is not None:

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from s4chain.chain.base import Chain
 from s4chain.deployment.records import DeploymentRecords, Difference, differences, json_args, scenario_key
-from s4chain.drivers.registry import main_contract, use_case
+from s4chain.drivers.registry import use_case
 from s4chain.drivers.sets import AbiSource
 from s4chain.drivers.usecase import Driver, UseCase
 from s4chain.inputs.values import Resolver
@@ -65,7 +65,7 @@ class ScenarioSets:
 
     def located(self, item: ScenarioSet, addresses: Mapping[str, str]) -> None:
         """The set's contracts are at `addresses` (by contract name): `@set` and `@set.Contract` stand for them."""
-        self.resolver.addresses[item.name] = addresses[main_contract(item.use_case.name)]
+        self.resolver.addresses[item.name] = addresses[self.loaded.scenario.contracts[item.name].main_contract]
         for key, address in addresses.items():
             self.resolver.addresses[f"{item.name}.{key}"] = address
 

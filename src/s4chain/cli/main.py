@@ -62,21 +62,23 @@ def compile_command(
     from s4chain.compiler import CompilerError, compile_project
 
     project = Project.discover(project_root)
+    artifacts = project.build_dir / "artifacts"
+    if artifacts.is_relative_to(project.root):
+        artifacts = artifacts.relative_to(project.root)
     try:
         result = compile_project(project, force=force, progress=note)
     except CompilerError as exc:
         for diagnostic in exc.diagnostics:
             err.print(str(diagnostic), highlight=False, markup=False, soft_wrap=True)
-        fail(f"compilation failed with {len(exc.diagnostics)} error(s); build/artifacts left as it was")
+        fail(f"compilation failed with {len(exc.diagnostics)} error(s); {artifacts} left as it was")
     for warning in result.warnings:
         err.print(str(warning), highlight=False, markup=False, soft_wrap=True)
     for path in result.repaired:
         err.print(f"{path}: damaged, written again", highlight=False, markup=False, soft_wrap=True)
-    backend = result.backend
-    compiler = f"{backend.kind} {backend.version}" if backend else "?"
+    compiler = ", ".join(sorted({f"{b.kind} {b.version}" for b in result.backends.values()}, reverse=True)) or "?"
     out.print(
         f"{len(result.compiled_units)} source file(s) compiled, {len(result.cached_units)} from cache, "
-        f"{len(result.store)} contract(s) in build/artifacts ({compiler}, {result.seconds:.2f} s)"
+        f"{len(result.store)} contract(s) in {artifacts} ({compiler}, {result.seconds:.2f} s)"
     )
 
 
@@ -86,10 +88,13 @@ def _interrupt(_signum: int, _frame: object) -> None:
 
 @app.command("node")
 def node_command(
-    port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1.", min=1, max=65535)] = 8545,
+    port: Annotated[
+        int | None, typer.Option(help="TCP port on 127.0.0.1 (default: [node] port, 8545).", min=1, max=65535)
+    ] = None,
     accounts: Annotated[
-        int, typer.Option("--accounts", min=1, help="How many dev accounts of the dev mnemonic to fund.")
-    ] = 10,
+        int | None,
+        typer.Option("--accounts", min=1, help="How many dev accounts of the dev mnemonic to fund (default 10)."),
+    ] = None,
     balance: Annotated[
         int | None, typer.Option("--balance", min=0, help="Ether of every dev account (anvil's default: 10000).")
     ] = None,
@@ -125,33 +130,48 @@ def node_command(
         typer.Option("--load-state", help="Start from a state written by --dump-state.", exists=True, dir_okay=False),
     ] = None,
     keep_history: Annotated[
-        bool,
+        bool | None,
         typer.Option(
-            "--keep-history",
+            "--keep-history/--prune-history",
             help="Keep the state at every past block (eth_call at an old block): anvil then slows down as the "
             "chain grows; by default it runs with --prune-history.",
         ),
-    ] = False,
+    ] = None,
     project_root: ProjectOption = None,
 ) -> None:
-    """Run anvil on 127.0.0.1 with the dev mnemonic and the pinned hardfork (Ctrl-C stops it): the one in
-    node_modules (npm @foundry-rs/anvil), else the one on the PATH."""
+    """Run anvil on 127.0.0.1 with the dev mnemonic and the project's hardfork (Ctrl-C stops it): the one in
+    node_modules (npm @foundry-rs/anvil), else the one on the PATH. An option not given takes the project
+    file's `[node]` value."""
     from rich.markup import escape
 
     from s4chain.chain.accounts import DEV_CHAIN_ID, dev_accounts
     from s4chain.chain.anvil import AnvilNode, anvil_binary
-    from s4chain.compiler import EVM_VERSION
+    from s4chain.config import ProjectConfig
     from s4chain.project import ProjectNotFoundError
 
-    if fork_block_number is not None and fork_url is None:
-        fail("--fork-block-number needs --fork-url")
     chain_id = chain_id or DEV_CHAIN_ID
     try:
-        node_modules = Project.discover(project_root).node_modules
+        project = Project.discover(project_root)
+        root, node_modules, config = project.root, project.node_modules, project.config
     except ProjectNotFoundError:  # a node needs no project: then only an anvil on the PATH can serve
         if project_root is not None:
             raise
-        node_modules = Path.cwd() / "node_modules"
+        root, config = Path.cwd(), ProjectConfig()
+        node_modules = root / "node_modules"
+    settings = config.node
+    port = port or settings.port
+    accounts = accounts or settings.accounts
+    balance = balance if balance is not None else (settings.balance if "balance" in settings.model_fields_set else None)
+    block_time = block_time or settings.block_time
+    fork_url = fork_url or settings.fork_url
+    fork_block_number = fork_block_number if fork_block_number is not None else settings.fork_block_number
+    # The project file's paths are relative to the project's root.
+    dump_state = dump_state or (root / settings.dump_state if settings.dump_state else None)
+    load_state = load_state or (root / settings.load_state if settings.load_state else None)
+    keep_history = settings.keep_history if keep_history is None else keep_history
+    if fork_block_number is not None and fork_url is None:
+        fail("--fork-block-number needs --fork-url")
+    hardfork = config.compiler.evm_version
     options = {
         "--accounts": accounts,
         "--balance": balance,
@@ -163,14 +183,16 @@ def node_command(
     }
     extra = tuple(arg for name, value in options.items() if value is not None for arg in (name, str(value)))
     binary = anvil_binary(node_modules)
-    node = AnvilNode(binary, port=port, extra_args=extra, keep_history=keep_history, chain_id=chain_id)
+    node = AnvilNode(
+        binary, port=port, extra_args=extra, keep_history=keep_history, chain_id=chain_id, hardfork=hardfork
+    )
     # SIGTERM (docker stop, kill) ends the node like Ctrl-C does.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         node.start()
         out.print(
             f"anvil ({escape(str(binary))}) listening on [bold]{node.url}[/] (chain id {chain_id}, hardfork "
-            f"{EVM_VERSION})",
+            f"{hardfork})",
             soft_wrap=True,  # one line a log or a test can find, whatever the path's length
         )
         shown = ", ".join(a.address for a in dev_accounts(min(accounts, 3)))
@@ -344,6 +366,8 @@ def demo_command(
 
 
 from s4chain.cli.deploy import deploy_command  # noqa: E402
+from s4chain.cli.init import init_command  # noqa: E402
 
 app.command("deploy")(deploy_command)
+app.command("init")(init_command)
 map_errors(app)

@@ -1,9 +1,10 @@
 """Compile a project's contracts with a content-addressed cache.
 
-Each source unit under `contracts/` gets a key: the hash of the compiler version, the pinned settings and the
-content of the unit and of everything it imports. Its artifacts are stored under `build/cache/<key>.json`, so
-nothing recompiles unless a source, an import or a setting changed, and going back to an earlier version of a
-file finds its artifacts again. All stale units compile together in one solc call.
+Each source unit under the contracts folder gets a compiler (the one its pragmas allow, `backend.choose`) and a
+key: the hash of that compiler's version, the project's settings and the content of the unit and of everything it
+imports. Its artifacts are stored under `build/cache/<key>.json`, so nothing recompiles unless a source, an
+import, a setting or the compiler changed, and going back to an earlier version of a file finds its artifacts
+again. The stale units of one compiler compile together in one solc call.
 """
 
 from __future__ import annotations
@@ -17,9 +18,17 @@ from pathlib import Path
 from typing import Any
 
 from s4chain.compiler.artifacts import Artifact, ArtifactStore, CompilerInfo, artifact_path
-from s4chain.compiler.backend import SolcBackend, run_standard_json, select_backend
+from s4chain.compiler.backend import (
+    Candidate,
+    SolcBackend,
+    backend_of,
+    candidates,
+    check_preferred_installed,
+    choose,
+    run_standard_json,
+)
 from s4chain.compiler.diagnostics import CompilerError, Diagnostic, line_and_column
-from s4chain.compiler.settings import DEFAULT_SETTINGS, OUTPUT_SELECTION, CompilerSettings
+from s4chain.compiler.settings import OUTPUT_SELECTION, CompilerSettings
 from s4chain.compiler.sources import SourceFile, SourceGraph
 from s4chain.files import locked, sha256_hex, write_json_atomic
 from s4chain.project import Project
@@ -33,7 +42,8 @@ class CompileResult:
     compiled_units: list[str] = field(default_factory=list)
     cached_units: list[str] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
-    backend: SolcBackend | None = None
+    backend: SolcBackend | None = None  # the compiler of most units
+    backends: dict[str, SolcBackend] = field(default_factory=dict)  # unit -> its compiler
     seconds: float = 0.0
     repaired: list[Path] = field(default_factory=list)  # damaged cache entries and artifacts, made again
 
@@ -113,20 +123,31 @@ def _artifacts_of(unit: SourceFile, output: dict[str, Any], key: str, compiler: 
 
 def compile_project(
     project: Project,
-    settings: CompilerSettings = DEFAULT_SETTINGS,
+    settings: CompilerSettings | None = None,
     *,
     force: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> CompileResult:
-    """Bring `build/artifacts` up to date with `contracts/`; raise CompilerError, writing nothing, on errors.
-    `progress` hears a line before solc runs and one after (nothing when every unit comes from the cache).
+    """Bring `build/artifacts` up to date with the contracts folder, with the project's settings unless `settings`
+    says otherwise; raise CompilerError, writing nothing, on errors. `progress` hears a line before each solc call
+    and one after (nothing when every unit comes from the cache).
 
     One compile at a time per project (a lock in build/): a second waits, then finds the first one's cache."""
     started = time.perf_counter()
     with locked(project.build_dir / LOCK_FILE):
-        result = _compile(project, settings, force, progress or (lambda _line: None))
+        chosen = settings or CompilerSettings.of(project.config)
+        result = _compile(project, chosen, force, progress or (lambda _line: None))
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _backends(project: Project, closures: dict[str, list[SourceFile]]) -> dict[str, SolcBackend]:
+    """Each unit's compiler; each chosen compiler asked its full version once."""
+    found = candidates(project)
+    check_preferred_installed(project, found)
+    chosen = {unit: choose(project, found, closure, unit) for unit, closure in closures.items()}
+    started: dict[Candidate, SolcBackend] = {c: backend_of(project, c) for c in set(chosen.values())}
+    return {unit: started[candidate] for unit, candidate in chosen.items()}
 
 
 def _compile(
@@ -134,16 +155,16 @@ def _compile(
 ) -> CompileResult:
     graph = SourceGraph(project)
     units = graph.project_units()
-    backend = select_backend(project)
-    compiler = CompilerInfo(version=backend.version, backend=backend.kind, settings=settings.to_solc())
+    closures = {unit: graph.closure(unit) for unit in units}
+    backends = _backends(project, closures)
+    settings_of = {b: settings.for_solc(b.version) for b in set(backends.values())}
+    keys = {unit: _unit_key(backends[unit], settings_of[backends[unit]], closures[unit]) for unit in units}
     cache = cache_dir(project)
 
-    keys: dict[str, str] = {}
-    closures: dict[str, list[SourceFile]] = {}
-    for unit in units:
-        closures[unit] = graph.closure(unit)
-        keys[unit] = _unit_key(backend, settings, closures[unit])
-    result = CompileResult(store=ArtifactStore([]), backend=backend)
+    result = CompileResult(store=ArtifactStore([]), backends=backends)
+    if backends:
+        used = list(backends.values())
+        result.backend = max(set(used), key=used.count)
     by_unit: dict[str, list[Artifact]] = {}
     if not force:
         for unit in units:
@@ -155,37 +176,50 @@ def _compile(
                 result.repaired.append(path)
     stale = [u for u in units if u not in by_unit]
 
-    if stale:
-        sources = {s.unit_name: {"content": s.content} for u in stale for s in closures[u]}
-        standard_input = {
-            "language": "Solidity",
-            "sources": sources,
-            "settings": {
-                **settings.to_solc(),
-                "outputSelection": {u: {"*": OUTPUT_SELECTION} for u in stale},
-            },
-        }
+    fresh: dict[str, list[dict[str, Any]]] = {}
+    errors: list[Diagnostic] = []
+    for backend in sorted({backends[u] for u in stale}, key=lambda b: b.version):
+        group = [u for u in stale if backends[u] == backend]
         # A cold compile of the S4 contracts takes tens of seconds with solc-js: say what is going on.
-        names = ", ".join(stale[:3]) + (f" and {len(stale) - 3} more" if len(stale) > 3 else "")
-        progress(f"compiling {len(stale)} source file(s) with solc {backend.version} ({backend.kind}): {names}")
+        names = ", ".join(group[:3]) + (f" and {len(group) - 3} more" if len(group) > 3 else "")
+        progress(f"compiling {len(group)} source file(s) with solc {backend.version} ({backend.kind}): {names}")
         solc_started = time.perf_counter()
-        output = run_standard_json(backend, project, standard_input)
+        output = _run(project, backend, settings_of[backend], group, closures)
         progress(f"solc finished in {time.perf_counter() - solc_started:.1f} s")
         diagnostics = _diagnostics(output, graph)
-        errors = [d for d in diagnostics if d.severity == "error"]
-        if errors:
-            raise CompilerError(errors)
-        result.warnings = diagnostics
-        fresh = {unit: _artifacts_of(graph.load(unit), output, keys[unit], compiler) for unit in stale}
-        # Write the cache only once the whole call succeeded: a failure leaves the last good state.
-        for unit, entries in fresh.items():
-            write_json_atomic(cache / f"{keys[unit]}.json", {"unit": unit, "key": keys[unit], "artifacts": entries})
-            by_unit[unit] = [Artifact.model_validate(e) for e in entries]
+        errors.extend(d for d in diagnostics if d.severity == "error")
+        result.warnings.extend(d for d in diagnostics if d.severity != "error")
+        solc_settings = settings_of[backend].to_solc()
+        compiler = CompilerInfo(version=backend.version, backend=backend.kind, settings=solc_settings)
+        fresh.update({unit: _artifacts_of(graph.load(unit), output, keys[unit], compiler) for unit in group})
+    if errors:
+        raise CompilerError(errors)
+    # Write the cache only once every call succeeded: a failure leaves the last good state.
+    for unit, entries in fresh.items():
+        write_json_atomic(cache / f"{keys[unit]}.json", {"unit": unit, "key": keys[unit], "artifacts": entries})
+        by_unit[unit] = [Artifact.model_validate(e) for e in entries]
 
     result.compiled_units = stale
     result.cached_units = [u for u in units if u not in stale]
     result.store = _publish(project, units, keys, by_unit, result.repaired, force)
     return result
+
+
+def _run(
+    project: Project,
+    backend: SolcBackend,
+    settings: CompilerSettings,
+    group: list[str],
+    closures: dict[str, list[SourceFile]],
+) -> dict[str, Any]:
+    """One solc call compiling the units of `group` (and what they import)."""
+    sources = {s.unit_name: {"content": s.content} for u in group for s in closures[u]}
+    standard_input = {
+        "language": "Solidity",
+        "sources": sources,
+        "settings": {**settings.to_solc(), "outputSelection": {u: {"*": OUTPUT_SELECTION} for u in group}},
+    }
+    return run_standard_json(backend, project, standard_input)
 
 
 def _read_cache(path: Path, unit: str, key: str) -> list[Artifact] | None:

@@ -14,6 +14,8 @@ from s4chain.project import Project
 
 _COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.DOTALL)
 _IMPORT = re.compile(r"""\bimport\s+(?:[^;"']*?\bfrom\s+)?["']([^"']+)["']""")
+# No leading \b: a literal start lets `re` skip ahead fast (with \b it cost ~0.7 ms per OpenZeppelin file).
+_PRAGMA = re.compile(r"pragma\s+solidity\s+([^;]+);")
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,7 @@ class SourceFile:
     path: Path
     content: str
     imports: tuple[str, ...]
+    pragma: str | None = None  # its `pragma solidity` constraint(s), e.g. "^0.8.24"
 
     @property
     def content_hash(self) -> str:
@@ -38,6 +41,7 @@ class SourceGraph:
 
     def __init__(self, project: Project) -> None:
         self.project = project
+        self._remappings = project.config.project.remapping_pairs()
         self._files: dict[str, SourceFile] = {}
 
     def project_units(self) -> list[str]:
@@ -58,20 +62,34 @@ class SourceGraph:
         if path is None:
             raise CompilerError([Diagnostic(unit_name, 0, 0, "error", "source file not found")])
         content = path.read_text(encoding="utf-8")
+        code = _blank_comments(content)
         imports = []
-        for match in _IMPORT.finditer(_blank_comments(content)):
+        for match in _IMPORT.finditer(code):
             target = match.group(1)
             if target.startswith(("./", "../")):
                 target = posixpath.normpath(posixpath.join(posixpath.dirname(unit_name), target))
+            else:
+                target = self._remapped(target)
             if self._locate(target) is None:
                 line, column = line_and_column(content, len(content[: match.start(1)].encode()))
                 shown = path.relative_to(self.project.root).as_posix()
                 message = f'import "{match.group(1)}" not found (looked in the project root and node_modules)'
+                package = _package_of(target)
+                if package and not (self.project.node_modules / package).is_dir():
+                    message += f"; install its package: `npm install {package}`"
                 raise CompilerError([Diagnostic(shown, line, column, "error", message)])
             imports.append(target)
-        source = SourceFile(unit_name, path, content, tuple(imports))
+        pragma = " ".join(m.group(1).strip() for m in _PRAGMA.finditer(code)) or None
+        source = SourceFile(unit_name, path, content, tuple(imports), pragma)
         self._files[unit_name] = source
         return source
+
+    def _remapped(self, target: str) -> str:
+        """The unit name solc gives an import under the project's remappings (the longest prefix wins)."""
+        for prefix, replacement in self._remappings:
+            if target.startswith(prefix):
+                return replacement + target[len(prefix) :]
+        return target
 
     def closure(self, unit_name: str) -> list[SourceFile]:
         """The unit and everything it imports, directly or not, in a stable order."""
@@ -90,3 +108,11 @@ class SourceGraph:
         """How a diagnostic names a unit: its path relative to the project root."""
         path = self._locate(unit_name)
         return path.relative_to(self.project.root).as_posix() if path else unit_name
+
+
+def _package_of(import_path: str) -> str | None:
+    """The npm package an import from node_modules names (`@scope/name` or `name`), or None for a project path."""
+    parts = import_path.split("/")
+    if import_path.startswith("@") and len(parts) > 2:
+        return "/".join(parts[:2])
+    return parts[0] if len(parts) > 1 and not import_path.startswith(("contracts/", "./", "../")) else None

@@ -1,6 +1,7 @@
 """The s4chain pytest plugin, registered through the `pytest11` entry point.
 
-Fixtures: `gas_report` (record gas per function; printed at the end, written to build/gas-report.json),
+Fixtures: `gas_report` (record gas per function; printed at the end, written to build/gas-report.json; under
+pytest-xdist each worker records its own and the controller merges them, so the file is the serial run's),
 `s4_project`, `compiled` (the project's artifacts, compiled once per session), `s4_chain` (the
 session's chain), `chain` (the same chain, for a test), `accounts`, and `anvil` (an anvil node on a free
 loopback port). `--s4-rpc URL` runs the suite against a node instead of the in-process chain.
@@ -40,6 +41,7 @@ from s4chain.testing.anchors import SESSIONS, ChainAnchors, isolate_hypothesis_e
 from s4chain.testing.gas import GasReport
 
 _GAS_REPORT = pytest.StashKey[GasReport]()  # per session: a pytester run inside a suite keeps its own
+_WORKER_GAS = "s4chain_gas"  # a pytest-xdist worker's figures, sent to the controller in its workeroutput
 _ANCHORS = pytest.StashKey[ChainAnchors]()
 _ANCHORED = pytest.StashKey[bool]()  # on a test whose anchor is open
 _OPT_OUT = "ignore_isolation"
@@ -153,7 +155,8 @@ def accounts(chain: Chain) -> tuple[LocalAccount, ...]:
 @pytest.fixture(scope="session")
 def anvil(s4_project: Project) -> Iterator[AnvilNode]:
     try:
-        node = AnvilNode(anvil_binary(s4_project.node_modules)).start()
+        hardfork = s4_project.config.compiler.evm_version
+        node = AnvilNode(anvil_binary(s4_project.node_modules), hardfork=hardfork).start()
     except AnvilError as exc:
         pytest.fail(f"anvil: {exc}", pytrace=False)
     yield node
@@ -165,9 +168,29 @@ def gas_report(pytestconfig: pytest.Config) -> GasReport:
     return pytestconfig.stash[_GAS_REPORT]
 
 
+def _is_xdist_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """On a pytest-xdist worker: hand the figures it recorded to the controller, which reports them all."""
+    config = session.config
+    if _is_xdist_worker(config):
+        config.workeroutput[_WORKER_GAS] = config.stash[_GAS_REPORT].entries  # type: ignore[attr-defined]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    """On the pytest-xdist controller: merge a worker's figures (the highest per key, as in a serial run)."""
+    config: pytest.Config = node.config  # type: ignore[attr-defined]
+    report = config.stash[_GAS_REPORT]
+    for key, gas in getattr(node, "workeroutput", {}).get(_WORKER_GAS, {}).items():
+        report.record(key, gas)
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
     report = config.stash[_GAS_REPORT]
-    if not report.entries:
+    if not report.entries or _is_xdist_worker(config):
         return
     terminalreporter.section("gas used (highest per function)")
     for line in report.lines():
