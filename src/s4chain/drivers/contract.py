@@ -181,7 +181,5 @@ USE_CASE = UseCase(
     code="any",
     name="contract",
     driver=ContractDriver,
-    params=ContractParams,
     contracts=(),  # each set names its contract (`contract:`)
-    main_contract="",
 )

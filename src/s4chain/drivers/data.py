@@ -250,8 +250,6 @@ USE_CASE = UseCase(
     code="UC5",
     name="data",
     driver=DataMarketDriver,
-    params=DataParams,
     contracts=("DataMarket", "EuroStablecoin"),
-    main_contract="DataMarket",
     attach_roles=("admin",),
 )

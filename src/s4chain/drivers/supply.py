@@ -438,8 +438,6 @@ USE_CASE = UseCase(
     code="UC4",
     name="supply",
     driver=SupplyChainDriver,
-    params=SupplyParams,
     contracts=("SupplyChain",),
-    main_contract="SupplyChain",
     charts=("s4chain.reports.charts:provenance_graph", "s4chain.reports.charts:co2_per_leg"),
 )

@@ -309,7 +309,5 @@ USE_CASE = UseCase(
     code="UC2",
     name="tokens",
     driver=TokenExchangeDriver,
-    params=TokenParams,
     contracts=("P2PExchange", "TokenFactory"),
-    main_contract="P2PExchange",
 )

@@ -8,6 +8,7 @@ a package outside s4chain adds one.
 from __future__ import annotations
 
 import re
+import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, Self
@@ -54,6 +55,15 @@ DeploySet = Callable[[Chain, Any, Roles], Driver]
 _CHART = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 
 
+def _params_of(driver: type[Driver]) -> type[BaseModel]:
+    """The pydantic model `driver.deploy` takes as its `params` (optional or not)."""
+    hint = typing.get_type_hints(driver.deploy)["params"]
+    models = [t for t in typing.get_args(hint) or (hint,) if isinstance(t, type) and issubclass(t, BaseModel)]
+    if len(models) != 1:
+        raise ValueError(f"{driver.__name__}.deploy's params is not one pydantic model: declare UseCase(params=...)")
+    return models[0]
+
+
 @dataclass(frozen=True)
 class UseCase:
     """One use case: a driver, its contracts and everything s4chain derives from them."""
@@ -61,13 +71,14 @@ class UseCase:
     code: str  # "UC1": what a scenario's `use_case` names
     name: str  # "ico": a scenario set's `driver`, the set `s4chain deploy --only` knows, the records' `driver`
     driver: type[Driver]
-    params: type[BaseModel]  # the deploy parameters: a scenario set's `params`, a --params file's section
     # The contracts every deployment has (attaching to a recorded set needs them), in the order a scenario action
-    # that is no driver method looks for a function of its name (after `main_contract`; see `call_order`).
+    # that is no driver method looks for a function of its name (see `call_order`); none for a driver whose sets
+    # each name their contract (`contract:`, the generic driver).
     contracts: tuple[str, ...]
-    # The contract a bare `@set` stands for in a scenario; none for a driver whose sets each name their contract
-    # (`contract:`, the generic driver).
-    main_contract: str
+    # The deploy parameters (a scenario set's `params`, a --params file's section): by default the type of
+    # `driver.deploy`'s `params`, which is what the driver takes.
+    params: type[BaseModel] = BaseModel
+    main_contract: str = ""  # the contract a bare `@set` stands for in a scenario: by default the first one
     roles: tuple[str, ...] = ("admin",)  # the accounts `s4chain deploy` passes by name; role i is account i
     attach_roles: tuple[str, ...] = ()  # the recorded roles `driver.attach` cannot do without
     charts: tuple[str, ...] = ()  # "module:function" drawing a report chart for each set of this use case
@@ -77,6 +88,11 @@ class UseCase:
     def __post_init__(self) -> None:
         if not self.code or not self.name:
             raise ValueError("a use case needs a code and a name")
+        # Frozen: the derived defaults are set once, here.
+        if self.params is BaseModel:
+            object.__setattr__(self, "params", _params_of(self.driver))
+        if not self.main_contract and self.contracts:
+            object.__setattr__(self, "main_contract", self.contracts[0])
         if self.contracts and self.main_contract not in self.contracts:
             raise ValueError(f"use case {self.name}: main_contract {self.main_contract} is not among its contracts")
         if both := set(self.contracts) & set(self.optional_contracts):

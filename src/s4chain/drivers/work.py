@@ -297,9 +297,7 @@ USE_CASE = UseCase(
     code="UC6",
     name="work",
     driver=MissionDriver,
-    params=WorkParams,
     contracts=("MissionEscrow", "EuroStablecoin"),
-    main_contract="MissionEscrow",
     roles=("admin", "arbiter"),
     attach_roles=("admin",),
 )

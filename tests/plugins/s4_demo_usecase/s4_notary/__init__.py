@@ -83,8 +83,6 @@ USE_CASE = UseCase(
     code="UC8",
     name="notary",
     driver=NotaryDriver,
-    params=NotaryParams,
     contracts=("Notary",),
-    main_contract="Notary",
     charts=("s4_notary.charts:documents_over_time",),
 )
