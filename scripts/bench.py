@@ -179,13 +179,27 @@ class S4(Naive):
             self.token.balanceOf(self.bob)
 
 
-class CallsBefore(S4):
-    """s4chain in-process with its calls as before issue 16's first step: every call through eth-tester's way, which
-    builds a VM (its state, journal and caches) per call (the backend's fallback for blocks it keeps no VM for)."""
+class BeforeChain(InProcessChain):
+    """The in-process chain as it was before issue 16's first changes, for a comparison in the same run: calls
+    through eth-tester's way (a VM per call: the backend's fallback for blocks it keeps no VM for), eth-tester's
+    snapshots (its revert re-imports the head block), the latest block and a receipt's timestamp through web3."""
 
-    def __init__(self, chain: InProcessChain) -> None:
-        super().__init__(chain)
-        chain.tester.backend._vm_for_call = lambda block_number: None
+    block_number = Chain.block_number
+    timestamp = Chain.timestamp
+
+    def __init__(self, store: ArtifactStore) -> None:
+        super().__init__(store)
+        self.tester.backend._vm_for_call = lambda block_number: None
+
+    def _block_timestamp(self, number: int) -> int:
+        return Chain._block_timestamp(self, number)
+
+    def snapshot(self) -> Any:
+        return self.tester.take_snapshot()
+
+    def revert(self, snapshot_id: Any) -> None:
+        self.tester.revert_to_snapshot(snapshot_id)
+        self._after_revert()
 
 
 class EthTester:
@@ -281,6 +295,8 @@ class Revm:
     """revm through `pyrevm`: `message_call`s, which are not full transactions (no intrinsic gas, warm access sets
     kept between calls, no nonce), and no receipts or blocks."""
 
+    scale = 20  # operations per batch, times the others': its batches would otherwise last a few ms
+
     def __init__(self, token: Artifact, w3: Web3) -> None:
         from pyrevm import EVM
 
@@ -310,7 +326,7 @@ def erc20_paths(store: ArtifactStore, report: Report, count: int, calls: int, re
     makers: dict[str, Callable[[], Any]] = {
         "naive": lambda: Naive(token),
         "inprocess": lambda: S4(InProcessChain(store)),
-        "inprocess_calls_before": lambda: CallsBefore(InProcessChain(store)),
+        "inprocess_before": lambda: S4(BeforeChain(store)),
         "eth_tester": lambda: EthTester(token, w3),
         "pyevm_blocks": lambda: PyEvm(token, w3, blocks=True),
         "pyevm_execution": lambda: PyEvm(token, w3, blocks=False),
@@ -324,24 +340,23 @@ def erc20_paths(store: ArtifactStore, report: Report, count: int, calls: int, re
             failures[name] = f"{type(exc).__name__}: {exc}"[:160]
     batches: dict[str, Callable[[], Timing]] = {}
     for name, path in paths.items():
-        if name != "inprocess_calls_before":
-            batches[f"{name}.tx"] = lambda path=path: timed(lambda: path.transfers(count))
-        batches[f"{name}.call"] = lambda path=path: timed(lambda: path.calls(calls))
+        scale = getattr(path, "scale", 1)
+        batches[f"{name}.tx"] = lambda path=path, n=count * scale: timed(lambda: path.transfers(n))
+        batches[f"{name}.call"] = lambda path=path, n=calls * scale: timed(lambda: path.calls(n))
     runs = take_turns(batches, repeats)
     labels = {
         "naive": "web3 + EthereumTesterProvider, default transact (naive)",
         "inprocess": "s4chain in-process (Contract.fn(..., sender=))",
-        "inprocess_calls_before": "  its calls as before (eth-tester: a VM per call)",
+        "inprocess_before": "  before issue 16 (eth-tester calls, web3 reads)",
         "eth_tester": "eth-tester API directly",
         "pyevm_blocks": "py-evm directly, one block per tx",
         "pyevm_execution": "py-evm directly, execution only",
         "revm": "revm through pyrevm (message calls)",
     }
     for name, label in labels.items():
-        for kind, n in (("tx", count), ("call", calls)):
+        scale = getattr(paths.get(name), "scale", 1)
+        for kind, n in (("tx", count * scale), ("call", calls * scale)):
             key = f"{name}.{kind}"
-            if name == "inprocess_calls_before" and kind == "tx":
-                continue
             why = failures.get(key) or failures.get(name, "")
             row = report.add(label, kind, runs.get(key), n, why)
             report.figures[f"{name}_{kind}_per_s"] = _round(row.cpu)
@@ -380,7 +395,7 @@ def rpc_paths(store: ArtifactStore, report: Report, count: int, repeats: int) ->
 
 
 # --- replays ------------------------------------------------------------------------------------------------------
-def replay_steps(store: ArtifactStore, steps: int) -> list[Timing]:
+def replay_steps(store: ArtifactStore, steps: int, kind: type[InProcessChain] = InProcessChain) -> list[Timing]:
     """An in-process replay of the single-action scenario (a token transfer per step): CPU and wall per step."""
     from s4chain.scenarios.engine import Replayer
     from s4chain.scenarios.loader import load_scenario
@@ -397,7 +412,7 @@ def replay_steps(store: ArtifactStore, steps: int) -> list[Timing]:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "long.yaml"
         path.write_text(scenario_text(steps))
-        Replayer(InProcessChain(store), load_scenario(path)).run(on_step=after, before_step=before)
+        Replayer(kind(store), load_scenario(path)).run(on_step=after, before_step=before)
     return per_step
 
 
@@ -417,6 +432,10 @@ def replay_growth(store: ArtifactStore, report: Report, steps: int, window: int)
     raw = report.figures.get("inprocess_tx_per_s")
     report.figures["replay_steps_over_tx"] = round(steps_per_cpu_s / raw, 3) if raw else None
     report.rows.append(Row("in-process replay, single-action scenario", "step", steps_per_cpu_s))
+    earlier = replay_steps(store, window + 1, BeforeChain)[1:]
+    before = len(earlier) / sum(c for c, _ in earlier)
+    report.figures["replay_steps_per_s_before"] = round(before, 1)
+    report.rows.append(Row(f"  as before issue 16 ({window} steps)", "step", before))
 
 
 def peak_rss(report: Report, steps: int | None) -> None:
@@ -445,32 +464,24 @@ def rss_child(steps: int) -> None:
 def snapshots(store: ArtifactStore, report: Report, count: int, repeats: int) -> None:
     """snapshot + revert around one token transfer on the in-process chain (the transfer not timed): s4chain's
     own against eth-tester's (which re-imports the snapshot's head block)."""
-    path = S4(InProcessChain(store))
-    chain = path.chain
-    assert isinstance(chain, InProcessChain)
 
-    def batch(take: Callable[[], Any], back: Callable[[Any], None]) -> Timing:
+    def batch(path: S4) -> Timing:
+        chain = path.chain
         cpu = wall = 0.0
         for _ in range(count):
             with clock() as first:
-                snapshot = take()
+                snapshot = chain.snapshot()
             path.transfers(1)
             with clock() as second:
-                back(snapshot)
-            chain._after_revert()
+                chain.revert(snapshot)
             cpu, wall = cpu + first[0] + second[0], wall + first[1] + second[1]
         return cpu, wall
 
-    runs = take_turns(
-        {
-            "snapshot": lambda: batch(chain.snapshot, chain.revert),
-            "snapshot_before": lambda: batch(chain.tester.take_snapshot, chain.tester.revert_to_snapshot),
-        },
-        repeats,
-    )
+    now, before = S4(InProcessChain(store)), S4(BeforeChain(store))
+    runs = take_turns({"snapshot": lambda: batch(now), "snapshot_before": lambda: batch(before)}, repeats)
     for key, label in (
         ("snapshot", "s4chain in-process snapshot + revert"),
-        ("snapshot_before", "  as before: eth-tester's snapshot + revert"),
+        ("snapshot_before", "  as before: eth-tester's (re-imports the head block)"),
     ):
         row = report.add(label, "snapshot+revert", runs.get(key), count, failures.get(key, ""))
         report.figures[f"{key}_revert_ms"] = _round(1000 / row.cpu if row.cpu else None, 3)
@@ -579,7 +590,8 @@ def main() -> None:
     f["inprocess_speedup"] = _ratio(f.get("inprocess_tx_per_s"), f.get("naive_tx_per_s"))
     f["revm_speedup"] = _ratio(f.get("revm_tx_per_s"), f.get("naive_tx_per_s"))
     f["call_speedup"] = _ratio(f.get("inprocess_call_per_s"), f.get("naive_call_per_s"))
-    f["call_speedup_before"] = _ratio(f.get("inprocess_calls_before_call_per_s"), f.get("naive_call_per_s"))
+    f["inprocess_speedup_before"] = _ratio(f.get("inprocess_before_tx_per_s"), f.get("naive_tx_per_s"))
+    f["call_speedup_before"] = _ratio(f.get("inprocess_before_call_per_s"), f.get("naive_call_per_s"))
     f["rpc_speedup"] = _ratio(f.get("rpc_tx_per_s"), f.get("rpc_naive_tx_per_s"))
     f["snapshot_revert_ms_before"] = f.pop("snapshot_before_revert_ms", None)
     f["quick"] = quick
