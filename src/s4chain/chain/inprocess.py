@@ -47,24 +47,22 @@ class _RevertDataBackend(PyEVMBackend):
 
     def call(self, transaction: dict[str, Any], block_number: Any = "latest") -> bytes:
         vm = self._vm_for_call(block_number)
+        # What eth-tester fills in: the gas left in the pending block, the sender's nonce at that block.
+        defaulted = dict(transaction)
+        if "gas" not in defaulted:
+            defaulted["gas"] = self._max_available_gas()
+        if vm is not None and "nonce" not in defaulted:
+            defaulted["nonce"] = vm.state.get_nonce(transaction["from"])  # else eth-tester builds a VM for it
+        unsigned = self._get_normalized_and_unsigned_evm_transaction(defaulted, block_number)
+        spoofed = SpoofTransaction(unsigned, from_=transaction["from"])
         if vm is None:  # the pending block, or one eth-tester does not have: its own way (and errors)
-            defaulted = {"gas": self._max_available_gas(), **transaction}
-            unsigned = self._get_normalized_and_unsigned_evm_transaction(defaulted, block_number)
-            spoofed = SpoofTransaction(unsigned, from_=transaction["from"])
             computation = _execute_and_revert_transaction(self.chain, spoofed, block_number)
         else:
-            state = vm.state
-            # What eth-tester fills in: the gas left in the pending block, the sender's nonce at that block.
-            defaulted = {"nonce": state.get_nonce(transaction["from"]), **transaction}
-            if "gas" not in defaulted:
-                defaulted["gas"] = self._max_available_gas()
-            unsigned = self._get_normalized_and_unsigned_evm_transaction(defaulted, block_number)
-            snapshot = state.snapshot()
+            snapshot = vm.state.snapshot()
             try:
-                spoofed = SpoofTransaction(unsigned, from_=transaction["from"])
-                computation = state.apply_transaction(spoofed)  # type: ignore[arg-type]  # stands in for a signed one
+                computation = vm.state.apply_transaction(spoofed)  # type: ignore[arg-type]  # stands in for a signed one
             finally:
-                state.revert(snapshot)
+                vm.state.revert(snapshot)
         if computation.is_error:
             error = computation.error
             raise CallReverted(error.args[0] if isinstance(error, Revert) and error.args else b"")
