@@ -55,6 +55,12 @@ gas-snapshot: setup-test
 compile: setup-demo
 	$(BIN)/s4chain compile
 
+# The performance benchmark (docs/performance.md): every path in one run, a table and a JSON line.
+# `make bench BENCH_ARGS=--quick` takes under 3 minutes; the revm path needs `pip install -e '.[revm]'`.
+.PHONY: bench
+bench: setup-demo
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
+
 
 $(PY_STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)

@@ -181,6 +181,9 @@ class Chain(ABC):
         """Timestamp of the latest block."""
         return int(self.w3.eth.get_block("latest")["timestamp"])
 
+    def _block_timestamp(self, number: int) -> int:
+        return int(self.w3.eth.get_block(number)["timestamp"])
+
     def balance(self, account: Any) -> int:
         return int(self.w3.eth.get_balance(as_address(account)))
 
@@ -326,12 +329,11 @@ class Chain(ABC):
         reverted = receipt["status"] != 1
         if reverted and not self._recordings:
             return self._revert_of(replay, int(receipt["blockNumber"]), tx_hash)
-        block = self.w3.eth.get_block(receipt["blockNumber"])
         address = receipt.get("contractAddress")
         result = TxResult(
             tx_hash=tx_hash,
             block_number=int(receipt["blockNumber"]),
-            timestamp=int(block["timestamp"]),
+            timestamp=self._block_timestamp(int(receipt["blockNumber"])),
             gas_used=int(receipt["gasUsed"]),
             logs=tuple(receipt["logs"]),
             decoder=self.events.decode_all,
