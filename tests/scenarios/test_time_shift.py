@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from s4chain.chain.base import Chain
-from s4chain.cli.replay import auto_shift, place_in_time
+from s4chain.cli.replay import Timing, auto_shift
 from s4chain.scenarios.journal import JournalWriter, read_journal
 from s4chain.scenarios.loader import load_scenario
 
@@ -57,6 +57,6 @@ def test_a_resumed_file_keeps_the_shift_it_was_journaled_with(chain: Chain, tmp_
     resumed = JournalWriter.resume(path, chain)
     # The clock has moved on since: auto would now say something else, a duration too; the journal wins.
     for asked in ("auto", 30 * DAY, None):
-        [placed] = place_in_time([loaded], loaded.start + 100 * DAY, asked, resumed)
+        [placed] = Timing(loaded.start + 100 * DAY, asked, resumed).place([loaded])
         assert placed.shift == 7 * DAY
     resumed.close()

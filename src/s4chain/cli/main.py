@@ -228,6 +228,7 @@ def _run(
     from s4chain.chain.rpc import RPC_TIMEOUT, RpcChain
     from s4chain.cli.deploy import require_scenario_contracts
     from s4chain.cli.replay import (
+        Timing,
         hold_node_lock,
         load_all,
         node_clock,
@@ -261,9 +262,7 @@ def _run(
         journal = JournalWriter.resume(where, node) if resume else None
         loaded, attached = plan_replay(
             loaded,
-            node_clock(node, journal),
-            shift,
-            journal=journal,
+            Timing(node_clock(node, journal), shift, journal),
             node=node,
             records_dir=records_dir,
             redeploy=redeploy_differing,
@@ -273,7 +272,7 @@ def _run(
     else:
         # A fresh embedded chain per file, so each starts from genesis.
         make_chain = lambda: InProcessChain(store)  # noqa: E731
-        loaded, attached = plan_replay(loaded, GENESIS_TIMESTAMP, shift)
+        loaded, attached = plan_replay(loaded, Timing(GENESIS_TIMESTAMP, shift))
         journal = None
     for line in shifted_notes(loaded):
         out.print(line, highlight=False, markup=False, soft_wrap=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, Literal
@@ -188,60 +188,66 @@ def auto_shift(start: int, clock: int) -> int:
     return 0 if start > clock else -(-(clock + 1 - start) // DAY) * DAY
 
 
+@dataclass(frozen=True)
+class Timing:
+    """When a replay's files start: after `clock` (the node's, or the in-process genesis), their dates moved by
+    `--shift-time` (`shift`), or as `journal` recorded them on a resume."""
+
+    clock: int
+    shift: TimeShift | None = None
+    journal: JournalWriter | None = None
+
+    def place(self, loaded: list[LoadedScenario], records: DeploymentRecords | None = None) -> list[LoadedScenario]:
+        """Each file with its dates moved forward: as journaled (a resume keeps them); else as its sets were
+        recorded by `deploy --scenario --shift-time` (unless a duration says otherwise); else by `shift` (auto:
+        to just after `clock`, only when needed)."""
+        placed = []
+        for item in loaded:
+            entry = self.journal.entries.get(str(item.path)) if self.journal is not None else None
+            recorded = recorded_shift(item, records) if records is not None else None
+            if entry is not None:
+                seconds = entry.shift
+            elif recorded is not None and self.shift in (None, "auto"):
+                seconds = recorded
+            elif self.shift == "auto":
+                seconds = auto_shift(item.start, self.clock)
+            else:
+                seconds = self.shift or 0
+            placed.append(replace(item, shift=seconds))
+        return placed
+
+    def check(self, loaded: list[LoadedScenario], deployed: Callable[[LoadedScenario], bool]) -> None:
+        """That each file not resumed can start at `clock` (ScenarioSetupError names the file, the two dates and
+        the ways out); `deployed` tells a file whose sets are all recorded."""
+        for item in loaded:
+            if self.journal is not None and str(item.path) in self.journal.entries:
+                continue  # resumed: it started before
+            problem = start_problem(item, self.clock, deployed(item))
+            if problem is not None:
+                raise ScenarioSetupError(problem)
+
+
 def plan_replay(
     loaded: list[LoadedScenario],
-    clock: int,
-    shift: TimeShift | None,
+    timing: Timing,
     *,
-    journal: JournalWriter | None = None,
     node: Chain | None = None,
     records_dir: Path | None = None,
     redeploy: bool = False,
     console: Console | None = None,
 ) -> tuple[list[LoadedScenario], Callable[[LoadedScenario], dict[str, Any]] | None]:
-    """Everything decided before anything is sent or shown: each file's dates (`place_in_time`); with
+    """Everything decided before anything is sent or shown: each file's dates (`Timing.place`); with
     `records_dir`, the recorded sets each file attaches to on `node` (`use_deployments`); then that each file
-    can start at `clock` (ScenarioSetupError names the file, the two dates and the ways out)."""
+    can start (`Timing.check`)."""
     console = console or Console()
     opened = open_deployments(node, records_dir, console) if node is not None and records_dir is not None else None
-    loaded = place_in_time(loaded, clock, shift, journal, opened[1] if opened else None)
+    loaded = timing.place(loaded, opened[1] if opened else None)
     attached = None
     deployed: Callable[[LoadedScenario], bool] = lambda _: False  # noqa: E731
     if node is not None and opened is not None:
         attached, deployed = use_deployments(node, opened, loaded, redeploy, console)
-    for item in loaded:
-        if journal is not None and str(item.path) in journal.entries:
-            continue  # resumed: it started before
-        problem = start_problem(item, clock, deployed(item))
-        if problem is not None:
-            raise ScenarioSetupError(problem)
+    timing.check(loaded, deployed)
     return loaded, attached
-
-
-def place_in_time(
-    loaded: list[LoadedScenario],
-    clock: int,
-    shift: TimeShift | None,
-    journal: JournalWriter | None = None,
-    records: DeploymentRecords | None = None,
-) -> list[LoadedScenario]:
-    """Each file with its dates moved forward: as journaled (a resume keeps them); else as its sets were
-    recorded by `deploy --scenario --shift-time` (unless a duration says otherwise); else by `shift` (auto: to
-    just after `clock`, only when needed)."""
-    placed = []
-    for item in loaded:
-        entry = journal.entries.get(str(item.path)) if journal is not None else None
-        recorded = recorded_shift(item, records) if records is not None else None
-        if entry is not None:
-            seconds = entry.shift
-        elif recorded is not None and shift in (None, "auto"):
-            seconds = recorded
-        elif shift == "auto":
-            seconds = auto_shift(item.start, clock)
-        else:
-            seconds = shift or 0
-        placed.append(replace(item, shift=seconds))
-    return placed
 
 
 def recorded_shift(item: LoadedScenario, records: DeploymentRecords) -> int | None:
