@@ -186,7 +186,8 @@ def test_node_takes_what_the_project_file_says_unless_an_option_overrides_it(tmp
     (tmp_path / "node_modules").symlink_to(Path(__file__).resolve().parents[2] / "node_modules")
     port = free_port()
     with _serve(["--project", str(tmp_path), "--balance", "5"], port) as banner:
-        assert "hardfork cancun" in banner and "(2 in all)" in banner
+        shown = "".join(banner)
+        assert "hardfork cancun" in shown and "(2 in all)" in shown
         accounts = _rpc(port, "eth_accounts")
         assert len(accounts) == 2  # from [node]
         assert int(_rpc(port, "eth_getBalance", accounts[0], "latest"), 16) == 5 * 10**18  # the option wins

@@ -535,13 +535,9 @@ class Chain(ABC):
         """Mine a block for each transaction (on), or keep them for the next `_mine_block` (off)."""
 
     def mine_left_pending(self) -> None:
-        """Mine what is pending, then turn automining back on. A process killed inside `one_block` leaves a node
-        with automining off and its transactions pending, which survive a revert to a snapshot (anvil keeps its
-        pool): they are mined now, so that reverting to a snapshot taken before them undoes them, and no step
-        lands twice. Mined by an explicit block, which the node answers once it is mined: anvil mines a pending
-        pool on its own time once automining is back on, which could be after the revert (seen in
-        test_one_block.py). A block with nothing in it is undone by the same revert."""
-        self._mine_block()
+        """Turn automining back on. A process killed inside `one_block` leaves a node with automining off and
+        its transactions pending, which survive a revert to a snapshot (anvil keeps its pool): they are mined
+        now, so that reverting to a snapshot taken before them undoes them, and no step lands twice."""
         self._set_automine(True)
 
     # --- contracts ------------------------------------------------------------------------------------------

@@ -147,6 +147,14 @@ class RpcChain(Chain):
     def _set_automine(self, on: bool) -> None:
         self.request("evm_setAutomine", [on])
 
+    def mine_left_pending(self) -> None:
+        # Anvil mines a waiting pool in its own time once automining is back on, which can be after the revert
+        # that follows (the transaction then lands after it): what waits is mined by an explicit block first,
+        # which the node answers once mined. Only then: an empty block would move a head that is checked next.
+        if int(self.request("txpool_status", [])["pending"], 16):
+            self._mine_block()
+        super().mine_left_pending()
+
     def _mine_block(self) -> None:
         before = self.block_number
         try:
