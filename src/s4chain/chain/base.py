@@ -184,6 +184,10 @@ class Chain(ABC):
     def _block_timestamp(self, number: int) -> int:
         return int(self.w3.eth.get_block(number)["timestamp"])
 
+    def block_hash(self, number: int) -> bytes:
+        """The hash of mined block `number` (which tells a history from one that replaced it after a revert)."""
+        return bytes(self.w3.eth.get_block(number)["hash"])
+
     def balance(self, account: Any) -> int:
         return int(self.w3.eth.get_balance(as_address(account)))
 

@@ -164,6 +164,9 @@ class InProcessChain(Chain):
     def _block_timestamp(self, number: int) -> int:
         return int(self._backend.chain.get_canonical_block_header_by_number(number).timestamp)
 
+    def block_hash(self, number: int) -> bytes:
+        return bytes(self._backend.chain.get_canonical_block_header_by_number(number).hash)
+
     def _set_next_block_timestamp(self, timestamp: int) -> None:
         chain = self._backend.chain
         chain.header = chain.header.copy(timestamp=timestamp)

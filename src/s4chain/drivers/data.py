@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from s4chain.chain import Chain, Contract, TxResult
 from s4chain.drivers.arguments import as_hash
+from s4chain.drivers.events import events_of
 from s4chain.drivers.shared import MintsTestEuros, created_id, euro_stablecoin
 from s4chain.drivers.units import eur, euros
 from s4chain.drivers.usecase import Contracts, Roles, UseCase
@@ -167,7 +168,7 @@ class DataMarketDriver(MintsTestEuros):
     def _created(self) -> dict[int, dict[str, Any]]:
         return {
             int(e.args["listingId"]): dict(e.args)
-            for e in self.chain.get_events(address=self.market.address)
+            for e in events_of(self.chain, self.market)
             if e.name == "ListingCreated"
         }
 
@@ -224,7 +225,7 @@ class DataMarketDriver(MintsTestEuros):
         recipient = to_checksum_address(self.market.feeRecipient())
         accounts: dict[str, None] = {recipient: None}
         pairs: set[tuple[int, str]] = set()
-        for event in self.chain.get_events(address=self.market.address):
+        for event in events_of(self.chain, self.market):
             for key in ("owner", "buyer", "account", "newRecipient"):
                 if key in event.args:
                     accounts[to_checksum_address(event.args[key])] = None

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from s4chain.chain import Chain, Contract, TxResult
 from s4chain.drivers.arguments import address_of, as_hash
+from s4chain.drivers.events import events_of
 from s4chain.drivers.shared import MintsTestEuros, created_id
 from s4chain.drivers.units import eur, euros, from_units
 from s4chain.drivers.usecase import Contracts, Roles, UseCase
@@ -296,9 +297,7 @@ class LeasingDriver(MintsTestEuros):
         """The newest unsettled lease held by `lessee` (0 if none)."""
         holder = address_of(lessee)
         subscribed = [
-            e
-            for e in self.chain.get_events(address=self.lease.address)
-            if e.name == "Subscribed" and e.args["lessee"] == holder
+            e for e in events_of(self.chain, self.lease) if e.name == "Subscribed" and e.args["lessee"] == holder
         ]
         for event in reversed(subscribed):
             lease_id = int(event.args["leaseId"])

@@ -3,6 +3,7 @@ packed from, their events with the EPCIS classification, the custody chain and t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +14,7 @@ from s4chain.drivers.supply_models import CustodyStep, LotState, Provenance, Pro
 
 
 def index_provenance(
-    lot_id: int, logs: list[DecodedEvent], documents: dict[bytes, dict[str, Any]], state: LotState
+    lot_id: int, logs: Sequence[DecodedEvent], documents: dict[bytes, dict[str, Any]], state: LotState
 ) -> Provenance:
     """Everything upstream of `lot_id` in `logs` (the contract's events in chain order); `documents` are the EPCIS
     events the driver holds by hash (an event is `document_verified` when its document is there and verifies),

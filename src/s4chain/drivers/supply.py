@@ -12,6 +12,7 @@ identifiers are `urn:s4chain:lot:<chainId>:<contract>:<lotId>` and parties `urn:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from itertools import islice
 from typing import Any
@@ -20,6 +21,7 @@ from eth_account.signers.local import LocalAccount
 
 from s4chain.chain import Chain, Contract, DecodedEvent, TxResult
 from s4chain.drivers import epcis
+from s4chain.drivers.events import events_of
 from s4chain.drivers.provenance import index_provenance
 
 # The encoders and read models live in their own modules; this one keeps the driver and re-exports them, so
@@ -139,8 +141,8 @@ class SupplyChainDriver:
             return {"epcs": [self.uri(lot_id)]}
         return {"epcs": [], "quantities": [self._quantity(lot_id)]}
 
-    def _logs(self) -> list[DecodedEvent]:
-        return self.chain.get_events(address=self.contract.address)
+    def _logs(self) -> Sequence[DecodedEvent]:
+        return events_of(self.chain, self.contract)
 
     @staticmethod
     def created_lots(result: TxResult) -> list[int]:

@@ -19,6 +19,7 @@ from eth_utils import is_address, to_checksum_address
 from pydantic import BaseModel
 
 from s4chain.chain import Chain, Contract, TxResult
+from s4chain.drivers.events import events_of
 from s4chain.drivers.shared import created_id
 from s4chain.drivers.units import from_units, to_units
 from s4chain.drivers.usecase import Contracts, Roles, UseCase
@@ -122,7 +123,7 @@ class TokenExchangeDriver:
             return self.tokens[ref]
         if is_address(ref):
             return self.chain.at("PersonalToken", to_checksum_address(ref))
-        for event in self.chain.get_events(address=self.factory.address):
+        for event in events_of(self.chain, self.factory):
             if event.name == "TokenCreated" and event.args["symbol"] == ref:
                 self.tokens.setdefault(ref, self.chain.at("PersonalToken", event.args["token"]))
         if ref in self.tokens:
@@ -232,7 +233,7 @@ class TokenExchangeDriver:
             if offer.cancelled:
                 sold = sum(
                     int(e.args["amount"])
-                    for e in self.chain.get_events(address=self.exchange.address)
+                    for e in events_of(self.chain, self.exchange)
                     if e.name == "OfferFilled" and int(e.args["offerId"]) == offer_id
                 )
         return OfferState(
@@ -264,7 +265,7 @@ class TokenExchangeDriver:
     def state(self) -> ExchangeState:
         """The factory's tokens and the exchange's offers, escrow and ether owed."""
         infos: list[TokenInfo] = []
-        for event in self.chain.get_events(address=self.factory.address):
+        for event in events_of(self.chain, self.factory):
             if event.name != "TokenCreated":
                 continue
             symbol, address = str(event.args["symbol"]), str(event.args["token"])

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from s4chain.chain import Chain, Contract, TxResult
 from s4chain.drivers.arguments import address_of, as_hash
+from s4chain.drivers.events import events_of
 from s4chain.drivers.shared import MintsTestEuros, created_id, euro_stablecoin
 from s4chain.drivers.units import eur, euros
 from s4chain.drivers.usecase import Contracts, Roles, UseCase
@@ -278,7 +279,7 @@ class MissionDriver(MintsTestEuros):
                 milestone = self.escrow.milestoneOf(mission_id, index)
                 if milestone.status < MilestoneStatus.PAID:
                     locked += milestone.amount
-        for event in self.chain.get_events(address=self.escrow.address):
+        for event in events_of(self.chain, self.escrow):
             if event.name == "TreasuryChanged":
                 parties.add(address_of(event.args["treasury"]))
         owed = sum(int(self.escrow.credits(p)) for p in parties)
