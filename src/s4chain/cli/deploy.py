@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -205,7 +204,7 @@ def _deploy_scenarios(loaded: list[LoadedScenario], shift: TimeShift | None, dep
     ahead of the chain's clock, unless contracts of its sets are on chain already (a deploy resumed or repeated).
     """
     from s4chain.cli.deployments import ScenarioSets
-    from s4chain.cli.replay import auto_shift, recorded_shift, shifted_notes
+    from s4chain.cli.replay import Timing, shifted_notes
     from s4chain.deployment.deployer import DeployResult, SetOutcome
     from s4chain.deployment.records import scenario_key
     from s4chain.deployment.sets import ContractSet
@@ -220,12 +219,9 @@ def _deploy_scenarios(loaded: list[LoadedScenario], shift: TimeShift | None, dep
                 f"{given.path}: {len(given.scenario.actors)} actors, but the deploy has {len(chain.accounts)} "
                 "account(s): --scenario deploys as the scenario's actors, a local dev chain's accounts (no key)"
             )
-        again = recorded_shift(given, deployer.records)  # a deploy of this file ran before: its dates stay
-        if again is not None and shift in (None, "auto"):
-            seconds = again
-        else:
-            seconds = auto_shift(given.start, chain.timestamp) if shift == "auto" else shift or 0
-        item = replace(given, shift=seconds)
+        # As a replay places it: a deploy of this file ran before (recorded), its dates stay; else `shift`.
+        [item] = Timing(chain.timestamp, shift).place([given], deployer.records)
+        seconds = item.shift
         recorded = [deployer.records.sets.get(scenario_key(item.path, name)) for name in item.scenario.contracts]
         # A deploy of this file ran before and its contracts are still there: it goes on from the clock.
         live = any(r is not None and any(chain.code_at(c.address) for c in r.contracts.values()) for r in recorded)
