@@ -158,33 +158,42 @@ def node_command(
             raise
         root, config = Path.cwd(), ProjectConfig()
         node_modules = root / "node_modules"
-    settings = config.node
-    port = port or settings.port
-    accounts = accounts or settings.accounts
-    balance = balance if balance is not None else (settings.balance if "balance" in settings.model_fields_set else None)
-    block_time = block_time or settings.block_time
-    fork_url = fork_url or settings.fork_url
-    fork_block_number = fork_block_number if fork_block_number is not None else settings.fork_block_number
-    # The project file's paths are relative to the project's root.
-    dump_state = dump_state or (root / settings.dump_state if settings.dump_state else None)
-    load_state = load_state or (root / settings.load_state if settings.load_state else None)
-    keep_history = settings.keep_history if keep_history is None else keep_history
-    if fork_block_number is not None and fork_url is None:
+    given = {
+        "port": port,
+        "accounts": accounts,
+        "balance": balance,
+        "block_time": block_time,
+        "fork_url": fork_url,
+        "fork_block_number": fork_block_number,
+        # The command line's paths from here, the project file's from the project's root (`root / absolute`).
+        "dump_state": dump_state.resolve() if dump_state else None,
+        "load_state": load_state.resolve() if load_state else None,
+        "keep_history": keep_history,
+    }
+    settings = config.node.model_copy(update={key: value for key, value in given.items() if value is not None})
+    if settings.fork_block_number is not None and settings.fork_url is None:
         fail("--fork-block-number needs --fork-url")
     hardfork = config.compiler.evm_version
+    dump_state = root / settings.dump_state if settings.dump_state else None
+    load_state = root / settings.load_state if settings.load_state else None
     options = {
-        "--accounts": accounts,
-        "--balance": balance,
-        "--block-time": block_time,
-        "--fork-url": fork_url,
-        "--fork-block-number": fork_block_number,
+        "--accounts": settings.accounts,
+        "--balance": settings.balance,
+        "--block-time": settings.block_time,
+        "--fork-url": settings.fork_url,
+        "--fork-block-number": settings.fork_block_number,
         "--dump-state": dump_state,
         "--load-state": load_state,
     }
     extra = tuple(arg for name, value in options.items() if value is not None for arg in (name, str(value)))
     binary = anvil_binary(node_modules)
     node = AnvilNode(
-        binary, port=port, extra_args=extra, keep_history=keep_history, chain_id=chain_id, hardfork=hardfork
+        binary,
+        port=settings.port,
+        extra_args=extra,
+        keep_history=settings.keep_history,
+        chain_id=chain_id,
+        hardfork=hardfork,
     )
     # SIGTERM (docker stop, kill) ends the node like Ctrl-C does.
     signal.signal(signal.SIGTERM, _interrupt)
@@ -195,6 +204,7 @@ def node_command(
             f"{hardfork})",
             soft_wrap=True,  # one line a log or a test can find, whatever the path's length
         )
+        accounts = settings.accounts
         shown = ", ".join(a.address for a in dev_accounts(min(accounts, 3)))
         out.print(f"dev accounts: {shown}{', ...' if accounts > 3 else ''} ({accounts} in all)", soft_wrap=True)
         if dump_state is not None:
