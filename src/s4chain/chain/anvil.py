@@ -20,6 +20,8 @@ LOOPBACK = "127.0.0.1"
 # and anvil 1.7 rebuilds every storage trie in full for each block's state root, so each block costs more than the
 # last: 5,000 transfers ended 7x slower than they began (docs/performance.md). BLOCKHASH does not read it.
 HISTORY_CONTRACT = "0x0000F90827F1C53a10cb7A02335B175320002935"
+# Past states anvil keeps with --prune-history (a bare --prune-history keeps none, so nothing can be traced).
+TRACEABLE_STATES = 8
 
 
 class AnvilError(S4ChainError):
@@ -106,7 +108,8 @@ class AnvilNode:
             "--block-base-fee-per-gas",
             "0",
             "--silent",
-            *(() if self.keep_history else ("--prune-history",)),
+            # The last few states stay: a transaction just mined can be traced (debug_traceTransaction).
+            *(() if self.keep_history else ("--prune-history", str(TRACEABLE_STATES))),
             *self.extra_args,
         ]
 

@@ -40,6 +40,8 @@ from s4chain.chain.errors import (
 )
 from s4chain.chain.events import DecodedEvent, EventRegistry
 from s4chain.chain.reverts import ErrorRegistry
+from s4chain.chain.trace import CallFrame, CallTrace, TraceNames, TraceUnavailable
+from s4chain.chain.trace_console import ConsoleBuffer
 from s4chain.compiler.artifacts import Artifact, ArtifactStore
 from s4chain.errors import S4ChainError
 
@@ -143,6 +145,8 @@ class Chain(ABC):
         self.errors = ErrorRegistry()
         self.events = EventRegistry(w3.codec)
         self.artifacts = artifacts or ArtifactStore([])
+        self.known_contracts: dict[str, Artifact] = {}  # address -> what `deploy` or `at` put there
+        self.console = ConsoleBuffer()  # console.log lines caught, until read (`console.drain()`)
         for artifact in self.artifacts:
             self.register_abi(artifact.abi)
         self._nonces: dict[str, int] = {}
@@ -278,6 +282,8 @@ class Chain(ABC):
             return self._eth_call(tx, block)
         except CallReverted as reverted:
             raise self.errors.decode(reverted.data, address=to_checksum_address(to)) from None
+        finally:
+            self._after_call(tx, block)
 
     def send(
         self,
@@ -331,6 +337,7 @@ class Chain(ABC):
     def _mined(self, tx_hash: str, receipt: Any, replay: dict[str, Any]) -> TxResult | Exception:
         """The result of a mined transaction, or its decoded revert (`replay`: the transaction as a call)."""
         reverted = receipt["status"] != 1
+        self._after_mined(tx_hash)
         if reverted and not self._recordings:
             return self._revert_of(replay, int(receipt["blockNumber"]), tx_hash)
         address = receipt.get("contractAddress")
@@ -482,10 +489,14 @@ class Chain(ABC):
         # it was alone in its block, or the ones after it reverted too, or it came last (`one_block` raises the
         # first revert of a block, and an approve-then-act block reverts in its last transaction).
         try:
-            self._eth_call(replay, block_number)
+            with self.console.muted():  # the transaction logged when it ran
+                self._eth_call(replay, block_number)
         except CallReverted as reverted:
-            return self.errors.decode(reverted.data, tx_hash, replay.get("to"))
-        return self.errors.decode(b"", tx_hash)
+            error = self.errors.decode(reverted.data, tx_hash, replay.get("to"))
+        else:
+            error = self.errors.decode(b"", tx_hash)
+        error.chain = self  # what can trace it, when it is shown (`s4chain.chain.trace.revert_traces`)
+        return error
 
     # --- several transactions in one block ------------------------------------------------------------------
     @contextmanager
@@ -588,12 +599,14 @@ class Chain(ABC):
         result = self.send(None, bytes.fromhex(data[2:]), sender=sender, value=value, on_signed=on_signed)
         assert result.contract_address is not None
         self._register_contract(artifact.abi, result.contract_address)
+        self.known_contracts[result.contract_address] = artifact
         return Contract(self, result.contract_address, artifact.abi, artifact.contract_name, deployment=result)
 
     def at(self, contract: str | Artifact, address: str) -> Contract:
         """The contract of that name already deployed at `address`."""
         artifact = self._artifact(contract)
         self._register_contract(artifact.abi, to_checksum_address(address))
+        self.known_contracts[to_checksum_address(address)] = artifact
         return Contract(self, address, artifact.abi, artifact.contract_name)
 
     def get_events(
@@ -604,3 +617,47 @@ class Chain(ABC):
         if address is not None:
             params["address"] = to_checksum_address(address)
         return self.events.decode_all(list(self.w3.eth.get_logs(params)))  # type: ignore[arg-type]
+
+    # --- call traces and console.log (chain/trace.py) -------------------------------------------------------------
+    def trace(self, tx_hash: str) -> CallTrace:
+        """The call trace of a mined transaction (`str()` of it reads like `forge test -vvvv`); TraceUnavailable
+        when the chain cannot trace it."""
+        frame, note = self._trace_transaction_frame(tx_hash)
+        return CallTrace(frame, TraceNames(self), tx_hash, note)
+
+    def trace_call(
+        self,
+        to: str,
+        data: bytes,
+        sender: LocalAccount | None = None,
+        value: int = 0,
+        block: int | str = "latest",
+    ) -> CallTrace:
+        """The call trace of a call, as `call` would run it (nothing is sent)."""
+        tx = {"from": self._sender(sender).address, "to": to_checksum_address(to), "data": data, "value": value}
+        frame, note = self._trace_call_frame({**tx, "gas": TX_GAS_LIMIT}, block)
+        return CallTrace(frame, TraceNames(self), None, note)
+
+    @contextmanager
+    def tracing(self) -> Iterator[list[CallTrace]]:
+        """The traces of every transaction mined inside, in chain order, filled in when the block ends (a revert
+        that ends it included)."""
+        traces: list[CallTrace] = []
+        with self.recording() as recording:
+            try:
+                yield traces
+            finally:
+                traces.extend(self.trace(result.tx_hash) for result in recording.transactions)
+
+    def _trace_transaction_frame(self, tx_hash: str) -> tuple[CallFrame, str | None]:
+        """The transaction's frames, and a note when they were not obtained the plain way."""
+        raise TraceUnavailable(f"the {self.backend_name} chain cannot trace transactions")
+
+    def _trace_call_frame(self, tx: dict[str, Any], block: int | str) -> tuple[CallFrame, str | None]:
+        raise TraceUnavailable(f"the {self.backend_name} chain cannot trace calls")
+
+    def _after_mined(self, tx_hash: str) -> None:  # noqa: B027  # a hook: nothing to do by default
+        """Called for every transaction mined (a node's console.log is read from its trace there)."""
+
+    def _after_call(self, tx: dict[str, Any], block: int | str) -> None:  # noqa: B027  # a hook, as above
+        """Called after every call, reverted or not."""

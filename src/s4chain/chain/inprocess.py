@@ -33,6 +33,7 @@ from s4chain.chain.accounts import (
 )
 from s4chain.chain.base import BLOCK_GAS_LIMIT, CallReverted, Chain
 from s4chain.chain.errors import TransactionRefused
+from s4chain.chain.trace_pyevm import PyEvmTracing
 from s4chain.compiler.artifacts import ArtifactStore
 
 # A fixed genesis time keeps replays deterministic; it lies ahead of the wall clock, like a scenario's dates.
@@ -118,7 +119,7 @@ class _UndoLog(MemoryDB):
                 store[key] = old
 
 
-class InProcessChain(Chain):
+class InProcessChain(PyEvmTracing, Chain):
     backend_name = "in-process"
 
     def __init__(self, artifacts: ArtifactStore | None = None, genesis_timestamp: int = GENESIS_TIMESTAMP) -> None:

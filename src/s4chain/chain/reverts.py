@@ -35,6 +35,8 @@ class ContractRevert(Exception):
 
     # The name a scenario or a test expects: the custom error's name, `Error` or `Panic`.
     error_name: str = "Revert"
+    # The chain a mined transaction reverted on, which can trace it (`s4chain.chain.trace.revert_trace`).
+    chain: Any = None
 
     def __init__(self, message: str, data: bytes, tx_hash: str | None = None) -> None:
         self.data = data

@@ -23,6 +23,7 @@ from s4chain.chain.accounts import dev_accounts
 from s4chain.chain.base import CallReverted, Chain
 from s4chain.chain.errors import NodeTimeoutError, NodeUnreachableError, RpcError, TransactionRefused
 from s4chain.chain.safety import require_local_dev_chain
+from s4chain.chain.trace_rpc import RpcTracing
 from s4chain.compiler.artifacts import ArtifactStore
 
 __all__ = ["RPC_TIMEOUT", "NodeProvider", "NodeTimeoutError", "NodeUnreachableError", "RpcChain", "RpcError", "connect"]
@@ -118,7 +119,7 @@ def connect(url: str, timeout: float) -> tuple[Web3, int, str]:
         raise NodeUnreachableError(f"no JSON-RPC node answers at {url} ({cause})") from exc
 
 
-class RpcChain(Chain):
+class RpcChain(RpcTracing, Chain):
     backend_name = "json-rpc"
 
     def __init__(self, url: str, artifacts: ArtifactStore | None = None, timeout: float = RPC_TIMEOUT) -> None:

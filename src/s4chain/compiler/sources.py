@@ -16,6 +16,9 @@ _COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.DOTALL)
 _IMPORT = re.compile(r"""\bimport\s+(?:[^;"']*?\bfrom\s+)?["']([^"']+)["']""")
 # No leading \b: a literal start lets `re` skip ahead fast (with \b it cost ~0.7 ms per OpenZeppelin file).
 _PRAGMA = re.compile(r"pragma\s+solidity\s+([^;]+);")
+# Solidity files s4chain ships, imported as `s4chain/<file>` (`import "s4chain/console.sol";`) when neither the
+# project nor node_modules has that path.
+BUNDLED = ("s4chain/", Path(__file__).resolve().parent.parent / "solidity")
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,9 @@ class SourceGraph:
             candidate = base / unit_name
             if candidate.is_file():
                 return candidate
+        prefix, folder = BUNDLED
+        if unit_name.startswith(prefix) and (folder / unit_name.removeprefix(prefix)).is_file():
+            return folder / unit_name.removeprefix(prefix)
         return None
 
     def load(self, unit_name: str) -> SourceFile:
@@ -107,7 +113,11 @@ class SourceGraph:
     def display_path(self, unit_name: str) -> str:
         """How a diagnostic names a unit: its path relative to the project root."""
         path = self._locate(unit_name)
-        return path.relative_to(self.project.root).as_posix() if path else unit_name
+        return (
+            path.relative_to(self.project.root).as_posix()
+            if path and path.is_relative_to(self.project.root)
+            else unit_name
+        )
 
 
 def _package_of(import_path: str) -> str | None:
