@@ -233,6 +233,7 @@ def _run(
     rpc_timeout: float | None = None,
     shift: TimeShift | None = None,
     redeploy_differing: bool = False,
+    trace: bool = False,
 ) -> None:
     from s4chain.chain.inprocess import GENESIS_TIMESTAMP, InProcessChain
     from s4chain.chain.rpc import RPC_TIMEOUT, RpcChain
@@ -287,7 +288,9 @@ def _run(
     for line in shifted_notes(loaded):
         out.print(line, highlight=False, markup=False, soft_wrap=True)
 
-    runs = replay_all(loaded, make_chain, out, shared_chain=rpc is not None, attached=attached, journal=journal)
+    runs = replay_all(
+        loaded, make_chain, out, shared_chain=rpc is not None, attached=attached, journal=journal, trace=trace
+    )
     out.print(summary_table(runs))
     json_path = write_report(runs, report)
     out.print(f"report: {report} (data: {json_path})")
@@ -338,6 +341,10 @@ def replay_command(
             "whole days, only when needed) or a duration (365d). The report says so; a resume keeps the shift.",
         ),
     ] = None,
+    trace: Annotated[
+        bool,
+        typer.Option("--trace", help="Print every step's call traces as it runs (a failed step's are printed anyway)."),
+    ] = False,
     rpc_timeout: RpcTimeoutOption = None,
     project_root: ProjectOption = None,
 ) -> None:
@@ -356,7 +363,43 @@ def replay_command(
 
     shift = parse_shift(shift_time) if shift_time is not None else None
     chosen_records = (records_dir or project.root / "deployments") if use_deployments else None
-    _run(files, project, rpc, report, chosen_records, resume, command, rpc_timeout, shift, redeploy_differing)
+    _run(files, project, rpc, report, chosen_records, resume, command, rpc_timeout, shift, redeploy_differing, trace)
+
+
+@app.command("trace")
+def trace_command(
+    tx_hash: Annotated[str, typer.Argument(help="The transaction's hash (0x and 64 hex digits).")],
+    rpc: Annotated[str, typer.Option("--rpc", help="The node the transaction was mined on.")] = "http://127.0.0.1:8545",
+    rpc_timeout: RpcTimeoutOption = None,
+    project_root: ProjectOption = None,
+) -> None:
+    """Print the call trace of a transaction mined on a node: each call with its contract, function, decoded
+    arguments, value, gas, events and return or revert, named with the project's compiled contracts (like
+    `forge test -vvvv`). The node must still have the state before it (`s4chain node` keeps the last blocks';
+    `--keep-history` every block's)."""
+    import re
+
+    from s4chain.chain.rpc import RPC_TIMEOUT, RpcChain
+    from s4chain.chain.trace import TraceUnavailable
+    from s4chain.compiler import ArtifactStore, CompilerError, compile_project
+    from s4chain.project import ProjectNotFoundError
+
+    if not re.fullmatch(r"0x[0-9a-fA-F]{64}", tx_hash):
+        fail(f"{tx_hash!r} is not a transaction hash (0x and 64 hex digits)")
+    try:
+        store = compile_project(Project.discover(project_root), progress=note).store
+    except ProjectNotFoundError:
+        if project_root is not None:
+            raise
+        store = ArtifactStore([])  # outside a project: contracts are shown by address
+    except CompilerError as exc:
+        fail(f"contracts do not compile (needed to name them):\n{exc}")
+    chain = RpcChain(rpc, store, rpc_timeout or RPC_TIMEOUT)
+    try:
+        trace = chain.trace(tx_hash)
+    except TraceUnavailable as exc:
+        fail(str(exc))
+    typer.echo(trace.render(color=out.is_terminal))
 
 
 @app.command("demo")

@@ -61,6 +61,7 @@ def replay_all(
     shared_chain: bool = False,
     attached: Callable[[LoadedScenario], dict[str, Any]] | None = None,
     journal: JournalWriter | None = None,
+    trace: bool = False,
 ) -> list[ScenarioRun]:
     """Replay each scenario on a chain from `make_chain()`: a fresh one each, or one node for all
     (`shared_chain`). On a shared node every scenario starts from the state the replay found, since time only
@@ -68,7 +69,8 @@ def replay_all(
     final state the node keeps for inspection. `attached(file)` gives drivers (from deployment records, by
     driver name) that stand in for that file's sets of the same driver instead of new deployments. With a
     `journal`, every step is journaled, and what a resumed journal already holds is not sent again; files it
-    does not hold run after the ones it does."""
+    does not hold run after the ones it does. Each step's console.log lines are printed as it ends, and with
+    `trace` its call traces."""
     if journal is not None:
         loaded = journal.order(loaded)
     runs = []
@@ -99,7 +101,7 @@ def replay_all(
                 snapshot_id = chain.snapshot() if shared_chain else None
                 if journal:
                     journal.start(item.path, snapshot_id, chain, item.shift)
-            replayer = Replayer(chain, item, attached=attached(item) if attached else None)
+            replayer = Replayer(chain, item, attached=attached(item) if attached else None, trace=trace)
             task = progress.add_task(item.scenario.name, total=replayer.planned_steps())
             progress.update(task, completed=len(entry.steps) if entry else 0)
             run = replayer.run(
@@ -135,6 +137,11 @@ def _stepped(
 ) -> None:
     if journal:
         journal.step(path, record, replayer.new_driver_state(), replayer.chain)
+    where = f"{path}:{record.line}: step {record.action} by {record.actor}"
+    for line in record.console:
+        progress.console.print(f"console.log {where}: {line}", markup=False, highlight=False, soft_wrap=True)
+    if replayer.trace and record.trace:
+        progress.console.print(f"{where}:\n{record.trace}", markup=False, highlight=False, soft_wrap=True)
     progress.advance(task)
 
 
@@ -161,6 +168,8 @@ def print_failures(runs: list[ScenarioRun], console: Console) -> None:
                 highlight=False,
                 soft_wrap=True,
             )
+            if step.trace:
+                console.print(step.trace, markup=False, highlight=False, soft_wrap=True)
 
 
 def default_scenarios(root: Path) -> list[Path]:

@@ -61,12 +61,15 @@ def _scenario_section(scenario: dict[str, Any]) -> str:
     for number, step in enumerate(scenario["steps"], 1):
         outcome = step["outcome"]
         detail = html.escape(step["problem"] or (f"reverted as expected: {step['revert']}" if step["revert"] else ""))
+        logged = "".join(f"<pre>{html.escape(text)}</pre>" for text in (step.get("console") or []))
+        if step.get("trace"):  # a failed step's call traces (every step's with `replay --trace`)
+            logged += f"<details><summary>call trace</summary><pre>{html.escape(step['trace'])}</pre></details>"
         rows.append(
             f"<tr><td class=num>{number}</td><td class=num>{step['line']}</td>"
             f"<td>{_when(step['at'], scenario['start'])}</td>"
             f"<td>{html.escape(step['actor'])}</td><td>{html.escape(step['action'])}"
             f"{'<br><i>' + html.escape(step['note']) + '</i>' if step['note'] else ''}</td>"
-            f"<td class=num>{step['gas_used']:,}</td><td class={outcome}>{outcome}<br>{detail}</td>"
+            f"<td class=num>{step['gas_used']:,}</td><td class={outcome}>{outcome}<br>{detail}{logged}</td>"
             f"<td class=ev>{_events(step, scenario['names'])}{_value(step)}</td></tr>"
         )
     deployed = "".join(

@@ -24,6 +24,7 @@ from web3.exceptions import MismatchedABI, Web3ValidationError
 from s4chain.chain.base import Chain, Recording
 from s4chain.chain.contract import Contract
 from s4chain.chain.reverts import ContractRevert
+from s4chain.chain.trace import TraceUnavailable
 from s4chain.drivers.registry import driver_class
 from s4chain.drivers.sets import AbiSource
 from s4chain.drivers.usecase import Driver
@@ -58,6 +59,8 @@ class StepRecord:
     gas_used: int = 0
     events: list[dict[str, Any]] = field(default_factory=list)
     value: Any = None
+    console: list[str] = field(default_factory=list)  # console.log lines its contracts printed
+    trace: str | None = None  # the call traces of its transactions: a failed step's, or every step's (`trace`)
 
 
 @dataclass
@@ -192,10 +195,19 @@ def deploy_inputs(resolver: Resolver, spec: ContractSet, abi: AbiSource) -> tupl
 
 class Replayer:
     """Replays one scenario on `chain`. `attached` maps driver names to drivers already deployed (from deployment
-    records): a set of that driver uses it instead of deploying its own."""
+    records): a set of that driver uses it instead of deploying its own. Each failed step keeps the call traces of
+    its transactions; with `trace`, every step does."""
 
-    def __init__(self, chain: Chain, loaded: LoadedScenario, attached: Mapping[str, Driver] | None = None) -> None:
+    def __init__(
+        self,
+        chain: Chain,
+        loaded: LoadedScenario,
+        attached: Mapping[str, Driver] | None = None,
+        *,
+        trace: bool = False,
+    ) -> None:
         self.chain = chain
+        self.trace = trace
         self.loaded = loaded
         self.attached = attached or {}
         self.actors = assign_accounts(loaded.scenario.actors, chain.accounts)
@@ -297,6 +309,9 @@ class Replayer:
             revert=exc.error_name if isinstance(exc, ContractRevert) else None,
         )
         self._collect(record, setup)
+        reverted = [result.tx_hash for result in setup.transactions if result.reverted]
+        record.trace = self._traces(reverted) if reverted else None
+        record.console = [str(line) for line in self.chain.console.drain()]
         return record
 
     def _reattach(self, run: ScenarioRun, resume: ResumePoint) -> None:
@@ -400,7 +415,20 @@ class Replayer:
         self._collect(record, mined)
         if record.outcome == "ok":
             self._judge(record, planned.expect, caught)
+        if record.transactions and (self.trace or record.outcome != "ok"):
+            record.trace = self._traces(record.transactions)
+        # What was logged since the last step (the deployment's, for the first one), the checks' calls included.
+        record.console = [str(line) for line in self.chain.console.drain()]
         return record
+
+    def _traces(self, tx_hashes: list[str]) -> str:
+        texts = []
+        for tx_hash in tx_hashes:
+            try:
+                texts.append(self.chain.trace(tx_hash).render())
+            except TraceUnavailable as exc:
+                texts.append(f"no trace of {tx_hash}: {exc}")
+        return "\n".join(texts)
 
     def _collect(self, record: StepRecord, mined: Recording) -> None:
         """The step's transactions (all of them, reverted ones too), blocks, gas, events and time, from what the

@@ -35,6 +35,7 @@ from s4chain.chain.anvil import AnvilError, AnvilNode, anvil_binary
 from s4chain.chain.base import Chain
 from s4chain.chain.inprocess import InProcessChain
 from s4chain.chain.rpc import RpcChain
+from s4chain.chain.trace import revert_trace
 from s4chain.compiler import ArtifactStore, CompilerError, compile_project
 from s4chain.project import Project, ProjectNotFoundError
 from s4chain.testing.anchors import SESSIONS, ChainAnchors, isolate_hypothesis_examples
@@ -117,6 +118,24 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
         return (yield)
     finally:
         anchors.examples = False
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Under each test: the console.log lines its contracts printed on the session chain, and when it failed on a
+    reverted transaction, that transaction's call trace (pytest shows both with a failure, `-rP` for a pass)."""
+    report = yield
+    chain = item.config.stash[_ANCHORS].chain
+    lines = chain.console.drain() if chain is not None else []
+    if lines:
+        report.sections.append((f"s4chain console.log ({call.when})", "\n".join(map(str, lines))))
+    if report.failed and call.excinfo is not None:
+        trace = revert_trace(call.excinfo.value)
+        if trace is not None:
+            report.sections.append(("s4chain call trace", trace))
+    return report
 
 
 @pytest.fixture(scope="session")
