@@ -84,7 +84,12 @@ def canonical_error(error: str) -> str:
 
 # --- naming what a trace shows ---------------------------------------------------------------------------------
 def _differences(code: bytes, compiled: bytes) -> int:
-    return sum(a != b for a, b in zip(code, compiled, strict=True))
+    """Bytes where deployed code differs from compiled code, leaving out the compiled zeros that immutables fill."""
+    return sum(a != b for a, b in zip(code, compiled, strict=True) if b)
+
+
+# Differing bytes tolerated beyond immutables: the metadata hash of a build from other source paths or settings.
+_METADATA_BYTES = 64
 
 
 class TraceNames:
@@ -107,7 +112,7 @@ class TraceNames:
 
     def artifact(self, address: str, code: bytes | None = None) -> Artifact | None:
         """The artifact of the contract at `address`: the one the chain deployed or looked up there, else the
-        compiled one whose runtime code its code is (immutables aside: the same length, few bytes apart)."""
+        compiled one whose runtime code its code is (the same length, equal but for immutables and metadata)."""
         if address in self.chain.known_contracts:
             return self.chain.known_contracts[address]
         if address not in self._contracts:
@@ -119,7 +124,8 @@ class TraceNames:
                 if len(compiled) == len(code) and code
             ]
             best = min(alike, key=lambda pair: pair[0], default=None)
-            self._contracts[address] = best[1] if best is not None and best[0] * 20 < len(code) else None
+            close = best is not None and best[0] <= min(_METADATA_BYTES, len(code) // 10)
+            self._contracts[address] = best[1] if best is not None and close else None
         return self._contracts[address]
 
     def creation(self, init_code: bytes) -> tuple[Artifact, bytes] | None:

@@ -75,16 +75,20 @@ class RpcTracing:
 
     def _trace_transaction_frame(self, tx_hash: str) -> tuple[CallFrame, str | None]:
         try:
-            return frame_of(self.request("debug_traceTransaction", [tx_hash, TRACER])), None
+            answer = self.request("debug_traceTransaction", [tx_hash, TRACER])
+            problem: Exception | None = None
         except RpcError as exc:
-            receipt = self.request("eth_getTransactionReceipt", [tx_hash])
-            if receipt is None:
-                raise TraceUnavailable(f"no mined transaction {tx_hash} on this chain") from exc
-            if _int(receipt.get("status")) == 1:
-                raise TraceUnavailable(
-                    f"the node cannot trace {tx_hash} ({exc}); it keeps no state from before its block "
-                    "(anvil --prune-history): start it with `s4chain node --keep-history`"
-                ) from exc
+            answer, problem = None, exc
+        if isinstance(answer, dict) and "from" in answer:
+            return frame_of(answer), None
+        receipt = self.request("eth_getTransactionReceipt", [tx_hash])
+        if receipt is None:  # anvil answers an unknown hash with an empty trace of another tracer
+            raise TraceUnavailable(f"no mined transaction {tx_hash} on this chain") from problem
+        if _int(receipt.get("status")) == 1:
+            raise TraceUnavailable(
+                f"the node cannot trace {tx_hash} ({problem or 'no call trace'}); it keeps no state from before "
+                "its block (anvil --prune-history): start it with `s4chain node --keep-history`"
+            ) from problem
         # A reverted transaction changed nothing but its sender's nonce and balance: as a call on its block.
         tx = self.request("eth_getTransactionByHash", [tx_hash])
         call = {key: tx[key] for key in ("from", "to", "input", "value", "gas") if tx.get(key) is not None}
