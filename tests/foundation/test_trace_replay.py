@@ -1,0 +1,87 @@
+"""Traces and console.log in a replay: a failed step keeps its transactions' call traces (printed under FAILED and in
+the report's data), every step keeps its console.log lines, and `replay --trace` prints every step's trace; on
+py-evm and on a real anvil, with a user's own contract (tests/fixtures/Traced.sol) through the generic driver."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from s4chain.chain import AnvilNode
+from s4chain.cli.main import app
+from s4chain.project import Project
+from tests.foundation.test_trace import traced_project
+
+SCENARIO = """name: A vault overdrawn
+description: a deposit, then a withdrawal beyond it
+start: 2031-01-05T09:00:00Z
+actors:
+  alice: {role: saves}
+contracts:
+  vault:
+    driver: contract
+    contract: Vault
+steps:
+  - actor: alice
+    do: vault.deposit
+    with: {amount: 5}
+  - at: +1d
+    actor: alice
+    do: vault.withdraw
+    with: {amount: 9}
+"""
+ALICE = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory, s4_project: Project) -> Project:
+    project = traced_project(tmp_path_factory.mktemp("replay"), s4_project)
+    (project.root / "scenarios").mkdir()
+    (project.root / "scenarios" / "vault.yaml").write_text(SCENARIO)
+    return project
+
+
+def replay(project: Project, report: Path, *options: str) -> tuple[str, list[dict[str, Any]]]:
+    scenario = project.root / "scenarios" / "vault.yaml"
+    arguments = ["replay", str(scenario), *options, "--report", str(report), "--project", str(project.root)]
+    result = CliRunner().invoke(app, arguments)
+    assert result.exit_code == 1, result.output  # the withdrawal fails
+    [run] = json.loads(report.with_suffix(".json").read_text())["scenarios"]
+    return result.output, run["steps"]
+
+
+@pytest.mark.parametrize("backend", ["in-process", "anvil"])
+def test_a_failed_step_shows_its_trace_and_every_step_its_console_lines(
+    project: Project, tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    options: tuple[str, ...] = ()
+    if backend == "anvil":
+        node: AnvilNode = request.getfixturevalue("anvil")
+        options = ("--rpc", node.url, "--shift-time", "auto")
+    output, (deposit, withdrawal) = replay(project, tmp_path / "report.html", *options)
+    assert deposit["trace"] is None and withdrawal["outcome"] == "failed"
+    assert withdrawal["trace"].splitlines()[1:] == [
+        "[30383] Vault::withdraw(9)",
+        f"├─ [6088] Ledger::take({ALICE}, 9)",
+        '│   ├─ [0] console::log("take 9 of 5") [staticcall]',
+        "│   │   └─ ← [Stop]",
+        f"│   └─ ← [Revert] Overdrawn(who={ALICE}, balance=5, wanted=9)",
+        f"└─ ← [Revert] Overdrawn(who={ALICE}, balance=5, wanted=9)",
+    ]
+    assert deposit["console"] == [f"booking 5 for {ALICE}", f"true {ALICE}"]
+    assert withdrawal["console"] == ["take 9 of 5"]
+    failed = output[output.index("FAILED") :]
+    assert "Vault::withdraw(9)" in failed and "Ledger::take(" in failed
+    assert f"step vault.deposit by alice: booking 5 for {ALICE}" in output
+    assert "call trace" in (tmp_path / "report.html").read_text()
+
+
+def test_replay_trace_prints_every_step(project: Project, tmp_path: Path) -> None:
+    output, (deposit, _) = replay(project, tmp_path / "report.html", "--trace")
+    assert deposit["trace"] is not None and "Vault::deposit(5)" in deposit["trace"]
+    before_failures = output[: output.index("FAILED")]
+    assert "Vault::deposit(5)" in before_failures and "Vault::withdraw(9)" in before_failures
