@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from eth_abi import encode
 from eth_utils import keccak
+from tests.foundation.test_trace import FIXTURE, traced_project
 
 from s4chain.chain import AnvilNode, Chain, CustomErrorRevert, InProcessChain, RpcChain
 from s4chain.chain.trace_console import SIGNATURES, ConsoleBuffer, format_console, render_console_sol, uses_console
 from s4chain.compiler import ArtifactStore, compile_project
 from s4chain.project import Project
 from s4chain.testing import isolation
-from tests.foundation.test_trace import FIXTURE, traced_project
 
 SHIPPED = Path(__file__).resolve().parents[2] / "src" / "s4chain" / "solidity" / "console.sol"
 ALICE = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
@@ -123,7 +123,8 @@ def test_hardhat_console_sol_from_node_modules_compiles_and_logs(tmp_path: Path,
     same interface: installing Hardhat needs a newer node than this machine has)."""
     root = tmp_path / "hardhat-project"
     (root / "contracts").mkdir(parents=True)
-    source = FIXTURE.read_text().replace('import {console} from "s4chain/console.sol";', 'import "hardhat/console.sol";')
+    own = 'import {console} from "s4chain/console.sol";'
+    source = FIXTURE.read_text().replace(own, 'import "hardhat/console.sol";')
     (root / "contracts" / "Traced.sol").write_text(source)
     modules = root / "node_modules"
     modules.mkdir()

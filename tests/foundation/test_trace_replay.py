@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.foundation.test_trace import traced_project
 from typer.testing import CliRunner
 
 from s4chain.chain import AnvilNode
 from s4chain.cli.main import app
 from s4chain.project import Project
-from tests.foundation.test_trace import traced_project
 
 SCENARIO = """name: A vault overdrawn
 description: a deposit, then a withdrawal beyond it
