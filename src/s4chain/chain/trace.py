@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from eth_abi import decode as abi_decode
 from eth_abi.exceptions import DecodingError
@@ -22,8 +22,22 @@ from s4chain.chain.contract import type_string
 from s4chain.chain.trace_console import CONSOLE_ADDRESS, format_console
 
 if TYPE_CHECKING:
-    from s4chain.chain.base import Chain
-    from s4chain.compiler.artifacts import Artifact
+    from s4chain.chain.events import EventRegistry
+    from s4chain.chain.reverts import ErrorRegistry
+    from s4chain.compiler.artifacts import Artifact, ArtifactStore
+
+
+class TracedChain(Protocol):
+    """What naming a trace needs of its chain (`s4chain.chain.base.Chain` is one)."""
+
+    known_contracts: dict[str, Artifact]
+    artifacts: ArtifactStore
+    errors: ErrorRegistry
+    events: EventRegistry
+
+    def code_at(self, address: str) -> bytes: ...
+
+    def trace(self, tx_hash: str) -> CallTrace: ...
 
 
 class TraceUnavailable(Exception):
@@ -95,7 +109,7 @@ _METADATA_BYTES = 64
 class TraceNames:
     """What the chain knows to name a trace's parts: contracts by address, functions by selector."""
 
-    def __init__(self, chain: Chain) -> None:
+    def __init__(self, chain: TracedChain) -> None:
         self.chain = chain
         self._contracts: dict[str, Artifact | None] = {}
         self._compiled: list[tuple[bytes, Artifact]] | None = None
@@ -317,7 +331,8 @@ def revert_trace(exc: BaseException | None, color: bool = False) -> str | None:
         seen.add(id(exc))
         if isinstance(exc, ContractRevert) and exc.tx_hash is not None and exc.chain is not None:
             try:
-                return str(exc.chain.trace(exc.tx_hash).render(color))
+                chain: TracedChain = exc.chain
+                return chain.trace(exc.tx_hash).render(color)
             except TraceUnavailable as unavailable:
                 return f"no trace of {exc.tx_hash}: {unavailable}"
         exc = exc.__cause__ or exc.__context__
