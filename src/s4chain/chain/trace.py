@@ -11,6 +11,7 @@ its arguments from that ABI, returns, reverts (decoded as the chain decodes them
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -170,10 +171,10 @@ def _value(kind: str, value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, bytes):
         return "0x" + value.hex()
-    if isinstance(value, list | tuple):
-        inner = kind.removesuffix("[]") if kind.endswith("[]") else kind
-        return "[" + ", ".join(_value(inner, v) for v in value) + "]"
-    return str(value)
+    if isinstance(value, list | tuple):  # an array (of its element type) or a struct (its fields shown plainly)
+        inner = re.sub(r"\[\d*\]$", "", kind) if kind.endswith("]") else ""
+        return ("[{}]" if inner else "({})").format(", ".join(_value(inner, v) for v in value))
+    return _show_arg(value)
 
 
 def _decoded(params: list[dict[str, Any]], data: bytes, named: bool) -> str | None:
