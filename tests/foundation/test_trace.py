@@ -74,6 +74,16 @@ def test_a_failing_transaction_shows_its_nested_calls_with_decoded_arguments(cha
     assert revert_trace(revert) == trace.render()  # what a failing test shows, found from the exception
 
 
+def test_a_reverted_call_is_traced_when_shown(chain: Chain) -> None:
+    vault = chain.deploy("Vault")
+    with pytest.raises(CustomErrorRevert) as caught:
+        vault.withdraw.call(1)
+    assert caught.value.tx_hash is None
+    shown = revert_trace(caught.value)
+    assert shown is not None and shown.splitlines()[0] == "[30383] Vault::withdraw(1)"
+    assert shown.splitlines()[-1].startswith("└─ ← [Revert] Overdrawn(")
+
+
 def test_a_successful_transaction_shows_events_values_and_returns_in_order(chain: Chain) -> None:
     vault = chain.deploy("Vault")
     result = vault.deposit(5, value=7)

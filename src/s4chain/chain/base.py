@@ -281,7 +281,9 @@ class Chain(ABC):
         try:
             return self._eth_call(tx, block)
         except CallReverted as reverted:
-            raise self.errors.decode(reverted.data, address=to_checksum_address(to)) from None
+            error = self.errors.decode(reverted.data, address=to_checksum_address(to))
+            error.chain, error.call = self, (tx, block)  # what can trace it, when it is shown
+            raise error from None
         finally:
             self._after_call(tx, block)
 
@@ -635,7 +637,11 @@ class Chain(ABC):
     ) -> CallTrace:
         """The call trace of a call, as `call` would run it (nothing is sent)."""
         tx = {"from": self._sender(sender).address, "to": to_checksum_address(to), "data": data, "value": value}
-        frame, note = self._trace_call_frame({**tx, "gas": TX_GAS_LIMIT}, block)
+        return self.trace_call_fields({**tx, "gas": TX_GAS_LIMIT}, block)
+
+    def trace_call_fields(self, tx: dict[str, Any], block: int | str = "latest") -> CallTrace:
+        """The call trace of a call given as transaction fields (`from`, `to`, `data`, `value`, `gas`)."""
+        frame, note = self._trace_call_frame(tx, block)
         return CallTrace(frame, TraceNames(self), None, note)
 
     @contextmanager

@@ -35,8 +35,10 @@ class ContractRevert(Exception):
 
     # The name a scenario or a test expects: the custom error's name, `Error` or `Panic`.
     error_name: str = "Revert"
-    # The chain a mined transaction reverted on, which can trace it (`s4chain.chain.trace.revert_trace`).
+    # The chain a mined transaction or a call reverted on, which can trace it (`s4chain.chain.trace.revert_trace`),
+    # and for a call its transaction fields and block.
     chain: Any = None
+    call: tuple[dict[str, Any], int | str] | None = None
 
     def __init__(self, message: str, data: bytes, tx_hash: str | None = None) -> None:
         self.data = data

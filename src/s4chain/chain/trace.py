@@ -40,6 +40,8 @@ class TracedChain(Protocol):
 
     def trace(self, tx_hash: str) -> CallTrace: ...
 
+    def trace_call_fields(self, tx: dict[str, Any], block: int | str = "latest") -> CallTrace: ...
+
 
 class TraceUnavailable(Exception):
     """The chain cannot trace this transaction (a node without the debug API, or without the state it needs)."""
@@ -323,18 +325,21 @@ def render_all(traces: list[CallTrace], color: bool = False) -> str:
 
 
 def revert_trace(exc: BaseException | None, color: bool = False) -> str | None:
-    """The rendered trace of the first reverted transaction in an exception's chain (its causes and contexts),
-    None when there is none or it cannot be traced (the reason is said instead)."""
+    """The rendered trace of the first reverted transaction or call in an exception's chain (its causes and
+    contexts); None when there is none, the reason when it cannot be traced."""
     from s4chain.chain.reverts import ContractRevert
 
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
-        if isinstance(exc, ContractRevert) and exc.tx_hash is not None and exc.chain is not None:
+        if isinstance(exc, ContractRevert) and exc.chain is not None and (exc.tx_hash or exc.call):
+            chain: TracedChain = exc.chain
             try:
-                chain: TracedChain = exc.chain
-                return chain.trace(exc.tx_hash).render(color)
+                if exc.tx_hash is not None:
+                    return chain.trace(exc.tx_hash).render(color)
+                assert exc.call is not None
+                return chain.trace_call_fields(*exc.call).render(color)
             except TraceUnavailable as unavailable:
-                return f"no trace of {exc.tx_hash}: {unavailable}"
+                return f"no trace of {exc.tx_hash or 'the call'}: {unavailable}"
         exc = exc.__cause__ or exc.__context__
     return None
