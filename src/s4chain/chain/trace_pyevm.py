@@ -148,9 +148,14 @@ class PyEvmTracing:
     console: ConsoleBuffer
     _backend: Any  # eth-tester's backend, whose `chain` is py-evm's
 
+    @property
+    def _pyevm_chain(self) -> Any:
+        """py-evm's chain (the one place this module reaches into how InProcessChain drives py-evm)."""
+        return self._backend.chain
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        chain = self._backend.chain
+        chain = self._pyevm_chain
         watch(chain.get_vm().state.computation_class)
         catch_console(chain.chaindb.db, self.console)
 
@@ -167,7 +172,7 @@ class PyEvmTracing:
         return frame
 
     def _trace_transaction_frame(self, tx_hash: str) -> tuple[CallFrame, str | None]:
-        chain = self._backend.chain
+        chain = self._pyevm_chain
         try:
             number, index = chain.chaindb.get_transaction_index(bytes.fromhex(tx_hash.removeprefix("0x")))
         except Exception as exc:  # py-evm's TransactionNotFound, or a hash that is no hash
@@ -187,7 +192,7 @@ class PyEvmTracing:
             vm.state.revert(snapshot)
 
     def _trace_call_frame(self, tx: dict[str, Any], block: int | str) -> tuple[CallFrame, str | None]:
-        chain = self._backend.chain
+        chain = self._pyevm_chain
         pending = chain.header.block_number
         number = (
             pending - 1 if block in ("latest", "safe", "finalized", "pending") else 0 if block == "earliest" else block
