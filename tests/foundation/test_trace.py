@@ -88,6 +88,7 @@ def test_a_successful_transaction_shows_events_values_and_returns_in_order(chain
     vault = chain.deploy("Vault")
     result = vault.deposit(5, value=7)
     alice = chain.accounts[0].address
+    assert chain.trace(result.tx_hash).frame.gas_used == result.gas_used  # the receipt's, on both backends
     assert chain.trace(result.tx_hash).render().splitlines()[1:] == [
         "[53981] Vault::deposit{value: 7}(5)",
         f"├─ [27486] Ledger::book({alice}, 5)",
