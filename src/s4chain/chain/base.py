@@ -37,6 +37,7 @@ from s4chain.chain.errors import (
     RpcError,
     TransactionRefused,
     TransactionUnconfirmedError,
+    hide_frame,
 )
 from s4chain.chain.events import DecodedEvent, EventRegistry
 from s4chain.chain.reverts import ErrorRegistry
@@ -49,6 +50,11 @@ RECEIPT_TIMEOUT = 60.0
 # Pauses between receipt polls: a node that mines at once answers on the first or second look.
 RECEIPT_PAUSES = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1)
 RESEND_PAUSE = 0.05
+
+# Called with (chain, contract address, calldata or None for its deployment, gas used) for every contract call
+# mined by any chain of the process (reverted ones too) and every deployment: the pytest plugin's gas report.
+TransactionObserver = Callable[["Chain", str, bytes | None, int], None]
+TRANSACTION_OBSERVERS: list[TransactionObserver] = []
 
 
 class CallReverted(Exception):
@@ -119,6 +125,7 @@ class DeployRequest:
 
     def proceed(self, on_signed: OnSigned | None = None) -> Contract:
         """Deploy it; `on_signed` sees the deployment's transaction once signed, before it is sent."""
+        __tracebackhide__ = hide_frame
         return self.chain._deploy_artifact(self.artifact, self.args, self.sender, self.value, on_signed)
 
 
@@ -146,6 +153,7 @@ class Chain(ABC):
         for artifact in self.artifacts:
             self.register_abi(artifact.abi)
         self._nonces: dict[str, int] = {}
+        self.contracts: dict[str, tuple[str, list[dict[str, Any]]]] = {}  # address -> name and ABI, once known
         # With `one_second_blocks`, a block whose time was not set comes exactly one second after the one
         # before it, on every backend (anvil would otherwise follow the wall clock): replays then give the
         # same timestamps, and so the same outcomes, on the in-process chain and on a node.
@@ -166,7 +174,8 @@ class Chain(ABC):
         self.errors.register_abi(abi)
         self.events.register_abi(abi)
 
-    def _register_contract(self, abi: list[dict[str, Any]], address: str) -> None:
+    def _register_contract(self, abi: list[dict[str, Any]], address: str, name: str) -> None:
+        self.contracts[address] = (name, abi)
         self.register_abi(abi)
         self.errors.register_abi(abi, address)
         self.events.register_abi(abi, address)
@@ -267,6 +276,7 @@ class Chain(ABC):
         value: int = 0,
         block: int | str = "latest",
     ) -> bytes:
+        __tracebackhide__ = hide_frame
         tx = {
             "from": self._sender(sender).address,
             "to": to,
@@ -293,6 +303,7 @@ class Chain(ABC):
 
         Inside `one_block`, the result is handed out at once and completed when the block is mined (a revert
         is raised then)."""
+        __tracebackhide__ = hide_frame
         account = self._sender(sender)
         tx: dict[str, Any] = {
             "type": 2,
@@ -331,6 +342,10 @@ class Chain(ABC):
     def _mined(self, tx_hash: str, receipt: Any, replay: dict[str, Any]) -> TxResult | Exception:
         """The result of a mined transaction, or its decoded revert (`replay`: the transaction as a call)."""
         reverted = receipt["status"] != 1
+        to = replay.get("to")
+        if TRANSACTION_OBSERVERS and to is not None:
+            for observe in TRANSACTION_OBSERVERS:
+                observe(self, to, bytes.fromhex(replay["data"][2:]), int(receipt["gasUsed"]))
         if reverted and not self._recordings:
             return self._revert_of(replay, int(receipt["blockNumber"]), tx_hash)
         address = receipt.get("contractAddress")
@@ -494,6 +509,7 @@ class Chain(ABC):
         the next block (one second after the latest one if none was set). Each send returns its TxResult at
         once, completed when the block is mined; the first revert among them is raised then. Nested blocks
         are one."""
+        __tracebackhide__ = hide_frame
         if self._block is not None:
             yield self._block
             return
@@ -554,6 +570,7 @@ class Chain(ABC):
         """Deploy a compiled contract by name (or artifact) and return it; `deployment` holds the receipt.
 
         Inside `deploying_with(strategy)`, returns `strategy(request)` instead (see `DeployRequest`)."""
+        __tracebackhide__ = hide_frame
         request = DeployRequest(self, self._artifact(contract), args, sender, value)
         if self._strategies:
             return self._strategies[-1](request)
@@ -576,6 +593,7 @@ class Chain(ABC):
         value: int,
         on_signed: OnSigned | None = None,
     ) -> Contract:
+        __tracebackhide__ = hide_frame
         if not artifact.is_deployable:
             raise DeploymentError(f"{artifact.fully_qualified_name} is abstract or an interface: nothing to deploy")
         if "__$" in artifact.bytecode:
@@ -587,13 +605,15 @@ class Chain(ABC):
         data = factory.constructor(*as_address(args)).data_in_transaction
         result = self.send(None, bytes.fromhex(data[2:]), sender=sender, value=value, on_signed=on_signed)
         assert result.contract_address is not None
-        self._register_contract(artifact.abi, result.contract_address)
+        self._register_contract(artifact.abi, result.contract_address, artifact.contract_name)
+        for observe in TRANSACTION_OBSERVERS:  # deployments are never in `one_block`: its gas is known
+            observe(self, result.contract_address, None, result.gas_used)
         return Contract(self, result.contract_address, artifact.abi, artifact.contract_name, deployment=result)
 
     def at(self, contract: str | Artifact, address: str) -> Contract:
         """The contract of that name already deployed at `address`."""
         artifact = self._artifact(contract)
-        self._register_contract(artifact.abi, to_checksum_address(address))
+        self._register_contract(artifact.abi, to_checksum_address(address), artifact.contract_name)
         return Contract(self, address, artifact.abi, artifact.contract_name)
 
     def get_events(
