@@ -29,6 +29,7 @@ from hexbytes import HexBytes
 from web3 import Web3
 from web3.exceptions import TransactionNotFound
 
+from s4chain.chain.cheats import CheatCodes, Impersonated
 from s4chain.chain.contract import Contract, TxResult, as_address
 from s4chain.chain.errors import (
     NodeError,
@@ -138,7 +139,7 @@ class DeploymentError(S4ChainError):
     """A deployment that cannot start: an abstract contract or an interface, or unlinked libraries."""
 
 
-class Chain(ABC):
+class Chain(CheatCodes, ABC):
     """A chain with the dev accounts, time control, snapshots and decoded reverts and events."""
 
     backend_name = "chain"
@@ -323,7 +324,13 @@ class Chain(ABC):
         else:
             self._block.gas += tx["gas"]
         try:
-            tx_hash = "0x" + bytes(self._send_signed(account, tx, on_signed)).hex()
+            if isinstance(account, Impersonated):
+                if on_signed is not None:
+                    raise ValueError("an impersonated transaction is not signed: it cannot be recorded before sending")
+                tx_hash = self._cheats().send_as(account, tx, self._block is None)
+                self._nonces.pop(account.address, None)
+            else:
+                tx_hash = "0x" + bytes(self._send_signed(account, tx, on_signed)).hex()
         finally:
             if self._block is None:
                 self._next_timestamp = None  # the time pinned was for this transaction's block
