@@ -1,4 +1,4 @@
-"""A scenario's cheat steps (`do: chain.<cheat>`, docs/scenarios.md "Cheat steps"): on both backends, the chain's
+"""A scenario's cheat steps (`do: cheat.<name>`, docs/scenarios.md "Cheat steps"): on both backends, the chain's
 cheat codes with the scenario's values; an impersonating actor sends as a contract; the dry run names a cheat that
 does not exist."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from s4chain.chain import Chain
-from s4chain.scenarios.engine import Replayer
+from s4chain.scenarios.engine import Replayer, ResumePoint, ScenarioSetupError
 from s4chain.scenarios.loader import ScenarioFileError, load_scenario
 
 SCENARIO = """\
@@ -23,19 +23,19 @@ contracts:
     contract: EuroStablecoin
     params: {admin: "@admin"}
 steps:
-  - {at: +1h, actor: admin, do: chain.set_balance, with: {account: "@mallory", ether: 5.5}}
+  - {at: +1h, actor: admin, do: cheat.set_balance, with: {account: "@mallory", ether: 5.5}}
   - {actor: admin, do: coin.mint, with: {to: "@coin", amount: 100}}
-  - {actor: mallory, do: chain.impersonate, with: {address: "@coin"}}
+  - {actor: mallory, do: cheat.impersonate, with: {address: "@coin"}}
   - actor: mallory
     do: coin.transfer
     with: {to: "@admin", value: 40}
     expect:
       events: [{name: Transfer, args: {from: "@coin", to: "@admin"}}]
   - actor: admin
-    do: chain.set_storage_at
+    do: cheat.set_storage_at
     with: {account: "0x00000000000000000000000000000000000000ab", slot: 3, value: 7}
-  - {actor: admin, do: chain.set_nonce, with: {account: "0x00000000000000000000000000000000000000ab", nonce: 9}}
-  - {actor: admin, do: chain.set_code, with: {account: "0x00000000000000000000000000000000000000ab", code: "0x6000"}}
+  - {actor: admin, do: cheat.set_nonce, with: {account: "0x00000000000000000000000000000000000000ab", nonce: 9}}
+  - {actor: admin, do: cheat.set_code, with: {account: "0x00000000000000000000000000000000000000ab", code: "0x6000"}}
 """
 OTHER = "0x00000000000000000000000000000000000000AB"
 
@@ -56,10 +56,17 @@ def test_cheat_steps_on_both_backends(write_scenario, both_chains: Chain) -> Non
 
 
 def test_the_dry_run_names_the_cheats(write_scenario) -> None:
-    text = SCENARIO.replace("do: chain.set_nonce", "do: chain.warp")
-    with pytest.raises(
-        ScenarioFileError, match=r"'chain.warp': the chain's cheat actions are impersonate, set_balance"
-    ):
+    text = SCENARIO.replace("do: cheat.set_nonce", "do: cheat.warp")
+    with pytest.raises(ScenarioFileError, match=r"'cheat.warp': the cheat actions are impersonate, set_balance"):
         load_scenario(write_scenario(text))
     with pytest.raises(ScenarioFileError, match="ether"):
         load_scenario(write_scenario(SCENARIO.replace("ether: 5.5", "ether: lots")))
+
+
+def test_a_replay_is_not_resumed_past_an_impersonation(write_scenario, chain: Chain) -> None:
+    loaded = load_scenario(write_scenario(SCENARIO))
+    first = Replayer(chain, loaded).run()
+    done = first.steps[:4]  # up to the impersonating transfer: mallory's impersonation lives in that replayer only
+    resume = ResumePoint(first.deployments, first.deployment_gas, done)
+    with pytest.raises(ScenarioSetupError, match="an impersonation made before the cut cannot be resumed"):
+        Replayer(chain, loaded).run(resume=resume)

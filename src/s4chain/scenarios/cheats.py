@@ -1,12 +1,12 @@
-"""A scenario's cheat steps: `do: chain.<cheat>`, where `chain` is no contract set but the chain itself (a scenario
-may not name a set `chain`). They are the chain's cheat codes (`s4chain.chain.cheats`), on any local dev chain:
+"""A scenario's cheat steps: `do: cheat.<cheat>`, where `cheat` is no contract set but the chain's cheat codes
+(`s4chain.chain.cheats`), on any local dev chain:
 
-    - {at: +1d, actor: platform, do: chain.set_balance, with: {account: "@sale", ether: 5}}
-    - {actor: mallory, do: chain.impersonate, with: {address: "@sale"}}   # mallory now sends as the sale
+    - {at: +1d, actor: platform, do: cheat.set_balance, with: {account: "@sale", ether: 5}}
+    - {actor: mallory, do: cheat.impersonate, with: {address: "@sale"}}   # mallory now sends as the sale
 
 Only `impersonate` uses the step's actor; the others are done by nobody (the actor is the one the story names; their
 `account` parameter comes last, as a first parameter that takes an account is the acting one). A set a scenario
-names `chain` hides them.
+names `cheat` hides them.
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ from s4chain.drivers.units import to_units
 if TYPE_CHECKING:
     from s4chain.chain.base import Chain
 
-CHAIN = "chain"  # the pseudo contract set of the cheat steps
+CHEAT = "cheat"  # the pseudo contract set of the cheat steps
 ETHER_DECIMALS = 18
 
 
 class ChainCheats:
-    """The actions of `chain.<cheat>` steps, over a replay's chain and its actors (by name)."""
+    """The actions of `cheat.<name>` steps, over a replay's chain and its actors (by name)."""
 
     def __init__(self, chain: Chain, actors: dict[str, LocalAccount]) -> None:
         self.chain = chain
@@ -57,5 +57,5 @@ class ChainCheats:
 
 
 def cheat(action: str) -> Any | None:
-    """The `ChainCheats` function of `chain.<action>`, for the loader's dry run; None if there is none."""
+    """The `ChainCheats` function of `cheat.<action>`, for the loader's dry run; None if there is none."""
     return getattr(ChainCheats, action, None) if not action.startswith("_") else None

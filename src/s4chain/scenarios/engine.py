@@ -38,7 +38,7 @@ from s4chain.scenarios.actions import (
     same_name,
     takes_actor,
 )
-from s4chain.scenarios.cheats import CHAIN, ChainCheats
+from s4chain.scenarios.cheats import CHEAT, ChainCheats
 from s4chain.scenarios.loader import LoadedScenario, Schedule
 from s4chain.scenarios.model import Check, ContractSet, Expectation, assign_accounts
 
@@ -205,7 +205,7 @@ class Replayer:
         self._exported: dict[str, int] = {}  # set name -> how many off-chain state items were handed out
         self._contracts: dict[str, dict[str, Contract]] = {}  # set name -> its contracts, in `call_order`
         self._calls: dict[tuple[str, str], ContractCall] = {}  # (set, action) -> the contract function it calls
-        self._cheats = ChainCheats(chain, self.actors)  # `chain.<cheat>` steps
+        self._cheats = ChainCheats(chain, self.actors)  # `cheat.<name>` steps
 
     def planned_steps(self) -> int:
         """How many steps (repeats and bot runs included) `run` will execute."""
@@ -317,7 +317,7 @@ class Replayer:
             roles.update({k: v for k, v in arguments.items() if isinstance(v, LocalAccount)})
             contracts = {key: self.chain.at(key, address) for key, address in addresses.items()}
             self._register(run, name, spec, driver_type.attach(self.chain, contracts, params, roles))
-        if any(step.action == f"{CHAIN}.impersonate" for step in resume.steps):
+        if any(step.action == f"{CHEAT}.impersonate" for step in resume.steps):
             raise ScenarioSetupError(
                 f"{self.loaded.path}: an impersonation made before the cut cannot be resumed; replay without --resume"
             )
@@ -356,7 +356,7 @@ class Replayer:
     def _target(self, set_name: str, action: str) -> Any:
         """What `set.action` calls: the driver's method, else one of the set's contract functions (the loader
         checked that there is one)."""
-        if set_name == CHAIN and CHAIN not in self.drivers:
+        if set_name == CHEAT and CHEAT not in self.drivers:
             return getattr(self._cheats, action)
         driver = self.drivers[set_name]
         method = driver_method(driver, action)
