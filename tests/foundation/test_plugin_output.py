@@ -100,6 +100,8 @@ def test_failure_shows_the_user_line_and_the_revert_without_s4chain_frames(
     _project(pytester, s4_project)
     pytester.makepyfile(
         test_fails="""
+        from s4chain.testing import reverts
+
         def test_overdraws(coin, accounts):
             alice, bob = accounts[:2]
             coin.mint(bob, 10)
@@ -107,10 +109,15 @@ def test_failure_shows_the_user_line_and_the_revert_without_s4chain_frames(
 
         def test_shows_accounts(accounts):
             assert accounts[1] == accounts[2]
+
+        def test_expects_a_revert(coin, accounts):
+            with reverts("ERC20InsufficientBalance"):
+                coin.mint(accounts[1], 1)
         """
     )
     result = pytester.runpytest("-p", "no:cacheprovider")
-    result.assert_outcomes(failed=2)
+    result.assert_outcomes(failed=3)
+    assert "expected ERC20InsufficientBalance, but nothing reverted" in result.stdout.str()
     output = result.stdout.str()
     assert "coin.transfer(alice, 11, sender=bob)  # the user's line" in output
     assert "ERC20InsufficientBalance" in output
