@@ -36,7 +36,7 @@ demo: setup-demo
 test: setup-test
 	$(BIN)/s4chain compile
 	$(BIN)/pytest -n $(WORKERS) --dist loadfile
-	$(BIN)/python scripts/gas_snapshot.py check
+	$(BIN)/s4chain gas check
 
 # Static checks: ruff (lint and format), mypy on src/, the Slither gate on contracts/, and the gate's tests that
 # run Slither (pytest -m slither; `make test` leaves them out).
@@ -50,7 +50,7 @@ lint: setup-lint
 # After a change that is meant to cost more (or less) gas: record the new figures, and commit them with it.
 gas-snapshot: setup-test
 	$(BIN)/pytest -q -n $(WORKERS) --dist loadfile
-	$(BIN)/python scripts/gas_snapshot.py update
+	$(BIN)/s4chain gas update
 
 compile: setup-demo
 	$(BIN)/s4chain compile

@@ -29,6 +29,7 @@ from hexbytes import HexBytes
 from web3 import Web3
 from web3.exceptions import TransactionNotFound
 
+from s4chain.chain.cheats import CheatCodes, Impersonated
 from s4chain.chain.contract import Contract, TxResult, as_address
 from s4chain.chain.errors import (
     NodeError,
@@ -37,6 +38,7 @@ from s4chain.chain.errors import (
     RpcError,
     TransactionRefused,
     TransactionUnconfirmedError,
+    hide_frame,
 )
 from s4chain.chain.events import DecodedEvent, EventRegistry
 from s4chain.chain.reverts import ErrorRegistry
@@ -51,6 +53,11 @@ RECEIPT_TIMEOUT = 60.0
 # Pauses between receipt polls: a node that mines at once answers on the first or second look.
 RECEIPT_PAUSES = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1)
 RESEND_PAUSE = 0.05
+
+# Called with (chain, contract address, calldata or None for its deployment, gas used) for every contract call
+# mined by any chain of the process (reverted ones too) and every deployment: the pytest plugin's gas report.
+TransactionObserver = Callable[["Chain", str, bytes | None, int], None]
+TRANSACTION_OBSERVERS: list[TransactionObserver] = []
 
 
 class CallReverted(Exception):
@@ -121,6 +128,7 @@ class DeployRequest:
 
     def proceed(self, on_signed: OnSigned | None = None) -> Contract:
         """Deploy it; `on_signed` sees the deployment's transaction once signed, before it is sent."""
+        __tracebackhide__ = hide_frame
         return self.chain._deploy_artifact(self.artifact, self.args, self.sender, self.value, on_signed)
 
 
@@ -133,7 +141,7 @@ class DeploymentError(S4ChainError):
     """A deployment that cannot start: an abstract contract or an interface, or unlinked libraries."""
 
 
-class Chain(ABC):
+class Chain(CheatCodes, ABC):
     """A chain with the dev accounts, time control, snapshots and decoded reverts and events."""
 
     backend_name = "chain"
@@ -170,10 +178,11 @@ class Chain(ABC):
         self.errors.register_abi(abi)
         self.events.register_abi(abi)
 
-    def _register_contract(self, abi: list[dict[str, Any]], address: str) -> None:
-        self.register_abi(abi)
-        self.errors.register_abi(abi, address)
-        self.events.register_abi(abi, address)
+    def _register_contract(self, artifact: Artifact, address: str) -> None:
+        self.known_contracts[address] = artifact
+        self.register_abi(artifact.abi)
+        self.errors.register_abi(artifact.abi, address)
+        self.events.register_abi(artifact.abi, address)
 
     # --- state ----------------------------------------------------------------------------------------------
     @property
@@ -271,6 +280,7 @@ class Chain(ABC):
         value: int = 0,
         block: int | str = "latest",
     ) -> bytes:
+        __tracebackhide__ = hide_frame
         tx = {
             "from": self._sender(sender).address,
             "to": to,
@@ -301,6 +311,7 @@ class Chain(ABC):
 
         Inside `one_block`, the result is handed out at once and completed when the block is mined (a revert
         is raised then)."""
+        __tracebackhide__ = hide_frame
         account = self._sender(sender)
         tx: dict[str, Any] = {
             "type": 2,
@@ -320,7 +331,13 @@ class Chain(ABC):
         else:
             self._block.gas += tx["gas"]
         try:
-            tx_hash = "0x" + bytes(self._send_signed(account, tx, on_signed)).hex()
+            if isinstance(account, Impersonated):
+                if on_signed is not None:
+                    raise ValueError("an impersonated transaction is not signed: it cannot be recorded before sending")
+                tx_hash = self._cheats().send_as(account, tx, self._block is None)
+                self._nonces.pop(account.address, None)
+            else:
+                tx_hash = "0x" + bytes(self._send_signed(account, tx, on_signed)).hex()
         finally:
             if self._block is None:
                 self._next_timestamp = None  # the time pinned was for this transaction's block
@@ -340,6 +357,10 @@ class Chain(ABC):
         """The result of a mined transaction, or its decoded revert (`replay`: the transaction as a call)."""
         reverted = receipt["status"] != 1
         self._after_mined(tx_hash)
+        to = replay.get("to")
+        if TRANSACTION_OBSERVERS and to is not None:
+            for observe in TRANSACTION_OBSERVERS:
+                observe(self, to, bytes.fromhex(replay["data"][2:]), int(receipt["gasUsed"]))
         if reverted and not self._recordings:
             return self._revert_of(replay, int(receipt["blockNumber"]), tx_hash)
         address = receipt.get("contractAddress")
@@ -507,6 +528,7 @@ class Chain(ABC):
         the next block (one second after the latest one if none was set). Each send returns its TxResult at
         once, completed when the block is mined; the first revert among them is raised then. Nested blocks
         are one."""
+        __tracebackhide__ = hide_frame
         if self._block is not None:
             yield self._block
             return
@@ -567,6 +589,7 @@ class Chain(ABC):
         """Deploy a compiled contract by name (or artifact) and return it; `deployment` holds the receipt.
 
         Inside `deploying_with(strategy)`, returns `strategy(request)` instead (see `DeployRequest`)."""
+        __tracebackhide__ = hide_frame
         request = DeployRequest(self, self._artifact(contract), args, sender, value)
         if self._strategies:
             return self._strategies[-1](request)
@@ -589,6 +612,7 @@ class Chain(ABC):
         value: int,
         on_signed: OnSigned | None = None,
     ) -> Contract:
+        __tracebackhide__ = hide_frame
         if not artifact.is_deployable:
             raise DeploymentError(f"{artifact.fully_qualified_name} is abstract or an interface: nothing to deploy")
         if "__$" in artifact.bytecode:
@@ -600,15 +624,15 @@ class Chain(ABC):
         data = factory.constructor(*as_address(args)).data_in_transaction
         result = self.send(None, bytes.fromhex(data[2:]), sender=sender, value=value, on_signed=on_signed)
         assert result.contract_address is not None
-        self._register_contract(artifact.abi, result.contract_address)
-        self.known_contracts[result.contract_address] = artifact
+        self._register_contract(artifact, result.contract_address)
+        for observe in TRANSACTION_OBSERVERS:  # deployments are never in `one_block`: its gas is known
+            observe(self, result.contract_address, None, result.gas_used)
         return Contract(self, result.contract_address, artifact.abi, artifact.contract_name, deployment=result)
 
     def at(self, contract: str | Artifact, address: str) -> Contract:
         """The contract of that name already deployed at `address`."""
         artifact = self._artifact(contract)
-        self._register_contract(artifact.abi, to_checksum_address(address))
-        self.known_contracts[to_checksum_address(address)] = artifact
+        self._register_contract(artifact, to_checksum_address(address))
         return Contract(self, address, artifact.abi, artifact.contract_name)
 
     def get_events(
@@ -662,8 +686,8 @@ class Chain(ABC):
     def _trace_call_frame(self, tx: dict[str, Any], block: int | str) -> tuple[CallFrame, str | None]:
         raise TraceUnavailable(f"the {self.backend_name} chain cannot trace calls")
 
-    def _after_mined(self, tx_hash: str) -> None:  # noqa: B027  # a hook: nothing to do by default
+    def _after_mined(self, tx_hash: str) -> None:  # a hook: nothing to do by default
         """Called for every transaction mined (a node's console.log is read from its trace there)."""
 
-    def _after_call(self, tx: dict[str, Any], block: int | str) -> None:  # noqa: B027  # a hook, as above
+    def _after_call(self, tx: dict[str, Any], block: int | str) -> None:  # a hook, as above
         """Called after every call, reverted or not."""

@@ -24,6 +24,7 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import abi_to_signature, function_abi_to_4byte_selector, to_checksum_address
 from web3 import Web3
 
+from s4chain.chain.errors import hide_frame
 from s4chain.chain.events import DecodedEvent
 
 Abi = list[dict[str, Any]]
@@ -297,6 +298,7 @@ class ContractFunction:
         return self._encode(*self._resolve(args))
 
     def __call__(self, *args: Any, sender: LocalAccount | None = None, value: int = 0) -> Any:
+        __tracebackhide__ = hide_frame
         function, args = self._resolve(args)
         if function.is_view:
             return self._call(function, args, sender, "latest")
@@ -304,16 +306,19 @@ class ContractFunction:
 
     def call(self, *args: Any, sender: LocalAccount | None = None, block: int | str = "latest") -> Any:
         """Run the function as a call (a view, or a transaction simulated without being sent)."""
+        __tracebackhide__ = hide_frame
         function, args = self._resolve(args)
         return self._call(function, args, sender, block)
 
     def transact(
         self, *args: Any, sender: LocalAccount | None = None, value: int = 0, gas: int | None = None
     ) -> TxResult:
+        __tracebackhide__ = hide_frame
         function, args = self._resolve(args)
         return self._transact(function, args, sender, value, gas)
 
     def _call(self, function: ABIFunction, args: tuple[Any, ...], sender: LocalAccount | None, block: Any) -> Any:
+        __tracebackhide__ = hide_frame
         chain = self.contract.chain
         raw = chain.call(self.contract.address, self._encode(function, args), sender=sender, block=block)
         return function.decode(chain.w3.codec, raw)
@@ -321,5 +326,6 @@ class ContractFunction:
     def _transact(
         self, function: ABIFunction, args: tuple[Any, ...], sender: LocalAccount | None, value: int, gas: int | None
     ) -> TxResult:
+        __tracebackhide__ = hide_frame
         data = self._encode(function, args)
         return self.contract.chain.send(self.contract.address, data, sender=sender, value=value, gas=gas)

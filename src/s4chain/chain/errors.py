@@ -4,6 +4,9 @@ back."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from s4chain.chain.reverts import ContractRevert
 from s4chain.errors import S4ChainError
 
 
@@ -34,3 +37,10 @@ class TransactionUnconfirmedError(NodeUnreachableError):
 
 class TransactionRefused(Exception):
     """The node refused a signed transaction (it is not in its pool): internal to the send path."""
+
+
+def hide_frame(excinfo: Any) -> bool:
+    """`__tracebackhide__` of s4chain's frames on the way from a test to the chain: pytest leaves them out of a
+    failure's traceback when the error is a revert or one of s4chain's own (the user's line and the decoded error
+    are what matter); a bug shows them all."""
+    return bool(excinfo.errisinstance((ContractRevert, S4ChainError)))

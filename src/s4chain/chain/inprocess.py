@@ -32,6 +32,7 @@ from s4chain.chain.accounts import (
     dev_accounts,
 )
 from s4chain.chain.base import BLOCK_GAS_LIMIT, CallReverted, Chain
+from s4chain.chain.cheats import PyEvmCheats
 from s4chain.chain.errors import TransactionRefused
 from s4chain.chain.trace_pyevm import PyEvmTracing
 from s4chain.compiler.artifacts import ArtifactStore
@@ -52,6 +53,9 @@ class _RevertDataBackend(PyEVMBackend):
         defaulted = dict(transaction)
         if "gas" not in defaulted:
             defaulted["gas"] = self._max_available_gas()
+        # No fee, as a node's eth_call: a sender without ether (an impersonated one, say) can call too.
+        defaulted.setdefault("max_fee_per_gas", 0)
+        defaulted.setdefault("max_priority_fee_per_gas", 0)
         if vm is not None and "nonce" not in defaulted:
             defaulted["nonce"] = vm.state.get_nonce(transaction["from"])  # else eth-tester builds a VM for it
         unsigned = self._get_normalized_and_unsigned_evm_transaction(defaulted, block_number)
@@ -188,6 +192,9 @@ class InProcessChain(PyEvmTracing, Chain):
             self._backend.send_raw_transaction(raw)
         except Exception as exc:  # py-evm's answer: it will not take this transaction
             raise TransactionRefused(str(exc)) from exc
+
+    def _cheats(self) -> PyEvmCheats:
+        return PyEvmCheats(self._backend.chain, self._mine_block)
 
     def _undo_log(self) -> _UndoLog:
         db = self._backend.chain.chaindb.db  # eth-tester's AtomicDB, over a MemoryDB

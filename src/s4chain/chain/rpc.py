@@ -21,6 +21,7 @@ from web3.types import RPCEndpoint, RPCResponse
 
 from s4chain.chain.accounts import dev_accounts
 from s4chain.chain.base import CallReverted, Chain
+from s4chain.chain.cheats import NodeCheats
 from s4chain.chain.errors import NodeTimeoutError, NodeUnreachableError, RpcError, TransactionRefused
 from s4chain.chain.safety import require_local_dev_chain
 from s4chain.chain.trace_rpc import RpcTracing
@@ -136,6 +137,9 @@ class RpcChain(RpcTracing, Chain):
         if "error" in response:
             raise RpcError(f"{method} failed at {self.url}: {response['error']}")
         return response.get("result")
+
+    def _cheats(self) -> NodeCheats:
+        return NodeCheats(self.url, self.chain_id, self.client_version, self.request)
 
     def _submit_raw(self, raw: bytes) -> None:
         response = self._raw_request("eth_sendRawTransaction", ["0x" + raw.hex()])

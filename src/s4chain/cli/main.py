@@ -418,8 +418,10 @@ def demo_command(
 
 
 from s4chain.cli.deploy import deploy_command  # noqa: E402
+from s4chain.cli.gas import app as gas_app  # noqa: E402
 from s4chain.cli.init import init_command  # noqa: E402
 
 app.command("deploy")(deploy_command)
 app.command("init")(init_command)
+app.add_typer(gas_app, name="gas")
 map_errors(app)

@@ -39,6 +39,7 @@ from s4chain.scenarios.actions import (
     same_name,
     takes_actor,
 )
+from s4chain.scenarios.cheats import CHEAT, ChainCheats
 from s4chain.scenarios.loader import LoadedScenario, Schedule
 from s4chain.scenarios.model import Check, ContractSet, Expectation, assign_accounts
 
@@ -216,6 +217,7 @@ class Replayer:
         self._exported: dict[str, int] = {}  # set name -> how many off-chain state items were handed out
         self._contracts: dict[str, dict[str, Contract]] = {}  # set name -> its contracts, in `call_order`
         self._calls: dict[tuple[str, str], ContractCall] = {}  # (set, action) -> the contract function it calls
+        self._cheats = ChainCheats(chain, self.actors)  # `cheat.<name>` steps
 
     def planned_steps(self) -> int:
         """How many steps (repeats and bot runs included) `run` will execute."""
@@ -330,6 +332,10 @@ class Replayer:
             roles.update({k: v for k, v in arguments.items() if isinstance(v, LocalAccount)})
             contracts = {key: self.chain.at(key, address) for key, address in addresses.items()}
             self._register(run, name, spec, driver_type.attach(self.chain, contracts, params, roles))
+        if any(step.action == f"{CHEAT}.impersonate" for step in resume.steps):
+            raise ScenarioSetupError(
+                f"{self.loaded.path}: an impersonation made before the cut cannot be resumed; replay without --resume"
+            )
         run.deployment_gas = resume.deployment_gas
         run.steps = list(resume.steps)
         for name, driver in self.drivers.items():
@@ -365,6 +371,8 @@ class Replayer:
     def _target(self, set_name: str, action: str) -> Any:
         """What `set.action` calls: the driver's method, else one of the set's contract functions (the loader
         checked that there is one)."""
+        if set_name == CHEAT and CHEAT not in self.drivers:
+            return getattr(self._cheats, action)
         driver = self.drivers[set_name]
         method = driver_method(driver, action)
         if method is not None:

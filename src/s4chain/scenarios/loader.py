@@ -32,6 +32,7 @@ from s4chain.scenarios.actions import (
     find_call,
     takes_actor,
 )
+from s4chain.scenarios.cheats import CHEAT, ChainCheats, cheat
 from s4chain.scenarios.model import MAX_RUNS, ContractSet, Expectation, Scenario, assign_accounts
 
 MAX_PLANNED = 20_000  # steps, repeats and bot runs of one file: a replay's work is bounded by its file
@@ -261,6 +262,12 @@ class _Checker:
         """The driver method or contract function `reference` (`set.action`) calls."""
         set_name, _, action = reference.partition(".")
         spec = self.scenario.contracts.get(set_name)
+        if set_name == CHEAT and spec is None and what == "action":
+            method = cheat(action)
+            if method is None:
+                cheats = ", ".join(n for n in vars(ChainCheats) if not n.startswith("_"))
+                self.fail((*location, field), f"{reference!r}: the cheat actions are {cheats}")
+            return method
         if spec is None or not action:
             sets = ", ".join(self.scenario.contracts)
             self.fail((*location, field), f"{reference!r}: expected <contract set>.<{what}> with a set among {sets}")

@@ -105,6 +105,7 @@ def isolate_hypothesis_examples() -> None:
 
         @functools.wraps(inner)
         def isolated(*a: Any, **kw: Any) -> Any:
+            __tracebackhide__ = True
             with _current_example():
                 return inner(*a, **kw)
 

@@ -28,6 +28,7 @@ def reverts(
     `error` is a custom error's name (its `arguments` checked by name when given); `reason` the text of
     `require`/`revert("...")`; `panic` a Panic code. With none of them, any revert passes.
     """
+    __tracebackhide__ = True  # a failed expectation shows the test's `with reverts(...)` line
     caught = CaughtRevert()
     try:
         yield caught
@@ -54,6 +55,7 @@ def reverts(
 
 def assert_events(result: TxResult, name: str, count: int | None = None, **arguments: Any) -> list[DecodedEvent]:
     """Assert that the transaction emitted `name` with these arguments (`count` times, when given)."""
+    __tracebackhide__ = True
     expected = {key: as_address(value) for key, value in arguments.items()}
     matching = [event for event in result.events if event.matches(name, **expected)]
     if not matching or (count is not None and len(matching) != count):

@@ -1,7 +1,9 @@
 """The s4chain pytest plugin, registered through the `pytest11` entry point.
 
-Fixtures: `gas_report` (record gas per function; printed at the end, written to build/gas-report.json; under
-pytest-xdist each worker records its own and the controller merges them, so the file is the serial run's),
+The gas report (`s4chain.testing.gas`): every transaction of the run counted per contract and function, printed at
+the end as forge's gas report and written to build/gas-report.json (or `--s4-gas-report PATH`); under pytest-xdist
+each worker counts its own and the controller merges them, so the file is the serial run's.
+Fixtures: `gas_report` (to record a figure of one's own as well),
 `s4_project`, `compiled` (the project's artifacts, compiled once per session), `s4_chain` (the
 session's chain), `chain` (the same chain, for a test), `accounts`, and `anvil` (an anvil node on a free
 loopback port). `--s4-rpc URL` runs the suite against a node instead of the in-process chain.
@@ -25,21 +27,25 @@ one module-scoped fixture over `s4_chain` (its historical name kept: `env`, `ico
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Generator, Iterator
 from functools import partial
+from pathlib import Path
+from typing import Any
 
 import pytest
 from eth_account.signers.local import LocalAccount
 
 from s4chain.chain.anvil import AnvilError, AnvilNode, anvil_binary
 from s4chain.chain.base import Chain
+from s4chain.chain.errors import NodeError
 from s4chain.chain.inprocess import InProcessChain
 from s4chain.chain.rpc import RpcChain
 from s4chain.chain.trace import revert_trace
 from s4chain.compiler import ArtifactStore, CompilerError, compile_project
 from s4chain.project import Project, ProjectNotFoundError
 from s4chain.testing.anchors import SESSIONS, ChainAnchors, isolate_hypothesis_examples
-from s4chain.testing.gas import GasReport
+from s4chain.testing.gas import REPORTS, GasReport
 
 _GAS_REPORT = pytest.StashKey[GasReport]()  # per session: a pytester run inside a suite keeps its own
 _WORKER_GAS = "s4chain_gas"  # a pytest-xdist worker's figures, sent to the controller in its workeroutput
@@ -58,6 +64,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="run contract tests against the JSON-RPC node at URL instead of the in-process chain",
     )
+    group.addoption(
+        "--s4-gas-report",
+        metavar="PATH",
+        default=None,
+        help="write the run's gas report (JSON) to PATH (default: the project's build/gas-report.json)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -67,11 +79,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_ANCHORS] = ChainAnchors()
     config.stash[_GAS_REPORT] = GasReport()
     SESSIONS.append(config.stash[_ANCHORS])
+    REPORTS.append(config.stash[_GAS_REPORT])
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     if _ANCHORS in config.stash:
         SESSIONS.remove(config.stash[_ANCHORS])
+        REPORTS.remove(config.stash[_GAS_REPORT])
 
 
 def _isolates(node: pytest.Item | pytest.Collector | None) -> bool:
@@ -107,6 +121,35 @@ def _anchor_test(item: pytest.Item, anchors: ChainAnchors) -> None:
     item.addfinalizer(partial(anchors.release, anchors.anchor()))
 
 
+# Function-scoped, yet safe to share between hypothesis examples: the plugin reverts the chain after each one.
+_SHARED_BY_EXAMPLES = frozenset({"chain", "accounts"})
+
+
+def _allow_chain_fixtures(item: pytest.Item) -> None:
+    """Let a `@given` test take the chain fixtures without hypothesis's function-scoped-fixture health check
+    (each of its examples runs in its own snapshot); a fixture of the test's own still gets the check."""
+    if not isinstance(item, pytest.Function):
+        return
+    test: Any = getattr(item.obj, "__func__", item.obj)  # hypothesis's wrapper of the test
+    given = getattr(test, "_hypothesis_internal_use_settings", None)
+    if given is None:
+        return
+    definitions = item._fixtureinfo.name2fixturedefs
+    from hypothesis import HealthCheck, settings
+
+    parameters = inspect.signature(item.function).parameters
+    function_scoped = {n for n in parameters if n in definitions and definitions[n][-1].scope == "function"}
+    if function_scoped and function_scoped <= _SHARED_BY_EXAMPLES:
+        suppressed = {*given.suppress_health_check, HealthCheck.function_scoped_fixture}
+        test._hypothesis_internal_use_settings = settings(given, suppress_health_check=suppressed)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if _isolates(item) and _uses_chain(item):
+        _allow_chain_fixtures(item)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     anchors = item.config.stash[_ANCHORS]
@@ -125,8 +168,11 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Under each test: the console.log lines its contracts printed on the session chain, and when it failed on a
-    reverted transaction, that transaction's call trace (pytest shows both with a failure, `-rP` for a pass)."""
+    reverted transaction, that transaction's call trace (pytest shows both with a failure, `-rP` for a pass). A node
+    that is down or misbehaves fails a test with one line, not the transport's chained tracebacks."""
     report = yield
+    if call.excinfo is not None and call.excinfo.errisinstance(NodeError):
+        report.longrepr = f"{call.excinfo.typename}: {call.excinfo.value}"
     chain = item.config.stash[_ANCHORS].chain
     lines = chain.console.drain() if chain is not None else []
     if lines:
@@ -195,27 +241,33 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     """On a pytest-xdist worker: hand the figures it recorded to the controller, which reports them all."""
     config = session.config
     if _is_xdist_worker(config):
-        config.workeroutput[_WORKER_GAS] = config.stash[_GAS_REPORT].entries  # type: ignore[attr-defined]
+        config.workeroutput[_WORKER_GAS] = config.stash[_GAS_REPORT].portable()  # type: ignore[attr-defined]
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: object, error: object) -> None:
-    """On the pytest-xdist controller: merge a worker's figures (the highest per key, as in a serial run)."""
+    """On the pytest-xdist controller: merge a worker's figures (as one serial run would have counted them)."""
     config: pytest.Config = node.config  # type: ignore[attr-defined]
-    report = config.stash[_GAS_REPORT]
-    for key, gas in getattr(node, "workeroutput", {}).get(_WORKER_GAS, {}).items():
-        report.record(key, gas)
+    config.stash[_GAS_REPORT].merge(getattr(node, "workeroutput", {}).get(_WORKER_GAS, {}))
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
     report = config.stash[_GAS_REPORT]
-    if not report.entries or _is_xdist_worker(config):
+    if not (report.entries or report.calls) or _is_xdist_worker(config):
         return
-    terminalreporter.section("gas used (highest per function)")
-    for line in report.lines():
-        terminalreporter.write_line(line)
-    try:
-        build_dir = Project.discover(config.rootpath).build_dir
-    except ProjectNotFoundError:  # a suite outside a project (its gas still printed above)
-        return
-    report.write(build_dir / "gas-report.json")
+    if report.calls:
+        terminalreporter.section("gas report (every transaction of the run)")
+        for line in report.tables():
+            terminalreporter.write_line(line)
+    if report.entries:
+        terminalreporter.section("gas recorded by the tests (highest per key)")
+        for line in report.lines():
+            terminalreporter.write_line(line)
+    path = config.getoption("--s4-gas-report")
+    if path is None:
+        try:
+            path = Project.discover(config.rootpath).build_dir / "gas-report.json"
+        except ProjectNotFoundError:  # a suite outside a project (its gas still printed above)
+            return
+    report.write(Path(path))
+    terminalreporter.write_line(f"gas report written to {path}")

@@ -1,0 +1,72 @@
+"""A scenario's cheat steps (`do: cheat.<name>`, docs/scenarios.md "Cheat steps"): on both backends, the chain's
+cheat codes with the scenario's values; an impersonating actor sends as a contract; the dry run names a cheat that
+does not exist."""
+
+from __future__ import annotations
+
+import pytest
+
+from s4chain.chain import Chain
+from s4chain.scenarios.engine import Replayer, ResumePoint, ScenarioSetupError
+from s4chain.scenarios.loader import ScenarioFileError, load_scenario
+
+SCENARIO = """\
+name: cheats
+description: a contract's tokens moved by an actor impersonating it, and balances, nonces and storage set
+start: 2031-01-05T09:00:00Z
+actors:
+  admin: {role: deploys the coin}
+  mallory: {role: sends as the coin}
+contracts:
+  coin:
+    driver: contract
+    contract: EuroStablecoin
+    params: {admin: "@admin"}
+steps:
+  - {at: +1h, actor: admin, do: cheat.set_balance, with: {account: "@mallory", ether: 5.5}}
+  - {actor: admin, do: coin.mint, with: {to: "@coin", amount: 100}}
+  - {actor: mallory, do: cheat.impersonate, with: {address: "@coin"}}
+  - actor: mallory
+    do: coin.transfer
+    with: {to: "@admin", value: 40}
+    expect:
+      events: [{name: Transfer, args: {from: "@coin", to: "@admin"}}]
+  - actor: admin
+    do: cheat.set_storage_at
+    with: {account: "0x00000000000000000000000000000000000000ab", slot: 3, value: 7}
+  - {actor: admin, do: cheat.set_nonce, with: {account: "0x00000000000000000000000000000000000000ab", nonce: 9}}
+  - {actor: admin, do: cheat.set_code, with: {account: "0x00000000000000000000000000000000000000ab", code: "0x6000"}}
+"""
+OTHER = "0x00000000000000000000000000000000000000AB"
+
+
+def test_cheat_steps_on_both_backends(write_scenario, both_chains: Chain) -> None:
+    chain = both_chains
+    replayer = Replayer(chain, load_scenario(write_scenario(SCENARIO)))
+    run = replayer.run()
+
+    assert [step.outcome for step in run.steps] == ["ok"] * 7, [step.problem for step in run.steps]
+    coin = replayer.drivers["coin"].contracts()["EuroStablecoin"]
+    admin = chain.accounts[0]
+    assert chain.balance(chain.accounts[1]) == 5_500_000_000_000_000_000
+    assert coin.balanceOf(coin.address) == 60 and coin.balanceOf(admin) == 40
+    assert int.from_bytes(chain.w3.eth.get_storage_at(OTHER, 3), "big") == 7
+    assert chain.w3.eth.get_transaction_count(OTHER) == 9
+    assert chain.code_at(OTHER) == bytes.fromhex("6000")
+
+
+def test_the_dry_run_names_the_cheats(write_scenario) -> None:
+    text = SCENARIO.replace("do: cheat.set_nonce", "do: cheat.warp")
+    with pytest.raises(ScenarioFileError, match=r"'cheat.warp': the cheat actions are impersonate, set_balance"):
+        load_scenario(write_scenario(text))
+    with pytest.raises(ScenarioFileError, match="ether"):
+        load_scenario(write_scenario(SCENARIO.replace("ether: 5.5", "ether: lots")))
+
+
+def test_a_replay_is_not_resumed_past_an_impersonation(write_scenario, chain: Chain) -> None:
+    loaded = load_scenario(write_scenario(SCENARIO))
+    first = Replayer(chain, loaded).run()
+    done = first.steps[:4]  # up to the impersonating transfer: mallory's impersonation lives in that replayer only
+    resume = ResumePoint(first.deployments, first.deployment_gas, done)
+    with pytest.raises(ScenarioSetupError, match="an impersonation made before the cut cannot be resumed"):
+        Replayer(chain, loaded).run(resume=resume)
