@@ -123,11 +123,12 @@ def _status(summary: Mapping[str, Any]) -> str:
     return f"<span class=failed>{failures} failed</span>" if failures else "<span class=ok>passed</span>"
 
 
-def _failed_steps(scenario: Mapping[str, Any]) -> list[str]:
+def _failed_steps(scenario: Mapping[str, Any], traces: bool = True) -> list[str]:
+    """Each failed step linked to its row, with its call trace (folded) unless `traces` is false."""
     anchor = _anchor(scenario["_index"])
     return [
         f"<li><a href=#{anchor}-step-{number}>step {number}</a> (line {step['line']}, {html.escape(step['actor'])}: "
-        f"<code>{html.escape(step['action'])}</code>): {_detail(step)}{_trace(step)}</li>"
+        f"<code>{html.escape(step['action'])}</code>): {_detail(step)}{_trace(step) if traces else ''}</li>"
         for number, step in enumerate(scenario["steps"], 1)
         if step["outcome"] != "ok"
     ]
@@ -148,7 +149,7 @@ def _story(scenario: dict[str, Any]) -> str:
 <section class=story id={_anchor(scenario["_index"])}>
 <h2>{html.escape(scenario["name"])} <small>({html.escape(scenario["use_case"])})</small> {_status(summary)}</h2>
 <p class=story-summary>{html.escape(scenario["description"])}</p>
-<p>{summary["steps"]} steps, {summary["transactions"]} transactions, {summary["gas"]:,} gas,
+<p class=facts>{summary["steps"]} steps, {summary["transactions"]} transactions, {summary["gas"]:,} gas,
 <span class="{"failed" if summary["failures"] else "ok"}">{summary["failures"]} failure(s)</span>,
 {summary["seconds"]} s on the {html.escape(scenario["backend"])} chain (id {scenario["chain_id"]}).
 {_shifted(scenario)}</p>
@@ -204,7 +205,8 @@ def _contents(scenarios: list[dict[str, Any]], studies: list[Mapping[str, str]])
 def _summary(scenarios: list[dict[str, Any]]) -> str:
     """Failures first: every failed step of every story, linked to its row; else that everything passed."""
     failed = [
-        f"<li><a href=#{_anchor(s['_index'])}>{html.escape(s['name'])}</a><ol>{''.join(_failed_steps(s))}</ol></li>"
+        f"<li><a href=#{_anchor(s['_index'])}>{html.escape(s['name'])}</a>"
+        f"<ol>{''.join(_failed_steps(s, traces=False))}</ol></li>"
         for s in scenarios
         if s["summary"]["failures"]
     ]
@@ -233,7 +235,7 @@ def _studies(studies: list[Mapping[str, str]]) -> str:
     if not studies:
         return ""
     links = "".join(
-        f"<li><a href={html.escape(s['href'], quote=True)}>{html.escape(s.get('title') or s['href'])}</a></li>"
+        f'<li><a href="{html.escape(s["href"], quote=True)}">{html.escape(s.get("title") or s["href"])}</a></li>'
         for s in studies
     )
     return f"<section id=studies><h2>Studies</h2><ul>{links}</ul></section>"

@@ -23,9 +23,10 @@ _OWN_AMOUNTS = {"Transfer": "value", "Approval": "value"}  # a token's own event
 
 def amount(raw: int, symbol: str, decimals: int) -> str:
     """`1500000000` of a 6-decimal tEUR -> `1,500 tEUR`; every digit kept, trailing zeros dropped."""
-    whole, _, fraction = f"{from_units(abs(raw), decimals):f}".partition(".")
-    fraction = fraction.rstrip("0")
-    return f"{'-' if raw < 0 else ''}{int(whole):,}{'.' + fraction if fraction else ''} {symbol}"
+    # Integer arithmetic: a Decimal division would round past 28 digits (10**30 base units of an 18-decimal token).
+    whole, rest = divmod(abs(raw), 10**decimals)
+    fraction = f"{rest:0{decimals}d}".rstrip("0") if decimals else ""
+    return f"{'-' if raw < 0 else ''}{whole:,}{'.' + fraction if fraction else ''} {symbol}"
 
 
 def short(text: str) -> str:
