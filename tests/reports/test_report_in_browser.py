@@ -20,6 +20,15 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (apt-get install chromium)")
 ROOT = Path(__file__).resolve().parents[2]
 WIDTH, SCREEN = 1400, 900
+# Each use case's story chart (matplotlib writes a chart's texts as SVG comments).
+STORY_CHARTS = {
+    "UC1": "The sale's raise over time",
+    "UC2": "Offers: what was bought, withdrawn or left open",
+    "UC3": "Lease 1: the statement over time",
+    "UC4": "Provenance: lots",
+    "UC5": "Data sales per listing",
+    "UC6": "Missions: where each escrow went",
+}
 
 # Flags for a sandboxed, offline machine: no first-run UI, no background connections to Google's services.
 FLAGS = [
@@ -121,6 +130,10 @@ def test_demo_report_reads_from_the_top(demo: Path, tmp_path: Path) -> None:
         assert story["summary_bottom"] - story["top"] < SCREEN, f"{story['title']}: its facts are below the fold"
         assert story["chart_top"] - story["top"] < SCREEN, f"{story['title']}: its chart starts below the fold"
     assert measured["height"] < 9 * SCREEN, measured["height"]
+    for story in demo.read_text().split("<section class=story")[1:]:
+        first = story[: story.index("<details class=steps>")]  # what is not folded away
+        found = re.search(r"<small>\((UC\d)\)</small>", first)
+        assert found and f"<!-- {STORY_CHARTS[found.group(1)]}" in first, first[:300]
 
     dom = _chromium("--dump-dom", demo.as_uri(), profile=tmp_path / "profile").stdout
     contents = dom[dom.index('<nav id="contents">') : dom.index("</nav>")]

@@ -119,3 +119,17 @@ def test_report_files_are_readable_by_others(run: ScenarioRun, tmp_path: Path, u
     for path in (tmp_path / "report.html", json_path):
         assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
     assert json.loads(json_path.read_text())["scenarios"][0]["name"] == "Minimal sale"
+
+
+def test_many_failures_leave_the_story_chart_on_its_first_screen(run: ScenarioRun) -> None:
+    """Three failed steps are listed open above the story's chart, the rest folded beneath them."""
+    data = report_data([run])
+    (scenario,) = data["scenarios"]
+    for step in scenario["steps"]:
+        step["outcome"], step["problem"] = "failed", f"problem at line {step['line']}"
+    scenario["summary"]["failures"] = len(scenario["steps"])
+    story = render_html(data).split("<section class=story")[1]
+    opened, folded = story.split("more</summary>")
+    assert opened.count("<li>") == 3 and opened.endswith(f"<summary>{len(scenario['steps']) - 3} ")
+    assert folded.index("<ol class=failures start=4>") < folded.index("</details></details>")
+    assert story.index("</details></details>") < story.index("<div class=chart>")

@@ -26,10 +26,12 @@ th{background:#f3f5f9}.ok{color:#19734a;font-weight:600}.failed{color:#b3261e;fo
 .num{text-align:right;font-variant-numeric:tabular-nums}.ev{font-family:monospace;font-size:.75rem;color:#445}
 .chart svg{max-width:100%;height:auto;max-height:640px}.chart{display:flex;flex-wrap:wrap;gap:1rem}
 .ev{overflow-wrap:anywhere;max-width:34rem}.who{color:#3b6fd4}.role{color:#7c3aed}.amt{color:#19734a}
+table.state{width:auto;min-width:40%}
 nav ol{columns:2;font-size:.95rem}details{margin:.4rem 0}summary{cursor:pointer;font-weight:600;color:#374151}
 .story-summary{font-size:1.02rem}.failures li{margin:.3rem 0}code{font-size:.8rem}
 pre.trace{background:#f8f8fa;border:1px solid #dfe3ea;padding:.5rem;overflow-x:auto;font-size:.75rem}
 """
+SHOWN_FAILURES = 3  # failed steps listed open at the top of a story
 
 
 def _anchor(index: int) -> str:
@@ -138,9 +140,16 @@ def _story(scenario: dict[str, Any]) -> str:
     summary = scenario["summary"]
     labels = Labels.of(scenario)
     failed = _failed_steps(scenario)
+    # The first few failures open, the rest folded: the story's chart stays on its first screen.
+    more = (
+        f"<details><summary>{len(failed) - SHOWN_FAILURES} more</summary><ol class=failures "
+        f"start={SHOWN_FAILURES + 1}>{''.join(failed[SHOWN_FAILURES:])}</ol></details>"
+        if len(failed) > SHOWN_FAILURES
+        else ""
+    )
     failures = (
         f"<details open><summary class=failed>Failed steps ({len(failed)})</summary><ol class=failures>"
-        f"{''.join(failed)}</ol></details>"
+        f"{''.join(failed[:SHOWN_FAILURES])}</ol>{more}</details>"
         if failed
         else ""
     )
