@@ -253,4 +253,6 @@ USE_CASE = UseCase(
     driver=DataMarketDriver,
     contracts=("DataMarket", "EuroStablecoin"),
     attach_roles=("admin",),
+    charts=("s4chain.reports.charts:data_sales",),
+    amounts=dict.fromkeys(("price", "oldPrice", "newPrice", "amount", "fee", "toOwner", "refund"), "EuroStablecoin"),
 )

@@ -449,5 +449,11 @@ USE_CASE = UseCase(
     optional_contracts=("TeamVesting",),  # with a team allocation
     roles=("platform", "sme"),
     charts=("s4chain.reports.charts:sale_raise",),
+    amounts={
+        **dict.fromkeys(("eurValue", "raised", "feeStable", "stableAmount", "netWorth"), "EuroStablecoin"),
+        **dict.fromkeys(("weiPaid", "feeWei", "weiAmount"), "ether"),
+        "tokens": "SmeToken",
+        "amount": "@token",  # the vesting wallet's ERC20Released
+    },
     deploy_set=_deploy_set,
 )

@@ -455,4 +455,19 @@ USE_CASE = UseCase(
     roles=("admin", "manufacturer", "lessor"),
     attach_roles=("admin",),
     charts=("s4chain.reports.charts:lease_statement",),
+    amounts=dict.fromkeys(
+        (
+            "charge",
+            "outstanding",
+            "amount",
+            "fromDeposit",
+            "refund",
+            "unpaid",
+            "deposit",
+            "periodFee",
+            "hourlyFee",
+            "slaCredit",
+        ),
+        "EuroStablecoin",
+    ),
 )

@@ -311,4 +311,6 @@ USE_CASE = UseCase(
     name="tokens",
     driver=TokenExchangeDriver,
     contracts=("P2PExchange", "TokenFactory"),
+    charts=("s4chain.reports.charts:token_trades",),
+    amounts={"sellAmount": "@sellToken", "buyAmount": "@buyToken", "initialSupply": "@token", "cap": "@token"},
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import typing
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol, Self
 
 from eth_account.signers.local import LocalAccount
@@ -84,6 +84,10 @@ class UseCase:
     charts: tuple[str, ...] = ()  # "module:function" drawing a report chart for each set of this use case
     deploy_set: DeploySet | None = None  # `s4chain deploy`'s way, when not `driver.deploy(chain, params, **roles)`
     optional_contracts: tuple[str, ...] = ()  # the contracts some deployments have (a sale's vesting wallet)
+    # The unit of each amount its events carry, by argument name (a struct's fields too), for the report: a
+    # contract of the set (its token's symbol and decimals), "ether", or "@arg", the token whose address the
+    # event's argument `arg` holds (the zero address: ether). A token's own Transfer and Approval need none.
+    amounts: Mapping[str, str] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         if not self.code or not self.name:

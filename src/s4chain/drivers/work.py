@@ -301,4 +301,8 @@ USE_CASE = UseCase(
     contracts=("MissionEscrow", "EuroStablecoin"),
     roles=("admin", "arbiter"),
     attach_roles=("admin",),
+    charts=("s4chain.reports.charts:mission_payments",),
+    amounts=dict.fromkeys(
+        ("total", "paid", "refunded", "net", "fee", "toFreelancer", "toFirm", "amount"), "EuroStablecoin"
+    ),
 )

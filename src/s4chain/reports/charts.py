@@ -17,9 +17,11 @@ import matplotlib
 matplotlib.use("Agg")  # no display here; this backend only writes files
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from s4chain.drivers.registry import use_cases
 from s4chain.errors import S4ChainError
+from s4chain.reports.labels import Labels, amount, decimal_of
 
 BLUE, RED, GREY, GREEN = "#3b6fd4", "#b3261e", "#6b7280", "#19734a"
 DAY = 86_400
@@ -57,6 +59,7 @@ def gas_per_step(scenario: dict[str, Any]) -> str:
     figure, axis = plt.subplots(figsize=(8, 2.4))
     colours = [RED if s["outcome"] != "ok" else BLUE for s in steps]
     axis.bar(range(1, len(steps) + 1), [s["gas_used"] / 1000 for s in steps], color=colours)
+    axis.xaxis.set_major_locator(MaxNLocator(integer=True))
     axis.set_xlabel("step")
     axis.set_ylabel("gas (thousands)")
     axis.set_title("Gas per step (red: failed expectation)")
@@ -270,3 +273,200 @@ def set_charts(scenario: dict[str, Any]) -> list[str]:
             if picture:
                 drawn.append(picture)
     return drawn
+
+
+def story_charts(scenario: dict[str, Any]) -> list[str]:
+    """The charts that tell a scenario's story: its sets' own (`set_charts`), else, for sets whose use case
+    draws none (the generic `driver: contract`), each set's events per step."""
+    drawn = set_charts(scenario)
+    if drawn:
+        return drawn
+    pictures = (events_per_step(scenario, set_name) for set_name in scenario.get("drivers", {}))
+    return [picture for picture in pictures if picture] or [gas_per_step(scenario)]
+
+
+def events_per_step(scenario: dict[str, Any], set_name: str) -> str | None:
+    """How many events of each kind the set's contracts emitted at each step: what any contract's story is
+    made of, when its use case declares no chart of its own."""
+    addresses = set(scenario["deployments"].get(set_name, {}).values())
+    steps = scenario["steps"]
+    counts: dict[str, list[int]] = defaultdict(lambda: [0] * len(steps))
+    for index, step in enumerate(steps):
+        for event in step["events"]:
+            if event["address"] in addresses:
+                counts[event["name"]][index] += 1
+    if not counts:
+        return None
+    figure, axis = plt.subplots(figsize=(8, 2.8))
+    bottom = [0] * len(steps)
+    colours = plt.get_cmap("tab10")
+    for number, (name, values) in enumerate(sorted(counts.items())):
+        axis.bar(range(1, len(steps) + 1), values, bottom=bottom, label=name, color=colours(number % 10))
+        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    for index, step in enumerate(steps):
+        if step["outcome"] != "ok":
+            axis.axvline(index + 1, color=RED, linestyle=":", label="failed step")
+    axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axis.yaxis.set_major_locator(MaxNLocator(integer=True))
+    handles, labels = axis.get_legend_handles_labels()
+    unique = dict(zip(labels, handles, strict=True))
+    axis.legend(unique.values(), unique.keys(), loc="upper left", fontsize=7, ncols=3)
+    axis.set_xlabel("step")
+    axis.set_ylabel("events")
+    axis.set_title(f"{set_name}: events per step")
+    return svg(figure)
+
+
+def _stacked(title: str, rows: list[str], parts: dict[str, tuple[list[float], str]], unit: str) -> str:
+    """Horizontal bars, one per row, each split into coloured parts (`name -> (values, colour)`)."""
+    figure, axis = plt.subplots(figsize=(8, 1.1 + 0.5 * len(rows)))
+    left = [0.0] * len(rows)
+    for name, (values, colour) in parts.items():
+        axis.barh(rows, values, left=left, color=colour, label=name)
+        left = [a + b for a, b in zip(left, values, strict=True)]
+    axis.invert_yaxis()
+    axis.set_xlabel(unit)
+    axis.set_title(title)
+    axis.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)
+    return svg(figure)
+
+
+def _who(labels: Labels, address: str) -> str:
+    return labels.name(address) or address[:10]
+
+
+def token_trades(scenario: dict[str, Any], set_name: str) -> str | None:
+    """Every peer-to-peer offer: how much of what it put up was bought, taken back by its maker, or still open."""
+    labels = Labels.of(scenario)
+    events = _set_events_of(scenario, set_name)
+    offers: dict[int, dict[str, Any]] = {}
+    for _, event in events:
+        args = event["args"]
+        if event["name"] == "OfferCreated":
+            sell, buy = labels.unit_of(event, "sellAmount"), labels.unit_of(event, "buyAmount")
+            offers[int(args["offerId"])] = {
+                "label": f"offer {args['offerId']} by {_who(labels, args['maker'])}: "
+                f"{_shown(args['sellAmount'], sell)} for {_shown(args['buyAmount'], buy)}",
+                "size": int(args["sellAmount"]),
+                "sold": 0,
+                "withdrawn": 0,
+            }
+        elif event["name"] == "OfferFilled" and int(args["offerId"]) in offers:
+            offers[int(args["offerId"])]["sold"] += int(args["amount"])
+        elif event["name"] == "OfferCancelled" and int(args["offerId"]) in offers:
+            offers[int(args["offerId"])]["withdrawn"] += int(args["refunded"])
+    if not offers:
+        return None
+    shown = list(offers.values())
+
+    def share(key: str) -> list[float]:
+        return [100 * o[key] / o["size"] if o["size"] else 0.0 for o in shown]
+
+    open_share = [max(0.0, 100 - a - b) for a, b in zip(share("sold"), share("withdrawn"), strict=True)]
+    return _stacked(
+        "Offers: what was bought, withdrawn or left open",
+        [o["label"] for o in shown],
+        {"bought": (share("sold"), GREEN), "withdrawn": (share("withdrawn"), GREY), "open": (open_share, BLUE)},
+        "% of the amount offered",
+    )
+
+
+def _shown(raw: Any, unit: tuple[str, int] | None) -> str:
+    return amount(int(raw), *unit) if unit is not None else str(raw)
+
+
+def _set_events_of(scenario: dict[str, Any], set_name: str) -> list[tuple[int, dict[str, Any]]]:
+    addresses = set(scenario["deployments"].get(set_name, {}).values())
+    return [(step["at"], e) for step in scenario["steps"] for e in step["events"] if e["address"] in addresses]
+
+
+def _in_unit(labels: Labels, event: dict[str, Any], argument: str) -> float:
+    return float(decimal_of(int(event["args"][argument]), labels.unit_of(event, argument)))
+
+
+def _unit_name(labels: Labels, set_name: str, contract: str) -> str:
+    unit = labels.units.get(labels.deployments.get(set_name, {}).get(contract, ""))
+    return unit[0] if unit is not None else "raw units"
+
+
+def data_sales(scenario: dict[str, Any], set_name: str) -> str | None:
+    """Each data listing's sales: what its owner kept, the platform's fees, and what went back to buyers when
+    consent was revoked."""
+    labels = Labels.of(scenario)
+    listings: dict[int, dict[str, float]] = {}
+    names: dict[int, str] = {}
+    for _, event in _set_events_of(scenario, set_name):
+        args = event["args"]
+        if event["name"] == "ListingCreated":
+            listing = int(args["listingId"])
+            names[listing] = f"listing {listing}: {args.get('category', '')} by {_who(labels, args['owner'])}"
+            listings[listing] = {"owner": 0.0, "fees": 0.0, "refunded": 0.0}
+        elif event["name"] == "AccessPurchased" and int(args["listingId"]) in listings:
+            row = listings[int(args["listingId"])]
+            row["owner"] += _in_unit(labels, event, "amount") - _in_unit(labels, event, "fee")
+            row["fees"] += _in_unit(labels, event, "fee")
+        elif event["name"] == "EscrowReleased" and int(args["listingId"]) in listings:
+            row = listings[int(args["listingId"])]
+            row["owner"] -= _in_unit(labels, event, "refund")
+            row["refunded"] += _in_unit(labels, event, "refund")
+    if not listings:
+        return None
+    ids = sorted(listings)
+    return _stacked(
+        "Data sales per listing",
+        [names[i] for i in ids],
+        {
+            "to the owner": ([listings[i]["owner"] for i in ids], GREEN),
+            "platform fees": ([listings[i]["fees"] for i in ids], GREY),
+            "refunded to buyers": ([listings[i]["refunded"] for i in ids], RED),
+        },
+        _unit_name(labels, set_name, "EuroStablecoin"),
+    )
+
+
+def mission_payments(scenario: dict[str, Any], set_name: str) -> str | None:
+    """Each freelance mission's escrow: paid to the freelancer, the platform's fees, refunded to the firm, and
+    what is still held; rejections and disputes named beside it."""
+    labels = Labels.of(scenario)
+    missions: dict[int, dict[str, float]] = {}
+    names: dict[int, str] = {}
+    troubles: dict[int, list[str]] = defaultdict(list)
+    for _, event in _set_events_of(scenario, set_name):
+        args = event["args"]
+        if event["name"] == "MissionPosted":
+            mission = int(args["missionId"])
+            names[mission] = f"mission {mission} of {_who(labels, args['firm'])}"
+            missions[mission] = {"total": _in_unit(labels, event, "total"), "net": 0.0, "fee": 0.0, "refunded": 0.0}
+        elif int(args.get("missionId", -1)) not in missions:
+            continue
+        elif event["name"] == "Paid":
+            missions[int(args["missionId"])]["net"] += _in_unit(labels, event, "net")
+            missions[int(args["missionId"])]["fee"] += _in_unit(labels, event, "fee")
+        elif event["name"] == "MissionClosed":
+            missions[int(args["missionId"])]["refunded"] += _in_unit(labels, event, "refunded")
+        elif event["name"] == "MilestoneRejected":
+            troubles[int(args["missionId"])].append("rejection")
+        elif event["name"] == "DisputeOpened":
+            troubles[int(args["missionId"])].append("dispute")
+    if not missions:
+        return None
+    ids = sorted(missions)
+    held = [
+        max(0.0, missions[i]["total"] - missions[i]["net"] - missions[i]["fee"] - missions[i]["refunded"]) for i in ids
+    ]
+    rows = [
+        names[i]
+        + (f" ({', '.join(f'{troubles[i].count(t)} {t}' for t in dict.fromkeys(troubles[i]))})" if troubles[i] else "")
+        for i in ids
+    ]
+    return _stacked(
+        "Missions: where each escrow went",
+        rows,
+        {
+            "paid to the freelancer": ([missions[i]["net"] for i in ids], GREEN),
+            "platform fees": ([missions[i]["fee"] for i in ids], GREY),
+            "refunded to the firm": ([missions[i]["refunded"] for i in ids], RED),
+            "still in escrow": (held, BLUE),
+        },
+        _unit_name(labels, set_name, "EuroStablecoin"),
+    )

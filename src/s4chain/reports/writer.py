@@ -40,10 +40,11 @@ def check_report_path(html_path: Path) -> None:
         raise _unwritable(html_path, exc) from None
 
 
-def write_report(runs: list[ScenarioRun], html_path: Path) -> Path:
-    """Write the HTML report and its JSON twin; returns the JSON path."""
+def write_report(runs: list[ScenarioRun], html_path: Path, studies: list[dict[str, str]] | None = None) -> Path:
+    """Write the HTML report and its JSON twin; returns the JSON path. `studies`: links to study pages
+    (`{"title": ..., "href": ...}`), listed in the report's Studies section."""
     html_path, json_path = report_paths(html_path)
-    data = report_data(runs)
+    data = report_data(runs, studies)
     page = render_html(data)
     text = json.dumps(data, indent=2, default=str) + "\n"
     try:

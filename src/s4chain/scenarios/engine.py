@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
 
-from eth_abi.exceptions import EncodingError
+from eth_abi import decode as abi_decode
+from eth_abi.exceptions import DecodingError, EncodingError
 from eth_account.signers.local import LocalAccount
+from eth_utils import keccak
 from pydantic import BaseModel
 from web3.exceptions import MismatchedABI, Web3ValidationError
 
@@ -76,6 +78,11 @@ class ScenarioRun:
     drivers: dict[str, str] = field(default_factory=dict)  # set name -> driver name
     final_states: dict[str, Any] = field(default_factory=dict)  # set name -> the driver's state() at the end
     names: dict[str, str] = field(default_factory=dict)  # address -> actor or `set.Contract`, for reports
+    # For reports: token contracts' units (address -> symbol and decimals), role hashes -> role names (keccak of
+    # every `*_ROLE` getter's name in the compiled ABIs), the compilers of the deployed contracts (name -> version).
+    units: dict[str, dict[str, Any]] = field(default_factory=dict)
+    roles: dict[str, str] = field(default_factory=dict)
+    compilers: dict[str, str] = field(default_factory=dict)
     start: int = 0
     time_shift: int = 0  # seconds the file's dates were moved forward by (`--shift-time`)
     deployment_gas: int = 0
@@ -256,6 +263,7 @@ class Replayer:
                 except (ContractRevert, *BAD_VALUE) as exc:
                     # A set the chain refuses (a constructor's revert, say) fails the run's setup, not the process.
                     run.steps.append(self._failed_setup(run, exc, setup))
+                    self._describe(run)
                     run.seconds = time.perf_counter() - started
                     return run
             run.deployment_gas = setup.gas_used
@@ -274,6 +282,7 @@ class Replayer:
             read_state = getattr(driver, "state", None)
             if callable(read_state) and not _required_parameters(read_state):
                 run.final_states[name] = _plain(read_state())
+        self._describe(run)
         run.seconds = time.perf_counter() - started
         return run
 
@@ -295,6 +304,22 @@ class Replayer:
                 params, arguments = deploy_inputs(self.resolver, spec, self._abi)
                 driver = driver_class(spec.driver).deploy(self.chain, params, **arguments)
             self._register(run, name, spec, driver)
+
+    def _describe(self, run: ScenarioRun) -> None:
+        """What a report needs to label a run's amounts and role hashes: the units of every token contract that
+        was deployed or emitted an event (a factory's tokens too), the roles the compiled ABIs name, and the
+        compilers of the deployed contracts."""
+        addresses = {a for contracts in run.deployments.values() for a in contracts.values()}
+        addresses |= {event["address"] for step in run.steps for event in step.events}
+        for artifact in self.chain.artifacts:
+            run.roles.update(role_names(artifact.abi))
+        for contracts in self._contracts.values():
+            for name in (c.contract_name for c in contracts.values()):
+                run.compilers[name] = self.chain.artifacts.get(name).compiler.version
+        for address in sorted(addresses):
+            unit = _token_unit(self.chain, address)
+            if unit is not None:
+                run.units[address] = {"symbol": unit[0], "decimals": unit[1]}
 
     def _failed_setup(self, run: ScenarioRun, exc: Exception, setup: Recording) -> StepRecord:
         """The deployment that failed, as a failed step before the first one (the steps are not run)."""
@@ -535,6 +560,34 @@ def _value_problem(exc: Exception) -> str:
     return " ".join(str(text).split())
 
 
+_SYMBOL, _DECIMALS = bytes.fromhex("95d89b41"), bytes.fromhex("313ce567")  # ERC-20's symbol(), decimals()
+
+
+def _token_unit(chain: Chain, address: str) -> tuple[str, int] | None:
+    """The symbol and decimals of the ERC-20 token at `address` (a factory's token, whose ABI the replay may not
+    know, too); None for anything that answers neither."""
+    try:
+        (symbol,) = abi_decode(["string"], chain.call(address, _SYMBOL))
+        (decimals,) = abi_decode(["uint8"], chain.call(address, _DECIMALS))
+    except (ContractRevert, DecodingError, *BAD_VALUE):
+        return None
+    return (symbol, decimals) if isinstance(symbol, str) and symbol.isprintable() and symbol else None
+
+
+def role_names(abi: list[dict[str, Any]]) -> dict[str, str]:
+    """AccessControl's role hashes by name: `keccak256("MINTER_ROLE")` for every `*_ROLE()` getter of an ABI, and
+    DEFAULT_ADMIN_ROLE's zero hash."""
+    roles = {}
+    for entry in abi:
+        name = entry.get("name", "")
+        outputs = entry.get("outputs") or [{}]
+        getter = entry.get("type") == "function" and not entry["inputs"] and outputs[0].get("type") == "bytes32"
+        if getter and name.endswith("_ROLE"):
+            hashed = bytes(32) if name == "DEFAULT_ADMIN_ROLE" else keccak(text=name)
+            roles["0x" + hashed.hex()] = name
+    return roles
+
+
 def _required_parameters(method: Callable[..., Any]) -> list[str]:
     return [p.name for p in inspect.signature(method).parameters.values() if p.default is inspect.Parameter.empty]
 
@@ -543,7 +596,7 @@ def _plain(value: Any) -> Any:
     """JSON-friendly form of driver results and event arguments."""
     if hasattr(value, "model_dump"):
         return _plain(value.model_dump())
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):  # web3's AttributeDict (an event's struct argument) too
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
