@@ -44,7 +44,7 @@ from s4chain.compiler.artifacts import ArtifactStore
 GENESIS_TIMESTAMP = 1_893_456_000  # 2030-01-01T00:00:00Z
 
 
-class _Backend(PyEVMBackend):
+class TesterBackend(PyEVMBackend):
     """eth-tester's py-evm backend, sharing its chain with the engine: whenever eth-tester takes the chain, the
     engine has written out every block first (`hand_over`). Its calls report the raw revert data, which
     eth-tester flattens into a message (for the blocks the engine does not answer for: the pending one)."""
@@ -75,7 +75,7 @@ class _Backend(PyEVMBackend):
         return bytes(computation.output)
 
 
-def tester_backend(genesis_timestamp: int = GENESIS_TIMESTAMP, kind: type[PyEVMBackend] = PyEVMBackend) -> Any:
+def eth_tester_backend(genesis_timestamp: int = GENESIS_TIMESTAMP, kind: type[PyEVMBackend] = PyEVMBackend) -> Any:
     """eth-tester's py-evm backend with s4chain's genesis: the dev accounts and balances, anvil's chain id,
     fee-free blocks of BLOCK_GAS_LIMIT."""
     # eth-tester's default gas limit (~3.1M) is too small to deploy the larger contracts.
@@ -97,7 +97,7 @@ def tester_backend(genesis_timestamp: int = GENESIS_TIMESTAMP, kind: type[PyEVMB
     return backend
 
 
-def tester_web3(tester: EthereumTester) -> Web3:
+def eth_tester_web3(tester: EthereumTester) -> Web3:
     endpoints = {**API_ENDPOINTS, "eth": {**API_ENDPOINTS["eth"], "chainId": lambda *_: DEV_CHAIN_ID}}
     return Web3(EthereumTesterProvider(tester, api_endpoints=endpoints))
 
@@ -127,13 +127,13 @@ class InProcessChain(Chain):
     backend_name = "in-process"
 
     def __init__(self, artifacts: ArtifactStore | None = None, genesis_timestamp: int = GENESIS_TIMESTAMP) -> None:
-        backend: _Backend = tester_backend(genesis_timestamp, _Backend)
+        backend: TesterBackend = eth_tester_backend(genesis_timestamp, TesterBackend)
         self.engine = PyEvmEngine(backend._pyevm)
         backend.engine = self.engine
         self.tester = EthereumTester(backend)
         self._keys: dict[str, PrivateKey] = {}
         self._signed: Any = None  # the transaction `_sign` made last, for `_submit_raw`
-        super().__init__(tester_web3(self.tester), dev_accounts(), artifacts)
+        super().__init__(eth_tester_web3(self.tester), dev_accounts(), artifacts)
 
     # --- blocks and state, from the engine ----------------------------------------------------------------
     @property
@@ -192,14 +192,16 @@ class InProcessChain(Chain):
             access_list=(),
         )
         signed = unsigned.as_signed_transaction(key, chain_id=tx["chainId"])
-        self._signed = signed  # handed to the engine as it is by `_submit_raw` (no decoding, no recovery)
-        return signed.encode(), "0x" + signed.hash.hex()
+        signed.__dict__["sender"] = bytes.fromhex(account.address[2:])  # its cached sender: signed with its key
+        raw = signed.encode()
+        self._signed = (raw, signed)  # handed to the engine as it is by `_submit_raw` (no decoding, no recovery)
+        return raw, "0x" + signed.hash.hex()
 
     def _submit_raw(self, raw: bytes) -> None:
         signed, self._signed = self._signed, None
         try:
-            if signed is not None and signed.encode() == raw:
-                self.engine.apply(signed)
+            if signed is not None and signed[0] is raw:
+                self.engine.apply(signed[1])
             else:
                 self.engine.submit(raw)
         except TransactionRejected as exc:
@@ -278,7 +280,7 @@ class InProcessChain(Chain):
                 {k: v for k, v in tx.items() if k in ("from", "to", "data", "value", "gas")}
             )
             raw_block = self.tester.normalizer.normalize_inbound_block_number(block)
-            backend: _Backend = self.tester.backend
+            backend: TesterBackend = self.tester.backend
             return backend.call(normalized, raw_block)
         to = tx.get("to")
         data = tx.get("data", b"")

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any, cast
 
+from eth._utils.headers import new_timestamp_from_parent
 from eth.abc import BlockHeaderAPI, ExecutionContextAPI, SignedTransactionAPI, VirtualMachineAPI
 from eth.chains.base import MiningChain
 from eth.constants import EMPTY_SHA3
@@ -28,6 +29,9 @@ from eth.db.account import AccountDB
 from eth.db.backends.memory import MemoryDB
 from eth.db.trie import make_trie_root_and_nodes
 from eth.exceptions import Revert
+from eth.vm.forks.london.headers import calculate_expected_base_fee_per_gas
+from eth.vm.forks.prague import PragueVM
+from eth.vm.forks.prague.headers import calc_excess_blob_gas_prague
 from eth.vm.spoof import SpoofTransaction
 from eth_hash.auto import keccak
 from eth_utils import ValidationError
@@ -213,6 +217,7 @@ class PyEvmEngine:
         self._pending = chain.header
         self._changed = False
         self._vm_class = chain.get_vm_class(self._pending)
+        self._template = chain.create_header_from_parent(head)
         self._fresh_state(head.state_root)
 
     def _from_database(self, number: int) -> _Mined:
@@ -382,9 +387,22 @@ class PyEvmEngine:
         for index, receipt in enumerate(receipts):
             self._by_hash[receipt.tx_hash] = (number, index)
         self._blocks.append(mined)
-        self._pending = self._chain.create_header_from_parent(header)
+        self._pending = self._header_after(header)
         self._changed = True
         return mined
+
+    def _header_after(self, parent: BlockHeaderAPI) -> BlockHeaderAPI:
+        """The next block's header, as eth-tester's `create_header_from_parent` makes it (parent hash and state
+        root left for sealing). On Prague, the parent-dependent fields are set on one header made by py-evm at the
+        start (py-evm builds six header objects for each, through every fork's rules)."""
+        if not issubclass(self._vm_class, PragueVM):
+            return cast(BlockHeaderAPI, self._chain.create_header_from_parent(parent))
+        return self._template.copy(
+            block_number=parent.block_number + 1,
+            timestamp=new_timestamp_from_parent(parent),
+            base_fee_per_gas=calculate_expected_base_fee_per_gas(parent),
+            excess_blob_gas=calc_excess_blob_gas_prague(parent),
+        )
 
     def _receipt_of(
         self, header: BlockHeaderAPI, index: int, tx: SignedTransactionAPI, receipt: Any, before: Any, output: bytes
