@@ -215,9 +215,9 @@ class Chain(ABC):
             self._mine_block()
             self._next_timestamp = None
             if self._recordings:
-                latest = self.w3.eth.get_block("latest")
+                number = self.block_number
                 for recording in self._recordings:
-                    recording.block_times[int(latest["number"])] = int(latest["timestamp"])
+                    recording.block_times[number] = self._block_timestamp(number)
 
     def _pin_block_time(self) -> None:
         if self.one_second_blocks and self._next_timestamp is None:

@@ -22,6 +22,7 @@ from eth_tester.exceptions import SnapshotNotFound
 from eth_utils import to_checksum_address
 from hexbytes import HexBytes
 from web3 import Web3
+from web3.datastructures import AttributeDict
 from web3.providers.eth_tester import EthereumTesterProvider
 from web3.providers.eth_tester.defaults import API_ENDPOINTS
 
@@ -246,8 +247,9 @@ class InProcessChain(Chain):
         ]
 
     def _decode_logs(self, logs: list[Any]) -> list[DecodedEvent]:
-        # A decoded event has no block hash: decode without computing it (web3's decoder reads the key).
-        return self.events.decode_all([{"blockHash": b"", **log} for log in logs])
+        # A decoded event has no block hash: decode without computing it (web3's decoder reads the key). An
+        # AttributeDict, as web3's logs are: web3 then gives struct arguments as AttributeDicts too.
+        return self.events.decode_all([AttributeDict({"blockHash": b"", **log}) for log in logs])
 
     def get_events(
         self, from_block: int = 0, to_block: int | str = "latest", address: str | None = None
