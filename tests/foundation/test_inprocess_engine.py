@@ -135,3 +135,20 @@ def test_events_come_from_the_engines_receipts_as_eth_tester_gives_them(
     transfers = [e.args["value"] for e in ours if e.name == "Transfer"]
     assert transfers == [10**6, *range(1, 121), 1]  # the mint, the loop, the block's transfer
     assert chain.get_events(chain.block_number, "latest")[-1].name == "Approval"
+
+
+def test_web3_filters_see_the_blocks_and_logs_the_engine_mines(chain: InProcessChain) -> None:
+    alice, bob = chain.accounts[:2]
+    token = chain.deploy("EuroStablecoin", alice, sender=alice)
+    blocks = chain.w3.eth.filter("latest")
+    transfers = chain.w3.eth.filter({"address": token.address})
+    minted = token.mint(alice, 10, sender=alice)
+    moved = token.transfer(bob, 3, sender=alice)
+    assert [bytes(h) for h in blocks.get_new_entries()] == [
+        chain.block_hash(minted.block_number),
+        chain.block_hash(moved.block_number),
+    ]
+    assert [entry["transactionHash"].hex() for entry in transfers.get_new_entries()] == [
+        minted.tx_hash.removeprefix("0x"),
+        moved.tx_hash.removeprefix("0x"),
+    ]

@@ -132,6 +132,7 @@ class InProcessChain(Chain):
         self.engine = PyEvmEngine(backend._pyevm)
         backend.engine = self.engine
         self.tester = EthereumTester(backend)
+        self.engine.on_mined = self._feed_filters
         self._keys: dict[str, PrivateKey] = {}
         self._signed: Any = None  # the transaction `_sign` made last, for `_submit_raw`
         super().__init__(eth_tester_web3(self.tester), dev_accounts(), artifacts)
@@ -168,6 +169,20 @@ class InProcessChain(Chain):
 
     def _set_automine(self, on: bool) -> None:
         self.engine.automine = on
+
+    def _feed_filters(self, number: int) -> None:
+        """Give web3 users' filters (eth-tester's) a block the engine mined, as eth-tester's own mining does."""
+        tester = self.tester
+        if not (tester._block_filters or tester._log_filters or tester._pending_transaction_filters):
+            return
+        block_hash = tester.normalizer.normalize_outbound_block_hash(self.engine.block_hash(number))
+        block = tester.get_block_by_hash(block_hash)
+        for pending_filter in tester._pending_transaction_filters.values():
+            for tx_hash in block["transactions"]:
+                pending_filter.add(tester.normalizer.normalize_inbound_transaction_hash(tx_hash))
+        for block_filter in tester._block_filters.values():
+            block_filter.add(tester.normalizer.normalize_inbound_block_hash(block_hash))
+        tester._process_block_logs(block)
 
     # --- transactions -------------------------------------------------------------------------------------
     def _pending_nonce(self, address: str) -> int:

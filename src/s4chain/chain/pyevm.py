@@ -16,7 +16,7 @@ puts the store back byte for byte and rebuilds the live state on the restored he
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any, cast
@@ -198,6 +198,8 @@ class PyEvmEngine:
         self._call_vm: tuple[bytes, VirtualMachineAPI] | None = None
         self._blocks: list[_Mined] = []
         self._by_hash: dict[bytes, tuple[int, int]] = {}  # tx hash -> (block number, index)
+        # Called with each block's number once mined (eth-tester's filters are fed when it mines).
+        self.on_mined: Callable[[int], None] | None = None
         self._adopt()
 
     # --- the chain as py-evm's database has it -------------------------------------------------------------
@@ -389,6 +391,8 @@ class PyEvmEngine:
         self._blocks.append(mined)
         self._pending = self._header_after(header)
         self._changed = True
+        if self.on_mined is not None:
+            self.on_mined(number)
         return mined
 
     def _header_after(self, parent: BlockHeaderAPI) -> BlockHeaderAPI:
