@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -243,10 +244,7 @@ class PyEvmEngine:
 
     def _fresh_state(self, root: bytes) -> None:
         db = self._chain.chaindb.db
-        state_class = self._vm_class.get_state_class()
-        self._state: Any = type("_LiveState", (state_class,), {"account_db_class": _WriteLog})(
-            db, self._context(self._pending), root
-        )
+        self._state: Any = _live_state_class(self._vm_class.get_state_class())(db, self._context(self._pending), root)
         self._state.lock_changes()
         self._log().take()  # the system contracts' set-up at construction
         self._sealer = AccountDB(db, cast(Any, root))
@@ -550,12 +548,18 @@ class PyEvmEngine:
             log.undo = None
         self._queue.clear()
         self._forget(blocks)
-        chain = self._chain
-        chain.header = chain.ensure_header()  # a fresh pending block on the head, as eth-tester's revert leaves it
-        self._pending = chain.header
+        head = self._blocks[-1].header  # a fresh pending block on it, as eth-tester's revert leaves it
+        self._pending = self._header_after(head).copy(parent_hash=head.hash, state_root=head.state_root)
+        self._chain.header = self._pending
         self._call_vm = None
         self._fresh_state(self._blocks[-1].header.state_root)
         self._changed = False
+
+
+@lru_cache
+def _live_state_class(state_class: type[Any]) -> type[Any]:
+    """The fork's state class over `_WriteLog`."""
+    return type("LiveState", (state_class,), {"account_db_class": _WriteLog})
 
 
 def _revert_data(computation: Any) -> bytes:
