@@ -10,7 +10,7 @@ import pytest
 from eth_tester import EthereumTester
 from eth_tester.backends.pyevm import main as eth_tester_pyevm
 
-from s4chain.chain import InProcessChain
+from s4chain.chain import InProcessChain, RpcError
 from s4chain.chain.inprocess import eth_tester_backend, eth_tester_web3
 from s4chain.compiler import ArtifactStore
 
@@ -152,3 +152,13 @@ def test_web3_filters_see_the_blocks_and_logs_the_engine_mines(chain: InProcessC
         minted.tx_hash.removeprefix("0x"),
         moved.tx_hash.removeprefix("0x"),
     ]
+
+
+def test_a_transaction_the_chain_refuses_mines_nothing(chain: InProcessChain) -> None:
+    alice, bob = chain.accounts[:2]
+    head = chain.block_number
+    with pytest.raises(RpcError, match="refused"):
+        chain.send(bob.address, b"", sender=alice, value=10**30)  # more ether than alice has
+    assert chain.block_number == head
+    sent = chain.send(bob.address, b"", sender=alice, value=1)
+    assert sent.block_number == head + 1 and chain.balance(bob) == 10_000 * 10**18 + 1

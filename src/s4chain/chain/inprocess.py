@@ -36,7 +36,7 @@ from s4chain.chain.accounts import (
 )
 from s4chain.chain.base import BLOCK_GAS_LIMIT, CallReverted, Chain
 from s4chain.chain.engine import Receipt, TransactionRejected
-from s4chain.chain.errors import TransactionRefused
+from s4chain.chain.errors import RpcError, TransactionRefused
 from s4chain.chain.events import DecodedEvent
 from s4chain.chain.pyevm import PyEvmEngine
 from s4chain.compiler.artifacts import ArtifactStore
@@ -165,7 +165,10 @@ class InProcessChain(Chain):
         self.engine.set_next_timestamp(timestamp)
 
     def _mine_block(self) -> None:
-        self.engine.mine()
+        try:
+            self.engine.mine()
+        except TransactionRejected as exc:  # only possible for transactions sent inside `one_block`
+            raise RpcError(f"the node refused the transaction: {exc}") from None
 
     def _set_automine(self, on: bool) -> None:
         self.engine.automine = on

@@ -348,7 +348,7 @@ class PyEvmEngine:
         if not self.automine:
             self._queue.append(tx)
             return tx.hash
-        self._mine((tx,))
+        self._mine((tx,), automine=True)
         return tx.hash
 
     def mine(self) -> Block:
@@ -356,7 +356,7 @@ class PyEvmEngine:
         queued, self._queue = tuple(self._queue), []
         return self._mine(queued).info
 
-    def _mine(self, transactions: tuple[SignedTransactionAPI, ...]) -> _Mined:
+    def _mine(self, transactions: tuple[SignedTransactionAPI, ...], automine: bool = False) -> _Mined:
         """Apply the transactions in a new block on the head and mine it, as eth-tester's apply-then-mine does,
         without the state root."""
         header = self._pending
@@ -367,22 +367,29 @@ class PyEvmEngine:
         vm._state = state
         receipts: list[Receipt] = []
         evm_receipts: list[Any] = []
-        for index, tx in enumerate(transactions):
+        included: list[SignedTransactionAPI] = []
+        refused: list[str] = []
+        for tx in transactions:
             try:
                 evm_receipt, computation = vm.apply_transaction(header, tx)
-            except ValidationError as exc:
-                self._log().take()  # nothing of it was applied
-                raise TransactionRejected(str(exc)) from exc
+            except ValidationError as exc:  # checked before anything is applied: left out of the block
+                refused.append(f"0x{tx.hash.hex()}: {exc}")
+                continue
             output = computation.output if computation.is_success else _revert_data(computation)
             receipts.append(
-                self._receipt_of(header, index, tx, evm_receipt, evm_receipts[-1] if evm_receipts else None, output)
+                self._receipt_of(
+                    header, len(included), tx, evm_receipt, evm_receipts[-1] if evm_receipts else None, output
+                )
             )
             evm_receipts.append(evm_receipt)
+            included.append(tx)
             header = vm.increment_blob_gas_used(vm.add_receipt_to_header(header, evm_receipt), tx)
+        if refused and automine:
+            raise TransactionRejected(refused[0])  # no block for it, as a node that refuses it at once
         # As eth-tester mines (`MiningChain.mine_block`): no block pre- or post-processing (system contracts,
         # requests), no block reward after the merge, a random `mix_hash` for the beacon chain's randomness.
         header = header.copy(mix_hash=os.urandom(32))
-        mined = _Mined(header, transactions, tuple(receipts), tuple(evm_receipts), changes=self._log().take())
+        mined = _Mined(header, tuple(included), tuple(receipts), tuple(evm_receipts), changes=self._log().take())
         number = header.block_number
         for index, receipt in enumerate(receipts):
             self._by_hash[receipt.tx_hash] = (number, index)
@@ -391,6 +398,8 @@ class PyEvmEngine:
         self._changed = True
         if self.on_mined is not None:
             self.on_mined(number)
+        if refused:
+            raise TransactionRejected("left out of the block, which is mined without them: " + "; ".join(refused))
         return mined
 
     def _header_after(self, parent: BlockHeaderAPI) -> BlockHeaderAPI:
