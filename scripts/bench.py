@@ -370,7 +370,7 @@ def erc20_paths(store: ArtifactStore, report: Report, count: int, calls: int, re
     labels = {
         "naive": "web3 + EthereumTesterProvider, default transact (naive)",
         "inprocess": "s4chain in-process (Contract.fn(..., sender=))",
-        "inprocess_before": "  before issue 16 (eth-tester calls, web3 reads)",
+        "inprocess_before": "  before issue 16 (eth-tester and web3 throughout)",
         "eth_tester": "eth-tester API directly",
         "pyevm_blocks": "py-evm directly, one block per tx",
         "pyevm_execution": "py-evm directly, execution only",
