@@ -1,7 +1,8 @@
 """The engine under the in-process chain: an EVM driven directly, behind one small interface.
 
-`InProcessChain` (chain/inprocess.py) keeps the `Chain`'s bookkeeping (nonces, exactly-once sends, decoded reverts
-and events, recordings); an `Engine` only applies transactions and answers for blocks, receipts, calls and state.
+`EngineChain` (chain/inprocess.py; `InProcessChain` is it over py-evm) keeps the `Chain`'s bookkeeping (nonces,
+exactly-once sends, decoded reverts and events, recordings); an `Engine` only applies transactions and answers for
+blocks, receipts, calls and state.
 py-evm implements it in `chain/pyevm.py` (the reference); another EVM (revm, `chain/revm.py`) fits the same shape.
 
 Conventions: addresses are 20 raw bytes, hashes 32 raw bytes, amounts ints. A transaction is a real one (signed,
@@ -42,7 +43,7 @@ class Receipt:
     success: bool
     gas_used: int
     cumulative_gas_used: int  # in its block, up to and including it
-    contract_address: bytes | None  # a successful deployment's address
+    contract_address: bytes | None  # a deployment's address (also when it failed, as eth-tester reports it)
     logs: tuple[Log, ...]
     output: bytes  # the return data; the revert data when not `success`
 
@@ -100,6 +101,9 @@ class Engine(Protocol):
 
     def receipt(self, tx_hash: bytes) -> Receipt | None:
         """The receipt of a mined transaction; None when the engine has not mined it."""
+
+    def pending(self, tx_hash: bytes) -> bool:
+        """Whether the transaction waits for `mine`."""
 
     def call(
         self, sender: bytes, to: bytes | None, data: bytes, value: int, gas: int, block: int | None = None

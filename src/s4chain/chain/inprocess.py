@@ -13,6 +13,7 @@ from typing import Any
 
 from eth.chains.base import MiningChain
 from eth.exceptions import Revert
+from eth.vm.forks.prague import PragueVM
 from eth.vm.spoof import SpoofTransaction
 from eth_account.signers.local import LocalAccount
 from eth_keys.datatypes import PrivateKey
@@ -35,7 +36,7 @@ from s4chain.chain.accounts import (
     dev_accounts,
 )
 from s4chain.chain.base import BLOCK_GAS_LIMIT, CallReverted, Chain
-from s4chain.chain.engine import Receipt, TransactionRejected
+from s4chain.chain.engine import Engine, Receipt, TransactionRejected
 from s4chain.chain.errors import RpcError, TransactionRefused
 from s4chain.chain.events import DecodedEvent
 from s4chain.chain.pyevm import PyEvmEngine
@@ -107,7 +108,7 @@ class _Log(dict[str, Any]):
     """A receipt's log as web3 gives it through eth-tester (the same keys and values), whose `blockHash` is
     computed when first read: it covers the block's state root, which the engine computes only when asked."""
 
-    def __init__(self, chain: InProcessChain, fields: dict[str, Any]) -> None:
+    def __init__(self, chain: Chain, fields: dict[str, Any]) -> None:
         super().__init__(fields)
         self._chain = chain
 
@@ -124,18 +125,18 @@ class _Log(dict[str, Any]):
             raise AttributeError(name) from None
 
 
-class InProcessChain(Chain):
-    backend_name = "in-process"
+class EngineChain(Chain):
+    """A `Chain` over an `Engine` (chain/engine.py): transactions signed here and handed to the engine raw;
+    blocks, receipts, events, calls and snapshots read from it. `w3` is what the `Chain` needs of web3 (the chain
+    id, ABI encoding) and what users get as `chain.w3`."""
 
-    def __init__(self, artifacts: ArtifactStore | None = None, genesis_timestamp: int = GENESIS_TIMESTAMP) -> None:
-        backend: TesterBackend = eth_tester_backend(genesis_timestamp, TesterBackend)
-        self.engine = PyEvmEngine(backend._pyevm)
-        backend.engine = self.engine
-        self.tester = EthereumTester(backend)
-        self.engine.on_mined = self._feed_filters
+    backend_name = "engine"
+
+    def __init__(self, engine: Engine, w3: Web3, artifacts: ArtifactStore | None = None) -> None:
+        self.engine = engine
         self._keys: dict[str, PrivateKey] = {}
-        self._signed: Any = None  # the transaction `_sign` made last, for `_submit_raw`
-        super().__init__(eth_tester_web3(self.tester), dev_accounts(), artifacts)
+        self._signed: tuple[bytes, Any] | None = None  # the raw bytes and py-evm transaction `_sign` made last
+        super().__init__(w3, dev_accounts(), artifacts)
 
     # --- blocks and state, from the engine ----------------------------------------------------------------
     @property
@@ -173,20 +174,6 @@ class InProcessChain(Chain):
     def _set_automine(self, on: bool) -> None:
         self.engine.automine = on
 
-    def _feed_filters(self, number: int) -> None:
-        """Give web3 users' filters (eth-tester's) a block the engine mined, as eth-tester's own mining does."""
-        tester = self.tester
-        if not (tester._block_filters or tester._log_filters or tester._pending_transaction_filters):
-            return
-        block_hash = tester.normalizer.normalize_outbound_block_hash(self.engine.block_hash(number))
-        block = tester.get_block_by_hash(block_hash)
-        for pending_filter in tester._pending_transaction_filters.values():
-            for tx_hash in block["transactions"]:
-                pending_filter.add(tester.normalizer.normalize_inbound_transaction_hash(tx_hash))
-        for block_filter in tester._block_filters.values():
-            block_filter.add(tester.normalizer.normalize_inbound_block_hash(block_hash))
-        tester._process_block_logs(block)
-
     # --- transactions -------------------------------------------------------------------------------------
     def _pending_nonce(self, address: str) -> int:
         return self.engine.nonce(_raw(address))
@@ -198,7 +185,7 @@ class InProcessChain(Chain):
         if key is None:
             key = self._keys[account.address] = PrivateKey(bytes(account.key))
         to = tx.get("to")
-        builder = self.engine.transaction_builder()
+        builder: Any = PragueVM.get_transaction_builder()  # py-evm's, as a signing library: the same on any engine
         unsigned = builder.new_unsigned_dynamic_fee_transaction(
             chain_id=tx["chainId"],
             nonce=tx["nonce"],
@@ -217,12 +204,9 @@ class InProcessChain(Chain):
         return raw, "0x" + signed.hash.hex()
 
     def _submit_raw(self, raw: bytes) -> None:
-        signed, self._signed = self._signed, None
+        self._signed = None
         try:
-            if signed is not None and signed[0] is raw:
-                self.engine.apply(signed[1])
-            else:
-                self.engine.submit(raw)
+            self.engine.submit(raw)
         except TransactionRejected as exc:
             raise TransactionRefused(str(exc)) from exc
 
@@ -295,13 +279,8 @@ class InProcessChain(Chain):
             number = 0
         elif isinstance(block, int) and 0 <= block <= self.block_number:
             number = block
-        else:  # the pending block, or one not mined: eth-tester's way (and errors)
-            normalized = self.tester.normalizer.normalize_inbound_transaction(
-                {k: v for k, v in tx.items() if k in ("from", "to", "data", "value", "gas")}
-            )
-            raw_block = self.tester.normalizer.normalize_inbound_block_number(block)
-            backend: TesterBackend = self.tester.backend
-            return backend.call(normalized, raw_block)
+        else:
+            raise ValueError(f"no mined block {block!r} to call at")
         to = tx.get("to")
         data = tx.get("data", b"")
         result = self.engine.call(
@@ -326,6 +305,61 @@ class InProcessChain(Chain):
             self.engine.revert(snapshot_id)
         except KeyError:
             raise SnapshotNotFound(f"no open snapshot {snapshot_id!r}: unknown, or used up by a revert") from None
+        self._after_revert()
+
+
+class InProcessChain(EngineChain):
+    """py-evm's engine (chain/pyevm.py) on eth-tester's chain, which `chain.w3` (web3 over eth-tester's provider)
+    and `chain.tester` read and write too."""
+
+    backend_name = "in-process"
+    engine: PyEvmEngine
+
+    def __init__(self, artifacts: ArtifactStore | None = None, genesis_timestamp: int = GENESIS_TIMESTAMP) -> None:
+        backend: TesterBackend = eth_tester_backend(genesis_timestamp, TesterBackend)
+        engine = PyEvmEngine(backend._pyevm)
+        backend.engine = engine
+        self.tester = EthereumTester(backend)
+        engine.on_mined = self._feed_filters
+        super().__init__(engine, eth_tester_web3(self.tester), artifacts)
+
+    def _feed_filters(self, number: int) -> None:
+        """Give web3 users' filters (eth-tester's) a block the engine mined, as eth-tester's own mining does."""
+        tester = self.tester
+        if not (tester._block_filters or tester._log_filters or tester._pending_transaction_filters):
+            return
+        block_hash = tester.normalizer.normalize_outbound_block_hash(self.engine.block_hash(number))
+        block = tester.get_block_by_hash(block_hash)
+        for pending_filter in tester._pending_transaction_filters.values():
+            for tx_hash in block["transactions"]:
+                pending_filter.add(tester.normalizer.normalize_inbound_transaction_hash(tx_hash))
+        for block_filter in tester._block_filters.values():
+            block_filter.add(tester.normalizer.normalize_inbound_block_hash(block_hash))
+        tester._process_block_logs(block)
+
+    def _submit_raw(self, raw: bytes) -> None:
+        signed, self._signed = self._signed, None
+        if signed is None or signed[0] is not raw:
+            super()._submit_raw(raw)
+            return
+        try:
+            self.engine.apply(signed[1])  # the transaction `_sign` made: no decoding, no sender recovery
+        except TransactionRejected as exc:
+            raise TransactionRefused(str(exc)) from exc
+
+    def _eth_call(self, tx: dict[str, Any], block: int | str) -> bytes:
+        if block == "pending" or (isinstance(block, int) and block > self.block_number):
+            # The pending block, or one not mined: eth-tester's way (and errors).
+            normalized = self.tester.normalizer.normalize_inbound_transaction(
+                {k: v for k, v in tx.items() if k in ("from", "to", "data", "value", "gas")}
+            )
+            raw_block = self.tester.normalizer.normalize_inbound_block_number(block)
+            backend: TesterBackend = self.tester.backend
+            return backend.call(normalized, raw_block)
+        return super()._eth_call(tx, block)
+
+    def revert(self, snapshot_id: Any) -> None:
+        super().revert(snapshot_id)
         tester = self.tester  # what eth-tester's revert does to the filters web3 users may have made
         for block_filter in tester._block_filters.values():
             tester._revert_block_filter(block_filter)
@@ -333,7 +367,6 @@ class InProcessChain(Chain):
             tester._revert_pending_transaction_filter(pending_filter)
         for log_filter in tester._log_filters.values():
             tester._revert_log_filter(log_filter)
-        self._after_revert()
 
 
 def _raw(address: Any) -> bytes:
