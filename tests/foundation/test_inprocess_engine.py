@@ -162,3 +162,27 @@ def test_a_transaction_the_chain_refuses_mines_nothing(chain: InProcessChain) ->
     assert chain.block_number == head
     sent = chain.send(bob.address, b"", sender=alice, value=1)
     assert sent.block_number == head + 1 and chain.balance(bob) == 10_000 * 10**18 + 1
+
+
+# Returns BLOCKHASH(NUMBER - 1): runtime 43 6001 90 03 40 5f 52 6020 5f f3, deployed by PUSH12 it, MSTORE, RETURN.
+PARENT_HASH_CODE = bytes.fromhex("6b" + "4360019003405f5260205ff3" + "5f52600c6014f3")
+
+
+def test_blockhash_sees_the_hashes_of_blocks_sealed_only_when_it_asks(chain: InProcessChain) -> None:
+    alice, bob = chain.accounts[:2]
+    deployed = chain.send(None, PARENT_HASH_CODE, sender=alice)
+    assert deployed.contract_address is not None
+    for _ in range(3):
+        chain.send(bob.address, b"", sender=alice, value=1)
+    assert chain.engine._blocks[-2].hash is None  # not sealed yet: nothing asked
+    parent = chain.call(deployed.contract_address, b"")
+    assert parent == chain.block_hash(chain.block_number - 1) == bytes(chain.w3.eth.get_block("latest")["parentHash"])
+
+
+def test_no_snapshot_while_transactions_wait_for_their_block(chain: InProcessChain) -> None:
+    alice, bob = chain.accounts[:2]
+    with chain.one_block():
+        chain.send(bob.address, b"", sender=alice, value=1)
+        with pytest.raises(ValueError, match="wait for their block"):
+            chain.snapshot()
+    assert chain.balance(bob) == 10_000 * 10**18 + 1

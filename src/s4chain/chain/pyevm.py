@@ -528,7 +528,8 @@ class PyEvmEngine:
 
     def snapshot(self) -> int:
         self._look()
-        self.mine_queue_first()
+        if self._queue:  # a snapshot here would keep them neither applied nor waiting
+            raise ValueError("a snapshot cannot be taken while transactions wait for their block (one_block)")
         self._seal(len(self._blocks) - 1)
         log = self._undo_log()
         if log.undo is None:
@@ -537,12 +538,6 @@ class PyEvmEngine:
         self._next_snapshot += 1
         self._snapshots.append((snapshot_id, len(log.undo), len(self._blocks)))
         return snapshot_id
-
-    def mine_queue_first(self) -> None:
-        """A snapshot keeps no waiting transactions (anvil's keeps its pool; eth-tester's its pending block):
-        a snapshot inside `one_block` is refused."""
-        if self._queue:
-            raise ValueError("a snapshot cannot be taken while transactions wait for their block")
 
     def revert(self, snapshot_id: int) -> None:
         self._look()
