@@ -186,3 +186,15 @@ def test_no_snapshot_while_transactions_wait_for_their_block(chain: InProcessCha
         with pytest.raises(ValueError, match="wait for their block"):
             chain.snapshot()
     assert chain.balance(bob) == 10_000 * 10**18 + 1
+
+
+def test_transactions_are_signed_as_eth_account_signs_them(chain: InProcessChain) -> None:
+    alice, bob = chain.accounts[:2]
+    for tx in (
+        {"to": bob.address, "data": b"", "value": 5, "nonce": 0},
+        {"data": PARENT_HASH_CODE, "value": 0, "nonce": 7},  # a deployment
+    ):
+        full = {"type": 2, "chainId": chain.chain_id, "gas": 100_000, "maxFeePerGas": 3 * 10**9}
+        full |= {"maxPriorityFeePerGas": 0, **tx}
+        signed = alice.sign_transaction(full)
+        assert chain._sign(alice, full) == (bytes(signed.raw_transaction), signed.hash.to_0x_hex())

@@ -9,14 +9,16 @@ chain as eth-tester left it.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
+import coincurve
 from eth.chains.base import MiningChain
 from eth.exceptions import Revert
 from eth.vm.forks.prague import PragueVM
 from eth.vm.spoof import SpoofTransaction
 from eth_account.signers.local import LocalAccount
-from eth_keys.datatypes import PrivateKey
+from eth_hash.auto import keccak
 from eth_tester import EthereumTester, PyEVMBackend
 from eth_tester.backends.pyevm.main import _execute_and_revert_transaction
 from eth_tester.exceptions import SnapshotNotFound
@@ -125,6 +127,19 @@ class _Log(dict[str, Any]):
             raise AttributeError(name) from None
 
 
+class _SigningKey:
+    """A dev account's key as py-evm's `as_signed_transaction` uses one (`sign_msg(message).vrs`), with its
+    coincurve key made once: eth-keys' coincurve backend makes one for every signature. The same deterministic
+    (RFC 6979) signature as eth-keys and eth-account."""
+
+    def __init__(self, secret: bytes) -> None:
+        self._key = coincurve.PrivateKey(secret)
+
+    def sign_msg(self, message: bytes) -> SimpleNamespace:
+        signature = self._key.sign_recoverable(keccak(message), hasher=None)  # r (32), s (32), recovery id (1)
+        return SimpleNamespace(vrs=(signature[64], int.from_bytes(signature[:32]), int.from_bytes(signature[32:64])))
+
+
 class EngineChain(Chain):
     """A `Chain` over an `Engine` (chain/engine.py): transactions signed here and handed to the engine raw;
     blocks, receipts, events, calls and snapshots read from it. `w3` is what the `Chain` needs of web3 (the chain
@@ -134,7 +149,7 @@ class EngineChain(Chain):
 
     def __init__(self, engine: Engine, w3: Web3, artifacts: ArtifactStore | None = None) -> None:
         self.engine = engine
-        self._keys: dict[str, PrivateKey] = {}
+        self._keys: dict[str, _SigningKey] = {}
         self._signed: tuple[bytes, Any] | None = None  # the raw bytes and py-evm transaction `_sign` made last
         super().__init__(w3, dev_accounts(), artifacts)
 
@@ -183,7 +198,7 @@ class EngineChain(Chain):
         `sign_transaction`, at about a quarter of its cost."""
         key = self._keys.get(account.address)
         if key is None:
-            key = self._keys[account.address] = PrivateKey(bytes(account.key))
+            key = self._keys[account.address] = _SigningKey(bytes(account.key))
         to = tx.get("to")
         builder: Any = PragueVM.get_transaction_builder()  # py-evm's, as a signing library: the same on any engine
         unsigned = builder.new_unsigned_dynamic_fee_transaction(

@@ -30,6 +30,7 @@ from eth.db.account import AccountDB
 from eth.db.backends.memory import MemoryDB
 from eth.db.trie import make_trie_root_and_nodes
 from eth.exceptions import Revert
+from eth.vm.forks.cancun.state import get_total_blob_gas
 from eth.vm.forks.london.headers import calculate_expected_base_fee_per_gas
 from eth.vm.forks.prague import PragueVM
 from eth.vm.forks.prague.headers import calc_excess_blob_gas_prague
@@ -383,7 +384,9 @@ class PyEvmEngine:
             )
             evm_receipts.append(evm_receipt)
             included.append(tx)
-            header = vm.increment_blob_gas_used(vm.add_receipt_to_header(header, evm_receipt), tx)
+            header = vm.add_receipt_to_header(header, evm_receipt)
+            if get_total_blob_gas(tx):  # a header copy only when it changes
+                header = vm.increment_blob_gas_used(header, tx)
         if refused and automine:
             raise TransactionRejected(refused[0])  # no block for it, as a node that refuses it at once
         # As eth-tester mines (`MiningChain.mine_block`): no block pre- or post-processing (system contracts,
