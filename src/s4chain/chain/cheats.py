@@ -1,8 +1,8 @@
 """Cheat codes on a local dev chain, as anvil's `anvil_*` methods and Foundry's `vm.*` offer them: send from any
 address without its key (`chain.impersonate(address)`), and set an account's balance, code, storage slot or nonce.
 
-On a node they are anvil's methods (Hardhat's `hardhat_*` on Hardhat); in-process they edit py-evm's state: the
-state of the pending block is changed and its header takes the new state root, and an impersonated transaction is
+On a node they are anvil's methods (Hardhat's `hardhat_*` on Hardhat); in-process they edit the live state of py-evm's
+engine, which the next block mined carries, and an impersonated transaction is
 signed with a key derived from the address (so its hash is its own) and applied with the sender overridden (py-evm's
 `SpoofTransaction`). Either way a snapshot taken before undoes them. Outside `one_block`, each cheat is followed by a
 block of its own on both backends, so that reads at the latest block see it at once and block numbers and times
@@ -23,7 +23,7 @@ from s4chain.chain.contract import as_address
 from s4chain.chain.safety import UnsafeChainError, is_local_dev_chain
 
 if TYPE_CHECKING:
-    from eth.abc import StateAPI
+    from s4chain.chain.pyevm import PyEvmEngine
 
 UINT256 = 2**256
 
@@ -100,18 +100,11 @@ def _quantity(value: Any) -> Any:
 
 
 class PyEvmCheats:
-    """The same on the in-process chain, through py-evm's state of the pending block."""
+    """The same on the in-process chain, through the live state of py-evm's engine (chain/pyevm.py): an edit is
+    carried by the next block mined, an impersonated transaction is applied as any other."""
 
-    def __init__(self, evm: Any, mine: Callable[[], None]) -> None:
-        self._evm = evm  # eth-tester's py-evm MiningChain
-        self._mine = mine
-
-    def _edit(self, change: Callable[[StateAPI], None]) -> None:
-        evm = self._evm
-        state = evm.get_vm(evm.header).state
-        change(state)
-        state.persist()
-        evm.header = evm.header.copy(state_root=state.state_root)
+    def __init__(self, engine: PyEvmEngine) -> None:
+        self._engine = engine
 
     def allow_impersonation(self, address: str) -> None:
         """Nothing to allow: any sender can be spoofed in-process."""
@@ -119,28 +112,24 @@ class PyEvmCheats:
     def send_as(self, account: Impersonated, tx: dict[str, Any], automine: bool) -> str:
         from eth.vm.spoof import SpoofTransaction
 
-        evm = self._evm
-        nonce = evm.get_vm(evm.header).state.get_nonce(to_canonical_address(account.address))
-        fee = 2 * int(getattr(evm.header, "base_fee_per_gas", 0))
-        signed = account.sign_transaction({**tx, "nonce": nonce, "maxFeePerGas": fee})
-        transaction = evm.get_vm(evm.header).get_transaction_builder().decode(bytes(signed.raw_transaction))
-        sender = to_canonical_address(account.address)  # py-evm spoofs a signed sender only when asked twice
-        evm.apply_transaction(SpoofTransaction(transaction, sender=sender, get_sender=lambda: sender))
-        if automine:
-            self._mine()
+        sender = to_canonical_address(account.address)
+        signed = account.sign_transaction({**tx, "nonce": self._engine.nonce(sender), "maxFeePerGas": 0})
+        transaction = self._engine.transaction_builder().decode(bytes(signed.raw_transaction))
+        # py-evm spoofs a signed transaction's sender only when both are given; mined now or with the block.
+        self._engine.apply(SpoofTransaction(transaction, sender=sender, get_sender=lambda: sender))  # type: ignore[arg-type]  # stands in for a signed one
         return str(signed.hash.to_0x_hex())
 
     def set_balance(self, address: str, wei: int) -> None:
-        self._edit(lambda state: state.set_balance(to_canonical_address(address), wei))
+        self._engine.edit_state(lambda state: state.set_balance(to_canonical_address(address), wei))
 
     def set_code(self, address: str, code: bytes) -> None:
-        self._edit(lambda state: state.set_code(to_canonical_address(address), code))
+        self._engine.edit_state(lambda state: state.set_code(to_canonical_address(address), code))
 
     def set_storage_at(self, address: str, slot: int, value: int) -> None:
-        self._edit(lambda state: state.set_storage(to_canonical_address(address), slot, value))
+        self._engine.edit_state(lambda state: state.set_storage(to_canonical_address(address), slot, value))
 
     def set_nonce(self, address: str, nonce: int) -> None:
-        self._edit(lambda state: state.set_nonce(to_canonical_address(address), nonce))
+        self._engine.edit_state(lambda state: state.set_nonce(to_canonical_address(address), nonce))
 
 
 def _word(value: int | bytes, what: str) -> int:

@@ -146,12 +146,13 @@ class PyEvmTracing:
     """What `InProcessChain` adds for traces and console.log (it is the first base of that class)."""
 
     console: ConsoleBuffer
-    _backend: Any  # eth-tester's backend, whose `chain` is py-evm's
+    tester: Any  # eth-tester, whose backend's `chain` is py-evm's
 
     @property
     def _pyevm_chain(self) -> Any:
-        """py-evm's chain (the one place this module reaches into how InProcessChain drives py-evm)."""
-        return self._backend.chain
+        """py-evm's chain, every block the engine mined sealed into it (the one place this module reaches into how
+        InProcessChain drives py-evm)."""
+        return self.tester.backend.chain
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
