@@ -36,6 +36,7 @@ from eth_hash.auto import keccak
 from eth_utils import to_checksum_address
 from hexbytes import HexBytes
 from web3 import Web3
+from web3.datastructures import AttributeDict
 from web3.providers.base import BaseProvider
 from web3.types import RPCEndpoint, RPCResponse
 
@@ -218,10 +219,11 @@ class RevmChain(Chain):
 
     def _seal(self, block: _Block) -> None:
         block.hash = self._hash_block(block)
+        block_hash = HexBytes(block.hash)
         for receipt in block.receipts:
-            receipt["blockHash"] = HexBytes(block.hash)
-            for log in receipt["logs"]:
-                log["blockHash"] = HexBytes(block.hash)
+            receipt["blockHash"] = block_hash
+            # As web3 hands them out: the event decoder answers struct arguments as AttributeDicts for these.
+            receipt["logs"] = [AttributeDict({**log, "blockHash": block_hash}) for log in receipt["logs"]]
         self._blocks.append(block)
 
     def _hash_block(self, block: _Block) -> bytes:
