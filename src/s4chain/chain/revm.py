@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,9 +47,9 @@ from s4chain.compiler.artifacts import ArtifactStore
 from s4chain.errors import S4ChainError
 
 try:
-    from pyrevm import EVM, AccountInfo, BlockEnv, CfgEnv, Env, TxEnv
-except ImportError:  # pragma: no cover - the error below says what to install
-    EVM = None
+    import pyrevm
+except ImportError:  # the `revm` extra is not installed: RevmChain says so
+    pyrevm = None  # type: ignore[assignment]
 
 # The same genesis time as the in-process chain (chain/inprocess.py), so replays give the same timestamps.
 GENESIS_TIMESTAMP = 1_893_456_000
@@ -73,7 +73,12 @@ class RevmUnavailableError(S4ChainError):
 
 
 def revm_available() -> bool:
-    return EVM is not None
+    return pyrevm is not None
+
+
+def _account(balance: int = 0, nonce: int = 0) -> Any:
+    """An EOA's account info (pyrevm's stub leaves out `balance`, which its binding takes)."""
+    return pyrevm.AccountInfo(balance=balance, nonce=nonce)  # type: ignore[call-arg]
 
 
 # --- signing -----------------------------------------------------------------------------------------------------
@@ -132,7 +137,7 @@ class _Execution:
 
     success: bool
     gas_used: int
-    logs: list[tuple[str, list[bytes], bytes]]
+    logs: Sequence[tuple[str, list[bytes], bytes]]
     output: bytes  # return data, or the revert data
     contract_address: str | None
 
@@ -149,15 +154,18 @@ class RevmChain(Chain):
     backend_name = "revm"
 
     def __init__(self, artifacts: ArtifactStore | None = None, genesis_timestamp: int = GENESIS_TIMESTAMP) -> None:
-        if EVM is None:
+        if pyrevm is None:
             raise RevmUnavailableError("the revm backend needs pyrevm: pip install 's4chain[revm]'")
-        self._evm = EVM(
-            env=Env(cfg=CfgEnv(chain_id=DEV_CHAIN_ID)), gas_limit=BLOCK_GAS_LIMIT, spec_id="Cancun", tracing=False
+        self._evm = pyrevm.EVM(
+            env=pyrevm.Env(cfg=pyrevm.CfgEnv(chain_id=DEV_CHAIN_ID)),
+            gas_limit=BLOCK_GAS_LIMIT,
+            spec_id="Cancun",
+            tracing=False,
         )
         self._infos: dict[str, Any] = {}  # committed accounts (lower-case address -> pyrevm AccountInfo)
         self._undo: list[tuple[str, int | None, Any]] | None = None  # while a snapshot is open
         for account in dev_accounts():
-            self._put_account(account.address.lower(), AccountInfo(balance=DEV_BALANCE_WEI, nonce=0))
+            self._put_account(account.address.lower(), _account(DEV_BALANCE_WEI))
         self._blocks = [_Block(0, genesis_timestamp)]
         self._blocks[0].hash = self._hash_block(self._blocks[0])
         self._pending: _Block | None = None
@@ -200,7 +208,7 @@ class RevmChain(Chain):
     def code_at(self, address: str) -> bytes:
         info = self._infos.get(address.lower())
         code = info.code if info is not None else None
-        if not code:
+        if info is None or not code:
             return b""
         # revm keeps code analysed, padded with zeros: cut back to the bytes whose hash is the code hash.
         expected = bytes(info.code_hash)
@@ -282,7 +290,7 @@ class RevmChain(Chain):
             self._undo.append((address, None, self._infos.get(address)))
         if info is None:
             self._infos.pop(address, None)
-            info = AccountInfo()
+            info = _account()
         else:
             self._infos[address] = info
         self._evm.insert_account_info(address, info)
@@ -396,9 +404,9 @@ class RevmChain(Chain):
         if gas < floor:
             raise TransactionRefused(f"gas limit {gas} is below the calldata floor {floor} (EIP-7623)")
         evm.set_block_env(
-            BlockEnv(number=block.number, timestamp=block.timestamp, gas_limit=BLOCK_GAS_LIMIT, basefee=0)
+            pyrevm.BlockEnv(number=block.number, timestamp=block.timestamp, gas_limit=BLOCK_GAS_LIMIT, basefee=0)
         )
-        evm.set_tx_env(TxEnv(caller=sender, nonce=nonce, chain_id=DEV_CHAIN_ID, gas_limit=gas))
+        evm.set_tx_env(pyrevm.TxEnv(caller=sender, nonce=nonce, chain_id=DEV_CHAIN_ID, gas_limit=gas))
         checkpoint = evm.snapshot()
         output = b""
         created: str | None = None
@@ -417,6 +425,7 @@ class RevmChain(Chain):
             found = _REVERT_OUTPUT.search(str(exc))
             output = bytes.fromhex(found.group(1)) if found else b""
         result = evm.result
+        assert result is not None  # it ran
         logs = [(to_checksum_address(log.address), *log.data) for log in result.logs] if success else []
         gas_used = max(int(result.gas_used), floor)
         self._commit(checkpoint, sender, bump_nonce=to is not None)
@@ -450,7 +459,7 @@ class RevmChain(Chain):
             self._put_account(address, None)
         for address, info in infos.items():
             if bump_nonce and address == sender:
-                info = AccountInfo(balance=info.balance, nonce=info.nonce + 1)
+                info = _account(info.balance, info.nonce + 1)
             self._put_account(address, info)
 
     def _receipt(self, tx_hash: str) -> Any:
@@ -482,8 +491,8 @@ class RevmChain(Chain):
         if isinstance(data, str):
             data = bytes.fromhex(data.removeprefix("0x"))
         evm = self._evm
-        evm.set_block_env(BlockEnv(number=latest.number, timestamp=latest.timestamp, gas_limit=BLOCK_GAS_LIMIT))
-        evm.set_tx_env(TxEnv(chain_id=DEV_CHAIN_ID))
+        evm.set_block_env(pyrevm.BlockEnv(number=latest.number, timestamp=latest.timestamp, gas_limit=BLOCK_GAS_LIMIT))
+        evm.set_tx_env(pyrevm.TxEnv(chain_id=DEV_CHAIN_ID))
         checkpoint = evm.snapshot()
         try:
             return bytes(
