@@ -24,6 +24,7 @@ and `eth_sendRawTransaction` of typed transactions, through a small provider; th
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Iterator, Sequence
@@ -89,13 +90,16 @@ def _rlp_length(length: int, offset: int) -> bytes:
     return bytes([offset + 55 + len(size)]) + size
 
 
-def _rlp(item: bytes | list[Any]) -> bytes:
-    if isinstance(item, list):
-        body = b"".join(_rlp(part) for part in item)
-        return _rlp_length(len(body), 0xC0) + body
+def _rlp(item: bytes) -> bytes:
     if len(item) == 1 and item[0] < 0x80:
         return item
     return _rlp_length(len(item), 0x80) + item
+
+
+@functools.lru_cache(maxsize=4096)
+def _checksum(address: str) -> str:
+    """Checksummed, once per address (each costs a keccak)."""
+    return to_checksum_address(address)
 
 
 def _uint(value: int) -> bytes:
@@ -105,7 +109,7 @@ def _uint(value: int) -> bytes:
 def sign_dynamic_fee(key: PrivateKey, tx: dict[str, Any]) -> tuple[bytes, bytes]:
     """An EIP-1559 transaction signed as eth-account signs it (RFC 6979, so the same bytes): (raw, hash)."""
     to = bytes.fromhex(tx["to"][2:]) if tx.get("to") else b""
-    fields: list[Any] = [
+    fields = [
         _uint(tx["chainId"]),
         _uint(tx["nonce"]),
         _uint(tx["maxPriorityFeePerGas"]),
@@ -114,11 +118,12 @@ def sign_dynamic_fee(key: PrivateKey, tx: dict[str, Any]) -> tuple[bytes, bytes]
         to,
         _uint(tx["value"]),
         bytes(tx["data"]),
-        [],
     ]
-    signature = key.sign_recoverable(keccak(b"\x02" + _rlp(fields)), hasher=None)
+    body = b"".join(map(_rlp, fields)) + b"\xc0"  # the empty access list
+    signature = key.sign_recoverable(keccak(b"\x02" + _rlp_length(len(body), 0xC0) + body), hasher=None)
     r, s, parity = signature[:32], signature[32:64], signature[64]
-    raw = b"\x02" + _rlp([*fields, _uint(parity), r.lstrip(b"\0"), s.lstrip(b"\0")])
+    body += _rlp(_uint(parity)) + _rlp(r.lstrip(b"\0")) + _rlp(s.lstrip(b"\0"))
+    raw = b"\x02" + _rlp_length(len(body), 0xC0) + body
     return raw, keccak(raw)
 
 
@@ -376,7 +381,7 @@ class RevmChain(Chain):
             "transactionIndex": index,
             "blockNumber": block.number,
             "blockHash": None,
-            "from": to_checksum_address(sender),
+            "from": _checksum(sender),
             "to": to,
             "contractAddress": execution.contract_address,
             "gasUsed": execution.gas_used,
@@ -412,7 +417,7 @@ class RevmChain(Chain):
         created: str | None = None
         try:
             if to is None:
-                created = to_checksum_address(evm.deploy(sender, data, value=value, gas=gas))
+                created = _checksum(evm.deploy(sender, data, value=value, gas=gas))
             else:
                 output = bytes(evm.message_call(sender, to, data, value=value, gas=gas))
             success = True
@@ -426,7 +431,7 @@ class RevmChain(Chain):
             output = bytes.fromhex(found.group(1)) if found else b""
         result = evm.result
         assert result is not None  # it ran
-        logs = [(to_checksum_address(log.address), *log.data) for log in result.logs] if success else []
+        logs = [(_checksum(log.address), *log.data) for log in result.logs] if success else []
         gas_used = max(int(result.gas_used), floor)
         self._commit(checkpoint, sender, bump_nonce=to is not None)
         if to is None and created is None:  # a failed create still takes the address its nonce gives
