@@ -489,10 +489,15 @@ class RevmChain(Chain):
 
     # --- calls --------------------------------------------------------------------------------------------------
     def _eth_call(self, tx: dict[str, Any], block: int | str) -> bytes:
+        return self._dry_run(tx, block)[0]
+
+    def _dry_run(self, tx: dict[str, Any], block: int | str) -> tuple[bytes, int]:
+        """Run a call on the latest block's state, changing nothing: (output, gas it would use as a transaction,
+        refunds not subtracted); CallReverted with the revert data."""
         latest = self._blocks[-1]
-        if block not in _TAGS and block != latest.number:
+        if block not in _TAGS and _int(block) != latest.number:
             raise ValueError(f"the revm backend calls at the latest block ({latest.number}) only, not at {block}")
-        data = tx.get("data") or b""
+        data = tx.get("data") or tx.get("input") or b""
         if isinstance(data, str):
             data = bytes.fromhex(data.removeprefix("0x"))
         evm = self._evm
@@ -500,15 +505,16 @@ class RevmChain(Chain):
         evm.set_tx_env(pyrevm.TxEnv(chain_id=DEV_CHAIN_ID))
         checkpoint = evm.snapshot()
         try:
-            return bytes(
-                evm.message_call(
-                    tx.get("from") or self.accounts[0].address,
-                    tx["to"],
-                    data,
-                    value=int(tx.get("value") or 0),
-                    gas=int(tx.get("gas") or TX_GAS_LIMIT),
-                )
+            output = evm.message_call(
+                tx.get("from") or self.accounts[0].address,
+                tx["to"],
+                data,
+                value=_int(tx.get("value") or 0),
+                gas=_int(tx.get("gas") or TX_GAS_LIMIT),
             )
+            result = evm.result
+            assert result is not None
+            return bytes(output), max(int(result.gas_used) + int(result.gas_refunded), _floor_gas(data))
         except RuntimeError as exc:
             found = _REVERT_OUTPUT.search(str(exc))
             raise CallReverted(bytes.fromhex(found.group(1)) if found else b"") from None
@@ -584,25 +590,74 @@ class _RevmProvider(BaseProvider):
             try:
                 result = HexBytes(chain._eth_call(params[0], params[1] if len(params) > 1 else "latest"))
             except CallReverted as reverted:
-                return {
-                    "jsonrpc": "2.0",
-                    "id": 0,
-                    "error": {"code": 3, "message": "execution reverted", "data": "0x" + reverted.data.hex()},
+                return _reverted(reverted)
+        elif method == "eth_estimateGas":
+            try:
+                used = chain._dry_run(params[0], "latest")[1]
+            except CallReverted as reverted:
+                return _reverted(reverted)
+            result = min(used * 64 // 63 + 2_300, BLOCK_GAS_LIMIT)  # what the 63/64 rule may hold back, and a stipend
+        elif method in ("eth_gasPrice", "eth_maxPriorityFeePerGas"):
+            result = 0  # fee-free blocks
+        elif method == "eth_accounts":
+            result = [account.address for account in chain.accounts]
+        elif method == "eth_getTransactionByHash":
+            receipt = chain._receipts.get(bytes(HexBytes(params[0])))
+            result = (
+                None
+                if receipt is None
+                else {
+                    "hash": receipt["transactionHash"],
+                    "blockNumber": receipt["blockNumber"],
+                    "blockHash": receipt["blockHash"],
+                    "transactionIndex": receipt["transactionIndex"],
+                    "from": receipt["from"],
+                    "to": receipt["to"],
                 }
+            )
+        elif method == "eth_sendTransaction":  # from a dev account, which the chain signs for (as anvil does)
+            fields = params[0]
+            sender = to_checksum_address(fields["from"])
+            account = next((a for a in chain.accounts if a.address == sender), None)
+            if account is None:
+                return _error(-32000, f"{sender} is not a dev account of this chain: sign it and send it raw")
+            data = fields.get("data") or fields.get("input") or "0x"
+            tx = {
+                "type": 2,
+                "chainId": DEV_CHAIN_ID,
+                "gas": _int(fields.get("gas") or TX_GAS_LIMIT),
+                "maxFeePerGas": chain._max_fee_per_gas,
+                "maxPriorityFeePerGas": 0,
+                "value": _int(fields.get("value") or 0),
+                "data": bytes(HexBytes(data)),
+            }
+            if fields.get("to"):
+                tx["to"] = to_checksum_address(fields["to"])
+            try:
+                result = chain._send_signed(account, tx)
+            except RpcError as exc:
+                return _error(-32000, str(exc))
         elif method == "eth_sendRawTransaction":
             raw = bytes(HexBytes(params[0]))
             try:
                 chain._submit_raw(raw)
             except TransactionRefused as exc:
-                return {"jsonrpc": "2.0", "id": 0, "error": {"code": -32000, "message": str(exc)}}
+                return _error(-32000, str(exc))
             result = HexBytes(keccak(raw))
         else:
-            return {
-                "jsonrpc": "2.0",
-                "id": 0,
-                "error": {"code": -32601, "message": f"the revm backend's w3 does not answer {method}"},
-            }
+            return _error(-32601, f"the revm backend's w3 does not answer {method}")
         return {"jsonrpc": "2.0", "id": 0, "result": result}
+
+
+def _error(code: int, message: str, data: str | None = None) -> RPCResponse:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if data is not None:
+        error["data"] = data
+    return {"jsonrpc": "2.0", "id": 0, "error": error}  # type: ignore[typeddict-item]
+
+
+def _reverted(reverted: CallReverted) -> RPCResponse:
+    return _error(3, "execution reverted", "0x" + reverted.data.hex())
 
 
 def _int(value: Any) -> int:
