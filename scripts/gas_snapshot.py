@@ -6,6 +6,8 @@ in-process chain, deployments included).
 
     python scripts/gas_snapshot.py check    # exit 1 when a figure grew by more than 2% or is not in the snapshot
     python scripts/gas_snapshot.py update   # write the current figures into gas-snapshot.json
+    python scripts/gas_snapshot.py check --backend revm --exact   # after `pytest --s4-backend revm ...`: every
+                                            # figure equal to the snapshot's (the revm backend's parity)
 
 `make test` runs `check` after the suites, so a change that costs more gas lands only together with the
 updated snapshot, where the reviewer sees it.
@@ -18,7 +20,7 @@ import json
 import sys
 from pathlib import Path
 
-from s4chain.chain.inprocess import InProcessChain
+from s4chain.chain.backends import BACKENDS, DEFAULT_BACKEND, in_process_chain
 from s4chain.compiler import compile_project
 from s4chain.files import write_json_atomic
 from s4chain.project import Project
@@ -31,14 +33,14 @@ GAS_REPORT = ROOT / "build" / "gas-report.json"
 TOLERANCE = 0.02
 
 
-def current_figures() -> dict[str, dict[str, int]]:
+def current_figures(backend: str = DEFAULT_BACKEND) -> dict[str, dict[str, int]]:
     if not GAS_REPORT.is_file():
         sys.exit(f"error: {GAS_REPORT.relative_to(ROOT)} is missing: run the test suite first (make test)")
     functions = json.loads(GAS_REPORT.read_text())
     store = compile_project(Project(ROOT)).store
     scenarios = {}
     for path in sorted((ROOT / "scenarios").glob("*.yaml")):
-        run = Replayer(InProcessChain(store), load_scenario(path)).run()
+        run = Replayer(in_process_chain(backend, store), load_scenario(path)).run()
         scenarios[path.stem] = run.gas_used
     return {"functions": dict(sorted(functions.items())), "scenarios": scenarios}
 
@@ -56,11 +58,24 @@ def check(current: dict[str, dict[str, int]], snapshot: dict[str, dict[str, int]
     return problems
 
 
+def exact(current: dict[str, dict[str, int]], snapshot: dict[str, dict[str, int]]) -> list[str]:
+    """Every current figure different from the snapshot's (a backend's parity with the reference)."""
+    return [
+        f"{section}.{key}: {snapshot.get(section, {}).get(key)} in the snapshot, {gas:,} now"
+        for section, figures in current.items()
+        for key, gas in figures.items()
+        if snapshot.get(section, {}).get(key) != gas
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="Gas regression gate against gas-snapshot.json.")
     parser.add_argument("action", choices=["check", "update"])
-    action = parser.parse_args().action
-    current = current_figures()
+    parser.add_argument("--backend", choices=BACKENDS, default=DEFAULT_BACKEND, help="replay the scenarios on it")
+    parser.add_argument("--exact", action="store_true", help="check: every figure equal, not within 2%%")
+    options = parser.parse_args()
+    action = options.action
+    current = current_figures(options.backend)
     if action == "update":
         write_json_atomic(SNAPSHOT, current)
         count = sum(len(v) for v in current.values())
@@ -71,7 +86,7 @@ def main() -> int:
     except (OSError, ValueError) as exc:
         print(f"error: gas-snapshot.json cannot be read ({exc}); create it with `scripts/gas_snapshot.py update`")
         return 1
-    problems = check(current, snapshot)
+    problems = exact(current, snapshot) if options.exact else check(current, snapshot)
     for problem in problems:
         print(f"gas: {problem}")
     improved = [
@@ -91,7 +106,8 @@ def main() -> int:
             "gas-snapshot.json with the change"
         )
         return 1
-    print(f"gas: {sum(len(v) for v in current.values())} figures within {TOLERANCE:.0%} of gas-snapshot.json")
+    how = "equal to" if options.exact else f"within {TOLERANCE:.0%} of"
+    print(f"gas: {sum(len(v) for v in current.values())} figures {how} gas-snapshot.json ({options.backend})")
     return 0
 
 
