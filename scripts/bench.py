@@ -47,7 +47,9 @@ from web3.providers.eth_tester import EthereumTesterProvider  # noqa: E402
 
 from bench_replay_growth import scenario_text  # noqa: E402
 from s4chain.chain import AnvilNode, Chain, InProcessChain, RpcChain, anvil_binary  # noqa: E402
+from s4chain.chain.accounts import dev_accounts  # noqa: E402
 from s4chain.chain.base import BLOCK_GAS_LIMIT  # noqa: E402
+from s4chain.chain.inprocess import TesterBackend, eth_tester_backend, eth_tester_web3  # noqa: E402
 from s4chain.compiler import compile_project  # noqa: E402
 from s4chain.compiler.artifacts import Artifact, ArtifactStore  # noqa: E402
 from s4chain.project import Project  # noqa: E402
@@ -180,20 +182,33 @@ class S4(Naive):
             self.token.balanceOf(self.bob)
 
 
-class BeforeChain(InProcessChain):
-    """The in-process chain as it was before issue 16's first changes, for a comparison in the same run: calls
-    through eth-tester's way (a VM per call: the backend's fallback for blocks it keeps no VM for), eth-tester's
-    snapshots (its revert re-imports the head block), the latest block and a receipt's timestamp through web3."""
+class BeforeChain(Chain):
+    """The in-process chain as it was before issue 16: eth-tester and web3 for everything (transactions sent raw
+    through web3 and applied, then mined, by eth-tester; receipts and the latest block read through web3; calls
+    through eth-tester, a VM per call; eth-tester's snapshots, whose revert re-imports the head block)."""
 
-    block_number = Chain.block_number
-    timestamp = Chain.timestamp
+    backend_name = "in-process, before issue 16"
 
     def __init__(self, store: ArtifactStore) -> None:
-        super().__init__(store)
-        self.tester.backend._vm_for_call = lambda block_number: None
+        self.tester = EthereumTester(eth_tester_backend(kind=TesterBackend))
+        self._automine = True
+        super().__init__(eth_tester_web3(self.tester), dev_accounts(), store)
 
-    def _block_timestamp(self, number: int) -> int:
-        return Chain._block_timestamp(self, number)
+    def _set_next_block_timestamp(self, timestamp: int) -> None:
+        chain = self.tester.backend.chain
+        chain.header = chain.header.copy(timestamp=timestamp)
+
+    def _mine_block(self) -> None:
+        self.tester.mine_blocks(1)
+
+    def _set_automine(self, on: bool) -> None:
+        self._automine = on
+
+    def _submit_raw(self, raw: bytes) -> None:
+        if self._automine:
+            super()._submit_raw(raw)
+        else:
+            self.tester.backend.send_raw_transaction(raw)
 
     def snapshot(self) -> Any:
         return self.tester.take_snapshot()
@@ -201,6 +216,14 @@ class BeforeChain(InProcessChain):
     def revert(self, snapshot_id: Any) -> None:
         self.tester.revert_to_snapshot(snapshot_id)
         self._after_revert()
+
+    def _eth_call(self, tx: dict[str, Any], block: int | str) -> bytes:
+        normalizer = self.tester.normalizer
+        normalized = normalizer.normalize_inbound_transaction(
+            {k: v for k, v in tx.items() if k in ("from", "to", "data", "value", "gas")}
+        )
+        call: Callable[..., bytes] = self.tester.backend.call
+        return call(normalized, normalizer.normalize_inbound_block_number(block))
 
 
 class EthTester:
@@ -361,7 +384,7 @@ def erc20_paths(store: ArtifactStore, report: Report, count: int, calls: int, re
     labels = {
         "naive": "web3 + EthereumTesterProvider, default transact (naive)",
         "inprocess": "s4chain in-process (Contract.fn(..., sender=))",
-        "inprocess_before": "  before issue 16 (eth-tester calls, web3 reads)",
+        "inprocess_before": "  before issue 16 (eth-tester and web3 throughout)",
         "eth_tester": "eth-tester API directly",
         "pyevm_blocks": "py-evm directly, one block per tx",
         "pyevm_execution": "py-evm directly, execution only",
@@ -410,7 +433,9 @@ def rpc_paths(store: ArtifactStore, report: Report, count: int, repeats: int) ->
 
 
 # --- replays ------------------------------------------------------------------------------------------------------
-def replay_steps(store: ArtifactStore, steps: int, kind: type[InProcessChain] = InProcessChain) -> list[Timing]:
+def replay_steps(
+    store: ArtifactStore, steps: int, kind: Callable[[ArtifactStore], Chain] = InProcessChain
+) -> list[Timing]:
     """An in-process replay of the single-action scenario (a token transfer per step): CPU and wall per step."""
     from s4chain.scenarios.engine import Replayer
     from s4chain.scenarios.loader import load_scenario

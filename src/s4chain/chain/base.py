@@ -215,9 +215,9 @@ class Chain(ABC):
             self._mine_block()
             self._next_timestamp = None
             if self._recordings:
-                latest = self.w3.eth.get_block("latest")
+                number = self.block_number
                 for recording in self._recordings:
-                    recording.block_times[int(latest["number"])] = int(latest["timestamp"])
+                    recording.block_times[number] = self._block_timestamp(number)
 
     def _pin_block_time(self) -> None:
         if self.one_second_blocks and self._next_timestamp is None:
@@ -340,7 +340,7 @@ class Chain(ABC):
             timestamp=self._block_timestamp(int(receipt["blockNumber"])),
             gas_used=int(receipt["gasUsed"]),
             logs=tuple(receipt["logs"]),
-            decoder=self.events.decode_all,
+            decoder=self._decode_logs,
             contract_address=to_checksum_address(address) if address else None,
             reverted=reverted,
             transaction_index=int(receipt["transactionIndex"]),
@@ -350,6 +350,9 @@ class Chain(ABC):
         if reverted:
             return self._revert_of(replay, result.block_number, tx_hash)
         return result
+
+    def _decode_logs(self, logs: list[Any]) -> list[DecodedEvent]:
+        return self.events.decode_all(logs)
 
     # --- what a step mined ------------------------------------------------------------------------------------
     @contextmanager
@@ -395,20 +398,29 @@ class Chain(ABC):
         for attempt in range(2):
             nonce = self._nonces.pop(account.address, None)
             if nonce is None:
-                nonce = int(self.w3.eth.get_transaction_count(account.address, "pending"))
-            signed = account.sign_transaction({**tx, "nonce": nonce})
+                nonce = self._pending_nonce(account.address)
+            raw, tx_hash = self._sign(account, {**tx, "nonce": nonce})
             if on_signed is not None:
-                on_signed(account.address, nonce, bytes(signed.raw_transaction), signed.hash.to_0x_hex())
+                on_signed(account.address, nonce, raw, tx_hash)
             try:
-                delivered = self._deliver(signed.raw_transaction, signed.hash.to_0x_hex(), account.address, nonce)
+                delivered = self._deliver(raw, tx_hash, account.address, nonce)
             except TransactionRefused as exc:
                 if attempt == 0 and "nonce" in str(exc).lower():
                     continue
                 raise RpcError(f"the node refused the transaction: {exc}") from None
             if delivered:
                 self._nonces[account.address] = nonce + 1
-                return HexBytes(signed.hash)
+                return HexBytes(tx_hash)
         raise RpcError(f"the nonces of {account.address} keep being taken by other transactions")
+
+    def _pending_nonce(self, address: str) -> int:
+        """The account's next nonce, counting its transactions not yet mined."""
+        return int(self.w3.eth.get_transaction_count(address, "pending"))  # type: ignore[arg-type]
+
+    def _sign(self, account: LocalAccount, tx: dict[str, Any]) -> tuple[bytes, str]:
+        """The signed transaction's raw bytes and its hash (0x-hex)."""
+        signed = account.sign_transaction(tx)
+        return bytes(signed.raw_transaction), signed.hash.to_0x_hex()
 
     def _deliver(self, raw: bytes, tx_hash: str, address: str, nonce: int) -> bool:
         """Send the signed bytes until the node has them; False if the transaction can never land. Gives up

@@ -1,25 +1,29 @@
-"""The embedded chain: eth-tester over py-evm, in this Python process.
+"""The embedded chain: py-evm in this Python process, driven directly, with eth-tester and web3 on the same chain.
 
-Two of eth-tester's paths are replaced by cheaper ones with the same outcome (docs/performance.md, "Benchmark"):
-calls run on a VM kept for the block they read (a mined block's state never changes), between a snapshot and a
-revert of that VM's state, where eth-tester builds a VM, its state and its caches for every call; and a chain
-snapshot is a position in an undo log of the chain's key-value store, where eth-tester's revert re-imports (so
-re-executes) the snapshot's head block.
+Transactions, receipts, calls, events and snapshots go straight to py-evm through `PyEvmEngine` (chain/pyevm.py):
+no JSON-RPC, no web3 or eth-tester formatting, no state root per transaction (docs/performance.md). `chain.w3`
+(web3 over eth-tester's provider) and `chain.tester` read and write the same py-evm chain: every time eth-tester
+touches it, the engine first writes out every block mined so far, with its state root, and afterwards takes the
+chain as eth-tester left it.
 """
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
-from eth.abc import VirtualMachineAPI
-from eth.db.backends.memory import MemoryDB
+from eth.chains.base import MiningChain
 from eth.exceptions import Revert
+from eth.vm.forks.prague import PragueVM
 from eth.vm.spoof import SpoofTransaction
+from eth_account.signers.local import LocalAccount
+from eth_keys.datatypes import PrivateKey
 from eth_tester import EthereumTester, PyEVMBackend
 from eth_tester.backends.pyevm.main import _execute_and_revert_transaction
 from eth_tester.exceptions import SnapshotNotFound
+from eth_utils import to_checksum_address
+from hexbytes import HexBytes
 from web3 import Web3
+from web3.datastructures import AttributeDict
 from web3.providers.eth_tester import EthereumTesterProvider
 from web3.providers.eth_tester.defaults import API_ENDPOINTS
 
@@ -32,190 +36,330 @@ from s4chain.chain.accounts import (
     dev_accounts,
 )
 from s4chain.chain.base import BLOCK_GAS_LIMIT, CallReverted, Chain
-from s4chain.chain.errors import TransactionRefused
+from s4chain.chain.engine import Engine, Receipt, TransactionRejected
+from s4chain.chain.errors import RpcError, TransactionRefused
+from s4chain.chain.events import DecodedEvent
+from s4chain.chain.pyevm import PyEvmEngine
 from s4chain.compiler.artifacts import ArtifactStore
 
 # A fixed genesis time keeps replays deterministic; it lies ahead of the wall clock, like a scenario's dates.
 GENESIS_TIMESTAMP = 1_893_456_000  # 2030-01-01T00:00:00Z
 
 
-class _RevertDataBackend(PyEVMBackend):
-    """PyEVMBackend whose calls report the raw revert data, which eth-tester flattens into a message, and run on a
-    VM kept for the block they read."""
+class TesterBackend(PyEVMBackend):
+    """eth-tester's py-evm backend, sharing its chain with the engine: whenever eth-tester takes the chain, the
+    engine has written out every block first (`hand_over`). Its calls report the raw revert data, which
+    eth-tester flattens into a message (for the blocks the engine does not answer for: the pending one)."""
 
-    _call_vm: tuple[bytes, VirtualMachineAPI] | None = None  # the hash of a mined block's header, and its VM
+    engine: PyEvmEngine | None = None
+    _pyevm: MiningChain
+
+    @property
+    def chain(self) -> MiningChain:
+        if self.engine is not None:
+            self.engine.hand_over()
+        return self._pyevm
+
+    @chain.setter
+    def chain(self, chain: MiningChain) -> None:
+        self._pyevm = chain
+        if self.engine is not None:
+            self.engine.replace_chain(chain)
 
     def call(self, transaction: dict[str, Any], block_number: Any = "latest") -> bytes:
-        vm = self._vm_for_call(block_number)
-        # What eth-tester fills in: the gas left in the pending block, the sender's nonce at that block.
-        defaulted = dict(transaction)
-        if "gas" not in defaulted:
-            defaulted["gas"] = self._max_available_gas()
-        if vm is not None and "nonce" not in defaulted:
-            defaulted["nonce"] = vm.state.get_nonce(transaction["from"])  # else eth-tester builds a VM for it
+        defaulted = {"gas": self._max_available_gas(), **transaction}
         unsigned = self._get_normalized_and_unsigned_evm_transaction(defaulted, block_number)
         spoofed = SpoofTransaction(unsigned, from_=transaction["from"])
-        if vm is None:  # the pending block, or one eth-tester does not have: its own way (and errors)
-            computation = _execute_and_revert_transaction(self.chain, spoofed, block_number)
-        else:
-            snapshot = vm.state.snapshot()
-            try:
-                computation = vm.state.apply_transaction(spoofed)  # type: ignore[arg-type]  # stands in for a signed one
-            finally:
-                vm.state.revert(snapshot)
+        computation = _execute_and_revert_transaction(self.chain, spoofed, block_number)
         if computation.is_error:
             error = computation.error
             raise CallReverted(error.args[0] if isinstance(error, Revert) and error.args else b"")
         return bytes(computation.output)
 
-    def _vm_for_call(self, block_number: Any) -> VirtualMachineAPI | None:
-        """The VM a call at a mined block runs on (eth-tester's "latest" is the last mined block), built once per
-        block; None for the pending block or a block number eth-tester would not find."""
-        pending = self.chain.header.block_number
-        if block_number in ("latest", "safe", "finalized"):
-            number = max(0, pending - 1)
-        elif block_number == "earliest":
-            number = 0
-        elif isinstance(block_number, int) and 0 <= block_number < pending:
-            number = block_number
-        else:
-            return None
-        header = self.chain.get_canonical_block_header_by_number(number)
-        if self._call_vm is None or self._call_vm[0] != header.hash:
-            self._call_vm = (header.hash, self.chain.get_vm(at_header=header))
-        return self._call_vm[1]
+
+def eth_tester_backend(genesis_timestamp: int = GENESIS_TIMESTAMP, kind: type[PyEVMBackend] = PyEVMBackend) -> Any:
+    """eth-tester's py-evm backend with s4chain's genesis: the dev accounts and balances, anvil's chain id,
+    fee-free blocks of BLOCK_GAS_LIMIT."""
+    # eth-tester's default gas limit (~3.1M) is too small to deploy the larger contracts.
+    genesis = PyEVMBackend.generate_genesis_params(
+        overrides={"gas_limit": BLOCK_GAS_LIMIT, "timestamp": genesis_timestamp}
+    )
+    # Fee-free blocks, as s4chain starts anvil: ether balances then agree on both backends. eth-tester's
+    # override check does not know this header field, so it is set after the check.
+    genesis["base_fee_per_gas"] = 0
+    backend = kind.from_mnemonic(
+        DEV_MNEMONIC,
+        genesis_state_overrides={"balance": DEV_BALANCE_WEI},
+        num_accounts=DEV_ACCOUNT_COUNT,
+        genesis_parameters=genesis,
+        hd_path=DEV_HD_PATH,
+    )
+    # The same chain id as anvil, so that signed transactions and CHAINID agree on both backends.
+    type(backend.chain).chain_id = DEV_CHAIN_ID
+    return backend
 
 
-_ABSENT = object()
+def eth_tester_web3(tester: EthereumTester) -> Web3:
+    endpoints = {**API_ENDPOINTS, "eth": {**API_ENDPOINTS["eth"], "chainId": lambda *_: DEV_CHAIN_ID}}
+    return Web3(EthereumTesterProvider(tester, api_endpoints=endpoints))
 
 
-class _UndoLog(MemoryDB):
-    """The chain's key-value store, remembering what each write replaced while a snapshot is open (`undo` is not
-    None): a revert puts those values back, newest first, and the store is exactly as it was at the snapshot."""
+class _Log(dict[str, Any]):
+    """A receipt's log as web3 gives it through eth-tester (the same keys and values), whose `blockHash` is
+    computed when first read: it covers the block's state root, which the engine computes only when asked."""
 
-    def __init__(self, kv_store: dict[bytes, bytes]) -> None:
-        super().__init__(kv_store)
-        self.undo: list[tuple[bytes, Any]] | None = None
+    def __init__(self, chain: Chain, fields: dict[str, Any]) -> None:
+        super().__init__(fields)
+        self._chain = chain
 
-    def __setitem__(self, key: bytes, value: bytes) -> None:
-        if self.undo is not None:
-            self.undo.append((key, self.kv_store.get(key, _ABSENT)))
-        self.kv_store[key] = value
+    def __missing__(self, key: str) -> Any:
+        if key != "blockHash":
+            raise KeyError(key)
+        value = self["blockHash"] = HexBytes(self._chain.block_hash(self["blockNumber"]))
+        return value
 
-    def __delitem__(self, key: bytes) -> None:
-        old = self.kv_store.pop(key)
-        if self.undo is not None:
-            self.undo.append((key, old))
-
-    def rewind(self, mark: int) -> None:
-        assert self.undo is not None
-        undo, store = self.undo, self.kv_store
-        while len(undo) > mark:
-            key, old = undo.pop()
-            if old is _ABSENT:
-                store.pop(key, None)
-            else:
-                store[key] = old
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
 
 
-class InProcessChain(Chain):
-    backend_name = "in-process"
+class EngineChain(Chain):
+    """A `Chain` over an `Engine` (chain/engine.py): transactions signed here and handed to the engine raw;
+    blocks, receipts, events, calls and snapshots read from it. `w3` is what the `Chain` needs of web3 (the chain
+    id, ABI encoding) and what users get as `chain.w3`."""
 
-    def __init__(self, artifacts: ArtifactStore | None = None, genesis_timestamp: int = GENESIS_TIMESTAMP) -> None:
-        # eth-tester's default gas limit (~3.1M) is too small to deploy the larger contracts.
-        genesis = PyEVMBackend.generate_genesis_params(
-            overrides={"gas_limit": BLOCK_GAS_LIMIT, "timestamp": genesis_timestamp}
-        )
-        # Fee-free blocks, as s4chain starts anvil: ether balances then agree on both backends. eth-tester's
-        # override check does not know this header field, so it is set after the check.
-        genesis["base_fee_per_gas"] = 0
-        backend = _RevertDataBackend.from_mnemonic(
-            DEV_MNEMONIC,
-            genesis_state_overrides={"balance": DEV_BALANCE_WEI},
-            num_accounts=DEV_ACCOUNT_COUNT,
-            genesis_parameters=genesis,
-            hd_path=DEV_HD_PATH,
-        )
-        # The same chain id as anvil, so that signed transactions and CHAINID agree on both backends.
-        type(backend.chain).chain_id = DEV_CHAIN_ID
-        self.tester = EthereumTester(backend)
-        endpoints = {**API_ENDPOINTS, "eth": {**API_ENDPOINTS["eth"], "chainId": lambda *_: DEV_CHAIN_ID}}
-        w3 = Web3(EthereumTesterProvider(self.tester, api_endpoints=endpoints))
-        self._automine = True
-        self._snapshot_ids = itertools.count(1)
-        self._snapshots: list[tuple[int, int]] = []  # the open snapshots, oldest first: (id, mark in the undo log)
+    backend_name = "engine"
+
+    def __init__(self, engine: Engine, w3: Web3, artifacts: ArtifactStore | None = None) -> None:
+        self.engine = engine
+        self._keys: dict[str, PrivateKey] = {}
+        self._signed: tuple[bytes, Any] | None = None  # the raw bytes and py-evm transaction `_sign` made last
         super().__init__(w3, dev_accounts(), artifacts)
 
-    @property
-    def _backend(self) -> _RevertDataBackend:
-        backend: _RevertDataBackend = self.tester.backend
-        return backend
-
-    # The latest block read from py-evm's header chain: web3 and eth-tester would build the whole block, with its
-    # transactions, through their normalisers, for one number.
+    # --- blocks and state, from the engine ----------------------------------------------------------------
     @property
     def block_number(self) -> int:
-        return max(0, self._backend.chain.header.block_number - 1)  # eth-tester's "latest": below the pending block
+        return self.engine.head.number
 
     @property
     def timestamp(self) -> int:
-        return self._block_timestamp(self.block_number)
+        return self.engine.head.timestamp
 
     def _block_timestamp(self, number: int) -> int:
-        return int(self._backend.chain.get_canonical_block_header_by_number(number).timestamp)
+        block = self.engine.block(number)
+        if block is None:
+            raise ValueError(f"no mined block {number}")
+        return block.timestamp
 
     def block_hash(self, number: int) -> bytes:
-        return bytes(self._backend.chain.get_canonical_block_header_by_number(number).hash)
+        return self.engine.block_hash(number)
+
+    def balance(self, account: Any) -> int:
+        return self.engine.balance(_raw(account))
+
+    def code_at(self, address: str) -> bytes:
+        return self.engine.code(_raw(address))
 
     def _set_next_block_timestamp(self, timestamp: int) -> None:
-        chain = self._backend.chain
-        chain.header = chain.header.copy(timestamp=timestamp)
+        self.engine.set_next_timestamp(timestamp)
 
     def _mine_block(self) -> None:
-        self.tester.mine_blocks(1)
+        try:
+            self.engine.mine()
+        except TransactionRejected as exc:  # only possible for transactions sent inside `one_block`
+            raise RpcError(f"the node refused the transaction: {exc}") from None
 
     def _set_automine(self, on: bool) -> None:
-        self._automine = on
+        self.engine.automine = on
+
+    # --- transactions -------------------------------------------------------------------------------------
+    def _pending_nonce(self, address: str) -> int:
+        return self.engine.nonce(_raw(address))
+
+    def _sign(self, account: LocalAccount, tx: dict[str, Any]) -> tuple[bytes, str]:
+        """Sign with eth-keys (on coincurve) into py-evm's own transaction: the same bytes as eth-account's
+        `sign_transaction`, at about a quarter of its cost."""
+        key = self._keys.get(account.address)
+        if key is None:
+            key = self._keys[account.address] = PrivateKey(bytes(account.key))
+        to = tx.get("to")
+        builder: Any = PragueVM.get_transaction_builder()  # py-evm's, as a signing library: the same on any engine
+        unsigned = builder.new_unsigned_dynamic_fee_transaction(
+            chain_id=tx["chainId"],
+            nonce=tx["nonce"],
+            max_priority_fee_per_gas=tx["maxPriorityFeePerGas"],
+            max_fee_per_gas=tx["maxFeePerGas"],
+            gas=tx["gas"],
+            to=_raw(to) if to is not None else b"",
+            value=tx["value"],
+            data=bytes(tx["data"]),
+            access_list=(),
+        )
+        signed = unsigned.as_signed_transaction(key, chain_id=tx["chainId"])
+        signed.__dict__["sender"] = bytes.fromhex(account.address[2:])  # its cached sender: signed with its key
+        raw = signed.encode()
+        self._signed = (raw, signed)  # handed to the engine as it is by `_submit_raw` (no decoding, no recovery)
+        return raw, "0x" + signed.hash.hex()
 
     def _submit_raw(self, raw: bytes) -> None:
-        if self._automine:
-            super()._submit_raw(raw)
-            return
-        # Applied to the pending block, which `_mine_block` mines (eth-tester's own no-auto-mine mode snapshots
-        # and reverts the chain around each transaction, which drops the pending block's timestamp).
+        self._signed = None
         try:
-            self._backend.send_raw_transaction(raw)
-        except Exception as exc:  # py-evm's answer: it will not take this transaction
+            self.engine.submit(raw)
+        except TransactionRejected as exc:
             raise TransactionRefused(str(exc)) from exc
 
-    def _undo_log(self) -> _UndoLog:
-        db = self._backend.chain.chaindb.db  # eth-tester's AtomicDB, over a MemoryDB
-        if not isinstance(db.wrapped_db, _UndoLog):
-            db.wrapped_db = _UndoLog(db.wrapped_db.kv_store)
-        log: _UndoLog = db.wrapped_db
-        return log
+    def _known(self, tx_hash: str) -> bool:
+        raw = bytes.fromhex(tx_hash.removeprefix("0x"))
+        return self.engine.receipt(raw) is not None or self.engine.pending(raw)
 
+    def _receipt(self, tx_hash: str) -> Any:
+        receipt = self.engine.receipt(bytes.fromhex(tx_hash.removeprefix("0x")))
+        if receipt is None:
+            return super()._receipt(tx_hash)
+        return {
+            "status": int(receipt.success),
+            "blockNumber": receipt.block_number,
+            "transactionIndex": receipt.transaction_index,
+            "transactionHash": HexBytes(receipt.tx_hash),
+            "gasUsed": receipt.gas_used,
+            "cumulativeGasUsed": receipt.cumulative_gas_used,
+            "contractAddress": to_checksum_address(receipt.contract_address) if receipt.contract_address else None,
+            "logs": self._logs(receipt),
+        }
+
+    def _logs(self, receipt: Receipt) -> list[_Log]:
+        """The receipt's logs as web3 formats eth-tester's (indexes count within the transaction, as there)."""
+        return [
+            _Log(
+                self,
+                {
+                    "type": "mined",
+                    "logIndex": index,
+                    "transactionIndex": receipt.transaction_index,
+                    "transactionHash": HexBytes(receipt.tx_hash),
+                    "blockNumber": receipt.block_number,
+                    "address": to_checksum_address(log.address),
+                    "data": HexBytes(log.data),
+                    "topics": [HexBytes(topic) for topic in log.topics],
+                },
+            )
+            for index, log in enumerate(receipt.logs)
+        ]
+
+    def _decode_logs(self, logs: list[Any]) -> list[DecodedEvent]:
+        # A decoded event has no block hash: decode without computing it (web3's decoder reads the key). An
+        # AttributeDict, as web3's logs are: web3 then gives struct arguments as AttributeDicts too.
+        return self.events.decode_all([AttributeDict({"blockHash": b"", **log}) for log in logs])
+
+    def get_events(
+        self, from_block: int = 0, to_block: int | str = "latest", address: str | None = None
+    ) -> list[DecodedEvent]:
+        """Every decodable event in a block range, read from the engine's receipts (eth-tester's `get_logs` finds
+        each receipt by walking back from the head: O(n^2) over a range)."""
+        head = self.block_number
+        last = head if to_block in ("latest", "safe", "finalized", "pending") else min(int(to_block), head)
+        wanted = _raw(address) if address is not None else None
+        logs: list[Any] = []
+        for receipt in self.engine.receipts(from_block, last):
+            if not receipt.success:
+                continue
+            for log in self._logs(receipt):
+                if wanted is None or log["address"] == to_checksum_address(wanted):
+                    logs.append(log)
+        return self._decode_logs(logs)
+
+    # --- calls --------------------------------------------------------------------------------------------
+    def _eth_call(self, tx: dict[str, Any], block: int | str) -> bytes:
+        number: int | None
+        if block in ("latest", "safe", "finalized"):
+            number = None
+        elif block == "earliest":
+            number = 0
+        elif isinstance(block, int) and 0 <= block <= self.block_number:
+            number = block
+        else:
+            raise ValueError(f"no mined block {block!r} to call at")
+        to = tx.get("to")
+        data = tx.get("data", b"")
+        result = self.engine.call(
+            _raw(tx["from"]),
+            _raw(to) if to else None,
+            bytes.fromhex(data[2:]) if isinstance(data, str) else bytes(data),
+            int(tx.get("value", 0)),
+            int(tx["gas"]),
+            number,
+        )
+        if not result.success:
+            raise CallReverted(result.output)
+        return result.output
+
+    # --- snapshots ----------------------------------------------------------------------------------------
     def snapshot(self) -> Any:
-        log = self._undo_log()
-        if log.undo is None:
-            log.undo = []
-        snapshot_id = next(self._snapshot_ids)
-        self._snapshots.append((snapshot_id, len(log.undo)))
-        return snapshot_id
+        return self.engine.snapshot()
 
     def revert(self, snapshot_id: Any) -> None:
         """Back to the snapshot, which is used up with every later one (as on anvil)."""
-        position = next((i for i, (known, _) in enumerate(self._snapshots) if known == snapshot_id), None)
-        if position is None:
-            raise SnapshotNotFound(f"no open snapshot {snapshot_id!r}: unknown, or used up by a revert")
-        mark = self._snapshots[position][1]
-        del self._snapshots[position:]
-        log = self._undo_log()
-        log.rewind(mark)
-        if not self._snapshots:
-            log.undo = None
-        chain = self._backend.chain
-        chain.header = chain.ensure_header()  # a fresh pending block on the head, as eth-tester's revert leaves it
+        try:
+            self.engine.revert(snapshot_id)
+        except KeyError:
+            raise SnapshotNotFound(f"no open snapshot {snapshot_id!r}: unknown, or used up by a revert") from None
+        self._after_revert()
+
+
+class InProcessChain(EngineChain):
+    """py-evm's engine (chain/pyevm.py) on eth-tester's chain, which `chain.w3` (web3 over eth-tester's provider)
+    and `chain.tester` read and write too."""
+
+    backend_name = "in-process"
+    engine: PyEvmEngine
+
+    def __init__(self, artifacts: ArtifactStore | None = None, genesis_timestamp: int = GENESIS_TIMESTAMP) -> None:
+        backend: TesterBackend = eth_tester_backend(genesis_timestamp, TesterBackend)
+        engine = PyEvmEngine(backend._pyevm)
+        backend.engine = engine
+        self.tester = EthereumTester(backend)
+        engine.on_mined = self._feed_filters
+        super().__init__(engine, eth_tester_web3(self.tester), artifacts)
+
+    def _feed_filters(self, number: int) -> None:
+        """Give web3 users' filters (eth-tester's) a block the engine mined, as eth-tester's own mining does."""
+        tester = self.tester
+        if not (tester._block_filters or tester._log_filters or tester._pending_transaction_filters):
+            return
+        block_hash = tester.normalizer.normalize_outbound_block_hash(self.engine.block_hash(number))
+        block = tester.get_block_by_hash(block_hash)
+        for pending_filter in tester._pending_transaction_filters.values():
+            for tx_hash in block["transactions"]:
+                pending_filter.add(tester.normalizer.normalize_inbound_transaction_hash(tx_hash))
+        for block_filter in tester._block_filters.values():
+            block_filter.add(tester.normalizer.normalize_inbound_block_hash(block_hash))
+        tester._process_block_logs(block)
+
+    def _submit_raw(self, raw: bytes) -> None:
+        signed, self._signed = self._signed, None
+        if signed is None or signed[0] is not raw:
+            super()._submit_raw(raw)
+            return
+        try:
+            self.engine.apply(signed[1])  # the transaction `_sign` made: no decoding, no sender recovery
+        except TransactionRejected as exc:
+            raise TransactionRefused(str(exc)) from exc
+
+    def _eth_call(self, tx: dict[str, Any], block: int | str) -> bytes:
+        if block == "pending" or (isinstance(block, int) and block > self.block_number):
+            # The pending block, or one not mined: eth-tester's way (and errors).
+            normalized = self.tester.normalizer.normalize_inbound_transaction(
+                {k: v for k, v in tx.items() if k in ("from", "to", "data", "value", "gas")}
+            )
+            raw_block = self.tester.normalizer.normalize_inbound_block_number(block)
+            backend: TesterBackend = self.tester.backend
+            return backend.call(normalized, raw_block)
+        return super()._eth_call(tx, block)
+
+    def revert(self, snapshot_id: Any) -> None:
+        super().revert(snapshot_id)
         tester = self.tester  # what eth-tester's revert does to the filters web3 users may have made
         for block_filter in tester._block_filters.values():
             tester._revert_block_filter(block_filter)
@@ -223,11 +367,9 @@ class InProcessChain(Chain):
             tester._revert_pending_transaction_filter(pending_filter)
         for log_filter in tester._log_filters.values():
             tester._revert_log_filter(log_filter)
-        self._after_revert()
 
-    def _eth_call(self, tx: dict[str, Any], block: int | str) -> bytes:
-        normalized = self.tester.normalizer.normalize_inbound_transaction(
-            {k: v for k, v in tx.items() if k in ("from", "to", "data", "value", "gas")}
-        )
-        raw_block = self.tester.normalizer.normalize_inbound_block_number(block)
-        return self._backend.call(normalized, raw_block)
+
+def _raw(address: Any) -> bytes:
+    """An account, contract or hex address as 20 bytes."""
+    text = address if isinstance(address, str) else address.address
+    return bytes.fromhex(text.removeprefix("0x"))
