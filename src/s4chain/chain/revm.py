@@ -1,25 +1,25 @@
 """The revm backend: Rust's revm (the EVM inside anvil and Foundry) in this process, through `pyrevm`.
 
-`pyrevm` 0.3.7 (revm 8) offers message calls, not transactions: its journaled state is never finalised, so every
-account and slot once touched stays warm, and a slot's "original value" (EIP-2200/3529 SSTORE pricing) stays the
-one first read, whatever happened since; nonces of callers are not bumped. `RevmChain` builds real transactions on
-it, one per block by default, as the in-process chain mines them:
+`RevmEngine` implements the `Engine` of chain/engine.py on revm, and `RevmChain` is the `EngineChain` over it (the
+same bookkeeping, receipts, events, calls and snapshots as the py-evm chain). `pyrevm` 0.3.7 (revm 8) offers message
+calls, not transactions: its journaled state is never finalised, so every account and slot once touched stays warm,
+a slot's "original value" (EIP-2200/3529 SSTORE pricing) stays the one first read, whatever happened since, and
+callers' nonces are not bumped. The engine builds real transactions on it:
 
-- each transaction runs inside a journal checkpoint at depth 1 and at its end every account and slot it changed
-  is read, the checkpoint reverted (which makes everything loaded during it cold again: revm 8 knows an account or
+- each transaction runs inside a journal checkpoint at depth 1; at its end every account and slot it changed is
+  read, the checkpoint reverted (which makes everything loaded during it cold again: revm 8 knows an account or
   slot is warm only by its presence in the journaled state) and the changes written into revm's database directly
   (`insert_account_info`, and each slot inside a checkpoint of its own, reverted at once, because writing a slot
-  loads its account). The next transaction starts with an empty warm set and original values that are the
-  committed ones, as on a chain.
+  loads its account). The next transaction starts with an empty warm set and the committed values as originals.
 - intrinsic gas (calldata, create, access lists) and the refund cap of EIP-3529 are revm's own; revm 8 predates
-  Prague, so EIP-7623's calldata floor is applied here; the sender's nonce is checked by revm and bumped here (a
-  create bumps it in revm); blocks are fee-free as on the in-process chain (base fee 0, priority fee 0).
-- transactions are signed with the dev keys (the same bytes and hash as eth-account's, faster) and known by their
-  hash: a hash already executed is not executed again.
-- a chain snapshot is a position in an undo log of what each commit overwrote.
+  Prague, so EIP-7623's calldata floor is applied here; the sender's nonce is checked and bumped here (a create's is
+  bumped by revm); blocks are fee-free as on the py-evm chain (base fee 0, priority fee 0).
+- `RevmChain` signs with the dev keys (the same bytes and hash as eth-account's, faster) and hands the engine the
+  transaction's fields with the signed hash (no decoding, no recovery); raw transactions from elsewhere are decoded.
+- a snapshot is a position in an undo log of what each commit overwrote.
 
-What differs from py-evm is in docs/performance.md ("revm backend"). `chain.w3` answers the read methods, `eth_call`
-and `eth_sendRawTransaction` of typed transactions, through a small provider; the hot path does not use it.
+What differs from py-evm is in docs/performance.md ("revm backend"). `chain.w3` answers the read methods,
+`eth_call`, `eth_estimateGas` and sends through a small provider; the hot path does not use it.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,13 +37,14 @@ from eth_hash.auto import keccak
 from eth_utils import to_checksum_address
 from hexbytes import HexBytes
 from web3 import Web3
-from web3.datastructures import AttributeDict
 from web3.providers.base import BaseProvider
 from web3.types import RPCEndpoint, RPCResponse
 
 from s4chain.chain.accounts import DEV_BALANCE_WEI, DEV_CHAIN_ID, dev_accounts
-from s4chain.chain.base import BLOCK_GAS_LIMIT, TX_GAS_LIMIT, CallReverted, Chain, OnSigned
+from s4chain.chain.base import BLOCK_GAS_LIMIT, TX_GAS_LIMIT
+from s4chain.chain.engine import Block, CallResult, Log, Receipt, TransactionRejected
 from s4chain.chain.errors import RpcError, TransactionRefused
+from s4chain.chain.inprocess import GENESIS_TIMESTAMP, EngineChain
 from s4chain.compiler.artifacts import ArtifactStore
 from s4chain.errors import S4ChainError
 
@@ -51,9 +52,6 @@ try:
     import pyrevm
 except ImportError:  # the `revm` extra is not installed: RevmChain says so
     pyrevm = None  # type: ignore[assignment]
-
-# The same genesis time as the in-process chain (chain/inprocess.py), so replays give the same timestamps.
-GENESIS_TIMESTAMP = 1_893_456_000
 
 # EIP-7623 (Prague): a transaction pays at least this per calldata token (a zero byte 1 token, another byte 4).
 TX_BASE_GAS = 21_000
@@ -127,24 +125,36 @@ def sign_dynamic_fee(key: PrivateKey, tx: dict[str, Any]) -> tuple[bytes, bytes]
     return raw, keccak(raw)
 
 
-# --- blocks and receipts -----------------------------------------------------------------------------------------
+# --- the engine --------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RevmTransaction:
+    """A signed transaction's fields, its sender and hash: what the engine runs (no signature: checked by whoever
+    made it, `RevmChain` signing it or `RevmEngine.submit` recovering it)."""
+
+    tx_hash: bytes
+    sender: bytes
+    nonce: int
+    to: bytes | None
+    data: bytes
+    value: int
+    gas: int
+
+
 @dataclass
-class _Block:
+class _Mined:
     number: int
     timestamp: int
+    receipts: list[Receipt] = field(default_factory=list)
     hash: bytes = b""
-    receipts: list[dict[str, Any]] = field(default_factory=list)
 
-
-@dataclass(frozen=True)
-class _Execution:
-    """What one transaction did, before it is put into a block."""
-
-    success: bool
-    gas_used: int
-    logs: Sequence[tuple[str, list[bytes], bytes]]
-    output: bytes  # return data, or the revert data
-    contract_address: str | None
+    @property
+    def info(self) -> Block:
+        return Block(
+            self.number,
+            self.timestamp,
+            sum(r.gas_used for r in self.receipts),
+            tuple(r.tx_hash for r in self.receipts),
+        )
 
 
 def _floor_gas(data: bytes) -> int:
@@ -152,294 +162,217 @@ def _floor_gas(data: bytes) -> int:
     return TX_BASE_GAS + FLOOR_PER_TOKEN * (zeros + 4 * (len(data) - zeros))
 
 
-class RevmChain(Chain):
-    """A chain on revm in this process: the dev accounts, one block per transaction (or one per `one_block`),
-    snapshots, decoded reverts and events, the same gas as py-evm."""
+def _hex(address: bytes) -> str:
+    return "0x" + address.hex()
 
-    backend_name = "revm"
 
-    def __init__(self, artifacts: ArtifactStore | None = None, genesis_timestamp: int = GENESIS_TIMESTAMP) -> None:
+def _create_address(sender: bytes, nonce: int) -> bytes:
+    return keccak(_rlp_length(len(sender) + 1 + len(_rlp(_uint(nonce))), 0xC0) + _rlp(sender) + _rlp(_uint(nonce)))[12:]
+
+
+class RevmEngine:
+    """The `Engine` (chain/engine.py) on revm: dev accounts funded at genesis, one block per transaction under
+    automine, fee-free blocks, an undo log for snapshots."""
+
+    chain_id = DEV_CHAIN_ID
+
+    def __init__(self, accounts: Sequence[bytes], balance: int, genesis_timestamp: int) -> None:
         if pyrevm is None:
             raise RevmUnavailableError("the revm backend needs pyrevm: pip install 's4chain[revm]'")
         self._evm = pyrevm.EVM(
-            env=pyrevm.Env(cfg=pyrevm.CfgEnv(chain_id=DEV_CHAIN_ID)),
-            gas_limit=BLOCK_GAS_LIMIT,
-            spec_id="Cancun",
-            tracing=False,
+            env=pyrevm.Env(cfg=pyrevm.CfgEnv(chain_id=DEV_CHAIN_ID)), gas_limit=BLOCK_GAS_LIMIT, spec_id="Cancun"
         )
-        self._infos: dict[str, Any] = {}  # committed accounts (lower-case address -> pyrevm AccountInfo)
+        self.automine = True
+        self._infos: dict[str, Any] = {}  # committed accounts: lower-case 0x address -> pyrevm AccountInfo
         self._undo: list[tuple[str, int | None, Any]] | None = None  # while a snapshot is open
-        for account in dev_accounts():
-            self._put_account(account.address.lower(), _account(DEV_BALANCE_WEI))
-        self._blocks = [_Block(0, genesis_timestamp)]
-        self._blocks[0].hash = self._hash_block(self._blocks[0])
-        self._pending: _Block | None = None
-        self._automine = True
-        self._receipts: dict[bytes, dict[str, Any]] = {}
-        self._reverts: dict[bytes, bytes] = {}  # revert data of reverted transactions, by hash
-        self._keys: dict[str, PrivateKey] = {}
         self._snapshot_ids = itertools.count(1)
         self._snapshots: list[tuple[int, int, int]] = []  # (id, undo mark, block count), oldest first
-        super().__init__(Web3(_RevmProvider(self)), dev_accounts(), artifacts)
+        for address in accounts:
+            self._put_account(_hex(address), _account(balance))
+        self._blocks = [_Mined(0, genesis_timestamp)]
+        self._blocks[0].hash = self._hash_block(self._blocks[0])
+        self._next_timestamp: int | None = None
+        self._queue: list[RevmTransaction] = []
+        self._by_hash: dict[bytes, Receipt] = {}
 
-    # --- state --------------------------------------------------------------------------------------------------
+    # --- blocks and state -----------------------------------------------------------------------------------
     @property
-    def block_number(self) -> int:
-        return self._blocks[-1].number
+    def head(self) -> Block:
+        return self._blocks[-1].info
 
-    @property
-    def timestamp(self) -> int:
-        return self._blocks[-1].timestamp
-
-    def _block_at(self, number: int) -> _Block:
-        if not 0 <= number < len(self._blocks):
-            raise ValueError(f"no block {number}: the chain has {len(self._blocks)} blocks")
-        return self._blocks[number]
-
-    def _block_timestamp(self, number: int) -> int:
-        return self._block_at(number).timestamp
+    def block(self, number: int) -> Block | None:
+        return self._blocks[number].info if 0 <= number < len(self._blocks) else None
 
     def block_hash(self, number: int) -> bytes:
-        return self._block_at(number).hash
+        if not 0 <= number < len(self._blocks):
+            raise IndexError(f"no mined block {number}")
+        return self._blocks[number].hash
 
-    def balance(self, account: Any) -> int:
-        info = self._infos.get(_address_of(account).lower())
-        return int(info.balance) if info is not None else 0
-
-    def nonce(self, address: str) -> int:
-        info = self._infos.get(address.lower())
+    def _committed_nonce(self, address: str) -> int:
+        info = self._infos.get(address)
         return int(info.nonce) if info is not None else 0
 
-    def code_at(self, address: str) -> bytes:
-        info = self._infos.get(address.lower())
+    def nonce(self, address: bytes) -> int:
+        return self._committed_nonce(_hex(address)) + sum(1 for tx in self._queue if tx.sender == address)
+
+    def balance(self, address: bytes) -> int:
+        info = self._infos.get(_hex(address))
+        return int(info.balance) if info is not None else 0
+
+    def code(self, address: bytes) -> bytes:
+        info = self._infos.get(_hex(address))
         code = info.code if info is not None else None
         if info is None or not code:
             return b""
         # revm keeps code analysed, padded with zeros: cut back to the bytes whose hash is the code hash.
         expected = bytes(info.code_hash)
-        for cut in range(0, 65):
+        for cut in range(65):
             candidate = code[: len(code) - cut]
             if keccak(candidate) == expected:
                 return bytes(candidate)
         return bytes(code)
 
-    # --- time and blocks ----------------------------------------------------------------------------------------
-    def _set_next_block_timestamp(self, timestamp: int) -> None:
-        pass  # `Chain.next_block_time` holds it
+    def set_next_timestamp(self, timestamp: int) -> None:
+        self._next_timestamp = timestamp
 
-    def _new_block(self) -> _Block:
-        return _Block(self.block_number + 1, self.next_block_time)
-
-    def _seal(self, block: _Block) -> None:
-        block.hash = self._hash_block(block)
-        block_hash = HexBytes(block.hash)
-        for receipt in block.receipts:
-            receipt["blockHash"] = block_hash
-            # As web3 hands them out: the event decoder answers struct arguments as AttributeDicts for these.
-            receipt["logs"] = [AttributeDict({**log, "blockHash": block_hash}) for log in receipt["logs"]]
-        self._blocks.append(block)
-
-    def _hash_block(self, block: _Block) -> bytes:
-        """A stand-in for a header hash: the parent's hash, the number, the time and the transactions' hashes."""
+    def _hash_block(self, block: _Mined) -> bytes:
+        """A stand-in for a header hash (revm keeps no headers): the parent's hash, the number, the time and the
+        transactions' hashes, so that two histories differ."""
         parent = self._blocks[block.number - 1].hash if block.number else b"\0" * 32
-        hashes = b"".join(bytes(r["transactionHash"]) for r in block.receipts)
+        hashes = b"".join(r.tx_hash for r in block.receipts)
         return keccak(parent + _uint(block.number) + _uint(block.timestamp) + hashes)
 
-    def _mine_block(self) -> None:
-        block, self._pending = self._pending or self._new_block(), None
-        self._seal(block)
-
-    def _set_automine(self, on: bool) -> None:
-        self._automine = on
-        if on and self._pending is not None:
-            self._mine_block()
-
-    # --- snapshots ----------------------------------------------------------------------------------------------
-    def snapshot(self) -> Any:
-        if self._undo is None:
-            self._undo = []
-        snapshot_id = next(self._snapshot_ids)
-        self._snapshots.append((snapshot_id, len(self._undo), len(self._blocks)))
-        return snapshot_id
-
-    def revert(self, snapshot_id: Any) -> None:
-        """Back to the snapshot, which is used up with every later one (as on anvil)."""
-        position = next((i for i, (known, _, _) in enumerate(self._snapshots) if known == snapshot_id), None)
-        if position is None:
-            raise ValueError(f"no open snapshot {snapshot_id!r}: unknown, or used up by a revert")
-        _, mark, blocks = self._snapshots[position]
-        del self._snapshots[position:]
-        undo = self._undo
-        assert undo is not None
-        while len(undo) > mark:
-            address, slot, old = undo.pop()
-            if slot is None:
-                self._put_account(address, old, record=False)
-            else:
-                self._put_slot(address, slot, old)
-        if not self._snapshots:
-            self._undo = None
-        for block in self._blocks[blocks:]:
-            for receipt in block.receipts:
-                tx_hash = bytes(receipt["transactionHash"])
-                self._receipts.pop(tx_hash, None)
-                self._reverts.pop(tx_hash, None)
-        del self._blocks[blocks:]
-        self._pending = None
-        self._after_revert()
-
-    # --- revm's database ----------------------------------------------------------------------------------------
-    def _put_account(self, address: str, info: Any | None, record: bool = True) -> None:
-        """Write an account into revm's database (an absent one as an empty account: the same to the EVM)."""
-        if record and self._undo is not None:
-            self._undo.append((address, None, self._infos.get(address)))
-        if info is None:
-            self._infos.pop(address, None)
-            info = _account()
-        else:
-            self._infos[address] = info
-        self._evm.insert_account_info(address, info)
-
-    def _put_slot(self, address: str, slot: int, value: int, old: int | None = None) -> None:
-        if self._undo is not None and old is not None:
-            self._undo.append((address, slot, old))
-        evm = self._evm
-        checkpoint = evm.snapshot()
-        evm.insert_account_storage(address, slot, value)  # into the database; it also warms the account...
-        evm.revert(checkpoint)  # ...which this undoes
-
-    # --- transactions -------------------------------------------------------------------------------------------
-    def _key(self, account: LocalAccount) -> PrivateKey:
-        key = self._keys.get(account.address)
-        if key is None:
-            key = self._keys[account.address] = PrivateKey(bytes(account.key))
-        return key
-
-    def _send_signed(self, account: LocalAccount, tx: dict[str, Any], on_signed: OnSigned | None = None) -> HexBytes:
-        """Sign with the account's nonce and execute, once per hash (the direct path: no RLP decoding)."""
-        nonce = self.nonce(account.address)
-        raw, tx_hash = sign_dynamic_fee(self._key(account), {**tx, "nonce": nonce})
-        if on_signed is not None:
-            on_signed(account.address, nonce, raw, "0x" + tx_hash.hex())
-        if tx_hash not in self._receipts:
-            try:
-                self._apply(account.address, nonce, tx.get("to"), bytes(tx["data"]), tx["value"], tx["gas"], tx_hash)
-            except TransactionRefused as exc:
-                raise RpcError(f"the node refused the transaction: {exc}") from None
-        return HexBytes(tx_hash)
-
-    def _submit_raw(self, raw: bytes) -> None:
-        """A signed transaction from elsewhere (`chain.w3`, `settle`): decoded and recovered, then executed."""
+    # --- transactions ---------------------------------------------------------------------------------------
+    def submit(self, raw: bytes) -> bytes:
         from eth_account import Account
         from eth_account.typed_transactions import TypedTransaction
 
-        tx_hash = keccak(bytes(raw))
-        if tx_hash in self._receipts:
-            raise TransactionRefused("already known")
         if not raw or raw[0] > 0x7F:
-            raise TransactionRefused("the revm backend takes typed (EIP-2718) transactions only")
-        fields = TypedTransaction.from_bytes(HexBytes(raw)).as_dict()
+            raise TransactionRejected("the revm backend takes typed (EIP-2718) transactions only")
+        try:
+            fields = TypedTransaction.from_bytes(HexBytes(raw)).as_dict()
+            sender = bytes.fromhex(Account.recover_transaction(raw)[2:])
+        except Exception as exc:  # eth-account's decoding raises several kinds
+            raise TransactionRejected(f"not a valid signed transaction: {exc}") from exc
         if fields.get("chainId", DEV_CHAIN_ID) != DEV_CHAIN_ID:
-            raise TransactionRefused(f"chain id {fields.get('chainId')} is not {DEV_CHAIN_ID}")
-        sender = Account.recover_transaction(raw)
-        to = fields.get("to") or None
-        self._apply(
-            sender,
-            int(fields["nonce"]),
-            to_checksum_address(to) if to else None,
-            bytes(fields.get("data", b"")),
-            int(fields.get("value", 0)),
-            int(fields["gas"]),
-            tx_hash,
+            raise TransactionRejected(f"chain id {fields.get('chainId')} is not {DEV_CHAIN_ID}")
+        to = fields.get("to")
+        return self.apply(
+            RevmTransaction(
+                keccak(bytes(raw)),
+                sender,
+                int(fields["nonce"]),
+                bytes(HexBytes(to)) if to else None,
+                bytes(fields.get("data", b"")),
+                int(fields.get("value", 0)),
+                int(fields["gas"]),
+            )
         )
 
-    def _apply(
-        self, sender: str, nonce: int, to: str | None, data: bytes, value: int, gas: int, tx_hash: bytes
-    ) -> None:
-        """Execute a transaction into the pending block (or a block of its own, mined at once)."""
-        if self._pending is None:
-            self._pending = self._new_block()
-        block = self._pending
-        execution = self._execute(sender, nonce, to, data, value, gas, block)
-        index = len(block.receipts)
-        logs = [
-            {
-                "address": address,
-                "topics": [HexBytes(t) for t in topics],
-                "data": HexBytes(payload),
-                "logIndex": i,  # within the transaction, as eth-tester numbers them
-                "transactionIndex": index,
-                "transactionHash": HexBytes(tx_hash),
-                "blockNumber": block.number,
-                "blockHash": None,
-                "removed": False,
-            }
-            for i, (address, topics, payload) in enumerate(execution.logs)
-        ]
-        receipt = {
-            "transactionHash": HexBytes(tx_hash),
-            "transactionIndex": index,
-            "blockNumber": block.number,
-            "blockHash": None,
-            "from": _checksum(sender),
-            "to": to,
-            "contractAddress": execution.contract_address,
-            "gasUsed": execution.gas_used,
-            "cumulativeGasUsed": sum(r["gasUsed"] for r in block.receipts) + execution.gas_used,
-            "effectiveGasPrice": 0,
-            "status": 1 if execution.success else 0,
-            "logs": logs,
-            "type": 2,
-        }
-        block.receipts.append(receipt)
-        self._receipts[tx_hash] = receipt
-        if not execution.success:
-            self._reverts[tx_hash] = execution.output
-        if self._automine:
-            self._mine_block()
+    def apply(self, tx: RevmTransaction) -> bytes:
+        """`submit` for a transaction whose fields and sender are known (signed here: no decoding, no recovery)."""
+        if tx.tx_hash in self._by_hash or self.pending(tx.tx_hash):
+            raise TransactionRejected("already known")
+        expected = self.nonce(tx.sender)
+        if tx.nonce != expected:
+            raise TransactionRejected(f"invalid nonce: the account's next nonce is {expected}, not {tx.nonce}")
+        floor = _floor_gas(tx.data)
+        if tx.gas < floor:
+            raise TransactionRejected(f"gas limit {tx.gas} is below the calldata floor {floor} (EIP-7623)")
+        if not self.automine:
+            self._queue.append(tx)
+            return tx.tx_hash
+        block = self._new_block()
+        block.receipts.append(self._execute(tx, block))  # refused: raises, and no block is mined
+        self._seal(block)
+        return tx.tx_hash
 
-    def _execute(
-        self, sender: str, nonce: int, to: str | None, data: bytes, value: int, gas: int, block: _Block
-    ) -> _Execution:
+    def pending(self, tx_hash: bytes) -> bool:
+        return any(tx.tx_hash == tx_hash for tx in self._queue)
+
+    def _new_block(self) -> _Mined:
+        head = self._blocks[-1]
+        timestamp = self._next_timestamp if self._next_timestamp is not None else head.timestamp + 1
+        return _Mined(head.number + 1, timestamp)
+
+    def _seal(self, block: _Mined) -> None:
+        block.hash = self._hash_block(block)
+        self._blocks.append(block)
+        self._next_timestamp = None
+        for receipt in block.receipts:
+            self._by_hash[receipt.tx_hash] = receipt
+
+    def mine(self) -> Block:
+        """Mine the transactions waiting into one block; one revm refuses is left out, and raised once the others
+        are mined."""
+        queued, self._queue = self._queue, []
+        block = self._new_block()
+        refused: TransactionRejected | None = None
+        for tx in queued:
+            try:
+                block.receipts.append(self._execute(tx, block))
+            except TransactionRejected as exc:
+                refused = refused or exc
+        self._seal(block)
+        if refused is not None:
+            raise refused
+        return block.info
+
+    def receipt(self, tx_hash: bytes) -> Receipt | None:
+        return self._by_hash.get(tx_hash)
+
+    def receipts(self, from_block: int, to_block: int) -> list[Receipt]:
+        return [r for block in self._blocks[max(0, from_block) : to_block + 1] for r in block.receipts]
+
+    def _execute(self, tx: RevmTransaction, block: _Mined) -> Receipt:
+        """Run a transaction on revm as a transaction (see the module's docstring) and commit it."""
         evm = self._evm
-        sender = sender.lower()
-        if nonce != self.nonce(sender):
-            raise TransactionRefused(f"nonce {nonce} is not the account's next one ({self.nonce(sender)})")
-        floor = _floor_gas(data)
-        if gas < floor:
-            raise TransactionRefused(f"gas limit {gas} is below the calldata floor {floor} (EIP-7623)")
+        sender = _hex(tx.sender)
         evm.set_block_env(
             pyrevm.BlockEnv(number=block.number, timestamp=block.timestamp, gas_limit=BLOCK_GAS_LIMIT, basefee=0)
         )
-        evm.set_tx_env(pyrevm.TxEnv(caller=sender, nonce=nonce, chain_id=DEV_CHAIN_ID, gas_limit=gas))
+        evm.set_tx_env(pyrevm.TxEnv(caller=sender, nonce=tx.nonce, chain_id=DEV_CHAIN_ID, gas_limit=tx.gas))
         checkpoint = evm.snapshot()
         output = b""
-        created: str | None = None
+        created: bytes | None = None
         try:
-            if to is None:
-                created = _checksum(evm.deploy(sender, data, value=value, gas=gas))
+            if tx.to is None:
+                created = bytes.fromhex(evm.deploy(sender, tx.data, value=tx.value, gas=tx.gas)[2:])
             else:
-                output = bytes(evm.message_call(sender, to, data, value=value, gas=gas))
+                output = bytes(evm.message_call(sender, _hex(tx.to), tx.data, value=tx.value, gas=tx.gas))
             success = True
         except RuntimeError as exc:
-            result = evm.result
-            if result is None:  # refused before it ran (balance, gas limit...): nothing changed
+            if evm.result is None:  # refused before it ran (balance, gas limit...): nothing changed
                 evm.revert(checkpoint)
-                raise TransactionRefused(str(exc)) from None
+                raise TransactionRejected(str(exc)) from None
             success = False
             found = _REVERT_OUTPUT.search(str(exc))
             output = bytes.fromhex(found.group(1)) if found else b""
         result = evm.result
         assert result is not None  # it ran
-        logs = [(_checksum(log.address), *log.data) for log in result.logs] if success else []
-        gas_used = max(int(result.gas_used), floor)
-        self._commit(checkpoint, sender, bump_nonce=to is not None)
-        if to is None and created is None:  # a failed create still takes the address its nonce gives
-            from eth_utils import to_bytes
-            from rlp import encode
-
-            created = to_checksum_address(keccak(encode([to_bytes(hexstr=sender), nonce]))[12:])
-        return _Execution(success, gas_used, logs, output, created)
+        logs: list[Log] = []
+        for log in result.logs if success else ():
+            topics, payload = log.data
+            logs.append(Log(bytes.fromhex(log.address[2:]), tuple(topics), payload))
+        gas_used = max(int(result.gas_used), _floor_gas(tx.data))
+        self._commit(checkpoint, sender, bump_nonce=tx.to is not None)
+        if tx.to is None and created is None:  # a failed create: the address its nonce gives, as eth-tester says
+            created = _create_address(tx.sender, tx.nonce)
+        before = sum(r.gas_used for r in block.receipts)
+        return Receipt(
+            tx_hash=tx.tx_hash,
+            block_number=block.number,
+            transaction_index=len(block.receipts),
+            sender=tx.sender,
+            to=tx.to,
+            nonce=tx.nonce,
+            success=success,
+            gas_used=gas_used,
+            cumulative_gas_used=before + gas_used,
+            contract_address=created,
+            logs=tuple(logs),
+            output=output,
+        )
 
     def _commit(self, checkpoint: Any, sender: str, bump_nonce: bool) -> None:
         """Read what the transaction changed, revert its checkpoint (so that nothing stays warm) and write the
@@ -467,110 +400,187 @@ class RevmChain(Chain):
                 info = _account(info.balance, info.nonce + 1)
             self._put_account(address, info)
 
-    def _receipt(self, tx_hash: str) -> Any:
-        return self._receipts[bytes.fromhex(tx_hash[2:])]
+    # --- revm's database --------------------------------------------------------------------------------------
+    def _put_account(self, address: str, info: Any | None, record: bool = True) -> None:
+        """Write an account into revm's database (an absent one as an empty account: the same to the EVM)."""
+        if record and self._undo is not None:
+            self._undo.append((address, None, self._infos.get(address)))
+        if info is None:
+            self._infos.pop(address, None)
+            info = _account()
+        else:
+            self._infos[address] = info
+        self._evm.insert_account_info(address, info)
 
-    def _known(self, tx_hash: str) -> bool:
-        return bytes.fromhex(tx_hash[2:]) in self._receipts
-
-    def settle(self, raw: bytes, tx_hash: str, sender: str, nonce: int) -> Any | None:
-        known = self._receipts.get(bytes.fromhex(tx_hash[2:]))
-        if known is not None:
-            return known
-        try:
-            self._submit_raw(raw)
-        except TransactionRefused:
-            return None
-        return self._receipts.get(bytes.fromhex(tx_hash[2:]))
-
-    def _revert_of(self, replay: dict[str, Any], block_number: int, tx_hash: str) -> Exception:
-        data = self._reverts.get(bytes.fromhex(tx_hash[2:]), b"")
-        return self.errors.decode(data, tx_hash, replay.get("to"))
-
-    # --- calls --------------------------------------------------------------------------------------------------
-    def _eth_call(self, tx: dict[str, Any], block: int | str) -> bytes:
-        return self._dry_run(tx, block)[0]
-
-    def _dry_run(self, tx: dict[str, Any], block: int | str) -> tuple[bytes, int]:
-        """Run a call on the latest block's state, changing nothing: (output, gas it would use as a transaction,
-        refunds not subtracted); CallReverted with the revert data."""
-        latest = self._blocks[-1]
-        if block not in _TAGS and _int(block) != latest.number:
-            raise ValueError(f"the revm backend calls at the latest block ({latest.number}) only, not at {block}")
-        data = tx.get("data") or tx.get("input") or b""
-        if isinstance(data, str):
-            data = bytes.fromhex(data.removeprefix("0x"))
+    def _put_slot(self, address: str, slot: int, value: int, old: int | None = None) -> None:
+        if self._undo is not None and old is not None:
+            self._undo.append((address, slot, old))
         evm = self._evm
-        evm.set_block_env(pyrevm.BlockEnv(number=latest.number, timestamp=latest.timestamp, gas_limit=BLOCK_GAS_LIMIT))
+        checkpoint = evm.snapshot()
+        evm.insert_account_storage(address, slot, value)  # into the database; it also warms the account...
+        evm.revert(checkpoint)  # ...which this undoes
+
+    # --- calls ------------------------------------------------------------------------------------------------
+    def call(
+        self, sender: bytes, to: bytes | None, data: bytes, value: int, gas: int, block: int | None = None
+    ) -> CallResult:
+        """A call on the latest block's state, in its context (older blocks: revm keeps no past states)."""
+        head = self._blocks[-1]
+        if block is not None and block != head.number:
+            raise ValueError(f"the revm backend calls at the latest block ({head.number}) only, not at {block}")
+        if to is None:
+            raise ValueError("the revm backend does not run deployments as calls")
+        evm = self._evm
+        evm.set_block_env(pyrevm.BlockEnv(number=head.number, timestamp=head.timestamp, gas_limit=BLOCK_GAS_LIMIT))
         evm.set_tx_env(pyrevm.TxEnv(chain_id=DEV_CHAIN_ID))
         checkpoint = evm.snapshot()
         try:
-            output = evm.message_call(
-                tx.get("from") or self.accounts[0].address,
-                tx["to"],
-                data,
-                value=_int(tx.get("value") or 0),
-                gas=_int(tx.get("gas") or TX_GAS_LIMIT),
-            )
+            output = evm.message_call(_hex(sender), _hex(to), data, value=value, gas=gas)
             result = evm.result
             assert result is not None
-            return bytes(output), max(int(result.gas_used) + int(result.gas_refunded), _floor_gas(data))
+            # What it would use as a transaction, refunds not subtracted: what an estimate must allow for.
+            return CallResult(
+                True, bytes(output), max(int(result.gas_used) + int(result.gas_refunded), _floor_gas(data))
+            )
         except RuntimeError as exc:
             found = _REVERT_OUTPUT.search(str(exc))
-            raise CallReverted(bytes.fromhex(found.group(1)) if found else b"") from None
+            used = evm.result.gas_used if evm.result is not None else 0
+            return CallResult(False, bytes.fromhex(found.group(1)) if found else b"", int(used))
         finally:
             evm.revert(checkpoint)
 
-    # --- events -------------------------------------------------------------------------------------------------
-    def _logs(self, from_block: int, to_block: int | str, address: str | None) -> Iterator[dict[str, Any]]:
-        last = self.block_number if to_block in _TAGS else int(to_block)
-        wanted = to_checksum_address(address) if address is not None else None
-        for block in self._blocks[max(0, from_block) : last + 1]:
+    # --- snapshots --------------------------------------------------------------------------------------------
+    def snapshot(self) -> int:
+        if self._undo is None:
+            self._undo = []
+        snapshot_id = next(self._snapshot_ids)
+        self._snapshots.append((snapshot_id, len(self._undo), len(self._blocks)))
+        return snapshot_id
+
+    def revert(self, snapshot_id: int) -> None:
+        position = next((i for i, (known, _, _) in enumerate(self._snapshots) if known == snapshot_id), None)
+        if position is None:
+            raise KeyError(snapshot_id)
+        _, mark, blocks = self._snapshots[position]
+        del self._snapshots[position:]
+        undo = self._undo
+        assert undo is not None
+        while len(undo) > mark:
+            address, slot, old = undo.pop()
+            if slot is None:
+                self._put_account(address, old, record=False)
+            else:
+                self._put_slot(address, slot, old)
+        if not self._snapshots:
+            self._undo = None
+        for block in self._blocks[blocks:]:
             for receipt in block.receipts:
-                for log in receipt["logs"]:
-                    if wanted is None or log["address"] == wanted:
-                        yield log
-
-    def get_events(self, from_block: int = 0, to_block: int | str = "latest", address: str | None = None) -> list[Any]:
-        return self.events.decode_all(list(self._logs(from_block, to_block, address)))
+                self._by_hash.pop(receipt.tx_hash, None)
+        del self._blocks[blocks:]
+        self._queue = []
+        self._next_timestamp = None
 
 
-def _address_of(account: Any) -> str:
-    return str(getattr(account, "address", account))
+# --- the chain ---------------------------------------------------------------------------------------------------
+class RevmChain(EngineChain):
+    """A chain on revm in this process: the dev accounts, one block per transaction (or one per `one_block`),
+    snapshots, decoded reverts and events, the same gas, hashes and times as the py-evm chain."""
+
+    backend_name = "revm"
+    engine: RevmEngine
+
+    def __init__(self, artifacts: ArtifactStore | None = None, genesis_timestamp: int = GENESIS_TIMESTAMP) -> None:
+        accounts = dev_accounts()
+        engine = RevmEngine([bytes.fromhex(a.address[2:]) for a in accounts], DEV_BALANCE_WEI, genesis_timestamp)
+        self._revm_keys: dict[str, PrivateKey] = {}
+        super().__init__(engine, Web3(_RevmProvider(self)), artifacts)
+
+    def nonce(self, address: str) -> int:
+        return self.engine.nonce(bytes.fromhex(address.removeprefix("0x")))
+
+    def _sign(self, account: LocalAccount, tx: dict[str, Any]) -> tuple[bytes, str]:
+        key = self._revm_keys.get(account.address)
+        if key is None:
+            key = self._revm_keys[account.address] = PrivateKey(bytes(account.key))
+        raw, tx_hash = sign_dynamic_fee(key, tx)
+        to = tx.get("to")
+        fields = RevmTransaction(
+            tx_hash,
+            bytes.fromhex(account.address[2:]),
+            tx["nonce"],
+            bytes.fromhex(to[2:]) if to else None,
+            bytes(tx["data"]),
+            tx["value"],
+            tx["gas"],
+        )
+        self._signed = (raw, fields)
+        return raw, "0x" + tx_hash.hex()
+
+    def _submit_raw(self, raw: bytes) -> None:
+        signed, self._signed = self._signed, None
+        try:
+            if signed is not None and signed[0] is raw:
+                self.engine.apply(signed[1])  # the transaction `_sign` made: no decoding, no sender recovery
+            else:
+                self.engine.submit(raw)
+        except TransactionRejected as exc:
+            raise TransactionRefused(str(exc)) from exc
+
+    def _revert_of(self, replay: dict[str, Any], block_number: int, tx_hash: str) -> Exception:
+        receipt = self.engine.receipt(bytes.fromhex(tx_hash.removeprefix("0x")))
+        return self.errors.decode(receipt.output if receipt is not None else b"", tx_hash, replay.get("to"))
 
 
 class _RevmProvider(BaseProvider):
-    """`chain.w3` on a `RevmChain`: the read methods, `eth_call` and raw typed transactions."""
+    """`chain.w3` on a `RevmChain`: blocks, balances, nonces, code, receipts, logs, `eth_call`, `eth_estimateGas`,
+    raw typed transactions and `eth_sendTransaction` from a dev account (signed by the chain, as anvil's unlocked
+    accounts are)."""
 
     def __init__(self, chain: RevmChain) -> None:
         super().__init__()
         self._chain = chain
 
-    def _block(self, tag: Any, full: bool = False) -> dict[str, Any] | None:
-        chain = self._chain
-        number = chain.block_number if tag in _TAGS else 0 if tag == "earliest" else _int(tag)
-        if not 0 <= number <= chain.block_number:
+    def _number(self, tag: Any) -> int:
+        head = self._chain.engine.head.number
+        return head if tag in _TAGS else 0 if tag == "earliest" else _int(tag)
+
+    def _block(self, tag: Any) -> dict[str, Any] | None:
+        engine = self._chain.engine
+        number = self._number(tag)
+        block = engine.block(number)
+        if block is None:
             return None
-        block = chain._block_at(number)
         return {
             "number": block.number,
-            "hash": HexBytes(block.hash),
-            "parentHash": HexBytes(chain._block_at(number - 1).hash if number else b"\0" * 32),
+            "hash": HexBytes(engine.block_hash(number)),
+            "parentHash": HexBytes(engine.block_hash(number - 1) if number else b"\0" * 32),
             "timestamp": block.timestamp,
             "gasLimit": BLOCK_GAS_LIMIT,
-            "gasUsed": sum(r["gasUsed"] for r in block.receipts),
+            "gasUsed": block.gas_used,
             "baseFeePerGas": 0,
             "miner": "0x" + "00" * 20,
-            "transactions": [r["transactionHash"] for r in block.receipts],
+            "transactions": [HexBytes(h) for h in block.transactions],
         }
+
+    def _call(self, fields: dict[str, Any]) -> CallResult:
+        chain = self._chain
+        data = fields.get("data") or fields.get("input") or "0x"
+        return chain.engine.call(
+            bytes(HexBytes(fields.get("from") or chain.accounts[0].address)),
+            bytes(HexBytes(fields["to"])) if fields.get("to") else None,
+            bytes(HexBytes(data)),
+            _int(fields.get("value") or 0),
+            _int(fields.get("gas") or TX_GAS_LIMIT),
+        )
 
     def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
         chain = self._chain
+        engine = chain.engine
         result: Any
         if method == "eth_chainId":
             result = DEV_CHAIN_ID
         elif method == "eth_blockNumber":
-            result = chain.block_number
+            result = engine.head.number
         elif method == "eth_getBlockByNumber":
             result = self._block(params[0])
         elif method == "eth_getBalance":
@@ -579,49 +589,48 @@ class _RevmProvider(BaseProvider):
             result = chain.nonce(params[0])
         elif method == "eth_getCode":
             result = HexBytes(chain.code_at(params[0]))
-        elif method == "eth_getTransactionReceipt":
-            result = chain._receipts.get(bytes(HexBytes(params[0])))
+        elif method in ("eth_getTransactionReceipt", "eth_getTransactionByHash"):
+            receipt = engine.receipt(bytes(HexBytes(params[0])))
+            result = None
+            if receipt is not None:
+                result = chain._receipt("0x" + receipt.tx_hash.hex())
+                result.update(
+                    {"blockHash": HexBytes(engine.block_hash(receipt.block_number)), "hash": result["transactionHash"]}
+                )
+                result.update(
+                    {"from": _checksum(_hex(receipt.sender)), "to": receipt.to and _checksum(_hex(receipt.to))}
+                )
         elif method == "eth_getLogs":
             query = params[0]
-            start = query.get("fromBlock", 0)
-            start = chain.block_number if start in _TAGS else _int(start)
-            result = list(chain._logs(start, query.get("toBlock", "latest"), query.get("address")))
-        elif method == "eth_call":
-            try:
-                result = HexBytes(chain._eth_call(params[0], params[1] if len(params) > 1 else "latest"))
-            except CallReverted as reverted:
-                return _reverted(reverted)
-        elif method == "eth_estimateGas":
-            try:
-                used = chain._dry_run(params[0], "latest")[1]
-            except CallReverted as reverted:
-                return _reverted(reverted)
-            result = min(used * 64 // 63 + 2_300, BLOCK_GAS_LIMIT)  # what the 63/64 rule may hold back, and a stipend
+            start = self._number(query.get("fromBlock", 0))
+            end = self._number(query.get("toBlock", "latest"))
+            wanted = query.get("address")
+            result = [
+                log
+                for receipt in engine.receipts(start, end)
+                if receipt.success
+                for log in chain._logs(receipt)
+                if wanted is None or log["address"] == _checksum(wanted)
+            ]
+        elif method in ("eth_call", "eth_estimateGas"):
+            if method == "eth_call" and len(params) > 1 and self._number(params[1]) != engine.head.number:
+                return _error(-32000, "the revm backend calls at the latest block only")
+            call = self._call(params[0])
+            if not call.success:
+                return _error(3, "execution reverted", "0x" + call.output.hex())
+            # An estimate: what the 63/64 rule may hold back, and a stipend.
+            estimate = min(call.gas_used * 64 // 63 + 2_300, BLOCK_GAS_LIMIT)
+            result = HexBytes(call.output) if method == "eth_call" else estimate
         elif method in ("eth_gasPrice", "eth_maxPriorityFeePerGas"):
             result = 0  # fee-free blocks
         elif method == "eth_accounts":
             result = [account.address for account in chain.accounts]
-        elif method == "eth_getTransactionByHash":
-            receipt = chain._receipts.get(bytes(HexBytes(params[0])))
-            result = (
-                None
-                if receipt is None
-                else {
-                    "hash": receipt["transactionHash"],
-                    "blockNumber": receipt["blockNumber"],
-                    "blockHash": receipt["blockHash"],
-                    "transactionIndex": receipt["transactionIndex"],
-                    "from": receipt["from"],
-                    "to": receipt["to"],
-                }
-            )
-        elif method == "eth_sendTransaction":  # from a dev account, which the chain signs for (as anvil does)
+        elif method == "eth_sendTransaction":
             fields = params[0]
-            sender = to_checksum_address(fields["from"])
+            sender = _checksum(fields["from"])
             account = next((a for a in chain.accounts if a.address == sender), None)
             if account is None:
                 return _error(-32000, f"{sender} is not a dev account of this chain: sign it and send it raw")
-            data = fields.get("data") or fields.get("input") or "0x"
             tx = {
                 "type": 2,
                 "chainId": DEV_CHAIN_ID,
@@ -629,10 +638,10 @@ class _RevmProvider(BaseProvider):
                 "maxFeePerGas": chain._max_fee_per_gas,
                 "maxPriorityFeePerGas": 0,
                 "value": _int(fields.get("value") or 0),
-                "data": bytes(HexBytes(data)),
+                "data": bytes(HexBytes(fields.get("data") or fields.get("input") or "0x")),
             }
             if fields.get("to"):
-                tx["to"] = to_checksum_address(fields["to"])
+                tx["to"] = _checksum(fields["to"])
             try:
                 result = chain._send_signed(account, tx)
             except RpcError as exc:
@@ -654,10 +663,6 @@ def _error(code: int, message: str, data: str | None = None) -> RPCResponse:
     if data is not None:
         error["data"] = data
     return {"jsonrpc": "2.0", "id": 0, "error": error}  # type: ignore[typeddict-item]
-
-
-def _reverted(reverted: CallReverted) -> RPCResponse:
-    return _error(3, "execution reverted", "0x" + reverted.data.hex())
 
 
 def _int(value: Any) -> int:
