@@ -227,3 +227,16 @@ def test_replay_backend_option(tmp_path: Path, s4_project: Project) -> None:
         "replay", scenario, "--backend", "revm", "--rpc", "http://127.0.0.1:9", "--project", s4_project.root
     )
     assert refused.returncode == 2 and "--backend revm is for the in-process chain" in refused.stdout + refused.stderr
+
+
+def test_without_pyrevm_the_backend_is_refused_by_name(monkeypatch: pytest.MonkeyPatch, s4_project: Project) -> None:
+    """What a user without the revm extra sees: a message naming the package, exit 2 (no traceback)."""
+    from tests.scenarios.conftest import run_cli
+
+    monkeypatch.setattr("s4chain.chain.revm.pyrevm", None)
+    with pytest.raises(BackendError, match="needs pyrevm"):
+        check_backend("revm")
+    scenario = s4_project.root / "scenarios" / "02-sme-token-sale-misses-goal.yaml"
+    run = run_cli("replay", scenario, "--backend", "revm", "--project", s4_project.root)
+    assert run.returncode == 2 and "needs pyrevm" in run.stdout + run.stderr
+    assert "Traceback" not in run.stderr
