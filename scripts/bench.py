@@ -3,8 +3,9 @@ path once, in a rotated order, so that the load of the shared machine falls on a
 repetitions, CPU time (this process's; on anvil, this process's plus anvil's) and wall time.
 
 Paths: naive web3 + EthereumTesterProvider with default `transact`; s4chain in-process (`Contract.fn(..., sender=)`);
-eth-tester's API directly; py-evm directly (one block per transaction, and execution only); revm through `pyrevm`
-(message calls, not full transactions) when it is installed (`pip install -e '.[revm]'`); on anvil, naive web3
+eth-tester's API directly; py-evm directly (one block per transaction, and execution only); s4chain on revm
+(`RevmChain`: real transactions with receipts, `revm_*`) and revm's raw message calls (not transactions,
+`revm_raw_*`) when pyrevm is installed (`pip install -e '.[revm]'`); on anvil, naive web3
 against s4chain's RpcChain; an in-process replay's cost per step as it grows (first and last 100 steps); the peak
 RSS of a 10,000-step replay (in a subprocess); snapshot + revert; and a mixed S4 workload (token-sale buys, lease
 billing, supply-chain sensor readings), naive web3 against s4chain on the same deployments. Each in-process change
@@ -343,6 +344,18 @@ class Revm:
             self.evm.message_call(self.alice, self.token, self.call_data, is_static=True)
 
 
+class S4Revm(S4):
+    """s4chain's own path on `RevmChain`: real transactions (signed, nonce, intrinsic gas, per-transaction warm sets,
+    one block each) with receipts and decoded events, as `inprocess` but on revm."""
+
+    scale = 5
+
+    def __init__(self, store: ArtifactStore) -> None:
+        from s4chain.chain.revm import RevmChain
+
+        super().__init__(RevmChain(store))
+
+
 def erc20_paths(store: ArtifactStore, report: Report, count: int, calls: int, repeats: int) -> None:
     token = store.get("EuroStablecoin")
     w3 = Web3()
@@ -353,7 +366,8 @@ def erc20_paths(store: ArtifactStore, report: Report, count: int, calls: int, re
         "eth_tester": lambda: EthTester(token, w3),
         "pyevm_blocks": lambda: PyEvm(token, w3, blocks=True),
         "pyevm_execution": lambda: PyEvm(token, w3, blocks=False),
-        "revm": lambda: Revm(token, w3),
+        "revm": lambda: S4Revm(store),
+        "revm_raw": lambda: Revm(token, w3),
     }
     paths: dict[str, Any] = {}
     for name, make in makers.items():
@@ -374,7 +388,8 @@ def erc20_paths(store: ArtifactStore, report: Report, count: int, calls: int, re
         "eth_tester": "eth-tester API directly",
         "pyevm_blocks": "py-evm directly, one block per tx",
         "pyevm_execution": "py-evm directly, execution only",
-        "revm": "revm through pyrevm (message calls)",
+        "revm": "s4chain on revm (RevmChain: transactions, receipts, blocks)",
+        "revm_raw": "revm through pyrevm (message calls)",
     }
     for name, label in labels.items():
         scale = getattr(paths.get(name), "scale", 1)
@@ -614,6 +629,8 @@ def main() -> None:
     f = report.figures
     f["inprocess_speedup"] = _ratio(f.get("inprocess_tx_per_s"), f.get("naive_tx_per_s"))
     f["revm_speedup"] = _ratio(f.get("revm_tx_per_s"), f.get("naive_tx_per_s"))
+    f["revm_raw_speedup"] = _ratio(f.get("revm_raw_tx_per_s"), f.get("naive_tx_per_s"))
+    f["revm_call_speedup"] = _ratio(f.get("revm_call_per_s"), f.get("naive_call_per_s"))
     f["call_speedup"] = _ratio(f.get("inprocess_call_per_s"), f.get("naive_call_per_s"))
     f["inprocess_speedup_before"] = _ratio(f.get("inprocess_before_tx_per_s"), f.get("naive_tx_per_s"))
     f["call_speedup_before"] = _ratio(f.get("inprocess_before_call_per_s"), f.get("naive_call_per_s"))

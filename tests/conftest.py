@@ -9,6 +9,7 @@ import pytest
 from hypothesis import settings
 
 from s4chain.chain import AnvilNode, Chain, InProcessChain, RpcChain
+from s4chain.chain.revm import RevmChain, revm_available
 from s4chain.compiler import ArtifactStore
 from s4chain.testing import isolation
 from tests.faults.proxy import FaultyProxy
@@ -22,12 +23,17 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 
-@pytest.fixture(scope="session", params=["in-process", "anvil"])
+@pytest.fixture(scope="session", params=["in-process", "anvil", "revm"])
 def both_chains_session(request: pytest.FixtureRequest, compiled: ArtifactStore) -> Chain:
-    """One chain per backend, for tests that must behave the same on both."""
+    """One chain per backend (py-evm in-process, anvil, revm in-process), for tests that must behave the same on
+    every one."""
     if request.param == "anvil":
         node: AnvilNode = request.getfixturevalue("anvil")
         return RpcChain(node.url, compiled)
+    if request.param == "revm":
+        if not revm_available():
+            pytest.skip("pyrevm is not installed (pip install -e '.[revm]')")
+        return RevmChain(compiled)
     return InProcessChain(compiled)
 
 

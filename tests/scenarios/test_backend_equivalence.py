@@ -1,5 +1,6 @@
-"""Every scenario gives the same outcomes, events, gas, timestamps and final state on the in-process chain and
-on anvil (same chain id, one-second blocks, fee-free blocks on both)."""
+"""Every scenario gives the same outcomes, events, gas, timestamps and final state on the three backends: the
+in-process chain (py-evm, the reference), anvil (same chain id, one-second blocks, fee-free blocks) and revm
+(`RevmChain`, when pyrevm is installed)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,11 @@ from typing import Any
 import pytest
 
 from s4chain.chain import AnvilNode, Chain, ContractRevert, InProcessChain, RpcChain, anvil_binary
+from s4chain.chain.revm import RevmChain, revm_available
 from s4chain.compiler import ArtifactStore
 from s4chain.project import Project
 from s4chain.scenarios.engine import Replayer, ScenarioRun
 from s4chain.scenarios.loader import load_scenario
-
-pytestmark = [pytest.mark.anvil, pytest.mark.slow]
 
 SCENARIOS = sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.yaml"))
 
@@ -55,14 +55,29 @@ def comparable(run: ScenarioRun) -> list[tuple[Any, ...]]:
     return [(s.action, s.outcome, s.revert, s.at, s.gas_used, len(s.transactions), s.events) for s in run.steps]
 
 
+def assert_same(reference: tuple[ScenarioRun, dict[str, Any]], other: tuple[ScenarioRun, dict[str, Any]]) -> None:
+    (local_run, local_state), (other_run, other_state) = reference, other
+    assert not local_run.failures, [f"line {s.line}: {s.problem}" for s in local_run.failures]
+    assert comparable(other_run) == comparable(local_run)
+    assert other_run.deployments == local_run.deployments
+    assert other_run.gas_used == local_run.gas_used
+    assert len(local_state) > 20  # the snapshot covers the contracts' views, not just balances
+    differing = {k: (local_state[k], other_state.get(k)) for k in local_state if local_state[k] != other_state.get(k)}
+    assert not differing
+
+
+@pytest.mark.anvil
+@pytest.mark.slow
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
 def test_same_results_on_both_backends(path: Path, compiled: ArtifactStore, s4_project: Project) -> None:
-    local_run, local_state = replay(InProcessChain(compiled), path)
+    local = replay(InProcessChain(compiled), path)
     with AnvilNode(anvil_binary(s4_project.node_modules)) as node:
-        node_run, node_state = replay(RpcChain(node.url, compiled), path)
-    assert not local_run.failures, [f"line {s.line}: {s.problem}" for s in local_run.failures]
-    assert comparable(node_run) == comparable(local_run)
-    assert node_run.deployments == local_run.deployments
-    assert len(local_state) > 20  # the snapshot covers the contracts' views, not just balances
-    differing = {k: (local_state[k], node_state.get(k)) for k in local_state if local_state[k] != node_state.get(k)}
-    assert not differing
+        assert_same(local, replay(RpcChain(node.url, compiled), path))
+
+
+@pytest.mark.skipif(not revm_available(), reason="pyrevm is not installed (pip install -e '.[revm]')")
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_same_results_on_revm(path: Path, compiled: ArtifactStore) -> None:
+    """With the anvil test above, the three backends agree: every step's outcome, revert, time, gas, transactions
+    and events (with their transaction hashes, blocks and log indexes), the deployments and every view after."""
+    assert_same(replay(InProcessChain(compiled), path), replay(RevmChain(compiled), path))

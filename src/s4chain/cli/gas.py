@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from s4chain.cli.exits import fail, map_errors
-from s4chain.cli.options import ProjectOption
+from s4chain.cli.options import BackendOption, ProjectOption
 from s4chain.project import Project
 
 TOLERANCE = 0.02
@@ -57,8 +57,8 @@ def function_figures(report: dict[str, Any]) -> dict[str, int]:
     return dict(sorted(figures.items()))
 
 
-def scenario_figures(project: Project) -> dict[str, int]:
-    from s4chain.chain.inprocess import InProcessChain
+def scenario_figures(project: Project, backend: str = "py-evm") -> dict[str, int]:
+    from s4chain.chain.backends import in_process_chain
     from s4chain.compiler import compile_project
     from s4chain.scenarios.engine import Replayer
     from s4chain.scenarios.loader import load_scenario
@@ -67,10 +67,10 @@ def scenario_figures(project: Project) -> dict[str, int]:
     if not paths:
         return {}
     store = compile_project(project).store
-    return {path.stem: Replayer(InProcessChain(store), load_scenario(path)).run().gas_used for path in paths}
+    return {path.stem: Replayer(in_process_chain(backend, store), load_scenario(path)).run().gas_used for path in paths}
 
 
-def current_figures(project: Project, report_path: Path, scenarios: bool) -> Figures:
+def current_figures(project: Project, report_path: Path, scenarios: bool, backend: str = "py-evm") -> Figures:
     try:
         report = json.loads(report_path.read_text())
     except FileNotFoundError:
@@ -81,18 +81,23 @@ def current_figures(project: Project, report_path: Path, scenarios: bool) -> Fig
         fail(f"{report_path} is no gas report (a JSON object)")
     figures = {"functions": function_figures(report)}
     if scenarios:
-        figures["scenarios"] = scenario_figures(project)
+        figures["scenarios"] = scenario_figures(project, backend)
     return figures
 
 
-def compare(current: Figures, snapshot: Figures, name: str = "gas-snapshot.json") -> tuple[list[str], list[str]]:
-    """The figures that grew by more than the tolerance or are not in the snapshot, and those that shrank by more."""
+def compare(
+    current: Figures, snapshot: Figures, name: str = "gas-snapshot.json", exact: bool = False
+) -> tuple[list[str], list[str]]:
+    """The figures that grew by more than the tolerance (`exact`: that differ at all) or are not in the snapshot,
+    and those that shrank by more."""
     problems, improved = [], []
     for section, figures in current.items():
         known = snapshot.get(section, {})
         for key, gas in figures.items():
             if key not in known:
                 problems.append(f"{section}.{key}: {gas:,} gas is not in {name}")
+            elif exact and gas != known[key]:
+                problems.append(f"{section}.{key}: {known[key]:,} in {name}, {gas:,} now")
             elif gas > known[key] * (1 + TOLERANCE):
                 growth = (gas - known[key]) / known[key]
                 problems.append(f"{section}.{key}: {known[key]:,} -> {gas:,} gas (+{growth:.1%}, over {TOLERANCE:.0%})")
@@ -112,15 +117,19 @@ def check_command(
     snapshot: SnapshotOption = None,
     report: ReportOption = None,
     no_scenarios: NoScenariosOption = False,
+    backend: BackendOption = "py-evm",
+    exact: Annotated[
+        bool, typer.Option("--exact", help="Every figure equal to the snapshot's (a backend's parity), not within 2%.")
+    ] = False,
 ) -> None:
     """Exit 1 when a figure grew by more than 2% over the snapshot, or is not in it."""
     project, snapshot_path, report_path = _paths(project_root, snapshot, report)
-    current = current_figures(project, report_path, not no_scenarios)
+    current = current_figures(project, report_path, not no_scenarios, backend)
     try:
         known = json.loads(snapshot_path.read_text())
     except (OSError, ValueError) as exc:
         fail(f"{snapshot_path} cannot be read ({exc}); create it with `s4chain gas update`")
-    problems, improved = compare(current, known, snapshot_path.name)
+    problems, improved = compare(current, known, snapshot_path.name, exact)
     for problem in problems:
         typer.echo(f"gas: {problem}")
     if improved:

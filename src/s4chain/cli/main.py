@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 
 from s4chain.cli.exits import err, fail, map_errors, note
-from s4chain.cli.options import ProjectOption, RecordsDirOption, RpcTimeoutOption
+from s4chain.cli.options import BackendOption, ProjectOption, RecordsDirOption, RpcTimeoutOption
 from s4chain.project import Project
 
 if TYPE_CHECKING:
@@ -234,8 +234,10 @@ def _run(
     shift: TimeShift | None = None,
     redeploy_differing: bool = False,
     trace: bool = False,
+    backend: str = "py-evm",
 ) -> None:
-    from s4chain.chain.inprocess import GENESIS_TIMESTAMP, InProcessChain
+    from s4chain.chain.backends import check_backend, in_process_chain
+    from s4chain.chain.inprocess import GENESIS_TIMESTAMP
     from s4chain.chain.rpc import RPC_TIMEOUT, RpcChain
     from s4chain.cli.deploy import require_scenario_contracts
     from s4chain.cli.replay import (
@@ -260,6 +262,9 @@ def _run(
         except CompilerError as exc:
             fail(f"contracts do not compile:\n{exc}")
 
+    if rpc and backend != "py-evm":
+        fail(f"--backend {backend} is for the in-process chain; with --rpc the node is the EVM")
+    check_backend(backend)  # an unknown backend, or revm without pyrevm: said before compiling
     loaded = load_all(paths, compiled)  # every file is checked before anything is sent
     check_report_path(report)  # now, not after the replay
     store = compiled()
@@ -282,7 +287,7 @@ def _run(
         journal = journal or JournalWriter.fresh(where, node)  # once the replay is sure to start
     else:
         # A fresh embedded chain per file, so each starts from genesis.
-        make_chain = lambda: InProcessChain(store)  # noqa: E731
+        make_chain = lambda: in_process_chain(backend, store)  # noqa: E731
         loaded, attached = plan_replay(loaded, Timing(GENESIS_TIMESTAMP, shift))
         journal = None
     for line in shifted_notes(loaded):
@@ -346,6 +351,7 @@ def replay_command(
         typer.Option("--trace", help="Print every step's call traces as it runs (a failed step's are printed anyway)."),
     ] = False,
     rpc_timeout: RpcTimeoutOption = None,
+    backend: BackendOption = "py-evm",
     project_root: ProjectOption = None,
 ) -> None:
     """Replay scenario files; exit 0 when every expectation holds, 1 when one does not, 2 on bad input.
@@ -363,7 +369,20 @@ def replay_command(
 
     shift = parse_shift(shift_time) if shift_time is not None else None
     chosen_records = (records_dir or project.root / "deployments") if use_deployments else None
-    _run(files, project, rpc, report, chosen_records, resume, command, rpc_timeout, shift, redeploy_differing, trace)
+    _run(
+        files,
+        project,
+        rpc,
+        report,
+        chosen_records,
+        resume,
+        command,
+        rpc_timeout,
+        shift,
+        redeploy_differing,
+        trace=trace,
+        backend=backend,
+    )
 
 
 @app.command("trace")
@@ -405,6 +424,7 @@ def trace_command(
 @app.command("demo")
 def demo_command(
     report: Annotated[Path, typer.Option(help="Where to write the HTML report.")] = Path("reports/demo.html"),
+    backend: BackendOption = "py-evm",
     project_root: ProjectOption = None,
 ) -> None:
     """Replay every scenario of scenarios/ on the in-process chain and write a report."""
@@ -414,7 +434,7 @@ def demo_command(
     paths = default_scenarios(project.root)
     if not paths:
         fail(f"no scenario files in {project.root / 'scenarios'}")
-    _run(paths, project, None, report)
+    _run(paths, project, None, report, backend=backend)
 
 
 from s4chain.cli.deploy import deploy_command  # noqa: E402

@@ -22,3 +22,11 @@ RpcTimeoutOption = Annotated[
         "exit 2, and a replay can go on with --resume once it answers again.",
     ),
 ]
+BackendOption = Annotated[
+    str,
+    typer.Option(
+        "--backend",
+        help="The in-process chain's EVM: py-evm (the reference) or revm (faster; needs `pip install "
+        "'s4chain[revm]'`). Not with --rpc, where the node is the EVM.",
+    ),
+]

@@ -37,12 +37,13 @@ import pytest
 from eth_account.signers.local import LocalAccount
 
 from s4chain.chain.anvil import AnvilError, AnvilNode, anvil_binary
+from s4chain.chain.backends import BACKENDS, DEFAULT_BACKEND, in_process_chain
 from s4chain.chain.base import Chain
 from s4chain.chain.errors import NodeError
-from s4chain.chain.inprocess import InProcessChain
 from s4chain.chain.rpc import RpcChain
 from s4chain.chain.trace import revert_trace
 from s4chain.compiler import ArtifactStore, CompilerError, compile_project
+from s4chain.errors import S4ChainError
 from s4chain.project import Project, ProjectNotFoundError
 from s4chain.testing.anchors import SESSIONS, ChainAnchors, isolate_hypothesis_examples
 from s4chain.testing.gas import REPORTS, GasReport
@@ -69,6 +70,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="PATH",
         default=None,
         help="write the run's gas report (JSON) to PATH (default: the project's build/gas-report.json)",
+    )
+    group.addoption(
+        "--s4-backend",
+        choices=BACKENDS,
+        default=DEFAULT_BACKEND,
+        help="the in-process chain's EVM: py-evm (default, the reference) or revm (faster; needs pyrevm)",
     )
 
 
@@ -201,7 +208,13 @@ def compiled(s4_project: Project) -> ArtifactStore:
 def s4_chain(pytestconfig: pytest.Config, compiled: ArtifactStore) -> Iterator[Chain]:
     url = pytestconfig.getoption("--s4-rpc")
     anchors = pytestconfig.stash[_ANCHORS]
-    anchors.chain = RpcChain(url, compiled) if url else InProcessChain(compiled)
+    if url:
+        anchors.chain = RpcChain(url, compiled)
+    else:
+        try:
+            anchors.chain = in_process_chain(pytestconfig.getoption("--s4-backend"), compiled)
+        except S4ChainError as exc:
+            pytest.fail(f"--s4-backend: {exc}", pytrace=False)
     yield anchors.chain
     anchors.chain = None
 
