@@ -11,6 +11,7 @@ from eth_utils import keccak, to_checksum_address
 from s4chain.chain import Chain, UnsafeChainError
 from s4chain.chain.cheats import NodeCheats
 from s4chain.chain.contract import as_address
+from s4chain.compiler import ArtifactStore
 from s4chain.testing import reverts
 
 KEYLESS = to_checksum_address("0x" + "5e" * 20)  # no key anywhere: only impersonation sends from it
@@ -109,3 +110,13 @@ def test_cheats_refuse_a_chain_that_is_not_a_local_dev_chain() -> None:
         NodeCheats("http://mainnet.example", 1, "anvil/v1.7.1", never)
     with pytest.raises(UnsafeChainError, match="cheat codes refused"):
         NodeCheats("http://node.example", 31337, "Geth/v1.14", never)
+
+
+def test_revm_refuses_to_impersonate_an_address_with_code_and_says_why(compiled: ArtifactStore) -> None:
+    pytest.importorskip("pyrevm")
+    from s4chain.chain.revm import RevmChain, RevmUnavailableError
+
+    chain = RevmChain(compiled)
+    coin = chain.deploy("EuroStablecoin", chain.accounts[0])
+    with pytest.raises(RevmUnavailableError, match="EIP-3607"):
+        chain.impersonate(coin.address)

@@ -42,6 +42,7 @@ from web3.types import RPCEndpoint, RPCResponse
 
 from s4chain.chain.accounts import DEV_BALANCE_WEI, DEV_CHAIN_ID, dev_accounts
 from s4chain.chain.base import BLOCK_GAS_LIMIT, TX_GAS_LIMIT
+from s4chain.chain.cheats import Impersonated
 from s4chain.chain.engine import Block, CallResult, Log, Receipt, TransactionRejected
 from s4chain.chain.errors import RpcError, TransactionRefused
 from s4chain.chain.inprocess import GENESIS_TIMESTAMP, EngineChain
@@ -482,6 +483,74 @@ class RevmEngine:
 
 
 # --- the chain ---------------------------------------------------------------------------------------------------
+class RevmCheats:
+    """The cheat codes (chain/cheats.py) on revm: accounts and slots written into revm's database (undone by
+    snapshots as a transaction's are), an impersonated transaction run with its sender as given."""
+
+    def __init__(self, engine: RevmEngine) -> None:
+        self._engine = engine
+
+    def allow_impersonation(self, address: str) -> None:
+        """Nothing to allow: revm runs a transaction from whatever sender it is given, but one without code."""
+        self._refuse_code(bytes.fromhex(address[2:]))
+
+    def _refuse_code(self, sender: bytes) -> None:
+        if self._engine.code(sender):
+            raise RevmUnavailableError(
+                f"the revm backend cannot send from {to_checksum_address(sender)}, which has code: revm refuses such "
+                "a sender (EIP-3607) and pyrevm has no switch for it; impersonate contracts on py-evm or anvil"
+            )
+
+    def send_as(self, account: Impersonated, tx: dict[str, Any], automine: bool) -> str:
+        sender = bytes.fromhex(account.address[2:])
+        self._refuse_code(sender)
+        signed = account.sign_transaction({**tx, "nonce": self._engine.nonce(sender), "maxFeePerGas": 0})
+        to = tx.get("to")
+        tx_hash = bytes(signed.hash)
+        self._engine.apply(
+            RevmTransaction(
+                tx_hash,
+                sender,
+                self._engine.nonce(sender),
+                bytes.fromhex(to[2:]) if to else None,
+                bytes(tx["data"]),
+                tx["value"],
+                tx["gas"],
+            )
+        )
+        return "0x" + tx_hash.hex()
+
+    def _edit(
+        self, address: str, balance: int | None = None, nonce: int | None = None, code: bytes | None = None
+    ) -> None:
+        raw = bytes.fromhex(address[2:])
+        engine = self._engine
+        kept = engine.code(raw) if code is None else code
+        info = pyrevm.AccountInfo(  # type: ignore[call-arg]  # pyrevm's stub leaves out `balance`
+            balance=engine.balance(raw) if balance is None else balance,
+            nonce=engine.nonce(raw) if nonce is None else nonce,
+            code=kept or None,
+        )
+        engine._put_account(_hex(raw), info)
+
+    def set_balance(self, address: str, wei: int) -> None:
+        self._edit(address, balance=wei)
+
+    def set_code(self, address: str, code: bytes) -> None:
+        self._edit(address, code=code)
+
+    def set_nonce(self, address: str, nonce: int) -> None:
+        self._edit(address, nonce=nonce)
+
+    def set_storage_at(self, address: str, slot: int, value: int) -> None:
+        key = _hex(bytes.fromhex(address[2:]))
+        evm = self._engine._evm
+        checkpoint = evm.snapshot()  # a read outside a transaction would keep the slot cached over the write
+        old = int(evm.storage(key, slot))
+        evm.revert(checkpoint)
+        self._engine._put_slot(key, slot, value, old=old)
+
+
 class RevmChain(EngineChain):
     """A chain on revm in this process: the dev accounts, one block per transaction (or one per `one_block`),
     snapshots, decoded reverts and events, the same gas, hashes and times as the py-evm chain."""
@@ -525,6 +594,9 @@ class RevmChain(EngineChain):
                 self.engine.submit(raw)
         except TransactionRejected as exc:
             raise TransactionRefused(str(exc)) from exc
+
+    def _cheats(self) -> RevmCheats:
+        return RevmCheats(self.engine)
 
     def _revert_of(self, replay: dict[str, Any], block_number: int, tx_hash: str) -> Exception:
         receipt = self.engine.receipt(bytes.fromhex(tx_hash.removeprefix("0x")))
@@ -589,6 +661,9 @@ class _RevmProvider(BaseProvider):
             result = chain.nonce(params[0])
         elif method == "eth_getCode":
             result = HexBytes(chain.code_at(params[0]))
+        elif method == "eth_getStorageAt":
+            value = int(engine._evm.storage(str(params[0]).lower(), _int(params[1])))
+            result = HexBytes(value.to_bytes(32, "big"))
         elif method in ("eth_getTransactionReceipt", "eth_getTransactionByHash"):
             receipt = engine.receipt(bytes(HexBytes(params[0])))
             result = None
