@@ -33,6 +33,7 @@ from s4chain.chain.accounts import (
 )
 from s4chain.chain.base import BLOCK_GAS_LIMIT, CallReverted, Chain
 from s4chain.chain.errors import TransactionRefused
+from s4chain.chain.pcs import PyEvmRevertFrames
 from s4chain.compiler.artifacts import ArtifactStore
 
 # A fixed genesis time keeps replays deterministic; it lies ahead of the wall clock, like a scenario's dates.
@@ -63,6 +64,7 @@ class _RevertDataBackend(PyEVMBackend):
                 computation = vm.state.apply_transaction(spoofed)  # type: ignore[arg-type]  # stands in for a signed one
             finally:
                 vm.state.revert(snapshot)
+        self.last_computation = computation  # where a traced re-run's frames are read (chain/pcs.py)
         if computation.is_error:
             error = computation.error
             raise CallReverted(error.args[0] if isinstance(error, Revert) and error.args else b"")
@@ -118,7 +120,7 @@ class _UndoLog(MemoryDB):
                 store[key] = old
 
 
-class InProcessChain(Chain):
+class InProcessChain(PyEvmRevertFrames, Chain):
     backend_name = "in-process"
 
     def __init__(self, artifacts: ArtifactStore | None = None, genesis_timestamp: int = GENESIS_TIMESTAMP) -> None:
