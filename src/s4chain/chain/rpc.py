@@ -22,6 +22,7 @@ from web3.types import RPCEndpoint, RPCResponse
 from s4chain.chain.accounts import dev_accounts
 from s4chain.chain.base import CallReverted, Chain
 from s4chain.chain.errors import NodeTimeoutError, NodeUnreachableError, RpcError, TransactionRefused
+from s4chain.chain.pcs import NodeRevertFrames
 from s4chain.chain.safety import require_local_dev_chain
 from s4chain.compiler.artifacts import ArtifactStore
 
@@ -118,7 +119,7 @@ def connect(url: str, timeout: float) -> tuple[Web3, int, str]:
         raise NodeUnreachableError(f"no JSON-RPC node answers at {url} ({cause})") from exc
 
 
-class RpcChain(Chain):
+class RpcChain(NodeRevertFrames, Chain):
     backend_name = "json-rpc"
 
     def __init__(self, url: str, artifacts: ArtifactStore | None = None, timeout: float = RPC_TIMEOUT) -> None:

@@ -203,9 +203,19 @@ class SourceIndex:
             self._programs[key] = Program(artifact, creation, code, texts)
         return self._programs[key]
 
-    def programs(self) -> list[Program]:
-        """Every program found so far."""
-        return list(self._programs.values())
+    @property
+    def artifacts(self) -> list[Artifact]:
+        """The artifacts with source maps, each once."""
+        return list(self._artifacts.values())
+
+    def programs_of(self, artifact: Artifact) -> list[Program]:
+        """An artifact's runtime and creation programs (none for an abstract contract or an interface)."""
+        name = artifact.input_hash + artifact.fully_qualified_name
+        found = []
+        for creation, code in ((False, _hex(artifact.deployed_bytecode)), (True, _hex(artifact.bytecode))):
+            if code:
+                found.append(self._program(name, artifact, creation, code))
+        return found
 
     def _text(self, artifact: Artifact, unit: str, content_hash: str) -> SourceText | None:
         key = (unit, content_hash)

@@ -26,7 +26,9 @@ one module-scoped fixture over `s4_chain` (its historical name kept: `env`, `ico
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator
+from contextlib import ExitStack
 from functools import partial
+from pathlib import Path
 
 import pytest
 from eth_account.signers.local import LocalAccount
@@ -34,10 +36,12 @@ from eth_account.signers.local import LocalAccount
 from s4chain.chain.anvil import AnvilError, AnvilNode, anvil_binary
 from s4chain.chain.base import Chain
 from s4chain.chain.inprocess import InProcessChain
+from s4chain.chain.pcs import CoverageRecorder
 from s4chain.chain.rpc import RpcChain
 from s4chain.compiler import ArtifactStore, CompilerError, compile_project
 from s4chain.project import Project, ProjectNotFoundError
 from s4chain.testing.anchors import SESSIONS, ChainAnchors, isolate_hypothesis_examples
+from s4chain.testing.coverage import Coverage
 from s4chain.testing.gas import GasReport
 
 _GAS_REPORT = pytest.StashKey[GasReport]()  # per session: a pytester run inside a suite keeps its own
@@ -45,6 +49,10 @@ _WORKER_GAS = "s4chain_gas"  # a pytest-xdist worker's figures, sent to the cont
 _ANCHORS = pytest.StashKey[ChainAnchors]()
 _ANCHORED = pytest.StashKey[bool]()  # on a test whose anchor is open
 _OPT_OUT = "ignore_isolation"
+_RECORDER = pytest.StashKey[tuple[CoverageRecorder, ExitStack]]()  # with --s4-coverage: what ran, while recording
+_COMPILED = pytest.StashKey[ArtifactStore]()  # the session's artifacts, whose files the coverage reports
+_COVERAGE = pytest.StashKey[Coverage]()  # on the pytest-xdist controller: the workers' coverage, merged
+_WORKER_COVERAGE = "s4chain_coverage"
 
 isolate_hypothesis_examples()
 
@@ -57,6 +65,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="run contract tests against the JSON-RPC node at URL instead of the in-process chain",
     )
+    group.addoption(
+        "--s4-coverage",
+        action="store_true",
+        help="record which lines and branches of the project's contracts ran (in-process chain only); print a "
+        "summary and write an lcov file",
+    )
+    group.addoption(
+        "--s4-coverage-file",
+        metavar="PATH",
+        default="coverage/lcov.info",
+        help="where --s4-coverage writes its lcov file, relative to the project root (default: %(default)s)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -66,11 +86,18 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_ANCHORS] = ChainAnchors()
     config.stash[_GAS_REPORT] = GasReport()
     SESSIONS.append(config.stash[_ANCHORS])
+    if config.getoption("--s4-coverage", False):
+        recorder, stack = CoverageRecorder(), ExitStack()
+        stack.enter_context(recorder.recording())
+        config.stash[_RECORDER] = (recorder, stack)
+        config.stash[_COVERAGE] = Coverage()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     if _ANCHORS in config.stash:
         SESSIONS.remove(config.stash[_ANCHORS])
+    if _RECORDER in config.stash:
+        config.stash[_RECORDER][1].close()
 
 
 def _isolates(node: pytest.Item | pytest.Collector | None) -> bool:
@@ -125,11 +152,13 @@ def s4_project(pytestconfig: pytest.Config) -> Project:
 
 
 @pytest.fixture(scope="session")
-def compiled(s4_project: Project) -> ArtifactStore:
+def compiled(pytestconfig: pytest.Config, s4_project: Project) -> ArtifactStore:
     try:
-        return compile_project(s4_project).store
+        store = compile_project(s4_project).store
     except CompilerError as exc:
         pytest.fail(f"contracts do not compile:\n{exc}", pytrace=False)
+    pytestconfig.stash[_COMPILED] = store
+    return store
 
 
 @pytest.fixture(scope="session")
@@ -173,10 +202,16 @@ def _is_xdist_worker(config: pytest.Config) -> bool:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """On a pytest-xdist worker: hand the figures it recorded to the controller, which reports them all."""
+    """Map what ran to source lines (--s4-coverage). On a pytest-xdist worker: hand the figures it recorded to the
+    controller, which reports them all."""
     config = session.config
+    if _RECORDER in config.stash and _COMPILED in config.stash:
+        store: ArtifactStore = config.stash[_COMPILED]
+        config.stash[_COVERAGE].merge(Coverage.of(store, config.stash[_RECORDER][0].counts.values()))
     if _is_xdist_worker(config):
         config.workeroutput[_WORKER_GAS] = config.stash[_GAS_REPORT].entries  # type: ignore[attr-defined]
+        if _COVERAGE in config.stash:
+            config.workeroutput[_WORKER_COVERAGE] = config.stash[_COVERAGE].to_json()  # type: ignore[attr-defined]
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -184,11 +219,16 @@ def pytest_testnodedown(node: object, error: object) -> None:
     """On the pytest-xdist controller: merge a worker's figures (the highest per key, as in a serial run)."""
     config: pytest.Config = node.config  # type: ignore[attr-defined]
     report = config.stash[_GAS_REPORT]
-    for key, gas in getattr(node, "workeroutput", {}).get(_WORKER_GAS, {}).items():
+    output = getattr(node, "workeroutput", {})
+    for key, gas in output.get(_WORKER_GAS, {}).items():
         report.record(key, gas)
+    if _COVERAGE in config.stash and _WORKER_COVERAGE in output:
+        config.stash[_COVERAGE].merge(Coverage.from_json(output[_WORKER_COVERAGE]))
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    if _COVERAGE in config.stash and not _is_xdist_worker(config):
+        _report_coverage(terminalreporter, config, config.stash[_COVERAGE])
     report = config.stash[_GAS_REPORT]
     if not report.entries or _is_xdist_worker(config):
         return
@@ -200,3 +240,21 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
     except ProjectNotFoundError:  # a suite outside a project (its gas still printed above)
         return
     report.write(build_dir / "gas-report.json")
+
+
+def _report_coverage(terminal: pytest.TerminalReporter, config: pytest.Config, coverage: Coverage) -> None:
+    terminal.section("contract coverage (lines and branches run on the in-process chain)")
+    if config.getoption("--s4-rpc"):
+        terminal.write_line("no coverage: --s4-rpc runs the contracts on a node, which s4chain does not cover")
+        return
+    for line in coverage.summary():
+        terminal.write_line(line)
+    if not coverage.files:
+        return
+    try:
+        root = Project.discover(config.rootpath).root
+    except ProjectNotFoundError:
+        root = config.rootpath
+    path = root / Path(config.getoption("--s4-coverage-file"))
+    coverage.write_lcov(path)
+    terminal.write_line(f"lcov written to {path}")
