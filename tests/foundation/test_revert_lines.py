@@ -50,7 +50,7 @@ def test_custom_error_require_and_panic_name_their_line(both_chains: Chain, fixt
 def test_a_bubbled_revert_shows_each_frame_innermost_first(both_chains: Chain, fixtures: ArtifactStore) -> None:
     counter = both_chains.deploy(fixtures.get("Counter"))
     forwarder = both_chains.deploy(fixtures.get("Forwarder"), counter.address)  # an immutable in its code
-    forwarder.addTwice(1)
+    forwarder.addTwice(2)  # total 0 + 1, twice
     with pytest.raises(CustomErrorRevert) as caught:
         forwarder.addTwice(1)  # the second `add` finds count == 3
     assert _frames(caught.value) == [
