@@ -37,7 +37,7 @@ _GLUE = re.compile(
     r"(contract|abstract|library|interface|function|modifier|constructor|fallback|receive|unchecked|assembly)\b|\{"
 )
 _BRANCH = re.compile(r"(if|require|assert|for|while|do)\b")
-_PUBLIC_VARIABLE = re.compile(r"^[^=(]*\bpublic\b")
+_PUBLIC_VARIABLE = re.compile(r"^(?:[^=;{(]|=>|\([^)]*\))*\bpublic\b")  # `mapping(K => V) public x`, not `x = f()`
 # A constant's value is compiled into every expression that reads it, mapped to the declaration.
 _CONSTANT = re.compile(r"^\s*[\w.\[\]]+(\s+\w+)*\s+constant\b")
 
@@ -117,8 +117,9 @@ class Coverage:
     def of(cls, artifacts: Iterable[Artifact], counts: Iterable[CodeCounts]) -> Coverage:
         """The coverage of the files `artifacts` were compiled from (the project's, not what they import from
         node_modules): every line of every contract, run or not, given what ran."""
-        index = SourceIndex(artifacts)
-        units = {artifact.source_name for artifact in index.artifacts}
+        known = list(artifacts)
+        index = SourceIndex(known)
+        units = {artifact.source_name for artifact in known}  # abstract contracts' files too: their code is inherited
         ran: dict[int, tuple[Program, list[int], dict[int, int]]] = {}
         for counted in counts:
             program = index.program(counted.code, False) or index.program(counted.code, True)
