@@ -4,7 +4,9 @@ Fixtures: `gas_report` (record gas per function; printed at the end, written to 
 pytest-xdist each worker records its own and the controller merges them, so the file is the serial run's),
 `s4_project`, `compiled` (the project's artifacts, compiled once per session), `s4_chain` (the
 session's chain), `chain` (the same chain, for a test), `accounts`, and `anvil` (an anvil node on a free
-loopback port). `--s4-rpc URL` runs the suite against a node instead of the in-process chain.
+loopback port). `--s4-rpc URL` runs the suite against a node instead of the in-process chain. `--s4-coverage`
+records which lines and branches of the project's contracts ran (in-process; `testing/coverage.py`), prints a table
+and writes an lcov file (`--s4-coverage-file`), workers' figures merged as the gas report's.
 
 Isolation is automatic, as in Titanoboa's plugin: once the session chain exists,
 - a fixture of a wider scope than a test (module, class, package, session) is anchored: a snapshot before it runs,
@@ -51,7 +53,7 @@ _ANCHORED = pytest.StashKey[bool]()  # on a test whose anchor is open
 _OPT_OUT = "ignore_isolation"
 _RECORDER = pytest.StashKey[tuple[CoverageRecorder, ExitStack]]()  # with --s4-coverage: what ran, while recording
 _COMPILED = pytest.StashKey[ArtifactStore]()  # the session's artifacts, whose files the coverage reports
-_COVERAGE = pytest.StashKey[Coverage]()  # on the pytest-xdist controller: the workers' coverage, merged
+_COVERAGE = pytest.StashKey[Coverage]()  # this session's coverage (on the pytest-xdist controller: the workers')
 _WORKER_COVERAGE = "s4chain_coverage"
 
 isolate_hypothesis_examples()
