@@ -83,7 +83,7 @@ def test_decoded_custom_error_with_arguments(both_chains: Chain, reverter_artifa
         reverter.store(101)
     assert caught.value.name == "TooLarge"
     assert caught.value.arguments == {"given": 101, "limit": 100}
-    assert str(caught.value) == "reverted with TooLarge(given=101, limit=100)"
+    assert caught.value.message == "reverted with TooLarge(given=101, limit=100)"
     assert caught.value.tx_hash is not None  # mined, like on a real chain
     with reverts("TooLarge", given=200, limit=100):
         reverter.store(200)

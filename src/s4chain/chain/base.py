@@ -41,10 +41,11 @@ from s4chain.chain.errors import (
     hide_frame,
 )
 from s4chain.chain.events import DecodedEvent, EventRegistry
-from s4chain.chain.reverts import ErrorRegistry
+from s4chain.chain.reverts import ContractRevert, ErrorRegistry, RevertFrame
 from s4chain.chain.trace import CallFrame, CallTrace, TraceNames, TraceUnavailable
 from s4chain.chain.trace_console import ConsoleBuffer
 from s4chain.compiler.artifacts import Artifact, ArtifactStore
+from s4chain.compiler.sourcemap import SourceIndex
 from s4chain.errors import S4ChainError
 
 TX_GAS_LIMIT = 15_000_000
@@ -132,6 +133,9 @@ class DeployRequest:
         return self.chain._deploy_artifact(self.artifact, self.args, self.sender, self.value, on_signed)
 
 
+# How to find the frames of a revert, innermost first: called when its source lines are first shown.
+RevertFrames = Callable[[], tuple[RevertFrame, ...]]
+
 # What `deploy` returns instead, inside `Chain.deploying_with`: `request.proceed()`, or another Contract (one
 # already deployed, say).
 DeployStrategy = Callable[[DeployRequest], Contract]
@@ -157,6 +161,7 @@ class Chain(CheatCodes, ABC):
         self.console = ConsoleBuffer()  # console.log lines caught, until read (`console.drain()`)
         for artifact in self.artifacts:
             self.register_abi(artifact.abi)
+        self.sources = SourceIndex(self.artifacts)  # the source maps of every artifact deployed or known
         self._nonces: dict[str, int] = {}
         # With `one_second_blocks`, a block whose time was not set comes exactly one second after the one
         # before it, on every backend (anvil would otherwise follow the wall clock): replays then give the
@@ -293,6 +298,8 @@ class Chain(CheatCodes, ABC):
         except CallReverted as reverted:
             error = self.errors.decode(reverted.data, address=to_checksum_address(to))
             error.chain, error.call = self, (tx, block)  # what can trace it, when it is shown
+            with self.console.muted():  # the call logged when it ran
+                self._locate(error, self._call_revert_frames(tx, block))
             raise error from None
         finally:
             self._after_call(tx, block)
@@ -523,15 +530,44 @@ class Chain(CheatCodes, ABC):
         # with that block's timestamp, takes the same path when nothing after it in the block changed state:
         # it was alone in its block, or the ones after it reverted too, or it came last (`one_block` raises the
         # first revert of a block, and an approve-then-act block reverts in its last transaction).
-        try:
-            with self.console.muted():  # the transaction logged when it ran
-                self._eth_call(replay, block_number)
-        except CallReverted as reverted:
-            error = self.errors.decode(reverted.data, tx_hash, replay.get("to"))
-        else:
-            error = self.errors.decode(b"", tx_hash)
+        with self.console.muted():  # the transaction logged when it ran
+            data, frames = self._replay_revert(replay, block_number, tx_hash)
+        error = (
+            self.errors.decode(data, tx_hash, replay.get("to"))
+            if data is not None
+            else self.errors.decode(b"", tx_hash)
+        )
+        self._locate(error, frames)
         error.chain = self  # what can trace it, when it is shown (`s4chain.chain.trace.revert_traces`)
         return error
+
+    # --- where a revert happened ------------------------------------------------------------------------------
+    def _replay_revert(
+        self, tx: dict[str, Any], block: int | str, tx_hash: str | None
+    ) -> tuple[bytes | None, RevertFrames | None]:
+        """Run a transaction that reverted as a call on top of its block: its revert data (None when the call does
+        not revert) and how to find the frames that reverted (None: this chain cannot tell)."""
+        try:
+            self._eth_call(tx, block)
+        except CallReverted as reverted:
+            return reverted.data, None
+        return None, None
+
+    def _call_revert_frames(self, tx: dict[str, Any], block: int | str) -> RevertFrames | None:
+        """How to find the frames of a call that just reverted (None: this chain cannot tell)."""
+        return None
+
+    def _locate(self, error: ContractRevert, frames: RevertFrames | None) -> None:
+        if frames is None:
+            return
+        sources = self.sources
+        error.locate(
+            lambda: [
+                where
+                for frame in frames()
+                if (where := sources.locate_revert(frame.code, frame.creation, frame.trail)) is not None
+            ]
+        )
 
     # --- several transactions in one block ------------------------------------------------------------------
     @contextmanager
@@ -632,6 +668,7 @@ class Chain(CheatCodes, ABC):
                 f"{artifact.fully_qualified_name} needs linked libraries, which s4chain does not link"
             )
         self.register_abi(artifact.abi)
+        self.sources.add(artifact)
         factory = self.w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
         data = factory.constructor(*as_address(args)).data_in_transaction
         result = self.send(None, bytes.fromhex(data[2:]), sender=sender, value=value, on_signed=on_signed)
@@ -644,6 +681,7 @@ class Chain(CheatCodes, ABC):
     def at(self, contract: str | Artifact, address: str) -> Contract:
         """The contract of that name already deployed at `address`."""
         artifact = self._artifact(contract)
+        self.sources.add(artifact)
         self._register_contract(artifact, to_checksum_address(address))
         return Contract(self, address, artifact.abi, artifact.contract_name)
 

@@ -42,6 +42,7 @@ from s4chain.chain.cheats import PyEvmCheats
 from s4chain.chain.engine import Engine, Receipt, TransactionRejected
 from s4chain.chain.errors import RpcError, TransactionRefused
 from s4chain.chain.events import DecodedEvent
+from s4chain.chain.pcs import PyEvmRevertFrames
 from s4chain.chain.pyevm import PyEvmEngine
 from s4chain.chain.trace_pyevm import PyEvmTracing
 from s4chain.compiler.artifacts import ArtifactStore
@@ -325,7 +326,7 @@ class EngineChain(Chain):
         self._after_revert()
 
 
-class InProcessChain(PyEvmTracing, EngineChain):
+class InProcessChain(PyEvmTracing, PyEvmRevertFrames, EngineChain):
     """py-evm's engine (chain/pyevm.py) on eth-tester's chain, which `chain.w3` (web3 over eth-tester's provider)
     and `chain.tester` read and write too."""
 

@@ -198,6 +198,7 @@ class PyEvmEngine:
         self._outside = False  # eth-tester may have changed the chain since `hand_over`
         self._changed = False  # the engine changed the chain since `hand_over`
         self._call_vm: tuple[bytes, VirtualMachineAPI] | None = None
+        self.last_computation: Any = None
         self._blocks: list[_Mined] = []
         self._by_hash: dict[bytes, tuple[int, int]] = {}  # tx hash -> (block number, index)
         # Called with each block's number once mined (eth-tester's filters are fed when it mines).
@@ -491,6 +492,7 @@ class PyEvmEngine:
             computation = state.apply_transaction(SpoofTransaction(unsigned, from_=sender))
         finally:
             state.revert(snapshot)
+        self.last_computation = computation  # where a re-run's frames are read (chain/pcs.py)
         if computation.is_error:
             return CallResult(False, _revert_data(computation), computation.get_gas_used())
         return CallResult(True, bytes(computation.output), computation.get_gas_used())

@@ -7,11 +7,16 @@ every ABI the chain has seen, so a revert reads like `SaleClosed(closingTime=190
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from eth_abi import decode as abi_decode
 from eth_abi.exceptions import DecodingError
 from eth_utils import function_abi_to_4byte_selector, to_checksum_address
+
+from s4chain.compiler.sourcemap import SourceLocation
+from s4chain.errors import S4ChainError
 
 ERROR_STRING_SELECTOR = bytes.fromhex("08c379a0")
 PANIC_SELECTOR = bytes.fromhex("4e487b71")
@@ -30,8 +35,21 @@ PANIC_MEANINGS = {
 }
 
 
+@dataclass(frozen=True)
+class RevertFrame:
+    """A call frame that reverted: the code it ran (init code when `creation`) and the program counters it ran, in
+    order (the last one reverted)."""
+
+    code: bytes
+    creation: bool
+    trail: tuple[int, ...]
+
+
 class ContractRevert(Exception):
-    """A call or transaction reverted. `data` is the raw revert data; `tx_hash` is set for mined transactions."""
+    """A call or transaction reverted. `data` is the raw revert data; `tx_hash` is set for mined transactions.
+
+    `str()` is the decoded error (`message`) followed by the Solidity source lines of the frames that reverted,
+    innermost first (`source_locations`), when the chain could find them; they are looked up when first shown."""
 
     # The name a scenario or a test expects: the custom error's name, `Error` or `Panic`.
     error_name: str = "Revert"
@@ -44,7 +62,30 @@ class ContractRevert(Exception):
         self.data = data
         self.tx_hash = tx_hash
         self.message = message
+        self._where: Callable[[], list[SourceLocation]] | None = None
+        self._located: list[SourceLocation] | None = None
         super().__init__(message)
+
+    def locate(self, where: Callable[[], list[SourceLocation]]) -> None:
+        """How to find the source lines of the revert (called once, when they are first asked for)."""
+        self._where, self._located = where, None
+
+    @property
+    def source_locations(self) -> list[SourceLocation]:
+        """Where it reverted, innermost frame first, then the frames the revert bubbled up through."""
+        if self._located is None:
+            try:
+                self._located = self._where() if self._where is not None else []
+            except (S4ChainError, OSError, ValueError, KeyError):  # the lines are a help: never hide the error
+                self._located = []
+        return self._located
+
+    def __str__(self) -> str:
+        shown = [self.message]
+        for i, where in enumerate(self.source_locations):
+            shown.append(f"  {'at' if i == 0 else 'from'} {where.file}:{where.line}:{where.column} in {where.contract}")
+            shown.append(f"    {where.line} | {where.text.strip()}")
+        return "\n".join(shown)
 
 
 class RevertWithReason(ContractRevert):

@@ -23,6 +23,7 @@ from s4chain.chain.accounts import dev_accounts
 from s4chain.chain.base import CallReverted, Chain
 from s4chain.chain.cheats import NodeCheats
 from s4chain.chain.errors import NodeTimeoutError, NodeUnreachableError, RpcError, TransactionRefused
+from s4chain.chain.pcs import NodeRevertFrames
 from s4chain.chain.safety import require_local_dev_chain
 from s4chain.chain.trace_rpc import RpcTracing
 from s4chain.compiler.artifacts import ArtifactStore
@@ -120,7 +121,7 @@ def connect(url: str, timeout: float) -> tuple[Web3, int, str]:
         raise NodeUnreachableError(f"no JSON-RPC node answers at {url} ({cause})") from exc
 
 
-class RpcChain(RpcTracing, Chain):
+class RpcChain(RpcTracing, NodeRevertFrames, Chain):
     backend_name = "json-rpc"
 
     def __init__(self, url: str, artifacts: ArtifactStore | None = None, timeout: float = RPC_TIMEOUT) -> None:

@@ -190,6 +190,7 @@ of `s4chain.toml`.
 GITIGNORE = """node_modules/
 build/
 reports/
+coverage/
 deployments/
 __pycache__/
 .pytest_cache/

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import signal
 import time
@@ -19,6 +20,7 @@ from s4chain.project import Project
 
 if TYPE_CHECKING:
     from s4chain.chain.base import Chain
+    from s4chain.chain.pcs import CoverageRecorder
     from s4chain.cli.replay import TimeShift
     from s4chain.compiler.artifacts import ArtifactStore
 
@@ -235,9 +237,11 @@ def _run(
     redeploy_differing: bool = False,
     trace: bool = False,
     backend: str = "py-evm",
+    coverage: bool = False,
 ) -> None:
     from s4chain.chain.backends import check_backend, in_process_chain
     from s4chain.chain.inprocess import GENESIS_TIMESTAMP
+    from s4chain.chain.pcs import CoverageRecorder
     from s4chain.chain.rpc import RPC_TIMEOUT, RpcChain
     from s4chain.cli.deploy import require_scenario_contracts
     from s4chain.cli.replay import (
@@ -293,15 +297,30 @@ def _run(
     for line in shifted_notes(loaded):
         out.print(line, highlight=False, markup=False, soft_wrap=True)
 
-    runs = replay_all(
-        loaded, make_chain, out, shared_chain=rpc is not None, attached=attached, journal=journal, trace=trace
-    )
+    recorder = CoverageRecorder()
+    with recorder.recording() if coverage else contextlib.nullcontext():
+        runs = replay_all(
+            loaded, make_chain, out, shared_chain=rpc is not None, attached=attached, journal=journal, trace=trace
+        )
     out.print(summary_table(runs))
+    if coverage:
+        _write_coverage(project, store, recorder)
     json_path = write_report(runs, report)
     out.print(f"report: {report} (data: {json_path})")
     print_failures(runs, err)
     if any(run.failures for run in runs):
         raise typer.Exit(1)
+
+
+def _write_coverage(project: Project, store: ArtifactStore, recorder: CoverageRecorder) -> None:
+    from s4chain.testing.coverage import Coverage
+
+    covered = Coverage.of(store, recorder.counts.values())
+    for line in covered.summary():
+        out.print(line, highlight=False, markup=False, soft_wrap=True)
+    path = project.root / "coverage" / "lcov.info"
+    covered.write_lcov(path)
+    out.print(f"coverage: {path}")
 
 
 @app.command("replay")
@@ -353,6 +372,14 @@ def replay_command(
     rpc_timeout: RpcTimeoutOption = None,
     backend: BackendOption = "py-evm",
     project_root: ProjectOption = None,
+    coverage: Annotated[
+        bool,
+        typer.Option(
+            "--coverage",
+            help="Record which lines and branches of the project's contracts the replay ran (in-process only): a "
+            "summary, and coverage/lcov.info.",
+        ),
+    ] = False,
 ) -> None:
     """Replay scenario files; exit 0 when every expectation holds, 1 when one does not, 2 on bad input.
 
@@ -365,6 +392,10 @@ def replay_command(
         fail("--resume needs --rpc URL: an in-process chain ends with its process, so there is nothing to resume")
     if redeploy_differing and not use_deployments:
         fail("--redeploy-differing goes with --use-deployments: without it every set is deployed afresh anyway")
+    if coverage and rpc:
+        fail("--coverage needs the in-process chain: s4chain does not record what a node runs")
+    if coverage and backend != "py-evm":
+        fail(f"--coverage needs the py-evm backend: s4chain does not record what {backend} runs")
     from s4chain.cli.replay import parse_shift
 
     shift = parse_shift(shift_time) if shift_time is not None else None
@@ -382,6 +413,7 @@ def replay_command(
         redeploy_differing,
         trace=trace,
         backend=backend,
+        coverage=coverage,
     )
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from s4chain.errors import S4ChainError
 
@@ -18,6 +18,16 @@ class CompilerInfo(BaseModel):
     version: str
     backend: str
     settings: dict[str, Any]
+
+
+class SourceRef(BaseModel):
+    """A source file of the compilation, as its source maps name it: solc's id (`sources[*].id` of the standard-JSON
+    output) and the hash of the content it was compiled from."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+    id: int
+    content_hash: str = Field(alias="contentHash")
 
 
 class Artifact(BaseModel):
@@ -37,10 +47,23 @@ class Artifact(BaseModel):
     source_hash: str = Field(alias="sourceHash")
     input_hash: str = Field(alias="inputHash")
     compiler: CompilerInfo
+    # Source maps (solc's compressed `s:l:f:j;...`) of the creation and the runtime code, and the files their `f`
+    # indices name (every file the contract's unit reads, by unit name). Empty in artifacts written before s4chain
+    # kept them: such a contract has no source lines and no coverage.
+    source_map: str = Field(default="", alias="sourceMap")
+    deployed_source_map: str = Field(default="", alias="deployedSourceMap")
+    immutable_references: dict[str, list[dict[str, int]]] = Field(default_factory=dict, alias="immutableReferences")
+    sources: dict[str, SourceRef] = Field(default_factory=dict)
+    # Where the files of `sources` are read from (the project root, then node_modules): set by the store, not saved.
+    _source_roots: tuple[Path, ...] = PrivateAttr(default=())
 
     @property
     def fully_qualified_name(self) -> str:
         return f"{self.source_name}:{self.contract_name}"
+
+    @property
+    def source_roots(self) -> tuple[Path, ...]:
+        return self._source_roots
 
     @property
     def is_deployable(self) -> bool:
@@ -75,15 +98,19 @@ def load_artifact(path: Path) -> Artifact:
 class ArtifactStore:
     """The artifacts under `build/artifacts`, looked up by contract name or `source:Name`."""
 
-    def __init__(self, artifacts: list[Artifact]) -> None:
+    def __init__(self, artifacts: list[Artifact], source_roots: tuple[Path, ...] = ()) -> None:
+        """`source_roots`: where the artifacts' source files are read (for source lines and coverage)."""
+        for artifact in artifacts:
+            if source_roots and not artifact._source_roots:
+                artifact._source_roots = source_roots
         self._by_qualified = {a.fully_qualified_name: a for a in artifacts}
         self._by_name: dict[str, list[Artifact]] = {}
         for artifact in artifacts:
             self._by_name.setdefault(artifact.contract_name, []).append(artifact)
 
     @classmethod
-    def load(cls, artifacts_dir: Path) -> ArtifactStore:
-        return cls([load_artifact(p) for p in sorted(artifacts_dir.rglob("*.json"))])
+    def load(cls, artifacts_dir: Path, source_roots: tuple[Path, ...] = ()) -> ArtifactStore:
+        return cls([load_artifact(p) for p in sorted(artifacts_dir.rglob("*.json"))], source_roots)
 
     def __iter__(self) -> Iterator[Artifact]:
         return iter(self._by_qualified.values())

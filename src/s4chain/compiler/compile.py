@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from s4chain.compiler.artifacts import Artifact, ArtifactStore, CompilerInfo, artifact_path
+from s4chain.compiler.artifacts import Artifact, ArtifactStore, CompilerInfo, SourceRef, artifact_path
 from s4chain.compiler.backend import (
     Candidate,
     SolcBackend,
@@ -99,7 +99,15 @@ def _diagnostics(output: dict[str, Any], graph: SourceGraph) -> list[Diagnostic]
     return found
 
 
-def _artifacts_of(unit: SourceFile, output: dict[str, Any], key: str, compiler: CompilerInfo) -> list[dict[str, Any]]:
+def _artifacts_of(
+    unit: SourceFile, closure: list[SourceFile], output: dict[str, Any], key: str, compiler: CompilerInfo
+) -> list[dict[str, Any]]:
+    ids = output.get("sources", {})
+    sources = {
+        s.unit_name: SourceRef(id=ids[s.unit_name]["id"], contentHash=s.content_hash)
+        for s in closure
+        if isinstance(ids.get(s.unit_name, {}).get("id"), int)
+    }
     entries = []
     for name, contract in sorted(output.get("contracts", {}).get(unit.unit_name, {}).items()):
         evm = contract.get("evm", {})
@@ -116,6 +124,10 @@ def _artifacts_of(unit: SourceFile, output: dict[str, Any], key: str, compiler: 
             sourceHash=unit.content_hash,
             inputHash=key,
             compiler=compiler,
+            sourceMap=evm.get("bytecode", {}).get("sourceMap", ""),
+            deployedSourceMap=evm.get("deployedBytecode", {}).get("sourceMap", ""),
+            immutableReferences=evm.get("deployedBytecode", {}).get("immutableReferences", {}),
+            sources=sources,
         )
         entries.append(artifact.to_json())
     return entries
@@ -191,7 +203,9 @@ def _compile(
         result.warnings.extend(d for d in diagnostics if d.severity != "error")
         solc_settings = settings_of[backend].to_solc()
         compiler = CompilerInfo(version=backend.version, backend=backend.kind, settings=solc_settings)
-        fresh.update({unit: _artifacts_of(graph.load(unit), output, keys[unit], compiler) for unit in group})
+        fresh.update(
+            {unit: _artifacts_of(graph.load(unit), closures[unit], output, keys[unit], compiler) for unit in group}
+        )
     if errors:
         raise CompilerError(errors)
     # Write the cache only once every call succeeded: a failure leaves the last good state.
@@ -306,4 +320,4 @@ def _publish(
         changed = True
     if changed:
         write_json_atomic(index_path, index)
-    return ArtifactStore(artifacts)
+    return ArtifactStore(artifacts, (project.root, project.node_modules))

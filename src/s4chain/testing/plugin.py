@@ -6,7 +6,9 @@ each worker counts its own and the controller merges them, so the file is the se
 Fixtures: `gas_report` (to record a figure of one's own as well),
 `s4_project`, `compiled` (the project's artifacts, compiled once per session), `s4_chain` (the
 session's chain), `chain` (the same chain, for a test), `accounts`, and `anvil` (an anvil node on a free
-loopback port). `--s4-rpc URL` runs the suite against a node instead of the in-process chain.
+loopback port). `--s4-rpc URL` runs the suite against a node instead of the in-process chain. `--s4-coverage`
+records which lines and branches of the project's contracts ran (in-process; `testing/coverage.py`), prints a table
+and writes an lcov file (`--s4-coverage-file`), workers' figures merged as the gas report's.
 
 Isolation is automatic, as in Titanoboa's plugin: once the session chain exists,
 - a fixture of a wider scope than a test (module, class, package, session) is anchored: a snapshot before it runs,
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Generator, Iterator
+from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -40,12 +43,14 @@ from s4chain.chain.anvil import AnvilError, AnvilNode, anvil_binary
 from s4chain.chain.backends import BACKENDS, DEFAULT_BACKEND, in_process_chain
 from s4chain.chain.base import Chain
 from s4chain.chain.errors import NodeError
+from s4chain.chain.pcs import CoverageRecorder
 from s4chain.chain.rpc import RpcChain
 from s4chain.chain.trace import revert_trace
 from s4chain.compiler import ArtifactStore, CompilerError, compile_project
 from s4chain.errors import S4ChainError
 from s4chain.project import Project, ProjectNotFoundError
 from s4chain.testing.anchors import SESSIONS, ChainAnchors, isolate_hypothesis_examples
+from s4chain.testing.coverage import Coverage
 from s4chain.testing.gas import REPORTS, GasReport
 
 _GAS_REPORT = pytest.StashKey[GasReport]()  # per session: a pytester run inside a suite keeps its own
@@ -53,6 +58,10 @@ _WORKER_GAS = "s4chain_gas"  # a pytest-xdist worker's figures, sent to the cont
 _ANCHORS = pytest.StashKey[ChainAnchors]()
 _ANCHORED = pytest.StashKey[bool]()  # on a test whose anchor is open
 _OPT_OUT = "ignore_isolation"
+_RECORDER = pytest.StashKey[tuple[CoverageRecorder, ExitStack]]()  # with --s4-coverage: what ran, while recording
+_COMPILED = pytest.StashKey[ArtifactStore]()  # the session's artifacts, whose files the coverage reports
+_COVERAGE = pytest.StashKey[Coverage]()  # this session's coverage (on the pytest-xdist controller: the workers')
+_WORKER_COVERAGE = "s4chain_coverage"
 
 isolate_hypothesis_examples()
 
@@ -77,6 +86,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=DEFAULT_BACKEND,
         help="the in-process chain's EVM: py-evm (default, the reference) or revm (faster; needs pyrevm)",
     )
+    group.addoption(
+        "--s4-coverage",
+        action="store_true",
+        help="record which lines and branches of the project's contracts ran (in-process chain only); print a "
+        "summary and write an lcov file",
+    )
+    group.addoption(
+        "--s4-coverage-file",
+        metavar="PATH",
+        default="coverage/lcov.info",
+        help="where --s4-coverage writes its lcov file, relative to the project root (default: %(default)s)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -87,12 +108,19 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_GAS_REPORT] = GasReport()
     SESSIONS.append(config.stash[_ANCHORS])
     REPORTS.append(config.stash[_GAS_REPORT])
+    if config.getoption("--s4-coverage", False):
+        recorder, stack = CoverageRecorder(), ExitStack()
+        stack.enter_context(recorder.recording())
+        config.stash[_RECORDER] = (recorder, stack)
+        config.stash[_COVERAGE] = Coverage()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     if _ANCHORS in config.stash:
         SESSIONS.remove(config.stash[_ANCHORS])
         REPORTS.remove(config.stash[_GAS_REPORT])
+    if _RECORDER in config.stash:
+        config.stash[_RECORDER][1].close()
 
 
 def _isolates(node: pytest.Item | pytest.Collector | None) -> bool:
@@ -197,11 +225,13 @@ def s4_project(pytestconfig: pytest.Config) -> Project:
 
 
 @pytest.fixture(scope="session")
-def compiled(s4_project: Project) -> ArtifactStore:
+def compiled(pytestconfig: pytest.Config, s4_project: Project) -> ArtifactStore:
     try:
-        return compile_project(s4_project).store
+        store = compile_project(s4_project).store
     except CompilerError as exc:
         pytest.fail(f"contracts do not compile:\n{exc}", pytrace=False)
+    pytestconfig.stash[_COMPILED] = store
+    return store
 
 
 @pytest.fixture(scope="session")
@@ -251,20 +281,31 @@ def _is_xdist_worker(config: pytest.Config) -> bool:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """On a pytest-xdist worker: hand the figures it recorded to the controller, which reports them all."""
+    """Map what ran to source lines (--s4-coverage). On a pytest-xdist worker: hand the figures it recorded to the
+    controller, which reports them all."""
     config = session.config
+    if _RECORDER in config.stash and _COMPILED in config.stash:
+        store: ArtifactStore = config.stash[_COMPILED]
+        config.stash[_COVERAGE].merge(Coverage.of(store, config.stash[_RECORDER][0].counts.values()))
     if _is_xdist_worker(config):
         config.workeroutput[_WORKER_GAS] = config.stash[_GAS_REPORT].portable()  # type: ignore[attr-defined]
+        if _COVERAGE in config.stash:
+            config.workeroutput[_WORKER_COVERAGE] = config.stash[_COVERAGE].to_json()  # type: ignore[attr-defined]
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: object, error: object) -> None:
     """On the pytest-xdist controller: merge a worker's figures (as one serial run would have counted them)."""
     config: pytest.Config = node.config  # type: ignore[attr-defined]
-    config.stash[_GAS_REPORT].merge(getattr(node, "workeroutput", {}).get(_WORKER_GAS, {}))
+    output = getattr(node, "workeroutput", {})
+    config.stash[_GAS_REPORT].merge(output.get(_WORKER_GAS, {}))
+    if _COVERAGE in config.stash and _WORKER_COVERAGE in output:
+        config.stash[_COVERAGE].merge(Coverage.from_json(output[_WORKER_COVERAGE]))
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    if _COVERAGE in config.stash and not _is_xdist_worker(config):
+        _report_coverage(terminalreporter, config, config.stash[_COVERAGE])
     report = config.stash[_GAS_REPORT]
     if not (report.entries or report.calls) or _is_xdist_worker(config):
         return
@@ -284,3 +325,24 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
             return
     report.write(Path(path))
     terminalreporter.write_line(f"gas report written to {path}")
+
+
+def _report_coverage(terminal: pytest.TerminalReporter, config: pytest.Config, coverage: Coverage) -> None:
+    terminal.section("contract coverage (lines and branches run on the in-process chain)")
+    if config.getoption("--s4-rpc"):
+        terminal.write_line("no coverage: --s4-rpc runs the contracts on a node, which s4chain does not cover")
+        return
+    if config.getoption("--s4-backend") != "py-evm":
+        terminal.write_line("no coverage: s4chain covers what py-evm runs, not what --s4-backend revm runs")
+        return
+    for line in coverage.summary():
+        terminal.write_line(line)
+    if not coverage.files:
+        return
+    try:
+        root = Project.discover(config.rootpath).root
+    except ProjectNotFoundError:
+        root = config.rootpath
+    path = root / Path(config.getoption("--s4-coverage-file"))
+    coverage.write_lcov(path)
+    terminal.write_line(f"lcov written to {path}")
