@@ -28,6 +28,8 @@ def _frames(error: BaseException) -> list[str]:
 
 
 def test_custom_error_require_and_panic_name_their_line(both_chains: Chain, fixtures: ArtifactStore) -> None:
+    if both_chains.backend_name == "revm":
+        pytest.skip("revm gives no revert lines yet (docs/performance.md, revm backend)")
     reverter = both_chains.deploy(fixtures.get("Reverter"))
     with pytest.raises(CustomErrorRevert) as custom:
         reverter.store(101)  # a transaction: mined, reverted, replayed
@@ -48,6 +50,8 @@ def test_custom_error_require_and_panic_name_their_line(both_chains: Chain, fixt
 
 
 def test_a_bubbled_revert_shows_each_frame_innermost_first(both_chains: Chain, fixtures: ArtifactStore) -> None:
+    if both_chains.backend_name == "revm":
+        pytest.skip("revm gives no revert lines yet (docs/performance.md, revm backend)")
     counter = both_chains.deploy(fixtures.get("Counter"))
     forwarder = both_chains.deploy(fixtures.get("Forwarder"), counter.address)  # an immutable in its code
     forwarder.addTwice(2)  # total 0 + 1, twice

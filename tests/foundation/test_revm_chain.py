@@ -222,7 +222,9 @@ def test_replay_backend_option(tmp_path: Path, s4_project: Project) -> None:
         assert run.returncode == 0, run.stdout + run.stderr
         reports[backend] = json.loads(report.with_suffix(".json").read_text())
     assert reports["revm"]["scenarios"][0]["backend"] == "revm"
-    assert without(reports["revm"], {"backend", "seconds"}) == without(reports["py-evm"], {"backend", "seconds"})
+    assert without(reports["revm"], {"backend", "seconds", "generated"}) == without(
+        reports["py-evm"], {"backend", "seconds", "generated"}
+    )
     refused = run_cli(
         "replay", scenario, "--backend", "revm", "--rpc", "http://127.0.0.1:9", "--project", s4_project.root
     )
