@@ -6,9 +6,10 @@ These keys are public knowledge: they may only ever sign for a local dev chain (
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from eth_account import Account
-from eth_account.signers.local import LocalAccount
+if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
 
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
 DEV_HD_PATH = "m/44'/60'/0'/0"
@@ -16,9 +17,11 @@ DEV_ACCOUNT_COUNT = 10
 DEV_BALANCE_WEI = 10_000 * 10**18  # what anvil gives each dev account
 DEV_CHAIN_ID = 31337
 
-Account.enable_unaudited_hdwallet_features()
-
 
 @lru_cache(maxsize=1)
 def dev_accounts(count: int = DEV_ACCOUNT_COUNT) -> tuple[LocalAccount, ...]:
+    # eth_account here, not at the top: the constants above (anvil's command line) need none of its 0.5-1 s import.
+    from eth_account import Account
+
+    Account.enable_unaudited_hdwallet_features()
     return tuple(Account.from_mnemonic(DEV_MNEMONIC, account_path=f"{DEV_HD_PATH}/{index}") for index in range(count))

@@ -234,8 +234,6 @@ def _run(
     shift: TimeShift | None = None,
     redeploy_differing: bool = False,
 ) -> None:
-    from s4chain.chain.inprocess import GENESIS_TIMESTAMP, InProcessChain
-    from s4chain.chain.rpc import RPC_TIMEOUT, RpcChain
     from s4chain.cli.deploy import require_scenario_contracts
     from s4chain.cli.replay import (
         Timing,
@@ -264,6 +262,8 @@ def _run(
     store = compiled()
     require_scenario_contracts(loaded, store)
     if rpc:
+        from s4chain.chain.rpc import RPC_TIMEOUT, RpcChain
+
         node = RpcChain(rpc, store, rpc_timeout or RPC_TIMEOUT)
         hold_node_lock(node, command)  # one run at a time on a node
 
@@ -280,6 +280,8 @@ def _run(
         )
         journal = journal or JournalWriter.fresh(where, node)  # once the replay is sure to start
     else:
+        from s4chain.chain.inprocess import GENESIS_TIMESTAMP, InProcessChain  # py-evm: only loaded here
+
         # A fresh embedded chain per file, so each starts from genesis.
         make_chain = lambda: InProcessChain(store)  # noqa: E731
         loaded, attached = plan_replay(loaded, Timing(GENESIS_TIMESTAMP, shift))
