@@ -62,6 +62,7 @@ def test_the_skeleton_pins_what_this_repository_runs_on(made: Path, s4_project: 
     assert json.loads((made / "package.json").read_text())["name"] == "my-contracts"
 
 
+@pytest.mark.slow  # processes in a new project: its cold compile, its own pytest, replay and deploy
 def test_the_skeleton_s_pytest_passes(made: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=made, capture_output=True, text=True
@@ -71,6 +72,7 @@ def test_the_skeleton_s_pytest_passes(made: Path) -> None:
     assert (made / "build" / "artifacts" / "contracts" / "MyToken.sol" / "MyToken.json").is_file()
 
 
+@pytest.mark.slow  # processes in a new project: its cold compile, its own pytest, replay and deploy
 def test_the_skeleton_s_scenario_replays_and_its_declared_set_deploys(made: Path) -> None:
     result = subprocess.run([*CLI, "replay", "scenarios/token.yaml"], cwd=made, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -239,10 +239,7 @@ def _run(
     backend: str = "py-evm",
     coverage: bool = False,
 ) -> None:
-    from s4chain.chain.backends import check_backend, in_process_chain
-    from s4chain.chain.inprocess import GENESIS_TIMESTAMP
-    from s4chain.chain.pcs import CoverageRecorder
-    from s4chain.chain.rpc import RPC_TIMEOUT, RpcChain
+    from s4chain.chain.backends import check_backend
     from s4chain.cli.deploy import require_scenario_contracts
     from s4chain.cli.replay import (
         Timing,
@@ -274,6 +271,8 @@ def _run(
     store = compiled()
     require_scenario_contracts(loaded, store)
     if rpc:
+        from s4chain.chain.rpc import RPC_TIMEOUT, RpcChain
+
         node = RpcChain(rpc, store, rpc_timeout or RPC_TIMEOUT)
         hold_node_lock(node, command)  # one run at a time on a node
 
@@ -290,6 +289,9 @@ def _run(
         )
         journal = journal or JournalWriter.fresh(where, node)  # once the replay is sure to start
     else:
+        from s4chain.chain.backends import in_process_chain  # py-evm (or revm): only loaded here
+        from s4chain.chain.inprocess import GENESIS_TIMESTAMP
+
         # A fresh embedded chain per file, so each starts from genesis.
         make_chain = lambda: in_process_chain(backend, store)  # noqa: E731
         loaded, attached = plan_replay(loaded, Timing(GENESIS_TIMESTAMP, shift))
@@ -297,8 +299,13 @@ def _run(
     for line in shifted_notes(loaded):
         out.print(line, highlight=False, markup=False, soft_wrap=True)
 
-    recorder = CoverageRecorder()
-    with recorder.recording() if coverage else contextlib.nullcontext():
+    recording: contextlib.AbstractContextManager[object] = contextlib.nullcontext()
+    if coverage:  # the in-process chain's recorder: py-evm is loaded by then
+        from s4chain.chain.pcs import CoverageRecorder
+
+        recorder = CoverageRecorder()
+        recording = recorder.recording()
+    with recording:
         runs = replay_all(
             loaded, make_chain, out, shared_chain=rpc is not None, attached=attached, journal=journal, trace=trace
         )

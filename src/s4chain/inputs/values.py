@@ -12,6 +12,7 @@ options) into what driver methods and parameter models take.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 import types
@@ -198,7 +199,11 @@ class Resolver:
             raise ValueProblem(f"{value!r} is not bytes (expected 0x-hex, or text to hash)")
         if isinstance(annotation, type) and issubclass(annotation, BaseModel) and isinstance(value, dict):
             return self.model(annotation, value)
-        return TypeAdapter(annotation).validate_python(value)
+        try:
+            adapter = _adapter(annotation)
+        except TypeError:  # an annotation that cannot be a cache key
+            adapter = TypeAdapter(annotation)
+        return adapter.validate_python(value)
 
     def _integer(self, value: Any) -> int:
         if isinstance(value, bool):
@@ -247,10 +252,10 @@ class Resolver:
     def takes_actor(function: Callable[..., Any]) -> bool:
         """Whether a driver method's first parameter (after `self`) is the acting account: actions take one,
         read methods (a consumer's provenance query, say) do not."""
-        parameters = [p for p in inspect.signature(function).parameters.values() if p.name != "self"]
+        parameters, hints = _parameters(function)
         if not parameters:
             return False
-        annotation = typing.get_type_hints(function).get(parameters[0].name)
+        annotation = hints.get(parameters[0].name)
         options = (
             typing.get_args(annotation) if typing.get_origin(annotation) in (typing.Union, types.UnionType) else ()
         )
@@ -259,9 +264,8 @@ class Resolver:
     def call_arguments(self, function: Callable[..., Any], values: dict[str, Any], skip: int = 0) -> dict[str, Any]:
         """Keyword arguments for `function` from a scenario's values; its first `skip` parameters (after
         `self`) are given by the engine."""
-        signature = inspect.signature(function)
-        hints = typing.get_type_hints(function)
-        parameters = [p for p in signature.parameters.values() if p.name != "self"][skip:]
+        parameters, hints = _parameters(function)
+        parameters = parameters[skip:]
         names = {p.name for p in parameters}
         for key in values:
             if key not in names:
@@ -277,3 +281,23 @@ class Resolver:
             except (ValueProblem, ValueError) as exc:
                 raise ValueProblem(f"{parameter.name}: {exc}") from exc
         return arguments
+
+
+# A replay resolves the same few driver methods and value types at every step: their signatures, type hints and
+# pydantic adapters are made once (building them cost about a tenth of a step's CPU).
+@functools.cache
+def _signature_of(function: Callable[..., Any], bound: bool) -> tuple[list[inspect.Parameter], dict[str, Any]]:
+    parameters = list(inspect.signature(function).parameters.values())[1 if bound else 0 :]
+    return [p for p in parameters if p.name != "self"], typing.get_type_hints(function)
+
+
+def _parameters(function: Callable[..., Any]) -> tuple[list[inspect.Parameter], dict[str, Any]]:
+    """A function's parameters but `self` (or a bound method's first, `cls` too), and its type hints, as
+    `inspect.signature` gives them, kept by the method's function."""
+    inner = getattr(function, "__func__", None)
+    return _signature_of(function, False) if inner is None else _signature_of(inner, True)
+
+
+@functools.cache
+def _adapter(annotation: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(annotation)
