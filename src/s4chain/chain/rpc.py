@@ -23,9 +23,8 @@ from s4chain.chain.accounts import dev_accounts
 from s4chain.chain.base import CallReverted, Chain
 from s4chain.chain.cheats import NodeCheats
 from s4chain.chain.errors import NodeTimeoutError, NodeUnreachableError, RpcError, TransactionRefused
-from s4chain.chain.pcs import NodeRevertFrames
 from s4chain.chain.safety import require_local_dev_chain
-from s4chain.chain.trace_rpc import RpcTracing
+from s4chain.chain.trace_rpc import NodeRevertFrames, RpcTracing
 from s4chain.compiler.artifacts import ArtifactStore
 
 __all__ = ["RPC_TIMEOUT", "NodeProvider", "NodeTimeoutError", "NodeUnreachableError", "RpcChain", "RpcError", "connect"]

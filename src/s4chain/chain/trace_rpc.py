@@ -11,11 +11,13 @@ transaction sent and every call made is traced once more and its console calls g
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from eth_utils import to_checksum_address
 
 from s4chain.chain.errors import RpcError
+from s4chain.chain.reverts import RevertFrame
 from s4chain.chain.trace import CallFrame, TraceLog, TraceUnavailable, canonical_error
 from s4chain.chain.trace_console import CONSOLE_ADDRESS, ConsoleBuffer, uses_console
 
@@ -136,3 +138,62 @@ class RpcTracing:
                 return
             for data in _console_calls(frame):
                 self.console.add(data)
+
+
+class NodeRevertFrames:
+    """For a JSON-RPC node (anvil): the frames of a revert from the node's traces, fetched only when the source
+    lines are first shown (a revert that is expected costs nothing): the call tree (`callTracer`) tells which
+    frames the revert bubbled up through and their code, the struct logs (without stack, memory and storage) the
+    program counters each ran."""
+
+    request: Callable[[str, list[Any]], Any]
+
+    def _replay_revert(
+        self, tx: dict[str, Any], block: int | str, tx_hash: str | None
+    ) -> tuple[bytes | None, Callable[[], tuple[RevertFrame, ...]] | None]:
+        data, _ = super()._replay_revert(tx, block, tx_hash)  # type: ignore[misc]
+        return data, None if data is None else self._call_revert_frames(tx, block)
+
+    def _call_revert_frames(self, tx: dict[str, Any], block: int | str) -> Callable[[], tuple[RevertFrame, ...]] | None:
+        # The call is traced rather than the transaction: s4chain starts anvil with --prune-history, which keeps
+        # no traces of mined transactions. A call on top of the block is how the revert data was found too.
+        number = int(self.request("eth_blockNumber", []), 16) if block == "latest" else int(block)
+        call = {k: hex(v) if isinstance(v, int) else v for k, v in tx.items()}
+        return lambda: self._node_frames("debug_traceCall", [call, hex(number)], tx, number)
+
+    def _node_frames(
+        self, method: str, params: list[Any], tx: dict[str, Any], block: int | str
+    ) -> tuple[RevertFrame, ...]:
+        quiet = {"disableStack": True, "disableStorage": True, "disableMemory": True, "enableMemory": False}
+        steps = self.request(method, [*params, quiet]).get("structLogs") or []
+        tree = self.request(method, [*params, {"tracer": "callTracer"}])
+        chain = [tree]  # the frames the revert bubbled up through, outermost first
+        while chain[-1].get("calls") and chain[-1]["calls"][-1].get("error"):
+            last = chain[-1]["calls"][-1]
+            if last.get("output", "0x") != chain[-1].get("output", "0x"):
+                break
+            chain.append(last)
+        if not steps:
+            return ()
+        base = int(steps[0]["depth"])
+        frames = []
+        end = len(steps)
+        for depth, call in enumerate(chain, start=base):
+            last = next((i for i in range(end - 1, -1, -1) if int(steps[i]["depth"]) == depth), None)
+            if last is None:
+                break
+            trail, i = [], last
+            while i >= 0 and int(steps[i]["depth"]) >= depth:
+                if int(steps[i]["depth"]) == depth:
+                    trail.append(int(steps[i]["pc"]))
+                i -= 1
+            end = last
+            creation = call.get("type") in ("CREATE", "CREATE2")
+            if creation:
+                code = bytes.fromhex(str(call.get("input", "0x"))[2:])
+            else:
+                address = call.get("to") or tx.get("to")
+                at = hex(block) if isinstance(block, int) else block
+                code = bytes.fromhex(str(self.request("eth_getCode", [address, at]))[2:])
+            frames.append(RevertFrame(code, creation, tuple(reversed(trail))))
+        return tuple(reversed(frames))
