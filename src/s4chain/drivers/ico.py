@@ -450,4 +450,5 @@ USE_CASE = UseCase(
     roles=("platform", "sme"),
     charts=("s4chain.reports.charts:sale_raise",),
     deploy_set=_deploy_set,
+    outcomes=(("raised", "state.raised"), ("success", "state.successful"), ("tokens_sold", "state.tokens_sold")),
 )

@@ -84,6 +84,9 @@ class UseCase:
     charts: tuple[str, ...] = ()  # "module:function" drawing a report chart for each set of this use case
     deploy_set: DeploySet | None = None  # `s4chain deploy`'s way, when not `driver.deploy(chain, params, **roles)`
     optional_contracts: tuple[str, ...] = ()  # the contracts some deployments have (a sale's vesting wallet)
+    # The outcome metrics a sweep reports for each set of this use case by default (a scenario's `outcomes:` says
+    # otherwise): (name, expression over `state`, the set's final `state()`), docs/sweeps.md.
+    outcomes: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if not self.code or not self.name:
