@@ -233,6 +233,8 @@ def _run(
     rpc_timeout: float | None = None,
     shift: TimeShift | None = None,
     redeploy_differing: bool = False,
+    parameters: dict[str, str] | None = None,
+    seed: int = 0,
 ) -> None:
     from s4chain.chain.inprocess import GENESIS_TIMESTAMP, InProcessChain
     from s4chain.chain.rpc import RPC_TIMEOUT, RpcChain
@@ -259,7 +261,7 @@ def _run(
         except CompilerError as exc:
             fail(f"contracts do not compile:\n{exc}")
 
-    loaded = load_all(paths, compiled)  # every file is checked before anything is sent
+    loaded = load_all(paths, compiled, parameters, seed)  # every file is checked before anything is sent
     check_report_path(report)  # now, not after the replay
     store = compiled()
     require_scenario_contracts(loaded, store)
@@ -339,6 +341,13 @@ def replay_command(
         ),
     ] = None,
     rpc_timeout: RpcTimeoutOption = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", help="name=value for a parameter of the files' parameters: blocks; repeatable."),
+    ] = None,
+    seed: Annotated[
+        int, typer.Option("--seed", min=0, help="Seed of the files' populations' draws (a sweep row's seed).")
+    ] = 0,
     project_root: ProjectOption = None,
 ) -> None:
     """Replay scenario files; exit 0 when every expectation holds, 1 when one does not, 2 on bad input.
@@ -353,10 +362,25 @@ def replay_command(
     if redeploy_differing and not use_deployments:
         fail("--redeploy-differing goes with --use-deployments: without it every set is deployed afresh anyway")
     from s4chain.cli.replay import parse_shift
+    from s4chain.sweeps.plan import parse_fixed
 
     shift = parse_shift(shift_time) if shift_time is not None else None
     chosen_records = (records_dir or project.root / "deployments") if use_deployments else None
-    _run(files, project, rpc, report, chosen_records, resume, command, rpc_timeout, shift, redeploy_differing)
+    parameters = parse_fixed(param or [])
+    _run(
+        files,
+        project,
+        rpc,
+        report,
+        chosen_records,
+        resume,
+        command,
+        rpc_timeout,
+        shift,
+        redeploy_differing,
+        parameters,
+        seed,
+    )
 
 
 @app.command("demo")
@@ -376,7 +400,9 @@ def demo_command(
 
 from s4chain.cli.deploy import deploy_command  # noqa: E402
 from s4chain.cli.init import init_command  # noqa: E402
+from s4chain.cli.sweep import sweep_command  # noqa: E402
 
 app.command("deploy")(deploy_command)
 app.command("init")(init_command)
+app.command("sweep")(sweep_command)
 map_errors(app)
