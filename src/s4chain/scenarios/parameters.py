@@ -14,12 +14,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from s4chain.chain.accounts import DEV_ACCOUNT_COUNT
 from s4chain.inputs.values import ValueProblem, to_timestamp
 from s4chain.inputs.yaml_lines import LineMap, Location
 from s4chain.scenarios.draws import Distribution, stream
 from s4chain.scenarios.expressions import ExpressionError, evaluate
 
-MAX_MEMBERS = 1_000  # members of one population (the dev accounts bound it further: see `members_room`)
+MAX_MEMBERS = 1_000  # members of one population (the dev accounts bound all actors further)
 _TEMPLATE = re.compile(r"\$\{([^}]*)\}")
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 
@@ -185,6 +186,12 @@ def expand(data: dict[str, Any], lines: LineMap, given: Mapping[str, Any], seed:
             loc = (*where, *(p for p in error["loc"] if isinstance(p, str | int)))
             raise ExpansionProblem(loc, f"{'.'.join(map(str, loc))}: {error['msg']}") from None
         stem = population.member or str(name)
+        if len(actors) + population.size > DEV_ACCOUNT_COUNT:
+            problem = (
+                f"populations.{name}.size: {population.size} members and {len(actors)} other actors make "
+                f"{len(actors) + population.size}; a scenario has at most {DEV_ACCOUNT_COUNT} (one dev account each)"
+            )
+            raise ExpansionProblem((*where, "size"), problem)
         for number in range(1, population.size + 1):
             member = f"{stem}{number}"
             if member in actors:
