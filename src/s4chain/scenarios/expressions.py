@@ -14,6 +14,16 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+MAX_RANGE = 100_000  # range() in a formula stays small: a file cannot plan unbounded work
+
+
+def _range(*bounds: int) -> list[int]:
+    numbers = range(*bounds)
+    if len(numbers) > MAX_RANGE:
+        raise ExpressionError(f"range of {len(numbers):,} numbers; at most {MAX_RANGE:,}")
+    return list(numbers)
+
+
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     "abs": abs,
     "all": all,
@@ -21,6 +31,8 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "float": float,
     "int": int,
     "len": len,
+    "list": list,
+    "range": _range,
     "max": max,
     "min": min,
     "round": round,

@@ -4,6 +4,7 @@ expression over its sets' final states and reads, and its parameters), else what
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections import Counter
 from collections.abc import Mapping
@@ -45,7 +46,7 @@ def declared_outcomes(scenario: Scenario) -> dict[str, Outcome]:
 
 def outcome_problems(scenario: Scenario, parameters: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(outcome name, problem) for each outcome that reads an unknown name or is no expression."""
-    known = {*scenario.contracts, *parameters, *RUN_FIGURES}
+    known = {*scenario.contracts, *parameters, *RUN_FIGURES, "actors"}
     problems = []
     for name, expression in scenario.outcomes.items():
         if name in RUN_FIGURES:
@@ -61,13 +62,20 @@ def outcome_problems(scenario: Scenario, parameters: Mapping[str, Any]) -> list[
     return problems
 
 
-def measure(scenario: Scenario, drivers: Mapping[str, Any], run: Any, parameters: Mapping[str, Any]) -> dict[str, Any]:
+def measure(
+    scenario: Scenario,
+    drivers: Mapping[str, Any],
+    run: Any,
+    parameters: Mapping[str, Any],
+    actors: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
     """The outcomes of `run` (a ScenarioRun) right after it ran, so that the reads of its `drivers` (by set) see
-    the final chain. An outcome whose expression fails (a set whose deployment failed has no state) is None."""
-    scope: dict[str, Any] = {**parameters}
+    the final chain; `actors` are the actors' addresses (`work.holdings(actors.tech)`). An outcome whose
+    expression fails (a set whose deployment failed has no state) is None."""
+    scope: dict[str, Any] = {**parameters, "actors": Record(actors or {})}
     for set_name, driver in drivers.items():
-        reads = {
-            method_name: method
+        reads = {  # each read made once per run, however many outcomes ask for it (the chain does not change)
+            method_name: functools.cache(method)
             for method_name, method in inspect.getmembers(driver, inspect.ismethod)
             if not method_name.startswith("_")
             and method_name not in ("deploy", "attach", "contracts")

@@ -106,6 +106,7 @@ class Population(BaseModel):
     size: int = Field(ge=0, le=MAX_MEMBERS)
     member: str | None = Field(default=None, description="The members' actor names' stem (default: the population's).")
     role: str = "a member of a population"
+    actors: bool = Field(default=True, description="false: members are no actors (lots, missions): `${i}` only.")
     draw: dict[str, Distribution] = Field(default_factory=dict)
     steps: list[dict[str, Any]] = Field(min_length=1)
 
@@ -186,7 +187,7 @@ def expand(data: dict[str, Any], lines: LineMap, given: Mapping[str, Any], seed:
             loc = (*where, *(p for p in error["loc"] if isinstance(p, str | int)))
             raise ExpansionProblem(loc, f"{'.'.join(map(str, loc))}: {error['msg']}") from None
         stem = population.member or str(name)
-        if len(actors) + population.size > DEV_ACCOUNT_COUNT:
+        if population.actors and len(actors) + population.size > DEV_ACCOUNT_COUNT:
             problem = (
                 f"populations.{name}.size: {population.size} members and {len(actors)} other actors make "
                 f"{len(actors) + population.size}; a scenario has at most {DEV_ACCOUNT_COUNT} (one dev account each)"
@@ -194,11 +195,13 @@ def expand(data: dict[str, Any], lines: LineMap, given: Mapping[str, Any], seed:
             raise ExpansionProblem((*where, "size"), problem)
         for number in range(1, population.size + 1):
             member = f"{stem}{number}"
-            if member in actors:
-                raise ExpansionProblem(where, f"population {name}: its member {member!r} is an actor already")
-            actors[member] = {"role": population.role}
             rng_scope = {key: dist.draw(stream(seed, name, number, key)) for key, dist in population.draw.items()}
-            scope = {**values, **rng_scope, "self": member, "i": number}
+            scope = {**values, **rng_scope, "i": number}
+            if population.actors:
+                if member in actors:
+                    raise ExpansionProblem(where, f"population {name}: its member {member!r} is an actor already")
+                actors[member] = {"role": population.role}
+                scope["self"] = member
             member_steps = []
             for index, template in enumerate(population.steps):
                 location = (*where, "steps", index)

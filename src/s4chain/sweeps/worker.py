@@ -96,7 +96,8 @@ def run_job(job: Job, bundle: Bundle | None = None) -> dict[str, Any]:
         row.update(loaded.parameters)
         replayer = Replayer(context.chain, loaded)
         run = replayer.run()
-        row.update(measure(loaded.scenario, replayer.drivers, run, loaded.parameters))
+        addresses = {name: account.address for name, account in replayer.actors.items()}
+        row.update(measure(loaded.scenario, replayer.drivers, run, loaded.parameters, addresses))
         first = run.failures[0] if run.failures else None
         row["first_failure"] = f"{job.path}:{first.line}: {first.action}: {first.problem}" if first else None
         row["error"] = None
