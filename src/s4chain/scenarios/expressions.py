@@ -101,7 +101,7 @@ def parse(text: str) -> ast.Expression:
     if len(text) > MAX_LENGTH:
         raise ExpressionError(f"an expression is at most {MAX_LENGTH} characters")
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        tree = ast.parse(f"(\n{text.strip()}\n)", mode="eval")  # in parentheses: a formula may span lines
     except SyntaxError as exc:
         raise ExpressionError(f"{text!r} is no expression ({exc.msg})") from None
     for node in ast.walk(tree):

@@ -137,7 +137,11 @@ def declared(data: dict[str, Any]) -> dict[str, Parameter]:
             error = exc.errors()[0]
             where = (*("parameters", name), *(p for p in error["loc"] if isinstance(p, str | int)))
             field = ".".join(str(p) for p in where)
-            raise ExpansionProblem(where, f"{field}: {error['msg'].removeprefix('Value error, ')}") from None
+            if error["type"] == "extra_forbidden":
+                message = "unknown field (a parameter has default, type, unit, range, description)"
+            else:
+                message = error["msg"].removeprefix("Value error, ")
+            raise ExpansionProblem(where, f"{field}: {message}") from None
     return result
 
 
