@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from s4chain.cli.exits import fail, note
+from s4chain.cli.exits import err, fail, note
 from s4chain.cli.options import ProjectOption
 from s4chain.project import Project
 
@@ -51,6 +51,8 @@ def sweep_command(
     """Replay FILE for every combination of --grid values (times --runs seeds, with --sample parameters drawn per
     run) and write each run's parameters, seed and outcomes to a Parquet file with a report page. Runs already
     in the results file are skipped (resume). Exit 0 when every run's expectations held, 1 when one did not."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from s4chain.compiler import CompilerError, compile_project
     from s4chain.inputs.yaml_lines import load_yaml_with_lines
     from s4chain.scenarios.loader import ScenarioFileError, load_document
@@ -93,7 +95,13 @@ def sweep_command(
     where = f"the Dask scheduler at {cluster}" if cluster else f"{count} local worker(s)"
     typer.echo(f"{len(jobs)} run(s) of {file} on {where}")
     started = time.perf_counter()
-    rows, progress = run_sweep(jobs, Bundle.of(store), results, workers=count, cluster=cluster)
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
+    ) as bar:
+        task = bar.add_task(f"{loaded.scenario.name} (runs not in the results yet)", total=None)
+        rows, progress = run_sweep(
+            jobs, Bundle.of(store), results, workers=count, cluster=cluster, on_row=lambda _: bar.advance(task)
+        )
     elapsed = time.perf_counter() - started
     swept = [name for name, _ in axes] + [name for name, _ in samples]
     write_sweep_report(
