@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -63,7 +64,8 @@ def small_sale(tmp_path: Path) -> Path:
 
 def jobs_of(path: Path, grid: list[tuple[str, list[object]]], runs: int, seed: int = 0) -> list[Job]:
     data, lines = load_yaml_with_lines(path)
-    return [Job(str(path), data, lines, run) for run in plan_runs(grid, [], {}, runs, seed)]
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return [Job(str(path), data, lines, run, digest) for run in plan_runs(grid, [], {}, runs, seed)]
 
 
 @pytest.fixture(scope="session")

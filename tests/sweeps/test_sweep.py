@@ -53,6 +53,12 @@ def test_a_sweep_writes_a_row_per_run_a_report_and_resumes(small_sale: Path, tmp
     assert "4 run(s) done, 8 already in" in more.output
     assert len(pq.read_table(out / "results.parquet").to_pylist()) == 12
 
+    # The file changed: its old rows are another scenario's, which a resume must not mix with the new ones.
+    small_sale.write_text(small_sale.read_text().replace("three investors", "three investors, edited"))
+    changed = cli(*args, "--workers", "2", "--out", str(out))
+    assert changed.exit_code == 2, changed.output
+    assert "holds runs of another version of the scenario file" in " ".join(changed.output.split())
+
 
 def test_a_row_replays_alone_with_its_command(small_sale: Path, tmp_path: Path, bundle: Bundle) -> None:
     rows, _ = run_sweep(jobs_of(small_sale, [("rate", [0.5])], 3, seed=5), bundle, tmp_path / "r.parquet", workers=1)

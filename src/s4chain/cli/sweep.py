@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from pathlib import Path
@@ -12,8 +13,6 @@ import typer
 from s4chain.cli.exits import err, fail, note
 from s4chain.cli.options import ProjectOption
 from s4chain.project import Project
-
-RESERVED = ("run_id", "seed", "passed", "failures", "first_failure", "error", "seconds", "gas", "transactions")
 
 
 def sweep_command(
@@ -60,6 +59,7 @@ def sweep_command(
     from s4chain.scenarios.parameters import ExpansionProblem, declared, parameter_values
     from s4chain.sweeps.plan import parse_fixed, parse_grid, parse_sample, plan_runs
     from s4chain.sweeps.report import write_sweep_report
+    from s4chain.sweeps.results import FIRST_COLUMNS, LAST_COLUMNS
     from s4chain.sweeps.runner import run_sweep
     from s4chain.sweeps.worker import Bundle, Job
 
@@ -78,7 +78,7 @@ def sweep_command(
             parameter_values(parameters, run.parameters)
     except ExpansionProblem as exc:
         raise ScenarioFileError(file, lines.line_of(exc.location), str(exc)) from None
-    clashing = sorted(set(parameters) & {*RESERVED, *RUN_FIGURES})
+    clashing = sorted(set(parameters) & {*FIRST_COLUMNS, *LAST_COLUMNS, *RUN_FIGURES})
     if clashing:
         fail(f"{file}: parameter(s) {', '.join(clashing)} would clash with the results' own columns; rename them")
     try:
@@ -90,7 +90,8 @@ def sweep_command(
     outcomes = list(declared_outcomes(loaded.scenario))
     out = out or Path("reports") / "sweeps" / file.stem
     results, page = out / "results.parquet", out / "report.html"
-    jobs = [Job(str(file), data, lines, run) for run in planned]
+    digest = hashlib.sha256(file.read_bytes()).hexdigest()
+    jobs = [Job(str(file), data, lines, run, digest) for run in planned]
     count = workers or os.cpu_count() or 1
     where = f"the Dask scheduler at {cluster}" if cluster else f"{count} local worker(s)"
     typer.echo(f"{len(jobs)} run(s) of {file} on {where}")

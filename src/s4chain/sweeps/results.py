@@ -10,7 +10,7 @@ from typing import Any
 
 from s4chain.errors import S4ChainError
 
-FIRST_COLUMNS = ("run_id", "seed")
+FIRST_COLUMNS = ("run_id", "seed", "scenario_sha256")
 LAST_COLUMNS = ("passed", "failures", "first_failure", "error", "seconds")
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from s4chain.errors import S4ChainError
-from s4chain.sweeps.results import read_rows, write_rows
+from s4chain.sweeps.results import ResultsFileError, read_rows, write_rows
 from s4chain.sweeps.worker import Bundle, Job, run_job, set_local_bundle
 
 FLUSH_SECONDS = 2.0  # rows reach the results file at least this often
@@ -46,6 +46,12 @@ def run_sweep(
     """Every job whose run is not in `results` yet, run and written there; answers the rows of this sweep's
     runs (earlier ones too) and what was done."""
     existing = read_rows(results)
+    versions = {row.get("scenario_sha256") for row in existing} - {job.digest for job in jobs}
+    if existing and versions:
+        raise ResultsFileError(
+            f"{results}: holds runs of another version of the scenario file (its sha256 differs): resuming would "
+            "mix them; give another --out, or move the file away to start afresh"
+        )
     known = {row["run_id"]: row for row in existing}
     todo = [job for job in jobs if job.run.run_id not in known]
     progress = Progress(skipped=len(jobs) - len(todo), total=len(jobs))
@@ -100,7 +106,14 @@ def _local(jobs: Sequence[Job], bundle: Bundle, workers: int, progress: Progress
 
 def _lost(job: Job) -> dict[str, Any]:
     error = f"its worker process died {MAX_ATTEMPTS} times"
-    return {"run_id": job.run.run_id, "seed": job.run.seed, **job.run.parameters, "passed": False, "error": error}
+    return {
+        "run_id": job.run.run_id,
+        "seed": job.run.seed,
+        "scenario_sha256": job.digest,
+        **job.run.parameters,
+        "passed": False,
+        "error": error,
+    }
 
 
 def _dask(jobs: Sequence[Job], bundle: Bundle, address: str | None, progress: Progress) -> Iterator[dict[str, Any]]:

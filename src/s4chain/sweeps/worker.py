@@ -46,6 +46,7 @@ class Job:
     data: Any
     lines: LineMap
     run: RunSpec
+    digest: str = ""  # the file's sha256: a results file holds the runs of one version of the file
 
 
 @dataclass
@@ -83,7 +84,7 @@ def run_job(job: Job, bundle: Bundle | None = None) -> dict[str, Any]:
     first failure (file:line: step: problem), an error that stopped it (bad drawn input, say) and its seconds."""
     started = time.perf_counter()
     context = _context(bundle or _LOCAL[0])
-    row: dict[str, Any] = {"run_id": job.run.run_id, "seed": job.run.seed}
+    row: dict[str, Any] = {"run_id": job.run.run_id, "seed": job.run.seed, "scenario_sha256": job.digest}
     try:
         loaded = load_document(
             Path(job.path),
