@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -102,12 +103,16 @@ def main() -> None:
     for workers, wall in walls.items():
         print(f"{workers:<10}{wall:>10.2f}{rates[workers]:>10.2f}{rates[workers] / rates[1]:>8.2f}")
     print(f"per-run overhead beyond the replay (1 worker, process start included): {overhead * 1000:.0f} ms")
+    load = os.getloadavg()[0]
+    print(f"load average (1 min) at the end: {load:.1f} on {os.cpu_count()} cores: scaling needs idle cores")
     figures = {
         "runs": len(planned),
         "pieces_ms": {key: round(value * 1000, 2) for key, value in alone.items()},
         "runs_per_second": {str(k): round(v, 3) for k, v in rates.items()},
         "scaling_2_vs_1": round(rates[2] / rates[1], 3) if 2 in rates else None,
         "per_run_overhead_ms": round(overhead * 1000, 1),
+        "load_average": round(load, 2),
+        "cores": os.cpu_count(),
     }
     print(json.dumps(figures))
 
