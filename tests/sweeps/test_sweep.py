@@ -81,11 +81,9 @@ def test_a_worker_lost_mid_sweep_loses_only_runs_in_flight(small_sale: Path, tmp
     def kill_a_worker(_: dict[str, object]) -> None:
         if killed:
             return
-        workers = [
-            child
-            for child in psutil.Process(os.getpid()).children()
-            if "spawn_main" in " ".join(child.cmdline()) and "resource_tracker" not in " ".join(child.cmdline())
-        ]
+        # The pool's workers are the fork server's children (the server and the resource tracker are ours).
+        servers = {child.pid for child in psutil.Process(os.getpid()).children()}
+        workers = [child for child in psutil.Process(os.getpid()).children(recursive=True) if child.pid not in servers]
         workers[0].kill()
         killed.append(workers[0].pid)
 

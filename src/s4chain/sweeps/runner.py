@@ -75,11 +75,14 @@ def run_sweep(
 
 
 def _local(jobs: Sequence[Job], bundle: Bundle, workers: int, progress: Progress) -> Iterator[dict[str, Any]]:
-    """The jobs on `workers` processes (spawned: a fresh interpreter, nothing inherited but the bundle). A process
-    that dies breaks the pool: the runs it held (and the others in flight) are sent again to a new pool."""
+    """The jobs on `workers` processes, forked from a fork server (a fresh interpreter that imported s4chain once:
+    nothing inherited from this process but the bundle, and each worker starts in milliseconds rather than
+    importing web3 and py-evm again). A process that dies breaks the pool: the runs it held (and the others in
+    flight) are sent again to a new pool."""
     attempts = {job.run.run_id: 0 for job in jobs}
     pending = list(jobs)
-    context = multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["s4chain.sweeps.worker"])
     while pending:
         with ProcessPoolExecutor(
             max_workers=max(1, min(workers, len(pending))),
