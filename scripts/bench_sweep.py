@@ -4,7 +4,9 @@ goal: at least 1.7x on 2 cores), and the per-run overhead beyond the replay itse
 Every run of one small sweep (the sale study: a population of investors, a grid of revocation rates) is also
 made in this process, piece by piece: loading the file with the run's parameters and seed, the replay, the outcome
 reads, the revert to the fresh chain's snapshot; and what a new chain would cost instead of the revert. The
-overhead of a pool run is its wall time per run (1 worker) less the replay's own time.
+overhead of a pool run beyond the replay is its wall time per run (1 worker) less the run's time inside the
+worker, plus the run's loading, outcome reads and revert (both measured in the same sweep, so the machine's load
+falls on both alike).
 
     .venv/bin/python scripts/bench_sweep.py [--runs N] [--workers-max 2]
 
@@ -73,14 +75,15 @@ def pieces(planned: list[Job], bundle: Bundle) -> dict[str, float]:
     return figures
 
 
-def pool(planned: list[Job], bundle: Bundle, workers: int) -> float:
-    """Wall seconds of the sweep on `workers` local processes (their start included), into a fresh file."""
+def pool(planned: list[Job], bundle: Bundle, workers: int) -> tuple[float, float]:
+    """Wall seconds of the sweep on `workers` local processes (their start included), into a fresh file, and the
+    mean seconds a run took inside its worker."""
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
         rows, _ = run_sweep(planned, bundle, Path(folder) / "r.parquet", workers=workers)
         elapsed = time.perf_counter() - started
     assert len(rows) == len(planned) and all(row.get("error") is None for row in rows), rows
-    return elapsed
+    return elapsed, statistics.fmean(float(row["seconds"]) for row in rows)
 
 
 def main() -> None:
@@ -91,10 +94,13 @@ def main() -> None:
     bundle = Bundle.of(compile_project(Project.discover(ROOT)).store)
     planned = jobs(options.runs)
     alone = pieces(planned, bundle)
-    walls = {workers: pool(planned, bundle, workers) for workers in range(1, options.workers_max + 1)}
+    measured = {workers: pool(planned, bundle, workers) for workers in range(1, options.workers_max + 1)}
+    walls = {workers: wall for workers, (wall, _) in measured.items()}
     rates = {workers: len(planned) / wall for workers, wall in walls.items()}
-    per_run_1 = walls[1] / len(planned)
-    overhead = per_run_1 - alone["replay"]
+    # Beyond the replay: what the pool adds to a run (wall per run with one worker less the run's time inside it:
+    # process start, hand-over, results file), plus the run's own loading, outcome reads and revert.
+    wall_1, inside_1 = measured[1]
+    overhead = wall_1 / len(planned) - inside_1 + alone["load"] + alone["outcomes"] + alone["revert"]
     print(f"sweep of {len(planned)} runs of {SCENARIO.relative_to(ROOT)} (8 investors, 30 steps, ~34 transactions)")
     print(f"{'piece (in-process, median)':<34}{'ms':>10}")
     for key in ("load", "replay", "outcomes", "revert", "new_chain"):
