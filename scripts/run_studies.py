@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from s4chain.sweeps.report import write_study_index
+from s4chain.sweeps.report import STUDIES_REPORTS, study_pages, write_study_index
 
 ROOT = Path(__file__).resolve().parents[1]
 # Each study's sweep: two parameters on a grid (the heatmap), a few seeds per point (the bands).
@@ -23,16 +23,9 @@ STUDIES: dict[str, tuple[str, ...]] = {
 }
 
 
-def title_of(readme: Path) -> str:
-    """A study's title: its README's first heading."""
-    first = readme.read_text(encoding="utf-8").splitlines()[0]
-    return first.lstrip("# ").strip()
-
-
 def main(extra: list[str]) -> int:
     s4chain = Path(sys.executable).parent / "s4chain"
-    out = ROOT / "reports" / "studies"
-    pages: list[tuple[str, Path]] = []
+    out = ROOT / STUDIES_REPORTS
     failed = []
     for name, options in STUDIES.items():
         folder = ROOT / "studies" / name
@@ -40,8 +33,7 @@ def main(extra: list[str]) -> int:
         print("$", " ".join(command[1:]), flush=True)
         if subprocess.run(command, cwd=ROOT, check=False).returncode != 0:
             failed.append(name)
-        if (out / name / "report.html").exists():
-            pages.append((title_of(folder / "README.md"), out / name / "report.html"))
+    pages = study_pages(ROOT)
     write_study_index(out / "index.html", pages)
     print(f"studies: {out / 'index.html'} ({len(pages)} report pages)")
     if failed:

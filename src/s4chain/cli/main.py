@@ -390,11 +390,15 @@ def demo_command(
 ) -> None:
     """Replay every scenario of scenarios/ on the in-process chain and write a report."""
     from s4chain.cli.replay import default_scenarios
+    from s4chain.sweeps.report import STUDIES_REPORTS
 
     project = Project.discover(project_root)
     paths = default_scenarios(project.root)
     if not paths:
         fail(f"no scenario files in {project.root / 'scenarios'}")
+    studies = project.root / STUDIES_REPORTS / "index.html"
+    if studies.is_file():  # `make study`'s pages (sweeps.report.study_pages lists them for the report)
+        out.print(f"studies: {studies}", soft_wrap=True)
     _run(paths, project, None, report)
 
 

@@ -132,6 +132,21 @@ def write_sweep_report(
     write_atomic(path, page)
 
 
+STUDIES_DIR = Path("studies")  # a project's studies: <name>/scenario.yaml and README.md
+STUDIES_REPORTS = Path("reports") / "studies"  # `make study`'s pages: <name>/report.html, and index.html
+
+
+def study_pages(root: Path) -> list[tuple[str, Path]]:
+    """(title, report page) of each study of the project at `root` swept so far: the list the demo report links
+    to (a study's title is its README's first heading)."""
+    pages = []
+    for readme in sorted((root / STUDIES_DIR).glob("*/README.md")):
+        page = root / STUDIES_REPORTS / readme.parent.name / "report.html"
+        if page.is_file():
+            pages.append((readme.read_text(encoding="utf-8").splitlines()[0].lstrip("# ").strip(), page))
+    return pages
+
+
 def write_study_index(path: Path, studies: Sequence[tuple[str, Path]]) -> None:
     """The list of study pages (title, report page), linked from `path`: what the demo report links to."""
     items = "".join(
