@@ -1,6 +1,6 @@
 """A sweep's report page: each outcome against each swept parameter (the mean across seeds and the other
-parameters, with a band from the lowest to the highest), a heatmap for the first two, and the runs whose
-expectations failed, each with the one command that replays it alone."""
+parameters, with a band from the lowest to the highest seed's mean), a heatmap for the first two, and the runs
+whose expectations failed, each with the one command that replays it alone."""
 
 from __future__ import annotations
 
@@ -31,21 +31,25 @@ def _numeric(values: list[Any]) -> list[float] | None:
 
 
 def line_chart(rows: list[dict[str, Any]], parameter: str, outcome: str) -> str | None:
-    """The outcome's mean per value of the parameter, with the band of the lowest and highest run."""
-    groups: dict[float, list[float]] = defaultdict(list)
+    """The outcome's mean per value of the parameter (over seeds and the other parameters), with a band from the
+    lowest to the highest seed's mean: how far one seed's story strays from the average."""
+    per_seed: dict[float, dict[Any, list[float]]] = defaultdict(lambda: defaultdict(list))
     for row in rows:
         x, y = row.get(parameter), row.get(outcome)
         if isinstance(x, int | float) and isinstance(y, int | float):
-            groups[float(x)].append(float(y))
-    if len(groups) < 2:
+            per_seed[float(x)][row.get("seed")].append(float(y))
+    if len(per_seed) < 2:
         return None
-    xs = sorted(groups)
+    xs = sorted(per_seed)
     figure, axes = plt.subplots(figsize=(5.2, 3.2))
     if len(xs) > 25:  # sampled, not gridded: every run is a point
-        axes.scatter([x for x in xs for _ in groups[x]], [y for x in xs for y in groups[x]], s=8, alpha=0.6)
+        points = [(x, y) for x in xs for values in per_seed[x].values() for y in values]
+        axes.scatter([x for x, _ in points], [y for _, y in points], s=8, alpha=0.6)
     else:
-        means = [statistics.fmean(groups[x]) for x in xs]
-        axes.fill_between(xs, [min(groups[x]) for x in xs], [max(groups[x]) for x in xs], alpha=0.25, label="range")
+        seed_means = {x: [statistics.fmean(values) for values in per_seed[x].values()] for x in xs}
+        means = [statistics.fmean(seed_means[x]) for x in xs]
+        lows, highs = [min(seed_means[x]) for x in xs], [max(seed_means[x]) for x in xs]
+        axes.fill_between(xs, lows, highs, alpha=0.25, label="range across seeds")
         axes.plot(xs, means, marker="o", label="mean")
         axes.legend(fontsize=8)
     axes.set_xlabel(parameter)
