@@ -7,6 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.s4chain-installed
 DEV_STAMP := $(VENV)/.s4chain-dev-installed
+SWEEP_STAMP := $(VENV)/.s4chain-sweep-installed
 NODE_STAMP := node_modules/.s4chain-installed
 # Slither pins web3 < 8, so it lives in a tool venv of its own.
 SLITHER_VENV := .venv-slither
@@ -55,6 +56,13 @@ gas-snapshot: setup-test
 compile: setup-demo
 	$(BIN)/s4chain compile
 
+# The four studies of studies/ (docs/sweeps.md): each swept on the local pool into reports/studies/<study>/
+# (results.parquet, report.html), and reports/studies/index.html listing them. STUDY_ARGS adds options to every
+# sweep (`make study STUDY_ARGS="--runs 1"`).
+.PHONY: study
+study: setup-demo $(SWEEP_STAMP)
+	$(BIN)/python scripts/run_studies.py $(STUDY_ARGS)
+
 # The performance benchmark (docs/performance.md): every path in one run, a table and a JSON line.
 # `make bench BENCH_ARGS=--quick` takes under 3 minutes; the revm path needs `pip install -e '.[revm]'`.
 .PHONY: bench
@@ -69,7 +77,12 @@ $(PY_STAMP): pyproject.toml constraints.txt
 	touch $@
 
 $(DEV_STAMP): $(PY_STAMP)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,sweep]'
+	touch $@
+
+# The sweep extra (pyarrow, dask) for `make study`; the tests' setup installs it too.
+$(SWEEP_STAMP): $(PY_STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[sweep]'
 	touch $@
 
 $(SLITHER_STAMP): Makefile

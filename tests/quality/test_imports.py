@@ -28,6 +28,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("drivers",),
     ("deployment", "scenarios"),
     ("reports",),
+    ("sweeps",),  # scenario sweeps: runs replays (scenarios) and draws their report (reports)
     ("testing",),
     ("cli",),
 )

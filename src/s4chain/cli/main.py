@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import signal
 import time
 from collections.abc import Callable
@@ -238,6 +239,9 @@ def _run(
     trace: bool = False,
     backend: str = "py-evm",
     coverage: bool = False,
+    parameters: dict[str, str] | None = None,
+    seed: int = 0,
+    studies: list[dict[str, str]] | None = None,
 ) -> None:
     from s4chain.chain.backends import check_backend
     from s4chain.cli.deploy import require_scenario_contracts
@@ -266,7 +270,7 @@ def _run(
     if rpc and backend != "py-evm":
         fail(f"--backend {backend} is for the in-process chain; with --rpc the node is the EVM")
     check_backend(backend)  # an unknown backend, or revm without pyrevm: said before compiling
-    loaded = load_all(paths, compiled)  # every file is checked before anything is sent
+    loaded = load_all(paths, compiled, parameters, seed)  # every file is checked before anything is sent
     check_report_path(report)  # now, not after the replay
     store = compiled()
     require_scenario_contracts(loaded, store)
@@ -312,7 +316,7 @@ def _run(
     out.print(summary_table(runs))
     if coverage:
         _write_coverage(project, store, recorder)
-    json_path = write_report(runs, report)
+    json_path = write_report(runs, report, studies)
     out.print(f"report: {report} (data: {json_path})")
     print_failures(runs, err)
     if any(run.failures for run in runs):
@@ -378,6 +382,13 @@ def replay_command(
     ] = False,
     rpc_timeout: RpcTimeoutOption = None,
     backend: BackendOption = "py-evm",
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", help="name=value for a parameter of the files' parameters: blocks; repeatable."),
+    ] = None,
+    seed: Annotated[
+        int, typer.Option("--seed", min=0, help="Seed of the files' populations' draws (a sweep row's seed).")
+    ] = 0,
     project_root: ProjectOption = None,
     coverage: Annotated[
         bool,
@@ -404,9 +415,11 @@ def replay_command(
     if coverage and backend != "py-evm":
         fail(f"--coverage needs the py-evm backend: s4chain does not record what {backend} runs")
     from s4chain.cli.replay import parse_shift
+    from s4chain.sweeps.plan import parse_fixed
 
     shift = parse_shift(shift_time) if shift_time is not None else None
     chosen_records = (records_dir or project.root / "deployments") if use_deployments else None
+    parameters = parse_fixed(param or [])
     _run(
         files,
         project,
@@ -421,6 +434,8 @@ def replay_command(
         trace=trace,
         backend=backend,
         coverage=coverage,
+        parameters=parameters,
+        seed=seed,
     )
 
 
@@ -468,19 +483,27 @@ def demo_command(
 ) -> None:
     """Replay every scenario of scenarios/ on the in-process chain and write a report."""
     from s4chain.cli.replay import default_scenarios
+    from s4chain.sweeps.report import study_pages
 
     project = Project.discover(project_root)
     paths = default_scenarios(project.root)
     if not paths:
         fail(f"no scenario files in {project.root / 'scenarios'}")
-    _run(paths, project, None, report, backend=backend)
+    # The studies swept so far (`make study`), linked from the report's Studies section.
+    studies = [
+        {"title": title, "href": os.path.relpath(page.resolve(), report.resolve().parent)}
+        for title, page in study_pages(project.root)
+    ]
+    _run(paths, project, None, report, backend=backend, studies=studies)
 
 
 from s4chain.cli.deploy import deploy_command  # noqa: E402
 from s4chain.cli.gas import app as gas_app  # noqa: E402
 from s4chain.cli.init import init_command  # noqa: E402
+from s4chain.cli.sweep import sweep_command  # noqa: E402
 
 app.command("deploy")(deploy_command)
 app.command("init")(init_command)
 app.add_typer(gas_app, name="gas")
+app.command("sweep")(sweep_command)
 map_errors(app)

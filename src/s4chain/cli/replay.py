@@ -23,15 +23,21 @@ from s4chain.scenarios.journal import JournalWriter, resume_point
 from s4chain.scenarios.loader import LoadedScenario, load_scenario
 
 
-def load_all(paths: list[Path], compiled: Callable[[], ArtifactStore]) -> list[LoadedScenario]:
-    """The scenario files, checked; actions that are contract functions against the compiled ABIs."""
+def load_all(
+    paths: list[Path],
+    compiled: Callable[[], ArtifactStore],
+    parameters: dict[str, str] | None = None,
+    seed: int = 0,
+) -> list[LoadedScenario]:
+    """The scenario files, checked; actions that are contract functions against the compiled ABIs; with
+    `parameters` (`--param`) and `seed` (`--seed`) for the files' parameters and populations."""
     loaded: list[LoadedScenario] = []
     for given in paths:
         # A folder stands for the scenario files in it.
         files = sorted(given.glob("*.yaml")) if given.is_dir() else [given]
         if not files:
             fail(f"{given}: a folder with no .yaml scenario files")
-        loaded.extend(load_scenario(path, lambda name: compiled().get(name).abi) for path in files)
+        loaded.extend(load_scenario(path, lambda name: compiled().get(name).abi, parameters, seed) for path in files)
     return loaded
 
 

@@ -456,4 +456,5 @@ USE_CASE = UseCase(
         "amount": "@token",  # the vesting wallet's ERC20Released
     },
     deploy_set=_deploy_set,
+    outcomes=(("raised", "state.raised"), ("success", "state.successful"), ("tokens_sold", "state.tokens_sold")),
 )

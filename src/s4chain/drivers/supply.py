@@ -442,4 +442,9 @@ USE_CASE = UseCase(
     driver=SupplyChainDriver,
     contracts=("SupplyChain",),
     charts=("s4chain.reports.charts:provenance_graph", "s4chain.reports.charts:co2_per_leg"),
+    outcomes=(
+        ("lots", "state.lot_count"),
+        ("recalled_lots", "sum(1 for lot in state.lots if lot.recalled and lot.kind == 'lot')"),
+        ("recalled_volume", "sum(lot.quantity for lot in state.lots if lot.recalled and lot.kind == 'lot')"),
+    ),
 )

@@ -88,6 +88,9 @@ class UseCase:
     # contract of the set (its token's symbol and decimals), "ether", or "@arg", the token whose address the
     # event's argument `arg` holds (the zero address: ether). A token's own Transfer and Approval need none.
     amounts: Mapping[str, str] = field(default_factory=dict, hash=False)
+    # The outcome metrics a sweep reports for each set of this use case by default (a scenario's `outcomes:` says
+    # otherwise): (name, expression over `state`, the set's final `state()`), docs/sweeps.md.
+    outcomes: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if not self.code or not self.name:

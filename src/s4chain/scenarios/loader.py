@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +34,8 @@ from s4chain.scenarios.actions import (
 )
 from s4chain.scenarios.cheats import CHEAT, ChainCheats, cheat
 from s4chain.scenarios.model import MAX_RUNS, ContractSet, Expectation, Scenario, assign_accounts
+from s4chain.scenarios.outcomes import outcome_problems
+from s4chain.scenarios.parameters import ExpansionProblem, expand
 
 MAX_PLANNED = 20_000  # steps, repeats and bot runs of one file: a replay's work is bounded by its file
 MAX_SPAN = 100 * 365 * 86_400  # every step and bot run lies within 100 years of the start...
@@ -72,6 +74,8 @@ class LoadedScenario:
     scenario: Scenario
     lines: LineMap
     shift: int = 0  # seconds every date of the file is moved forward by (`replay --shift-time`)
+    parameters: dict[str, Any] = dataclasses.field(default_factory=dict)  # its `parameters:` in this run
+    seed: int = 0  # what its populations' draws were seeded with
 
     @property
     def start(self) -> int:
@@ -94,13 +98,33 @@ def compiled_abis(artifacts_dir: Path) -> AbiSource:
     return lambda name: store().get(name).abi
 
 
-def load_scenario(path: Path, abi: AbiSource | None = None) -> LoadedScenario:
+def load_scenario(
+    path: Path, abi: AbiSource | None = None, parameters: Mapping[str, Any] | None = None, seed: int = 0
+) -> LoadedScenario:
     """Load and check a scenario file. Actions that are contract functions are checked against `abi` (by
-    default, the artifacts in the build folder of the project around the working directory)."""
+    default, the artifacts in the build folder of the project around the working directory). `parameters`
+    (by name) override the file's defaults, and `seed` seeds its populations' draws (docs/sweeps.md)."""
     data, lines = load_yaml_with_lines(path, kind="scenario", error=ScenarioFileError)
+    return load_document(path, data, lines, abi, parameters, seed)
+
+
+def load_document(
+    path: Path,
+    data: Any,
+    lines: LineMap,
+    abi: AbiSource | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    seed: int = 0,
+) -> LoadedScenario:
+    """`load_scenario` of a document read already (a sweep reads its file once for every run)."""
     if not isinstance(data, dict):
         expected = "expected a mapping with name, description, use_case, start, actors, contracts and steps"
         raise ScenarioFileError(path, 1, expected)
+    try:
+        expanded = expand(data, lines, parameters or {}, seed)
+    except ExpansionProblem as exc:
+        raise ScenarioFileError(path, lines.line_of(exc.location), str(exc)) from None
+    data, lines = expanded.data, expanded.lines
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
@@ -109,7 +133,9 @@ def load_scenario(path: Path, abi: AbiSource | None = None) -> LoadedScenario:
         shown = ".".join(str(p) for p in location) or "the scenario"
         more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
         raise ScenarioFileError(path, lines.line_of(location), f"{shown}: {_schema_message(error)}{more}") from None
-    loaded = LoadedScenario(path, scenario, lines)
+    for name, problem in outcome_problems(scenario, expanded.parameters):
+        raise ScenarioFileError(path, lines.line_of(("outcomes", name)), f"outcomes.{name}: {problem}")
+    loaded = LoadedScenario(path, scenario, lines, parameters=expanded.parameters, seed=seed)
     _Checker(loaded, abi or _default_abis()).check()
     return loaded
 

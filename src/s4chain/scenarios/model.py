@@ -111,6 +111,11 @@ class Scenario(Strict):
     contracts: dict[str, ContractSet] = Field(min_length=1)
     steps: list[Step] = Field(min_length=1)
     bots: list[Bot] = Field(default_factory=list)
+    outcomes: dict[str, str] = Field(
+        default_factory=dict,
+        description="Outcome metrics a sweep reports: name -> expression over the sets' final states and reads "
+        "and the parameters (docs/sweeps.md); by default the use cases' own.",
+    )
 
     _use_case = field_validator("use_case")(_registered_use_case)
 
