@@ -6,16 +6,24 @@ that took a request and never answered it is hung, and asking again would only m
 are: a write whose answer was lost may have been done, so the caller looks up what became of it before anything
 else (see `Chain._send_signed`). web3's own HTTP retries are off: they resend `eth_sendRawTransaction` and
 `evm_mine` too.
+
+One round trip per transaction where the node allows it: a node with `eth_sendRawTransactionSync` (EIP-7966; anvil
+1.7 has it) answers a send with its receipt, block timestamp included, so no receipt polls and no block read
+follow; each request goes straight to the node over one kept-alive HTTP session (no web3 middleware, no proxy
+settings looked up per request on loopback).
 """
 
 from __future__ import annotations
 
 import time
 from typing import Any
+from urllib.parse import urlparse
 
 import requests
 from eth_typing import URI
 from web3 import Web3
+from web3._utils.method_formatters import PYTHONIC_RESULT_FORMATTERS
+from web3._utils.rpc_abi import RPC
 from web3.providers.rpc import HTTPProvider
 from web3.types import RPCEndpoint, RPCResponse
 
@@ -63,6 +71,14 @@ RETRIED_METHODS = frozenset(
 # Pauses before each retry of a read: about 1.5 s in all, enough for a node that hiccups, short for one that is gone.
 RETRY_PAUSES = (0.05, 0.1, 0.2, 0.4, 0.8)
 TRANSPORT_ERRORS = (requests.RequestException, OSError, ValueError)  # ValueError: an answer that is not JSON
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+HEADERS = {"Content-Type": "application/json"}
+# eth_sendRawTransactionSync's answers (EIP-7966) that are not a refusal: the method is unknown to the node, or
+# the node took the transaction and did not mine it in time (its receipt is then waited for as after any send).
+METHOD_NOT_FOUND = -32601
+SYNC_TIMED_OUT = 4
+# web3's own formatting of a receipt (what `w3.eth.get_transaction_receipt` returns), applied to a Sync answer.
+FORMAT_RECEIPT = PYTHONIC_RESULT_FORMATTERS[RPC.eth_getTransactionReceipt]
 
 
 class NodeProvider(HTTPProvider):
@@ -72,13 +88,19 @@ class NodeProvider(HTTPProvider):
         super().__init__(url, request_kwargs={"timeout": timeout}, exception_retry_configuration=None)
         self.url = URI(url)
         self.timeout = timeout
+        # One session, its connection kept alive. On loopback no proxy applies: `requests` would otherwise look
+        # the proxy settings up in the environment for every request (a good part of a request's CPU).
+        self.session = requests.Session()
+        self.session.trust_env = urlparse(url).hostname not in LOOPBACK_HOSTS
 
     def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
         request = self.encode_rpc_request(method, params)
         pauses = RETRY_PAUSES if method in RETRIED_METHODS else ()
         for attempt in range(len(pauses) + 1):
             try:
-                raw = self._request_session_manager.make_post_request(self.url, request, **self.get_request_kwargs())
+                reply = self.session.post(self.url, data=request, headers=HEADERS, timeout=self.timeout)
+                reply.raise_for_status()
+                raw = reply.content
                 response = self.decode_rpc_response(raw)
                 if not isinstance(response, dict) or not ("result" in response or "error" in response):
                     raise ValueError("not a JSON-RPC response")
@@ -105,6 +127,10 @@ def _describe(exc: BaseException) -> str:
     return type(exc).__name__
 
 
+def _int(value: Any) -> int:
+    return int(value, 16) if isinstance(value, str) else int(value)
+
+
 def connect(url: str, timeout: float) -> tuple[Web3, int, str]:
     """web3 over the node at `url`, with its chain id and client version; NodeUnreachableError if none answers."""
     w3 = Web3(NodeProvider(url, timeout))
@@ -124,9 +150,22 @@ class RpcChain(RpcTracing, Chain):
 
     def __init__(self, url: str, artifacts: ArtifactStore | None = None, timeout: float = RPC_TIMEOUT) -> None:
         self.url = url
+        self._sync: bool | None = None  # whether the node has eth_sendRawTransactionSync: known at the first send
+        self._sync_receipts: dict[str, Any] = {}  # what Sync sends answered, until `_receipt` takes it
+        self._receipt_block: tuple[int, int] | None = None  # (number, timestamp) of the last receipt's block
         w3, chain_id, self.client_version = connect(url, timeout)
         require_local_dev_chain(url, chain_id, self.client_version)
         super().__init__(w3, dev_accounts(), artifacts)
+
+    # The latest block straight from the node, without web3's formatting of the whole block (a replay step reads
+    # it several times).
+    @property
+    def block_number(self) -> int:
+        return _int(self.request("eth_blockNumber", []))
+
+    @property
+    def timestamp(self) -> int:
+        return _int(self.request("eth_getBlockByNumber", ["latest", False])["timestamp"])
 
     def _raw_request(self, method: str, params: list[Any]) -> RPCResponse:
         return self.w3.provider.make_request(RPCEndpoint(method), params)
@@ -138,9 +177,45 @@ class RpcChain(RpcTracing, Chain):
         return response.get("result")
 
     def _submit_raw(self, raw: bytes) -> None:
+        # Sync only while each transaction is mined at once: inside `one_block` the node would hold the answer
+        # until the block is mined.
+        if self._sync is not False and self._block is None:
+            response = self._raw_request("eth_sendRawTransactionSync", ["0x" + raw.hex()])
+            error = response.get("error")
+            if error is None:
+                self._sync = True
+                receipt = response["result"]
+                self._sync_receipts[str(receipt["transactionHash"]).lower()] = receipt
+                return
+            if error.get("code") == SYNC_TIMED_OUT:
+                return
+            if error.get("code") != METHOD_NOT_FOUND:
+                raise TransactionRefused(str(error.get("message", error)))
+            self._sync = False
         response = self._raw_request("eth_sendRawTransaction", ["0x" + raw.hex()])
         if "error" in response:
             raise TransactionRefused(str(response["error"].get("message", response["error"])))
+
+    def _receipt(self, tx_hash: str) -> Any:
+        answered = self._sync_receipts.pop(tx_hash.lower(), None)
+        receipt = FORMAT_RECEIPT(answered) if answered is not None else super()._receipt(tx_hash)
+        stamp = receipt.get("blockTimestamp")
+        if stamp is not None:  # a node's extra field (anvil's); the block is then not read for its time
+            self._receipt_block = (int(receipt["blockNumber"]), _int(stamp))
+        return receipt
+
+    def _block_timestamp(self, number: int) -> int:
+        # Only the block of the receipt just read, once: `_mined` asks right away, and a revert (by anyone) can
+        # replace any block later.
+        known, self._receipt_block = self._receipt_block, None
+        if known is not None and known[0] == number:
+            return known[1]
+        return super()._block_timestamp(number)
+
+    def _after_revert(self) -> None:
+        super()._after_revert()
+        self._sync_receipts.clear()
+        self._receipt_block = None
 
     def _set_next_block_timestamp(self, timestamp: int) -> None:
         self.request("evm_setNextBlockTimestamp", [timestamp])
