@@ -9,17 +9,21 @@ else (see `Chain._send_signed`). web3's own HTTP retries are off: they resend `e
 
 One round trip per transaction where the node allows it: a node with `eth_sendRawTransactionSync` (EIP-7966; anvil
 1.7 has it) answers a send with its receipt, block timestamp included, so no receipt polls and no block read
-follow; each request goes straight to the node over one kept-alive HTTP session (no web3 middleware, no proxy
-settings looked up per request on loopback).
+follow; each request goes straight to the node over one kept-alive HTTP connection (`http.client`: no web3
+middleware, no `requests` session machinery per request).
 """
 
 from __future__ import annotations
 
+import base64
+import http.client
+import select
+import socket
+import threading
 import time
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlsplit
 
-import requests
 from eth_typing import URI
 from web3 import Web3
 from web3._utils.method_formatters import PYTHONIC_RESULT_FORMATTERS
@@ -70,8 +74,6 @@ RETRIED_METHODS = frozenset(
 )
 # Pauses before each retry of a read: about 1.5 s in all, enough for a node that hiccups, short for one that is gone.
 RETRY_PAUSES = (0.05, 0.1, 0.2, 0.4, 0.8)
-TRANSPORT_ERRORS = (requests.RequestException, OSError, ValueError)  # ValueError: an answer that is not JSON
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 HEADERS = {"Content-Type": "application/json"}
 # eth_sendRawTransactionSync's answers (EIP-7966) that are not a refusal: the method is unknown to the node, or
 # the node took the transaction and did not mine it in time (its receipt is then waited for as after any send).
@@ -81,6 +83,78 @@ SYNC_TIMED_OUT = 4
 FORMAT_RECEIPT = PYTHONIC_RESULT_FORMATTERS[RPC.eth_getTransactionReceipt]
 
 
+class HttpStatusError(Exception):
+    """The node (or something in front of it) answered with an HTTP error status."""
+
+    def __init__(self, status: int) -> None:
+        self.status = status
+        super().__init__(f"HTTP {status}")
+
+
+# ValueError: an answer that is not JSON. http.client's own errors (a broken status line, a short body).
+TRANSPORT_ERRORS = (OSError, ValueError, http.client.HTTPException, HttpStatusError)
+
+
+class NodeConnection:
+    """One kept-alive HTTP connection to the node through `http.client` (`requests` spent about a millisecond of
+    CPU per request preparing it), opened again after any fault, since what it was in the middle of is unknown."""
+
+    def __init__(self, url: str, timeout: float) -> None:
+        parts = urlsplit(url)
+        self.https = parts.scheme == "https"
+        self.host = parts.hostname or "localhost"
+        self.port = parts.port or (443 if self.https else 80)
+        self.path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        self.timeout = timeout
+        self.headers = dict(HEADERS)
+        if parts.username is not None:
+            credentials = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
+            self.headers["Authorization"] = "Basic " + base64.b64encode(credentials).decode()
+        self._connection: http.client.HTTPConnection | None = None
+        self._lock = threading.Lock()
+
+    def post(self, body: bytes) -> bytes:
+        with self._lock:
+            try:
+                connection = self._open()
+                connection.request("POST", self.path, body, self.headers)
+                reply = connection.getresponse()
+                answer = reply.read()
+            except BaseException:
+                self.close()
+                raise
+            if reply.will_close:
+                self.close()
+            if reply.status >= 300:
+                raise HttpStatusError(reply.status)
+            return answer
+
+    def _open(self) -> http.client.HTTPConnection:
+        if self._connection is not None and _dropped(self._connection):
+            self.close()  # the node closed it while idle: a request sent on it would be lost
+        if self._connection is None:
+            kind = http.client.HTTPSConnection if self.https else http.client.HTTPConnection
+            connection = kind(self.host, self.port, timeout=self.timeout)
+            connection.connect()
+            assert connection.sock is not None
+            connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self._connection = connection
+        return self._connection
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+
+def _dropped(connection: http.client.HTTPConnection) -> bool:
+    """Whether an idle connection was closed by the other end (readable with nothing asked: EOF)."""
+    if connection.sock is None:
+        return True
+    readable, _, _ = select.select([connection.sock], [], [], 0)
+    return bool(readable)
+
+
 class NodeProvider(HTTPProvider):
     """HTTPProvider that retries reads only, and raises NodeUnreachableError for any transport fault."""
 
@@ -88,24 +162,18 @@ class NodeProvider(HTTPProvider):
         super().__init__(url, request_kwargs={"timeout": timeout}, exception_retry_configuration=None)
         self.url = URI(url)
         self.timeout = timeout
-        # One session, its connection kept alive. On loopback no proxy applies: `requests` would otherwise look
-        # the proxy settings up in the environment for every request (a good part of a request's CPU).
-        self.session = requests.Session()
-        self.session.trust_env = urlparse(url).hostname not in LOOPBACK_HOSTS
+        self.connection = NodeConnection(url, timeout)
 
     def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
         request = self.encode_rpc_request(method, params)
         pauses = RETRY_PAUSES if method in RETRIED_METHODS else ()
         for attempt in range(len(pauses) + 1):
             try:
-                reply = self.session.post(self.url, data=request, headers=HEADERS, timeout=self.timeout)
-                reply.raise_for_status()
-                raw = reply.content
-                response = self.decode_rpc_response(raw)
+                response = self.decode_rpc_response(self.connection.post(request))
                 if not isinstance(response, dict) or not ("result" in response or "error" in response):
                     raise ValueError("not a JSON-RPC response")
                 return response
-            except requests.Timeout as exc:
+            except TimeoutError as exc:
                 raise NodeTimeoutError(
                     f"the node at {self.url} gave no answer to {method} within {self.timeout:g} s "
                     f"({type(exc).__name__}; see --rpc-timeout)"
@@ -120,9 +188,9 @@ class NodeProvider(HTTPProvider):
 
 
 def _describe(exc: BaseException) -> str:
-    if isinstance(exc, requests.HTTPError) and exc.response is not None:
-        return f"HTTP {exc.response.status_code}"
-    if isinstance(exc, ValueError) and not isinstance(exc, requests.RequestException):
+    if isinstance(exc, HttpStatusError):
+        return str(exc)
+    if isinstance(exc, ValueError):
         return "the answer is not JSON-RPC"
     return type(exc).__name__
 
