@@ -420,16 +420,51 @@ def rpc_paths(store: ArtifactStore, report: Report, count: int, repeats: int) ->
             {
                 "rpc_naive": lambda: timed(lambda: naive.transfers(count), pid),
                 "rpc": lambda: timed(lambda: s4.transfers(count), pid),
+                "rpc_replay": lambda: rpc_replay(store, node.url, count, pid),
             },
             repeats,
         )
     finally:
         node.stop()
     # On anvil the wall clock is the figure (web3's receipt wait sleeps); CPU counts this process and anvil.
-    for key, label in (("rpc_naive", "naive web3 on anvil (HTTP)"), ("rpc", "s4chain RpcChain on anvil")):
+    for key, label in (
+        ("rpc_naive", "naive web3 on anvil (HTTP)"),
+        ("rpc", "s4chain RpcChain on anvil"),
+        ("rpc_replay", "s4chain replay on anvil, journaled (token + steps)"),
+    ):
         row = report.add(label, "tx (CPU: client + anvil)", runs.get(key), count, failures.get(key, ""))
         report.figures[f"{key}_tx_per_s"] = _round(row.wall)
         report.figures[f"{key}_tx_per_cpu_s"] = _round(row.cpu)
+
+
+def rpc_replay(store: ArtifactStore, url: str, steps: int, pid: int) -> Timing:
+    """`s4chain replay --rpc` of the single-action scenario on the node at `url`, journaled as the CLI journals:
+    a token created, then `steps` transfers (the token's step is timed too, so the figure per step is a bit low).
+    The node is reverted afterwards (not timed), so that the scenario's start date is ahead of it again."""
+    from rich.console import Console
+
+    from s4chain.cli.replay import replay_all
+    from s4chain.scenarios.journal import JournalWriter, journal_path
+    from s4chain.scenarios.loader import load_scenario
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "long.yaml"
+        path.write_text(scenario_text(steps))
+        chain = RpcChain(url, store)
+        journal = JournalWriter.fresh(journal_path(Path(tmp) / "long.html"), chain)
+        before = chain.snapshot()
+        try:
+            return timed(
+                lambda: (
+                    replay_all(
+                        [load_scenario(path)], lambda: chain, Console(quiet=True), shared_chain=True, journal=journal
+                    )
+                    and None
+                ),
+                pid,
+            )
+        finally:
+            chain.revert(before)
 
 
 # --- replays ------------------------------------------------------------------------------------------------------
@@ -635,6 +670,7 @@ def main() -> None:
     f["inprocess_speedup_before"] = _ratio(f.get("inprocess_before_tx_per_s"), f.get("naive_tx_per_s"))
     f["call_speedup_before"] = _ratio(f.get("inprocess_before_call_per_s"), f.get("naive_call_per_s"))
     f["rpc_speedup"] = _ratio(f.get("rpc_tx_per_s"), f.get("rpc_naive_tx_per_s"))
+    f["rpc_replay_speedup"] = _ratio(f.get("rpc_replay_tx_per_s"), f.get("rpc_naive_tx_per_s"))
     f["snapshot_revert_ms_before"] = f.pop("snapshot_before_revert_ms", None)
     f["quick"] = quick
     f["seconds"] = round(time.perf_counter() - began, 1)
@@ -654,6 +690,7 @@ KEYS = (
     "rpc_naive_tx_per_s",
     "rpc_tx_per_s",
     "rpc_speedup",
+    "rpc_replay_speedup",
     "growth_last_over_first",
     "peak_rss_mib_10k",
     "snapshot_revert_ms",

@@ -85,6 +85,17 @@ VARIANTS = [
         sync=True,
         no_history_contract=True,
     ),
+    # s4chain's node as `AnvilNode` starts it (history contract dropped, the last 8 states kept for traces), driven
+    # as RpcChain drives it: a pinned timestamp and one eth_sendRawTransactionSync per transaction.
+    Variant("s4chain-node", args=("--prune-history", "8"), no_history_contract=True),
+    Variant(
+        "s4chain-node+timestamp+sync",
+        args=("--prune-history", "8"),
+        timestamp=True,
+        sync=True,
+        no_history_contract=True,
+    ),
+    Variant("s4chain-node-keep-all+timestamp+sync", timestamp=True, sync=True, no_history_contract=True),
 ]
 
 

@@ -24,6 +24,12 @@ class Kind(StrEnum):
     HTTP_502 = "http_502"  # forward, then answer HTTP 502 (a gateway losing the answer)
     HANG = "hang"  # never answer and do not forward (until the proxy stops)
     MALFORMED = "malformed"  # forward, then answer with broken JSON
+    UNKNOWN = "unknown"  # do not forward; answer "Method not found", as a node without the method does
+
+
+# Methods faulted and logged as another: both hand signed bytes to the node (the Sync one, EIP-7966, answers with
+# the receipt), and RpcChain uses whichever the node has, so a test of "the send" covers both.
+SAME_AS = {"eth_sendRawTransactionSync": "eth_sendRawTransaction"}
 
 
 @dataclass
@@ -37,8 +43,8 @@ class Fault:
     down_as: Kind = Kind.DROP_BEFORE  # once gone: dropped unanswered, or HANG (a node that never answers)
     seen: int = 0
 
-    def hits(self, method: str) -> bool:
-        if self.method not in ("*", method):
+    def hits(self, method: str, sent_as: str = "") -> bool:
+        if self.method not in ("*", method, sent_as):
             return False
         self.seen += 1
         return self.skip < self.seen <= self.skip + self.count
@@ -50,6 +56,7 @@ class Logged:
     params: Any
     fault: Kind | None
     forwarded: bool
+    sent_as: str = ""  # the method as sent, where `method` is its SAME_AS
 
 
 @dataclass
@@ -115,12 +122,12 @@ class FaultyProxy:
         self.stop()
 
     # --- one request --------------------------------------------------------------------------------------------
-    def _fault_for(self, method: str) -> Fault | None:
+    def _fault_for(self, method: str, sent_as: str) -> Fault | None:
         with self._lock:
             if self._down is not None:
                 return Fault("*", self._down)
             for fault in self.faults:
-                if fault.hits(method):
+                if fault.hits(method, sent_as):
                     self._down = fault.down_as if fault.then_down else None
                     return fault
         return None
@@ -135,10 +142,11 @@ class FaultyProxy:
         except ValueError:
             payload = {}
         method = str(payload.get("method", "?")) if isinstance(payload, dict) else "batch"
+        sent_as, method = method, SAME_AS.get(method, method)
         params = payload.get("params") if isinstance(payload, dict) else payload
-        fault = self._fault_for(method)
+        fault = self._fault_for(method, sent_as)
         kind = fault.kind if fault is not None else None
-        entry = Logged(method, params, kind, forwarded=kind not in (Kind.DROP_BEFORE, Kind.HANG))
+        entry = Logged(method, params, kind, kind not in (Kind.DROP_BEFORE, Kind.HANG, Kind.UNKNOWN), sent_as)
         with self._lock:
             self.log.append(entry)
         if kind is Kind.DROP_BEFORE:
@@ -147,6 +155,11 @@ class FaultyProxy:
         if kind is Kind.HANG:
             self._stopping.wait()
             _drop(request)
+            return
+        if kind is Kind.UNKNOWN:
+            request_id = payload.get("id") if isinstance(payload, dict) else None
+            error = {"code": -32601, "message": "Method not found"}
+            _answer(request, 200, json.dumps({"jsonrpc": "2.0", "id": request_id, "error": error}).encode())
             return
         if kind is Kind.DELAY:  # held back, then forwarded: it may reach the node after the client gave up
             assert fault is not None
@@ -159,12 +172,16 @@ class FaultyProxy:
             status, answer = 502, b"<html><body>502 Bad Gateway</body></html>"
         elif kind is Kind.MALFORMED:
             answer = answer[: len(answer) // 2] or b"{"
-        with contextlib.suppress(OSError):  # the client may have given up waiting (a DELAY past its timeout)
-            request.send_response(status)
-            request.send_header("Content-Type", "application/json")
-            request.send_header("Content-Length", str(len(answer)))
-            request.end_headers()
-            request.wfile.write(answer)
+        _answer(request, status, answer)
+
+
+def _answer(request: BaseHTTPRequestHandler, status: int, answer: bytes) -> None:
+    with contextlib.suppress(OSError):  # the client may have given up waiting (a DELAY past its timeout)
+        request.send_response(status)
+        request.send_header("Content-Type", "application/json")
+        request.send_header("Content-Length", str(len(answer)))
+        request.end_headers()
+        request.wfile.write(answer)
 
 
 def _drop(request: BaseHTTPRequestHandler) -> None:

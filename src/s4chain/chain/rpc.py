@@ -6,16 +6,28 @@ that took a request and never answered it is hung, and asking again would only m
 are: a write whose answer was lost may have been done, so the caller looks up what became of it before anything
 else (see `Chain._send_signed`). web3's own HTTP retries are off: they resend `eth_sendRawTransaction` and
 `evm_mine` too.
+
+One round trip per transaction where the node allows it: a node with `eth_sendRawTransactionSync` (EIP-7966; anvil
+1.7 has it) answers a send with its receipt, block timestamp included, so no receipt polls and no block read
+follow; each request goes straight to the node over one kept-alive HTTP connection (`http.client`: no web3
+middleware, no `requests` session machinery per request).
 """
 
 from __future__ import annotations
 
+import base64
+import http.client
+import select
+import socket
+import threading
 import time
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
-import requests
 from eth_typing import URI
 from web3 import Web3
+from web3._utils.method_formatters import PYTHONIC_RESULT_FORMATTERS
+from web3._utils.rpc_abi import RPC
 from web3.providers.rpc import HTTPProvider
 from web3.types import RPCEndpoint, RPCResponse
 
@@ -63,7 +75,85 @@ RETRIED_METHODS = frozenset(
 )
 # Pauses before each retry of a read: about 1.5 s in all, enough for a node that hiccups, short for one that is gone.
 RETRY_PAUSES = (0.05, 0.1, 0.2, 0.4, 0.8)
-TRANSPORT_ERRORS = (requests.RequestException, OSError, ValueError)  # ValueError: an answer that is not JSON
+HEADERS = {"Content-Type": "application/json"}
+# eth_sendRawTransactionSync's answers (EIP-7966) that are not a refusal: the method is unknown to the node, or
+# the node took the transaction and did not mine it in time (its receipt is then waited for as after any send).
+METHOD_NOT_FOUND = -32601
+SYNC_TIMED_OUT = 4
+# web3's own formatting of a receipt (what `w3.eth.get_transaction_receipt` returns), applied to a Sync answer.
+FORMAT_RECEIPT = PYTHONIC_RESULT_FORMATTERS[RPC.eth_getTransactionReceipt]
+
+
+class HttpStatusError(Exception):
+    """The node (or something in front of it) answered with an HTTP error status."""
+
+    def __init__(self, status: int) -> None:
+        self.status = status
+        super().__init__(f"HTTP {status}")
+
+
+# ValueError: an answer that is not JSON. http.client's own errors (a broken status line, a short body).
+TRANSPORT_ERRORS = (OSError, ValueError, http.client.HTTPException, HttpStatusError)
+
+
+class NodeConnection:
+    """One kept-alive HTTP connection to the node through `http.client` (`requests` spent about a millisecond of
+    CPU per request preparing it), opened again after any fault, since what it was in the middle of is unknown."""
+
+    def __init__(self, url: str, timeout: float) -> None:
+        parts = urlsplit(url)
+        self.https = parts.scheme == "https"
+        self.host = parts.hostname or "localhost"
+        self.port = parts.port or (443 if self.https else 80)
+        self.path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        self.timeout = timeout
+        self.headers = dict(HEADERS)
+        if parts.username is not None:
+            credentials = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
+            self.headers["Authorization"] = "Basic " + base64.b64encode(credentials).decode()
+        self._connection: http.client.HTTPConnection | None = None
+        self._lock = threading.Lock()
+
+    def post(self, body: bytes) -> bytes:
+        with self._lock:
+            try:
+                connection = self._open()
+                connection.request("POST", self.path, body, self.headers)
+                reply = connection.getresponse()
+                answer = reply.read()
+            except BaseException:
+                self.close()
+                raise
+            if reply.will_close:
+                self.close()
+            if reply.status >= 300:
+                raise HttpStatusError(reply.status)
+            return answer
+
+    def _open(self) -> http.client.HTTPConnection:
+        if self._connection is not None and _dropped(self._connection):
+            self.close()  # the node closed it while idle: a request sent on it would be lost
+        if self._connection is None:
+            kind = http.client.HTTPSConnection if self.https else http.client.HTTPConnection
+            connection = kind(self.host, self.port, timeout=self.timeout)
+            connection.connect()
+            assert connection.sock is not None
+            connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self._connection = connection
+        return self._connection
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+
+def _dropped(connection: http.client.HTTPConnection) -> bool:
+    """Whether an idle connection was closed by the other end (readable with nothing asked: EOF)."""
+    if connection.sock is None:
+        return True
+    readable, _, _ = select.select([connection.sock], [], [], 0)
+    return bool(readable)
 
 
 class NodeProvider(HTTPProvider):
@@ -73,18 +163,18 @@ class NodeProvider(HTTPProvider):
         super().__init__(url, request_kwargs={"timeout": timeout}, exception_retry_configuration=None)
         self.url = URI(url)
         self.timeout = timeout
+        self.connection = NodeConnection(url, timeout)
 
     def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
         request = self.encode_rpc_request(method, params)
         pauses = RETRY_PAUSES if method in RETRIED_METHODS else ()
         for attempt in range(len(pauses) + 1):
             try:
-                raw = self._request_session_manager.make_post_request(self.url, request, **self.get_request_kwargs())
-                response = self.decode_rpc_response(raw)
+                response = self.decode_rpc_response(self.connection.post(request))
                 if not isinstance(response, dict) or not ("result" in response or "error" in response):
                     raise ValueError("not a JSON-RPC response")
                 return response
-            except requests.Timeout as exc:
+            except TimeoutError as exc:
                 raise NodeTimeoutError(
                     f"the node at {self.url} gave no answer to {method} within {self.timeout:g} s "
                     f"({type(exc).__name__}; see --rpc-timeout)"
@@ -99,11 +189,15 @@ class NodeProvider(HTTPProvider):
 
 
 def _describe(exc: BaseException) -> str:
-    if isinstance(exc, requests.HTTPError) and exc.response is not None:
-        return f"HTTP {exc.response.status_code}"
-    if isinstance(exc, ValueError) and not isinstance(exc, requests.RequestException):
+    if isinstance(exc, HttpStatusError):
+        return str(exc)
+    if isinstance(exc, ValueError):
         return "the answer is not JSON-RPC"
     return type(exc).__name__
+
+
+def _int(value: Any) -> int:
+    return int(value, 16) if isinstance(value, str) else int(value)
 
 
 def connect(url: str, timeout: float) -> tuple[Web3, int, str]:
@@ -125,9 +219,22 @@ class RpcChain(RpcTracing, NodeRevertFrames, Chain):
 
     def __init__(self, url: str, artifacts: ArtifactStore | None = None, timeout: float = RPC_TIMEOUT) -> None:
         self.url = url
+        self._sync: bool | None = None  # whether the node has eth_sendRawTransactionSync: known at the first send
+        self._sync_receipts: dict[str, Any] = {}  # what Sync sends answered, until `_receipt` takes it
+        self._receipt_block: tuple[int, int] | None = None  # (number, timestamp) of the last receipt's block
         w3, chain_id, self.client_version = connect(url, timeout)
         require_local_dev_chain(url, chain_id, self.client_version)
         super().__init__(w3, dev_accounts(), artifacts)
+
+    # The latest block straight from the node, without web3's formatting of the whole block (a replay step reads
+    # it several times).
+    @property
+    def block_number(self) -> int:
+        return _int(self.request("eth_blockNumber", []))
+
+    @property
+    def timestamp(self) -> int:
+        return _int(self.request("eth_getBlockByNumber", ["latest", False])["timestamp"])
 
     def _raw_request(self, method: str, params: list[Any]) -> RPCResponse:
         return self.w3.provider.make_request(RPCEndpoint(method), params)
@@ -142,9 +249,45 @@ class RpcChain(RpcTracing, NodeRevertFrames, Chain):
         return NodeCheats(self.url, self.chain_id, self.client_version, self.request)
 
     def _submit_raw(self, raw: bytes) -> None:
+        # Sync only while each transaction is mined at once: inside `one_block` the node would hold the answer
+        # until the block is mined.
+        if self._sync is not False and self._block is None:
+            response = self._raw_request("eth_sendRawTransactionSync", ["0x" + raw.hex()])
+            error = response.get("error")
+            if error is None:
+                self._sync = True
+                receipt = response["result"]
+                self._sync_receipts[str(receipt["transactionHash"]).lower()] = receipt
+                return
+            if error.get("code") == SYNC_TIMED_OUT:
+                return
+            if error.get("code") != METHOD_NOT_FOUND:
+                raise TransactionRefused(str(error.get("message", error)))
+            self._sync = False
         response = self._raw_request("eth_sendRawTransaction", ["0x" + raw.hex()])
         if "error" in response:
             raise TransactionRefused(str(response["error"].get("message", response["error"])))
+
+    def _receipt(self, tx_hash: str) -> Any:
+        answered = self._sync_receipts.pop(tx_hash.lower(), None)
+        receipt = FORMAT_RECEIPT(answered) if answered is not None else super()._receipt(tx_hash)
+        stamp = receipt.get("blockTimestamp")
+        if stamp is not None:  # a node's extra field (anvil's); the block is then not read for its time
+            self._receipt_block = (int(receipt["blockNumber"]), _int(stamp))
+        return receipt
+
+    def _block_timestamp(self, number: int) -> int:
+        # Only the block of the receipt just read, once: `_mined` asks right away, and a revert (by anyone) can
+        # replace any block later.
+        known, self._receipt_block = self._receipt_block, None
+        if known is not None and known[0] == number:
+            return known[1]
+        return super()._block_timestamp(number)
+
+    def _after_revert(self) -> None:
+        super()._after_revert()
+        self._sync_receipts.clear()
+        self._receipt_block = None
 
     def _set_next_block_timestamp(self, timestamp: int) -> None:
         self.request("evm_setNextBlockTimestamp", [timestamp])
