@@ -71,6 +71,8 @@ def test_a_misbehaving_node_is_exit_2_with_one_line(
     scenario = tmp_path / "s.yaml"
     scenario.write_text(BASE)
     with FaultyProxy(node.url) as proxy:
+        if method == "eth_getTransactionReceipt":  # a node without the sync send: receipts are polled
+            proxy.inject("eth_sendRawTransactionSync", Kind.UNKNOWN, count=10**6)
         proxy.inject(method, fault, count=10**6, skip=after)  # every call from the (after+1)-th on
         result = run_cli("replay", "--rpc", proxy.url, scenario, "--report", tmp_path / "r.html")
     assert any(entry.fault is fault for entry in proxy.log), "the fault never happened"
