@@ -47,6 +47,7 @@ from s4chain.chain.errors import NodeError
 from s4chain.chain.pcs import CoverageRecorder
 from s4chain.chain.rpc import RpcChain
 from s4chain.chain.trace import revert_trace
+from s4chain.chain.trace_console import drain_every_chain
 from s4chain.compiler import ArtifactStore, CompilerError, compile_project
 from s4chain.errors import S4ChainError
 from s4chain.project import Project, ProjectNotFoundError
@@ -212,14 +213,14 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """Under each test: the console.log lines its contracts printed on the session chain, and when it failed on a
+    """Under each test: the console.log lines its contracts printed on any chain (the session's, or one the test
+    made, even one already collected), and when it failed on a
     reverted transaction, that transaction's call trace (pytest shows both with a failure, `-rP` for a pass). A node
     that is down or misbehaves fails a test with one line, not the transport's chained tracebacks."""
     report = yield
     if call.excinfo is not None and call.excinfo.errisinstance(NodeError):
         report.longrepr = f"{call.excinfo.typename}: {call.excinfo.value}"
-    chain = item.config.stash[_ANCHORS].chain
-    lines = chain.console.drain() if chain is not None else []
+    lines = drain_every_chain()
     if lines:
         report.sections.append((f"s4chain console.log ({call.when})", "\n".join(map(str, lines))))
     if report.failed and call.excinfo is not None:
