@@ -61,6 +61,17 @@ def _console(step: Mapping[str, Any]) -> str:
     return "".join(f"<pre class=console>{html.escape(text)}</pre>" for text in step.get("console") or [])
 
 
+def _deployment_console(scenario: Mapping[str, Any]) -> str:
+    """The console.log lines the contracts printed while they were deployed (before the first step), folded away."""
+    lines = scenario.get("deployment_console") or []
+    if not lines:
+        return ""
+    return (
+        f"<details class=deployment-console><summary>console.log during the deployment ({len(lines)})</summary>"
+        f"{_console({'console': lines})}</details>"
+    )
+
+
 def _trace(step: Mapping[str, Any]) -> str:
     """A step's call trace (a failed step's, every step's with `replay --trace`), folded away."""
     trace = step.get("trace")
@@ -173,6 +184,7 @@ def _story(scenario: dict[str, Any]) -> str:
 {transactions} transaction hash(es)</summary>
 <table><tr><th>#</th><th>line</th><th>time</th><th>actor</th><th>action</th><th>gas</th><th>outcome</th>
 <th>events</th><th>transactions</th></tr>{_step_rows(scenario, labels)}</table></details>
+{_deployment_console(scenario)}
 <details class=final-state><summary>Final state</summary>{_final_state(scenario, labels) or "<p>none recorded</p>"}
 </details>
 <details><summary>Gas per step</summary><div class=chart>{gas_per_step(scenario)}</div></details>
