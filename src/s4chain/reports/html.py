@@ -107,24 +107,13 @@ def _step_rows(scenario: Mapping[str, Any], labels: Labels) -> str:
     return "".join(rows)
 
 
-def _state_value(value: Any) -> str:
-    if isinstance(value, dict | list):
-        return f"<code>{html.escape(json.dumps(value, default=str))}</code>"
-    return html.escape(str(value))
-
-
 def _final_state(scenario: Mapping[str, Any], labels: Labels) -> str:
-    """Each set's state at the end (the driver's `state()`, in its domain units), one row per field."""
-    tables = []
-    for set_name, state in scenario["final_states"].items():
-        fields = state.items() if isinstance(state, dict) else [("value", state)]
-        rows = "".join(
-            f"<tr><th>{html.escape(str(k))}</th><td>"
-            f"{labels.value(v) if isinstance(v, str) and v in labels.names else _state_value(v)}</td></tr>"
-            for k, v in fields
-        )
-        tables.append(f"<h4>{html.escape(set_name)}</h4><table class=state>{rows}</table>")
-    return "".join(tables)
+    """Each set's state at the end (the driver's `state()`, in its domain units), one row per field: amounts with
+    their units, times as dates (`Labels.state`)."""
+    return "".join(
+        f"<h4>{html.escape(set_name)}</h4>{labels.state(set_name, state)}"
+        for set_name, state in scenario["final_states"].items()
+    )
 
 
 def _contracts(scenario: Mapping[str, Any]) -> str:
