@@ -296,12 +296,15 @@ def _partial_reasons(session: pytest.Session, exitstatus: int | pytest.ExitCode)
     of the configured test paths (`addopts`' own `-m` included), whether it passed or not."""
     config, reasons = session.config, []
     if config.args_source == pytest.Config.ArgsSource.ARGS:
-        given = [config.invocation_params.dir / arg.split("::")[0] for arg in config.args]
-        wanted = [config.rootpath / p for p in config.getini("testpaths")] or [config.rootpath]
-        if any("::" in arg for arg in config.args) or not all(
-            any(w.resolve().is_relative_to(g.resolve()) for g in given) for w in wanted
-        ):
-            reasons.append(f"only {' '.join(config.args)} of {' '.join(map(str, config.getini('testpaths') or '.'))}")
+        given = [(config.invocation_params.dir / arg.split("::")[0]).resolve() for arg in config.args]
+        testpaths = config.getini("testpaths")
+        if testpaths:  # every configured test path under one given
+            wanted = [(config.rootpath / p).resolve() for p in testpaths]
+            narrower = not all(any(w.is_relative_to(g) for g in given) for w in wanted)
+        else:  # no suite configured (a project of `s4chain init`): a folder given is the suite, a file is not
+            narrower = not all(g.is_dir() for g in given)
+        if narrower or any("::" in arg for arg in config.args):
+            reasons.append(f"only {' '.join(config.args)}" + (f" of {' '.join(testpaths)}" if testpaths else ""))
     addopts = config.getini("addopts")
     configured_marks = next((addopts[i + 1] for i, a in enumerate(addopts[:-1]) if a == "-m"), "")
     selections = {
