@@ -17,7 +17,7 @@ import requests
 
 from s4chain.chain import anvil_binary
 from s4chain.chain.accounts import DEV_CHAIN_ID, DEV_MNEMONIC
-from s4chain.chain.anvil import LOOPBACK, free_port
+from s4chain.chain.anvil import LOOPBACK, TRACEABLE_STATES, free_port
 from s4chain.compiler import EVM_VERSION
 from s4chain.deployment.records import load_records
 from s4chain.project import Project
@@ -53,6 +53,8 @@ def test_chain_service_runs_the_pinned_anvil_as_the_local_dev_chain(compose: dic
     assert option(command, "--chain-id") == str(DEV_CHAIN_ID)
     assert option(command, "--hardfork") == EVM_VERSION == "prague"
     assert option(command, "--mnemonic") == DEV_MNEMONIC
+    # As `s4chain node`: the last few states kept, so a transaction just mined can still be traced.
+    assert option(command, "--prune-history") == str(TRACEABLE_STATES)
     assert "ports" not in chain  # only inside the compose network
     assert chain["healthcheck"]["test"][:3] == ["CMD", "cast", "block-number"]
 

@@ -13,6 +13,7 @@ from eth_utils import keccak
 from tests.foundation.test_trace import FIXTURE, traced_project
 
 from s4chain.chain import AnvilNode, Chain, CustomErrorRevert, InProcessChain, RpcChain
+from s4chain.chain.backends import in_process_chain
 from s4chain.chain.trace_console import SIGNATURES, ConsoleBuffer, format_console, render_console_sol, uses_console
 from s4chain.compiler import ArtifactStore, compile_project
 from s4chain.project import Project
@@ -111,6 +112,17 @@ def test_a_trace_shows_console_lines_without_printing_them_again(chain: Chain) -
     chain.console.drain()
     assert chain.trace(result.tx_hash).console == [f"booking 2 for {ALICE}", f"true {ALICE}"]
     assert chain.console.drain() == []
+
+
+def test_revm_says_once_that_it_does_not_read_console_log(traced: ArtifactStore) -> None:
+    pytest.importorskip("pyrevm")
+    chain = in_process_chain("revm", traced)
+    vault = chain.deploy("Vault")
+    first = vault.deposit(5)
+    vault.deposit(1)
+    assert [(str(line), line.tx_hash) for line in chain.console.drain()] == [
+        ("<console.log is not read on the revm backend: run on py-evm to see it>", first.tx_hash)
+    ]
 
 
 def test_the_compiled_code_says_which_contracts_log(traced: ArtifactStore) -> None:

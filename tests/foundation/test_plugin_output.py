@@ -92,6 +92,37 @@ def test_gas_report_counts_every_transaction(
     assert re.search(r"\| EuroStablecoin contract\s+\|", output)
     assert re.search(rf"\| mint\s+\| +{mint['min']:,} \| +{mint['mean']:,} \| +{mint['median']:,} \|", output)
     assert re.search(rf"\| \(deployment\)\s+\| +{gas:,} \|", output)
+    assert report["partial"] == []  # the whole suite of this project ran
+
+
+def test_gas_table_can_be_turned_off_and_a_partial_run_is_noted(pytester: pytest.Pytester, s4_project: Project) -> None:
+    _project(pytester, s4_project)
+    pytester.makepyfile(test_gas=GAS_TESTS, test_other="def test_nothing():\n    pass\n")
+    result = pytester.runpytest(
+        "-p", "no:cacheprovider", "--s4-no-gas-table", "--s4-gas-report", "gas.json", "-k", "mints"
+    )
+    result.assert_outcomes(passed=1)
+    output = result.stdout.str()
+    assert "gas report (every transaction" not in output and "| mint " not in output
+    report = json.loads((pytester.path / "gas.json").read_text())
+    assert report["contracts"]["EuroStablecoin"]["functions"]["mint"]["calls"] == 3  # still written
+    assert report["partial"] == ["-k mints"]
+    assert "gas report written to gas.json (a partial run: -k mints)" in output
+
+    result = pytester.runpytest("-p", "no:cacheprovider", "--s4-gas-report", "gas.json", "test_gas.py")
+    assert report_partial(pytester) == ["only test_gas.py"]
+    assert "gas report (every transaction of the run)" in result.stdout.str()
+
+    pytester.makeini("[pytest]\ns4_gas_table = false\n")
+    result = pytester.runpytest("-p", "no:cacheprovider", "--s4-gas-report", "gas.json", "-x", ".")
+    result.assert_outcomes(passed=3)
+    assert "gas report (every transaction" not in result.stdout.str()
+    assert report_partial(pytester) == []  # a folder given, no testpaths configured: the whole suite
+
+
+def report_partial(pytester: pytest.Pytester) -> list[str]:
+    partial: list[str] = json.loads((pytester.path / "gas.json").read_text())["partial"]
+    return partial
 
 
 def test_failure_shows_the_user_line_and_the_revert_without_s4chain_frames(

@@ -202,6 +202,10 @@ def test_withdraws_too_much(chain):
 
 def test_passes(chain):
     chain.deploy("Vault").deposit(3)
+
+def test_on_a_chain_of_its_own(compiled):
+    from s4chain.chain import InProcessChain
+    InProcessChain(compiled).deploy("Vault").deposit(4)  # the chain is gone before the test's report
 """
 
 
@@ -211,10 +215,13 @@ def test_a_failing_pytest_test_shows_the_trace_and_console_of_its_reverted_trans
     project = traced_project(tmp_path / "project", s4_project)
     pytester.makepyfile(test_vault=PLUGIN_TEST.format(root=str(project.root)))
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-rP")
-    result.assert_outcomes(passed=1, failed=1)
+    result.assert_outcomes(passed=2, failed=1)
     output = result.stdout.str()
+    own = output[output.index("_ test_on_a_chain_of_its_own _") :]
+    assert "s4chain console.log (call)" in own and "booking 4 for" in own  # not only the session chain's lines
     trace = output[output.index("s4chain call trace") :]
     assert "Vault::withdraw(9)" in trace and "Ledger::take(" in trace and "← [Revert] Overdrawn(" in trace
     failed = output[output.index("test_withdraws_too_much") :]
     assert "s4chain console.log (call)" in failed and "take 9 of 5" in failed
-    assert "booking 3 for" in output[output.index("= PASSES =") :]  # with -rP, a pass's lines too
+    passes = output[output.index("= PASSES =") :]
+    assert "booking 3 for" in passes[: passes.index("_ test_on_a_chain_of_its_own _")]  # with -rP, a pass's too

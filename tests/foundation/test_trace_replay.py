@@ -85,3 +85,53 @@ def test_replay_trace_prints_every_step(project: Project, tmp_path: Path) -> Non
     assert deposit["trace"] is not None and "Vault::deposit(5)" in deposit["trace"]
     before_failures = output[: output.index("FAILED")]
     assert "Vault::deposit(5)" in before_failures and "Vault::withdraw(9)" in before_failures
+
+
+LOUD = """// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {console} from "s4chain/console.sol";
+
+contract Loud {
+    uint256 public rung;
+
+    constructor() {
+        console.log("Loud deployed");
+    }
+
+    function ring() external {
+        rung += 1;
+        console.log("ring", rung);
+    }
+}
+"""
+LOUD_SCENARIO = """name: A loud deployment
+description: a contract that logs from its constructor, then once per ring
+start: 2031-01-05T09:00:00Z
+actors:
+  alice: {role: rings}
+contracts:
+  loud:
+    driver: contract
+    contract: Loud
+steps:
+  - actor: alice
+    do: loud.ring
+"""
+
+
+def test_console_lines_of_the_deployment_have_their_own_place(tmp_path: Path, s4_project: Project) -> None:
+    project = traced_project(tmp_path / "project", s4_project)
+    (project.root / "contracts" / "Loud.sol").write_text(LOUD)
+    scenario = project.root / "loud.yaml"
+    scenario.write_text(LOUD_SCENARIO)
+    report = tmp_path / "report.html"
+    arguments = ["replay", str(scenario), "--report", str(report), "--project", str(project.root)]
+    result = CliRunner().invoke(app, arguments)
+    assert result.exit_code == 0, result.output
+    [run] = json.loads(report.with_suffix(".json").read_text())["scenarios"]
+    assert run["deployment_console"] == ["Loud deployed"]
+    assert run["steps"][0]["console"] == ["ring 1"]  # not the deployment's line as well
+    assert f"console.log {scenario}: deployment: Loud deployed" in result.output
+    page = report.read_text()
+    assert "console.log during the deployment (1)" in page and "<pre class=console>Loud deployed</pre>" in page

@@ -100,3 +100,38 @@ def test_the_deprecated_script_runs_the_command(tmp_path: Path) -> None:
     )
     assert "deprecated: use `s4chain gas check|update`" in result.stderr
     assert result.returncode == 2 and "no s4chain.toml and no contracts/ folder" in result.stderr
+
+
+def test_a_partial_run_is_gated_only_on_the_figures_it_measured(tmp_path: Path) -> None:
+    (tmp_path / "contracts").mkdir()
+    snapshot = {"functions": {"Coin.deploy": 900_000, "Coin.mint": 45_000, "Coin.burn": 30_000}, "scenarios": {}}
+    (tmp_path / "gas-snapshot.json").write_text(json.dumps(snapshot))
+    partial = json.loads(json.dumps(REPORT))
+    partial["contracts"]["Coin"]["functions"]["pause"] = {"calls": 1, "min": 9, "mean": 9, "median": 9, "max": 9}
+    partial["partial"] = ["only tests/test_coin.py of tests"]
+    report = tmp_path / "build" / "gas-report.json"
+    report.parent.mkdir()
+    report.write_text(json.dumps(partial))
+    runner = CliRunner()
+    project = ["--project", str(tmp_path), "--no-scenarios"]
+
+    checked = runner.invoke(app, ["gas", "check", *project])
+    assert checked.exit_code == 0, checked.output
+    assert "is from a partial run (only tests/test_coin.py of tests)" in checked.output
+    assert "only the 2 function figure(s) it measured are compared" in checked.output
+    assert "not measured by that run, not checked: Coin.burn" in checked.output
+    assert "measured but not in gas-snapshot.json, not checked: Coin.pause" in checked.output
+
+    partial["contracts"]["Coin"]["functions"]["mint"]["max"] = 46_000  # a measured figure still gated
+    report.write_text(json.dumps(partial))
+    grown = runner.invoke(app, ["gas", "check", *project])
+    assert grown.exit_code == 1 and "Coin.mint: 45,000 -> 46,000" in grown.output
+
+    partial["contracts"] = {"Other": partial["contracts"]["Coin"]}  # nothing in common: no silent pass
+    report.write_text(json.dumps(partial))
+    nothing = runner.invoke(app, ["gas", "check", *project])
+    assert nothing.exit_code == 1 and "no function figure to compare" in nothing.output
+
+    refused = runner.invoke(app, ["gas", "update", *project])
+    assert refused.exit_code == 2 and "partial run" in refused.output
+    assert json.loads((tmp_path / "gas-snapshot.json").read_text()) == snapshot

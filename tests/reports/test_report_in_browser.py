@@ -149,7 +149,11 @@ def test_demo_report_shows_units_names_and_roles(demo: Path, tmp_path: Path) -> 
     shown = {text for _, text in amounts}
     assert "1,500 tEUR" in shown and "3,000 UMT" in shown and "0.5 ETH" in shown, sorted(shown)[:40]
     assert "100 MKH" in shown  # a factory's token, known only from the chain
-    assert all(re.fullmatch(r"-?[\d,]+(\.\d+)? [A-Za-z]+", text) for text in shown), shown
+    assert all(re.fullmatch(r"-?[\d,]+(\.\d+)? [A-Za-z°][\w °·/]*", text) for text in shown), shown
+    assert "38.316 kg CO2e" in shown  # a transport leg's CO2 (UC4), declared in milligrams by its use case
+    final = dom[dom.index('class="final-state"') :]
+    assert re.search(r">\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC<", final)  # final-state times as dates
+    assert re.search(r">[\d,]+ tEUR<", final) and "days<" in final  # domain amounts in units, durations
     roles = set(re.findall(r'<span class="role" title="0x[0-9a-f]{64}">(\w+)</span>', dom))
     assert {"MINTER_ROLE", "DEFAULT_ADMIN_ROLE"} <= roles, roles
     assert "AttributeDict" not in dom

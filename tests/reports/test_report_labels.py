@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 from eth_utils import keccak
 
+from s4chain.reports.charts import sale_raise
 from s4chain.reports.labels import Labels, amount, short
 from s4chain.scenarios.engine import role_names
 
@@ -98,3 +100,79 @@ def test_unknown_values_stay_as_they_are() -> None:
     assert labels.value(TOKEN) == f"<span class=who title={TOKEN}>UMT</span>"  # a token nobody named: its symbol
     assert labels.value("<b>") == "&lt;b&gt;"
     assert labels.value(True) == "True" and labels.value(7) == "7"
+
+
+def test_final_state_fields_in_their_units_dates_and_names() -> None:
+    """The driver's state() is in domain numbers: the use case's `state_units` give them units, times are dates."""
+    state = {
+        "raised": "35500",
+        "tokens_sold": "71000",
+        "escrowed_ether": "0.5",
+        "opening": 1_930_294_800,
+        "finalised": True,
+        "payees": {ALICE: "12.5"},  # a field nobody declared: as it is, its keys named
+        "lots": [{"shipped_at": 0, "mass_kg": 5150, "holder": ALICE, "pending_receiver": None}],  # names say
+    }
+    labels = _labels()
+    shown = labels.state("sale", state)
+    assert "<span class=amt title=35500>35,500 tEUR</span>" in shown
+    assert ">71,000 UMT<" in shown and ">0.5 ETH<" in shown
+    assert f"<span title={1_930_294_800}>2031-03-03 09:00:00 UTC</span>" in shown
+    assert "<th>finalised</th><td>True</td>" in shown
+    assert f"<th><span class=who title={ALICE}>alice</span></th><td>12.5</td>" in shown
+    assert "<th>shipped_at</th><td><i>not set</i></td>" in shown and ">5,150 kg<" in shown
+    assert "<th>pending_receiver</th><td><i>none</i></td>" in shown
+    labels.state_units["sale"] = {"payees": "EuroStablecoin", "period": "duration", "co2": "=kg CO2e"}
+    shown = labels.state("sale", {"payees": {ALICE: "12.5"}, "period": 2_597_400, "co2": "38.316"})
+    assert ">12.5 tEUR<" in shown and ">30 days 1 h 30 min<" in shown and ">38.316 kg CO2e<" in shown
+
+
+def test_a_fill_is_in_its_offer_tokens_and_ether_proceeds_in_ether() -> None:
+    """UC2: OfferFilled carries no token; its amounts are in the tokens of the offer it fills (its OfferCreated)."""
+    exchange = "0x" + "3" * 40
+    created = {
+        "name": "OfferCreated",
+        "address": exchange,
+        "args": {"offerId": 4, "sellToken": TOKEN, "buyToken": EUR, "sellAmount": 10**19, "buyAmount": 25_000_000},
+    }
+    filled = {"name": "OfferFilled", "address": exchange, "args": {"offerId": 4, "amount": 4 * 10**18, "paid": 10**7}}
+    credited = {"name": "ProceedsCredited", "address": exchange, "args": {"maker": ALICE, "amount": 10**17}}
+    labels = Labels.of(
+        {
+            "units": {EUR: {"symbol": "tEUR", "decimals": 6}, TOKEN: {"symbol": "UMT", "decimals": 18}},
+            "deployments": {"market": {"P2PExchange": exchange}},
+            "drivers": {"market": "tokens"},
+            "steps": [{"events": [created]}, {"events": [filled, credited]}],
+        }
+    )
+    shown = labels.event(filled)
+    assert ">4 UMT<" in shown and ">10 tEUR<" in shown
+    assert ">0.1 ETH<" in labels.event(credited)
+    shown = labels.state("market", {"tokens": [{"address": TOKEN, "total_supply": "500", "cap": None}]})
+    assert ">500 UMT<" in shown
+
+
+def test_a_transport_leg_in_kilograms_of_co2() -> None:
+    chain = "0x" + "c" * 40
+    leg = {"name": "LegRecorded", "address": chain, "args": {"lotId": 1, "co2Mg": 38_316_000, "distanceKm": 120}}
+    labels = Labels.of({"deployments": {"chain": {"SupplyChain": chain}}, "drivers": {"chain": "supply"}})
+    shown = labels.event(leg)
+    assert "co2Mg=<span class=amt title=38316000>38.316 kg CO2e</span>" in shown and ">120 km<" in shown
+
+
+@pytest.mark.parametrize("decimals", [2, 6, 18])
+def test_the_sale_raise_chart_reads_the_euro_decimals(decimals: int) -> None:
+    """30,000 euros raised: the axis goes to 30,000 in the stablecoin's symbol whatever its decimals."""
+    purchase = {"name": "TokensPurchased", "address": SALE, "args": {"eurValue": 30_000 * 10**decimals}}
+    scenario = {
+        "start": 0,
+        "units": {EUR: {"symbol": "tEUR", "decimals": decimals}},
+        "deployments": {"sale": {"TokenSale": SALE, "EuroStablecoin": EUR}},
+        "drivers": {"sale": "ico"},
+        "final_states": {"sale": {}},
+        "steps": [{"at": 86_400, "events": [purchase]}],
+    }
+    chart = sale_raise(scenario, "sale")
+    assert chart is not None
+    texts = re.findall(r"<!-- ([^>]*?) -->", chart)  # matplotlib writes each text as a comment
+    assert "30000" in texts and "tEUR" in texts, texts

@@ -46,6 +46,7 @@ from s4chain.chain.cheats import Impersonated
 from s4chain.chain.engine import Block, CallResult, Log, Receipt, TransactionRejected
 from s4chain.chain.errors import RpcError, TransactionRefused
 from s4chain.chain.inprocess import GENESIS_TIMESTAMP, EngineChain
+from s4chain.chain.trace_console import uses_console
 from s4chain.compiler.artifacts import ArtifactStore
 from s4chain.errors import S4ChainError
 
@@ -597,6 +598,19 @@ class RevmChain(EngineChain):
 
     def _cheats(self) -> RevmCheats:
         return RevmCheats(self.engine)
+
+    # pyrevm gives no per-call hook (its tracing=True prints EIP-3155 opcode lines, without memory, to the
+    # process's stdout), so console.log cannot be read here: say so once, rather than drop it without a word.
+    _console_checked: tuple[int, bool] = (-1, False)  # (known contracts when checked, whether one logs)
+
+    def _after_mined(self, tx_hash: str) -> None:
+        known = len(self.known_contracts)
+        if self._console_checked[0] == known or self._console_checked[1]:
+            return
+        logs = any(uses_console(artifact.deployed_bytecode) for artifact in self.known_contracts.values())
+        self._console_checked = (known, logs)
+        if logs:
+            self.console.add_note("console.log is not read on the revm backend: run on py-evm to see it", tx_hash)
 
     def _revert_of(self, replay: dict[str, Any], block_number: int, tx_hash: str) -> Exception:
         receipt = self.engine.receipt(bytes.fromhex(tx_hash.removeprefix("0x")))

@@ -3,8 +3,9 @@
 A contract that imports `s4chain/console.sol` (or Hardhat's `hardhat/console.sol`) and calls `console.log(...)`
 makes a static call to `CONSOLE_ADDRESS`, an account without code, with the ABI encoding of one `log(...)`
 signature. The chains catch those calls (`chain.trace_pyevm` as they run, `chain.trace_rpc` from the node's call
-traces) and keep them in the chain's `ConsoleBuffer`, from which the replay and the pytest plugin show them under
-the step or test that made them.
+traces) and keep them in the chain's `ConsoleBuffer`, from which the replay shows them under the step that made
+them (or under its deployment). The pytest plugin reads every live buffer of the process (`drain_every_chain`): a
+test's own chain logs under the test too, even one gone by the time the test ends.
 
 `SIGNATURES` is the one list of the interface: `console.sol` is written from it (`render_console_sol`, by
 `scripts/console_sol.py`; a test checks the shipped file is its output) and the decoder reads it. Hardhat's older
@@ -14,10 +15,11 @@ the step or test that made them.
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import product
+from itertools import count, product
 from typing import Any
 
 from eth_abi import decode as abi_decode
@@ -138,9 +140,12 @@ class ConsoleBuffer:
     """The console.log lines a chain caught and nobody has read yet (`drain()` takes them)."""
 
     def __init__(self) -> None:
-        self._lines: list[ConsoleLine] = []
+        self._lines: list[ConsoleLine] = []  # the same list for the buffer's life: its finalizer holds it
         self.dropped = 0  # lines past MAX_LINES, counted in the next drain
         self._muted = 0
+        self.created = next(_MADE)
+        _LIVE.add(self)
+        weakref.finalize(self, _orphan, self._lines)  # a chain collected unread leaves its lines behind
 
     def add(self, data: bytes, tx_hash: str | None = None) -> None:
         """One call to the console address (its calldata), unless muted."""
@@ -157,7 +162,8 @@ class ConsoleBuffer:
 
     def drain(self) -> list[ConsoleLine]:
         """The lines caught since the last drain, oldest first."""
-        lines, self._lines = self._lines, []
+        lines = self._lines[:]
+        self._lines.clear()
         if self.dropped:
             lines.append(ConsoleLine(f"<{self.dropped:,} more console.log lines not kept: read them more often>"))
             self.dropped = 0
@@ -171,6 +177,27 @@ class ConsoleBuffer:
             yield
         finally:
             self._muted -= 1
+
+
+# Every chain's buffer while the chain lives, and the unread lines of those collected since (`drain_every_chain`).
+_LIVE: weakref.WeakSet[ConsoleBuffer] = weakref.WeakSet()
+_ORPHANED: list[ConsoleLine] = []
+_MADE = count()
+
+
+def _orphan(lines: list[ConsoleLine]) -> None:
+    """Keep a collected buffer's unread lines (up to MAX_LINES in all: a script may never read them)."""
+    _ORPHANED.extend(lines[: max(0, MAX_LINES - len(_ORPHANED))])
+
+
+def drain_every_chain() -> list[ConsoleLine]:
+    """The unread console.log lines of every chain of the process, live or collected: those of chains gone first
+    (they ran earlier), then each live chain's in the order the chains were made."""
+    lines = _ORPHANED[:]
+    _ORPHANED.clear()
+    for buffer in sorted(_LIVE, key=lambda b: b.created):
+        lines += buffer.drain()
+    return lines
 
 
 def _parameter(kind: str, index: int) -> str:

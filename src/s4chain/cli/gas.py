@@ -4,7 +4,9 @@ Figures: gas per function, from the gas report a pytest run writes (`build/gas-r
 `s4chain.testing.gas`): the figures the tests record themselves (`gas_report.record`, each a measured path), or,
 for a suite that records none, the highest gas per `Contract.function` (and `Contract.deploy`) of every transaction
 it sent; and gas per scenario (each file of the project's `scenarios/` replayed on the in-process chain,
-deployments included). `check` exits 1 when a figure grew by more than 2% or is not in the snapshot.
+deployments included). `check` exits 1 when a figure grew by more than 2% or is not in the snapshot. A report from
+a partial run (the plugin notes why: a test file named, `-k`, stopped at a failure...) lacks figures: `check` then
+compares only the figures both hold, names those it could not (exit 1 if none), and `update` refuses it.
 """
 
 from __future__ import annotations
@@ -70,7 +72,7 @@ def scenario_figures(project: Project, backend: str = "py-evm") -> dict[str, int
     return {path.stem: Replayer(in_process_chain(backend, store), load_scenario(path)).run().gas_used for path in paths}
 
 
-def current_figures(project: Project, report_path: Path, scenarios: bool, backend: str = "py-evm") -> Figures:
+def read_report(report_path: Path) -> dict[str, Any]:
     try:
         report = json.loads(report_path.read_text())
     except FileNotFoundError:
@@ -79,6 +81,10 @@ def current_figures(project: Project, report_path: Path, scenarios: bool, backen
         fail(f"{report_path} cannot be read ({exc})")
     if not isinstance(report, dict):
         fail(f"{report_path} is no gas report (a JSON object)")
+    return report
+
+
+def current_figures(project: Project, report: dict[str, Any], scenarios: bool, backend: str = "py-evm") -> Figures:
     figures = {"functions": function_figures(report)}
     if scenarios:
         figures["scenarios"] = scenario_figures(project, backend)
@@ -106,6 +112,18 @@ def compare(
     return problems, improved
 
 
+def common_figures(current: Figures, snapshot: Figures) -> tuple[Figures, list[str], list[str]]:
+    """For a partial run: its function figures the snapshot also holds (the scenarios are all replayed), those of
+    the snapshot it did not measure, and those it measured that the snapshot lacks."""
+    functions, known = current["functions"], snapshot.get("functions", {})
+    common = {**current, "functions": {k: v for k, v in functions.items() if k in known}}
+    return common, sorted(set(known) - set(functions)), sorted(set(functions) - set(known))
+
+
+def _names(keys: list[str], most: int = 8) -> str:
+    return ", ".join(keys[:most]) + (f" and {len(keys) - most} more" if len(keys) > most else "")
+
+
 def _paths(project_root: Path | None, snapshot: Path | None, report: Path | None) -> tuple[Project, Path, Path]:
     project = Project.discover(project_root)
     return project, snapshot or project.root / "gas-snapshot.json", report or project.build_dir / "gas-report.json"
@@ -124,11 +142,23 @@ def check_command(
 ) -> None:
     """Exit 1 when a figure grew by more than 2% over the snapshot, or is not in it."""
     project, snapshot_path, report_path = _paths(project_root, snapshot, report)
-    current = current_figures(project, report_path, not no_scenarios, backend)
+    gas_report = read_report(report_path)
+    current = current_figures(project, gas_report, not no_scenarios, backend)
     try:
         known = json.loads(snapshot_path.read_text())
     except (OSError, ValueError) as exc:
         fail(f"{snapshot_path} cannot be read ({exc}); create it with `s4chain gas update`")
+    if gas_report.get("partial"):
+        current, unmeasured, unknown = common_figures(current, known)
+        typer.echo(f"gas: {report_path} is from a partial run ({'; '.join(gas_report['partial'])}):")
+        typer.echo(f"gas: only the {len(current['functions'])} function figure(s) it measured are compared")
+        if unmeasured:
+            typer.echo(f"gas: not measured by that run, not checked: {_names(unmeasured)}")
+        if unknown:
+            typer.echo(f"gas: measured but not in {snapshot_path.name}, not checked: {_names(unknown)}")
+        if not current["functions"]:
+            typer.echo("gas: no function figure to compare: run the whole suite (pytest with no test selection)")
+            raise typer.Exit(1)
     problems, improved = compare(current, known, snapshot_path.name, exact)
     for problem in problems:
         typer.echo(f"gas: {problem}")
@@ -154,7 +184,13 @@ def update_command(
     from s4chain.files import write_json_atomic
 
     project, snapshot_path, report_path = _paths(project_root, snapshot, report)
-    current = current_figures(project, report_path, not no_scenarios)
+    gas_report = read_report(report_path)
+    if gas_report.get("partial"):
+        fail(
+            f"{report_path} is from a partial run ({'; '.join(gas_report['partial'])}): the snapshot would lose the "
+            "figures it did not measure; run the whole suite first"
+        )
+    current = current_figures(project, gas_report, not no_scenarios)
     write_json_atomic(snapshot_path, current)
     typer.echo(f"{snapshot_path.name}: {sum(len(v) for v in current.values())} figures written")
 

@@ -113,7 +113,7 @@ def replay_all(
             run = replayer.run(
                 on_step=partial(_stepped, progress, task, journal, item.path, replayer),
                 resume=resume_point(entry) if entry else None,
-                on_deployed=partial(_deployed, journal, item.path, replayer) if journal else None,
+                on_deployed=partial(_deployed, progress, journal, item.path, replayer),
                 before_step=partial(journal.starting, item.path, chain) if journal else None,
             )
             if journal:
@@ -129,8 +129,13 @@ def replay_all(
     return runs
 
 
-def _deployed(journal: JournalWriter, path: Path, replayer: Replayer, run: ScenarioRun) -> None:
-    journal.deployed(path, run, replayer.new_driver_state(), replayer.chain)
+def _deployed(
+    progress: Progress, journal: JournalWriter | None, path: Path, replayer: Replayer, run: ScenarioRun
+) -> None:
+    if journal:
+        journal.deployed(path, run, replayer.new_driver_state(), replayer.chain)
+    for line in run.deployment_console:
+        progress.console.print(f"console.log {path}: deployment: {line}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _stepped(

@@ -255,4 +255,9 @@ USE_CASE = UseCase(
     attach_roles=("admin",),
     charts=("s4chain.reports.charts:data_sales",),
     amounts=dict.fromkeys(("price", "oldPrice", "newPrice", "amount", "fee", "toOwner", "refund"), "EuroStablecoin"),
+    state_units={
+        **dict.fromkeys(("price", "pending", "escrowed", "token_balance"), "EuroStablecoin"),
+        **dict.fromkeys(("announced_fee_at", "revoked_at"), "date"),
+        "period": "duration",
+    },
 )

@@ -455,6 +455,12 @@ USE_CASE = UseCase(
         "tokens": "SmeToken",
         "amount": "@token",  # the vesting wallet's ERC20Released
     },
+    state_units={
+        **dict.fromkeys(("raised", "goal", "hard_cap", "escrowed", "proceeds_due", "fee_due"), "EuroStablecoin"),
+        **dict.fromkeys(("tokens_sold", "tokens_held"), "SmeToken"),
+        **dict.fromkeys(("escrowed_ether", "proceeds_due_ether", "fee_due_ether"), "ether"),
+        **dict.fromkeys(("opening", "closing", "reflection_ends"), "date"),
+    },
     deploy_set=_deploy_set,
     outcomes=(("raised", "state.raised"), ("success", "state.successful"), ("tokens_sold", "state.tokens_sold")),
 )

@@ -442,6 +442,14 @@ USE_CASE = UseCase(
     driver=SupplyChainDriver,
     contracts=("SupplyChain",),
     charts=("s4chain.reports.charts:provenance_graph", "s4chain.reports.charts:co2_per_leg"),
+    amounts={"co2Mg": "=kg CO2e:6", "massKg": "=kg", "distanceKm": "=km"},
+    state_units={
+        "co2_kg": "=kg CO2e",
+        "intensities": "=g CO2e/t·km",
+        "temp_min": "=°C",
+        "temp_max": "=°C",
+        "shipped_at": "date",
+    },
     outcomes=(
         ("lots", "state.lot_count"),
         ("recalled_lots", "sum(1 for lot in state.lots if lot.recalled and lot.kind == 'lot')"),

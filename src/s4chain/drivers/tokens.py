@@ -312,5 +312,18 @@ USE_CASE = UseCase(
     driver=TokenExchangeDriver,
     contracts=("P2PExchange", "TokenFactory"),
     charts=("s4chain.reports.charts:token_trades",),
-    amounts={"sellAmount": "@sellToken", "buyAmount": "@buyToken", "initialSupply": "@token", "cap": "@token"},
+    amounts={
+        "sellAmount": "@sellToken",
+        "buyAmount": "@buyToken",
+        "initialSupply": "@token",
+        "cap": "@token",
+        # A fill, a cancellation: in the tokens of the offer they act on (its OfferCreated).
+        "OfferFilled.amount": "@offerId.sellToken",
+        "OfferFilled.paid": "@offerId.buyToken",
+        "OfferFilled.remaining": "@offerId.sellToken",
+        "OfferCancelled.refunded": "@offerId.sellToken",
+        "ProceedsCredited.amount": "ether",  # a fill paid in ether, credited for a pull
+        "Withdrawn.amount": "ether",
+    },
+    state_units={"total_supply": "@address", "cap": "@address", "ether_owed": "ether"},
 )

@@ -85,9 +85,18 @@ class UseCase:
     deploy_set: DeploySet | None = None  # `s4chain deploy`'s way, when not `driver.deploy(chain, params, **roles)`
     optional_contracts: tuple[str, ...] = ()  # the contracts some deployments have (a sale's vesting wallet)
     # The unit of each amount its events carry, by argument name (a struct's fields too), for the report: a
-    # contract of the set (its token's symbol and decimals), "ether", or "@arg", the token whose address the
-    # event's argument `arg` holds (the zero address: ether). A token's own Transfer and Approval need none.
+    # contract of the set (its token's symbol and decimals), "ether", "@arg", the token whose address the
+    # event's argument `arg` holds (the zero address: ether), "@key.arg", the token in `arg` of the set's earlier
+    # event with the same `key` (a fill's amount: "@offerId.sellToken", from its OfferCreated), or "=name:decimals",
+    # a unit of its own ("=kg CO2e:6": the raw figure in millionths of a kg). A token's own Transfer and Approval
+    # need none. Keys are an argument's name or `Event.argument`.
     amounts: Mapping[str, str] = field(default_factory=dict, hash=False)
+    # The unit of each field of the driver's `state()` (already in domain numbers: 1500 EUR, not base units), by
+    # field name at any depth (a mapping's or list's items take their field's), for the report's final state: a
+    # contract of the set (its token's symbol), "ether", "@field" (the token whose address the sibling `field`
+    # holds), "date" (a unix time), "duration" (seconds) or "=text" (a unit of its own: "=kg", "=bps"). Without a
+    # declaration, names say: `*_at` a date, `*_ether` ether, `*_kg` kg, `*_bps` basis points.
+    state_units: Mapping[str, str] = field(default_factory=dict, hash=False)
     # The outcome metrics a sweep reports for each set of this use case by default (a scenario's `outcomes:` says
     # otherwise): (name, expression over `state`, the set's final `state()`), docs/sweeps.md.
     outcomes: tuple[tuple[str, str], ...] = ()

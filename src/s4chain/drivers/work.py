@@ -305,4 +305,5 @@ USE_CASE = UseCase(
     amounts=dict.fromkeys(
         ("total", "paid", "refunded", "net", "fee", "toFreelancer", "toFirm", "amount"), "EuroStablecoin"
     ),
+    state_units=dict.fromkeys(("held", "locked", "owed"), "EuroStablecoin"),
 )

@@ -25,7 +25,6 @@ from s4chain.reports.labels import Labels, amount, decimal_of
 
 BLUE, RED, GREY, GREEN = "#3b6fd4", "#b3261e", "#6b7280", "#19734a"
 DAY = 86_400
-EURO = Decimal(10) ** 6
 
 
 def svg(figure: Figure) -> str:
@@ -75,13 +74,14 @@ def sale_raise(scenario: dict[str, Any], set_name: str) -> str | None:
     """The amount raised over time (purchases up, revocations down) against the goal and the hard cap."""
     sale = scenario["deployments"][set_name].get("TokenSale")
     state = scenario["final_states"].get(set_name, {})
+    labels = Labels.of(scenario)
     points = [(0.0, Decimal(0))]
     raised = Decimal(0)
     for step in scenario["steps"]:
         for event in step["events"]:
             if event["address"] != sale or event["name"] not in ("TokensPurchased", "PurchaseRevoked"):
                 continue
-            amount = Decimal(event["args"]["eurValue"]) / EURO
+            amount = decimal_of(int(event["args"]["eurValue"]), labels.unit_of(event, "eurValue"))
             raised += amount if event["name"] == "TokensPurchased" else -amount
             points.append((_days(scenario, step["at"]), raised))
     if len(points) == 1:
@@ -92,7 +92,7 @@ def sale_raise(scenario: dict[str, Any], set_name: str) -> str | None:
         if key in state:
             axis.axhline(float(state[key]), color=colour, linestyle="--", label=label)
     axis.set_xlabel("days since the scenario's start")
-    axis.set_ylabel("EUR")
+    axis.set_ylabel(_unit_name(labels, set_name, "EuroStablecoin"))
     axis.set_title("The sale's raise over time")
     axis.legend(loc="upper left")
     return svg(figure)
@@ -195,6 +195,7 @@ def lease_statement(scenario: dict[str, Any], set_name: str) -> str | None:
     """Each lease's account over time: billed, paid (the deposit's share at settlement included) and
     outstanding, with suspensions shaded and fault tickets marked."""
     events = _set_events(scenario, scenario["deployments"][set_name].get("MachineLease"))
+    labels = Labels.of(scenario)
     leases = sorted({int(e["args"]["leaseId"]) for _, e in events if e["name"] == "Billed"})
     if not leases:
         return None
@@ -213,14 +214,14 @@ def lease_statement(scenario: dict[str, Any], set_name: str) -> str | None:
                 continue
             day = _days(scenario, at)
             if event["name"] == "Billed":
-                billed += Decimal(args["charge"]) / EURO
-                outstanding = Decimal(args["outstanding"]) / EURO
+                billed += _euros(labels, event, "charge")
+                outstanding = _euros(labels, event, "outstanding")
             elif event["name"] == "Paid":
-                paid += Decimal(args["amount"]) / EURO
-                outstanding = Decimal(args["outstanding"]) / EURO
+                paid += _euros(labels, event, "amount")
+                outstanding = _euros(labels, event, "outstanding")
             elif event["name"] == "LeaseSettled":
-                paid += Decimal(args["fromDeposit"]) / EURO
-                outstanding = Decimal(args["unpaid"]) / EURO
+                paid += _euros(labels, event, "fromDeposit")
+                outstanding = _euros(labels, event, "unpaid")
             elif event["name"] == "Suspended":
                 suspended_since = day
             elif event["name"] in ("Reinstated", "LeaseEnded") and suspended_since is not None:
@@ -233,13 +234,18 @@ def lease_statement(scenario: dict[str, Any], set_name: str) -> str | None:
         for name, colour in (("billed", BLUE), ("paid", GREEN), ("outstanding", RED)):
             points = series[name]
             axis.step([p[0] for p in points], [p[1] for p in points], where="post", color=colour, label=name)
-        handles, labels = axis.get_legend_handles_labels()
-        unique = dict(zip(labels, handles, strict=True))
+        handles, names = axis.get_legend_handles_labels()
+        unique = dict(zip(names, handles, strict=True))
         axis.legend(unique.values(), unique.keys(), loc="upper left", fontsize=8)
-        axis.set_ylabel("EUR")
+        axis.set_ylabel(_unit_name(labels, set_name, "EuroStablecoin"))
         axis.set_title(f"Lease {lease}: the statement over time")
     axes[-1, 0].set_xlabel("days since the scenario's start")
     return svg(figure)
+
+
+def _euros(labels: Labels, event: dict[str, Any], argument: str) -> Decimal:
+    """An amount of the lease's stablecoin, in its own decimals (as the use case declares the argument)."""
+    return decimal_of(int(event["args"][argument]), labels.unit_of(event, argument))
 
 
 Chart = Callable[[dict[str, Any], str], str | None]  # (the scenario's report data, a set's name) -> SVG or None

@@ -82,6 +82,7 @@ def report_data(runs: list[ScenarioRun], studies: list[dict[str, str]] | None = 
                 "start": run.start,
                 "time_shift": run.time_shift,
                 "summary": run_summary(run),
+                "deployment_console": run.deployment_console,
                 "steps": [asdict(step) for step in run.steps],
             }
             for run in runs

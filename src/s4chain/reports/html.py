@@ -61,6 +61,17 @@ def _console(step: Mapping[str, Any]) -> str:
     return "".join(f"<pre class=console>{html.escape(text)}</pre>" for text in step.get("console") or [])
 
 
+def _deployment_console(scenario: Mapping[str, Any]) -> str:
+    """The console.log lines the contracts printed while they were deployed (before the first step), folded away."""
+    lines = scenario.get("deployment_console") or []
+    if not lines:
+        return ""
+    return (
+        f"<details class=deployment-console><summary>console.log during the deployment ({len(lines)})</summary>"
+        f"{_console({'console': lines})}</details>"
+    )
+
+
 def _trace(step: Mapping[str, Any]) -> str:
     """A step's call trace (a failed step's, every step's with `replay --trace`), folded away."""
     trace = step.get("trace")
@@ -96,24 +107,13 @@ def _step_rows(scenario: Mapping[str, Any], labels: Labels) -> str:
     return "".join(rows)
 
 
-def _state_value(value: Any) -> str:
-    if isinstance(value, dict | list):
-        return f"<code>{html.escape(json.dumps(value, default=str))}</code>"
-    return html.escape(str(value))
-
-
 def _final_state(scenario: Mapping[str, Any], labels: Labels) -> str:
-    """Each set's state at the end (the driver's `state()`, in its domain units), one row per field."""
-    tables = []
-    for set_name, state in scenario["final_states"].items():
-        fields = state.items() if isinstance(state, dict) else [("value", state)]
-        rows = "".join(
-            f"<tr><th>{html.escape(str(k))}</th><td>"
-            f"{labels.value(v) if isinstance(v, str) and v in labels.names else _state_value(v)}</td></tr>"
-            for k, v in fields
-        )
-        tables.append(f"<h4>{html.escape(set_name)}</h4><table class=state>{rows}</table>")
-    return "".join(tables)
+    """Each set's state at the end (the driver's `state()`, in its domain units), one row per field: amounts with
+    their units, times as dates (`Labels.state`)."""
+    return "".join(
+        f"<h4>{html.escape(set_name)}</h4>{labels.state(set_name, state)}"
+        for set_name, state in scenario["final_states"].items()
+    )
 
 
 def _contracts(scenario: Mapping[str, Any]) -> str:
@@ -173,6 +173,7 @@ def _story(scenario: dict[str, Any]) -> str:
 {transactions} transaction hash(es)</summary>
 <table><tr><th>#</th><th>line</th><th>time</th><th>actor</th><th>action</th><th>gas</th><th>outcome</th>
 <th>events</th><th>transactions</th></tr>{_step_rows(scenario, labels)}</table></details>
+{_deployment_console(scenario)}
 <details class=final-state><summary>Final state</summary>{_final_state(scenario, labels) or "<p>none recorded</p>"}
 </details>
 <details><summary>Gas per step</summary><div class=chart>{gas_per_step(scenario)}</div></details>

@@ -86,6 +86,7 @@ class ScenarioRun:
     start: int = 0
     time_shift: int = 0  # seconds the file's dates were moved forward by (`--shift-time`)
     deployment_gas: int = 0
+    deployment_console: list[str] = field(default_factory=list)  # console.log lines the deployment printed
     steps: list[StepRecord] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -267,6 +268,7 @@ class Replayer:
                     run.seconds = time.perf_counter() - started
                     return run
             run.deployment_gas = setup.gas_used
+            run.deployment_console = [str(line) for line in self.chain.console.drain()]
             if on_deployed is not None:
                 on_deployed(run)
         else:
@@ -450,7 +452,7 @@ class Replayer:
             self._judge(record, planned.expect, caught)
         if record.transactions and (self.trace or record.outcome != "ok"):
             record.trace = self._traces(record.transactions)
-        # What was logged since the last step (the deployment's, for the first one), the checks' calls included.
+        # What was logged since the last step (the deployment's are the run's own), the checks' calls included.
         record.console = [str(line) for line in self.chain.console.drain()]
         return record
 

@@ -5,7 +5,9 @@ highest per key is kept. Printed at the end of the run and written as JSON (`bui
 `--s4-gas-report PATH`), which `s4chain gas check` compares with the committed `gas-snapshot.json`.
 
 The JSON file: `{"contracts": {name: {"deployment": stats, "functions": {function: stats}}}, "recorded": {key:
-gas}}`, stats being `{"calls", "min", "mean", "median", "max"}`.
+gas}, "partial": [reason, ...]}`, stats being `{"calls", "min", "mean", "median", "max"}`; `partial` says why the run
+that wrote it was not the whole suite (a test file named, `-k`, stopped at a failure...), empty for a whole run: the
+gate then compares only the figures such a run measured (`s4chain gas check`) and refuses to update the snapshot.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ class GasReport:
     def __init__(self) -> None:
         self.entries: dict[str, int] = {}  # what tests recorded themselves
         self.calls: Calls = {}
+        self.partial: list[str] = []  # why the run was not the whole suite (the plugin fills it in at its end)
 
     def record(self, key: str, gas_used: int) -> int:
         """Record the gas of `key` (e.g. `TokenSale.buy`); the highest figure seen for a key is kept."""
@@ -78,7 +81,7 @@ class GasReport:
     # --- pytest-xdist: a worker's figures as plain lists, merged on the controller ---------------------------
     def portable(self) -> dict[str, Any]:
         calls = {c: {f: sorted(n.items()) for f, n in fs.items()} for c, fs in self.calls.items()}
-        return {"recorded": self.entries, "calls": calls}
+        return {"recorded": self.entries, "calls": calls, "partial": self.partial}
 
     def merge(self, portable: dict[str, Any]) -> None:
         for key, gas in portable.get("recorded", {}).items():
@@ -88,6 +91,7 @@ class GasReport:
                 counts = self.calls.setdefault(contract, {}).setdefault(function, Counter())
                 for gas, count in pairs:
                     counts[gas] += count
+        self.partial += [reason for reason in portable.get("partial", []) if reason not in self.partial]
 
     # --- output ----------------------------------------------------------------------------------------------
     def data(self) -> dict[str, Any]:
@@ -98,7 +102,7 @@ class GasReport:
                 entry["deployment"] = stats(functions[DEPLOYMENT])
             entry["functions"] = {f: stats(n) for f, n in sorted(functions.items()) if f != DEPLOYMENT}
             contracts[contract] = entry
-        return {"contracts": contracts, "recorded": dict(sorted(self.entries.items()))}
+        return {"contracts": contracts, "recorded": dict(sorted(self.entries.items())), "partial": self.partial}
 
     def write(self, path: Path) -> None:
         write_json_atomic(path, self.data())

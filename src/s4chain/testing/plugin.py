@@ -1,8 +1,9 @@
 """The s4chain pytest plugin, registered through the `pytest11` entry point.
 
 The gas report (`s4chain.testing.gas`): every transaction of the run counted per contract and function, printed at
-the end as forge's gas report and written to build/gas-report.json (or `--s4-gas-report PATH`); under pytest-xdist
-each worker counts its own and the controller merges them, so the file is the serial run's.
+the end as forge's gas report (not with `--s4-no-gas-table` or the ini option `s4_gas_table = false`) and written to
+build/gas-report.json (or `--s4-gas-report PATH`), noting why a run was partial; under pytest-xdist each worker
+counts its own and the controller merges them, so the file is the serial run's.
 Fixtures: `gas_report` (to record a figure of one's own as well),
 `s4_project`, `compiled` (the project's artifacts, compiled once per session), `s4_chain` (the
 session's chain), `chain` (the same chain, for a test), `accounts`, and `anvil` (an anvil node on a free
@@ -46,6 +47,7 @@ from s4chain.chain.errors import NodeError
 from s4chain.chain.pcs import CoverageRecorder
 from s4chain.chain.rpc import RpcChain
 from s4chain.chain.trace import revert_trace
+from s4chain.chain.trace_console import drain_every_chain
 from s4chain.compiler import ArtifactStore, CompilerError, compile_project
 from s4chain.errors import S4ChainError
 from s4chain.project import Project, ProjectNotFoundError
@@ -80,6 +82,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="write the run's gas report (JSON) to PATH (default: the project's build/gas-report.json)",
     )
+    group.addoption(
+        "--s4-no-gas-table",
+        action="store_false",
+        dest="s4_gas_table",
+        default=None,
+        help="do not print the gas tables at the end of the run (the JSON gas report is still written); "
+        "the ini option s4_gas_table = false does the same for every run",
+    )
+    parser.addini("s4_gas_table", type="bool", default=True, help="print the s4chain gas tables at the end of a run")
     group.addoption(
         "--s4-backend",
         choices=BACKENDS,
@@ -202,14 +213,14 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """Under each test: the console.log lines its contracts printed on the session chain, and when it failed on a
+    """Under each test: the console.log lines its contracts printed on any chain (the session's, or one the test
+    made, even one already collected), and when it failed on a
     reverted transaction, that transaction's call trace (pytest shows both with a failure, `-rP` for a pass). A node
     that is down or misbehaves fails a test with one line, not the transport's chained tracebacks."""
     report = yield
     if call.excinfo is not None and call.excinfo.errisinstance(NodeError):
         report.longrepr = f"{call.excinfo.typename}: {call.excinfo.value}"
-    chain = item.config.stash[_ANCHORS].chain
-    lines = chain.console.drain() if chain is not None else []
+    lines = drain_every_chain()
     if lines:
         report.sections.append((f"s4chain console.log ({call.when})", "\n".join(map(str, lines))))
     if report.failed and call.excinfo is not None:
@@ -280,10 +291,43 @@ def _is_xdist_worker(config: pytest.Config) -> bool:
     return hasattr(config, "workerinput")
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
+def _partial_reasons(session: pytest.Session, exitstatus: int | pytest.ExitCode) -> list[str]:
+    """Why this run is not the whole suite (its gas report then lacks figures the snapshot holds); none for a run
+    of the configured test paths (`addopts`' own `-m` included), whether it passed or not."""
+    config, reasons = session.config, []
+    if config.args_source == pytest.Config.ArgsSource.ARGS:
+        given = [(config.invocation_params.dir / arg.split("::")[0]).resolve() for arg in config.args]
+        testpaths = config.getini("testpaths")
+        if testpaths:  # every configured test path under one given
+            wanted = [(config.rootpath / p).resolve() for p in testpaths]
+            narrower = not all(any(w.is_relative_to(g) for g in given) for w in wanted)
+        else:  # no suite configured (a project of `s4chain init`): a folder given is the suite, a file is not
+            narrower = not all(g.is_dir() for g in given)
+        if narrower or any("::" in arg for arg in config.args):
+            reasons.append(f"only {' '.join(config.args)}" + (f" of {' '.join(testpaths)}" if testpaths else ""))
+    addopts = config.getini("addopts")
+    configured_marks = next((addopts[i + 1] for i, a in enumerate(addopts[:-1]) if a == "-m"), "")
+    selections = {
+        "-k": config.getoption("keyword", ""),
+        "-m": config.getoption("markexpr", "") if config.getoption("markexpr", "") != configured_marks else "",
+        "--deselect": " ".join(config.getoption("deselect", None) or ()),
+        "--last-failed": config.getoption("lf", False),
+        "--stepwise": config.getoption("stepwise", False),
+    }
+    reasons += [
+        f"{option} {value}".strip() if value is not True else option for option, value in selections.items() if value
+    ]
+    if session.shouldfail or session.shouldstop or exitstatus == pytest.ExitCode.INTERRUPTED:
+        reasons.append(f"stopped early ({session.shouldfail or session.shouldstop or 'interrupted'})")
+    return reasons
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int | pytest.ExitCode) -> None:
     """Map what ran to source lines (--s4-coverage). On a pytest-xdist worker: hand the figures it recorded to the
-    controller, which reports them all."""
+    controller, which reports them all. Elsewhere: note in the gas report whether the run was partial."""
     config = session.config
+    if not _is_xdist_worker(config):
+        config.stash[_GAS_REPORT].partial = _partial_reasons(session, exitstatus)
     if _RECORDER in config.stash and _COMPILED in config.stash:
         store: ArtifactStore = config.stash[_COMPILED]
         config.stash[_COVERAGE].merge(Coverage.of(store, config.stash[_RECORDER][0].counts.values()))
@@ -309,11 +353,13 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
     report = config.stash[_GAS_REPORT]
     if not (report.entries or report.calls) or _is_xdist_worker(config):
         return
-    if report.calls:
+    table = config.getoption("s4_gas_table")
+    table = config.getini("s4_gas_table") if table is None else table
+    if report.calls and table:
         terminalreporter.section("gas report (every transaction of the run)")
         for line in report.tables():
             terminalreporter.write_line(line)
-    if report.entries:
+    if report.entries and table:
         terminalreporter.section("gas recorded by the tests (highest per key)")
         for line in report.lines():
             terminalreporter.write_line(line)
@@ -324,7 +370,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
         except ProjectNotFoundError:  # a suite outside a project (its gas still printed above)
             return
     report.write(Path(path))
-    terminalreporter.write_line(f"gas report written to {path}")
+    partial = f" (a partial run: {'; '.join(report.partial)})" if report.partial else ""
+    terminalreporter.write_line(f"gas report written to {path}{partial}")
 
 
 def _report_coverage(terminal: pytest.TerminalReporter, config: pytest.Config, coverage: Coverage) -> None:
