@@ -100,7 +100,13 @@ def sweep_command(
     with Progress(*columns, console=err) as bar:
         task = bar.add_task(f"{loaded.scenario.name} (runs not in the results yet)", total=None)
         rows, progress = run_sweep(
-            jobs, Bundle.of(store), results, workers=count, cluster=cluster, on_row=lambda _: bar.advance(task)
+            jobs,
+            Bundle.of(store),
+            results,
+            workers=count,
+            cluster=cluster,
+            on_row=lambda _: bar.advance(task),
+            on_plan=lambda planned: bar.update(task, total=planned.total - planned.skipped),
         )
     elapsed = time.perf_counter() - started
     swept = [name for name, _ in axes] + [name for name, _ in samples]

@@ -43,10 +43,12 @@ def run_sweep(
     workers: int,
     cluster: str | None = None,
     on_row: Callable[[dict[str, Any]], None] | None = None,
+    on_plan: Callable[[Progress], None] | None = None,
     execute: Execute = run_job,
 ) -> tuple[list[dict[str, Any]], Progress]:
     """Every job whose run is not in `results` yet, run and written there; answers the rows of this sweep's
-    runs (earlier ones too) and what was done."""
+    runs (earlier ones too) and what was done. `on_plan` hears how many runs there are and how many are skipped,
+    before any runs; `on_row` hears each row as it comes."""
     existing = read_rows(results)
     versions = {row.get("scenario_sha256") for row in existing} - {job.digest for job in jobs}
     if existing and versions:
@@ -57,6 +59,8 @@ def run_sweep(
     known = {row["run_id"]: row for row in existing}
     todo = [job for job in jobs if job.run.run_id not in known]
     progress = Progress(skipped=len(jobs) - len(todo), total=len(jobs))
+    if on_plan is not None:
+        on_plan(progress)
     rows = list(existing)
     last_flush = time.monotonic()
     source = _dask(todo, bundle, cluster, progress) if cluster else _local(todo, bundle, workers, progress, execute)
@@ -87,12 +91,26 @@ def _local(
     pending = list(reversed(jobs))  # popped from the end: in the plan's order
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["s4chain.sweeps.worker"])
-    busy: dict[_Worker, Job | None] = {}
+    busy: dict[_Worker, Job | None] = {}  # each worker and the job it holds
+
+    def hand(worker: _Worker) -> None:
+        """The next pending job to `worker`; a worker found dead while idle lost nothing: a new one takes it."""
+        while pending:
+            job = pending.pop()
+            try:
+                worker.connection.send(job)
+            except OSError:
+                pending.append(job)
+                worker.stop()
+                worker = _Worker.start(context, bundle, execute)
+                continue
+            busy[worker] = job
+            return
+        busy[worker] = None
+
     try:
         for _ in range(max(1, min(workers, len(pending)))):
-            busy[_Worker.start(context, bundle, execute)] = None
-        for worker in list(busy):
-            busy[worker] = worker.give(pending)
+            hand(_Worker.start(context, bundle, execute))
         while any(job is not None for job in busy.values()):
             ready = wait([w.connection for w, job in busy.items() if job is not None])
             for worker in [w for w in busy if w.connection in ready]:
@@ -109,10 +127,9 @@ def _local(
                         progress.retried += 1
                         pending.append(job)
                     if pending:
-                        worker = _Worker.start(context, bundle, execute)
-                        busy[worker] = worker.give(pending)
+                        hand(_Worker.start(context, bundle, execute))
                     continue
-                busy[worker] = worker.give(pending)  # the next job first, so the worker runs while the row is kept
+                hand(worker)  # the next job first, so the worker runs while the row is kept
                 yield row
     finally:
         for worker in busy:
@@ -133,14 +150,6 @@ class _Worker:
         process.start()
         theirs.close()  # the worker's end lives in the worker only: its death closes the pipe
         return cls(process, ours)
-
-    def give(self, pending: list[Job]) -> Job | None:
-        """The next pending job, sent to this worker (None when there is none left)."""
-        if not pending:
-            return None
-        job = pending.pop()
-        self.connection.send(job)
-        return job
 
     def stop(self) -> None:
         with contextlib.suppress(OSError):  # already gone
