@@ -37,7 +37,8 @@ def test_the_lease_study_reports_revenue_cost_and_defaults_by_default(compiled: 
     assert own["passed"] and 0 < own["defaults"] < 3  # the seed gives both kinds of plant
     assert defaults["revenue"] == own["revenue"] > 0
     assert defaults["unpaid"] == own["unpaid"]
-    assert defaults["defaults"] == defaults["suspensions"] == own["suspensions"] == own["defaults"]  # each defaulter suspended once
+    # Each defaulter is suspended once, and ends not active.
+    assert defaults["defaults"] == defaults["suspensions"] == own["suspensions"] == own["defaults"]
     assert defaults["lessee_cost_per_hour"] == own["cost_per_hour"] > 0
 
 
