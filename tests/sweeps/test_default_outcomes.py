@@ -53,3 +53,12 @@ def test_the_freelance_study_reports_income_rejections_and_disputes_by_default(c
     assert defaults["refunded"] == own["refunded_to_plant"]
     assert defaults["rejections"] == own["rejections"] == rejected
     assert defaults["disputes"] == own["disputes"]  # every dispute was split by the arbiter
+
+
+def test_a_lease_suspended_then_reinstated_is_no_default(compiled: ArtifactStore) -> None:
+    """Scenario 03's lessee pays late once (suspended, then reinstated when it pays): one suspension, no default."""
+    loaded = load_scenario(REPO / "scenarios" / "03-compressor-leased-six-months.yaml", lambda n: compiled.get(n).abi)
+    replayer = Replayer(InProcessChain(compiled), loaded)
+    outcomes = measure(loaded.scenario, replayer.drivers, replayer.run(), loaded.parameters)
+    assert outcomes["passed"] and outcomes["suspensions"] == 1 and outcomes["defaults"] == 0
+    assert outcomes["revenue"] == 13650 and outcomes["lessee_cost_per_hour"] > 0

@@ -152,11 +152,11 @@ class LeasingState(BaseModel):
     outstanding: Decimal  # billed and not paid
     credits: Decimal  # SLA credits granted
     active: int  # leases active now
-    defaults: int  # leases suspended at least once (a bill unpaid past its grace)
-    suspensions: int
+    defaults: int  # leases suspended for a bill unpaid past its grace and never reinstated (paid) since
+    suspensions: int  # suspensions, of defaulted leases and of leases reinstated later
     terminated: int  # leases the lessor ended while suspended
     hours: int  # machine-hours metered on the leased machines
-    cost_per_hour: Decimal  # what the lessees who never defaulted paid per machine-hour (0 without hours)
+    cost_per_hour: Decimal  # what the lessees not in default paid per machine-hour (0 without hours)
 
 
 @dataclass(eq=False)
@@ -441,7 +441,7 @@ class LeasingDriver(MintsTestEuros):
     def state(self) -> LeasingState:
         """Every lease's account summed up, from the leases' records and the contract's events."""
         leases: list[int] = []
-        suspended: set[int] = set()
+        suspended: set[int] = set()  # suspended and never reinstated since: in default
         suspensions = terminated = 0
         for event in events_of(self.chain, self.lease):
             if event.name == "Subscribed":
@@ -449,6 +449,8 @@ class LeasingDriver(MintsTestEuros):
             elif event.name == "Suspended":
                 suspensions += 1
                 suspended.add(int(event.args["leaseId"]))
+            elif event.name == "Reinstated":
+                suspended.discard(int(event.args["leaseId"]))
             elif event.name == "LeaseEnded" and event.args["terminated"]:
                 terminated += 1
         statements = [self.statement(lease_id) for lease_id in leases]
