@@ -3,12 +3,15 @@ runs' replay commands, resume, a worker lost mid-sweep, one row replayed alone, 
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shlex
+import signal
+import time
+from collections import Counter
 from pathlib import Path
 
-import psutil
 import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner, Result
@@ -18,6 +21,7 @@ from s4chain.sweeps.report import replay_command
 from s4chain.sweeps.runner import run_sweep
 from s4chain.sweeps.worker import Bundle
 from tests.sweeps.conftest import REPO, comparable, jobs_of
+from tests.sweeps.counting import counted, executions
 
 
 def cli(*args: str) -> Result:
@@ -74,24 +78,42 @@ def test_a_row_replays_alone_with_its_command(small_sale: Path, tmp_path: Path, 
         assert float(scenario["final_states"]["sale"]["raised"]) == row["raised"]
 
 
-def test_a_worker_lost_mid_sweep_loses_only_runs_in_flight(small_sale: Path, tmp_path: Path, bundle: Bundle) -> None:
+def test_a_worker_lost_mid_sweep_loses_only_its_own_run(small_sale: Path, tmp_path: Path, bundle: Bundle) -> None:
     jobs = jobs_of(small_sale, [("rate", [0, 0.5])], 4)
-    killed: list[int] = []
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    done: set[str] = set()
+    killed: list[tuple[str, int]] = []  # (run id, pid) of the execution killed
 
-    def kill_a_worker(_: dict[str, object]) -> None:
+    def kill_a_busy_worker(row: dict[str, object]) -> None:
+        done.add(str(row["run_id"]))
         if killed:
             return
-        # The pool's workers are the fork server's children (the server and the resource tracker are ours).
-        servers = {child.pid for child in psutil.Process(os.getpid()).children()}
-        workers = [child for child in psutil.Process(os.getpid()).children(recursive=True) if child.pid not in servers]
-        workers[0].kill()
-        killed.append(workers[0].pid)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # a worker that has started a run not yet in
+            running = [(run, pid) for run, pid in executions(marks) if run not in done]
+            if running:
+                os.kill(running[0][1], signal.SIGKILL)
+                killed.append(running[0])
+                return
+            time.sleep(0.01)
 
-    rows, progress = run_sweep(jobs, bundle, tmp_path / "r.parquet", workers=2, on_row=kill_a_worker)
+    rows, progress = run_sweep(
+        jobs,
+        bundle,
+        tmp_path / "r.parquet",
+        workers=2,
+        on_row=kill_a_busy_worker,
+        execute=functools.partial(counted, str(marks)),
+    )
     assert killed
-    assert progress.retried >= 1
     assert sorted(row["run_id"] for row in rows) == sorted(job.run.run_id for job in jobs)
     assert all(row.get("error") is None for row in rows)
+    counts = Counter(run for run, _ in executions(marks))
+    # Every run executed once, but the killed worker's own run (twice, unless its row was already sent): the
+    # other worker's runs, finished or in flight, are not run again.
+    assert set(counts.values()) <= {1, 2} and {run for run, n in counts.items() if n == 2} <= {killed[0][0]}
+    assert progress.retried == sum(n - 1 for n in counts.values())
     alone, _ = run_sweep(jobs, bundle, tmp_path / "alone.parquet", workers=1)
     assert comparable(rows) == comparable(alone)
 

@@ -17,6 +17,7 @@ from typing import NoReturn, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from s4chain.errors import S4ChainError
 
@@ -37,7 +38,8 @@ def note(line: str) -> None:
 
 
 def fail(message: str, code: int = USAGE_ERROR) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    # The message is user text (file names, revert reasons, `[lot.container - 1]`), never markup.
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

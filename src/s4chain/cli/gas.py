@@ -27,6 +27,7 @@ Figures = dict[str, dict[str, int]]
 app = typer.Typer(
     help="The gas regression gate: compare a test run's gas report with gas-snapshot.json (2% tolerance).",
     no_args_is_help=True,
+    rich_markup_mode=None,  # plain help texts, as the main app's
 )
 
 SnapshotOption = Annotated[

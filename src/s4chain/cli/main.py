@@ -31,6 +31,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # help texts are plain: "the project file's `[node]` value" is not a markup tag
     # Every command inherits it: `s4chain compile -h` as well as `s4chain -h`.
     context_settings={"help_option_names": ["-h", "--help"]},
 )

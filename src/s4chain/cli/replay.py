@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -48,7 +49,7 @@ def summary_table(runs: list[ScenarioRun]) -> Table:
     for run in runs:
         failures = len(run.failures)
         table.add_row(
-            run.name,
+            escape(run.name),
             run.use_case,
             str(len(run.steps)),
             str(run.transaction_count),
@@ -81,7 +82,7 @@ def replay_all(
         loaded = journal.order(loaded)
     runs = []
     with Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),  # scenario names are text
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -175,7 +176,8 @@ def print_failures(runs: list[ScenarioRun], console: Console) -> None:
     for run in runs:
         for step in run.failures:
             console.print(
-                f"[red]FAILED[/] {run.file}:{step.line}: step {step.action} by {step.actor}: {step.problem}",
+                "[red]FAILED[/] "
+                + escape(f"{run.file}:{step.line}: step {step.action} by {step.actor}: {step.problem}"),
                 highlight=False,
                 soft_wrap=True,
             )

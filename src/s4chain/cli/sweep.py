@@ -96,12 +96,17 @@ def sweep_command(
     where = f"the Dask scheduler at {cluster}" if cluster else f"{count} local worker(s)"
     typer.echo(f"{len(jobs)} run(s) of {file} on {where}")
     started = time.perf_counter()
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
-    ) as bar:
+    columns = (TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err) as bar:
         task = bar.add_task(f"{loaded.scenario.name} (runs not in the results yet)", total=None)
         rows, progress = run_sweep(
-            jobs, Bundle.of(store), results, workers=count, cluster=cluster, on_row=lambda _: bar.advance(task)
+            jobs,
+            Bundle.of(store),
+            results,
+            workers=count,
+            cluster=cluster,
+            on_row=lambda _: bar.advance(task),
+            on_plan=lambda planned: bar.update(task, total=planned.total - planned.skipped),
         )
     elapsed = time.perf_counter() - started
     swept = [name for name, _ in axes] + [name for name, _ in samples]

@@ -142,6 +142,23 @@ class MachineState(BaseModel):
     proposed_device: str  # a device awaiting the lessee's consent, else the zero address
 
 
+class LeasingState(BaseModel):
+    """Every lease's account summed up (a sweep's default outcomes): the lessor's revenue, what the lessees owe,
+    and who defaulted."""
+
+    lease_count: int
+    billed: Decimal
+    revenue: Decimal  # paid to the lessor (from prepaid balances and, at settlement, deposits)
+    outstanding: Decimal  # billed and not paid
+    credits: Decimal  # SLA credits granted
+    active: int  # leases active now
+    defaults: int  # leases suspended for a bill unpaid past its grace and never reinstated (paid) since
+    suspensions: int  # suspensions, of defaulted leases and of leases reinstated later
+    terminated: int  # leases the lessor ended while suspended
+    hours: int  # machine-hours metered on the leased machines
+    cost_per_hour: Decimal  # what the lessees not in default paid per machine-hour (0 without hours)
+
+
 @dataclass(eq=False)
 class LeasingDriver(MintsTestEuros):
     """The deployed leasing contracts and the actions of lessor, lessee, device, keeper and technician."""
@@ -421,6 +438,39 @@ class LeasingDriver(MintsTestEuros):
             open_ticket=lease.openTicket,
         )
 
+    def state(self) -> LeasingState:
+        """Every lease's account summed up, from the leases' records and the contract's events."""
+        leases: list[int] = []
+        suspended: set[int] = set()  # suspended and never reinstated since: in default
+        suspensions = terminated = 0
+        for event in events_of(self.chain, self.lease):
+            if event.name == "Subscribed":
+                leases.append(int(event.args["leaseId"]))
+            elif event.name == "Suspended":
+                suspensions += 1
+                suspended.add(int(event.args["leaseId"]))
+            elif event.name == "Reinstated":
+                suspended.discard(int(event.args["leaseId"]))
+            elif event.name == "LeaseEnded" and event.args["terminated"]:
+                terminated += 1
+        statements = [self.statement(lease_id) for lease_id in leases]
+        hours = {s.machine_id: int(self.registry.hoursOf(s.machine_id)) for s in statements}
+        good = [s for s in statements if s.lease_id not in suspended]
+        good_hours = sum(hours[machine] for machine in {s.machine_id for s in good})
+        return LeasingState(
+            lease_count=len(statements),
+            billed=sum((s.billed for s in statements), Decimal(0)),
+            revenue=sum((s.paid for s in statements), Decimal(0)),
+            outstanding=sum((s.outstanding for s in statements), Decimal(0)),
+            credits=sum((s.credits for s in statements), Decimal(0)),
+            active=sum(1 for s in statements if s.status == "active"),
+            defaults=len(suspended),
+            suspensions=suspensions,
+            terminated=terminated,
+            hours=sum(hours.values()),
+            cost_per_hour=sum((s.paid for s in good), Decimal(0)) / good_hours if good_hours else Decimal(0),
+        )
+
     def machine(self, machine_id: int) -> MachineState:
         """The machine's digital twin."""
         described = self.registry.describe(machine_id)
@@ -469,5 +519,12 @@ USE_CASE = UseCase(
             "slaCredit",
         ),
         "EuroStablecoin",
+    ),
+    outcomes=(
+        ("revenue", "state.revenue"),
+        ("lessee_cost_per_hour", "state.cost_per_hour"),
+        ("unpaid", "state.outstanding"),
+        ("defaults", "state.defaults"),
+        ("suspensions", "state.suspensions"),
     ),
 )

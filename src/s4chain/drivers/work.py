@@ -111,6 +111,13 @@ class EscrowState(BaseModel):
     locked: Decimal  # milestone amounts not yet paid or refunded
     owed: Decimal  # pull balances of every firm, freelancer and the treasury
     balanced: bool
+    # What the missions came to, from the escrow's events (a sweep's default outcomes):
+    freelancer_income: Decimal = Decimal(0)  # credited to freelancers, after the platform fee
+    fees: Decimal = Decimal(0)  # the platform's fee on those payments
+    refunded: Decimal = Decimal(0)  # credited back to firms (refunds and their share of splits)
+    rejections: int = 0  # deliveries rejected
+    disputes: int = 0  # disputes opened
+    splits: int = 0  # disputes the arbiter split
 
 
 @dataclass(eq=False)
@@ -279,9 +286,22 @@ class MissionDriver(MintsTestEuros):
                 milestone = self.escrow.milestoneOf(mission_id, index)
                 if milestone.status < MilestoneStatus.PAID:
                     locked += milestone.amount
+        income = fees = refunded = 0
+        counts = {"MilestoneRejected": 0, "DisputeOpened": 0, "DisputeResolved": 0}
         for event in events_of(self.chain, self.escrow):
             if event.name == "TreasuryChanged":
                 parties.add(address_of(event.args["treasury"]))
+            elif event.name == "Paid":
+                income += event.args["net"]
+                fees += event.args["fee"]
+            elif event.name == "MissionCancelled":
+                refunded += event.args["refund"]
+            elif event.name == "MilestoneRefunded":
+                refunded += event.args["amount"]
+            elif event.name == "DisputeResolved":
+                refunded += event.args["toFirm"]
+            if event.name in counts:
+                counts[event.name] += 1
         owed = sum(int(self.escrow.credits(p)) for p in parties)
         held = int(self.stablecoin.balanceOf(self.escrow))
         return EscrowState(
@@ -291,6 +311,12 @@ class MissionDriver(MintsTestEuros):
             locked=euros(locked),
             owed=euros(owed),
             balanced=held == locked + owed,
+            freelancer_income=euros(income),
+            fees=euros(fees),
+            refunded=euros(refunded),
+            rejections=counts["MilestoneRejected"],
+            disputes=counts["DisputeOpened"],
+            splits=counts["DisputeResolved"],
         )
 
 
@@ -305,5 +331,12 @@ USE_CASE = UseCase(
     amounts=dict.fromkeys(
         ("total", "paid", "refunded", "net", "fee", "toFreelancer", "toFirm", "amount"), "EuroStablecoin"
     ),
-    state_units=dict.fromkeys(("held", "locked", "owed"), "EuroStablecoin"),
+    state_units=dict.fromkeys(("held", "locked", "owed", "freelancer_income", "fees", "refunded"), "EuroStablecoin"),
+    outcomes=(
+        ("income", "state.freelancer_income"),
+        ("platform_fees", "state.fees"),
+        ("refunded", "state.refunded"),
+        ("rejections", "state.rejections"),
+        ("disputes", "state.disputes"),
+    ),
 )

@@ -5,12 +5,12 @@ held, which run again elsewhere."""
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from s4chain.sweeps.worker import Bundle, Job, run_job, set_local_bundle
 
 FLUSH_SECONDS = 2.0  # rows reach the results file at least this often
 MAX_ATTEMPTS = 3  # a run whose worker died this many times is given up (its row says so)
+Execute = Callable[[Job], dict[str, Any]]  # what a local worker does with a job (run_job; tests count runs)
 
 
 class ClusterError(S4ChainError):
@@ -42,9 +43,12 @@ def run_sweep(
     workers: int,
     cluster: str | None = None,
     on_row: Callable[[dict[str, Any]], None] | None = None,
+    on_plan: Callable[[Progress], None] | None = None,
+    execute: Execute = run_job,
 ) -> tuple[list[dict[str, Any]], Progress]:
     """Every job whose run is not in `results` yet, run and written there; answers the rows of this sweep's
-    runs (earlier ones too) and what was done."""
+    runs (earlier ones too) and what was done. `on_plan` hears how many runs there are and how many are skipped,
+    before any runs; `on_row` hears each row as it comes."""
     existing = read_rows(results)
     versions = {row.get("scenario_sha256") for row in existing} - {job.digest for job in jobs}
     if existing and versions:
@@ -55,9 +59,11 @@ def run_sweep(
     known = {row["run_id"]: row for row in existing}
     todo = [job for job in jobs if job.run.run_id not in known]
     progress = Progress(skipped=len(jobs) - len(todo), total=len(jobs))
+    if on_plan is not None:
+        on_plan(progress)
     rows = list(existing)
     last_flush = time.monotonic()
-    source = _dask(todo, bundle, cluster, progress) if cluster else _local(todo, bundle, workers, progress)
+    source = _dask(todo, bundle, cluster, progress) if cluster else _local(todo, bundle, workers, progress, execute)
     try:
         for row in source:
             rows.append(row)
@@ -74,37 +80,98 @@ def run_sweep(
     return [row for row in rows if row["run_id"] in wanted], progress
 
 
-def _local(jobs: Sequence[Job], bundle: Bundle, workers: int, progress: Progress) -> Iterator[dict[str, Any]]:
-    """The jobs on `workers` processes, forked from a fork server (a fresh interpreter that imported s4chain once:
-    nothing inherited from this process but the bundle, and each worker starts in milliseconds rather than
-    importing web3 and py-evm again). A process that dies breaks the pool: the runs it held (and the others in
-    flight) are sent again to a new pool."""
+def _local(
+    jobs: Sequence[Job], bundle: Bundle, workers: int, progress: Progress, execute: Execute
+) -> Iterator[dict[str, Any]]:
+    """The jobs on `workers` processes, each forked from a fork server (a fresh interpreter that imported s4chain
+    once: nothing inherited from this process, and each worker starts in milliseconds rather than importing web3
+    and py-evm again) and handed one job at a time through its own pipe. A process that dies loses only the job it
+    held: that job goes to a new process (up to MAX_ATTEMPTS times); the other workers carry on."""
     attempts = {job.run.run_id: 0 for job in jobs}
-    pending = list(jobs)
+    pending = list(reversed(jobs))  # popped from the end: in the plan's order
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["s4chain.sweeps.worker"])
-    while pending:
-        with ProcessPoolExecutor(
-            max_workers=max(1, min(workers, len(pending))),
-            mp_context=context,
-            initializer=set_local_bundle,
-            initargs=(bundle,),
-        ) as pool:
-            futures: dict[Future[dict[str, Any]], Job] = {pool.submit(run_job, job): job for job in pending}
-            pending = []
-            while futures:
-                finished, _ = wait(futures, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    job = futures.pop(future)
-                    try:
-                        yield future.result()
-                    except BrokenProcessPool:
-                        attempts[job.run.run_id] += 1
-                        if attempts[job.run.run_id] >= MAX_ATTEMPTS:
-                            yield _lost(job)
-                        else:
-                            progress.retried += 1
-                            pending.append(job)
+    busy: dict[_Worker, Job | None] = {}  # each worker and the job it holds
+
+    def hand(worker: _Worker) -> None:
+        """The next pending job to `worker`; a worker found dead while idle lost nothing: a new one takes it."""
+        while pending:
+            job = pending.pop()
+            try:
+                worker.connection.send(job)
+            except OSError:
+                pending.append(job)
+                worker.stop()
+                worker = _Worker.start(context, bundle, execute)
+                continue
+            busy[worker] = job
+            return
+        busy[worker] = None
+
+    try:
+        for _ in range(max(1, min(workers, len(pending)))):
+            hand(_Worker.start(context, bundle, execute))
+        while any(job is not None for job in busy.values()):
+            ready = wait([w.connection for w, job in busy.items() if job is not None])
+            for worker in [w for w in busy if w.connection in ready]:
+                job = busy.pop(worker)
+                assert job is not None
+                try:
+                    row = worker.connection.recv()
+                except (EOFError, OSError):  # the process died with the job: only this job is run again
+                    worker.stop()
+                    attempts[job.run.run_id] += 1
+                    if attempts[job.run.run_id] >= MAX_ATTEMPTS:
+                        yield _lost(job)
+                    else:
+                        progress.retried += 1
+                        pending.append(job)
+                    if pending:
+                        hand(_Worker.start(context, bundle, execute))
+                    continue
+                hand(worker)  # the next job first, so the worker runs while the row is kept
+                yield row
+    finally:
+        for worker in busy:
+            worker.stop()
+
+
+@dataclass(eq=False)
+class _Worker:
+    """A local worker process and the coordinator's end of its pipe."""
+
+    process: Any  # multiprocessing's Process of the fork server's context
+    connection: Connection
+
+    @classmethod
+    def start(cls, context: Any, bundle: Bundle, execute: Execute) -> _Worker:
+        ours, theirs = context.Pipe()
+        process = context.Process(target=_serve, args=(theirs, bundle, execute), daemon=True)
+        process.start()
+        theirs.close()  # the worker's end lives in the worker only: its death closes the pipe
+        return cls(process, ours)
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):  # already gone
+            self.connection.send(None)
+        self.connection.close()
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+
+
+def _serve(connection: Connection, bundle: Bundle, execute: Execute) -> None:
+    """A local worker's loop: a job in, its row out, until told to stop (None) or its pipe closes."""
+    set_local_bundle(bundle)
+    while True:
+        try:
+            job = connection.recv()
+        except EOFError:
+            return
+        if job is None:
+            return
+        connection.send(execute(job))
 
 
 def _lost(job: Job) -> dict[str, Any]:
