@@ -6,7 +6,8 @@ both once (forge build, s4chain's compile cache; compilation is left out of the 
 build leaves it out), then runs, taking turns `--runs` times: `forge test`, `pytest --s4-backend revm` and `pytest`
 (py-evm), each a fresh process, and measures its CPU (user + system of the child, `RUSAGE_CHILDREN`) and wall
 time. It prints a table of the medians and, as its last line, one JSON object with `foundry_cpu_s`,
-`s4chain_revm_cpu_s`, `s4chain_pyevm_cpu_s`, `revm_over_foundry`, `pyevm_over_foundry` (and the wall figures).
+`s4chain_revm_cpu_s`, `s4chain_pyevm_cpu_s`, `revm_over_foundry`, `pyevm_over_foundry` (and the wall figures;
+`*_nohyp_*`: revm with `-p no:hypothesispytest`, see the row's comment).
 
     .venv/bin/python scripts/bench_foundry.py [--runs 3] [--no-pyevm]
 """
@@ -68,6 +69,9 @@ def main() -> None:
     suites: dict[str, tuple[list[str], Path]] = {
         "foundry": ([str(FORGE), "test"], BENCH),
         "s4chain_revm": (pytest_cmd("--s4-backend", "revm"), REPO),
+        # Hypothesis's own pytest plugin imports Hypothesis at every session's end (6.170: pytest_terminal_summary
+        # imports hypothesis.internal.observability), @given or not; a suite without it may leave the plugin out.
+        "s4chain_revm_nohyp": (pytest_cmd("--s4-backend", "revm", "-p", "no:hypothesispytest"), REPO),
     }
     if not args.no_pyevm:
         suites["s4chain_pyevm"] = (pytest_cmd(), REPO)
@@ -85,17 +89,19 @@ def main() -> None:
     med_wall = {name: statistics.median(values) for name, values in wall.items()}
     load = os.getloadavg()[0]
     print(f"The 50-test token-sale suite, medians of {args.runs} runs taking turns (load average {load:.2f})")
-    print(f"{'suite':<16} {'CPU s':>8} {'wall s':>8} {'CPU x forge':>12} {'CPU ms/test':>12}")
+    print(f"{'suite':<18} {'CPU s':>8} {'wall s':>8} {'CPU x forge':>12} {'CPU ms/test':>12}")
     for name in suites:
         ratio = med_cpu[name] / med_cpu["foundry"]
         per_test = med_cpu[name] / TESTS * 1e3
-        print(f"{name:<16} {med_cpu[name]:8.2f} {med_wall[name]:8.2f} {ratio:12.1f} {per_test:12.1f}")
+        print(f"{name:<18} {med_cpu[name]:8.2f} {med_wall[name]:8.2f} {ratio:12.1f} {per_test:12.1f}")
     print(f"compile (not in the runs): forge build --force {forge_build:.2f} CPU-s, s4chain compile {s4_compile:.2f}")
     figures: dict[str, float | None] = {
         "foundry_cpu_s": round(med_cpu["foundry"], 3),
         "foundry_wall_s": round(med_wall["foundry"], 3),
         "s4chain_revm_cpu_s": round(med_cpu["s4chain_revm"], 3),
         "s4chain_revm_wall_s": round(med_wall["s4chain_revm"], 3),
+        "s4chain_revm_nohyp_cpu_s": round(med_cpu["s4chain_revm_nohyp"], 3),
+        "revm_nohyp_over_foundry": round(med_cpu["s4chain_revm_nohyp"] / med_cpu["foundry"], 2),
         "s4chain_pyevm_cpu_s": round(med_cpu["s4chain_pyevm"], 3) if "s4chain_pyevm" in med_cpu else None,
         "revm_over_foundry": round(med_cpu["s4chain_revm"] / med_cpu["foundry"], 2),
         "pyevm_over_foundry": (
