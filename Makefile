@@ -69,6 +69,11 @@ study: setup-demo $(SWEEP_STAMP)
 bench: setup-demo
 	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
+# The 50-test token-sale suite on Foundry and on pytest + s4chain (benchmarks/foundry; revm needs '.[revm]').
+.PHONY: bench-foundry
+bench-foundry: setup-test
+	$(BIN)/python scripts/bench_foundry.py $(BENCH_ARGS)
+
 
 $(PY_STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)

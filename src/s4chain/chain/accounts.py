@@ -22,9 +22,11 @@ DEV_CHAIN_ID = 31337
 def dev_accounts(count: int = DEV_ACCOUNT_COUNT) -> tuple[LocalAccount, ...]:
     # eth_account here, not at the top: the constants above (anvil's command line) need none of its 0.5-1 s import.
     from eth_account import Account
+    from eth_account.hdaccount import key_from_seed, seed_from_mnemonic
 
     from s4chain.chain.dev_account import DevAccount
 
-    Account.enable_unaudited_hdwallet_features()
-    keys = (Account.from_mnemonic(DEV_MNEMONIC, account_path=f"{DEV_HD_PATH}/{i}") for i in range(count))
+    # The BIP-39 seed once (2,048 rounds of PBKDF2), not once per account as `Account.from_mnemonic` would.
+    seed = seed_from_mnemonic(DEV_MNEMONIC, "")
+    keys = (Account.from_key(key_from_seed(seed, f"{DEV_HD_PATH}/{i}")) for i in range(count))
     return tuple(DevAccount(account, index) for index, account in enumerate(keys))

@@ -10,9 +10,14 @@ way).
 from __future__ import annotations
 
 import functools
+import importlib.abc
+import importlib.util
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from importlib.machinery import ModuleSpec
+from types import ModuleType
 from typing import Any
 
 from s4chain.chain.base import Chain
@@ -88,13 +93,19 @@ def isolate_hypothesis_examples() -> None:
 
     `HypothesisHandle.inner_test` is the attribute Hypothesis documents as reassignable to wrap the execution of
     each example; every `@given` (including the one `run_state_machine_as_test` builds per call) gets its handle
-    through `__init__`, so wrapping there reaches them all.
+    through `__init__`, so wrapping there reaches them all. Hypothesis is not imported for it (0.1-0.3 s, paid by
+    every pytest run that loads the plugin): `HypothesisHandle` is wrapped now if `hypothesis.core` is loaded, else
+    the moment it is, before any `@given` can use it.
     """
-    try:
-        from hypothesis.core import HypothesisHandle
-    except ImportError:  # hypothesis is a dev dependency: without it there is nothing to isolate
-        return
-    original = HypothesisHandle.__init__
+    core = sys.modules.get("hypothesis.core")
+    if core is not None:
+        _isolate_handles(core.HypothesisHandle)
+    elif not any(isinstance(finder, _OnHypothesisImport) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _OnHypothesisImport())
+
+
+def _isolate_handles(handle: Any) -> None:
+    original = handle.__init__
     if getattr(original, "_s4chain_isolates", False):
         return
 
@@ -112,4 +123,35 @@ def isolate_hypothesis_examples() -> None:
         self.inner_test = isolated
 
     __init__._s4chain_isolates = True  # type: ignore[attr-defined]
-    HypothesisHandle.__init__ = __init__  # type: ignore[method-assign]
+    handle.__init__ = __init__
+
+
+class _OnHypothesisImport(importlib.abc.MetaPathFinder):
+    """Finds `hypothesis.core` through the other finders (pytest's assertion rewriting included) and wraps its
+    loader, so that `HypothesisHandle` is isolated as soon as the module has run."""
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> ModuleSpec | None:
+        if fullname != "hypothesis.core":
+            return None
+        sys.meta_path.remove(self)  # once; and importlib.util.find_spec below must not come back here
+        spec = importlib.util.find_spec(fullname)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _ThenIsolate(spec.loader)
+        return spec
+
+
+class _ThenIsolate(importlib.abc.Loader):
+    """A module loader that isolates `HypothesisHandle` once the module has run (anything else: the loader's)."""
+
+    def __init__(self, loader: importlib.abc.Loader) -> None:
+        self._loader = loader
+
+    def create_module(self, spec: ModuleSpec) -> ModuleType | None:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        self._loader.exec_module(module)
+        _isolate_handles(module.HypothesisHandle)
+
+    def __getattr__(self, name: str) -> Any:  # get_source, get_filename... for tracebacks and inspect
+        return getattr(self._loader, name)
