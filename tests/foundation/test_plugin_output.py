@@ -194,7 +194,7 @@ def test_a_node_that_is_down_is_one_line_per_test(pytester: pytest.Pytester, s4_
     )
     result.assert_outcomes(errors=2)
     output = result.stdout.str()
-    line = f"NodeUnreachableError: no JSON-RPC node answers at http://127.0.0.1:{port} (ConnectionError)"
+    line = f"NodeUnreachableError: no JSON-RPC node answers at http://127.0.0.1:{port} (ConnectionRefusedError)"
     assert output.count(line) == 2
     assert "Traceback" not in output and "urllib3" not in output
     assert len(output.splitlines()) < 40

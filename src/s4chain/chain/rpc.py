@@ -219,12 +219,16 @@ class RpcChain(RpcTracing, NodeRevertFrames, Chain):
 
     def __init__(self, url: str, artifacts: ArtifactStore | None = None, timeout: float = RPC_TIMEOUT) -> None:
         self.url = url
+        w3, chain_id, self.client_version = connect(url, timeout)
+        require_local_dev_chain(url, chain_id, self.client_version)
+        self._prepare_sends()
+        super().__init__(w3, dev_accounts(), artifacts)
+
+    def _prepare_sends(self) -> None:
+        """What the sends keep (a subclass that signs with other accounts calls it before `Chain.__init__`)."""
         self._sync: bool | None = None  # whether the node has eth_sendRawTransactionSync: known at the first send
         self._sync_receipts: dict[str, Any] = {}  # what Sync sends answered, until `_receipt` takes it
         self._receipt_block: tuple[int, int] | None = None  # (number, timestamp) of the last receipt's block
-        w3, chain_id, self.client_version = connect(url, timeout)
-        require_local_dev_chain(url, chain_id, self.client_version)
-        super().__init__(w3, dev_accounts(), artifacts)
 
     # The latest block straight from the node, without web3's formatting of the whole block (a replay step reads
     # it several times).

@@ -68,6 +68,7 @@ class DeployChain(RpcChain):
                 f"{url} reports chain id {chain_id} and client {client_version!r}: the key given is one of the dev "
                 f"mnemonic's, whose private keys are public; use a key of your own"
             )
+        self._prepare_sends()
         Chain.__init__(self, w3, (key,), artifacts)
 
     # --- fees and gas ------------------------------------------------------------------------------------------

@@ -187,6 +187,11 @@ def head_of(chain: Chain) -> Head:
     return int(block["number"]), "0x" + bytes(block["hash"]).hex()
 
 
+def _on_chain(chain: Chain, head: Head) -> bool:
+    number, block_hash = head
+    return number <= chain.block_number and "0x" + chain.block_hash(number).hex() == block_hash
+
+
 def file_digest(path: Path) -> str:
     return sha256_hex(path.read_bytes())
 
@@ -222,6 +227,12 @@ class JournalWriter:
                 f"{path} was written against another chain (chain id {header.chain_id}, genesis "
                 f"{header.genesis[:12]}...): the node restarted? replay without --resume"
             )
+        for name, entry in entries.items():  # the same genesis (a node restarted within the second) is not enough
+            if entry.head is not None and not entry.undone and not _on_chain(chain, entry.head):
+                raise JournalError(
+                    f"{path} was written against another chain: block {entry.head[0]} of {name} is not on this "
+                    "one (the node restarted?): replay without --resume"
+                )
         try:
             os.truncate(path, valid)  # a line torn by a crash goes, so that the next one starts a line
             return cls(path, header, entries, checkpoint_every)
