@@ -165,6 +165,21 @@ def test_a_node_restarted_with_the_same_genesis_is_told_apart(s4_project: Projec
         assert fresh.returncode == 0, fresh.stdout[-3000:] + fresh.stderr[-3000:]
 
 
+def test_a_finished_replay_is_not_resumed_on_a_node_restarted_with_the_same_genesis(
+    s4_project: Project, tmp_path: Path
+) -> None:
+    """Its blocks are gone: the resume is refused, not taken as done (it was, before the journal's heads were
+    checked on resuming)."""
+    report = tmp_path / "run.html"
+    binary = anvil_binary(s4_project.node_modules)
+    with AnvilNode(binary, extra_args=FIXED_GENESIS) as node:
+        assert run_cli("replay", "--rpc", node.url, SALE, "--report", report).returncode == 0
+    with AnvilNode(binary, extra_args=FIXED_GENESIS) as restarted:
+        refused = run_cli("replay", "--rpc", restarted.url, SALE, "--report", report, "--resume")
+    assert refused.returncode == 2, refused.stdout[-3000:] + refused.stderr[-3000:]
+    assert "no longer holds the chain" in refused.stderr and "Traceback" not in refused.stderr
+
+
 def test_a_replay_killed_deploying_resumes_on_a_node_restarted_with_the_same_genesis(
     s4_project: Project, tmp_path: Path
 ) -> None:

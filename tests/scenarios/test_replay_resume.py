@@ -102,7 +102,9 @@ def test_resume_refuses_another_chain_and_the_in_process_chain(s4_project: Proje
     with AnvilNode(anvil_binary(s4_project.node_modules)) as restarted:
         refused = run_cli("replay", "--rpc", restarted.url, FILES[0], "--report", report, "--resume")
     assert refused.returncode == 2
-    assert "was written against another chain" in refused.stderr and "Traceback" not in refused.stderr
+    # Another genesis, or the same one when both nodes started within the same second: its blocks are gone either way.
+    told = "was written against another chain" in refused.stderr or "no longer holds the chain" in refused.stderr
+    assert told and "Traceback" not in refused.stderr
     in_process = run_cli("replay", FILES[0], "--report", report, "--resume")
     assert in_process.returncode == 2
     assert "--resume needs --rpc URL" in in_process.stderr

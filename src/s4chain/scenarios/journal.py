@@ -187,9 +187,12 @@ def head_of(chain: Chain) -> Head:
     return int(block["number"]), "0x" + bytes(block["hash"]).hex()
 
 
-def _on_chain(chain: Chain, head: Head) -> bool:
-    number, block_hash = head
-    return number <= chain.block_number and "0x" + chain.block_hash(number).hex() == block_hash
+def _lost(path: Path, chain: Chain, head: Head) -> JournalError:
+    return JournalError(
+        f"the node no longer holds the chain {path} was written on (its block {head[0]} is "
+        f"{'different' if chain.block_number >= head[0] else 'missing'}): it restarted with the same genesis? "
+        "replay without --resume"
+    )
 
 
 def file_digest(path: Path) -> str:
@@ -227,12 +230,9 @@ class JournalWriter:
                 f"{path} was written against another chain (chain id {header.chain_id}, genesis "
                 f"{header.genesis[:12]}...): the node restarted? replay without --resume"
             )
-        for name, entry in entries.items():  # the same genesis (a node restarted within the second) is not enough
-            if entry.head is not None and not entry.undone and not _on_chain(chain, entry.head):
-                raise JournalError(
-                    f"{path} was written against another chain: block {entry.head[0]} of {name} is not on this "
-                    "one (the node restarted?): replay without --resume"
-                )
+        for entry in entries.values():  # the same genesis (a node restarted within the second) is not enough
+            if entry.run is not None and not entry.undone and entry.head is not None and not _holds(chain, entry.head):
+                raise _lost(path, chain, entry.head)  # a finished file's blocks are gone (an unfinished one's: below)
         try:
             os.truncate(path, valid)  # a line torn by a crash goes, so that the next one starts a line
             return cls(path, header, entries, checkpoint_every)
@@ -344,7 +344,7 @@ class JournalWriter:
                     f"the node moved past block {entry.head[0]}, where {self.path} left it: something else sent it "
                     "transactions? replay without --resume"
                 )
-            raise self._lost(chain, entry.head)
+            raise _lost(self.path, chain, entry.head)
 
     def undo(self, scenario: Path, chain: Chain) -> None:
         """Revert a finished file to the snapshot taken before it (once; a resume does it if the replay stopped
@@ -366,7 +366,7 @@ class JournalWriter:
                 chain.revert(snapshot)
             return
         if not _holds(chain, expected):
-            raise self._lost(chain, expected)
+            raise _lost(self.path, chain, expected)
         try:
             chain.revert(snapshot)
         except RpcError:
@@ -374,13 +374,6 @@ class JournalWriter:
                 f"the node no longer has snapshot {snapshot} that {self.path} recorded (something else reverted "
                 "it?): replay without --resume"
             ) from None
-
-    def _lost(self, chain: Chain, head: Head) -> JournalError:
-        return JournalError(
-            f"the node no longer holds the chain {self.path} was written on (its block {head[0]} is "
-            f"{'different' if chain.block_number >= head[0] else 'missing'}): it restarted with the same genesis? "
-            "replay without --resume"
-        )
 
     def compact(self) -> None:
         """Rewrite the journal as one line per file (at the end of a replay); a finished file's steps are in its
