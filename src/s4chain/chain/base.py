@@ -277,6 +277,16 @@ class Chain(CheatCodes, ABC):
     def _sender(self, sender: LocalAccount | None) -> LocalAccount:
         return sender if sender is not None else self.accounts[0]
 
+    def _call_fields(self, to: str, data: bytes, sender: LocalAccount | None, value: int) -> dict[str, Any]:
+        """A call's transaction fields, as `call` sends them and `trace_call` runs them."""
+        return {
+            "from": self._sender(sender).address,
+            "to": to,
+            "data": "0x" + data.hex(),
+            "value": value,
+            "gas": TX_GAS_LIMIT,
+        }
+
     def call(
         self,
         to: str,
@@ -286,13 +296,7 @@ class Chain(CheatCodes, ABC):
         block: int | str = "latest",
     ) -> bytes:
         __tracebackhide__ = hide_frame
-        tx = {
-            "from": self._sender(sender).address,
-            "to": to,
-            "data": "0x" + data.hex(),
-            "value": value,
-            "gas": TX_GAS_LIMIT,
-        }
+        tx = self._call_fields(to, data, sender, value)
         try:
             return self._eth_call(tx, block)
         except CallReverted as reverted:
@@ -710,8 +714,7 @@ class Chain(CheatCodes, ABC):
         block: int | str = "latest",
     ) -> CallTrace:
         """The call trace of a call, as `call` would run it (nothing is sent)."""
-        tx = {"from": self._sender(sender).address, "to": to_checksum_address(to), "data": data, "value": value}
-        return self.trace_call_fields({**tx, "gas": TX_GAS_LIMIT}, block)
+        return self.trace_call_fields(self._call_fields(to, data, sender, value), block)
 
     def trace_call_fields(self, tx: dict[str, Any], block: int | str = "latest") -> CallTrace:
         """The call trace of a call given as transaction fields (`from`, `to`, `data`, `value`, `gas`)."""
