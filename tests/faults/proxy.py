@@ -71,10 +71,13 @@ class FaultyProxy:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._down: Kind | None = None  # once a fault took the node down: how every request fails
+        self._held = 0  # DELAY requests not forwarded yet
+        self._forwarded_all = threading.Condition(self._lock)
         self._session = requests.Session()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # stop() waits for the serving loop to look at its flag: every 20 ms, not the default half second.
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True)
 
     @property
     def url(self) -> str:
@@ -105,6 +108,12 @@ class FaultyProxy:
     def forwarded(self, method: str) -> list[Any]:
         """The params of every `method` request that reached the node."""
         return [entry.params for entry in self.log if entry.method == method and entry.forwarded]
+
+    def wait_held(self, timeout: float = 30.0) -> None:
+        """Until every request held back (DELAY) has reached the node: one the client gave up on may land after the
+        run ended, e.g. after a test reverted the node to a snapshot, where it would be a transaction of no run."""
+        with self._forwarded_all:
+            assert self._forwarded_all.wait_for(lambda: self._held == 0, timeout), "a held-back request never went on"
 
     def start(self) -> FaultyProxy:
         self._thread.start()
@@ -149,6 +158,7 @@ class FaultyProxy:
         entry = Logged(method, params, kind, kind not in (Kind.DROP_BEFORE, Kind.HANG, Kind.UNKNOWN), sent_as)
         with self._lock:
             self.log.append(entry)
+            self._held += kind is Kind.DELAY  # counted as it is logged: a test that saw it hit also waits for it
         if kind is Kind.DROP_BEFORE:
             _drop(request)
             return
@@ -163,8 +173,15 @@ class FaultyProxy:
             return
         if kind is Kind.DELAY:  # held back, then forwarded: it may reach the node after the client gave up
             assert fault is not None
-            time.sleep(fault.seconds)
-        status, answer = self._forward(body)
+            try:
+                time.sleep(fault.seconds)
+                status, answer = self._forward(body)
+            finally:
+                with self._forwarded_all:
+                    self._held -= 1
+                    self._forwarded_all.notify_all()
+        else:
+            status, answer = self._forward(body)
         if kind is Kind.DROP_AFTER:
             _drop(request)
             return
@@ -193,6 +210,9 @@ def _drop(request: BaseHTTPRequestHandler) -> None:
 def _handler(proxy: FaultyProxy) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # TCP_NODELAY: an answer goes out as two writes (headers, body); with Nagle the body waited for the
+        # client's delayed ACK of the headers, about 40 ms per request (over 2 s of a five-transaction run).
+        disable_nagle_algorithm = True
 
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
