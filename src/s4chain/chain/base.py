@@ -32,6 +32,7 @@ from web3.exceptions import TransactionNotFound
 from s4chain.chain.cheats import CheatCodes, Impersonated
 from s4chain.chain.contract import Contract, TxResult, as_address
 from s4chain.chain.errors import (
+    NodeDownError,
     NodeError,
     NodeTimeoutError,
     NodeUnreachableError,
@@ -465,8 +466,11 @@ class Chain(CheatCodes, ABC):
 
     def _deliver(self, raw: bytes, tx_hash: str, address: str, nonce: int) -> bool:
         """Send the signed bytes until the node has them; False if the transaction can never land. Gives up
-        (TransactionUnconfirmedError) after `confirm_timeout`, or once the node has hung twice: a request it took
-        and never answered, which waiting longer would only repeat."""
+        (TransactionUnconfirmedError) after `confirm_timeout`; or once the node has hung twice (a request it took
+        and never answered, which waiting longer would only repeat); or once it is down (a look-up refused after a
+        read's retries: nothing listens there, so waiting would be for nothing, and a node that comes back may
+        not be the same chain). Giving up sends nothing more: the transaction stays known by its hash, settled
+        (`settle`) by the next run once the node is back, never signed again."""
         deadline: float | None = None
         hung = 0
         while True:
@@ -483,6 +487,7 @@ class Chain(CheatCodes, ABC):
                 problem = exc
                 hung += isinstance(exc, NodeTimeoutError)
             deadline = deadline or time.monotonic() + self.confirm_timeout
+            down = False
             try:
                 if self._known(tx_hash):
                     return True
@@ -491,7 +496,8 @@ class Chain(CheatCodes, ABC):
             except NodeUnreachableError as exc:
                 problem = exc
                 hung += isinstance(exc, NodeTimeoutError)
-            if hung >= 2 or time.monotonic() > deadline:
+                down = isinstance(exc, NodeDownError)
+            if down or hung >= 2 or time.monotonic() > deadline:
                 raise TransactionUnconfirmedError(
                     tx_hash, f"transaction {tx_hash} may or may not have reached the node: {problem}"
                 ) from problem

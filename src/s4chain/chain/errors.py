@@ -22,6 +22,11 @@ class NodeTimeoutError(NodeUnreachableError):
     """The node took a request and gave no answer within the request timeout (a hung node): not asked again."""
 
 
+class NodeDownError(NodeUnreachableError):
+    """Nothing listens at the node's address: the connection was refused (a read: again after its retries). The
+    node is down, not slow; waiting for it to confirm a transaction would be waiting for nothing."""
+
+
 class RpcError(NodeError):
     """The node answered a request with an error."""
 

@@ -34,7 +34,7 @@ from web3.types import RPCEndpoint, RPCResponse
 from s4chain.chain.accounts import dev_accounts
 from s4chain.chain.base import CallReverted, Chain
 from s4chain.chain.cheats import NodeCheats
-from s4chain.chain.errors import NodeTimeoutError, NodeUnreachableError, RpcError, TransactionRefused
+from s4chain.chain.errors import NodeDownError, NodeTimeoutError, NodeUnreachableError, RpcError, TransactionRefused
 from s4chain.chain.safety import require_local_dev_chain
 from s4chain.chain.trace_rpc import NodeRevertFrames, RpcTracing
 from s4chain.compiler.artifacts import ArtifactStore
@@ -181,7 +181,8 @@ class NodeProvider(HTTPProvider):
                 ) from exc
             except TRANSPORT_ERRORS as exc:
                 if attempt == len(pauses):
-                    raise NodeUnreachableError(
+                    down = isinstance(exc, ConnectionRefusedError)  # nothing listens there: see NodeDownError
+                    raise (NodeDownError if down else NodeUnreachableError)(
                         f"the node at {self.url} gave no usable answer to {method} ({_describe(exc)})"
                     ) from exc
                 time.sleep(pauses[attempt])
