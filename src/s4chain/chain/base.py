@@ -421,7 +421,8 @@ class Chain(CheatCodes, ABC):
                     pass
                 if time.monotonic() > deadline:
                     raise TransactionUnconfirmedError(
-                        tx_hash, f"transaction {tx_hash} was sent but not mined within {timeout:.0f} s"
+                        tx_hash,
+                        f"transaction {tx_hash} was sent but not mined within {timeout:g} s (see --confirm-timeout)",
                     )
                 time.sleep(next(pauses, RECEIPT_PAUSES[-1]))
         except TransactionUnconfirmedError:
@@ -497,9 +498,11 @@ class Chain(CheatCodes, ABC):
                 problem = exc
                 hung += isinstance(exc, NodeTimeoutError)
                 down = isinstance(exc, NodeDownError)
-            if down or hung >= 2 or time.monotonic() > deadline:
+            late = time.monotonic() > deadline
+            if down or hung >= 2 or late:
+                why = f" (unknown for {self.confirm_timeout:g} s; see --confirm-timeout)" if late else ""
                 raise TransactionUnconfirmedError(
-                    tx_hash, f"transaction {tx_hash} may or may not have reached the node: {problem}"
+                    tx_hash, f"transaction {tx_hash} may or may not have reached the node{why}: {problem}"
                 ) from problem
             time.sleep(RESEND_PAUSE)  # then the same signed bytes again: at most the same transaction
 

@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 
 from s4chain.cli.exits import err, fail, map_errors, note
-from s4chain.cli.options import BackendOption, ProjectOption, RecordsDirOption, RpcTimeoutOption
+from s4chain.cli.options import BackendOption, ConfirmTimeoutOption, ProjectOption, RecordsDirOption, RpcTimeoutOption
 from s4chain.project import Project
 
 if TYPE_CHECKING:
@@ -243,6 +243,7 @@ def _run(
     parameters: dict[str, str] | None = None,
     seed: int = 0,
     studies: list[dict[str, str]] | None = None,
+    confirm_timeout: float | None = None,
 ) -> None:
     from s4chain.chain.backends import check_backend
     from s4chain.cli.deploy import require_scenario_contracts
@@ -279,6 +280,8 @@ def _run(
         from s4chain.chain.rpc import RPC_TIMEOUT, RpcChain
 
         node = RpcChain(rpc, store, rpc_timeout or RPC_TIMEOUT)
+        if confirm_timeout is not None:
+            node.confirm_timeout = confirm_timeout
         hold_node_lock(node, command)  # one run at a time on a node
 
         make_chain: Callable[[], Chain] = lambda: node  # noqa: E731
@@ -382,6 +385,7 @@ def replay_command(
         typer.Option("--trace", help="Print every step's call traces as it runs (a failed step's are printed anyway)."),
     ] = False,
     rpc_timeout: RpcTimeoutOption = None,
+    confirm_timeout: ConfirmTimeoutOption = None,
     backend: BackendOption = "py-evm",
     param: Annotated[
         list[str] | None,
@@ -437,6 +441,7 @@ def replay_command(
         coverage=coverage,
         parameters=parameters,
         seed=seed,
+        confirm_timeout=confirm_timeout,
     )
 
 

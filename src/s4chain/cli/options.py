@@ -22,6 +22,15 @@ RpcTimeoutOption = Annotated[
         "exit 2, and a replay can go on with --resume once it answers again.",
     ),
 ]
+ConfirmTimeoutOption = Annotated[
+    float | None,
+    typer.Option(
+        "--confirm-timeout",
+        min=0.1,
+        help="Seconds a sent transaction may stay unconfirmed (not mined, or whether it reached the node unknown) "
+        "before exit 2 (default 60); --resume then looks it up by its hash. Longer for a node that mines slowly.",
+    ),
+]
 BackendOption = Annotated[
     str,
     typer.Option(
