@@ -23,6 +23,7 @@ pytestmark = pytest.mark.anvil
 
 SEND = "eth_sendRawTransaction"
 HUNG = ("--rpc-timeout", "1", "--only", "supply")  # a hung request costs a second
+DROPPED = ("--confirm-timeout", "1", "--only", "supply")  # every send lost, reads answered: given up after a second
 
 
 def creations(url: str) -> list[str]:
@@ -32,10 +33,14 @@ def creations(url: str) -> list[str]:
     return [tx["hash"] for block in blocks for tx in block["transactions"] if tx["to"] is None]
 
 
-def stop_mid_deploy(proxy: FaultyProxy, deploy_cli: DeployCli, records_dir: Path) -> PendingDeployment:
-    stopped = deploy_cli("--rpc", proxy.url, *HUNG)
+def stop_mid_deploy(
+    proxy: FaultyProxy, deploy_cli: DeployCli, records_dir: Path, options: tuple[str, ...] = HUNG
+) -> PendingDeployment:
+    stopped = deploy_cli("--rpc", proxy.url, *options)
     assert stopped.exit_code == 2, stopped.output
     assert "stopped answering while deploying supply" in stopped.output and "Traceback" not in stopped.output
+    if options is DROPPED:
+        assert "unknown for 1 s; see --confirm-timeout" in stopped.output, stopped.output
     record = load_records(records_dir / "31337.json").sets["supply"]
     assert not record.complete and not record.contracts
     pending = record.pending["SupplyChain"]
@@ -45,10 +50,11 @@ def stop_mid_deploy(proxy: FaultyProxy, deploy_cli: DeployCli, records_dir: Path
 
 
 def lose_a_deployment(dev_node: ChainIdAnvil, deploy_cli: DeployCli, records_dir: Path) -> PendingDeployment:
-    """A deploy whose deployment never reaches the node, which then hangs: the deploy gives up, leaving it pending."""
+    """A deploy whose deployment never reaches the node (every send dropped; a hung node is the tests' above): the
+    deploy gives up after --confirm-timeout, leaving it pending."""
     with FaultyProxy(dev_node.url) as proxy:
-        proxy.inject(SEND, Kind.DROP_BEFORE, then_down=True, down_as=Kind.HANG)
-        return stop_mid_deploy(proxy, deploy_cli, records_dir)
+        proxy.inject(SEND, Kind.DROP_BEFORE, count=10**6)
+        return stop_mid_deploy(proxy, deploy_cli, records_dir, DROPPED)
 
 
 def replay_on_records(scenario: Path, dev_node: ChainIdAnvil, records_dir: Path, project: Project) -> Result:

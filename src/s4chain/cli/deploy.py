@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 
 from s4chain.cli.exits import fail, note
-from s4chain.cli.options import ProjectOption, RecordsDirOption, RpcTimeoutOption
+from s4chain.cli.options import ConfirmTimeoutOption, ProjectOption, RecordsDirOption, RpcTimeoutOption
 from s4chain.project import Project
 
 if TYPE_CHECKING:
@@ -159,6 +159,7 @@ def deploy_command(
         ),
     ] = None,
     rpc_timeout: RpcTimeoutOption = None,
+    confirm_timeout: ConfirmTimeoutOption = None,
     project_root: ProjectOption = None,
 ) -> None:
     """Deploy the S4 contract sets; records go to deployments/<chainId>.json and a re-run reuses what is there."""
@@ -191,7 +192,19 @@ def deploy_command(
         return
     records = records_dir or project.root / "deployments"
     # On a node a plain deploy is planned and summarised first (what=None); a scenario's deploy is not.
-    _deploy_node(rpc, store, sets, params, keystore, yes, records, command, rpc_timeout, what if scenario else None)
+    _deploy_node(
+        rpc,
+        store,
+        sets,
+        params,
+        keystore,
+        yes,
+        records,
+        command,
+        rpc_timeout,
+        what if scenario else None,
+        confirm_timeout=confirm_timeout,
+    )
 
 
 Deployment = Callable[["Deployer"], "DeployResult"]  # what a deploy sends, given the Deployer
@@ -268,6 +281,7 @@ def _deploy_node(
     command: typer.Context | None = None,
     rpc_timeout: float | None = None,
     what: Deployment | None = None,
+    confirm_timeout: float | None = None,
 ) -> None:
     from s4chain.chain.rpc import RPC_TIMEOUT, NodeUnreachableError, RpcError
     from s4chain.chain.safety import UnsafeChainError
@@ -295,6 +309,8 @@ def _deploy_node(
             f"a prompt) or the environment variable {PRIVATE_KEY_ENV}, and --yes after reviewing the summary"
         )
         fail(f"{exc}{hint}")
+    if confirm_timeout is not None:
+        chain.confirm_timeout = confirm_timeout
     hold_node_lock(chain, command)  # no replay or other deploy on this node meanwhile
     path = records_path(chain.chain_id, records_dir)
     records = open_records(chain, path, log=say)
