@@ -20,6 +20,10 @@ from s4chain.sweeps.worker import Bundle, Job, run_job, set_local_bundle
 
 FLUSH_SECONDS = 2.0  # rows reach the results file at least this often
 MAX_ATTEMPTS = 3  # a run whose worker died this many times is given up (its row says so)
+# Connecting to a Dask scheduler: Dask tries again until its timeout, also when the connection is refused (a
+# scheduler still starting). One that still refuses after the first seconds is not there: said at once.
+CONNECT_SECONDS = 10.0
+REFUSED_SECONDS = 1.5
 Execute = Callable[[Job], dict[str, Any]]  # what a local worker does with a job (run_job; tests count runs)
 
 
@@ -186,17 +190,35 @@ def _lost(job: Job) -> dict[str, Any]:
     }
 
 
+def _client(address: str | None) -> Any:
+    """A Dask client of the scheduler at `address`; ClusterError once it refused connections for REFUSED_SECONDS,
+    or none answered within CONNECT_SECONDS."""
+    from distributed import Client
+
+    try:
+        return Client(address, timeout=f"{REFUSED_SECONDS}s")
+    except (OSError, TimeoutError) as exc:
+        problem: BaseException | None = exc
+        while problem is not None and not isinstance(problem, ConnectionRefusedError):
+            problem = problem.__cause__ or problem.__context__
+        if problem is not None:
+            raise ClusterError(
+                f"--cluster {address}: cannot reach the Dask scheduler (connection refused: nothing listens there)"
+            ) from None
+    try:
+        return Client(address, timeout=f"{CONNECT_SECONDS - REFUSED_SECONDS}s")
+    except (OSError, TimeoutError) as exc:
+        raise ClusterError(f"--cluster {address}: cannot reach the Dask scheduler ({exc})") from None
+
+
 def _dask(jobs: Sequence[Job], bundle: Bundle, address: str | None, progress: Progress) -> Iterator[dict[str, Any]]:
     """The jobs on a Dask scheduler's workers: the bundle is sent once to every worker (scattered), each job with
     a reference to it; the scheduler reruns the tasks of a worker it loses (up to its allowed failures)."""
     try:
-        from distributed import Client, as_completed
+        from distributed import as_completed
     except ImportError:
         raise ClusterError("--cluster needs dask.distributed: pip install 's4chain[sweep]'") from None
-    try:
-        client = Client(address, timeout="10s")
-    except (OSError, TimeoutError) as exc:
-        raise ClusterError(f"--cluster {address}: cannot reach the Dask scheduler ({exc})") from None
+    client = _client(address)
     try:
         shipped = client.scatter(bundle, broadcast=True)
         futures = [
