@@ -23,7 +23,7 @@ from tests.scenarios.test_replay_kill import FIXED_GENESIS, _end_state
 pytestmark = [pytest.mark.anvil, pytest.mark.slow]
 
 CLI = [sys.executable, "-m", "s4chain.cli"]
-TIMEOUT = "2"  # --rpc-timeout: a hung request costs this much
+TIMEOUT = "1"  # --rpc-timeout of the runs on a hung node: a hung request costs this much
 BOUND = 30.0  # seconds from start to exit, the process's start-up on a loaded machine included
 FOREVER = 10**6
 
@@ -73,12 +73,12 @@ def test_a_hung_node_stops_the_replay_in_time_and_resume_ends_as_an_unfaulted_ru
 ) -> None:
     method, skip = HANGS[case]
     folder, project = scenario.parent, str(s4_project.root)
-    replay = ("replay", scenario.name, "--report", "r.html", "--project", project, "--rpc-timeout", TIMEOUT)
+    replay = ("replay", scenario.name, "--report", "r.html", "--project", project)
     with FaultyProxy(node.url) as proxy:
         if method == "eth_getTransactionReceipt":  # a node without the sync send: receipts are polled
             proxy.inject("eth_sendRawTransactionSync", Kind.UNKNOWN, count=FOREVER)
         proxy.inject(method, Kind.HANG, count=FOREVER, skip=skip)
-        stopped, seconds = timed(*replay, "--rpc", proxy.url, cwd=folder)
+        stopped, seconds = timed(*replay, "--rpc", proxy.url, "--rpc-timeout", TIMEOUT, cwd=folder)
         assert any(entry.fault is Kind.HANG for entry in proxy.log), "the fault never happened"
         sends = len(proxy.forwarded("eth_sendRawTransaction"))
         assert stopped.returncode == 2, stopped.stderr[-3000:]
@@ -88,7 +88,7 @@ def test_a_hung_node_stops_the_replay_in_time_and_resume_ends_as_an_unfaulted_ru
         if method == "eth_sendRawTransaction":
             # The send timed out and the lookup by hash hung too: not signed again under another nonce.
             assert len({tuple(params) for params in proxy.forwarded(method)}) == sends
-        proxy.clear()  # the node answers again
+        proxy.clear()  # the node answers again (the default --rpc-timeout from here)
         resumed, _ = timed(*replay, "--rpc", proxy.url, "--resume", cwd=folder)
     assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
     assert _end_state(node.url, folder / "r.html") == reference
