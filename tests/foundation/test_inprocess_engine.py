@@ -198,3 +198,15 @@ def test_transactions_are_signed_as_eth_account_signs_them(chain: InProcessChain
         full |= {"maxPriorityFeePerGas": 0, **tx}
         signed = alice.sign_transaction(full)
         assert chain._sign(alice, full) == (bytes(signed.raw_transaction), signed.hash.to_0x_hex())
+        # The transaction handed to py-evm, built from the fields, is the one the raw bytes decode to.
+        assert chain._signed is not None and chain._signed[0] == bytes(signed.raw_transaction)
+        built, decoded = chain._signed[1], chain.engine.transaction_builder().decode(chain._signed[0])
+        assert built.encode() == chain._signed[0] and built.hash == decoded.hash == bytes(signed.hash)
+        assert built.sender == decoded.sender == bytes.fromhex(alice.address[2:])
+    other = {"type": 2, "chainId": chain.chain_id, "gas": 21_000, "maxFeePerGas": 1, "maxPriorityFeePerGas": 0}
+    other |= {"to": bob.address, "value": "0x5", "data": "0x", "nonce": 0}  # hex text: eth-account signs it
+    signed = alice.sign_transaction(other)
+    assert chain._sign(alice, other) == (bytes(signed.raw_transaction), signed.hash.to_0x_hex())
+    assert chain._signed is None  # submitted as raw bytes, decoded by the engine
+    chain._submit_raw(bytes(signed.raw_transaction))
+    assert chain.balance(bob) == 10_000 * 10**18 + 5

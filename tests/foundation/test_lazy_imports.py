@@ -1,6 +1,8 @@
 """The CLI paths that never run the in-process chain do not import it: `s4chain compile` and `--help` load no web3
 or eth_account, `s4chain node` no web3 or py-evm, a `--rpc` replay no py-evm or eth-tester (each import costs a
-process 0.3-1 CPU-s; docs/performance.md). `s4chain.chain` exports its names lazily (PEP 562)."""
+process 0.3-1 CPU-s; docs/performance.md). `s4chain.chain` exports its names lazily (PEP 562). The pytest plugin
+on the revm backend loads no py-evm or eth-tester either, and no path that does not load py-evm computes py_ecc's
+BLS tables (eth-keyfile is loaded on first use: s4chain/deferred.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import s4chain.chain
+from s4chain.chain.revm import revm_available
 
 HEAVY = ("web3", "eth_account", "py_ecc", "eth", "eth_tester")
 
@@ -33,10 +36,20 @@ def _loaded(statement: str) -> set[str]:
             HEAVY,
         ),
         (
-            "replay --rpc",
+            "replay --rpc, signing with the dev keys",
             "import s4chain.cli.main, s4chain.cli.replay, s4chain.cli.deploy, s4chain.scenarios.journal, "
-            "s4chain.reports.writer\nfrom s4chain.chain import RpcChain, AnvilNode",
-            ("eth", "eth_tester"),
+            "s4chain.reports.writer\nfrom s4chain.chain import RpcChain, AnvilNode, dev_accounts\n"
+            "from s4chain.chain.signing import sign\n"
+            "sign(dev_accounts()[0], {'chainId': 1, 'nonce': 0, 'gas': 21000, 'maxFeePerGas': 1, "
+            "'maxPriorityFeePerGas': 0, 'value': 0, 'data': b''})",
+            ("eth", "eth_tester", "py_ecc"),
+        ),
+        pytest.param(
+            "pytest plugin, a transaction on revm",
+            "import s4chain.testing.plugin\nfrom s4chain.chain.backends import in_process_chain\n"
+            "chain = in_process_chain('revm')\nchain.send(chain.accounts[1].address, b'', value=1)",
+            ("eth", "eth_tester", "py_ecc"),
+            marks=pytest.mark.skipif(not revm_available(), reason="pyrevm is not installed"),
         ),
     ],
 )

@@ -12,13 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from coincurve import PrivateKey
 from eth_tester.exceptions import SnapshotNotFound
 from web3.exceptions import TransactionNotFound
 
 from s4chain.chain import Chain, InProcessChain
 from s4chain.chain.backends import BackendError, check_backend, in_process_chain
-from s4chain.chain.revm import RevmChain, revm_available, sign_dynamic_fee
+from s4chain.chain.revm import RevmChain, revm_available
 from s4chain.compiler import ArtifactStore
 from s4chain.project import Project
 from s4chain.testing import reverts
@@ -30,27 +29,6 @@ Story = Callable[[Chain], list[Any]]
 
 def on_both(compiled: ArtifactStore, story: Story) -> tuple[list[Any], list[Any]]:
     return story(InProcessChain(compiled)), story(RevmChain(compiled))
-
-
-def test_signing_gives_eth_accounts_bytes(compiled: ArtifactStore) -> None:
-    account = RevmChain(compiled).accounts[3]
-    key = PrivateKey(bytes(account.key))
-    for data in (b"", b"\x01", b"\xa9" * 70, bytes(3_000) + b"\x05" * 9_000):
-        for to in (None, "0x5FbDB2315678afecb367f032d93F642f64180aa3"):
-            tx: dict[str, Any] = {
-                "type": 2,
-                "chainId": 31337,
-                "gas": 15_000_000,
-                "maxFeePerGas": 3 * 10**9,
-                "maxPriorityFeePerGas": 0,
-                "value": 7,
-                "data": data,
-                "nonce": 129,
-            }
-            if to is not None:
-                tx["to"] = to
-            signed = account.sign_transaction(tx)
-            assert sign_dynamic_fee(key, tx) == (bytes(signed.raw_transaction), bytes(signed.hash))
 
 
 def _erc20_story(chain: Chain) -> list[Any]:

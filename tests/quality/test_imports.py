@@ -19,6 +19,7 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 
 # From the bottom up. The parts in one tuple are peers: neither may import the other.
 LAYERS: tuple[tuple[str, ...], ...] = (
+    ("deferred",),  # third-party modules loaded on first use, installed by the package's __init__
     ("s4chain", "errors"),  # `s4chain` is the package's own __init__
     ("config",),  # the project file's settings
     ("files", "project"),

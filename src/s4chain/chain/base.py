@@ -43,6 +43,7 @@ from s4chain.chain.errors import (
 )
 from s4chain.chain.events import DecodedEvent, EventRegistry
 from s4chain.chain.reverts import ContractRevert, ErrorRegistry, RevertFrame
+from s4chain.chain.signing import sign
 from s4chain.chain.trace import CallFrame, CallTrace, TraceNames, TraceUnavailable
 from s4chain.chain.trace_console import ConsoleBuffer
 from s4chain.compiler.artifacts import Artifact, ArtifactStore
@@ -461,9 +462,9 @@ class Chain(CheatCodes, ABC):
         return int(self.w3.eth.get_transaction_count(address, "pending"))  # type: ignore[arg-type]
 
     def _sign(self, account: LocalAccount, tx: dict[str, Any]) -> tuple[bytes, str]:
-        """The signed transaction's raw bytes and its hash (0x-hex)."""
-        signed = account.sign_transaction(tx)
-        return bytes(signed.raw_transaction), signed.hash.to_0x_hex()
+        """The signed transaction's raw bytes and its hash (0x-hex): eth-account's, made faster (chain/signing.py)."""
+        signed = sign(account, tx)
+        return signed.raw, "0x" + signed.hash.hex()
 
     def _deliver(self, raw: bytes, tx_hash: str, address: str, nonce: int) -> bool:
         """Send the signed bytes until the node has them; False if the transaction can never land. Gives up

@@ -1,8 +1,8 @@
 """The engine under the in-process chain: an EVM driven directly, behind one small interface.
 
-`EngineChain` (chain/inprocess.py; `InProcessChain` is it over py-evm) keeps the `Chain`'s bookkeeping (nonces,
-exactly-once sends, decoded reverts and events, recordings); an `Engine` only applies transactions and answers for
-blocks, receipts, calls and state.
+`EngineChain` (chain/engine_chain.py; `InProcessChain` is it over py-evm, `RevmChain` over revm) keeps the `Chain`'s
+bookkeeping (nonces, exactly-once sends, decoded reverts and events, recordings); an `Engine` only applies
+transactions and answers for blocks, receipts, calls and state.
 py-evm implements it in `chain/pyevm.py` (the reference); another EVM (revm, `chain/revm.py`) fits the same shape.
 
 Conventions: addresses are 20 raw bytes, hashes 32 raw bytes, amounts ints. A transaction is a real one (signed,
@@ -15,7 +15,7 @@ the wall clock, if that is later), as eth-tester and anvil do.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class TransactionRejected(Exception):
@@ -95,6 +95,10 @@ class Engine(Protocol):
         """Take a signed transaction (its raw bytes, as `eth_sendRawTransaction` takes them) and answer its hash.
         Under automine it is mined at once in a block of its own; else it waits for `mine`. Raises
         TransactionRejected when it can never be mined as it is."""
+
+    def apply(self, tx: Any) -> bytes:
+        """`submit` for a transaction in the engine's own form, made by the chain that signed it
+        (`EngineChain._prepared`): no decoding, no sender recovery."""
 
     def mine(self) -> Block:
         """Mine the transactions waiting (none: an empty block) into one block."""

@@ -24,15 +24,12 @@ What differs from py-evm is in docs/performance.md ("revm backend"). `chain.w3` 
 
 from __future__ import annotations
 
-import functools
 import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from coincurve import PrivateKey
-from eth_account.signers.local import LocalAccount
 from eth_hash.auto import keccak
 from eth_utils import to_checksum_address
 from hexbytes import HexBytes
@@ -44,11 +41,15 @@ from s4chain.chain.accounts import DEV_BALANCE_WEI, DEV_CHAIN_ID, dev_accounts
 from s4chain.chain.base import BLOCK_GAS_LIMIT, TX_GAS_LIMIT
 from s4chain.chain.cheats import Impersonated
 from s4chain.chain.engine import Block, CallResult, Log, Receipt, TransactionRejected
+from s4chain.chain.engine_chain import GENESIS_TIMESTAMP, EngineChain
 from s4chain.chain.errors import RpcError, TransactionRefused
-from s4chain.chain.inprocess import GENESIS_TIMESTAMP, EngineChain
+from s4chain.chain.signing import Signed, checksum, encode, uint
 from s4chain.chain.trace_console import uses_console
 from s4chain.compiler.artifacts import ArtifactStore
 from s4chain.errors import S4ChainError
+
+if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
 
 try:
     import pyrevm
@@ -80,51 +81,6 @@ def revm_available() -> bool:
 def _account(balance: int = 0, nonce: int = 0) -> Any:
     """An EOA's account info (pyrevm's stub leaves out `balance`, which its binding takes)."""
     return pyrevm.AccountInfo(balance=balance, nonce=nonce)  # type: ignore[call-arg]
-
-
-# --- signing -----------------------------------------------------------------------------------------------------
-def _rlp_length(length: int, offset: int) -> bytes:
-    if length < 56:
-        return bytes([offset + length])
-    size = length.to_bytes((length.bit_length() + 7) // 8, "big")
-    return bytes([offset + 55 + len(size)]) + size
-
-
-def _rlp(item: bytes) -> bytes:
-    if len(item) == 1 and item[0] < 0x80:
-        return item
-    return _rlp_length(len(item), 0x80) + item
-
-
-@functools.lru_cache(maxsize=4096)
-def _checksum(address: str) -> str:
-    """Checksummed, once per address (each costs a keccak)."""
-    return to_checksum_address(address)
-
-
-def _uint(value: int) -> bytes:
-    return value.to_bytes((value.bit_length() + 7) // 8, "big")
-
-
-def sign_dynamic_fee(key: PrivateKey, tx: dict[str, Any]) -> tuple[bytes, bytes]:
-    """An EIP-1559 transaction signed as eth-account signs it (RFC 6979, so the same bytes): (raw, hash)."""
-    to = bytes.fromhex(tx["to"][2:]) if tx.get("to") else b""
-    fields = [
-        _uint(tx["chainId"]),
-        _uint(tx["nonce"]),
-        _uint(tx["maxPriorityFeePerGas"]),
-        _uint(tx["maxFeePerGas"]),
-        _uint(tx["gas"]),
-        to,
-        _uint(tx["value"]),
-        bytes(tx["data"]),
-    ]
-    body = b"".join(map(_rlp, fields)) + b"\xc0"  # the empty access list
-    signature = key.sign_recoverable(keccak(b"\x02" + _rlp_length(len(body), 0xC0) + body), hasher=None)
-    r, s, parity = signature[:32], signature[32:64], signature[64]
-    body += _rlp(_uint(parity)) + _rlp(r.lstrip(b"\0")) + _rlp(s.lstrip(b"\0"))
-    raw = b"\x02" + _rlp_length(len(body), 0xC0) + body
-    return raw, keccak(raw)
 
 
 # --- the engine --------------------------------------------------------------------------------------------------
@@ -169,7 +125,7 @@ def _hex(address: bytes) -> str:
 
 
 def _create_address(sender: bytes, nonce: int) -> bytes:
-    return keccak(_rlp_length(len(sender) + 1 + len(_rlp(_uint(nonce))), 0xC0) + _rlp(sender) + _rlp(_uint(nonce)))[12:]
+    return keccak(encode([sender, uint(nonce)]))[12:]
 
 
 class RevmEngine:
@@ -242,7 +198,7 @@ class RevmEngine:
         transactions' hashes, so that two histories differ."""
         parent = self._blocks[block.number - 1].hash if block.number else b"\0" * 32
         hashes = b"".join(r.tx_hash for r in block.receipts)
-        return keccak(parent + _uint(block.number) + _uint(block.timestamp) + hashes)
+        return keccak(parent + uint(block.number) + uint(block.timestamp) + hashes)
 
     # --- transactions ---------------------------------------------------------------------------------------
     def submit(self, raw: bytes) -> bytes:
@@ -562,20 +518,15 @@ class RevmChain(EngineChain):
     def __init__(self, artifacts: ArtifactStore | None = None, genesis_timestamp: int = GENESIS_TIMESTAMP) -> None:
         accounts = dev_accounts()
         engine = RevmEngine([bytes.fromhex(a.address[2:]) for a in accounts], DEV_BALANCE_WEI, genesis_timestamp)
-        self._revm_keys: dict[str, PrivateKey] = {}
         super().__init__(engine, Web3(_RevmProvider(self)), artifacts)
 
     def nonce(self, address: str) -> int:
         return self.engine.nonce(bytes.fromhex(address.removeprefix("0x")))
 
-    def _sign(self, account: LocalAccount, tx: dict[str, Any]) -> tuple[bytes, str]:
-        key = self._revm_keys.get(account.address)
-        if key is None:
-            key = self._revm_keys[account.address] = PrivateKey(bytes(account.key))
-        raw, tx_hash = sign_dynamic_fee(key, tx)
+    def _prepared(self, account: LocalAccount, tx: dict[str, Any], signed: Signed) -> RevmTransaction:
         to = tx.get("to")
-        fields = RevmTransaction(
-            tx_hash,
+        return RevmTransaction(
+            signed.hash,
             bytes.fromhex(account.address[2:]),
             tx["nonce"],
             bytes.fromhex(to[2:]) if to else None,
@@ -583,18 +534,6 @@ class RevmChain(EngineChain):
             tx["value"],
             tx["gas"],
         )
-        self._signed = (raw, fields)
-        return raw, "0x" + tx_hash.hex()
-
-    def _submit_raw(self, raw: bytes) -> None:
-        signed, self._signed = self._signed, None
-        try:
-            if signed is not None and signed[0] is raw:
-                self.engine.apply(signed[1])  # the transaction `_sign` made: no decoding, no sender recovery
-            else:
-                self.engine.submit(raw)
-        except TransactionRejected as exc:
-            raise TransactionRefused(str(exc)) from exc
 
     def _cheats(self) -> RevmCheats:
         return RevmCheats(self.engine)
@@ -686,9 +625,7 @@ class _RevmProvider(BaseProvider):
                 result.update(
                     {"blockHash": HexBytes(engine.block_hash(receipt.block_number)), "hash": result["transactionHash"]}
                 )
-                result.update(
-                    {"from": _checksum(_hex(receipt.sender)), "to": receipt.to and _checksum(_hex(receipt.to))}
-                )
+                result.update({"from": checksum(_hex(receipt.sender)), "to": receipt.to and checksum(_hex(receipt.to))})
         elif method == "eth_getLogs":
             query = params[0]
             start = self._number(query.get("fromBlock", 0))
@@ -699,7 +636,7 @@ class _RevmProvider(BaseProvider):
                 for receipt in engine.receipts(start, end)
                 if receipt.success
                 for log in chain._logs(receipt)
-                if wanted is None or log["address"] == _checksum(wanted)
+                if wanted is None or log["address"] == checksum(wanted)
             ]
         elif method in ("eth_call", "eth_estimateGas"):
             if method == "eth_call" and len(params) > 1 and self._number(params[1]) != engine.head.number:
@@ -716,7 +653,7 @@ class _RevmProvider(BaseProvider):
             result = [account.address for account in chain.accounts]
         elif method == "eth_sendTransaction":
             fields = params[0]
-            sender = _checksum(fields["from"])
+            sender = checksum(fields["from"])
             account = next((a for a in chain.accounts if a.address == sender), None)
             if account is None:
                 return _error(-32000, f"{sender} is not a dev account of this chain: sign it and send it raw")
@@ -730,7 +667,7 @@ class _RevmProvider(BaseProvider):
                 "data": bytes(HexBytes(fields.get("data") or fields.get("input") or "0x")),
             }
             if fields.get("to"):
-                tx["to"] = _checksum(fields["to"])
+                tx["to"] = checksum(fields["to"])
             try:
                 result = chain._send_signed(account, tx)
             except RpcError as exc:

@@ -298,7 +298,7 @@ def _run(
         journal = journal or JournalWriter.fresh(where, node)  # once the replay is sure to start
     else:
         from s4chain.chain.backends import in_process_chain  # py-evm (or revm): only loaded here
-        from s4chain.chain.inprocess import GENESIS_TIMESTAMP
+        from s4chain.chain.engine_chain import GENESIS_TIMESTAMP
 
         # A fresh embedded chain per file, so each starts from genesis.
         make_chain = lambda: in_process_chain(backend, store)  # noqa: E731

@@ -35,7 +35,7 @@ from collections.abc import Generator, Iterator
 from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from eth_account.signers.local import LocalAccount
@@ -44,7 +44,6 @@ from s4chain.chain.anvil import AnvilError, AnvilNode, anvil_binary
 from s4chain.chain.backends import BACKENDS, DEFAULT_BACKEND, in_process_chain
 from s4chain.chain.base import Chain
 from s4chain.chain.errors import NodeError
-from s4chain.chain.pcs import CoverageRecorder
 from s4chain.chain.rpc import RpcChain
 from s4chain.chain.trace import revert_trace
 from s4chain.chain.trace_console import drain_every_chain
@@ -52,17 +51,20 @@ from s4chain.compiler import ArtifactStore, CompilerError, compile_project
 from s4chain.errors import S4ChainError
 from s4chain.project import Project, ProjectNotFoundError
 from s4chain.testing.anchors import SESSIONS, ChainAnchors, isolate_hypothesis_examples
-from s4chain.testing.coverage import Coverage
 from s4chain.testing.gas import REPORTS, GasReport
+
+if TYPE_CHECKING:  # imported with --s4-coverage only: the recorder loads py-evm, which revm and --s4-rpc runs never use
+    from s4chain.chain.pcs import CoverageRecorder
+    from s4chain.testing.coverage import Coverage
 
 _GAS_REPORT = pytest.StashKey[GasReport]()  # per session: a pytester run inside a suite keeps its own
 _WORKER_GAS = "s4chain_gas"  # a pytest-xdist worker's figures, sent to the controller in its workeroutput
 _ANCHORS = pytest.StashKey[ChainAnchors]()
 _ANCHORED = pytest.StashKey[bool]()  # on a test whose anchor is open
 _OPT_OUT = "ignore_isolation"
-_RECORDER = pytest.StashKey[tuple[CoverageRecorder, ExitStack]]()  # with --s4-coverage: what ran, while recording
+_RECORDER: pytest.StashKey[tuple[CoverageRecorder, ExitStack]] = pytest.StashKey()  # with --s4-coverage: what ran
 _COMPILED = pytest.StashKey[ArtifactStore]()  # the session's artifacts, whose files the coverage reports
-_COVERAGE = pytest.StashKey[Coverage]()  # this session's coverage (on the pytest-xdist controller: the workers')
+_COVERAGE: pytest.StashKey[Coverage] = pytest.StashKey()  # this session's (on the xdist controller: the workers')
 _WORKER_COVERAGE = "s4chain_coverage"
 
 isolate_hypothesis_examples()
@@ -120,6 +122,9 @@ def pytest_configure(config: pytest.Config) -> None:
     SESSIONS.append(config.stash[_ANCHORS])
     REPORTS.append(config.stash[_GAS_REPORT])
     if config.getoption("--s4-coverage", False):
+        from s4chain.chain.pcs import CoverageRecorder
+        from s4chain.testing.coverage import Coverage
+
         recorder, stack = CoverageRecorder(), ExitStack()
         stack.enter_context(recorder.recording())
         config.stash[_RECORDER] = (recorder, stack)
@@ -329,6 +334,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int | pytest.ExitC
     if not _is_xdist_worker(config):
         config.stash[_GAS_REPORT].partial = _partial_reasons(session, exitstatus)
     if _RECORDER in config.stash and _COMPILED in config.stash:
+        from s4chain.testing.coverage import Coverage
+
         store: ArtifactStore = config.stash[_COMPILED]
         config.stash[_COVERAGE].merge(Coverage.of(store, config.stash[_RECORDER][0].counts.values()))
     if _is_xdist_worker(config):
@@ -344,6 +351,8 @@ def pytest_testnodedown(node: object, error: object) -> None:
     output = getattr(node, "workeroutput", {})
     config.stash[_GAS_REPORT].merge(output.get(_WORKER_GAS, {}))
     if _COVERAGE in config.stash and _WORKER_COVERAGE in output:
+        from s4chain.testing.coverage import Coverage
+
         config.stash[_COVERAGE].merge(Coverage.from_json(output[_WORKER_COVERAGE]))
 
 
