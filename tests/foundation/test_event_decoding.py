@@ -23,14 +23,14 @@ def test_every_log_decodes_as_web3_decodes_it(compiled: ArtifactStore, s4_projec
     compared = 0
     for log in chain.w3.eth.get_logs({"fromBlock": 0, "toBlock": "latest"}):
         topic = bytes(log["topics"][0]) if log["topics"] else b""
-        for entry in registry._events.get(topic, []):
+        for layout in registry._events.get(topic, []):
             try:
-                expected = dict(get_event_data(chain.w3.codec, entry, log)["args"])
+                expected = dict(get_event_data(chain.w3.codec, layout.entry, log)["args"])
             except Exception as exc:  # the same failure is wanted from both
                 with pytest.raises(type(exc)):
-                    registry._decode_args(entry, log)
+                    registry._decode_args(layout, log)
                 continue
-            got = registry._decode_args(entry, log)
+            got = registry._decode_args(layout, log)
             assert list(got.items()) == list(expected.items())
             assert [type(v) for v in got.values()] == [type(v) for v in expected.values()]
             compared += 1
