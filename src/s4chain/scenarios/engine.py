@@ -621,7 +621,7 @@ _SCALARS = frozenset({int, float, str, bool, type(None)})
 
 def _plain(value: Any) -> Any:
     """JSON-friendly form of driver results and event arguments."""
-    if type(value) in _SCALARS:  # most event arguments: the checks below cost more than the value's copy
+    if type(value) in _SCALARS:  # most event arguments: returned before the costlier checks below
         return value
     if hasattr(value, "model_dump"):
         return _plain(value.model_dump())
