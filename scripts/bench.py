@@ -5,10 +5,11 @@ repetitions, CPU time (this process's; on anvil, this process's plus anvil's) an
 Paths: naive web3 + EthereumTesterProvider with default `transact`; s4chain in-process (`Contract.fn(..., sender=)`);
 eth-tester's API directly; py-evm directly (one block per transaction, and execution only); s4chain on revm
 (`RevmChain`: real transactions with receipts, `revm_*`) and revm's raw message calls (not transactions,
-`revm_raw_*`) when pyrevm is installed (`pip install -e '.[revm]'`); on anvil, naive web3
-against s4chain's RpcChain; an in-process replay's cost per step as it grows (first and last 100 steps); the peak
-RSS of a 10,000-step replay (in a subprocess); snapshot + revert; and a mixed S4 workload (token-sale buys, lease
-billing, supply-chain sensor readings), naive web3 against s4chain on the same deployments. Each in-process change
+`revm_raw_*`) when pyrevm is installed (`pip install -e '.[revm]'`); on anvil, naive web3 against s4chain's
+RpcChain; an in-process replay's cost per step as it grows (first and last 100 steps), and against raw transfers
+on its own chain, taking turns step by step; the peak RSS of a 10,000-step replay (in a subprocess); snapshot +
+revert; and a mixed S4 workload (token-sale buys, lease billing, supply-chain sensor readings), naive web3 against
+s4chain on the same deployments. Each in-process change
 is measured against what it replaced in the same run (`*_before` keys). A path that cannot run gives null, with the
 reason in the table.
 
@@ -491,6 +492,41 @@ def replay_steps(
     return per_step
 
 
+def replay_in_turns(store: ArtifactStore, steps: int) -> tuple[float, float]:
+    """The single-action replay taking turns with raw transfers on its own chain: after each step, one
+    `token.transfer(noor, 1, sender=lea)` of the replay's token, as a test sends it (the block's time not pinned
+    as the replay pins it). Both then run under the same load, the same garbage collector's state and the same
+    chain; returns the CPU seconds of the steps and of the transfers (the token's creation left out)."""
+    from s4chain.scenarios.engine import Replayer, StepRecord
+    from s4chain.scenarios.loader import load_scenario
+
+    spent = {"step": 0.0, "raw": 0.0}
+    began: list[float] = []
+
+    def before(*_: Any) -> None:
+        began[:] = [time.process_time()]
+
+    def after(record: StepRecord) -> None:
+        step = time.process_time() - began[0]
+        if record.index == 0:
+            return
+        spent["step"] += step
+        token = replayer.drivers["market"].token("BEN")
+        chain.one_second_blocks = False
+        cpu = time.process_time()
+        token.transfer(replayer.actors["noor"], 1, sender=replayer.actors["lea"])
+        spent["raw"] += time.process_time() - cpu
+        chain.one_second_blocks = True
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "long.yaml"
+        path.write_text(scenario_text(steps))
+        chain = InProcessChain(store)
+        replayer = Replayer(chain, load_scenario(path))
+        replayer.run(on_step=after, before_step=before)
+    return spent["step"], spent["raw"]
+
+
 def replay_growth(store: ArtifactStore, report: Report, steps: int, window: int) -> None:
     per_step = replay_steps(store, steps)[1:]  # the first step creates the token
     first, last = per_step[:window], per_step[-window:]
@@ -507,6 +543,13 @@ def replay_growth(store: ArtifactStore, report: Report, steps: int, window: int)
     raw = report.figures.get("inprocess_tx_per_s")
     report.figures["replay_steps_over_tx"] = round(steps_per_cpu_s / raw, 3) if raw else None
     report.rows.append(Row("in-process replay, single-action scenario", "step", steps_per_cpu_s))
+    turns = min(steps, 1000)
+    step_cpu, raw_cpu = replay_in_turns(store, turns)
+    ratio = raw_cpu / step_cpu
+    report.figures["replay_steps_over_same_chain_tx"] = round(ratio, 3)
+    report.rows.append(
+        Row(f"  in turns with raw transfers ({turns} each)", "step", (turns - 1) / step_cpu, note=f"{ratio:.3f} x raw")
+    )
     earlier = replay_steps(store, window + 1, BeforeChain)[1:]
     before = len(earlier) / sum(c for c, _ in earlier)
     report.figures["replay_steps_per_s_before"] = round(before, 1)
@@ -695,6 +738,7 @@ KEYS = (
     "peak_rss_mib_10k",
     "snapshot_revert_ms",
     "replay_steps_over_tx",
+    "replay_steps_over_same_chain_tx",
     "mixed_speedup",
 )
 

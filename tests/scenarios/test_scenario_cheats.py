@@ -76,3 +76,34 @@ def test_a_replay_is_not_resumed_past_an_impersonation(write_scenario, chain: Ch
     resume = ResumePoint(first.deployments, first.deployment_gas, done)
     with pytest.raises(ScenarioSetupError, match="an impersonation made before the cut cannot be resumed"):
         Replayer(chain, loaded).run(resume=resume)
+
+
+REPEATED = """\
+name: a repeat after an impersonation
+description: the same step's `@noor` before and after noor impersonates lea
+use_case: UC2
+start: 2031-01-05T09:00:00Z
+actors:
+  lea: {role: issuer}
+  noor: {role: holder who then sends as lea}
+contracts:
+  market: {driver: tokens}
+steps:
+  - {actor: lea, do: market.create_token, with: {name: Bench, symbol: BEN, supply: 1000 tokens}}
+  - at: +1h
+    actor: lea
+    do: market.transfer
+    with: {token: BEN, to: "@noor", amount: 1 tokens}
+    repeat: {times: 2, every: 2h}
+  - {at: +2h, actor: noor, do: cheat.impersonate, with: {address: "@lea"}}
+"""
+
+
+def test_a_repeated_step_resolves_its_names_again_after_an_impersonation(write_scenario, chain: Chain) -> None:
+    """The engine binds a repeated step's arguments once; an impersonation changes what `@noor` is, so the repeat
+    after it sends to the impersonated address (lea's), as every step resolving its values afresh did."""
+    run = Replayer(chain, load_scenario(write_scenario(REPEATED))).run()
+    assert [step.outcome for step in run.steps] == ["ok"] * 4, [step.problem for step in run.steps]
+    lea, noor = chain.accounts[:2]
+    transfers = [step for step in run.steps if step.action == "market.transfer"]
+    assert [step.events[-1]["args"]["to"] for step in transfers] == [noor.address, lea.address]

@@ -14,6 +14,7 @@ import typing
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
 
 from eth_abi import decode as abi_decode
@@ -226,6 +227,8 @@ class Replayer:
         self._contracts: dict[str, dict[str, Contract]] = {}  # set name -> its contracts, in `call_order`
         self._calls: dict[tuple[str, str], ContractCall] = {}  # (set, action) -> the contract function it calls
         self._cheats = ChainCheats(chain, self.actors)  # `cheat.<name>` steps
+        # id of a step's or check's `with:` -> (it, the driver method, whether an actor sends it, its arguments)
+        self._bound: dict[int, tuple[dict[str, Any], Any, bool, dict[str, Any]]] = {}
 
     def planned_steps(self) -> int:
         """How many steps (repeats and bot runs included) `run` will execute."""
@@ -417,8 +420,22 @@ class Replayer:
     def _invoke(self, set_name: str, target: Any, actor: LocalAccount | None, values: dict[str, Any]) -> Any:
         if isinstance(target, ContractCall):
             return target.invoke(self._contracts[set_name][target.contract], self.resolver, values, actor)
-        arguments = call_arguments(self.resolver, target, values, actor is not None)
+        if getattr(target, "__self__", None) is self._cheats:
+            self._bound.clear()  # an impersonation changes what an actor's name resolves to
+        arguments = self._arguments(target, values, actor is not None)
         return target(actor, **arguments) if actor is not None else target(**arguments)
+
+    def _arguments(self, method: Any, values: dict[str, Any], acts: bool) -> dict[str, Any]:
+        """`call_arguments`, bound once for a step's (or a check's) `with:` that runs again (a repeat, a bot)
+        when every argument is a value a driver cannot change in place: resolving the same values gives the same
+        arguments while the resolver's names stay (they are set at deployment; only a cheat changes an actor)."""
+        bound = self._bound.get(id(values))
+        if bound is not None and bound[0] is values and bound[1] == method and bound[2] == acts:
+            return bound[3]
+        arguments: dict[str, Any] = call_arguments(self.resolver, method, values, acts)
+        if all(isinstance(value, _IMMUTABLE) for value in arguments.values()):
+            self._bound[id(values)] = (values, method, acts, arguments)
+        return arguments
 
     def _execute(self, planned: _Planned) -> StepRecord:
         set_name, _, action = planned.do.partition(".")
@@ -470,13 +487,15 @@ class Replayer:
         chain recorded while it ran."""
         record.blocks.extend(mined.blocks)
         record.gas_used += mined.gas_used
-        record.transactions.extend(result.tx_hash for result in mined.transactions)
+        transactions = mined.transactions  # in chain order, as `mined.events` gives their events
+        record.transactions.extend(result.tx_hash for result in transactions)
         if mined.timestamp is not None:
             record.at = mined.timestamp  # the step's time is its last block's
-        for event in mined.events:
-            record.events.append(
-                {"name": event.name, "address": event.address, "args": _plain(event.args), "block": event.block_number}
-            )
+        record.events.extend(
+            {"name": event.name, "address": event.address, "args": _plain(event.args), "block": event.block_number}
+            for result in transactions
+            for event in result.events
+        )
 
     def _judge(self, record: StepRecord, expect: Expectation, caught: ContractRevert | None) -> None:
         if expect.revert is not None:
@@ -550,6 +569,9 @@ class Replayer:
 # node's or a disk's failure) stops the replay.
 BAD_VALUE = (ValueError, LookupError, RuntimeError, EncodingError, MismatchedABI, Web3ValidationError)
 
+# Argument values that no driver changes in place (an account only signs), which a step's repeats may share.
+_IMMUTABLE = (str, int, float, Decimal, bytes, LocalAccount, type(None))
+
 
 def _value_problem(exc: Exception) -> str:
     """The problem a driver's exception states, on one line. A node's garbled answer (a JSON error, which is a
@@ -594,8 +616,13 @@ def _required_parameters(method: Callable[..., Any]) -> list[str]:
     return [p.name for p in inspect.signature(method).parameters.values() if p.default is inspect.Parameter.empty]
 
 
+_SCALARS = frozenset({int, float, str, bool, type(None)})
+
+
 def _plain(value: Any) -> Any:
     """JSON-friendly form of driver results and event arguments."""
+    if type(value) in _SCALARS:  # most event arguments: returned before the costlier checks below
+        return value
     if hasattr(value, "model_dump"):
         return _plain(value.model_dump())
     if isinstance(value, Mapping):  # web3's AttributeDict (an event's struct argument) too
