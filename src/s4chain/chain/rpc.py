@@ -34,7 +34,14 @@ from web3.types import RPCEndpoint, RPCResponse
 from s4chain.chain.accounts import dev_accounts
 from s4chain.chain.base import CallReverted, Chain
 from s4chain.chain.cheats import NodeCheats
-from s4chain.chain.errors import NodeDownError, NodeTimeoutError, NodeUnreachableError, RpcError, TransactionRefused
+from s4chain.chain.errors import (
+    NodeDownError,
+    NodeTimeoutError,
+    NodeUnreachableError,
+    RpcError,
+    TransactionRefused,
+    TransactionUnconfirmedError,
+)
 from s4chain.chain.safety import require_local_dev_chain
 from s4chain.chain.trace_rpc import NodeRevertFrames, RpcTracing
 from s4chain.compiler.artifacts import ArtifactStore
@@ -80,6 +87,11 @@ HEADERS = {"Content-Type": "application/json"}
 # the node took the transaction and did not mine it in time (its receipt is then waited for as after any send).
 METHOD_NOT_FOUND = -32601
 SYNC_TIMED_OUT = 4
+SYNC_TIMED_OUT_MESSAGE = "transaction confirmation timeout"  # anvil 1.7.1's answer, with code -32603
+# Pauses while anvil takes a transaction it mined out of its pool (`RpcChain.revert`), which it does a moment after
+# answering with the receipt, usually within a millisecond: about 0.2 s in all, then what still waits is not mined
+# by itself (automining off) and is dropped.
+POOL_PAUSES = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1)
 # web3's own formatting of a receipt (what `w3.eth.get_transaction_receipt` returns), applied to a Sync answer.
 FORMAT_RECEIPT = PYTHONIC_RESULT_FORMATTERS[RPC.eth_getTransactionReceipt]
 
@@ -229,6 +241,7 @@ class RpcChain(RpcTracing, NodeRevertFrames, Chain):
         """What the sends keep (a subclass that signs with other accounts calls it before `Chain.__init__`)."""
         self._sync: bool | None = None  # whether the node has eth_sendRawTransactionSync: known at the first send
         self._sync_receipts: dict[str, Any] = {}  # what Sync sends answered, until `_receipt` takes it
+        self._sync_unanswered: set[str] = set()  # Sync sends that timed out, until `_receipt` looks at them
         self._receipt_block: tuple[int, int] | None = None  # (number, timestamp) of the last receipt's block
 
     # The latest block straight from the node, without web3's formatting of the whole block (a replay step reads
@@ -257,14 +270,19 @@ class RpcChain(RpcTracing, NodeRevertFrames, Chain):
         # Sync only while each transaction is mined at once: inside `one_block` the node would hold the answer
         # until the block is mined.
         if self._sync is not False and self._block is None:
-            response = self._raw_request("eth_sendRawTransactionSync", ["0x" + raw.hex()])
+            try:
+                response = self._raw_request("eth_sendRawTransactionSync", ["0x" + raw.hex()])
+            except NodeTimeoutError:
+                self._sync_unanswered.add(Web3.keccak(raw).to_0x_hex())
+                raise
             error = response.get("error")
             if error is None:
                 self._sync = True
                 receipt = response["result"]
                 self._sync_receipts[str(receipt["transactionHash"]).lower()] = receipt
                 return
-            if error.get("code") == SYNC_TIMED_OUT:
+            if error.get("code") == SYNC_TIMED_OUT or SYNC_TIMED_OUT_MESSAGE in str(error.get("message", "")).lower():
+                self._sync_unanswered.add(Web3.keccak(raw).to_0x_hex())  # taken, not mined in time: no refusal
                 return
             if error.get("code") != METHOD_NOT_FOUND:
                 raise TransactionRefused(str(error.get("message", error)))
@@ -274,12 +292,35 @@ class RpcChain(RpcTracing, NodeRevertFrames, Chain):
             raise TransactionRefused(str(response["error"].get("message", response["error"])))
 
     def _receipt(self, tx_hash: str) -> Any:
+        if tx_hash.lower() in self._sync_unanswered:
+            self._sync_unanswered.discard(tx_hash.lower())
+            self._raise_if_behind_a_nonce_gap(tx_hash)
         answered = self._sync_receipts.pop(tx_hash.lower(), None)
         receipt = FORMAT_RECEIPT(answered) if answered is not None else super()._receipt(tx_hash)
         stamp = receipt.get("blockTimestamp")
         if stamp is not None:  # a node's extra field (anvil's); the block is then not read for its time
             self._receipt_block = (int(receipt["blockNumber"]), _int(stamp))
         return receipt
+
+    def _raise_if_behind_a_nonce_gap(self, tx_hash: str) -> None:
+        """A transaction the node took and did not mine while automining waits behind a nonce gap when its sender
+        has no mined transaction with the nonce before it: it lands only if one is sent. Said at once, rather than
+        after `confirm_timeout` of waiting for a receipt (which also sees to a node that stops answering here)."""
+        try:
+            tx = self.request("eth_getTransactionByHash", [tx_hash])
+            if tx is None or tx.get("blockNumber") is not None:
+                return
+            sender, nonce = str(tx["from"]), _int(tx["nonce"])
+            latest = _int(self.request("eth_getTransactionCount", [sender, "latest"]))
+        except NodeUnreachableError:
+            return
+        if latest < nonce:
+            missing = str(latest) if latest == nonce - 1 else f"{latest} to {nonce - 1}"
+            raise TransactionUnconfirmedError(
+                tx_hash,
+                f"transaction {tx_hash} (nonce {nonce}) waits in the node's pool behind a nonce gap: {sender} has "
+                f"no transaction with nonce {missing}; it lands only once one is sent",
+            )
 
     def _block_timestamp(self, number: int) -> int:
         # Only the block of the receipt just read, once: `_mined` asks right away, and a revert (by anyone) can
@@ -292,6 +333,7 @@ class RpcChain(RpcTracing, NodeRevertFrames, Chain):
     def _after_revert(self) -> None:
         super()._after_revert()
         self._sync_receipts.clear()
+        self._sync_unanswered.clear()
         self._receipt_block = None
 
     def _set_next_block_timestamp(self, timestamp: int) -> None:
@@ -321,9 +363,31 @@ class RpcChain(RpcTracing, NodeRevertFrames, Chain):
         return self.request("evm_snapshot", [])
 
     def revert(self, snapshot_id: Any) -> None:
+        """Revert to the snapshot, leaving no transaction in the node's pool to land on the state it restores.
+
+        Anvil answers a send (Sync, or a receipt poll) once the block is stored, and takes the transaction out of
+        its pool a moment later; its pool outlives evm_revert. A revert in between left the mined transaction in
+        the pool as if pending: eth_getTransactionCount "pending" then counted it, the next transaction was signed
+        with the nonce after it and waited for a nonce that no transaction had, until a later one took it (a mint
+        of one hypothesis example landed in another). So the pool is given that moment first; whatever still waits
+        then (automining off, a nonce gap) was sent for the chain the revert undoes, and is dropped."""
+        waiting = self._waiting_in_pool()
         if not self.request("evm_revert", [snapshot_id]):
             raise RpcError(f"evm_revert({snapshot_id}) failed at {self.url}: unknown or used snapshot")
+        if waiting:
+            self.request("anvil_dropAllTransactions", [])
         self._after_revert()
+
+    def _waiting_in_pool(self) -> int:
+        """How many transactions wait in the node's pool once it has taken out those it mined."""
+        pauses = iter(POOL_PAUSES)
+        while True:
+            status = self.request("txpool_status", [])
+            pending = _int(status["pending"])
+            pause = next(pauses, None)
+            if not pending or pause is None:
+                return pending + _int(status["queued"])
+            time.sleep(pause)
 
     def _eth_call(self, tx: dict[str, Any], block: int | str) -> bytes:
         params = {k: hex(v) if isinstance(v, int) else v for k, v in tx.items()}
