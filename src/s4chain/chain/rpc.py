@@ -379,10 +379,14 @@ class RpcChain(RpcTracing, NodeRevertFrames, Chain):
         self._after_revert()
 
     def _waiting_in_pool(self) -> int:
-        """How many transactions wait in the node's pool once it has taken out those it mined."""
+        """How many transactions wait in the node's pool once it has taken out those it mined (0 on a node that
+        shows no pool, e.g. Hardhat: there is then nothing to wait for or drop)."""
         pauses = iter(POOL_PAUSES)
         while True:
-            status = self.request("txpool_status", [])
+            try:
+                status = self.request("txpool_status", [])
+            except RpcError:
+                return 0
             pending = _int(status["pending"])
             pause = next(pauses, None)
             if not pending or pause is None:
