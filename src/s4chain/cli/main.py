@@ -280,6 +280,7 @@ def _run(
 
         node = RpcChain(rpc, store, rpc_timeout or RPC_TIMEOUT)
         hold_node_lock(node, command)  # one run at a time on a node
+        node.sole_writer = True  # so the latest block is known from the replay's own sends (RpcChain.sole_writer)
 
         make_chain: Callable[[], Chain] = lambda: node  # noqa: E731
         where = journal_path(report)
