@@ -67,16 +67,19 @@ def test_a_step_is_two_requests_and_one_fsync_and_durably_under_way_before_its_s
             synced.append(os.fstat(fd).st_size)
 
     monkeypatch.setattr(os, "fsync", watched_fsync)
-    submit = chain._submit_raw
+    connection = chain.w3.provider.connection  # type: ignore[attr-defined]
+    post = connection.post
     sends: list[str] = []
 
-    def checked_submit(raw: bytes) -> None:
-        durable = _durable_lines(journal.path, synced[-1])
-        assert durable[-1]["event"] == "in_flight"  # the step (or deployment) sending is durably under way
-        sends.append(durable[-1]["event"])
-        submit(raw)
+    def checked_post(body: bytes) -> bytes:
+        if b'"eth_sendRawTransaction' in body:  # as it leaves for the node, the journal is durable,
+            assert synced[-1] == journal.path.stat().st_size
+            durable = _durable_lines(journal.path, synced[-1])
+            assert durable[-1]["event"] == "in_flight"  # and ends with the step (or the deployment) under way
+            sends.append(durable[-1]["event"])
+        return post(body)
 
-    monkeypatch.setattr(chain, "_submit_raw", checked_submit)
+    monkeypatch.setattr(connection, "post", checked_post)
     with isolation(RpcChain(anvil.url, compiled)):
         (run,) = replay_all(
             [load_scenario(scenario)], lambda: chain, Console(quiet=True), shared_chain=True, journal=journal
