@@ -452,6 +452,7 @@ def rpc_replay(store: ArtifactStore, url: str, steps: int, pid: int) -> Timing:
         path = Path(tmp) / "long.yaml"
         path.write_text(scenario_text(steps))
         chain = RpcChain(url, store)
+        chain.sole_writer = True  # as `s4chain replay --rpc` sets it once it holds the node's lock
         journal = JournalWriter.fresh(journal_path(Path(tmp) / "long.html"), chain)
         before = chain.snapshot()
         try:

@@ -25,6 +25,7 @@ class Kind(StrEnum):
     HANG = "hang"  # never answer and do not forward (until the proxy stops)
     MALFORMED = "malformed"  # forward, then answer with broken JSON
     UNKNOWN = "unknown"  # do not forward; answer "Method not found", as a node without the method does
+    SLOW_ANSWER = "slow_answer"  # forward, then answer after `seconds`: done on the node, not yet known to the client
 
 
 # Methods faulted and logged as another: both hand signed bytes to the node (the Sync one, EIP-7966, answers with
@@ -38,7 +39,7 @@ class Fault:
     kind: Kind
     count: int = 1  # how many matching requests it hits
     skip: int = 0  # matching requests let through before it starts
-    seconds: float = 0.0  # for DELAY
+    seconds: float = 0.0  # for DELAY and SLOW_ANSWER
     then_down: bool = False  # after hitting, the node is gone: every later request fails as `down_as` says
     down_as: Kind = Kind.DROP_BEFORE  # once gone: dropped unanswered, or HANG (a node that never answers)
     seen: int = 0
@@ -182,6 +183,9 @@ class FaultyProxy:
                     self._forwarded_all.notify_all()
         else:
             status, answer = self._forward(body)
+        if kind is Kind.SLOW_ANSWER:
+            assert fault is not None
+            time.sleep(fault.seconds)
         if kind is Kind.DROP_AFTER:
             _drop(request)
             return

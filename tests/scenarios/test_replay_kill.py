@@ -22,6 +22,7 @@ import requests
 from s4chain.chain import AnvilNode, anvil_binary
 from s4chain.project import Project
 from s4chain.scenarios.journal import JournalEntry, JournalError, read_journal
+from tests.faults.proxy import FaultyProxy, Kind
 from tests.scenarios.conftest import run_cli
 
 pytestmark = [pytest.mark.anvil, pytest.mark.slow]
@@ -132,10 +133,16 @@ def test_killed_replay_and_killed_resume_end_as_an_uninterrupted_replay(
 ) -> None:
     for attempt in range(3):  # the deployment cases aim at a window of milliseconds: a miss is tried again
         report, journal = tmp_path / f"run{attempt}.html", tmp_path / f"run{attempt}.journal.jsonl"
-        with AnvilNode(anvil_binary(s4_project.node_modules), extra_args=FIXED_GENESIS) as node:
+        with (
+            AnvilNode(anvil_binary(s4_project.node_modules), extra_args=FIXED_GENESIS) as node,
+            FaultyProxy(node.url) as proxy,
+        ):
+            # Each transaction answered 20 ms after the node mined it: the replay journals a deployment within a
+            # millisecond of its answer (it knows the head from it), too short a window to kill in from here.
+            proxy.inject("eth_sendRawTransaction", Kind.SLOW_ANSWER, count=10**6, seconds=0.02)
             kill_replay, kill_resume = _kill_points(journal, node.url)[case]
-            _kill_when(_replay(node.url, PAIR, report), kill_replay)
-            _kill_when(_replay(node.url, PAIR, report, "--resume"), kill_resume)
+            _kill_when(_replay(proxy.url, PAIR, report), kill_replay)
+            _kill_when(_replay(proxy.url, PAIR, report, "--resume"), kill_resume)
             # Killed between a deployment's first transaction and its journal line?
             hit = case == "steps-of-the-second" or _entries(journal)[str(SUPPLY)].deployments is None
             resumed = run_cli("replay", "--rpc", node.url, *PAIR, "--report", report, "--resume")

@@ -204,6 +204,11 @@ class Chain(CheatCodes, ABC):
     def _block_timestamp(self, number: int) -> int:
         return int(self.w3.eth.get_block(number)["timestamp"])
 
+    def head(self) -> tuple[int, str]:
+        """The latest block's number and hash (0x-hex): where the chain is (a replay's journal records it)."""
+        block = self.w3.eth.get_block("latest")
+        return int(block["number"]), "0x" + bytes(block["hash"]).hex()
+
     def block_hash(self, number: int) -> bytes:
         """The hash of mined block `number` (which tells a history from one that replaced it after a revert)."""
         return bytes(self.w3.eth.get_block(number)["hash"])

@@ -80,6 +80,14 @@ RETRIED_METHODS = frozenset(
         "evm_snapshot",  # a lost answer leaves an unused snapshot behind, nothing else
     }
 )
+# Requests that never make or replace a block: after any other one (a send, evm_mine, evm_revert, evm_setAutomine,
+# anything unknown) the latest block a chain remembers is forgotten (`RpcChain.sole_writer`).
+KEEP_HEAD_METHODS = (RETRIED_METHODS - {"evm_setAutomine"}) | {
+    "debug_traceTransaction",
+    "debug_traceCall",
+    "txpool_status",
+    "txpool_content",
+}
 # Pauses before each retry of a read: about 1.5 s in all, enough for a node that hiccups, short for one that is gone.
 RETRY_PAUSES = (0.05, 0.1, 0.2, 0.4, 0.8)
 HEADERS = {"Content-Type": "application/json"}
@@ -176,9 +184,12 @@ class NodeProvider(HTTPProvider):
         self.url = URI(url)
         self.timeout = timeout
         self.connection = NodeConnection(url, timeout)
+        self.moves = 0  # requests so far that may have made or replaced a block (not in KEEP_HEAD_METHODS)
 
     def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
         request = self.encode_rpc_request(method, params)
+        if method not in KEEP_HEAD_METHODS:
+            self.moves += 1
         pauses = RETRY_PAUSES if method in RETRIED_METHODS else ()
         for attempt in range(len(pauses) + 1):
             try:
@@ -229,6 +240,11 @@ def connect(url: str, timeout: float) -> tuple[Web3, int, str]:
 
 class RpcChain(RpcTracing, NodeRevertFrames, Chain):
     backend_name = "json-rpc"
+    # Whether nothing but this chain makes blocks on the node (a replay holding the node's lock: no other s4chain
+    # run, no interval mining): the latest block is then known, without asking, from this chain's own last look
+    # at it or its last Sync send's receipt, until any request that may make or replace a block. A replay step
+    # reads the head and the time several times (the engine, the time check, the journal before and after).
+    sole_writer = False
 
     def __init__(self, url: str, artifacts: ArtifactStore | None = None, timeout: float = RPC_TIMEOUT) -> None:
         self.url = url
@@ -243,16 +259,42 @@ class RpcChain(RpcTracing, NodeRevertFrames, Chain):
         self._sync_receipts: dict[str, Any] = {}  # what Sync sends answered, until `_receipt` takes it
         self._sync_unanswered: set[str] = set()  # Sync sends that timed out, until `_receipt` looks at them
         self._receipt_block: tuple[int, int] | None = None  # (number, timestamp) of the last receipt's block
+        # The latest block as last seen: (the provider's `moves` then, number, hash, timestamp); see `sole_writer`.
+        self._latest: tuple[int | None, int, str, int] | None = None
 
-    # The latest block straight from the node, without web3's formatting of the whole block (a replay step reads
-    # it several times).
+    # The latest block straight from the node, without web3's formatting of the whole block, or as remembered
+    # (`sole_writer`).
     @property
     def block_number(self) -> int:
-        return _int(self.request("eth_blockNumber", []))
+        known = self._known_latest()
+        return known[1] if known is not None else _int(self.request("eth_blockNumber", []))
 
     @property
     def timestamp(self) -> int:
-        return _int(self.request("eth_getBlockByNumber", ["latest", False])["timestamp"])
+        return self._latest_block()[3]
+
+    def head(self) -> tuple[int, str]:
+        _, number, block_hash, _ = self._latest_block()
+        return number, block_hash
+
+    def _latest_block(self) -> tuple[int | None, int, str, int]:
+        known = self._known_latest()
+        if known is None:
+            moves = self._moves()
+            block = self.request("eth_getBlockByNumber", ["latest", False])
+            known = self._latest = (moves, _int(block["number"]), str(block["hash"]).lower(), _int(block["timestamp"]))
+        return known
+
+    def _known_latest(self) -> tuple[int | None, int, str, int] | None:
+        latest = self._latest
+        if not self.sole_writer or latest is None or latest[0] is None or latest[0] != self._moves():
+            return None
+        return latest
+
+    def _moves(self) -> int | None:
+        """The provider's count of requests that may have made or replaced a block (None: it does not count)."""
+        provider = self.w3.provider
+        return provider.moves if isinstance(provider, NodeProvider) else None
 
     def _raw_request(self, method: str, params: list[Any]) -> RPCResponse:
         return self.w3.provider.make_request(RPCEndpoint(method), params)
@@ -270,6 +312,7 @@ class RpcChain(RpcTracing, NodeRevertFrames, Chain):
         # Sync only while each transaction is mined at once: inside `one_block` the node would hold the answer
         # until the block is mined.
         if self._sync is not False and self._block is None:
+            moves = self._moves()
             try:
                 response = self._raw_request("eth_sendRawTransactionSync", ["0x" + raw.hex()])
             except NodeTimeoutError:
@@ -280,6 +323,10 @@ class RpcChain(RpcTracing, NodeRevertFrames, Chain):
                 self._sync = True
                 receipt = response["result"]
                 self._sync_receipts[str(receipt["transactionHash"]).lower()] = receipt
+                if receipt.get("blockTimestamp") is not None and moves is not None:
+                    # Mined at once: its block is the latest, as long as this send is the only move since.
+                    number, block_hash = _int(receipt["blockNumber"]), str(receipt["blockHash"]).lower()
+                    self._latest = (moves + 1, number, block_hash, _int(receipt["blockTimestamp"]))
                 return
             if error.get("code") == SYNC_TIMED_OUT or SYNC_TIMED_OUT_MESSAGE in str(error.get("message", "")).lower():
                 self._sync_unanswered.add(Web3.keccak(raw).to_0x_hex())  # taken, not mined in time: no refusal

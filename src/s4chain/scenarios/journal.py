@@ -12,8 +12,12 @@ deterministic), then the cut step runs in full: every step takes effect exactly 
 reverted to its own snapshot. Each file also gets a snapshot before it starts, to undo it once done when another
 file follows (on a resume that adds files too).
 
-The file holds one JSON object a line, each appended and fsync'd as it happens, so a step costs the same at the
-end of a long replay as at the start; the replay rewrites it compactly (one line per file) when it ends. A line
+The file holds one JSON object a line, each appended as it happens, so a step costs the same at the end of a long
+replay as at the start; the replay rewrites it compactly (one line per file) when it ends. Every line is fsync'd
+but a confirmed step's: that one is made durable by the fsync of the line after it, which always comes before the
+node is sent or asked to change anything else (the next step under way, or the file finished). A crash that loses
+it (the machine's, not the process's: the kernel keeps what a killed process wrote) leaves that step under way
+in the journal, as a crash between its transaction and its line does, and a resume undoes it and runs it once. A line
 torn by a crash mid-write is the last one, and is dropped on read. Every line records the node's head (block
 number and hash) where it matters, so that a node that lost its state (restarted with the same genesis) is told
 apart from one that did not, instead of reverting to snapshots it no longer has."""
@@ -182,11 +186,6 @@ def genesis_of(chain: Chain) -> str:
     return "0x" + bytes(chain.w3.eth.get_block(0)["hash"]).hex()
 
 
-def head_of(chain: Chain) -> Head:
-    block = chain.w3.eth.get_block("latest")
-    return int(block["number"]), "0x" + bytes(block["hash"]).hex()
-
-
 def _lost(path: Path, chain: Chain, head: Head) -> JournalError:
     return JournalError(
         f"the node no longer holds the chain {path} was written on (its block {head[0]} is "
@@ -269,7 +268,7 @@ class JournalWriter:
                 sha256=file_digest(scenario),
                 shift=shift,
                 snapshot=snapshot,
-                head=head_of(chain),
+                head=chain.head(),
             )
         )
 
@@ -282,7 +281,7 @@ class JournalWriter:
             or entry.checkpoint is None
             or len(entry.steps) - entry.checkpoint.steps >= self.checkpoint_every
         )
-        head = head_of(chain)
+        head = chain.head()
         self._append(Starting(file=str(scenario), snapshot=chain.snapshot() if due else None, head=head))
 
     def deployed(self, scenario: Path, run: ScenarioRun, state: dict[str, list[Any]], chain: Chain) -> None:
@@ -292,7 +291,7 @@ class JournalWriter:
                 deployments=run.deployments,
                 deployment_gas=run.deployment_gas,
                 state=state,
-                head=head_of(chain),
+                head=chain.head(),
             )
         )
 
@@ -311,7 +310,8 @@ class JournalWriter:
                     f"reverting to the checkpoint of {self.path}, differs from the journal in {fields}: the replay "
                     "is not deterministic here, so it cannot resume exactly; replay without --resume"
                 )
-        self._append(Stepped(file=str(scenario), record=record, state=state, head=head_of(chain)))
+        # Not fsync'd on its own (the module's docstring): the next line's fsync covers it.
+        self._append(Stepped(file=str(scenario), record=record, state=state, head=chain.head()), durable=False)
 
     def finished(self, scenario: Path, run: ScenarioRun) -> None:
         self._append(Finished(file=str(scenario), run=run))
@@ -338,7 +338,7 @@ class JournalWriter:
                     file=str(scenario), snapshot=chain.snapshot(), head=checkpoint.head, steps=checkpoint.steps
                 )
                 self._append(rewound)
-        if entry.head is not None and head_of(chain) != entry.head:
+        if entry.head is not None and chain.head() != entry.head:
             if _holds(chain, entry.head):
                 raise JournalError(
                     f"the node moved past block {entry.head[0]}, where {self.path} left it: something else sent it "
@@ -360,7 +360,7 @@ class JournalWriter:
     def _revert(self, chain: Chain, snapshot: Any, expected: Head, target: Head) -> None:
         """Revert to `snapshot`, taken at `target`, on a node last seen at `expected` (a descendant of `target`,
         or `target` itself if the revert was done before the replay stopped)."""
-        current = head_of(chain)
+        current = chain.head()
         if current == target:  # nothing was mined since, or the revert happened before a crash
             with suppress(RpcError):  # used up by that revert: the node is where the snapshot would put it
                 chain.revert(snapshot)
@@ -390,9 +390,10 @@ class JournalWriter:
         except OSError as exc:
             raise JournalError(f"cannot write the journal {self.path}: {exc.strerror}") from None
 
-    def _append(self, line: _FileLine) -> None:
-        """Write a line and make it durable, then apply it; on a disk error the file is cut back to its last
-        whole line (a torn one is dropped on read anyway) and the replay stops, to be resumed once fixed."""
+    def _append(self, line: _FileLine, durable: bool = True) -> None:
+        """Write a line and make it durable (with what was written before it), then apply it; on a disk error the
+        file is cut back to its last whole line (a torn one is dropped on read anyway) and the replay stops, to be
+        resumed once fixed."""
         data = line.model_dump_json().encode() + b"\n"
         try:
             size = os.lseek(self._fd, 0, os.SEEK_END)
@@ -400,7 +401,8 @@ class JournalWriter:
                 written = 0
                 while written < len(data):
                     written += os.write(self._fd, data[written:])
-                os.fsync(self._fd)
+                if durable:
+                    os.fsync(self._fd)
             except OSError:
                 with suppress(OSError):  # else the torn line stays last, and a read drops it
                     os.ftruncate(self._fd, size)
