@@ -245,7 +245,7 @@ def test_a_failing_pytest_test_shows_the_trace_and_console_of_its_reverted_trans
 ) -> None:
     project = traced_project(tmp_path / "project", s4_project)
     pytester.makepyfile(test_vault=PLUGIN_TEST.format(root=str(project.root)))
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-rP")
+    result = pytester.runpytest("-p", "no:cacheprovider", "-rP")
     result.assert_outcomes(passed=2, failed=1)
     output = result.stdout.str()
     own = output[output.index("_ test_on_a_chain_of_its_own _") :]
