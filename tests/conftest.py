@@ -17,7 +17,8 @@ from tests.faults.proxy import FaultyProxy
 pytest_plugins = ["pytester"]  # tests/foundation/test_plugin_isolation.py runs the plugin inside pytest
 
 # CI replays the same hypothesis examples on every run, so a landing never hangs on a draw; a developer's
-# `make test` explores new ones each time (a failure there is a finding: add its example with @example).
+# `make test` (and `make test-slow`, which has the state machines) explores new ones each time (a failure there is
+# a finding: add its example with @example).
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")

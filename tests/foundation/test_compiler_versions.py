@@ -3,11 +3,10 @@ several versions side by side (npm aliases such as `solc-0.8.20` in package.json
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from tests.scenarios.conftest import run_cli
 
 from s4chain.compiler import ArtifactStore, CompilerNotFoundError, compile_project
 from s4chain.project import Project
@@ -93,9 +92,7 @@ def test_a_configured_version_that_is_not_installed_is_an_error(tmp_path: Path, 
 def test_no_solc_at_all_says_how_to_install_it(tmp_path: Path) -> None:
     (tmp_path / "contracts").mkdir()
     (tmp_path / "contracts" / "C.sol").write_text(CURRENT)
-    result = subprocess.run(
-        [sys.executable, "-m", "s4chain.cli", "compile", "--project", str(tmp_path)], capture_output=True, text=True
-    )
+    result = run_cli("compile", "--project", tmp_path)  # in-process, answered as a process would
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "npm install solc@0.8.37" in result.stderr and "s4chain init" in result.stderr
 

@@ -4,11 +4,10 @@ under pytest-xdist (each worker's figures merged)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from tests.scenarios.conftest import run_cli
 
 from s4chain.chain import InProcessChain
 from s4chain.chain.pcs import CoverageRecorder
@@ -113,22 +112,15 @@ def test_pytest_option_writes_lcov_serially_and_under_xdist(pytester: pytest.Pyt
 
 
 def test_replay_coverage_in_a_project_made_by_init(tmp_path: Path, s4_project: Project) -> None:
-    cli = [sys.executable, "-m", "s4chain.cli"]
+    # In-process (run_cli answers as a process would): test_init.py runs a skeleton's commands as processes.
     made = tmp_path / "mine"
-    assert subprocess.run([*cli, "init", str(made)], capture_output=True, text=True).returncode == 0
+    assert run_cli("init", made).returncode == 0
     (made / "node_modules").symlink_to(s4_project.node_modules)
-    result = subprocess.run(
-        [*cli, "replay", "scenarios/token.yaml", "--coverage"], cwd=made, capture_output=True, text=True
-    )
+    result = run_cli("replay", "scenarios/token.yaml", "--coverage", cwd=made)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "contracts/MyToken.sol     1/1    100.0%" in result.stdout
     # The constructor's one statement, `_mint(msg.sender, initialSupply);`, ran once (one deployment).
     lcov = (made / "coverage" / "lcov.info").read_text()
     assert lcov == "TN:\nSF:contracts/MyToken.sol\nBRF:0\nBRH:0\nDA:13,1\nLF:1\nLH:1\nend_of_record\n"
-    on_node = subprocess.run(
-        [*cli, "replay", "scenarios/token.yaml", "--coverage", "--rpc", "http://127.0.0.1:9"],
-        cwd=made,
-        capture_output=True,
-        text=True,
-    )
+    on_node = run_cli("replay", "scenarios/token.yaml", "--coverage", "--rpc", "http://127.0.0.1:9", cwd=made)
     assert on_node.returncode == 2 and "--coverage needs the in-process chain" in on_node.stderr

@@ -162,4 +162,4 @@ def test_hardfork(anvil):
     assert requests.post(anvil.url, json=info, timeout=5).json()["result"]["hardFork"] == "Cancun"
 """
     )
-    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)

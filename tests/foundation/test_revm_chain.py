@@ -5,8 +5,6 @@ original values carried between transactions, nonces, EIP-7623's floor), and sna
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -147,35 +145,19 @@ def test_backend(chain, accounts):
 """
 
 
-def test_plugin_option_runs_a_suite_on_revm(tmp_path: Path, s4_project: Project) -> None:
-    (tmp_path / "contracts").mkdir()
-    (tmp_path / "contracts" / "EuroStablecoin.sol").write_text(
+def test_plugin_option_runs_a_suite_on_revm(pytester: pytest.Pytester, s4_project: Project) -> None:
+    # Nested pytest runs in this process (as test_plugin_rpc_option.py's): the option is the plugin's.
+    (pytester.path / "contracts").mkdir()
+    (pytester.path / "contracts" / "EuroStablecoin.sol").write_text(
         (s4_project.contracts_dir / "common" / "EuroStablecoin.sol").read_text()
     )
-    (tmp_path / "node_modules").symlink_to(s4_project.node_modules)
-    (tmp_path / "test_x.py").write_text(SUITE)
+    (pytester.path / "node_modules").symlink_to(s4_project.node_modules)
+    pytester.makepyfile(test_x=SUITE)
     runs = {}
     for backend in ("py-evm", "revm"):
-        run = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pytest",
-                "-q",
-                "-s",
-                "-p",
-                "no:cacheprovider",
-                "--s4-backend",
-                backend,
-                "test_x.py",
-            ],
-            capture_output=True,
-            text=True,
-            cwd=tmp_path,
-            check=False,
-        )
-        assert run.returncode == 0, run.stdout + run.stderr
-        runs[backend] = next(line for line in run.stdout.splitlines() if line.startswith("BACKEND"))
+        run = pytester.runpytest("-q", "-s", "-p", "no:cacheprovider", "--s4-backend", backend)
+        run.assert_outcomes(passed=1)
+        runs[backend] = next(line for line in run.outlines if line.startswith("BACKEND"))
     assert runs["revm"].startswith("BACKEND revm ")
     assert runs["revm"].split()[-1] == runs["py-evm"].split()[-1]  # the same gas
 

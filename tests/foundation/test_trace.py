@@ -6,7 +6,11 @@ are compiled with the real solc into a project of their own; anvil is the sessio
 
 from __future__ import annotations
 
+import atexit
+import functools
 import re
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,10 +29,37 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def traced_project(root: Path, s4_project: Project) -> Project:
+    """A project of Traced.sol whose compile cache holds Traced.sol already: the tests of traces, console lines
+    and replays (here, test_console.py, test_trace_replay.py) make several, and need no cold solc-js run each."""
+    project = _bare_traced_project(root, s4_project.node_modules)
+    cache = project.build_dir / "cache"
+    cache.mkdir(parents=True)
+    for entry in _traced_compile_cache(s4_project.node_modules).iterdir():
+        shutil.copy2(entry, cache)
+    return project
+
+
+def _bare_traced_project(root: Path, node_modules: Path) -> Project:
     (root / "contracts").mkdir(parents=True)
     (root / "contracts" / "Traced.sol").write_text(FIXTURE.read_text())
-    (root / "node_modules").symlink_to(s4_project.node_modules)
+    (root / "node_modules").symlink_to(node_modules)
     return Project(root)
+
+
+@functools.cache
+def _traced_compile_cache(node_modules: Path) -> Path:
+    """Traced.sol's compile cache entries (content-addressed, valid in any project), compiled once per process;
+    not the bookkeeping files, which name the project's own paths."""
+    scratch = Path(tempfile.mkdtemp(prefix="s4chain-traced-"))
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+    template = _bare_traced_project(scratch / "project", node_modules)
+    compile_project(template)
+    entries = scratch / "entries"
+    entries.mkdir()
+    for entry in (template.build_dir / "cache").glob("*.json"):
+        if entry.name not in ("compiler-versions.json", "artifacts-index.json"):
+            shutil.copy2(entry, entries)
+    return entries
 
 
 @pytest.fixture(scope="module")
@@ -214,7 +245,7 @@ def test_a_failing_pytest_test_shows_the_trace_and_console_of_its_reverted_trans
 ) -> None:
     project = traced_project(tmp_path / "project", s4_project)
     pytester.makepyfile(test_vault=PLUGIN_TEST.format(root=str(project.root)))
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-rP")
+    result = pytester.runpytest("-p", "no:cacheprovider", "-rP")
     result.assert_outcomes(passed=2, failed=1)
     output = result.stdout.str()
     own = output[output.index("_ test_on_a_chain_of_its_own _") :]
