@@ -161,6 +161,15 @@ def _runs(schedule: Schedule, index: int, *what: Any) -> Iterator[_Planned]:
         yield _Planned(moment, index, *what)
 
 
+class _Bound(typing.NamedTuple):
+    """A step's `with:` values and the driver arguments they were bound to (`Replayer._arguments`)."""
+
+    values: dict[str, Any]
+    method: Any
+    acts: bool
+    arguments: dict[str, Any]
+
+
 class ScenarioSetupError(S4ChainError):
     """The scenario cannot start on this chain (its start lies behind the chain's clock, say)."""
 
@@ -228,7 +237,7 @@ class Replayer:
         self._calls: dict[tuple[str, str], ContractCall] = {}  # (set, action) -> the contract function it calls
         self._cheats = ChainCheats(chain, self.actors)  # `cheat.<name>` steps
         # id of a step's or check's `with:` -> (it, the driver method, whether an actor sends it, its arguments)
-        self._bound: dict[int, tuple[dict[str, Any], Any, bool, dict[str, Any]]] = {}
+        self._bound: dict[int, _Bound] = {}
 
     def planned_steps(self) -> int:
         """How many steps (repeats and bot runs included) `run` will execute."""
@@ -430,11 +439,11 @@ class Replayer:
         when every argument is a value a driver cannot change in place: resolving the same values gives the same
         arguments while the resolver's names stay (they are set at deployment; only a cheat changes an actor)."""
         bound = self._bound.get(id(values))
-        if bound is not None and bound[0] is values and bound[1] == method and bound[2] == acts:
-            return bound[3]
+        if bound is not None and bound.values is values and bound.method == method and bound.acts == acts:
+            return bound.arguments
         arguments: dict[str, Any] = call_arguments(self.resolver, method, values, acts)
         if all(isinstance(value, _IMMUTABLE) for value in arguments.values()):
-            self._bound[id(values)] = (values, method, acts, arguments)
+            self._bound[id(values)] = _Bound(values, method, acts, arguments)
         return arguments
 
     def _execute(self, planned: _Planned) -> StepRecord:
