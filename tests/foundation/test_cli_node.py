@@ -88,13 +88,13 @@ def _serve(
     reader = threading.Thread(target=lambda: lines.extend(process.stdout or []), daemon=True)
     reader.start()
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60  # generous: a loaded machine starts Python slowly; a pass costs no wait
         while not any("Ctrl-C to stop" in line for line in lines) and time.monotonic() < deadline:
             assert process.poll() is None, process.stderr.read() if process.stderr else ""
             time.sleep(0.05)
         yield lines
         process.send_signal(signal.SIGINT)
-        process.wait(timeout=10)
+        process.wait(timeout=30)
         reader.join(timeout=5)
         assert process.returncode == 0, "".join(lines) + (process.stderr.read() if process.stderr else "")
     finally:
