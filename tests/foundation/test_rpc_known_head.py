@@ -4,11 +4,15 @@ off, every read asks the node."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
-from tests.faults.proxy import FaultyProxy
+from tests.faults.proxy import FaultyProxy, Kind
 
 from s4chain.chain import AnvilNode, RpcChain
+from s4chain.chain.anvil import anvil_binary
 from s4chain.compiler import ArtifactStore
+from s4chain.project import Project
 from s4chain.testing import isolation
 
 pytestmark = pytest.mark.anvil
@@ -68,3 +72,19 @@ def test_without_sole_writer_every_read_asks(
         assert chain.block_number == _node_head(anvil)[0]
         assert chain.timestamp == _node_head(anvil)[2]
         assert _asked(faulty_proxy, before) == ["eth_getBlockByNumber", "eth_blockNumber", "eth_getBlockByNumber"]
+
+
+def test_a_replay_claims_to_be_the_sole_writer_only_where_no_block_comes_by_itself(
+    anvil: AnvilNode, faulty_proxy: FaultyProxy, s4_project: Project
+) -> None:
+    assert RpcChain(anvil.url).claim_sole_writer()  # automining: only sends make blocks
+    # A node that cannot say whether it mines on an interval (Hardhat has no anvil_getIntervalMining).
+    faulty_proxy.inject("anvil_getIntervalMining", Kind.UNKNOWN, count=1)
+    unsure = RpcChain(faulty_proxy.url)
+    assert not unsure.claim_sole_writer() and not unsure.sole_writer
+    with AnvilNode(anvil_binary(s4_project.node_modules), extra_args=("--block-time", "1")) as mining:
+        chain = RpcChain(mining.url)
+        assert not chain.claim_sole_writer()
+        first = chain.block_number
+        time.sleep(2.2)
+        assert chain.block_number > first  # the interval's blocks are seen: nothing is remembered

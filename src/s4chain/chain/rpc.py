@@ -76,6 +76,7 @@ RETRIED_METHODS = frozenset(
         "evm_setNextBlockTimestamp",
         "evm_setAutomine",
         "anvil_metadata",
+        "anvil_getIntervalMining",
         "hardhat_metadata",
         "evm_snapshot",  # a lost answer leaves an unused snapshot behind, nothing else
     }
@@ -252,6 +253,16 @@ class RpcChain(RpcTracing, NodeRevertFrames, Chain):
         require_local_dev_chain(url, chain_id, self.client_version)
         self._prepare_sends()
         super().__init__(w3, dev_accounts(), artifacts)
+
+    def claim_sole_writer(self) -> bool:
+        """Become the sole writer (`sole_writer`) unless the node mines blocks by itself: an anvil with interval
+        mining (`--block-time`, `evm_setIntervalMining`) makes blocks nobody sent, and a node that cannot say
+        (no `anvil_getIntervalMining`, e.g. Hardhat) is taken to be one. The caller holds the node's lock."""
+        try:
+            self.sole_writer = not self.request("anvil_getIntervalMining", [])  # null: no interval
+        except RpcError:
+            self.sole_writer = False
+        return self.sole_writer
 
     def _prepare_sends(self) -> None:
         """What the sends keep (a subclass that signs with other accounts calls it before `Chain.__init__`)."""

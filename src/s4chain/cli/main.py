@@ -283,7 +283,7 @@ def _run(
         if confirm_timeout is not None:
             node.confirm_timeout = confirm_timeout
         hold_node_lock(node, command)  # one run at a time on a node
-        node.sole_writer = True  # so the latest block is known from the replay's own sends (RpcChain.sole_writer)
+        node.claim_sole_writer()  # so the latest block is known from the replay's own sends (RpcChain.sole_writer)
 
         make_chain: Callable[[], Chain] = lambda: node  # noqa: E731
         where = journal_path(report)
