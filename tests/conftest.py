@@ -50,3 +50,11 @@ def faulty_proxy(anvil: AnvilNode) -> Iterator[FaultyProxy]:
     `faulty_proxy.inject(method, Kind.X, ...)`."""
     with FaultyProxy(anvil.url) as proxy:
         yield proxy
+
+
+@pytest.fixture
+def node_chain(anvil: AnvilNode, compiled: ArtifactStore) -> Iterator[RpcChain]:
+    """An `RpcChain` on the worker's anvil, reverted after the test."""
+    chain = RpcChain(anvil.url, compiled)
+    with isolation(chain):
+        yield chain

@@ -13,9 +13,7 @@ from typing import Any
 import pytest
 from web3.exceptions import TransactionNotFound
 
-from s4chain.chain import AnvilNode, RpcChain
-from s4chain.compiler import ArtifactStore
-from s4chain.testing import isolation
+from s4chain.chain import RpcChain
 
 pytestmark = pytest.mark.anvil
 
@@ -23,10 +21,8 @@ ROUNDS = 300  # the race showed in about one revert in 20 to 100 before the fix;
 
 
 @pytest.fixture
-def chain(anvil: AnvilNode, compiled: ArtifactStore) -> Any:
-    rpc = RpcChain(anvil.url, compiled)
-    with isolation(rpc):
-        yield rpc
+def chain(node_chain: RpcChain) -> RpcChain:
+    return node_chain
 
 
 def _latest_nonce(chain: RpcChain, address: str) -> int:

@@ -6,14 +6,12 @@ from __future__ import annotations
 import json
 import time
 from http.server import BaseHTTPRequestHandler
-from typing import Any
 
 import pytest
 from tests.faults.proxy import FaultyProxy, _answer
 
 from s4chain.chain import AnvilNode, RpcChain, TransactionUnconfirmedError
 from s4chain.compiler import ArtifactStore
-from s4chain.testing import isolation
 
 pytestmark = pytest.mark.anvil
 
@@ -40,10 +38,8 @@ class SyncTimesOut(FaultyProxy):
 
 
 @pytest.fixture
-def node(anvil: AnvilNode, compiled: ArtifactStore) -> Any:
-    direct = RpcChain(anvil.url, compiled)
-    with isolation(direct):
-        yield direct
+def node(node_chain: RpcChain) -> RpcChain:
+    return node_chain
 
 
 def test_a_sync_send_that_times_out_is_waited_for_not_refused(node: RpcChain, compiled: ArtifactStore) -> None:
