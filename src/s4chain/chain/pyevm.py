@@ -15,6 +15,7 @@ puts the store back byte for byte and rebuilds the live state on the restored he
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -53,6 +54,7 @@ if "ETH_HASH_BACKEND" not in os.environ:
 
 CALL_FEE_PER_GAS = 0  # as a node's eth_call without a gas price: a sender without ether (an impersonated one) can call
 _ABSENT = object()
+_SERIALS = itertools.count(1)  # `_Mined.serial`: one for every block record made in the process
 
 
 class _UndoLog(MemoryDB):
@@ -166,6 +168,9 @@ class _Mined:
     changes: _Changes | None = None
     hash: bytes | None = None  # set once sealed
     info: Block = field(init=False)
+    # Never shared by two block records: a block that a revert dropped and one mined at its number then differ
+    # (`block_id`) without either being sealed.
+    serial: int = field(init=False, default_factory=lambda: next(_SERIALS))
 
     def __post_init__(self) -> None:
         h = self.header
@@ -302,6 +307,14 @@ class PyEvmEngine:
             self._seal(number)
         assert mined.hash is not None
         return mined.hash
+
+    def block_id(self, number: int) -> bytes:
+        """What tells mined block `number` from a block that replaced it after a revert, without sealing it (which
+        `block_hash` does, for every block before it too)."""
+        self._look()
+        if not 0 <= number < len(self._blocks):
+            raise IndexError(f"no mined block {number}")
+        return self._blocks[number].serial.to_bytes(8, "big")
 
     def header(self, number: int) -> BlockHeaderAPI:
         """A mined block's py-evm header, sealed."""
