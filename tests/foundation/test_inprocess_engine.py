@@ -210,3 +210,20 @@ def test_transactions_are_signed_as_eth_account_signs_them(chain: InProcessChain
     assert chain._signed is None  # submitted as raw bytes, decoded by the engine
     chain._submit_raw(bytes(signed.raw_transaction))
     assert chain.balance(bob) == 10_000 * 10**18 + 5
+
+
+def test_the_live_states_account_journals_do_not_grow_with_the_transactions(chain: InProcessChain) -> None:
+    """py-evm keeps the rollback data of every committed checkpoint until a persist, which the live state never
+    does: the engine folds them after each transaction, so a long replay's memory does not grow by them (the state
+    roots stay eth-tester's: the test above)."""
+    alice, bob = chain.accounts[:2]
+    token = chain.deploy("EuroStablecoin", alice, sender=alice)
+    token.mint(alice, 1_000, sender=alice)
+    for _ in range(20):
+        token.transfer(bob, 1, sender=alice)
+    with pytest.raises(Exception, match="ERC20InsufficientBalance"):
+        token.transfer(alice, 10**9, sender=bob)
+    account_db = chain.engine._state._account_db
+    for journal_db in (account_db._journaldb, account_db._journaltrie):
+        assert len(journal_db._journal._journal_data) == 1  # the root checkpoint's, not one per call frame
+    assert token.balanceOf(bob) == 20

@@ -114,6 +114,15 @@ class _WriteLog(AccountDB):
         self.accounts.add(address)
         super().delete_account(address)
 
+    def lock_changes(self) -> None:
+        """After each transaction. py-evm's journals of accounts keep the rollback data of every checkpoint
+        (each transaction and call frame) until the state is persisted, which the live state never is: fold them
+        into the root checkpoint's, which then holds for each key its value before the first of them, exactly what
+        they rolled back to together (bounded by the keys, not by the transactions)."""
+        super().lock_changes()
+        for journal_db in (self._journaldb, self._journaltrie):
+            _fold_committed(cast(Any, journal_db)._journal)
+
     def take(self) -> _Changes:
         """What was written since the last `take`, with the values it has now."""
         accounts: dict[bytes, tuple[int, int, bytes, bytes] | None] = {}
@@ -582,6 +591,20 @@ class PyEvmEngine:
         self._call_vm = None
         self._fresh_state(self._blocks[-1].header.state_root)
         self._changed = False
+
+
+def _fold_committed(journal: Any) -> None:
+    """Merge the rollback data of a py-evm `Journal`'s committed checkpoints into its root checkpoint's, when no
+    other checkpoint is open (and none cleared the journal, which a discard must see by its checkpoint)."""
+    data = journal._journal_data
+    if len(data) < 2 or journal._checkpoint_stack != [next(iter(data))] or journal._clears_at:
+        return
+    (root, rollback), *committed = data.items()
+    for _, changes in committed:
+        for key, old in changes.items():
+            rollback.setdefault(key, old)
+    data.clear()
+    data[root] = rollback
 
 
 @lru_cache
