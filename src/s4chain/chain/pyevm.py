@@ -115,13 +115,24 @@ class _WriteLog(AccountDB):
         super().delete_account(address)
 
     def lock_changes(self) -> None:
-        """After each transaction. py-evm's journals of accounts keep the rollback data of every checkpoint
-        (each transaction and call frame) until the state is persisted, which the live state never is: fold them
-        into the root checkpoint's, which then holds for each key its value before the first of them, exactly what
-        they rolled back to together (bounded by the keys, not by the transactions)."""
+        """After each transaction. py-evm's journals keep the rollback data of every checkpoint (each transaction
+        and call frame, in the accounts' journals and in every written account's storage clear count) until the
+        state is persisted, which the live state never is: fold them into the root checkpoint's, which then holds
+        for each key its value before the first of them, exactly what they rolled back to together (bounded by the
+        keys, not by the transactions). The emptied storage of an account gone (the empty fee recipient, touched
+        and deleted by every transaction) is dropped: it kept a clear and a trie per deletion, and a store made
+        again for it reads the same empty storage."""
         super().lock_changes()
         for journal_db in (self._journaldb, self._journaltrie):
             _fold_committed(cast(Any, journal_db)._journal)
+        for address in list(self._dirty_accounts):
+            store: Any = self._account_stores[address]
+            locked = store._locked_changes._journal  # cleared, and nothing written since: the storage is empty
+            if locked._ignore_wrapped_db and not locked._current_values and not self.account_exists(address):
+                self._dirty_accounts.discard(address)
+                del self._account_stores[address]
+            else:
+                _fold_committed(store._clear_count._journal)
 
     def take(self) -> _Changes:
         """What was written since the last `take`, with the values it has now."""
