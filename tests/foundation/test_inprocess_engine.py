@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from eth_tester import EthereumTester
 from eth_tester.backends.pyevm import main as eth_tester_pyevm
+from eth_utils import to_checksum_address
 
 from s4chain.chain import InProcessChain, RpcError
 from s4chain.chain.inprocess import eth_tester_backend, eth_tester_web3
@@ -34,6 +35,7 @@ def _signed_raws(chain: InProcessChain) -> list[bytes]:
     return raws
 
 
+KEYLESS = to_checksum_address("0x" + "5e" * 20)
 UNCOMPARED = {"hash", "parentHash", "mixHash", "blockHash"}  # the mix hash is random per block, on both paths
 
 
@@ -210,3 +212,29 @@ def test_transactions_are_signed_as_eth_account_signs_them(chain: InProcessChain
     assert chain._signed is None  # submitted as raw bytes, decoded by the engine
     chain._submit_raw(bytes(signed.raw_transaction))
     assert chain.balance(bob) == 10_000 * 10**18 + 5
+
+
+def test_the_live_states_journals_do_not_grow_with_the_transactions(chain: InProcessChain) -> None:
+    """py-evm keeps the rollback data of every committed checkpoint until a persist, which the live state never
+    does, and a clear and a trie per deletion of the fee recipient (empty, touched and deleted by each
+    transaction): the engine folds the one and drops the other after each transaction, so a long replay's memory
+    does not grow by them. The state stays the same: the storage of an account that has nothing else, reads, and
+    eth-tester's state roots (the test above)."""
+    alice, bob = chain.accounts[:2]
+    chain.set_storage_at(KEYLESS, 3, 7)  # storage alone: kept though the account does not exist
+    token = chain.deploy("EuroStablecoin", alice, sender=alice)
+    token.mint(alice, 1_000, sender=alice)
+    for _ in range(20):
+        token.transfer(bob, 1, sender=alice)
+    with pytest.raises(Exception, match="ERC20InsufficientBalance"):
+        token.transfer(alice, 10**9, sender=bob)
+    account_db = chain.engine._state._account_db
+    journals = [account_db._journaldb._journal, account_db._journaltrie._journal]
+    journals += [store._clear_count._journal for store in account_db._account_stores.values()]
+    assert [len(journal._journal_data) for journal in journals] == [1] * len(journals)  # not one per call frame
+    stores = account_db._account_stores.values()
+    assert max(len(store._storage_lookup._historical_write_tries) for store in stores) <= 1  # not one per deletion
+    assert [len(store._locked_changes._journal._journal_data) for store in stores] == [1] * len(stores)
+    assert token.balanceOf(bob) == 20
+    assert chain.engine._state.get_storage(bytes.fromhex(KEYLESS[2:]), 3) == 7  # the live state's
+    assert int.from_bytes(chain.w3.eth.get_storage_at(KEYLESS, 3), "big") == 7  # the sealed state's

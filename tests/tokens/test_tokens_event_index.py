@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from tokens_env import D
+
+from s4chain.chain.pyevm import PyEvmEngine
 
 
 def _symbols(m: Any) -> list[str]:
@@ -49,3 +52,27 @@ def test_a_read_scans_only_the_blocks_mined_since_the_last_read(m, monkeypatch):
     ranges.clear()
     _symbols(m)
     assert ranges == []  # nothing mined: nothing asked
+
+
+def test_a_read_on_py_evm_seals_no_block(m, monkeypatch):
+    """The index tells a replaced block by `Chain.block_id`, which on py-evm is the block record's serial: a read
+    that checked the last block's hash sealed every block of the run (state roots, tries), the most of a long
+    replay's memory."""
+    engine = getattr(m.chain, "engine", None)
+    if not isinstance(engine, PyEvmEngine):
+        pytest.skip("sealing is the py-evm engine's")
+    sealed: list[int] = []
+    seal = engine._seal
+    monkeypatch.setattr(engine, "_seal", lambda upto: (sealed.append(upto), seal(upto))[1])
+    for _ in range(3):
+        m.driver.transfer(m.maker, token="MKH", to=m.taker.address, amount=D(1))
+        assert _symbols(m) == ["MKH", "ART"]
+    assert sealed == []
+    snapshot = m.chain.snapshot()  # seals; a block replaced after it is still told apart
+    m.driver.create_token(m.maker, name="Gone", symbol="GONE", supply=D(1))
+    assert _symbols(m) == ["MKH", "ART", "GONE"]
+    m.chain.revert(snapshot)
+    m.driver.create_token(m.artist, name="Kept", symbol="KEPT", supply=D(2))
+    sealed.clear()
+    assert _symbols(m) == ["MKH", "ART", "KEPT"]
+    assert sealed == []

@@ -213,6 +213,11 @@ class Chain(CheatCodes, ABC):
         """The hash of mined block `number` (which tells a history from one that replaced it after a revert)."""
         return bytes(self.w3.eth.get_block(number)["hash"])
 
+    def block_id(self, number: int) -> bytes:
+        """An identity of mined block `number` that changes when a revert drops it and another block takes its
+        number (what an event index checks): its hash, unless a chain knows a cheaper one."""
+        return self.block_hash(number)
+
     def balance(self, account: Any) -> int:
         return int(self.w3.eth.get_balance(as_address(account)))
 

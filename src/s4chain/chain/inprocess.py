@@ -124,6 +124,9 @@ class InProcessChain(PyEvmTracing, PyEvmRevertFrames, EngineChain):
             block_filter.add(tester.normalizer.normalize_inbound_block_hash(block_hash))
         tester._process_block_logs(block)
 
+    def block_id(self, number: int) -> bytes:
+        return self.engine.block_id(number)  # not its hash, which would seal every block up to it
+
     def _prepared(self, account: LocalAccount, tx: dict[str, Any], signed: Signed) -> Any:
         """py-evm's transaction, with its sender known (it was signed with that key)."""
         to = tx.get("to")

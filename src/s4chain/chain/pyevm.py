@@ -15,6 +15,7 @@ puts the store back byte for byte and rebuilds the live state on the restored he
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -53,6 +54,7 @@ if "ETH_HASH_BACKEND" not in os.environ:
 
 CALL_FEE_PER_GAS = 0  # as a node's eth_call without a gas price: a sender without ether (an impersonated one) can call
 _ABSENT = object()
+_SERIALS = itertools.count(1)  # `_Mined.serial`: one for every block record made in the process
 
 
 class _UndoLog(MemoryDB):
@@ -112,6 +114,26 @@ class _WriteLog(AccountDB):
         self.accounts.add(address)
         super().delete_account(address)
 
+    def lock_changes(self) -> None:
+        """After each transaction. py-evm's journals keep the rollback data of every checkpoint (each transaction
+        and call frame, in the accounts' journals and in every written account's storage clear count) until the
+        state is persisted, which the live state never is: fold them into the root checkpoint's, which then holds
+        for each key its value before the first of them, exactly what they rolled back to together (bounded by the
+        keys, not by the transactions). The emptied storage of an account gone (the empty fee recipient, touched
+        and deleted by every transaction) is dropped: it kept a clear and a trie per deletion, and a store made
+        again for it reads the same empty storage."""
+        super().lock_changes()
+        for journal_db in (self._journaldb, self._journaltrie):
+            _fold_committed(cast(Any, journal_db)._journal)
+        for address in list(self._dirty_accounts):
+            store: Any = self._account_stores[address]
+            locked = store._locked_changes._journal  # cleared, and nothing written since: the storage is empty
+            if locked._ignore_wrapped_db and not locked._current_values and not self.account_exists(address):
+                self._dirty_accounts.discard(address)
+                del self._account_stores[address]
+            else:
+                _fold_committed(store._clear_count._journal)
+
     def take(self) -> _Changes:
         """What was written since the last `take`, with the values it has now."""
         accounts: dict[bytes, tuple[int, int, bytes, bytes] | None] = {}
@@ -166,6 +188,9 @@ class _Mined:
     changes: _Changes | None = None
     hash: bytes | None = None  # set once sealed
     info: Block = field(init=False)
+    # Never shared by two block records: a block that a revert dropped and one mined at its number then differ
+    # (`block_id`) without either being sealed.
+    serial: int = field(init=False, default_factory=lambda: next(_SERIALS))
 
     def __post_init__(self) -> None:
         h = self.header
@@ -302,6 +327,14 @@ class PyEvmEngine:
             self._seal(number)
         assert mined.hash is not None
         return mined.hash
+
+    def block_id(self, number: int) -> bytes:
+        """What tells mined block `number` from a block that replaced it after a revert, without sealing it (which
+        `block_hash` does, for every block before it too)."""
+        self._look()
+        if not 0 <= number < len(self._blocks):
+            raise IndexError(f"no mined block {number}")
+        return self._blocks[number].serial.to_bytes(8, "big")
 
     def header(self, number: int) -> BlockHeaderAPI:
         """A mined block's py-evm header, sealed."""
@@ -569,6 +602,20 @@ class PyEvmEngine:
         self._call_vm = None
         self._fresh_state(self._blocks[-1].header.state_root)
         self._changed = False
+
+
+def _fold_committed(journal: Any) -> None:
+    """Merge the rollback data of a py-evm `Journal`'s committed checkpoints into its root checkpoint's, when no
+    other checkpoint is open (and none cleared the journal, which a discard must see by its checkpoint)."""
+    data = journal._journal_data
+    if len(data) < 2 or journal._checkpoint_stack != [next(iter(data))] or journal._clears_at:
+        return
+    (root, rollback), *committed = data.items()
+    for _, changes in committed:
+        for key, old in changes.items():
+            rollback.setdefault(key, old)
+    data.clear()
+    data[root] = rollback
 
 
 @lru_cache

@@ -14,9 +14,9 @@ class EventIndex:
     """Every decodable event of one contract, in chain order, from its deployment block (0 when unknown, e.g.
     a contract attached by address) to the latest block.
 
-    The index remembers the number and hash of the last block it scanned; when that block is gone or has another
-    hash (a snapshot reverted, a node resumed on another history), it starts over, so it holds only the
-    surviving history."""
+    The index remembers the number and identity (`Chain.block_id`, the hash unless the chain has a cheaper one) of
+    the last block it scanned; when that block is gone or is another block (a snapshot reverted, a node resumed on
+    another history), it starts over, so it holds only the surviving history."""
 
     def __init__(self, chain: Chain, contract: Contract) -> None:
         self._chain = chain
@@ -24,19 +24,19 @@ class EventIndex:
         deployment = contract.deployment
         self._start = deployment.block_number if deployment is not None else 0
         self._events: list[DecodedEvent] = []
-        self._last: tuple[int, bytes] | None = None  # (number, hash) of the last block scanned
+        self._last: tuple[int, bytes] | None = None  # (number, block_id) of the last block scanned
 
     def events(self) -> Sequence[DecodedEvent]:
         """The events up to the latest block (read-only: the index keeps extending this list)."""
         head = self._chain.block_number
         if self._last is not None:
-            number, block_hash = self._last
-            if number > head or self._chain.block_hash(number) != block_hash:
+            number, block_id = self._last
+            if number > head or self._chain.block_id(number) != block_id:
                 self._events, self._last = [], None
         first = self._start if self._last is None else self._last[0] + 1
         if first <= head:
             self._events.extend(self._chain.get_events(first, head, address=self._address))
-            self._last = (head, self._chain.block_hash(head))
+            self._last = (head, self._chain.block_id(head))
         return self._events
 
 
