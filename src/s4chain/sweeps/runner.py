@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import socket
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -21,7 +22,8 @@ from s4chain.sweeps.worker import Bundle, Job, run_job, set_local_bundle
 FLUSH_SECONDS = 2.0  # rows reach the results file at least this often
 MAX_ATTEMPTS = 3  # a run whose worker died this many times is given up (its row says so)
 # Connecting to a Dask scheduler: Dask tries again until its timeout, also when the connection is refused (a
-# scheduler still starting). One that still refuses after the first seconds is not there: said at once.
+# scheduler still starting), and its error does not always say it was refused. So a TCP address is tried once first:
+# one that refuses the connection has nothing listening there, said at once.
 CONNECT_SECONDS = 10.0
 REFUSED_SECONDS = 1.5
 Execute = Callable[[Job], dict[str, Any]]  # what a local worker does with a job (run_job; tests count runs)
@@ -191,24 +193,34 @@ def _lost(job: Job) -> dict[str, Any]:
 
 
 def _client(address: str | None) -> Any:
-    """A Dask client of the scheduler at `address`; ClusterError once it refused connections for REFUSED_SECONDS,
-    or none answered within CONNECT_SECONDS."""
+    """A Dask client of the scheduler at `address`; ClusterError if nothing listens there (a TCP address that
+    refuses the connection) or none answered within CONNECT_SECONDS."""
     from distributed import Client
 
+    if address is not None and _refused(address):
+        raise ClusterError(
+            f"--cluster {address}: cannot reach the Dask scheduler (connection refused: nothing listens there)"
+        )
     try:
-        return Client(address, timeout=f"{REFUSED_SECONDS}s")
-    except (OSError, TimeoutError) as exc:
-        problem: BaseException | None = exc
-        while problem is not None and not isinstance(problem, ConnectionRefusedError):
-            problem = problem.__cause__ or problem.__context__
-        if problem is not None:
-            raise ClusterError(
-                f"--cluster {address}: cannot reach the Dask scheduler (connection refused: nothing listens there)"
-            ) from None
-    try:
-        return Client(address, timeout=f"{CONNECT_SECONDS - REFUSED_SECONDS}s")
+        return Client(address, timeout=f"{CONNECT_SECONDS}s")
     except (OSError, TimeoutError) as exc:
         raise ClusterError(f"--cluster {address}: cannot reach the Dask scheduler ({exc})") from None
+
+
+def _refused(address: str) -> bool:
+    """Whether a TCP scheduler address refuses a connection (other schemes, and any other outcome: False)."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        scheme, location = parse_address(address)
+        if scheme != "tcp":
+            return False
+        with socket.create_connection(parse_host_port(location), timeout=REFUSED_SECONDS):
+            return False
+    except ConnectionRefusedError:
+        return True
+    except (OSError, ValueError):
+        return False
 
 
 def _dask(jobs: Sequence[Job], bundle: Bundle, address: str | None, progress: Progress) -> Iterator[dict[str, Any]]:
