@@ -9,6 +9,7 @@ artifact's map once: decompressed entries, instruction offsets and the line star
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,15 +80,9 @@ class SourceText:
         return cls(unit, data, tuple(starts))
 
     def line_of(self, offset: int) -> int:
-        """1-based line of a byte offset."""
-        low, high = 0, len(self.line_starts)
-        while low + 1 < high:
-            middle = (low + high) // 2
-            if self.line_starts[middle] <= offset:
-                low = middle
-            else:
-                high = middle
-        return low + 1
+        """1-based line of a byte offset (the number of lines starting at or before it; line 1 for any offset
+        before the first)."""
+        return max(bisect.bisect_right(self.line_starts, offset), 1)
 
     def line_text(self, line: int) -> str:
         start = self.line_starts[line - 1]
