@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from eth_abi import encode
 from eth_utils import keccak
-from tests.foundation.test_trace import FIXTURE, traced_project
+from tests.foundation.traced import FIXTURE
 
-from s4chain.chain import AnvilNode, Chain, CustomErrorRevert, InProcessChain, RpcChain
+from s4chain.chain import Chain, CustomErrorRevert, InProcessChain
 from s4chain.chain.backends import in_process_chain
 from s4chain.chain.trace_console import SIGNATURES, ConsoleBuffer, format_console, render_console_sol, uses_console
 from s4chain.compiler import ArtifactStore, compile_project
@@ -59,16 +59,6 @@ def test_a_buffer_no_one_reads_stops_growing_and_says_so() -> None:
     lines = buffer.drain()
     assert len(lines) == 10_001 and lines[-1].text == "<5 more console.log lines not kept: read them more often>"
     assert buffer.drain() == []
-
-
-@pytest.fixture(scope="module")
-def traced(tmp_path_factory: pytest.TempPathFactory, s4_project: Project) -> ArtifactStore:
-    return compile_project(traced_project(tmp_path_factory.mktemp("console"), s4_project)).store
-
-
-@pytest.fixture(scope="module")
-def chains(traced: ArtifactStore, anvil: AnvilNode) -> dict[str, Chain]:
-    return {"in-process": InProcessChain(traced), "anvil": RpcChain(anvil.url, traced)}
 
 
 def logged(chain: Chain) -> list[str]:

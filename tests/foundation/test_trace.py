@@ -6,70 +6,22 @@ are compiled with the real solc into a project of their own; anvil is the sessio
 
 from __future__ import annotations
 
-import atexit
-import functools
 import re
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.foundation.traced import traced_project
 from typer.testing import CliRunner
 
-from s4chain.chain import AnvilNode, Chain, ContractRevert, CustomErrorRevert, InProcessChain, RpcChain
+from s4chain.chain import AnvilNode, Chain, ContractRevert, CustomErrorRevert, RpcChain
 from s4chain.chain.trace import CallTrace, TraceUnavailable, revert_trace
 from s4chain.cli.main import app
-from s4chain.compiler import ArtifactStore, compile_project
+from s4chain.compiler import ArtifactStore
 from s4chain.project import Project
 from s4chain.testing import isolation
 
-FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "Traced.sol"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-def traced_project(root: Path, s4_project: Project) -> Project:
-    """A project of Traced.sol whose compile cache holds Traced.sol already: the tests of traces, console lines
-    and replays (here, test_console.py, test_trace_replay.py) make several, and need no cold solc-js run each."""
-    project = _bare_traced_project(root, s4_project.node_modules)
-    cache = project.build_dir / "cache"
-    cache.mkdir(parents=True)
-    for entry in _traced_compile_cache(s4_project.node_modules).iterdir():
-        shutil.copy2(entry, cache)
-    return project
-
-
-def _bare_traced_project(root: Path, node_modules: Path) -> Project:
-    (root / "contracts").mkdir(parents=True)
-    (root / "contracts" / "Traced.sol").write_text(FIXTURE.read_text())
-    (root / "node_modules").symlink_to(node_modules)
-    return Project(root)
-
-
-@functools.cache
-def _traced_compile_cache(node_modules: Path) -> Path:
-    """Traced.sol's compile cache entries (content-addressed, valid in any project), compiled once per process;
-    not the bookkeeping files, which name the project's own paths."""
-    scratch = Path(tempfile.mkdtemp(prefix="s4chain-traced-"))
-    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
-    template = _bare_traced_project(scratch / "project", node_modules)
-    compile_project(template)
-    entries = scratch / "entries"
-    entries.mkdir()
-    for entry in (template.build_dir / "cache").glob("*.json"):
-        if entry.name not in ("compiler-versions.json", "artifacts-index.json"):
-            shutil.copy2(entry, entries)
-    return entries
-
-
-@pytest.fixture(scope="module")
-def traced(tmp_path_factory: pytest.TempPathFactory, s4_project: Project) -> ArtifactStore:
-    return compile_project(traced_project(tmp_path_factory.mktemp("traced"), s4_project)).store
-
-
-@pytest.fixture(scope="module")
-def chains(traced: ArtifactStore, anvil: AnvilNode) -> dict[str, Chain]:
-    return {"in-process": InProcessChain(traced), "anvil": RpcChain(anvil.url, traced)}
 
 
 @pytest.fixture(params=["in-process", "anvil"])

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.foundation.test_trace import traced_project
+from tests.foundation.traced import traced_project
 from typer.testing import CliRunner
 
 from s4chain.chain import AnvilNode
